@@ -47,13 +47,17 @@ class Instrument:
     def price_to_ticks(self, price: Decimal) -> int:
         ticks, rest = divmod(price, self.tick_size)
         if rest != 0:
-            raise FilterError("tick_size", f"{self.symbol}: price {price} is not a multiple of tick size {self.tick_size}")
+            raise FilterError(
+                "tick_size", f"{self.symbol}: price {price} is not a multiple of tick size {self.tick_size}"
+            )
         return int(ticks)
 
     def qty_to_lots(self, qty: Decimal) -> int:
         lots, rest = divmod(qty, self.qty_step)
         if rest != 0:
-            raise FilterError("qty_step", f"{self.symbol}: quantity {qty} is not a multiple of quantity step {self.qty_step}")
+            raise FilterError(
+                "qty_step", f"{self.symbol}: quantity {qty} is not a multiple of quantity step {self.qty_step}"
+            )
         return int(lots)
 
     def ticks_to_price(self, ticks: int) -> Decimal:

@@ -77,13 +77,24 @@ def _levels(levels: tuple[Level, ...]) -> list[list[str]]:
 
 
 def trade_to_payload(t: TradeTick) -> dict[str, Any]:
-    return {**_ref_payload(t.ref), "trade_id": t.trade_id, "price": str(t.price), "qty": str(t.qty),
-            "taker_side": t.taker_side.value, "ts_ns": t.ts_ns}
+    return {
+        **_ref_payload(t.ref),
+        "trade_id": t.trade_id,
+        "price": str(t.price),
+        "qty": str(t.qty),
+        "taker_side": t.taker_side.value,
+        "ts_ns": t.ts_ns,
+    }
 
 
 def mid_to_payload(m: MidPrice) -> dict[str, Any]:
-    return {**_ref_payload(m.ref), "mid": str(m.mid), "best_bid": str(m.best_bid), "best_ask": str(m.best_ask),
-            "ts_ns": m.ts_ns}
+    return {
+        **_ref_payload(m.ref),
+        "mid": str(m.mid),
+        "best_bid": str(m.best_bid),
+        "best_ask": str(m.best_ask),
+        "ts_ns": m.ts_ns,
+    }
 
 
 def book_to_payload(b: BookSnapshot) -> dict[str, Any]:
@@ -133,8 +144,12 @@ def _parse_levels(p: Mapping[str, Any], key: str) -> tuple[Level, ...]:
     for i, level in enumerate(raw):
         if not isinstance(level, list) or len(level) != 2:
             raise PayloadError(f"{key}[{i}] must be [price, qty]")
-        out.append((_dec({f"{key}[{i}].price": level[0]}, f"{key}[{i}].price"),
-                    _dec({f"{key}[{i}].qty": level[1]}, f"{key}[{i}].qty")))
+        out.append(
+            (
+                _dec({f"{key}[{i}].price": level[0]}, f"{key}[{i}].price"),
+                _dec({f"{key}[{i}].qty": level[1]}, f"{key}[{i}].qty"),
+            )
+        )
     return tuple(out)
 
 

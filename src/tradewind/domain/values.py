@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     """Which way an order or trade goes; the value is Bybit's spelling."""
 
     BUY = "Buy"
@@ -21,19 +21,19 @@ class Side(str, Enum):
         return 1 if self is Side.BUY else -1
 
 
-class OrderType(str, Enum):
+class OrderType(StrEnum):
     LIMIT = "limit"
     MARKET = "market"
 
 
-class TimeInForce(str, Enum):
+class TimeInForce(StrEnum):
     GTC = "GTC"
     IOC = "IOC"
     FOK = "FOK"
     POST_ONLY = "PostOnly"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Bybit V5 product category."""
 
     SPOT = "spot"

@@ -38,6 +38,14 @@ class RequestTimeout(BusError):
     """A request got no reply within its timeout."""
 
 
+class PoisonMessage(Exception):
+    """Raised by a handler for a message it can never process: dead-lettered at once, not retried."""
+
+
+class RemoteError(BusError):
+    """The responder of a request failed; the message carries its error text."""
+
+
 class Subscription(Protocol):
     async def cancel(self) -> None: ...
 
@@ -48,7 +56,8 @@ class Bus(Protocol):
     ``subscribe(pattern, handler)`` gives every subscriber its own copy (fan-out). With
     ``queue="name"``, subscribers sharing the name compete: each message goes to one of them, and
     the queue holds messages published while no consumer is attached. A handler that raises has
-    the message redelivered up to ``max_retries`` times, then dead-lettered.
+    the message redelivered up to the bus's retry limit, then dead-lettered; ``PoisonMessage`` is
+    dead-lettered at once. Fan-out subscriptions dead-letter under the name ``fanout:<pattern>``.
     """
 
     async def start(self) -> None: ...
@@ -63,6 +72,6 @@ class Bus(Protocol):
 
     async def serve(self, topic: str, responder: Responder) -> Subscription: ...
 
-    def dead_letters(self, queue: str) -> list[Message]:
-        """Messages dead-lettered from ``queue`` that are still held locally (in-memory bus only)."""
+    async def dead_letters(self, queue: str) -> list[Message]:
+        """Messages dead-lettered from the named queue, oldest first (they stay dead-lettered)."""
         ...

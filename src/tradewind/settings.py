@@ -1,0 +1,99 @@
+"""Root configuration: one YAML file plus ``TRADEWIND_...`` environment overrides, validated at start.
+
+Each component owns its settings model beside its code; this module only assembles them. Unknown
+keys are refused everywhere, so a typo in the YAML stops start-up with the key's name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG = Path("tradewind.yaml")
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names every bad key and what is wrong with it."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StorageSettings(_Section):
+    url: str = "sqlite:///data/tradewind.db"
+    parquet_dir: Path = Path("data/parquet")
+
+
+class LoggingSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    json_lines: bool = Field(False, description="JSON lines on the console instead of the human format")
+    to_database: bool = True
+
+
+class ConsoleSettings(_Section):
+    refresh_per_second: float = Field(4.0, gt=0, le=30)
+    trades_shown: int = Field(12, ge=1, le=100)
+
+
+class Settings(BaseSettings):
+    """Everything Tradewind reads at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRADEWIND_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+    yaml_path: ClassVar[Path | None] = None
+
+    mode: Literal["embedded", "distributed"] = "embedded"
+    clock: Literal["wall", "sim"] = "wall"
+    storage: StorageSettings = StorageSettings()
+    logging: LoggingSettings = LoggingSettings()
+    console: ConsoleSettings = ConsoleSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.yaml_path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=cls.yaml_path))
+        return tuple(sources)
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read ``path`` (default ``./tradewind.yaml`` when present), apply the environment, validate."""
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    if path is not None and not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    bound = type("BoundSettings", (Settings,), {"yaml_path": path})
+    try:
+        return bound(**overrides)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    except (ValueError, OSError) as exc:  # YAML syntax errors arrive here
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    where = f" in {path}" if path else ""
+    lines = [f"invalid configuration{where}:"]
+    for error in exc.errors():
+        key = ".".join(str(p) for p in error["loc"]) or "(root)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        got = "" if error["type"] == "extra_forbidden" else f" (got {error.get('input')!r})"
+        lines.append(f"  {key}: {message}{got}")
+    return "\n".join(lines)
