@@ -1,0 +1,56 @@
+# Tradewind: `make run` starts the embedded system, `make test` runs every test.
+# Each target creates or updates the virtual environment it needs.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+
+.PHONY: run test test-fast bench lint format services clean help
+
+help:
+	@echo "make run    - install and start the embedded system (simulator, storage, live view)"
+	@echo "make test   - install test tools, start PostgreSQL/RabbitMQ if needed, run every test"
+	@echo "make bench  - run the benchmarks (figures go in docs/benchmarks.md)"
+	@echo "make lint   - ruff and mypy"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Tradewind needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Stamps are rebuilt whenever pyproject.toml changes, so a pull that adds a dependency installs it.
+$(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.run-stamp
+
+run: $(VENV)/.run-stamp
+	$(BIN)/tradewind run $(ARGS)
+
+services:
+	bash scripts/ensure-services.sh
+
+test: $(VENV)/.dev-stamp services
+	$(BIN)/pytest -n 2 $(ARGS)
+
+test-fast: $(VENV)/.dev-stamp
+	$(BIN)/pytest -m "not integration and not e2e" $(ARGS)
+
+bench: $(VENV)/.dev-stamp services
+	$(BIN)/python -m bench $(ARGS)
+
+lint: $(VENV)/.dev-stamp
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(VENV)/.dev-stamp
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

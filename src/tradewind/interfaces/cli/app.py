@@ -1,0 +1,99 @@
+"""The ``tradewind`` command line: it parses and renders, the application does the work."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tradewind.settings import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="Tradewind: trading platform and exchange simulator.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")]
+
+
+def _settings(config: Path | None, **overrides: object) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except ConfigError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    headless: Annotated[bool, typer.Option(help="Log instead of drawing the live view")] = False,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
+) -> None:
+    """Start the embedded system: simulator, storage, and the live market view."""
+    settings = _settings(config)
+    draw = not headless and sys.stdout.isatty()
+    asyncio.run(_run_embedded(settings, draw=draw, duration=duration))
+
+
+async def _run_embedded(settings: Settings, *, draw: bool, duration: float | None) -> None:
+    from tradewind.bootstrap import build_embedded
+    from tradewind.interfaces.console.view import run_live_view
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if duration is not None:
+        loop.call_later(duration, stop.set)
+    system = build_embedded(settings, console_logging=not draw)
+    await system.start()
+    try:
+        if draw:
+            await run_live_view(system.board, stop, settings.console.refresh_per_second)
+        else:
+            await system.log_progress_until(stop)
+    finally:
+        await system.stop()
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Run the migrations up to the latest schema."""
+    from tradewind.adapters.store.sqlalchemy.database import Database
+
+    settings = _settings(config)
+    database = Database(settings.storage.url)
+    database.upgrade()
+    typer.echo(f"database at {database.safe_url} is at the latest schema")
+
+
+@app.command("export-parquet")
+def export_parquet(
+    dest: Annotated[Path, typer.Argument(help="Folder to write the Parquet datasets into")] = Path("data/parquet"),
+    config: ConfigOption = None,
+) -> None:
+    """Export stored trades, mid prices and book snapshots to Parquet, partitioned by instrument and day."""
+    from tradewind.adapters.store.parquet import export_parquet as export
+    from tradewind.adapters.store.sqlalchemy.database import Database
+
+    settings = _settings(config)
+    database = Database(settings.storage.url)
+    written = export(database, dest)
+    for table, rows in written.items():
+        typer.echo(f"{table}: {rows} rows")
+
+
+@app.command("config")
+def show_config(config: ConfigOption = None) -> None:
+    """Validate the configuration and print it (secrets masked)."""
+    settings = _settings(config)
+    typer.echo(settings.model_dump_json(indent=2))
+
+
+def main() -> None:
+    app()

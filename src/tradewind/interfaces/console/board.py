@@ -1,0 +1,108 @@
+"""What the live terminal view shows, kept up to date from the market-data topics of the bus."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
+from tradewind.application.ports.clock import Clock
+from tradewind.domain.market import (
+    PayloadError,
+    TradeTick,
+    book_from_payload,
+    mid_from_payload,
+    trade_from_payload,
+)
+
+_RATE_WINDOW_NS = 5_000_000_000
+
+
+@dataclass(slots=True)
+class MarketRow:
+    """One market's line on the board."""
+
+    exchange: str
+    category: str
+    symbol: str
+    best_bid: Decimal | None = None
+    best_ask: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    mid: Decimal | None = None
+    last: TradeTick | None = None
+    book_seq: int = 0
+    trades: int = 0
+
+    @property
+    def spread(self) -> Decimal | None:
+        if self.best_bid is None or self.best_ask is None:
+            return None
+        return self.best_ask - self.best_bid
+
+
+@dataclass
+class MarketBoard:
+    """Best bid/ask, mid, last trades and message rates per market, fed by ``md.#`` events."""
+
+    clock: Clock
+    trades_kept: int = 12
+    rows: dict[tuple[str, str, str], MarketRow] = field(default_factory=dict)
+    recent: deque[TradeTick] = field(init=False)
+    _arrivals: deque[int] = field(default_factory=deque)
+    messages: int = 0
+    _subscription: Subscription | None = None
+
+    def __post_init__(self) -> None:
+        self.recent = deque(maxlen=self.trades_kept)
+
+    async def attach(self, bus: Bus) -> None:
+        self._subscription = await bus.subscribe("md.#", self.on_message)
+
+    async def detach(self) -> None:
+        if self._subscription is not None:
+            await self._subscription.cancel()
+            self._subscription = None
+
+    async def on_message(self, message: Message) -> None:
+        kind = message.topic.split(".")[1] if message.topic.count(".") >= 1 else ""
+        try:
+            if kind == "trade":
+                self._on_trade(trade_from_payload(message.payload))
+            elif kind == "mid":
+                mid = mid_from_payload(message.payload)
+                row = self._row(mid.ref.exchange, mid.ref.category.value, mid.ref.symbol)
+                row.mid, row.best_bid, row.best_ask = mid.mid, mid.best_bid, mid.best_ask
+            elif kind == "book":
+                book = book_from_payload(message.payload)
+                row = self._row(book.ref.exchange, book.ref.category.value, book.ref.symbol)
+                row.book_seq = book.seq
+                if book.bids:
+                    row.best_bid, row.bid_size = book.bids[0]
+                if book.asks:
+                    row.best_ask, row.ask_size = book.asks[0]
+        except PayloadError as exc:
+            raise PoisonMessage(f"{message.topic}: {exc}") from exc
+        self.messages += 1
+        now = self.clock.now_ns()
+        self._arrivals.append(now)
+        while self._arrivals and self._arrivals[0] < now - _RATE_WINDOW_NS:
+            self._arrivals.popleft()
+
+    def _on_trade(self, trade: TradeTick) -> None:
+        row = self._row(trade.ref.exchange, trade.ref.category.value, trade.ref.symbol)
+        row.last = trade
+        row.trades += 1
+        self.recent.appendleft(trade)
+
+    def _row(self, exchange: str, category: str, symbol: str) -> MarketRow:
+        key = (exchange, category, symbol)
+        row = self.rows.get(key)
+        if row is None:
+            row = self.rows[key] = MarketRow(exchange, category, symbol)
+        return row
+
+    def message_rate(self) -> float:
+        """Messages per second over the last few seconds (for display only)."""
+        return len(self._arrivals) / (_RATE_WINDOW_NS / 1e9)
