@@ -1,0 +1,139 @@
+"""structlog configuration: console (pretty on a TTY, JSON lines otherwise) plus an optional DB sink.
+
+structlog loggers run structlog's own fast path (a filtered-out debug call costs a few µs); records
+of the standard library's loggers (SQLAlchemy, Alembic, third parties) go through a handler with the
+same processors, so every line has one shape and secrets are dropped from all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any, Literal, TextIO
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field
+from structlog.typing import Processor
+
+from tradewind.adapters.logging.redaction import drop_secrets
+from tradewind.adapters.logging.sink import DbLogSink
+
+_HANDLER_NAME = "tradewind-console"
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+
+
+class LoggingSettings(BaseModel):
+    """Log level, console format (``auto``: pretty on a TTY, JSON otherwise) and the DB sink's batching."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    format: Literal["auto", "console", "json"] = "auto"
+    to_database: bool = True
+    batch_size: int = Field(500, ge=1)
+    flush_interval_s: float = Field(1.0, gt=0)
+
+    @property
+    def json_output(self) -> bool | None:
+        """The ``json`` argument of :func:`configure_logging` for this format."""
+        return {"auto": None, "console": False, "json": True}[self.format]
+
+
+class _NamedWriteLogger(structlog.WriteLogger):
+    """structlog's WriteLogger that remembers the name given to ``get_logger``."""
+
+    def __init__(self, file: TextIO, name: str) -> None:
+        super().__init__(file)
+        self.name = name
+
+
+def _add_name(logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    event_dict.setdefault("logger", getattr(logger, "name", None) or "root")
+    return event_dict
+
+
+def configure_logging(
+    level: str | int = "info",
+    *,
+    json: bool | None = None,
+    sink: DbLogSink | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Send structlog and stdlib logging to ``stream`` (stderr) and, if given, to ``sink``.
+
+    ``json=None`` picks JSON lines unless ``stream`` is a terminal. Calling it again replaces the
+    previous configuration.
+    """
+    numeric = _LEVELS.get(level.lower()) if isinstance(level, str) else level
+    if numeric is None:
+        raise ValueError(f"unknown log level {level!r}: use one of {list(_LEVELS)}")
+    out = stream if stream is not None else sys.stderr
+    use_json = (not _isatty(out)) if json is None else json
+
+    stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    tail: list[Processor] = [drop_secrets]
+    if sink is not None:
+        tail.append(sink)
+    renderer: Processor
+    if use_json:
+        tail.append(structlog.processors.format_exc_info)
+        renderer = structlog.processors.JSONRenderer(default=str)
+    else:
+        # Tracebacks without local variables: a local may hold a key or a password.
+        tracebacks = structlog.dev.RichTracebackFormatter(show_locals=False)
+        renderer = structlog.dev.ConsoleRenderer(colors=_isatty(out), exception_formatter=tracebacks)
+
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _add_name,
+            stamp,
+            *tail,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=lambda *args: _NamedWriteLogger(out, str(args[0]) if args else "root"),
+        cache_logger_on_first_use=False,  # loggers made at import time follow a later reconfiguration
+    )
+    foreign: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        stamp,
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=foreign,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
+    )
+    handler = logging.StreamHandler(out)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    _remove_handler(root)
+    root.addHandler(handler)
+    root.setLevel(numeric)
+
+
+def reset_logging() -> None:
+    """Undo :func:`configure_logging` (tests, or an embedding application with its own setup)."""
+    _remove_handler(logging.getLogger())
+    structlog.reset_defaults()
+
+
+def _remove_handler(root: logging.Logger) -> None:
+    for existing in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(existing)
+        existing.close()
+
+
+def _isatty(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty()) if callable(isatty) else False

@@ -1,0 +1,156 @@
+"""The database handle: engine setup for SQLite or PostgreSQL and programmatic Alembic migrations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+DEFAULT_URL = "sqlite:///data/tradewind.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class StorageError(RuntimeError):
+    """The database cannot be opened, migrated or used as configured."""
+
+
+class StoreSettings(BaseModel):
+    """Where the data lives: ``url`` is a SQLAlchemy URL, ``pg_schema`` an optional PostgreSQL schema."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str = DEFAULT_URL
+    pg_schema: str | None = None
+    migrate_on_start: bool = True
+    echo: bool = False
+
+
+class Database:
+    """One SQLAlchemy engine (sqlite3 or psycopg 3) plus the migrations packaged with Tradewind.
+
+    SQLite files get their folder created, WAL journaling and foreign keys. With ``schema`` on
+    PostgreSQL every connection's search_path is that schema alone, so migrations and queries
+    stay inside it (one fresh schema per test, or per tenant).
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, *, schema: str | None = None, echo: bool = False) -> None:
+        try:
+            self.url: URL = make_url(url)
+        except ArgumentError:
+            raise StorageError(f"not a database URL: {url!r} (e.g. {DEFAULT_URL!r})") from None
+        backend = self.url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise StorageError(f"unsupported database {backend!r}: use sqlite or postgresql")
+        if schema is not None:
+            if backend != "postgresql":
+                raise StorageError("a schema is only supported on PostgreSQL")
+            if not _SCHEMA_NAME.fullmatch(schema):
+                raise StorageError(f"schema name {schema!r} must match {_SCHEMA_NAME.pattern}")
+        self.schema = schema
+        self.engine: Engine = self._create_engine(echo)
+
+    @classmethod
+    def from_settings(cls, settings: StoreSettings) -> Database:
+        return cls(settings.url, schema=settings.pg_schema, echo=settings.echo)
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.url.get_backend_name()
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password masked, for messages and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        return f"Database({self.safe_url!r}, schema={self.schema!r})"
+
+    def _create_engine(self, echo: bool) -> Engine:
+        if self.backend == "postgresql":
+            connect_args: dict[str, Any] = {}
+            if self.schema is not None:
+                connect_args["options"] = f"-csearch_path={self.schema}"
+            return create_engine(self.url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+        database = self.url.database or ""
+        in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+        if in_memory:
+            # One shared connection, or each thread would see its own empty database.
+            engine = create_engine(self.url, echo=echo, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        else:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(self.url, echo=echo)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+
+    def create_schema(self) -> None:
+        """Create the configured PostgreSQL schema if it does not exist (no-op without a schema)."""
+        if self.schema is not None:
+            with self.engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+
+    def drop_schema(self) -> None:
+        """Drop the configured PostgreSQL schema and everything in it (no-op without a schema)."""
+        if self.schema is not None:
+            with self.engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+    def alembic_config(self) -> Config:
+        """An Alembic config pointing at the packaged migrations and this URL (for `command.*`)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("path_separator", "os")
+        url = self.url.render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        return config
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate to ``revision`` (head by default); creates the schema first when one is set."""
+        self.create_schema()
+        self._migrate(lambda config: command.upgrade(config, revision))
+
+    def downgrade(self, revision: str) -> None:
+        """Migrate down to ``revision`` (``"base"`` removes every table)."""
+        self._migrate(lambda config: command.downgrade(config, revision))
+
+    def _migrate(self, run: Callable[[Config], None]) -> None:
+        config = self.alembic_config()
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            run(config)
+
+    def current_revision(self) -> str | None:
+        """The revision the database is at, or None before the first migration."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str:
+        """The newest revision shipped with this package."""
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        if head is None:
+            raise StorageError(f"no migrations found in {MIGRATIONS}")
+        return head
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

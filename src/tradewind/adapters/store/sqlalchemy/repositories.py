@@ -1,0 +1,248 @@
+"""SQLAlchemy repositories behind the async ports; the blocking work runs in ``asyncio.to_thread``.
+
+Rows are built and checked on the caller's side before any SQL runs, and each ``add_*`` call is one
+transaction, so a bad record raises a clear error and nothing of its batch is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, Row, Select, Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tradewind.adapters.store.sqlalchemy.columns import canonical, exact, ns_to_datetime
+from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.tables import book_snapshots, logs, market_mids, market_trades
+from tradewind.application.ports.repositories import LOG_LEVELS, LogRecord
+from tradewind.domain.market import BookSnapshot, InstrumentRef, Level, MidPrice, TradeTick
+from tradewind.domain.values import Category, Side
+
+DEFAULT_BATCH = 1000
+_MAX_NS = 2**63 - 1
+
+
+def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _text(value: str, limit: int, what: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ValueError(f"{what}: expected a non-empty string of at most {limit} characters, got {value!r}")
+    return value
+
+
+def _ts(ts_ns: int, what: str) -> dict[str, Any]:
+    if not isinstance(ts_ns, int) or isinstance(ts_ns, bool) or not 0 <= ts_ns <= _MAX_NS:
+        raise ValueError(f"{what}: ts_ns must be a non-negative 64-bit integer, got {ts_ns!r}")
+    return {"ts_ns": ts_ns, "ts": ns_to_datetime(ts_ns)}
+
+
+def _ref_row(ref: InstrumentRef, what: str) -> dict[str, Any]:
+    if len(ref.matching_key) > 64:
+        raise ValueError(f"{what}: matching_key longer than 64 characters")
+    return {
+        "exchange": _text(ref.exchange, 32, f"{what} exchange"),
+        "category": Category(ref.category).value,
+        "symbol": _text(ref.symbol, 64, f"{what} symbol"),
+        "matching_key": ref.matching_key,
+    }
+
+
+class _Refs:
+    """One InstrumentRef per distinct instrument of a result, instead of one per row."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str, str, str], InstrumentRef] = {}
+
+    def __call__(self, row: Row[Any]) -> InstrumentRef:
+        key = (row.exchange, row.category, row.symbol, row.matching_key)
+        ref = self._seen.get(key)
+        if ref is None:
+            ref = self._seen[key] = InstrumentRef(key[0], Category(key[1]), key[2], key[3])
+        return ref
+
+
+_SIDES = {side.value: side for side in Side}
+
+
+def _levels_json(levels: Sequence[Level], what: str) -> list[list[str]]:
+    return [
+        [format(exact(p, f"{what}[{i}] price"), "f"), format(exact(q, f"{what}[{i}] qty"), "f")]
+        for i, (p, q) in enumerate(levels)
+    ]
+
+
+def _levels(raw: Any) -> tuple[Level, ...]:
+    return tuple((canonical(Decimal(p)), canonical(Decimal(q))) for p, q in raw)
+
+
+def _window(
+    table: Table, ref: InstrumentRef, start_ns: int | None, end_ns: int | None, limit: int | None
+) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = [
+        table.c.exchange == ref.exchange,
+        table.c.category == Category(ref.category).value,
+        table.c.symbol == ref.symbol,
+    ]
+    conditions += _time_conditions(table, start_ns, end_ns)
+    wanted = [c for c in table.c if c.name not in ("id", "ts")]  # ts_ns already says it, exactly
+    query = select(*wanted).where(*conditions).order_by(table.c.ts, table.c.ts_ns, table.c.id)
+    return query if limit is None else query.limit(limit)
+
+
+def _time_conditions(table: Table, start_ns: int | None, end_ns: int | None) -> list[ColumnElement[bool]]:
+    # The coarse ``ts`` bound uses the index (and TimescaleDB chunk exclusion); ``ts_ns`` makes it exact.
+    out: list[ColumnElement[bool]] = []
+    if start_ns is not None:
+        out += [table.c.ts >= ns_to_datetime(start_ns), table.c.ts_ns >= start_ns]
+    if end_ns is not None:
+        out += [table.c.ts <= ns_to_datetime(end_ns), table.c.ts_ns < end_ns]
+    return out
+
+
+class _SqlRepository:
+    def __init__(self, database: Database, *, batch_size: int = DEFAULT_BATCH) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self._db = database
+        self._batch = batch_size
+
+    def _insert_ignoring_duplicates(self, table: Table) -> Insert:
+        if self._db.backend == "postgresql":
+            return pg_insert(table).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing()
+
+    def _write(self, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:
+        with self._db.engine.begin() as conn:
+            for chunk in _batches(rows, self._batch):
+                conn.execute(statement, chunk)
+
+    async def _add(self, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await asyncio.to_thread(self._write, statement, rows)
+
+    def _fetch(self, query: Select[Any]) -> list[Row[Any]]:
+        with self._db.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+
+class SqlMarketDataRepository(_SqlRepository):
+    """MarketDataRepository on SQLAlchemy; trades and books already stored are skipped, not duplicated."""
+
+    async def add_trades(self, trades: Sequence[TradeTick]) -> None:
+        rows = [
+            {
+                **_ref_row(t.ref, f"trade {t.trade_id!r}"),
+                "trade_id": _text(t.trade_id, 64, "trade_id"),
+                "price": exact(t.price, f"trade {t.trade_id!r} price"),
+                "qty": exact(t.qty, f"trade {t.trade_id!r} qty"),
+                "taker_side": Side(t.taker_side).value,
+                **_ts(t.ts_ns, f"trade {t.trade_id!r}"),
+            }
+            for t in trades
+        ]
+        await self._add(self._insert_ignoring_duplicates(market_trades), rows)
+
+    async def add_mids(self, mids: Sequence[MidPrice]) -> None:
+        rows = [
+            {
+                **_ref_row(m.ref, "mid"),
+                "mid": exact(m.mid, f"mid at {m.ts_ns}"),
+                "best_bid": exact(m.best_bid, f"mid at {m.ts_ns} best_bid"),
+                "best_ask": exact(m.best_ask, f"mid at {m.ts_ns} best_ask"),
+                **_ts(m.ts_ns, "mid"),
+            }
+            for m in mids
+        ]
+        await self._add(insert(market_mids), rows)
+
+    async def add_books(self, books: Sequence[BookSnapshot]) -> None:
+        rows = [
+            {
+                **_ref_row(b.ref, f"book seq {b.seq}"),
+                "seq": b.seq,
+                "bids": _levels_json(b.bids, f"book seq {b.seq} bids"),
+                "asks": _levels_json(b.asks, f"book seq {b.seq} asks"),
+                **_ts(b.ts_ns, f"book seq {b.seq}"),
+            }
+            for b in books
+        ]
+        await self._add(self._insert_ignoring_duplicates(book_snapshots), rows)
+
+    async def trades(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[TradeTick]:
+        rows = await asyncio.to_thread(self._fetch, _window(market_trades, ref, start_ns, end_ns, limit))
+        ref_of = _Refs()
+        return [TradeTick(ref_of(r), r.trade_id, r.price, r.qty, _SIDES[r.taker_side], r.ts_ns) for r in rows]
+
+    async def mids(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[MidPrice]:
+        rows = await asyncio.to_thread(self._fetch, _window(market_mids, ref, start_ns, end_ns, limit))
+        ref_of = _Refs()
+        return [MidPrice(ref_of(r), r.mid, r.best_bid, r.best_ask, r.ts_ns) for r in rows]
+
+    async def books(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[BookSnapshot]:
+        rows = await asyncio.to_thread(self._fetch, _window(book_snapshots, ref, start_ns, end_ns, limit))
+        ref_of = _Refs()
+        return [BookSnapshot(ref_of(r), r.seq, _levels(r.bids), _levels(r.asks), r.ts_ns) for r in rows]
+
+
+class SqlLogRepository(_SqlRepository):
+    """LogRepository on SQLAlchemy: the ``logs`` table that services and jobs write into."""
+
+    async def add(self, records: Sequence[LogRecord]) -> None:
+        await self._add(insert(logs), [self._row(r) for r in records])
+
+    @staticmethod
+    def _row(record: LogRecord) -> dict[str, Any]:
+        what = f"log record {record.event!r}"
+        if record.level not in LOG_LEVELS:
+            raise ValueError(f"{what}: level must be one of {LOG_LEVELS}, got {record.level!r}")
+        if record.job_id is not None:
+            _text(record.job_id, 64, f"{what} job_id")
+        if not isinstance(record.fields, Mapping):
+            raise ValueError(f"{what}: fields must be a mapping")
+        try:
+            json.dumps(record.fields, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{what}: fields are not JSON-compatible ({exc})") from None
+        return {
+            **_ts(record.ts_ns, what),
+            "level": record.level,
+            "event": record.event,
+            "logger": _text(record.logger, 200, f"{what} logger"),
+            "job_id": record.job_id,
+            "fields": dict(record.fields),
+        }
+
+    async def query(
+        self,
+        *,
+        job_id: str | None = None,
+        logger: str | None = None,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[LogRecord]:
+        conditions = _time_conditions(logs, start_ns, end_ns)
+        if job_id is not None:
+            conditions.append(logs.c.job_id == job_id)
+        if logger is not None:
+            conditions.append(logs.c.logger == logger)
+        wanted = [c for c in logs.c if c.name not in ("id", "ts")]
+        query = select(*wanted).where(*conditions).order_by(logs.c.ts, logs.c.ts_ns, logs.c.id)
+        rows = await asyncio.to_thread(self._fetch, query if limit is None else query.limit(limit))
+        return [LogRecord(r.ts_ns, r.level, r.event, r.logger, r.job_id, r.fields) for r in rows]

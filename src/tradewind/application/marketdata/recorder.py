@@ -1,0 +1,186 @@
+"""Records the bus's market data (trades, mids, book snapshots) into a repository, in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.application.ports.bus import Bus, Message, Subscription
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.repositories import MarketDataRepository
+from tradewind.domain.market import book_from_payload, mid_from_payload, trade_from_payload
+
+log = structlog.get_logger(__name__)
+
+Kind = Literal["trade", "mid", "book"]
+_DECODERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "trade": trade_from_payload,
+    "mid": mid_from_payload,
+    "book": book_from_payload,
+}
+
+
+class RecorderSettings(BaseModel):
+    """Which ``md.<kind>.#`` topics to record and how to batch them; ``queue`` makes the subscription durable."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kinds: tuple[Kind, ...] = ("trade", "mid", "book")
+    batch_size: int = Field(500, ge=1)
+    flush_interval_s: float = Field(1.0, gt=0)
+    max_pending: int = Field(100_000, ge=1)
+    queue: str | None = None
+
+
+@dataclass(slots=True)
+class RecorderStats:
+    received: int = 0
+    written: int = 0
+    malformed: int = 0
+    dropped: int = 0
+    write_errors: int = 0
+
+
+class MarketDataRecorder:
+    """Subscribes to market data, buffers decoded events and writes them every N rows or T seconds.
+
+    A malformed payload is counted and logged, never raised. A failed write keeps the rows buffered
+    (up to ``max_pending``, oldest dropped beyond) for the next flush; ``stop`` flushes what is left.
+    """
+
+    def __init__(
+        self, bus: Bus, repository: MarketDataRepository, clock: Clock, settings: RecorderSettings | None = None
+    ) -> None:
+        self._bus = bus
+        self._repo = repository
+        self._clock = clock
+        self._settings = settings or RecorderSettings()
+        self._buffers: dict[str, deque[Any]] = {kind: deque() for kind in _DECODERS}
+        self._writers: dict[str, Callable[[Sequence[Any]], Awaitable[None]]] = {
+            "trade": repository.add_trades,
+            "mid": repository.add_mids,
+            "book": repository.add_books,
+        }
+        self._subscriptions: list[Subscription] = []
+        self._timer: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self.stats = RecorderStats()
+
+    @property
+    def pending(self) -> int:
+        """Rows received but not yet written."""
+        return sum(len(b) for b in self._buffers.values())
+
+    async def start(self) -> None:
+        if self._timer is not None:
+            return
+        for kind in self._settings.kinds:
+            sub = await self._bus.subscribe(f"md.{kind}.#", self._on_message, queue=self._settings.queue)
+            self._subscriptions.append(sub)
+        self._timer = asyncio.create_task(self._flush_periodically(), name="md-recorder-flush")
+
+    async def stop(self) -> None:
+        """Unsubscribe, then write everything still buffered (raises if that final write fails)."""
+        async with self._lock:  # a write in flight completes first: cancelling it would lose its rows
+            for sub in self._subscriptions:
+                await sub.cancel()
+            self._subscriptions.clear()
+            if self._timer is not None:
+                self._timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._timer
+                self._timer = None
+        await self.flush()
+
+    async def _on_message(self, message: Message) -> None:
+        kind = message.topic.split(".", 2)[1]
+        decode = _DECODERS.get(kind)
+        try:
+            if decode is None:
+                raise ValueError(f"no decoder for kind {kind!r}")
+            item = decode(message.payload)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            self.stats.malformed += 1
+            log.warning("recorder.malformed", topic=message.topic, error=str(exc))
+            return
+        self.stats.received += 1
+        buffer = self._buffers[kind]
+        buffer.append(item)
+        self._trim(buffer)
+        if self.pending >= self._settings.batch_size:
+            await self._flush_quietly()
+
+    def _trim(self, buffer: deque[Any]) -> None:
+        excess = self.pending - self._settings.max_pending
+        for _ in range(min(excess, len(buffer))):
+            buffer.popleft()
+            self.stats.dropped += 1
+
+    async def flush(self) -> int:
+        """Write every buffered row now; returns how many were written. Raises if the repository fails."""
+        async with self._lock:
+            written = 0
+            error: Exception | None = None
+            for kind, buffer in self._buffers.items():
+                if buffer:
+                    items = list(buffer)
+                    buffer.clear()
+                    try:
+                        written += await self._write(kind, items)
+                    except Exception as exc:
+                        error = error or exc
+            if error is not None:
+                raise error
+            return written
+
+    async def _write(self, kind: str, items: list[Any]) -> int:
+        try:
+            await self._writers[kind](items)
+        except (ValueError, TypeError):
+            # One bad row rejected the whole batch (nothing stored): isolate it.
+            return await self._write_one_by_one(kind, items)
+        except Exception:
+            self._requeue(kind, items)
+            raise
+        self.stats.written += len(items)
+        return len(items)
+
+    async def _write_one_by_one(self, kind: str, items: list[Any]) -> int:
+        written = 0
+        for i, item in enumerate(items):
+            try:
+                await self._writers[kind]([item])
+            except (ValueError, TypeError) as exc:
+                self.stats.malformed += 1
+                log.warning("recorder.rejected", kind=kind, error=str(exc))
+                continue
+            except Exception:
+                self._requeue(kind, items[i:])
+                raise
+            written += 1
+            self.stats.written += 1
+        return written
+
+    def _requeue(self, kind: str, items: list[Any]) -> None:
+        self.stats.write_errors += 1
+        buffer = self._buffers[kind]
+        buffer.extendleft(reversed(items))  # ahead of rows that arrived meanwhile; retried next flush
+        self._trim(buffer)
+
+    async def _flush_quietly(self) -> None:
+        try:
+            await self.flush()
+        except Exception as exc:
+            log.error("recorder.flush_failed", error=repr(exc), pending=self.pending)
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await self._clock.sleep(self._settings.flush_interval_s)
+            await self._flush_quietly()

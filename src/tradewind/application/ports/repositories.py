@@ -1,0 +1,65 @@
+"""Repository ports: what the application stores and reads back, independent of the database.
+
+Time windows are half-open ``[start_ns, end_ns)`` in UTC epoch nanoseconds; ``None`` leaves a side
+open. Results come back oldest first, ties in insertion order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One structured log event as stored: ``fields`` holds the JSON-safe remaining key/values."""
+
+    ts_ns: int
+    level: str
+    event: str
+    logger: str
+    job_id: str | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+class MarketDataRepository(Protocol):
+    """Trades, mid prices and book snapshots; adding a trade already stored is a no-op."""
+
+    async def add_trades(self, trades: Sequence[TradeTick]) -> None: ...
+
+    async def add_mids(self, mids: Sequence[MidPrice]) -> None: ...
+
+    async def add_books(self, books: Sequence[BookSnapshot]) -> None: ...
+
+    async def trades(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[TradeTick]: ...
+
+    async def mids(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[MidPrice]: ...
+
+    async def books(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[BookSnapshot]: ...
+
+
+class LogRepository(Protocol):
+    """Structured log records, queried by job, logger (source) and time."""
+
+    async def add(self, records: Sequence[LogRecord]) -> None: ...
+
+    async def query(
+        self,
+        *,
+        job_id: str | None = None,
+        logger: str | None = None,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        limit: int | None = None,
+    ) -> list[LogRecord]: ...
