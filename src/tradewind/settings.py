@@ -17,6 +17,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from tradewind.adapters.logging.config import LoggingSettings
+from tradewind.adapters.store.sqlalchemy.database import StoreSettings
+from tradewind.application.marketdata.recorder import RecorderSettings
+
 DEFAULT_CONFIG = Path("tradewind.yaml")
 
 
@@ -24,22 +28,9 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names every bad key and what is wrong with it."""
 
 
-class _Section(BaseModel):
+class ConsoleSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class StorageSettings(_Section):
-    url: str = "sqlite:///data/tradewind.db"
-    parquet_dir: Path = Path("data/parquet")
-
-
-class LoggingSettings(_Section):
-    level: Literal["debug", "info", "warning", "error"] = "info"
-    json_lines: bool = Field(False, description="JSON lines on the console instead of the human format")
-    to_database: bool = True
-
-
-class ConsoleSettings(_Section):
     refresh_per_second: float = Field(4.0, gt=0, le=30)
     trades_shown: int = Field(12, ge=1, le=100)
 
@@ -47,14 +38,13 @@ class ConsoleSettings(_Section):
 class Settings(BaseSettings):
     """Everything Tradewind reads at start-up."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="TRADEWIND_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="TRADEWIND_", env_nested_delimiter="__", extra="forbid", frozen=True)
     yaml_path: ClassVar[Path | None] = None
 
     mode: Literal["embedded", "distributed"] = "embedded"
     clock: Literal["wall", "sim"] = "wall"
-    storage: StorageSettings = StorageSettings()
+    storage: StoreSettings = StoreSettings()
+    recorder: RecorderSettings = RecorderSettings()
     logging: LoggingSettings = LoggingSettings()
     console: ConsoleSettings = ConsoleSettings()
 

@@ -12,12 +12,15 @@ import typer
 
 from tradewind.settings import ConfigError, Settings, load_settings
 
-app = typer.Typer(help="Tradewind: trading platform and exchange simulator.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Tradewind: trading platform and exchange simulator.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")
+]
 
 
 def _settings(config: Path | None, **overrides: object) -> Settings:
@@ -67,7 +70,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
     from tradewind.adapters.store.sqlalchemy.database import Database
 
     settings = _settings(config)
-    database = Database(settings.storage.url)
+    database = Database.from_settings(settings.storage)
     database.upgrade()
     typer.echo(f"database at {database.safe_url} is at the latest schema")
 
@@ -82,7 +85,7 @@ def export_parquet(
     from tradewind.adapters.store.sqlalchemy.database import Database
 
     settings = _settings(config)
-    database = Database(settings.storage.url)
+    database = Database.from_settings(settings.storage)
     written = export(database, dest)
     for table, rows in written.items():
         typer.echo(f"{table}: {rows} rows")

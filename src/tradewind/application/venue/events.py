@@ -1,0 +1,51 @@
+"""What the venue tells its listeners (the private WebSocket): typed events, one batch per operation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tradewind.application.venue.model import Execution, Order, PositionView, WalletView
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.matching.events import Report
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """An order was created or changed (``order`` is its new state)."""
+
+    account: str
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionEvent:
+    """One of the account's orders was filled, in part or in full."""
+
+    account: str
+    execution: Execution
+
+
+@dataclass(frozen=True, slots=True)
+class PositionEvent:
+    """A linear position changed, or one of its orders was created, amended or cancelled."""
+
+    account: str
+    position: PositionView
+
+
+@dataclass(frozen=True, slots=True)
+class WalletEvent:
+    """The account's balances, locks or margin changed."""
+
+    account: str
+    wallet: WalletView
+
+
+VenueEvent = OrderEvent | ExecutionEvent | PositionEvent | WalletEvent
+
+# Called once per venue operation with all its events in Bybit's order: executions, orders, positions, wallets.
+VenueListener = Callable[[Sequence[VenueEvent]], None]
+
+# Called with every engine Report the venue itself produced (so the simulator can publish market data).
+ReportListener = Callable[[Instrument, Report], None]

@@ -1,0 +1,236 @@
+"""The venue's records and requests: orders, executions, position and wallet views, and its errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from tradewind.domain.accounts import ZERO
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+
+_AVG_QUANTUM = Decimal("1e-12")
+
+
+class RejectCode(StrEnum):
+    """Why the venue refused a request; the interface maps each to the category's Bybit retCode."""
+
+    UNKNOWN_SYMBOL = "unknown_symbol"
+    INVALID_PARAM = "invalid_param"
+    PRICE_TICK = "price_tick"
+    QTY_STEP = "qty_step"
+    QTY_TOO_SMALL = "qty_too_small"
+    QTY_TOO_LARGE = "qty_too_large"
+    AMOUNT_DECIMALS = "amount_decimals"
+    NOTIONAL_TOO_SMALL = "notional_too_small"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    DUPLICATE_LINK_ID = "duplicate_link_id"
+    ORDER_NOT_FOUND = "order_not_found"
+    ORDER_FINISHED = "order_finished"
+    REDUCE_ONLY_ZERO = "reduce_only_zero"
+    NOT_MODIFIED = "not_modified"
+    LEVERAGE_NOT_MODIFIED = "leverage_not_modified"
+    ZERO_POSITION = "zero_position"
+    TPSL_INVALID = "tpsl_invalid"
+    TOO_MANY_ORDERS = "too_many_orders"
+
+
+class VenueError(Exception):
+    """A request the venue refused; nothing was changed. ``message`` says what was wrong."""
+
+    def __init__(self, code: RejectCode, message: str, category: Category | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.category = category
+
+
+class MarketUnit(StrEnum):
+    BASE = "baseCoin"
+    QUOTE = "quoteCoin"
+
+
+class VenueOrderStatus(StrEnum):
+    """Bybit's ``orderStatus`` values that the venue produces."""
+
+    NEW = "New"
+    PARTIALLY_FILLED = "PartiallyFilled"
+    FILLED = "Filled"
+    CANCELLED = "Cancelled"
+    PARTIALLY_FILLED_CANCELED = "PartiallyFilledCanceled"
+    REJECTED = "Rejected"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (VenueOrderStatus.NEW, VenueOrderStatus.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A new order as a client asked for it, already parsed; ``qty`` is in ``market_unit`` for spot markets."""
+
+    category: Category
+    symbol: str
+    side: Side
+    order_type: OrderType
+    qty: Decimal
+    price: Decimal | None = None
+    tif: TimeInForce = TimeInForce.GTC
+    order_link_id: str = ""
+    market_unit: MarketUnit | None = None
+    reduce_only: bool = False
+    close_on_trigger: bool = False
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    stop_order_type: str = ""  # set by the venue for TP / SL / trailing closes
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRef:
+    """Which order a request is about: by ``order_id`` (wins) or by ``order_link_id``."""
+
+    category: Category
+    symbol: str
+    order_id: str = ""
+    order_link_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order's state at one moment; the venue replaces the record on every change."""
+
+    order_id: str
+    order_link_id: str
+    account: str
+    instrument: Instrument
+    side: Side
+    order_type: OrderType
+    tif: TimeInForce
+    qty: Decimal  # as requested (quote amount for a quote-unit spot market order)
+    price: Decimal  # 0 for market orders
+    market_unit: MarketUnit | None
+    status: VenueOrderStatus
+    leaves_qty: Decimal  # base qty still resting
+    cum_exec_qty: Decimal = ZERO
+    cum_exec_value: Decimal = ZERO
+    cum_exec_fee: Decimal = ZERO
+    fee_coin: str = ""
+    reject_reason: str = "EC_NoError"
+    cancel_type: str = "UNKNOWN"
+    stop_order_type: str = ""
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    reduce_only: bool = False
+    close_on_trigger: bool = False
+    created_ms: int = 0
+    updated_ms: int = 0
+    lock_coin: str = ""  # spot: the coin held for this order and how much is still held
+    lock_left: Decimal = ZERO
+
+    @property
+    def category(self) -> Category:
+        return self.instrument.category
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+    @property
+    def avg_price(self) -> Decimal:
+        if self.cum_exec_qty == 0:
+            return ZERO
+        return (self.cum_exec_value / self.cum_exec_qty).quantize(_AVG_QUANTUM).normalize()
+
+    @property
+    def leaves_value(self) -> Decimal:
+        return self.leaves_qty * self.price
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """One fill seen from one side: what ``execution/list`` and the private ``execution`` topic show."""
+
+    exec_id: str
+    account: str
+    order_id: str
+    order_link_id: str
+    category: Category
+    symbol: str
+    side: Side
+    order_type: OrderType
+    order_price: Decimal
+    order_qty: Decimal
+    leaves_qty: Decimal
+    stop_order_type: str
+    exec_price: Decimal
+    exec_qty: Decimal
+    exec_value: Decimal
+    exec_time_ms: int
+    is_maker: bool
+    fee: Decimal
+    fee_rate: Decimal
+    fee_coin: str
+    closed_size: Decimal
+    exec_pnl: Decimal
+    trade_id: int
+    seq: int
+    market_unit: MarketUnit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    """A linear position at one moment, with its mark-to-last-price figures."""
+
+    account: str
+    symbol: str
+    side: Side | None
+    size: Decimal
+    avg_price: Decimal
+    entry_value: Decimal
+    leverage: Decimal
+    mark_price: Decimal
+    unrealised_pnl: Decimal
+    cur_realised_pnl: Decimal
+    cum_realised_pnl: Decimal
+    position_im: Decimal
+    take_profit: Decimal | None
+    stop_loss: Decimal | None
+    trailing_stop: Decimal | None
+    created_ms: int
+    updated_ms: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoinView:
+    """One coin of a unified wallet; ``order_im``/``position_im`` are linear margin held in the settle coin."""
+
+    coin: str
+    balance: Decimal
+    locked: Decimal
+    order_im: Decimal
+    position_im: Decimal
+    unrealised_pnl: Decimal
+    cum_realised_pnl: Decimal
+    usd_value: Decimal
+
+    @property
+    def equity(self) -> Decimal:
+        return self.balance + self.unrealised_pnl
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance - self.locked - self.order_im - self.position_im
+
+
+@dataclass(frozen=True, slots=True)
+class WalletView:
+    """A whole unified wallet at one moment."""
+
+    account: str
+    coins: tuple[CoinView, ...]
+    updated_ms: int
+
+    def coin(self, name: str) -> CoinView | None:
+        return next((c for c in self.coins if c.coin == name), None)

@@ -1,0 +1,56 @@
+"""Configuration of the Bybit-protocol server: where it listens and how fast each key may call it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _default_limits() -> dict[str, int]:
+    # Bybit's UTA Pro limits per UID (reference section 4); ``:spot`` entries override the path's.
+    return {
+        "/v5/order/create": 10,
+        "/v5/order/create:spot": 20,
+        "/v5/order/amend": 10,
+        "/v5/order/cancel": 10,
+        "/v5/order/cancel:spot": 20,
+        "/v5/order/cancel-all": 10,
+        "/v5/order/cancel-all:spot": 20,
+        "/v5/order/realtime": 50,
+        "/v5/order/history": 50,
+        "/v5/execution/list": 50,
+        "/v5/position/list": 50,
+        "/v5/position/trading-stop": 10,
+        "/v5/position/set-leverage": 10,
+        "/v5/account/wallet-balance": 50,
+    }
+
+
+class RateLimitSettings(BaseModel):
+    """Rolling-window limits per API key and endpoint; a breach answers retCode 10006."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    window_ms: int = Field(default=1000, ge=1)
+    default_limit: int = Field(default=50, ge=1)  # private endpoints not listed in ``limits``
+    limits: dict[str, int] = Field(default_factory=_default_limits)
+
+    @field_validator("limits")
+    @classmethod
+    def _valid(cls, value: dict[str, int]) -> dict[str, int]:
+        for bucket, limit in value.items():
+            if not bucket.startswith("/v5/"):
+                raise ValueError(f"rate limit keys are paths like /v5/order/create[:spot], got {bucket!r}")
+            if limit < 1:
+                raise ValueError(f"rate limit of {bucket} must be >= 1, got {limit}")
+        return value
+
+
+class SimExchangeSettings(BaseModel):
+    """The ``tradewind sim-exchange`` server: host, port and rate limits (accounts and fees are VenueSettings)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
