@@ -34,11 +34,13 @@ run: $(VENV)/.run-stamp
 services:
 	bash scripts/ensure-services.sh
 
+# Two passes: everything in parallel, then the tests that restart a shared service (marked serial).
 test: $(VENV)/.dev-stamp services
-	$(BIN)/pytest -n 2 $(ARGS)
+	$(BIN)/pytest -n 2 -m "not serial" $(ARGS)
+	$(BIN)/pytest -m serial $(ARGS)
 
 test-fast: $(VENV)/.dev-stamp
-	$(BIN)/pytest -m "not integration and not e2e" $(ARGS)
+	$(BIN)/pytest -n 2 -m "not integration and not e2e and not serial" $(ARGS)
 
 bench: $(VENV)/.dev-stamp services
 	$(BIN)/python -m bench $(ARGS)

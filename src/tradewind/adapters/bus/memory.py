@@ -7,6 +7,7 @@ import itertools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 import structlog
 
@@ -25,6 +26,7 @@ from tradewind.application.ports.bus import (
 log = structlog.get_logger(__name__)
 
 _REDELIVERED = "x-delivery-count"
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(eq=False)
@@ -78,14 +80,15 @@ class InMemoryBus:
                 future.set_exception(BusError("bus closed"))
 
     async def publish(self, topic: str, payload: JsonObject, *, headers: Mapping[str, str] | None = None) -> None:
-        validate_topic(topic)
-        await self._route(Message(topic, payload, f"m-{next(self._ids)}", headers=dict(headers or {})))
+        frozen_headers = dict(headers) if headers else _NO_HEADERS
+        await self._route(Message(topic, payload, f"m-{next(self._ids)}", headers=frozen_headers))
 
     async def _route(self, message: Message) -> None:
         if self._closed:
             raise BusError("bus closed")
         targets = self._routes.get(message.topic)
-        if targets is None:
+        if targets is None:  # first publish on this topic: validate once, then route from the cache
+            validate_topic(message.topic)
             targets = [q for q in self._queues.values() if any(matches(p, message.topic) for p in q.patterns)]
             self._routes[message.topic] = targets
         self.published += 1
@@ -147,7 +150,6 @@ class InMemoryBus:
         return found
 
     async def request(self, topic: str, payload: JsonObject, *, timeout: float = 5.0) -> JsonObject:
-        validate_topic(topic)
         await self.start()
         correlation_id = uuid.uuid4().hex
         future: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
