@@ -344,3 +344,15 @@ def test_open_order_ids_lists_only_live_orders(engine: MatchingEngine) -> None:
     engine.cancel("b")
     engine.submit("m", SELL, MARKET, 1)
     assert set(engine.open_order_ids()) == {"c"}
+
+
+@pytest.mark.parametrize("depth", [1, 3, 5, 6, 9, 10, 11, 50])
+def test_snapshot_returns_min_of_depth_and_levels_best_first(engine: MatchingEngine, depth: int) -> None:
+    for i in range(10):
+        engine.submit(f"b{i}", Side.BUY, OrderType.LIMIT, 1 + i, price=1000 - i)
+        engine.submit(f"a{i}", Side.SELL, OrderType.LIMIT, 1 + i, price=1001 + i)
+    snap = engine.snapshot(depth)
+    expected = min(depth, 10)
+    assert snap.bids == [(1000 - i, 1 + i) for i in range(expected)]
+    assert snap.asks == [(1001 + i, 1 + i) for i in range(expected)]
+    assert engine.snapshot(0).bids == []

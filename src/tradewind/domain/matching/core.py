@@ -39,7 +39,7 @@ class BookSide:
 
     def depth(self, limit: int | None) -> list[tuple[int, int]]:
         """(price, lots) per level, best first, at most ``limit`` levels (all when None)."""
-        keys = self.keys if limit is None else self.keys[len(self.keys) - limit :] if limit else []
+        keys = self.keys if limit is None else self.keys[max(len(self.keys) - limit, 0) :] if limit > 0 else []
         qty, ksign = self.qty, self.ksign
         return [(k * ksign, qty[k]) for k in reversed(keys)]
 
