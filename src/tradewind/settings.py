@@ -20,6 +20,9 @@ from pydantic_settings import (
 from tradewind.adapters.logging.config import LoggingSettings
 from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
+from tradewind.application.simulator.settings import SimulatorSettings
+from tradewind.application.venue.settings import VenueSettings
+from tradewind.interfaces.bybit_v5.settings import SimExchangeSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 
@@ -47,6 +50,9 @@ class Settings(BaseSettings):
     recorder: RecorderSettings = RecorderSettings()
     logging: LoggingSettings = LoggingSettings()
     console: ConsoleSettings = ConsoleSettings()
+    simulator: SimulatorSettings = SimulatorSettings()
+    venue: VenueSettings = VenueSettings()
+    sim_exchange: SimExchangeSettings = SimExchangeSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,7 @@
 """The Bybit V5 REST server: one route table, signed private routes, rate limits, the envelope on every reply.
 
-The WebSocket routes (``/v5/public/{spot,linear}``, ``/v5/private``) are added to the same application
-with ``app.router.add_get``; ``VENUE`` and ``SETTINGS`` give them the venue and the settings.
+The WebSocket routes (``/v5/public/{spot,linear}``, ``/v5/private``) join the same application
+(``ws_app.install_websocket``); ``app[WEBSOCKET]`` is their server.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tradewind.interfaces.bybit_v5.errors import BybitError, RetCode, from_venue
 from tradewind.interfaces.bybit_v5.params import Params
 from tradewind.interfaces.bybit_v5.ratelimit import RateLimiter
 from tradewind.interfaces.bybit_v5.settings import SimExchangeSettings
+from tradewind.interfaces.bybit_v5.ws_app import install_websocket
 
 log = structlog.get_logger(__name__)
 
@@ -67,7 +68,7 @@ ROUTES: tuple[Route, ...] = (
 
 
 def create_app(venue: SimVenue, settings: SimExchangeSettings) -> web.Application:
-    """An aiohttp application serving the REST routes above for ``venue``."""
+    """An aiohttp application serving the REST routes above and the WebSocket streams for ``venue``."""
     app = web.Application(middlewares=[_route_not_found(venue)])
     app[VENUE] = venue
     app[SETTINGS] = settings
@@ -75,6 +76,7 @@ def create_app(venue: SimVenue, settings: SimExchangeSettings) -> web.Applicatio
     limiter = RateLimiter(limits.limits, limits.default_limit, limits.window_ms) if limits.enabled else None
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _endpoint(venue, route, limiter))
+    install_websocket(app, venue, settings.websocket)
     return app
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
+
 
 def _default_limits() -> dict[str, int]:
     # Bybit's UTA Pro limits per UID (reference section 4); ``:spot`` entries override the path's.
@@ -54,3 +56,4 @@ class SimExchangeSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    websocket: WebSocketSettings = Field(default_factory=WebSocketSettings)

@@ -54,12 +54,61 @@ async def _run_embedded(settings: Settings, *, draw: bool, duration: float | Non
     if duration is not None:
         loop.call_later(duration, stop.set)
     system = build_embedded(settings, console_logging=not draw)
-    await system.start()
+    try:
+        await system.start()
+    except OSError as exc:
+        await system.stop()
+        exchange = settings.sim_exchange
+        typer.secho(
+            f"cannot listen on {exchange.host}:{exchange.port} for the simulated exchange: "
+            f"{exc.strerror or exc} (set sim_exchange.port, or TRADEWIND_SIM_EXCHANGE__PORT)",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1) from None
     try:
         if draw:
             await run_live_view(system.board, stop, settings.console.refresh_per_second)
         else:
             await system.log_progress_until(stop)
+    finally:
+        await system.stop()
+
+
+@app.command("sim-exchange")
+def sim_exchange(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default from config: 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from config: 8080; 0 picks a free one)")] = None,
+) -> None:
+    """Serve the simulated exchange over Bybit's V5 REST and WebSocket protocol."""
+    settings = _settings(config)
+    asyncio.run(
+        _run_sim_exchange(
+            settings, host or settings.sim_exchange.host, settings.sim_exchange.port if port is None else port
+        )
+    )
+
+
+async def _run_sim_exchange(settings: Settings, host: str, port: int) -> None:
+    from tradewind.bootstrap import build_sim_exchange
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    system = build_sim_exchange(settings)
+    try:
+        bound = await system.start(host, port)
+    except OSError as exc:
+        typer.secho(f"cannot listen on {host}:{port}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"Bybit V5 simulator on http://{host}:{bound} (REST) and ws://{host}:{bound}/v5/public/spot "
+        f"(WebSocket). Ctrl-C stops it."
+    )
+    try:
+        await stop.wait()
     finally:
         await system.stop()
 

@@ -1,0 +1,182 @@
+"""The composition root: the only place that constructs adapters and services and wires them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+import structlog
+from aiohttp import web
+
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import SimClock, WallClock
+from tradewind.adapters.logging.config import configure_logging
+from tradewind.adapters.logging.sink import DbLogSink
+from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
+from tradewind.application.marketdata.recorder import MarketDataRecorder
+from tradewind.application.ports.clock import Clock
+from tradewind.application.simulator.service import MarketSimulatorService
+from tradewind.application.venue.service import SimVenue
+from tradewind.interfaces.bybit_v5.app import create_app, start_server
+from tradewind.interfaces.console.board import MarketBoard
+from tradewind.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class EmbeddedSystem:
+    """Every part of the one-process system, started and stopped in dependency order."""
+
+    settings: Settings
+    clock: Clock
+    bus: InMemoryBus
+    database: Database
+    log_sink: DbLogSink | None
+    recorder: MarketDataRecorder
+    simulator: MarketSimulatorService
+    venue: SimVenue
+    exchange_app: web.Application | None
+    board: MarketBoard
+    exchange_port: int | None = None
+    _runner: web.AppRunner | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        if self.settings.storage.migrate_on_start:
+            await asyncio.to_thread(self.database.upgrade)
+        if self.log_sink is not None:
+            await self.log_sink.start()
+        await self.bus.start()
+        await self.recorder.start()
+        await self.board.attach(self.bus)
+        if self.exchange_app is not None:
+            exchange = self.settings.sim_exchange
+            self._runner, self.exchange_port = await start_server(self.exchange_app, exchange.host, exchange.port)
+        self._tasks.append(asyncio.create_task(self.simulator.run(), name="simulator"))
+        log.info(
+            "system.started",
+            database=self.database.safe_url,
+            sim_exchange_port=self.exchange_port,
+            markets=[r.topic("trade") for r in self.simulator.refs],
+        )
+
+    async def stop(self) -> None:
+        """Stop producing first, then flush every buffer to the database, then close."""
+        self.simulator.stop()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 5)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.recorder.stop()
+        await self.board.detach()
+        log.info("system.stopped", steps=self.simulator.steps, recorded=self.recorder.stats.written)
+        await self.bus.close()
+        if self.log_sink is not None:
+            await self.log_sink.stop()
+        await asyncio.to_thread(self.database.dispose)
+
+    async def log_progress_until(self, stop: asyncio.Event, every_s: float = 5.0) -> None:
+        """Headless mode: a progress line every few seconds instead of the live view."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every_s)
+            rows = {f"{r.category}:{r.symbol}": f"{r.best_bid}/{r.best_ask}" for r in self.board.rows.values()}
+            log.info(
+                "system.progress",
+                steps=self.simulator.steps,
+                published=self.simulator.published,
+                recorded=self.recorder.stats.written,
+                msg_per_s=round(self.board.message_rate()),
+                books=rows,
+            )
+
+
+@dataclass
+class SimExchangeSystem:
+    """``tradewind sim-exchange``: the swarm's markets and the venue behind the Bybit V5 server, nothing else."""
+
+    settings: Settings
+    bus: InMemoryBus
+    simulator: MarketSimulatorService
+    venue: SimVenue
+    app: web.Application
+    port: int | None = None
+    _runner: web.AppRunner | None = None
+    _task: asyncio.Task[None] | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        await self.bus.start()
+        self._runner, self.port = await start_server(self.app, host, port)
+        self._task = asyncio.create_task(self.simulator.run(), name="simulator")
+        log.info(
+            "sim_exchange.started",
+            url=f"http://{host}:{self.port}",
+            markets=[r.topic("trade") for r in self.simulator.refs],
+        )
+        return self.port
+
+    async def stop(self) -> None:
+        self.simulator.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 5)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.bus.close()
+
+
+def build_clock(settings: Settings) -> Clock:
+    return SimClock() if settings.clock == "sim" else WallClock()
+
+
+def build_embedded(settings: Settings, *, console_logging: bool = True, serve_exchange: bool = True) -> EmbeddedSystem:
+    """One process: in-memory bus, SQLite (or the configured database), simulator, venue, recorder."""
+    clock = build_clock(settings)
+    database = Database.from_settings(settings.storage)
+    log_sink = None
+    if settings.logging.to_database:
+        log_sink = DbLogSink(
+            SqlLogRepository(database),
+            batch_size=settings.logging.batch_size,
+            flush_interval_s=settings.logging.flush_interval_s,
+            clock=clock,
+        )
+    # Under the live view only warnings reach the terminal; everything still reaches the database.
+    level = settings.logging.level if console_logging else "warning"
+    configure_logging(level, json=settings.logging.json_output, sink=log_sink)
+    bus = InMemoryBus()
+    simulator, venue = _market_and_venue(settings, clock, bus)
+    return EmbeddedSystem(
+        settings=settings,
+        clock=clock,
+        bus=bus,
+        database=database,
+        log_sink=log_sink,
+        recorder=MarketDataRecorder(bus, SqlMarketDataRepository(database), clock, settings.recorder),
+        simulator=simulator,
+        venue=venue,
+        exchange_app=create_app(venue, settings.sim_exchange) if serve_exchange else None,
+        board=MarketBoard(clock, settings.console.trades_shown),
+    )
+
+
+def _market_and_venue(settings: Settings, clock: Clock, bus: InMemoryBus) -> tuple[MarketSimulatorService, SimVenue]:
+    """The swarm's engines shared with the venue; each tells the other of the operations it made."""
+    simulator = MarketSimulatorService(clock, bus, settings.simulator)
+    venue = SimVenue(simulator.engines(), clock, settings.venue)
+    venue.add_report_listener(simulator.on_report)
+    simulator.add_report_listener(venue.on_engine_report)
+    return simulator, venue
+
+
+def build_sim_exchange(settings: Settings) -> SimExchangeSystem:
+    """The Bybit V5-protocol simulator on its own (no storage, no view)."""
+    configure_logging(settings.logging.level, json=settings.logging.json_output)
+    clock = build_clock(settings)
+    bus = InMemoryBus()
+    simulator, venue = _market_and_venue(settings, clock, bus)
+    return SimExchangeSystem(settings, bus, simulator, venue, create_app(venue, settings.sim_exchange))
