@@ -73,7 +73,13 @@ class EmbeddedSystem:
             await self._runner.cleanup()
         await self.recorder.stop()
         await self.board.detach()
-        log.info("system.stopped", steps=self.simulator.steps, recorded=self.recorder.stats.written)
+        log.info(
+            "system.stopped",
+            steps=self.simulator.steps,
+            published=self.simulator.published,
+            recorded=self.recorder.stats.written,
+            malformed=self.recorder.stats.malformed,
+        )
         await self.bus.close()
         if self.log_sink is not None:
             await self.log_sink.stop()

@@ -6,11 +6,12 @@ import asyncio
 import itertools
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 
+from support import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.application.ports.bus import Message
@@ -32,14 +33,6 @@ async def bus() -> AsyncIterator[InMemoryBus]:
     await b.start()
     yield b
     await b.close()
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while True:
-            if predicate():
-                return
-            await asyncio.sleep(0.001)  # bus workers are tasks on this loop: let them run
 
 
 async def collect(bus: InMemoryBus) -> list[Message]:

@@ -7,27 +7,11 @@ import re
 import subprocess
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
+from support import WAIT, eventually, wait_for
 from tradewind.application.ports.bus import Message
 
-T = TypeVar("T")
-WAIT = 15.0  # an upper bound for a condition, not a timing expectation
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Return once ``predicate()`` holds; fail with TimeoutError after ``timeout`` seconds."""
-    async with asyncio.timeout(timeout):
-        while not predicate():  # noqa: ASYNC110 - the conditions are plain state, not events
-            await asyncio.sleep(0.002)
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bool], timeout: float = WAIT) -> T:
-    """Call ``probe`` until its result is accepted; return that result."""
-    async with asyncio.timeout(timeout):
-        while not accept(result := await probe()):  # noqa: ASYNC110 - polling the broker's state
-            await asyncio.sleep(0.02)
-    return result
+__all__ = ["WAIT", "eventually", "wait_for"]
 
 
 def collector() -> tuple[list[Message], Callable[[Message], Awaitable[None]]]:

@@ -11,8 +11,9 @@ import ccxt.pro as ccxtpro
 import pytest
 from bybit_support import Served
 from ccxt.base.errors import AuthenticationError
-from ws_support import ccxt_pro_client, wait_for, ws_server
+from ws_support import ccxt_pro_client, ws_server
 
+from support import wait_for
 from tradewind.application.venue import Order, OrderRef, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 

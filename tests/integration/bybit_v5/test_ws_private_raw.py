@@ -6,8 +6,9 @@ from typing import Any
 import aiohttp
 import pytest
 from bybit_support import Served, signed
-from ws_support import raw, topic_is, wait_for, ws_server
+from ws_support import raw, topic_is, ws_server
 
+from support import wait_for
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 

@@ -11,8 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 from bybit_support import Served, venue_settings
-from ws_support import LocalBook, raw, topic_is, wait_for
+from ws_support import LocalBook, raw, topic_is
 
+from support import wait_for
 from tradewind.adapters.clock import SimClock
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.venue import SimVenue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -86,16 +85,6 @@ async def raw(session: aiohttp.ClientSession, served: Served, path: str, **kw: A
 
 def topic_is(topic: str) -> Callable[[dict[str, Any]], bool]:
     return lambda m: m.get("topic") == topic
-
-
-async def wait_for(condition: Callable[[], bool]) -> None:
-    """Poll ``condition`` until it holds; fail after TIMEOUT."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + TIMEOUT
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.002)
 
 
 class LocalBook:
