@@ -6,13 +6,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test test-fast bench lint format services clean help
+.PHONY: run test test-fast bench lint format services start stop clean help
 
 help:
 	@echo "make run    - install and start the embedded system (simulator, storage, live view)"
 	@echo "make test   - install test tools, start PostgreSQL/RabbitMQ if needed, run every test"
 	@echo "make bench  - run the benchmarks (figures go in docs/benchmarks.md)"
 	@echo "make lint   - ruff and mypy"
+	@echo "make start  - build the image and start the distributed stack (docker compose; see docs/deploy.md)"
+	@echo "make stop   - stop the distributed stack (data volumes are kept)"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Tradewind needs Python 3.11+"'
@@ -53,6 +55,15 @@ lint: $(VENV)/.dev-stamp
 format: $(VENV)/.dev-stamp
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+COMPOSE ?= docker compose
+
+# The distributed stack: RabbitMQ, PostgreSQL (TimescaleDB) and every service in its own container.
+start:
+	$(COMPOSE) up -d --build --wait
+
+stop:
+	$(COMPOSE) down
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

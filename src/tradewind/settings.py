@@ -17,12 +17,17 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from tradewind.adapters.exchanges.settings import ExchangesSettings
 from tradewind.adapters.logging.config import LoggingSettings
 from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
+from tradewind.application.marketdata.service import MarketDataSettings
 from tradewind.application.simulator.settings import SimulatorSettings
+from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.interfaces.bybit_v5.settings import SimExchangeSettings
+from tradewind.interfaces.health.settings import DistributedSettings
+from tradewind.interfaces.http.app import HttpSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 
@@ -53,6 +58,11 @@ class Settings(BaseSettings):
     simulator: SimulatorSettings = SimulatorSettings()
     venue: VenueSettings = VenueSettings()
     sim_exchange: SimExchangeSettings = SimExchangeSettings()
+    twap: TwapSettings = TwapSettings()
+    exchanges: ExchangesSettings = ExchangesSettings()
+    market_data: MarketDataSettings = MarketDataSettings()
+    http: HttpSettings = HttpSettings()
+    distributed: DistributedSettings = DistributedSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -29,6 +29,8 @@ simulator:
   seed: 11
 sim_exchange:
   port: 0
+http:
+  port: 0
 """
 
 

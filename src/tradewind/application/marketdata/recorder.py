@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import structlog
@@ -15,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.repositories import MarketDataRepository
-from tradewind.domain.market import book_from_payload, mid_from_payload, trade_from_payload
+from tradewind.domain.market import (
+    book_from_payload,
+    book_to_payload,
+    mid_from_payload,
+    mid_to_payload,
+    trade_from_payload,
+    trade_to_payload,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -24,6 +33,11 @@ _DECODERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "trade": trade_from_payload,
     "mid": mid_from_payload,
     "book": book_from_payload,
+}
+_ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "trade": trade_to_payload,
+    "mid": mid_to_payload,
+    "book": book_to_payload,
 }
 
 
@@ -37,6 +51,10 @@ class RecorderSettings(BaseModel):
     flush_interval_s: float = Field(1.0, gt=0)
     max_pending: int = Field(100_000, ge=1)
     queue: str | None = None
+    # Beyond max_pending, rows go to this JSON-lines file (instead of being dropped) and are written back
+    # once the database answers again.
+    spill_path: Path | None = None
+    dump_orderbook_to_db: bool = True  # False: book snapshots are not stored (trades and mids still are)
 
 
 @dataclass(slots=True)
@@ -46,6 +64,7 @@ class RecorderStats:
     malformed: int = 0
     dropped: int = 0
     write_errors: int = 0
+    spilled: int = 0
 
 
 class MarketDataRecorder:
@@ -71,17 +90,20 @@ class MarketDataRecorder:
         self._subscriptions: list[Subscription] = []
         self._timer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._failing = False  # after a failed write only the timer retries, not every arriving row
         self.stats = RecorderStats()
 
     @property
     def pending(self) -> int:
-        """Rows received but not yet written."""
+        """Rows received but not yet written (in memory; ``spilled`` rows wait in the spill file)."""
         return sum(len(b) for b in self._buffers.values())
 
     async def start(self) -> None:
         if self._timer is not None:
             return
         for kind in self._settings.kinds:
+            if kind == "book" and not self._settings.dump_orderbook_to_db:
+                continue
             sub = await self._bus.subscribe(f"md.{kind}.#", self._on_message, queue=self._settings.queue)
             self._subscriptions.append(sub)
         self._timer = asyncio.create_task(self._flush_periodically(), name="md-recorder-flush")
@@ -114,14 +136,46 @@ class MarketDataRecorder:
         buffer = self._buffers[kind]
         buffer.append(item)
         self._trim(buffer)
-        if self.pending >= self._settings.batch_size:
+        if self.pending >= self._settings.batch_size and not self._failing:
             await self._flush_quietly()
 
     def _trim(self, buffer: deque[Any]) -> None:
         excess = self.pending - self._settings.max_pending
-        for _ in range(min(excess, len(buffer))):
-            buffer.popleft()
-            self.stats.dropped += 1
+        if excess <= 0:
+            return
+        oldest = [buffer.popleft() for _ in range(min(excess, len(buffer)))]
+        if self._settings.spill_path is None:
+            self.stats.dropped += len(oldest)
+            return
+        kind = next(k for k, b in self._buffers.items() if b is buffer)
+        with self._settings.spill_path.open("a", encoding="utf-8") as spill:
+            spill.writelines(json.dumps({"kind": kind, "row": _ENCODERS[kind](item)}) + "\n" for item in oldest)
+        self.stats.spilled += len(oldest)
+
+    async def _write_spilled(self) -> int:
+        """Write back the spill file's rows (oldest first); on failure they stay spilled."""
+        path = self._settings.spill_path
+        if path is None or not path.exists():
+            return 0
+        loading = path.with_suffix(path.suffix + ".loading")
+        if not loading.exists():
+            path.rename(loading)
+        rows: dict[str, list[Any]] = {kind: [] for kind in _DECODERS}
+        for line in loading.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            rows[record["kind"]].append(_DECODERS[record["kind"]](record["row"]))
+        written = 0
+        for kind, items in rows.items():
+            if items:
+                await self._writers[kind](items)
+                written += len(items)
+                rows[kind] = []
+                self.stats.written += len(items)
+                self.stats.spilled -= len(items)
+                remaining = [json.dumps({"kind": k, "row": _ENCODERS[k](i)}) for k, v in rows.items() for i in v]
+                loading.write_text("".join(r + "\n" for r in remaining), encoding="utf-8")
+        loading.unlink()
+        return written
 
     async def flush(self) -> int:
         """Write every buffered row now; returns how many were written. Raises if the repository fails."""
@@ -138,7 +192,7 @@ class MarketDataRecorder:
                         error = error or exc
             if error is not None:
                 raise error
-            return written
+            return written + await self._write_spilled()
 
     async def _write(self, kind: str, items: list[Any]) -> int:
         try:
@@ -178,7 +232,11 @@ class MarketDataRecorder:
         try:
             await self.flush()
         except Exception as exc:
-            log.error("recorder.flush_failed", error=repr(exc), pending=self.pending)
+            if not self._failing:
+                log.error("recorder.flush_failed", error=repr(exc), pending=self.pending)
+            self._failing = True
+        else:
+            self._failing = False
 
     async def _flush_periodically(self) -> None:
         while True:

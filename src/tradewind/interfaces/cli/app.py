@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+from tradewind.interfaces.cli.md import md_app
+from tradewind.interfaces.cli.service import register as register_service_commands
+from tradewind.interfaces.cli.twap import twap_app
 from tradewind.settings import ConfigError, Settings, load_settings
 
 app = typer.Typer(
@@ -17,6 +20,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(md_app, name="md")
+app.add_typer(twap_app, name="twap")
+register_service_commands(app)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")

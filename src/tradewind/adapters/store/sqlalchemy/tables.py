@@ -106,3 +106,6 @@ logs = Table(
     Index("ix_logs_job_id_ts", "job_id", "ts"),
     Index("ix_logs_logger_ts", "logger", "ts"),
 )
+
+# The TWAP tables live in their own module; importing it here keeps ``metadata`` complete.
+from tradewind.adapters.store.sqlalchemy import twap_tables as _twap_tables  # noqa: E402, F401

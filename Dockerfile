@@ -1,0 +1,29 @@
+# One image for every Tradewind service: `docker run tradewind service NAME` (see docs/deploy.md).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies are pinned in pyproject.toml; installing the package installs exactly those.
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install --no-cache-dir . \
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin tradewind
+
+COPY deploy/k8s/tradewind.yaml /app/tradewind.yaml
+
+USER 10001
+
+# 8080: the Bybit V5-protocol server (sim-exchange); 9101-9111: /healthz, /readyz, /metrics per service.
+EXPOSE 8080 9101-9111
+
+# The service to probe is named by TRADEWIND_SERVICE (set per container); ready = broker and database answer.
+HEALTHCHECK --interval=10s --timeout=6s --start-period=30s --retries=3 \
+    CMD ["tradewind", "service-health", "--check", "ready"]
+
+ENTRYPOINT ["tradewind"]
+CMD ["service", "--list"]

@@ -1,0 +1,193 @@
+"""SimGateway: the ExchangeGateway port over the in-process SimVenue, one account, no network."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, UnknownInstrument
+from tradewind.application.venue import (
+    MarketUnit,
+    Order,
+    OrderRef,
+    OrderRequest,
+    RejectCode,
+    SimVenue,
+    VenueError,
+    VenueOrderStatus,
+)
+from tradewind.application.venue.account import VenueAccount
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    OrderState,
+    PositionSnapshot,
+    Ticker,
+)
+from tradewind.domain.values import Category, OrderType
+
+_STATES = {
+    VenueOrderStatus.NEW: OrderState.NEW,
+    VenueOrderStatus.PARTIALLY_FILLED: OrderState.PARTIALLY_FILLED,
+    VenueOrderStatus.FILLED: OrderState.FILLED,
+    VenueOrderStatus.CANCELLED: OrderState.CANCELLED,
+    VenueOrderStatus.PARTIALLY_FILLED_CANCELED: OrderState.CANCELLED,
+    VenueOrderStatus.REJECTED: OrderState.REJECTED,
+}
+
+
+def order_result(order: Order) -> OrderResult:
+    """The venue's order record as the port's typed result."""
+    state = _STATES[order.status]
+    filled = order.cum_exec_qty
+    return OrderResult(
+        client_order_id=order.order_link_id,
+        exchange_order_id=order.order_id,
+        state=state,
+        filled_qty=filled,
+        avg_price=order.avg_price if filled else None,
+        fee=order.cum_exec_fee,
+        fee_currency=order.fee_coin,
+        reject_reason=order.reject_reason if state is OrderState.REJECTED else None,
+        symbol=order.symbol,
+        side=order.side,
+        qty=order.leaves_qty + filled if order.market_unit is MarketUnit.QUOTE else order.qty,
+        price=order.price or None,
+    )
+
+
+class SimGateway:
+    """Trades one venue account (by its API key) directly on the simulator's engines."""
+
+    def __init__(self, venue: SimVenue, api_key: str, name: str = "sim") -> None:
+        if venue.account(api_key) is None:
+            raise ValueError(f"the simulated venue has no account with api_key {api_key!r}")
+        self._venue = venue
+        self._key = api_key
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    async def load_instruments(self) -> Sequence[Instrument]:
+        return self._venue.instruments()
+
+    def instrument(self, category: Category, symbol: str) -> Instrument:
+        try:
+            return self._venue.instrument(category, symbol)
+        except VenueError:
+            raise UnknownInstrument(f"{self._name}: unknown {category.value} symbol {symbol!r}") from None
+
+    async def place_order(self, intent: OrderIntent) -> OrderResult:
+        """Round and check the intent, then submit; an already known client id returns that order instead."""
+        sent = intent.rounded(self.instrument(intent.category, intent.symbol))
+        known = self._find(intent.category, intent.symbol, intent.client_order_id)
+        if known is not None:
+            return order_result(known)
+        unit = MarketUnit.BASE if sent.category is Category.SPOT and sent.order_type is OrderType.MARKET else None
+        request = OrderRequest(
+            sent.category, sent.symbol, sent.side, sent.order_type, sent.qty, sent.price, sent.tif,
+            order_link_id=sent.client_order_id, market_unit=unit, reduce_only=sent.reduce_only,
+        )  # fmt: skip
+        try:
+            order = self._venue.place_order(self._key, request)
+        except VenueError as exc:
+            raise OrderRejected(f"{exc.code.value}: {exc.message}", client_order_id=intent.client_order_id) from exc
+        return order_result(order)
+
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
+        self.instrument(category, symbol)
+        try:
+            order = self._venue.cancel_order(self._key, OrderRef(category, symbol, order_link_id=client_order_id))
+        except VenueError as exc:
+            if exc.code is RejectCode.ORDER_FINISHED:
+                known = self._find(category, symbol, client_order_id)
+                if known is not None:
+                    return order_result(known)
+            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc.message}") from exc
+        return order_result(order)
+
+    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+        self.instrument(category, symbol)
+        order = self._find(category, symbol, client_order_id)
+        return None if order is None else order_result(order)
+
+    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
+        account = self._account()
+        return [
+            order_result(o)
+            for o in account.orders_newest_first(open_only=True)
+            if o.category is category and (symbol is None or o.symbol == symbol)
+        ]
+
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]:
+        since_ms = None if since_ns is None else since_ns // 1_000_000
+        return [
+            ExecutionFill(
+                e.exec_id,
+                e.order_link_id,
+                e.exec_price,
+                e.exec_qty,
+                e.fee,
+                e.fee_coin,
+                e.is_maker,
+                e.exec_time_ms * 1_000_000,
+                e.symbol,
+                e.side,
+            )
+            for e in self._account().executions
+            if e.category is category
+            and e.symbol == symbol
+            and (client_order_id is None or e.order_link_id == client_order_id)
+            and (since_ms is None or e.exec_time_ms >= since_ms)
+        ]
+
+    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
+        inst = self.instrument(category, symbol)
+        engine = self._venue.engine(category, symbol)
+        bid, ask = engine.best_bid(), engine.best_ask()
+        return Ticker(
+            symbol,
+            None if bid is None else inst.ticks_to_price(bid),
+            None if ask is None else inst.ticks_to_price(ask),
+            self._venue.tape(category, symbol).last_price,
+            self._venue.clock.now_ns(),
+        )
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        wallet = self._venue.wallet_view(self._key)
+        return {c.coin: Balance(c.coin, c.balance, c.available, c.balance - c.available) for c in wallet.coins}
+
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
+        if category is not Category.LINEAR:
+            return []
+        return [
+            PositionSnapshot(
+                p.symbol,
+                Category.LINEAR,
+                p.size * (p.side.sign if p.side else 0),
+                p.avg_price or None,
+                p.unrealised_pnl,
+                p.mark_price,
+            )
+            for p in self._venue.positions(self._key)
+        ]
+
+    async def close(self) -> None:
+        return None
+
+    def _account(self) -> VenueAccount:
+        account = self._venue.account(self._key)
+        assert account is not None
+        return account
+
+    def _find(self, category: Category, symbol: str, client_order_id: str) -> Order | None:
+        order = self._account().find_order(order_link_id=client_order_id)
+        if order is None or order.category is not category or order.symbol != symbol:
+            return None
+        return order

@@ -1,0 +1,171 @@
+"""MarketDataService: run-time subscriptions, a local book each, md.book / md.trade / md.mid on the bus.
+
+A gap in the sequence, a disconnect or any stream error drops the book and resubscribes after a backoff
+with jitter; the venue's fresh snapshot resynchronises it. A book silent for ``stale_after_s`` is stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import structlog
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.application.marketdata.book import LocalBook, SequenceGap
+from tradewind.application.ports.bus import Bus
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.market_data import BookUpdate, MarketStream, SubscriptionStatus
+from tradewind.domain.market import (
+    BookSnapshot,
+    InstrumentRef,
+    MidPrice,
+    book_to_payload,
+    mid_to_payload,
+    trade_to_payload,
+)
+
+log = structlog.get_logger(__name__)
+
+
+class MarketDataSettings(BaseModel):
+    """Collector behaviour: default depth, resync backoff, staleness, and what to subscribe at start."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    depth: int = Field(50, ge=1, le=1000)
+    stale_after_s: float = Field(5.0, gt=0)
+    reconnect_min_s: float = Field(0.05, gt=0)
+    reconnect_max_s: float = Field(5.0, gt=0)
+    publish_mid: bool = True
+    subscriptions: tuple[InstrumentRef, ...] = ()
+
+
+@dataclass(slots=True)
+class _Subscription:
+    ref: InstrumentRef
+    depth: int
+    book: LocalBook
+    task: asyncio.Task[None] | None = None
+    updates: int = 0
+    resyncs: int = 0
+    last_ns: int = 0
+
+
+class UnknownSubscription(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class MarketDataService:
+    """The ``MarketData`` port: one task per subscription reads its venue stream into a local book."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        clock: Clock,
+        streams: Mapping[str, MarketStream],
+        settings: MarketDataSettings | None = None,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._streams = dict(streams)
+        self._settings = settings or MarketDataSettings()
+        self._rng = rng or random.Random()
+        self._subs: dict[InstrumentRef, _Subscription] = {}
+
+    @property
+    def exchanges(self) -> list[str]:
+        return sorted(self._streams)
+
+    async def start(self) -> None:
+        for ref in self._settings.subscriptions:
+            await self.subscribe(ref)
+
+    async def subscribe(self, ref: InstrumentRef, depth: int | None = None) -> SubscriptionStatus:
+        """Start streaming ``ref``; subscribing an already subscribed market returns its status."""
+        stream = self._streams.get(ref.exchange)
+        if stream is None:
+            raise ValueError(f"no market-data stream for exchange {ref.exchange!r}; have {self.exchanges}")
+        depth = depth or self._settings.depth
+        if not 1 <= depth <= 1000:
+            raise ValueError(f"depth must be 1..1000, got {depth}")
+        sub = self._subs.get(ref)
+        if sub is None:
+            sub = _Subscription(ref, depth, LocalBook(ref, contiguous_u=stream.contiguous_u))
+            sub.last_ns = self._clock.now_ns()
+            sub.task = asyncio.create_task(self._run(sub, stream), name=f"md-{ref.topic('book')}")
+            self._subs[ref] = sub
+            log.info("marketdata.subscribed", topic=ref.topic("book"), matching_key=ref.matching_key, depth=depth)
+        return self._status(sub)
+
+    async def unsubscribe(self, ref: InstrumentRef) -> None:
+        sub = self._subs.pop(ref, None)
+        if sub is None:
+            raise UnknownSubscription(f"not subscribed: {ref.exchange} {ref.category.value} {ref.symbol}")
+        await _cancel(sub.task)
+        log.info("marketdata.unsubscribed", topic=ref.topic("book"), matching_key=ref.matching_key)
+
+    def subscriptions(self) -> list[SubscriptionStatus]:
+        return [self._status(s) for s in self._subs.values()]
+
+    def book(self, ref: InstrumentRef) -> BookSnapshot | None:
+        sub = self._subs.get(ref)
+        if sub is None or not sub.book.synced:
+            return None
+        return sub.book.snapshot(sub.depth)
+
+    async def close(self) -> None:
+        subs, self._subs = list(self._subs.values()), {}
+        for sub in subs:
+            await _cancel(sub.task)
+
+    def _status(self, sub: _Subscription) -> SubscriptionStatus:
+        silent_s = (self._clock.now_ns() - sub.last_ns) / 1e9
+        stale = not sub.book.synced or silent_s > self._settings.stale_after_s
+        return SubscriptionStatus(sub.ref, sub.depth, sub.book.synced, stale, sub.updates, sub.resyncs, sub.book.seq)
+
+    async def _run(self, sub: _Subscription, stream: MarketStream) -> None:
+        failures = 0
+        while True:
+            try:
+                async for event in stream.stream(sub.ref, sub.depth):
+                    sub.last_ns = self._clock.now_ns()
+                    if isinstance(event, BookUpdate):
+                        sub.book.apply(event)
+                        failures = 0
+                        sub.updates += 1
+                        await self._publish_book(sub)
+                    else:
+                        await self._bus.publish(sub.ref.topic("trade"), trade_to_payload(replace(event, ref=sub.ref)))
+                raise ConnectionError("stream ended")
+            except asyncio.CancelledError:
+                raise
+            except (SequenceGap, ConnectionError, OSError, TimeoutError, ValueError) as exc:
+                sub.book.synced = False
+                sub.resyncs += 1
+                delay = min(self._settings.reconnect_max_s, self._settings.reconnect_min_s * 2**failures)
+                failures += 1
+                log.warning("marketdata.resync", topic=sub.ref.topic("book"), reason=str(exc), attempt=failures)
+                await self._clock.sleep(delay * (0.5 + self._rng.random()))
+
+    async def _publish_book(self, sub: _Subscription) -> None:
+        snap = sub.book.snapshot(sub.depth)
+        await self._bus.publish(sub.ref.topic("book"), book_to_payload(snap))
+        if self._settings.publish_mid and snap.bids and snap.asks:
+            bid, ask = snap.bids[0][0], snap.asks[0][0]
+            mid = MidPrice(sub.ref, (bid + ask) / 2, bid, ask, snap.ts_ns)
+            await self._bus.publish(sub.ref.topic("mid"), mid_to_payload(mid))
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

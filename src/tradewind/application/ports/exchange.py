@@ -1,0 +1,99 @@
+"""Exchange gateway port: every workflow trades through this one interface.
+
+Adapters: ``SimGateway`` (in-process simulator) and ``CcxtGateway`` (Bybit and any ccxt exchange).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from tradewind.domain.instruments import FilterError, Instrument
+from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.values import Category
+
+__all__ = [
+    "ExchangeError",
+    "ExchangeGateway",
+    "ExchangeUnavailable",
+    "FilterError",
+    "OrderNotFound",
+    "OrderRejected",
+    "RateLimited",
+    "RealOrdersRefused",
+    "UnknownInstrument",
+]
+
+
+class ExchangeError(RuntimeError):
+    """Base of every error an exchange gateway raises."""
+
+
+class OrderRejected(ExchangeError):
+    """The exchange refused the order; ``reason`` is its explanation."""
+
+    def __init__(self, reason: str, *, client_order_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.client_order_id = client_order_id
+
+
+class ExchangeUnavailable(ExchangeError):
+    """A timeout or connection error: the outcome of the request is unknown."""
+
+
+class RateLimited(ExchangeError):
+    """The exchange answered with a rate limit after the gateway's retries ran out."""
+
+
+class UnknownInstrument(ExchangeError, KeyError):
+    """No instrument of that category and symbol on this exchange."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown instrument"
+
+
+class OrderNotFound(ExchangeError):
+    """Cancel or look-up of an order the exchange does not know."""
+
+
+class RealOrdersRefused(ExchangeError):
+    """A mainnet gateway without ``allow_real_orders: true`` refuses to send orders."""
+
+
+class ExchangeGateway(Protocol):
+    """Orders, balances and prices on one exchange account.
+
+    ``place_order`` rounds the intent to the instrument grid and checks its filters before
+    anything leaves (FilterError names the rule), and is idempotent by ``client_order_id``: after a
+    timeout it looks the order up by its client id before any resend, so one intent is one order.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    async def load_instruments(self) -> Sequence[Instrument]: ...
+
+    def instrument(self, category: Category, symbol: str) -> Instrument:
+        """The loaded instrument; raises UnknownInstrument naming the symbol."""
+        ...
+
+    async def place_order(self, intent: OrderIntent) -> OrderResult: ...
+
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult: ...
+
+    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None: ...
+
+    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]: ...
+
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]: ...
+
+    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker: ...
+
+    async def fetch_balances(self) -> dict[str, Balance]: ...
+
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,46 @@
+"""TWAP ports: where jobs, slices and fills are kept. Each call is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from tradewind.domain.ids import JobId
+from tradewind.domain.twap.job import JobStatus, SliceRecord, TwapJob
+from tradewind.domain.twap.report import FillRow
+
+
+class JobExists(ValueError):
+    """A job with that id is already stored."""
+
+
+class TwapRepository(Protocol):
+    """Jobs with their slice records and fills; ``finish_slice`` stores a slice's outcome and the job atomically."""
+
+    async def add_job(self, job: TwapJob) -> None: ...
+
+    async def get_job(self, job_id: JobId) -> TwapJob | None: ...
+
+    async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]: ...
+
+    async def save_job(self, job: TwapJob) -> None:
+        """Store the job's progress; its status only when ``job`` ends it and it is still running or paused."""
+        ...
+
+    async def set_control(self, job: TwapJob, expected: JobStatus) -> bool:
+        """Store a user's status change if the stored status is still ``expected``; False if it moved on."""
+        ...
+
+    async def record_slice(self, record: SliceRecord, job: TwapJob | None = None) -> None:
+        """Insert or update one slice attempt (and the job, when given) in one transaction."""
+        ...
+
+    async def finish_slice(self, record: SliceRecord, fills: Sequence[FillRow], job: TwapJob) -> None:
+        """The slice's final record, its fills (already stored ones are skipped) and the job, in one transaction."""
+        ...
+
+    async def slices(self, job_id: JobId, index: int | None = None) -> list[SliceRecord]:
+        """Slice attempts by slice then attempt; only slice ``index``'s when given."""
+        ...
+
+    async def fills(self, job_id: JobId) -> list[FillRow]: ...

@@ -1,0 +1,136 @@
+"""The scheduling service: works out which slice is due from each job's state and the clock, and dispatches it.
+
+Timing lives in the stored job (start, offsets, progress), so a restart resumes where the job stood
+and a simulated clock runs an hour in milliseconds. In live runs APScheduler only wakes this service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import replace
+from typing import Any
+
+from tradewind.application.ports.bus import Bus, Message, Subscription
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.twap import TwapRepository
+from tradewind.application.twap.journal import JobJournal
+from tradewind.application.twap.settings import TwapSettings
+from tradewind.domain.twap.job import JobStatus, TwapJob
+from tradewind.domain.twap.slicer import catch_up_plan, due_slice
+from tradewind.domain.twap.spec import CatchUpPolicy
+
+COMMAND_TOPIC = "twap.command"
+EVENT_TOPIC = "twap.event"
+SLICE_TOPIC = "twap.slice"
+_NS = 1_000_000_000
+
+
+class TwapScheduler:
+    """Dispatches due slices to the ``twap.slice`` work queue, one slice in flight per job."""
+
+    def __init__(
+        self, repo: TwapRepository, bus: Bus, clock: Clock, journal: JobJournal, settings: TwapSettings
+    ) -> None:
+        self._repo = repo
+        self._bus = bus
+        self._clock = clock
+        self._journal = journal
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._subs: list[Subscription] = []
+        self._sent_ns: dict[tuple[str, int], int] = {}  # in-flight slices dispatched by this process
+        self._flight = False
+        # The clock time this service sleeps until; None while a slice is in flight (it waits for its event).
+        self.wake_ns: int | None = None
+
+    async def start(self) -> None:
+        self._subs.append(await self._bus.subscribe(COMMAND_TOPIC, self._on_message))
+        self._subs.append(await self._bus.subscribe(EVENT_TOPIC, self._on_message))
+
+    async def close(self) -> None:
+        for sub in self._subs:
+            await sub.cancel()
+        self._subs.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _on_message(self, message: Message) -> None:
+        if message.payload.get("action") == "resume":
+            job = str(message.payload.get("job_id", ""))
+            self._sent_ns = {k: v for k, v in self._sent_ns.items() if k[0] != job}
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick, then sleep on the clock until the next slice is due or a command or event arrives."""
+        while not stop.is_set():
+            self._wake.clear()
+            next_ns = await self.tick()
+            self.wake_ns = None if self._flight else next_ns
+            await self._wait(stop, next_ns)
+            self.wake_ns = None
+
+    async def _wait(self, stop: asyncio.Event, next_ns: int | None) -> None:
+        waiters: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(self._wake.wait()),
+            asyncio.ensure_future(stop.wait()),
+        ]
+        if next_ns is not None:
+            waiters.append(asyncio.ensure_future(self._sleep_until(next_ns)))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
+
+    async def _sleep_until(self, target_ns: int) -> None:
+        # Measured when the task starts, not when it is created: the clock may have moved in between.
+        await self._clock.sleep((target_ns - self._clock.now_ns()) / _NS)
+
+    async def tick(self) -> int | None:
+        """Dispatch every due slice; return the clock time the next one falls due (None if none is waiting)."""
+        wakes: list[int] = []
+        self._flight = False
+        try:
+            for job in await self._repo.list_jobs(JobStatus.RUNNING):
+                wake = await self._tick_job(job)
+                if wake is not None:
+                    wakes.append(wake)
+        finally:
+            await self._journal.flush()
+        return min(wakes) if wakes else None
+
+    async def _tick_job(self, job: TwapJob) -> int | None:
+        now = self._clock.now_ns()
+        if job.in_flight:
+            self._flight = True
+            # Sent by an earlier process, or too long ago: the ordering side is idempotent, so send again.
+            key = (job.job_id, job.dispatched)
+            sent = self._sent_ns.get(key)
+            redispatch = round(self._settings.redispatch_after_s * _NS)
+            if sent is None or now - sent >= redispatch:
+                await self._journal.write(job.job_id, "twap.slice_redispatched", index=job.dispatched)
+                await self._publish(job, job.dispatched, now)
+                sent = now
+            return sent + redispatch
+        if job.next_index >= job.slices:
+            return None
+        due = due_slice(job.offsets_ns, job.start_ns, job.next_index, now)
+        if due is None:
+            return job.due_ns(job.next_index)
+        plan = catch_up_plan(job.plan, due, job.spec.catch_up, job.spec.seed + due.index)
+        if due.missed:
+            event = "twap.caught_up" if job.spec.catch_up is CatchUpPolicy.CATCH_UP else "twap.missed_skipped"
+            await self._journal.write(job.job_id, event, missed=",".join(map(str, due.missed)), index=due.index)
+        updated = replace(job, plan=tuple(plan), next_index=due.index, dispatched=due.index)
+        await self._repo.save_job(updated)
+        await self._publish(updated, due.index, now)
+        self._flight = True
+        return now + round(self._settings.redispatch_after_s * _NS)
+
+    async def _publish(self, job: TwapJob, index: int, now: int) -> None:
+        self._sent_ns[(job.job_id, index)] = now
+        await self._bus.publish(SLICE_TOPIC, {"job_id": job.job_id, "index": index})

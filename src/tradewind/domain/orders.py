@@ -1,0 +1,141 @@
+"""Orders as every workflow sees them: an intent going out, a typed result and fills coming back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from tradewind.domain.ids import client_order_id
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+
+
+class OrderState(StrEnum):
+    """Lifecycle of an order on the exchange; NEW means accepted and resting (or not yet matched)."""
+
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_STATES
+
+
+_FINAL_STATES = frozenset({OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """An order about to be sent: ``qty`` is in base currency, ``price`` is None for a market order."""
+
+    client_order_id: str
+    exchange: str
+    category: Category
+    symbol: str
+    side: Side
+    order_type: OrderType
+    qty: Decimal
+    price: Decimal | None = None
+    tif: TimeInForce = TimeInForce.GTC
+    reduce_only: bool = False
+
+    def __post_init__(self) -> None:
+        client_order_id(self.client_order_id)
+        if not isinstance(self.qty, Decimal) or not self.qty.is_finite():
+            raise ValueError(f"qty must be a finite Decimal, got {self.qty!r}")
+        if self.order_type is OrderType.LIMIT and self.price is None:
+            raise ValueError("a limit order needs a price")
+        if self.price is not None and (not isinstance(self.price, Decimal) or not self.price.is_finite()):
+            raise ValueError(f"price must be a finite Decimal or None, got {self.price!r}")
+
+    def rounded(self, instrument: Instrument) -> OrderIntent:
+        """This intent with qty floored to the lot grid and price rounded to the tick grid, then checked.
+
+        Raises FilterError naming the broken rule (min_qty, min_notional, ...).
+        """
+        qty = instrument.floor_qty(self.qty)
+        price = None if self.price is None else instrument.round_price(self.price)
+        instrument.check_order(qty, price)
+        if qty == self.qty and price == self.price:
+            return self
+        return OrderIntent(
+            self.client_order_id, self.exchange, self.category, self.symbol, self.side,
+            self.order_type, qty, price, self.tif, self.reduce_only,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """What the exchange says about an order, mapped to a typed state."""
+
+    client_order_id: str
+    exchange_order_id: str
+    state: OrderState
+    filled_qty: Decimal = Decimal(0)
+    avg_price: Decimal | None = None
+    fee: Decimal = Decimal(0)
+    fee_currency: str = ""
+    reject_reason: str | None = None
+    symbol: str = ""
+    side: Side | None = None
+    qty: Decimal | None = None
+    price: Decimal | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.state.is_final
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionFill:
+    """One execution of one of our orders."""
+
+    trade_id: str
+    client_order_id: str
+    price: Decimal
+    qty: Decimal
+    fee: Decimal
+    fee_currency: str
+    is_maker: bool
+    ts_ns: int
+    symbol: str = ""
+    side: Side | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker:
+    symbol: str
+    bid: Decimal | None
+    ask: Decimal | None
+    last: Decimal | None
+    ts_ns: int
+
+    @property
+    def mid(self) -> Decimal | None:
+        if self.bid is None or self.ask is None:
+            return None
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    coin: str
+    total: Decimal
+    free: Decimal
+    locked: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSnapshot:
+    """A derivatives position; ``size`` is signed (positive long, negative short)."""
+
+    symbol: str
+    category: Category
+    size: Decimal
+    avg_price: Decimal | None
+    unrealised_pnl: Decimal = Decimal(0)
+    mark_price: Decimal | None = None

@@ -1,0 +1,1 @@
+"""TWAP execution rules: the job spec and its validation, the slicer, order pricing and the report maths."""

@@ -1,0 +1,142 @@
+"""``tradewind service NAME`` (one service of the distributed mode) and ``tradewind service-health NAME``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from tradewind.interfaces.health.settings import SERVICE_NAMES
+from tradewind.settings import ConfigError, Settings, load_settings
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service commands to the ``tradewind`` application."""
+    app.command("service")(service)
+    app.command("service-health")(service_health)
+
+
+def runnable_services() -> tuple[str, ...]:
+    """The service names ``tradewind service`` can run now (the others are reserved for workflows to come)."""
+    from tradewind.bootstrap import DISTRIBUTED_SERVICES
+
+    return DISTRIBUTED_SERVICES
+
+
+def service(
+    name: Annotated[
+        str | None, typer.Argument(help="The service to run; --list shows them", envvar="TRADEWIND_SERVICE")
+    ] = None,
+    config: ConfigOption = None,
+    list_services: Annotated[bool, typer.Option("--list", help="List the services and exit")] = False,
+    health_port: Annotated[
+        int | None, typer.Option(help="Port of /healthz, /readyz and /metrics (default from config; 0: a free one)")
+    ] = None,
+) -> None:
+    """Run one service of the distributed mode over RabbitMQ and PostgreSQL (needs mode: distributed)."""
+    runnable = runnable_services()
+    if list_services:
+        for known in SERVICE_NAMES:
+            typer.echo(f"{known}\t{'available' if known in runnable else 'reserved (its workflow is not built yet)'}")
+        return
+    if name is None or name not in SERVICE_NAMES:
+        typer.secho(f"unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    if name not in runnable:
+        typer.secho(
+            f"service {name!r} is reserved: its workflow is not built yet (available: {', '.join(runnable)})",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    asyncio.run(_serve(_load(config), name, health_port))
+
+
+def _load(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+
+
+async def _serve(settings: Settings, name: str, health_port: int | None) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tradewind.adapters.store.sqlalchemy.database import StorageError
+    from tradewind.application.ports.bus import BusError
+    from tradewind.bootstrap import build_distributed
+    from tradewind.interfaces.health.service import ServiceCrashed, ServiceUnavailable
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        system = build_distributed(settings, name)
+    except (ConfigError, ServiceUnavailable, StorageError) as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    try:
+        await system.start(health_port)
+    except (BusError, StorageError, SQLAlchemyError, OSError) as exc:
+        typer.secho(f"service {name} cannot start: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    try:
+        await system.run_until(stop)
+    except ServiceCrashed as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    finally:
+        await system.stop()
+
+
+def service_health(
+    name: Annotated[str, typer.Argument(help="The service to probe", envvar="TRADEWIND_SERVICE")],
+    url: Annotated[
+        str | None, typer.Option(help="Base URL of its probes (default http://127.0.0.1:<its port>)")
+    ] = None,
+    check: Annotated[str, typer.Option(help="live (/healthz), ready (/readyz) or both")] = "both",
+    config: ConfigOption = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer")] = 5.0,
+) -> None:
+    """Probe a running service: exit 0 when healthy (and ready), 1 otherwise; prints what each probe said."""
+    if name not in SERVICE_NAMES:
+        typer.secho(f"unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    paths = {"live": ["/healthz"], "ready": ["/readyz"], "both": ["/healthz", "/readyz"]}.get(check)
+    if paths is None:
+        typer.secho(f"--check must be live, ready or both, got {check!r}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    if url is None:
+        settings = _load(config)
+        url = f"http://127.0.0.1:{settings.distributed.ports.of(name)}"
+    healthy = asyncio.run(_probe_all(url, paths, timeout))
+    raise typer.Exit(0 if healthy else 1)
+
+
+async def _probe_all(url: str, paths: list[str], timeout: float) -> bool:
+    import aiohttp
+
+    from tradewind.interfaces.health.server import probe
+
+    healthy = True
+    for path in paths:
+        verdict: Literal["ok", "failing"] = "failing"
+        try:
+            status, body = await probe(url, path, timeout)
+            verdict = "ok" if status == 200 else "failing"
+            detail = json.dumps(body)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            detail = f"unreachable: {exc!r}"
+        healthy = healthy and verdict == "ok"
+        typer.echo(f"{path} {verdict} {detail}")
+    return healthy

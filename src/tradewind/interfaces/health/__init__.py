@@ -1,0 +1,1 @@
+"""Running one service of the distributed mode: health and readiness probes, Prometheus metrics, lifecycle."""

@@ -1,0 +1,82 @@
+"""The FastAPI app factory: health and the market-data routes (subscribe, unsubscribe, list)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.values import Category
+
+
+class HttpSettings(BaseModel):
+    """Where the HTTP API listens; port 0 picks a free one (tests)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+
+class SubscriptionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exchange: str = Field(min_length=1, max_length=32)
+    category: Category
+    symbol: str = Field(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")
+    matching_key: str = Field("", max_length=64)
+    depth: int | None = Field(None, ge=1, le=1000)
+
+    def ref(self) -> InstrumentRef:
+        return InstrumentRef(self.exchange, self.category, self.symbol, self.matching_key)
+
+
+def status_json(status: SubscriptionStatus) -> dict[str, Any]:
+    ref = status.ref
+    return {
+        "exchange": ref.exchange,
+        "category": ref.category.value,
+        "symbol": ref.symbol,
+        "matching_key": ref.matching_key,
+        "depth": status.depth,
+        "synced": status.synced,
+        "stale": status.stale,
+        "updates": status.updates,
+        "resyncs": status.resyncs,
+        "seq": status.last_seq,
+    }
+
+
+def create_http_app(market_data: MarketData) -> FastAPI:
+    """The API over the given services; nothing global, one app per system."""
+    app = FastAPI(title="Tradewind", version="0.1.0")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/subscribe")
+    async def subscribe(request: SubscriptionRequest) -> dict[str, Any]:
+        try:
+            status = await market_data.subscribe(request.ref(), request.depth or 50)
+        except ValueError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        return status_json(status)
+
+    @app.post("/unsubscribe")
+    async def unsubscribe(request: SubscriptionRequest) -> dict[str, str]:
+        try:
+            await market_data.unsubscribe(request.ref())
+        except KeyError as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        return {"status": "unsubscribed"}
+
+    @app.get("/subscriptions")
+    async def subscriptions() -> list[dict[str, Any]]:
+        return [status_json(s) for s in market_data.subscriptions()]
+
+    return app

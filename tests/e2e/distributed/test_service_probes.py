@@ -1,0 +1,76 @@
+"""A service's probes and the CLI around it: readiness names the dependency that is down, bad requests exit 2."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+from typer.testing import CliRunner
+
+from tradewind.bootstrap import DISTRIBUTED_SERVICES, build_distributed
+from tradewind.interfaces.cli.app import app
+from tradewind.interfaces.health.settings import SERVICE_NAMES
+from tradewind.settings import load_settings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_gateway_is_live_but_not_ready_while_its_database_is_down(service_env: dict[str, str]) -> None:
+    dead_db = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/nothing"
+    settings = load_settings(
+        None,
+        mode="distributed",
+        storage={"url": dead_db, "migrate_on_start": False},
+        distributed={"bus": {"url": service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]}, "probe_timeout_s": 5},
+    )
+    service = build_distributed(settings, "gateway")
+    port = await service.start(health_port=0)
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as live:
+                assert live.status == 200
+            async with session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+                body = await ready.json()
+                assert ready.status == 503
+    finally:
+        await service.stop()
+    assert body["checks"]["broker"] == "ok"
+    assert body["checks"]["database"] != "ok"
+
+
+def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:
+    result = CliRunner().invoke(app, ["service", "--list"])
+    assert result.exit_code == 0
+    listed = dict(line.split("\t", 1) for line in result.output.strip().splitlines())
+    assert list(listed) == list(SERVICE_NAMES)
+    assert {name for name, state in listed.items() if state == "available"} == set(DISTRIBUTED_SERVICES)
+
+
+@pytest.mark.parametrize(("name", "message"), [("market-data", "reserved"), ("bogus", "unknown service")])
+def test_service_refuses_a_reserved_or_unknown_name(name: str, message: str) -> None:
+    result = CliRunner().invoke(app, ["service", name])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_service_refuses_to_run_outside_distributed_mode(tmp_path: Path) -> None:
+    config = tmp_path / "tradewind.yaml"
+    config.write_text("mode: embedded\n")
+    result = CliRunner().invoke(app, ["service", "storage", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "mode: distributed" in result.output
+
+
+def test_service_health_fails_when_nothing_answers() -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    result = CliRunner().invoke(app, ["service-health", "storage", "--url", url, "--timeout", "2"])
+    assert result.exit_code == 1
+    assert "/healthz failing unreachable" in result.output

@@ -1,0 +1,127 @@
+"""SIGKILL restart: a real `tradewind twap run` process killed at random points resumes every job exactly.
+
+The exchange (`tradewind sim-exchange`) is a separate process that outlives the killed runner, reached
+over HTTP through the ccxt gateway; state lives in a SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tradewind.adapters.clock import WallClock
+from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.adapters.exchanges.settings import load_credentials
+from tradewind.domain.values import Category
+from tradewind.settings import load_settings
+
+pytestmark = pytest.mark.e2e
+TRADEWIND = [sys.executable, "-m", "tradewind"]
+ENV = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    pytest.fail(f"sim-exchange did not listen on {port} within {timeout} s")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    port = _free_port()
+    env = {**os.environ, **ENV}
+    exchange = subprocess.Popen(
+        [*TRADEWIND, "sim-exchange", "--port", str(port)], env=env, cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_port(port)
+        (tmp_path / "tw.yaml").write_text(
+            f"storage:\n  url: sqlite:///{tmp_path / 'tw.db'}\nlogging:\n  level: warning\n"
+            f"exchanges:\n  default: simsrv\n  entries:\n"
+            f'    simsrv: {{type: bybit, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
+        )
+        yield tmp_path, env
+    finally:
+        exchange.send_signal(signal.SIGTERM)
+        exchange.wait(10)
+
+
+def _cli(workdir: Path, env: dict[str, str], *args: str, timeout: float = 60) -> str:
+    done = subprocess.run(
+        [*TRADEWIND, "twap", *args, "-c", str(workdir / "tw.yaml")], env=env, cwd=workdir,
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+async def _exchange_fills(workdir: Path, job_ids: list[str]) -> Counter[str]:
+    settings = load_settings(workdir / "tw.yaml")
+    entry = settings.exchanges.entries["simsrv"]
+    gateway = CcxtGateway("simsrv", entry, load_credentials("simsrv", entry, ENV), WallClock())
+    try:
+        await gateway.load_instruments()
+        fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")
+    finally:
+        await gateway.close()
+    qty: Counter[str] = Counter()
+    for fill in fills:
+        if any(fill.client_order_id.startswith(f"tw-{j}-") for j in job_ids):
+            qty[fill.client_order_id.split("-")[1]] += fill.qty  # type: ignore[assignment]
+    return qty
+
+
+def test_jobs_killed_at_random_points_finish_with_exactly_the_total(workdir: tuple[Path, dict[str, str]]) -> None:
+    folder, env = workdir
+    rng = random.Random(5)
+    jobs = [f"kill{n}" for n in range(3)]
+    for job in jobs:
+        _cli(folder, env, "create", "Buy", "BTCUSDT", "--qty", "0.012", "--runtime", "6", "--slices", "6", "--id", job)
+    kills = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        runner = subprocess.Popen(
+            [*TRADEWIND, "twap", "run", "--until-idle", "-c", str(folder / "tw.yaml")], env=env, cwd=folder,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        if kills < 4:
+            time.sleep(rng.uniform(1.5, 3.0))
+            if runner.poll() is None:
+                runner.send_signal(signal.SIGKILL)
+                kills += 1
+            runner.wait(10)
+            continue
+        assert runner.wait(90) == 0, runner.stderr.read() if runner.stderr else ""
+        break
+    assert kills >= 3
+    listing = _cli(folder, env, "list")
+    for job in jobs:
+        shown = _cli(folder, env, "show", job)
+        assert '"status": "completed"' in shown, shown
+        assert '"filled": "0.012"' in shown, shown
+        assert "twap.created" in shown and "twap.completed" in shown
+    on_exchange = asyncio.run(_exchange_fills(folder, jobs))
+    assert {j: on_exchange[j] for j in jobs} == {j: Decimal("0.012") for j in jobs}, listing

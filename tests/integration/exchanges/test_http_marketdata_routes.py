@@ -1,0 +1,64 @@
+"""The HTTP API on loopback: subscribe, list and unsubscribe markets at run time; bad input is refused."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from bybit_support import Served
+
+from support import eventually
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import WallClock
+from tradewind.adapters.exchanges.ccxt.bybit_ws import BybitPublicStream
+from tradewind.application.marketdata.service import MarketDataService
+from tradewind.interfaces.http import HttpServer, create_http_app
+
+pytestmark = pytest.mark.integration
+BODY = {"exchange": "bybit", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc"}
+
+
+@pytest.fixture
+async def api(sim_server: Served) -> AsyncIterator[str]:
+    bus = InMemoryBus()
+    await bus.start()
+    ws = sim_server.url.replace("http://", "ws://")
+    stream = BybitPublicStream(lambda c: f"{ws}/v5/public/{c.value}", contiguous_u=False)
+    service = MarketDataService(bus, WallClock(), {"bybit": stream})
+    server = HttpServer(create_http_app(service), "127.0.0.1", 0)
+    port = await server.start()
+    yield f"http://127.0.0.1:{port}"
+    await server.stop()
+    await service.close()
+    await bus.close()
+
+
+async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.request(method, url, json=body) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_subscribe_list_and_unsubscribe_over_http(api: str) -> None:
+    assert await _call("GET", f"{api}/healthz") == (200, {"status": "ok"})
+    status, created = await _call("POST", f"{api}/subscribe", BODY)
+    assert status == 200 and created["matching_key"] == "btc"
+
+    async def listing() -> list[dict[str, Any]]:
+        return (await _call("GET", f"{api}/subscriptions"))[1]  # type: ignore[no-any-return]
+
+    (row,) = await eventually(listing, lambda rows: bool(rows) and rows[0]["synced"])
+    assert (row["symbol"], row["stale"], row["updates"] >= 1) == ("BTCUSDT", False, True)
+    assert (await _call("POST", f"{api}/unsubscribe", BODY))[0] == 200
+    assert await listing() == []
+
+
+async def test_bad_subscriptions_are_refused_with_the_reason_and_change_nothing(api: str) -> None:
+    status, body = await _call("POST", f"{api}/subscribe", {**BODY, "exchange": "kraken"})
+    assert status == 400 and "kraken" in body["detail"]
+    status, _ = await _call("POST", f"{api}/subscribe", {**BODY, "category": "option"})
+    assert status == 422
+    status, body = await _call("POST", f"{api}/unsubscribe", BODY)
+    assert status == 404 and "not subscribed" in body["detail"]
+    assert (await _call("GET", f"{api}/subscriptions"))[1] == []
