@@ -13,6 +13,8 @@ BENCHES = (
     "bench_sim_rest",
     "bench_sim_ws",
     "bench_bus",
+    "bench_twap",
+    "bench_marketdata",
 )
 
 

@@ -10,9 +10,12 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import ccxt.async_support as ccxt
 import pytest
 
@@ -55,8 +58,16 @@ async def _read_event(stream: asyncio.StreamReader, name: str, timeout: float = 
                 return dict(record)
 
 
+@dataclass
+class Running:
+    proc: asyncio.subprocess.Process
+    exchange_port: int
+    http_port: int
+    db: Path
+
+
 @pytest.fixture
-async def running(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, int, Path]]:
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
     db = tmp_path / "tw.db"
     config = tmp_path / "tradewind.yaml"
     config.write_text(CONFIG.format(db=db))
@@ -76,7 +87,7 @@ async def running(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Proc
     assert proc.stderr is not None
     try:
         started = await _read_event(proc.stderr, "system.started")
-        yield proc, int(started["sim_exchange_port"]), db
+        yield Running(proc, int(started["sim_exchange_port"]), int(started["http_port"]), db)
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -90,10 +101,10 @@ def _client(port: int) -> ccxt.bybit:
 
 
 async def test_headless_run_trades_with_a_bybit_client_and_flushes_everything_on_sigint(
-    running: tuple[asyncio.subprocess.Process, int, Path],
+    running: Running,
 ) -> None:
-    proc, port, db = running
-    client = _client(port)
+    proc, db = running.proc, running.db
+    client = _client(running.exchange_port)
     try:
         await client.load_markets()
         # the swarm's trades reach the venue's public tape
@@ -119,6 +130,28 @@ async def test_headless_run_trades_with_a_bybit_client_and_flushes_everything_on
         logs = conn.execute("SELECT count(*) FROM logs WHERE event = 'system.started'").fetchone()[0]
     assert rows == stopped["published"]
     assert logs == 1
+
+
+async def test_twap_job_created_over_http_runs_to_its_total_in_the_embedded_system(
+    running: Running,
+) -> None:
+    base = f"http://127.0.0.1:{running.http_port}"
+    spec = {"exchange": "sim", "side": "Buy", "symbol": "BTCUSDT", "quantity": "0.004", "runtime_s": 4, "slices": 4}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/twap", json=spec) as response:
+            assert response.status == 201, await response.text()
+            job_id = (await response.json())["job_id"]
+
+        async def job() -> dict[str, Any]:
+            async with http.get(f"{base}/twap/{job_id}") as response:
+                return dict(await response.json())
+
+        done = await eventually(job, lambda j: j["status"] == "completed", timeout=60)
+        async with http.get(f"{base}/twap/{job_id}/report") as response:
+            report = await response.json()
+    assert Decimal(done["filled"]) == Decimal("0.004")
+    assert Decimal(report["filled_qty"]) == Decimal("0.004")
+    assert {e["event"] for e in done["log"]} >= {"twap.created", "twap.completed"}
 
 
 def test_invalid_config_stops_start_up_naming_the_key(tmp_path: Path) -> None:

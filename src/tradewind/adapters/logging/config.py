@@ -59,6 +59,9 @@ def _add_name(logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
+_CHATTY = ("apscheduler",)
+
+
 def configure_logging(
     level: str | int = "info",
     *,
@@ -120,6 +123,8 @@ def configure_logging(
     _remove_handler(root)
     root.addHandler(handler)
     root.setLevel(numeric)
+    for name in _CHATTY:  # their INFO lines narrate every wake-up; warnings still come through
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
 
 
 def reset_logging() -> None:

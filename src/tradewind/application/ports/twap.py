@@ -1,8 +1,8 @@
-"""TWAP ports: where jobs, slices and fills are kept. Each call is one transaction."""
+"""TWAP ports: where jobs, slices and fills are kept (each call one transaction), and the persisted wake-ups."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from tradewind.domain.ids import JobId
@@ -44,3 +44,24 @@ class TwapRepository(Protocol):
         ...
 
     async def fills(self, job_id: JobId) -> list[FillRow]: ...
+
+
+class Waker(Protocol):
+    """Persisted wake-up times, at most one per job, that call the scheduler back when one falls due.
+
+    Times are clock nanoseconds; a wake-up whose time passed while nothing ran fires at start.
+    """
+
+    async def start(self, wake: Callable[[], None]) -> None:
+        """Open the store and call ``wake`` (on the event loop) each time a wake-up falls due."""
+        ...
+
+    async def sync(self, wakes: Mapping[JobId, int]) -> None:
+        """Make the stored wake-ups exactly ``wakes``: add new jobs', move changed ones, remove the rest."""
+        ...
+
+    async def pending(self) -> dict[JobId, int]:
+        """The stored wake-ups, job id to clock nanoseconds."""
+        ...
+
+    async def close(self) -> None: ...

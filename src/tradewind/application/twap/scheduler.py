@@ -1,7 +1,8 @@
 """The scheduling service: works out which slice is due from each job's state and the clock, and dispatches it.
 
 Timing lives in the stored job (start, offsets, progress), so a restart resumes where the job stood
-and a simulated clock runs an hour in milliseconds. In live runs APScheduler only wakes this service.
+and a simulated clock runs an hour in milliseconds. In live runs a ``Waker`` (APScheduler's persisted job
+store) holds each job's next wake-up and wakes this service; without one it sleeps on the clock.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.twap import TwapRepository
+from tradewind.application.ports.twap import TwapRepository, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
+from tradewind.domain.ids import JobId
 from tradewind.domain.twap.job import JobStatus, TwapJob
 from tradewind.domain.twap.slicer import catch_up_plan, due_slice
 from tradewind.domain.twap.spec import CatchUpPolicy
@@ -29,15 +31,23 @@ _NS = 1_000_000_000
 class TwapScheduler:
     """Dispatches due slices to the ``twap.slice`` work queue, one slice in flight per job."""
 
-    def __init__(
-        self, repo: TwapRepository, bus: Bus, clock: Clock, journal: JobJournal, settings: TwapSettings
+    def __init__(  # noqa: PLR0917 - the service's collaborators
+        self,
+        repo: TwapRepository,
+        bus: Bus,
+        clock: Clock,
+        journal: JobJournal,
+        settings: TwapSettings,
+        waker: Waker | None = None,
     ) -> None:
         self._repo = repo
         self._bus = bus
         self._clock = clock
         self._journal = journal
         self._settings = settings
+        self._waker = waker
         self._wake = asyncio.Event()
+        self._job_wakes: dict[JobId, int] = {}  # each running job's next wake-up, from the last tick
         self._subs: list[Subscription] = []
         self._sent_ns: dict[tuple[str, int], int] = {}  # in-flight slices dispatched by this process
         self._flight = False
@@ -45,6 +55,8 @@ class TwapScheduler:
         self.wake_ns: int | None = None
 
     async def start(self) -> None:
+        if self._waker is not None:
+            await self._waker.start(self.wake)
         self._subs.append(await self._bus.subscribe(COMMAND_TOPIC, self._on_message))
         self._subs.append(await self._bus.subscribe(EVENT_TOPIC, self._on_message))
 
@@ -52,6 +64,8 @@ class TwapScheduler:
         for sub in self._subs:
             await sub.cancel()
         self._subs.clear()
+        if self._waker is not None:
+            await self._waker.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -63,12 +77,14 @@ class TwapScheduler:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick, then sleep on the clock until the next slice is due or a command or event arrives."""
+        """Tick, then sleep until the next slice is due (on the clock, or the waker's call) or a message arrives."""
         while not stop.is_set():
             self._wake.clear()
             next_ns = await self.tick()
+            if self._waker is not None:
+                await self._waker.sync(self._job_wakes)
             self.wake_ns = None if self._flight else next_ns
-            await self._wait(stop, next_ns)
+            await self._wait(stop, next_ns if self._waker is None else None)
             self.wake_ns = None
 
     async def _wait(self, stop: asyncio.Event, next_ns: int | None) -> None:
@@ -92,16 +108,17 @@ class TwapScheduler:
 
     async def tick(self) -> int | None:
         """Dispatch every due slice; return the clock time the next one falls due (None if none is waiting)."""
-        wakes: list[int] = []
+        wakes: dict[JobId, int] = {}
         self._flight = False
         try:
             for job in await self._repo.list_jobs(JobStatus.RUNNING):
                 wake = await self._tick_job(job)
                 if wake is not None:
-                    wakes.append(wake)
+                    wakes[job.job_id] = wake
         finally:
             await self._journal.flush()
-        return min(wakes) if wakes else None
+        self._job_wakes = wakes
+        return min(wakes.values()) if wakes else None
 
     async def _tick_job(self, job: TwapJob) -> int | None:
         now = self._clock.now_ns()

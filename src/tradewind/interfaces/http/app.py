@@ -1,4 +1,4 @@
-"""The FastAPI app factory: health and the market-data routes (subscribe, unsubscribe, list)."""
+"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list) and ``/twap``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
+from tradewind.application.twap.service import TwapService
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.values import Category
+from tradewind.interfaces.http.twap import twap_router
 
 
 class HttpSettings(BaseModel):
@@ -51,8 +53,8 @@ def status_json(status: SubscriptionStatus) -> dict[str, Any]:
     }
 
 
-def create_http_app(market_data: MarketData) -> FastAPI:
-    """The API over the given services; nothing global, one app per system."""
+def create_http_app(market_data: MarketData, twap: TwapService | None = None) -> FastAPI:
+    """The API over the given services; nothing global, one app per system. No ``twap``: no ``/twap`` routes."""
     app = FastAPI(title="Tradewind", version="0.1.0")
 
     @app.get("/healthz")
@@ -79,4 +81,6 @@ def create_http_app(market_data: MarketData) -> FastAPI:
     async def subscriptions() -> list[dict[str, Any]]:
         return [status_json(s) for s in market_data.subscriptions()]
 
+    if twap is not None:
+        app.include_router(twap_router(twap))
     return app

@@ -9,7 +9,24 @@ from fastapi import APIRouter, HTTPException
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, TwapService, TwapSpecError
 from tradewind.domain.twap.codec import spec_from_payload
+from tradewind.domain.twap.spec import TwapSpec, slices_for
 from tradewind.interfaces.cli.twap_render import job_json, report_json
+
+
+def _spec(body: dict[str, Any]) -> TwapSpec:
+    """The job from the request body; ``interval_s`` (seconds between slices) may stand in for ``slices``."""
+    if body.get("interval_s") is None:
+        return spec_from_payload(body)
+    try:
+        runtime, interval = int(body["runtime_s"]), int(body["interval_s"])
+    except KeyError as exc:
+        raise TwapSpecError(f"missing field {exc.args[0]!r}") from None
+    except (TypeError, ValueError):
+        raise TwapSpecError("runtime_s and interval_s must be whole numbers of seconds") from None
+    if body.get("slices") is not None:
+        raise TwapSpecError("give either interval_s or slices, not both")
+    payload = {k: v for k, v in body.items() if k != "interval_s"}
+    return spec_from_payload({**payload, "slices": slices_for(runtime, interval_s=interval)})
 
 
 def twap_router(service: TwapService) -> APIRouter:
@@ -19,9 +36,12 @@ def twap_router(service: TwapService) -> APIRouter:
     @router.post("", status_code=201)
     async def create(body: dict[str, Any]) -> dict[str, Any]:
         try:
-            job = await service.create(spec_from_payload(body), body.get("job_id"))
-        except (TwapSpecError, ExchangeError) as exc:
+            job_id = body.get("job_id")
+            job = await service.create(_spec(body), None if job_id is None else str(job_id))
+        except TwapSpecError as exc:
             raise HTTPException(422, str(exc)) from None
+        except ExchangeError as exc:  # the exchange could not be asked for the instrument or price: not the input
+            raise HTTPException(502, f"exchange error, nothing stored: {exc}") from None
         return job_json(job)
 
     @router.get("")

@@ -18,8 +18,8 @@ import psycopg
 from psycopg import Connection, sql
 from sqlalchemy import JSON, ColumnElement, Insert, Row, Select, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, canonical, exact, ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
@@ -203,7 +203,7 @@ class SqlMarketDataRepository(_SqlRepository):
                 _copy_rows(driver, table, rows, ignore_duplicates=ignore_duplicates)
             except psycopg.Error as exc:
                 # Raise what the executemany path raises, and keep a dead connection out of the pool.
-                gone = conn.dialect.is_disconnect(exc, driver, None)
+                gone = driver.closed or driver.broken
                 if gone:
                     conn.invalidate()
                 raise DBAPIError.instance(

@@ -1,0 +1,1 @@
+"""Scheduling adapters: APScheduler behind the TWAP ``Waker`` port."""
