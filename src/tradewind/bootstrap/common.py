@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tradewind.adapters.clock import SimClock, WallClock
 from tradewind.adapters.exchanges.factory import build_gateway
+from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.application.ports.bus import Bus
@@ -33,13 +34,21 @@ def build_waker(settings: Settings, database: Database) -> Waker | None:
     return ApschedulerWaker(database, poll_s=settings.twap.wake_poll_s) if settings.clock == "wall" else None
 
 
-def build_gateways(settings: Settings, venue: SimVenue | None, clock: Clock) -> dict[str, ExchangeGateway]:
-    """The configured exchanges (``sim`` entries only when a venue runs in this process)."""
-    return {
+def build_gateways(
+    settings: Settings, venue: SimVenue | None, clock: Clock, bus: Bus | None = None
+) -> dict[str, ExchangeGateway]:
+    """The configured exchanges (``sim`` entries only when a venue runs in this process).
+
+    Given a bus, each publishes ``order.event`` for its orders' states and fills (what ``dump_orders_to_db`` stores).
+    """
+    gateways = {
         name: build_gateway(name, entry, venue, clock)
         for name, entry in settings.exchanges.entries.items()
         if entry.type != "sim" or venue is not None
     }
+    if bus is None:
+        return gateways
+    return {name: PublishingGateway(gateway, bus, clock) for name, gateway in gateways.items()}
 
 
 def postgres(settings: Settings) -> Database:

@@ -4,26 +4,37 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
+
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.exchanges.factory import build_market_streams
 from tradewind.adapters.logging.config import configure_logging
 from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
+from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder
+from tradewind.application.marketdata.remote import BusMarketData
+from tradewind.application.marketdata.rpc import MarketDataResponder
+from tradewind.application.marketdata.service import MarketDataService
 from tradewind.application.ports.clock import Clock
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.bootstrap.common import build_clock, build_gateways, build_waker, market_and_venue, postgres
+from tradewind.bootstrap.twap import build_twap
 from tradewind.interfaces.bybit_v5.app import create_app
 from tradewind.interfaces.health.metrics import MeteredBus, ServiceMetrics
 from tradewind.interfaces.health.server import HttpSite
 from tradewind.interfaces.health.service import Component, DistributedService, ServiceUnavailable
+from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.settings import ConfigError, Settings
 
+log = structlog.get_logger(__name__)
+
 # The services `tradewind service NAME` runs now; the other names in SERVICE_NAMES are reserved for their workflows.
-DISTRIBUTED_SERVICES = ("sim-exchange", "storage", "gateway", "twap-scheduler", "twap-ordering")
+DISTRIBUTED_SERVICES = ("sim-exchange", "market-data", "storage", "gateway", "twap-scheduler", "twap-ordering")
 
 
 def build_distributed(settings: Settings, service: str) -> DistributedService:
@@ -46,18 +57,22 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
         database = postgres(settings)
         queue = settings.recorder.queue or settings.distributed.storage_queue
         recording = settings.recorder.model_copy(update={"queue": queue})
-        recorder = MarketDataRecorder(bus, SqlMarketDataRepository(database), clock, recording)
+        orders = SqlOrderRepository(database) if recording.dump_orders_to_db else None
+        recorder = MarketDataRecorder(bus, SqlMarketDataRepository(database), clock, recording, orders=orders)
         parts = [_migrations(settings, database), Component("recorder", recorder.start, None, recorder.stop)]
         return DistributedService(service, settings.distributed, bus, metrics, parts, database, (queue,))
     if service in ("twap-scheduler", "twap-ordering"):
         return _twap_service(settings, service, bus, metrics, clock)
     if service == "gateway":
-        # Hook: mount the HTTP API (issue 4, interfaces/http/) here once its app factory lands; until then the
-        # gateway serves its probes and metrics only. Only the storage service migrates (no concurrent DDL).
-        return DistributedService(service, settings.distributed, bus, metrics, [], postgres(settings))
+        return _gateway(settings, bus, metrics, clock)
     if service == "market-data":
-        # Hook: the MarketDataService collector (issue 4, application/marketdata/) is wired here once it lands.
-        raise ServiceUnavailable("market-data: the exchange collector is not built yet; sim-exchange publishes md.*")
+        collector = MarketDataService(bus, clock, build_market_streams(settings.exchanges), settings.market_data)
+        responder = MarketDataResponder(bus, collector)
+        parts = [
+            Component("collector", collector.start, None, collector.close),
+            Component("rpc", responder.start, None, responder.stop),
+        ]
+        return DistributedService(service, settings.distributed, bus, metrics, parts)
     raise ServiceUnavailable(f"{service}: its workflow is not built yet")
 
 
@@ -99,6 +114,21 @@ def _twap_service(
     parts = [_schema_at_head(database), Component(service, start, None, stop_ordering)]
     queues = (settings.twap.slice_queue,)
     return DistributedService(service, settings.distributed, bus, metrics, parts, database, queues)
+
+
+def _gateway(settings: Settings, bus: MeteredBus, metrics: ServiceMetrics, clock: Clock) -> DistributedService:
+    """The HTTP API: market data through the market-data service, TWAP control reaching the twap-scheduler."""
+    # Only the storage service migrates (no concurrent DDL); the gateway only reads and writes TWAP rows.
+    database = postgres(settings)
+    twap = build_twap(settings, execute=False, shared=(clock, database, bus))
+    http = HttpServer(create_http_app(BusMarketData(bus), twap.service), settings.http.host, settings.http.port)
+
+    async def serve() -> None:
+        port = await http.start()
+        log.info("gateway.http_listening", url=f"http://{settings.http.host}:{port}")
+
+    parts = [Component("twap", twap.start, None, twap.stop), Component("http", serve, None, http.stop)]
+    return DistributedService("gateway", settings.distributed, bus, metrics, parts, database)
 
 
 def _running(name: str, simulator: MarketSimulatorService) -> Component:

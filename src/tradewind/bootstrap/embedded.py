@@ -14,6 +14,7 @@ from tradewind.adapters.exchanges.factory import build_market_streams
 from tradewind.adapters.logging.config import configure_logging
 from tradewind.adapters.logging.sink import DbLogSink
 from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.marketdata.service import MarketDataService
@@ -173,7 +174,8 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     configure_logging(level, json=settings.logging.json_output, sink=log_sink)
     bus = InMemoryBus()
     simulator, venue = market_and_venue(settings, clock, bus)
-    market_data = MarketDataService(bus, clock, build_market_streams(settings.exchanges), settings.market_data)
+    streams = build_market_streams(settings.exchanges, venue, clock)
+    market_data = MarketDataService(bus, clock, streams, settings.market_data)
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     twap = build_twap(settings, execute=True, venue=venue, shared=(clock, database, bus))
     http = HttpServer(create_http_app(market_data, twap.service), settings.http.host, settings.http.port)
@@ -183,7 +185,9 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         bus=bus,
         database=database,
         log_sink=log_sink,
-        recorder=MarketDataRecorder(bus, SqlMarketDataRepository(database), clock, settings.recorder),
+        recorder=MarketDataRecorder(
+            bus, SqlMarketDataRepository(database), clock, settings.recorder, SqlOrderRepository(database)
+        ),
         simulator=simulator,
         venue=venue,
         exchange_app=create_app(venue, settings.sim_exchange) if serve_exchange else None,

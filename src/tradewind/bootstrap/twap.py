@@ -78,7 +78,7 @@ def build_twap(
     else:
         clock, database = build_clock(settings), Database.from_settings(settings.storage)
         the_bus = RabbitMqBus(settings.distributed.bus) if settings.mode == "distributed" else InMemoryBus()
-    gateways = build_gateways(settings, venue, clock)
+    gateways = build_gateways(settings, venue, clock, the_bus)
     repo = SqlTwapRepository(database)
     journal = JobJournal(SqlLogRepository(database), clock)
     return TwapSystem(

@@ -53,6 +53,7 @@ def service_env(rabbitmq_url: str, vhost_pool: Any, postgres_url: str, pg_schema
         TRADEWIND_LOGGING__FORMAT="json",
         TRADEWIND_LOGGING__TO_DATABASE="false",
         TRADEWIND_SIM_EXCHANGE__PORT="0",
+        TRADEWIND_HTTP__PORT="0",
     )
     return env
 

@@ -29,6 +29,7 @@ async def test_gateway_is_live_but_not_ready_while_its_database_is_down(service_
         None,
         mode="distributed",
         storage={"url": dead_db, "migrate_on_start": False},
+        http={"port": 0},
         distributed={"bus": {"url": service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]}, "probe_timeout_s": 5},
     )
     service = build_distributed(settings, "gateway")
@@ -54,7 +55,7 @@ def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:
     assert {name for name, state in listed.items() if state == "available"} == set(DISTRIBUTED_SERVICES)
 
 
-@pytest.mark.parametrize(("name", "message"), [("market-data", "reserved"), ("bogus", "unknown service")])
+@pytest.mark.parametrize(("name", "message"), [("signal", "reserved"), ("bogus", "unknown service")])
 def test_service_refuses_a_reserved_or_unknown_name(name: str, message: str) -> None:
     result = CliRunner().invoke(app, ["service", name])
     assert result.exit_code == 2

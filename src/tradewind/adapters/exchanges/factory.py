@@ -8,6 +8,7 @@ from tradewind.adapters.exchanges.ccxt.client import public_ws_url
 from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
 from tradewind.adapters.exchanges.settings import ExchangeSettings, ExchangesSettings, load_credentials
 from tradewind.adapters.exchanges.sim.gateway import SimGateway
+from tradewind.adapters.exchanges.sim.stream import SimMarketStream
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway
 from tradewind.application.ports.market_data import MarketStream
@@ -23,11 +24,15 @@ def build_gateway(name: str, settings: ExchangeSettings, venue: SimVenue | None,
     return CcxtGateway(name, settings, load_credentials(name, settings), clock)
 
 
-def build_market_streams(exchanges: ExchangesSettings) -> dict[str, MarketStream]:
-    """One public stream per Bybit entry (other venues have no stream wired yet)."""
+def build_market_streams(
+    exchanges: ExchangesSettings, venue: SimVenue | None = None, clock: Clock | None = None
+) -> dict[str, MarketStream]:
+    """One public stream per Bybit entry, and per ``sim`` entry when a venue runs in this process."""
     streams: dict[str, MarketStream] = {}
     for name, entry in exchanges.entries.items():
-        if entry.type == "bybit":
+        if entry.type == "sim" and venue is not None:
+            streams[name] = SimMarketStream(venue, clock or venue.clock)
+        elif entry.type == "bybit":
 
             def url_for(category: Category, entry: ExchangeSettings = entry) -> str:
                 return public_ws_url(entry, category.value)

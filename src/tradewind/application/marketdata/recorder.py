@@ -1,4 +1,4 @@
-"""Records the bus's market data (trades, mids, book snapshots) into a repository, in batches."""
+"""Records the bus's market data (trades, mids, book snapshots) and, when switched on, order events, in batches."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.repositories import MarketDataRepository
+from tradewind.application.ports.repositories import MarketDataRepository, OrderRepository
 from tradewind.domain.market import (
     book_from_payload,
     book_to_payload,
@@ -25,6 +25,7 @@ from tradewind.domain.market import (
     trade_from_payload,
     trade_to_payload,
 )
+from tradewind.domain.order_events import ORDER_TOPIC, order_update_from_payload, order_update_to_payload
 
 log = structlog.get_logger(__name__)
 
@@ -33,11 +34,13 @@ _DECODERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "trade": trade_from_payload,
     "mid": mid_from_payload,
     "book": book_from_payload,
+    "order": order_update_from_payload,
 }
 _ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "trade": trade_to_payload,
     "mid": mid_to_payload,
     "book": book_to_payload,
+    "order": order_update_to_payload,
 }
 
 
@@ -55,6 +58,7 @@ class RecorderSettings(BaseModel):
     # once the database answers again.
     spill_path: Path | None = None
     dump_orderbook_to_db: bool = True  # False: book snapshots are not stored (trades and mids still are)
+    dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
 
 @dataclass(slots=True)
@@ -75,18 +79,27 @@ class MarketDataRecorder:
     """
 
     def __init__(
-        self, bus: Bus, repository: MarketDataRepository, clock: Clock, settings: RecorderSettings | None = None
+        self,
+        bus: Bus,
+        repository: MarketDataRepository,
+        clock: Clock,
+        settings: RecorderSettings | None = None,
+        orders: OrderRepository | None = None,
     ) -> None:
         self._bus = bus
         self._repo = repository
         self._clock = clock
         self._settings = settings or RecorderSettings()
+        if self._settings.dump_orders_to_db and orders is None:
+            raise ValueError("dump_orders_to_db is on but the recorder was given no order repository")
         self._buffers: dict[str, deque[Any]] = {kind: deque() for kind in _DECODERS}
         self._writers: dict[str, Callable[[Sequence[Any]], Awaitable[None]]] = {
             "trade": repository.add_trades,
             "mid": repository.add_mids,
             "book": repository.add_books,
         }
+        if orders is not None:
+            self._writers["order"] = orders.add_orders
         self._subscriptions: list[Subscription] = []
         self._timer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -106,6 +119,10 @@ class MarketDataRecorder:
                 continue
             sub = await self._bus.subscribe(f"md.{kind}.#", self._on_message, queue=self._settings.queue)
             self._subscriptions.append(sub)
+        if self._settings.dump_orders_to_db:
+            self._subscriptions.append(
+                await self._bus.subscribe(ORDER_TOPIC, self._on_message, queue=self._settings.queue)
+            )
         self._timer = asyncio.create_task(self._flush_periodically(), name="md-recorder-flush")
 
     async def stop(self) -> None:
@@ -122,7 +139,7 @@ class MarketDataRecorder:
         await self.flush()
 
     async def _on_message(self, message: Message) -> None:
-        kind = message.topic.split(".", 2)[1]
+        kind = "order" if message.topic == ORDER_TOPIC else message.topic.split(".", 2)[1]
         decode = _DECODERS.get(kind)
         try:
             if decode is None:

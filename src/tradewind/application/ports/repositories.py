@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
+from tradewind.domain.order_events import OrderUpdate
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -63,3 +64,11 @@ class LogRepository(Protocol):
         end_ns: int | None = None,
         limit: int | None = None,
     ) -> list[LogRecord]: ...
+
+
+class OrderRepository(Protocol):
+    """Order events (states and fills) of the orders Tradewind sends, oldest first."""
+
+    async def add_orders(self, updates: Sequence[OrderUpdate]) -> None: ...
+
+    async def orders(self, exchange: str, client_order_id: str | None = None) -> list[OrderUpdate]: ...

@@ -267,9 +267,7 @@ class TwapOrdering:
             job.job_id, index, attempt, None, SliceStatus.SKIPPED, target, "none", None, "", self._clock.now_ns(),
             market_price=mid, note=why,
         )  # fmt: skip
-        stopped = replace(
-            job, status=JobStatus.STOPPED, reason=why, dispatched=index - 1, end_ns=self._clock.now_ns()
-        )
+        stopped = replace(job, status=JobStatus.STOPPED, reason=why, dispatched=index - 1, end_ns=self._clock.now_ns())
         await self._repo.finish_slice(record, [], stopped)
         await self._journal.write(job.job_id, "twap.stopped", reason=why, filled=job.filled_qty)
         await self._after(stopped, index)

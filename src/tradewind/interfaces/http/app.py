@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradewind.application.marketdata.remote import BusMarketData
+from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
 from tradewind.application.twap.service import TwapService
 from tradewind.domain.market import InstrumentRef
@@ -57,6 +60,11 @@ def create_http_app(market_data: MarketData, twap: TwapService | None = None) ->
     """The API over the given services; nothing global, one app per system. No ``twap``: no ``/twap`` routes."""
     app = FastAPI(title="Tradewind", version="0.1.0")
 
+    @app.exception_handler(BusError)
+    async def unreachable(_request: Request, exc: BusError) -> JSONResponse:
+        # distributed mode: the service behind the bus failed or did not answer
+        return JSONResponse({"detail": f"service unavailable: {exc}"}, status_code=503)
+
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -79,6 +87,8 @@ def create_http_app(market_data: MarketData, twap: TwapService | None = None) ->
 
     @app.get("/subscriptions")
     async def subscriptions() -> list[dict[str, Any]]:
+        if isinstance(market_data, BusMarketData):
+            await market_data.refresh()
         return [status_json(s) for s in market_data.subscriptions()]
 
     if twap is not None:

@@ -1,0 +1,100 @@
+"""The HTTP API in distributed mode: the gateway process reaches the market-data process over RabbitMQ.
+
+The venue is a ``tradewind sim-exchange`` process reached as a Bybit ``sim-server`` entry; the storage process
+records the md.book events the market-data process publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from distributed_support import StartService, until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
+
+CREDENTIALS = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
+MARKET = {"exchange": "simsrv", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc", "depth": 50}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def config(tmp_path: Path, service_env: dict[str, str]) -> AsyncIterator[Path]:
+    """A ``tradewind sim-exchange`` process and the services' YAML naming it as the ``simsrv`` Bybit entry."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")} | CREDENTIALS
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tradewind", "sim-exchange", "--port", str(port), cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+    async def listening() -> bool:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return False
+        writer.close()
+        return True
+
+    service_env.update(CREDENTIALS)
+    path = tmp_path / "tw.yaml"
+    path.write_text(
+        "clock: wall\nexchanges:\n  default: simsrv\n  entries:\n"
+        f'    simsrv: {{type: bybit, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
+    )
+    try:
+        await until(listening, bool, "the sim-exchange listening")
+        yield path
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.request(method, url, json=body) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_gateway_subscribes_through_the_market_data_process_and_its_books_are_recorded(
+    start_service: StartService, config: Path, schema_tables: Callable[[str], int]
+) -> None:
+    await start_service("storage")  # migrates, and records md.* from its durable queue
+    market_data = await start_service("market-data", "-c", str(config))
+    gateway = await start_service("gateway", "-c", str(config))
+    api = (await gateway.wait_event("gateway.http_listening"))["url"]
+
+    assert await _call("GET", f"{api}/subscriptions") == (200, [])
+    status, refused = await _call("POST", f"{api}/subscribe", {**MARKET, "exchange": "kraken"})
+    assert status == 400 and "no market-data stream for exchange 'kraken'" in refused["detail"]
+    status, missing = await _call("POST", f"{api}/unsubscribe", MARKET)
+    assert status == 404 and "not subscribed" in missing["detail"]
+
+    status, created = await _call("POST", f"{api}/subscribe", MARKET)
+    assert status == 200 and (created["exchange"], created["depth"]) == ("simsrv", 50)
+
+    async def listing() -> list[dict[str, Any]]:
+        return (await _call("GET", f"{api}/subscriptions"))[1]  # type: ignore[no-any-return]
+
+    (row,) = await until(listing, lambda rows: len(rows) == 1 and rows[0]["synced"], "the subscription in sync")
+    assert (row["symbol"], row["matching_key"], row["updates"] >= 1) == ("BTCUSDT", "btc", True)
+
+    async def books() -> int:
+        return schema_tables("book_snapshots")
+
+    await until(books, lambda n: n > 0, "md.book events recorded by the storage process")
+    assert (await _call("POST", f"{api}/unsubscribe", MARKET))[0] == 200
+    assert await listing() == []
+    assert await gateway.terminate() == 0
+    assert await market_data.terminate() == 0

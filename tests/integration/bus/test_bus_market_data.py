@@ -1,0 +1,127 @@
+"""BusMarketData against a MarketDataService served over the bus, in memory and over RabbitMQ."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from bus_support import collector, wait_for
+
+from support import eventually
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
+from tradewind.adapters.clock import WallClock
+from tradewind.adapters.exchanges.sim.stream import SimMarketStream
+from tradewind.application.marketdata.remote import BusMarketData
+from tradewind.application.marketdata.rpc import SUBSCRIBE, MarketDataResponder
+from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.ports.bus import Bus, BusError
+from tradewind.bootstrap.common import market_and_venue
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.values import Category
+from tradewind.interfaces.http import HttpServer, create_http_app
+from tradewind.settings import load_settings
+
+pytestmark = pytest.mark.integration
+REF = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "btc")
+
+
+@pytest.fixture(params=["memory", "rabbitmq"])
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    settings: RabbitMqSettings | None = None
+    if request.param == "rabbitmq":
+        settings = request.getfixturevalue("rabbit_settings")
+    impl: Bus = InMemoryBus() if settings is None else RabbitMqBus(settings)
+    await impl.start()
+    yield impl
+    await impl.close()
+
+
+@pytest.fixture
+async def remote(bus: Bus) -> AsyncIterator[BusMarketData]:
+    """A collector with one ``sim`` stream served on the bus, and a client of it on the same bus."""
+    clock = WallClock()
+    _simulator, venue = market_and_venue(load_settings(None), clock, bus)
+    service = MarketDataService(bus, clock, {"sim": SimMarketStream(venue, clock)})
+    responder = MarketDataResponder(bus, service)
+    await responder.start()
+    yield BusMarketData(bus)
+    await responder.stop()
+    await service.close()
+
+
+async def test_subscribe_through_the_bus_streams_the_market_and_lists_it(bus: Bus, remote: BusMarketData) -> None:
+    books, on_book = collector()
+    await bus.subscribe(REF.topic("book"), on_book)
+    status = await remote.subscribe(REF, 20)
+    assert (status.ref, status.depth) == (REF, 20)
+    await wait_for(lambda: bool(books))
+    (listed,) = await eventually(remote.refresh, lambda rows: bool(rows) and rows[0].synced)
+    assert (listed.ref, listed.updates >= 1) == (REF, True)
+    assert remote.subscriptions() == [listed]
+
+
+async def test_unsubscribe_through_the_bus_removes_it_and_an_unknown_one_is_a_key_error(remote: BusMarketData) -> None:
+    await remote.subscribe(REF)
+    await remote.unsubscribe(REF)
+    assert await remote.refresh() == []
+    with pytest.raises(KeyError, match="not subscribed: sim spot BTCUSDT"):
+        await remote.unsubscribe(REF)
+
+
+async def test_an_unknown_exchange_is_a_value_error_naming_it_and_subscribes_nothing(remote: BusMarketData) -> None:
+    with pytest.raises(ValueError, match="no market-data stream for exchange 'kraken'"):
+        await remote.subscribe(InstrumentRef("kraken", Category.SPOT, "BTCUSDT"))
+    with pytest.raises(ValueError, match=r"depth must be 1\.\.1000"):
+        await remote.subscribe(REF, 5000)
+    assert await remote.refresh() == []
+
+
+async def test_a_malformed_request_is_refused_naming_the_field(bus: Bus, remote: BusMarketData) -> None:
+    reply = await bus.request(SUBSCRIBE, {"exchange": "sim", "category": "option", "symbol": "BTCUSDT"})
+    assert (reply["ok"], reply["kind"]) == (False, "invalid")
+    assert "unknown category 'option'" in reply["error"]
+    reply = await bus.request(SUBSCRIBE, {"exchange": "sim", "category": "spot"})
+    assert "'symbol'" in reply["error"]
+    assert await remote.refresh() == []
+
+
+async def test_without_a_market_data_service_the_client_raises_a_bus_error() -> None:
+    bus = InMemoryBus()
+    await bus.start()
+    try:
+        with pytest.raises(BusError):
+            await BusMarketData(bus, timeout=0.2).refresh()
+    finally:
+        await bus.close()
+
+
+async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.request(method, url, json=body) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_the_http_api_over_the_bus_maps_refusals_to_4xx_and_a_silent_service_to_503(
+    bus: Bus, remote: BusMarketData
+) -> None:
+    server = HttpServer(create_http_app(remote), "127.0.0.1", 0)
+    api = f"http://127.0.0.1:{await server.start()}"
+    body = {"exchange": "sim", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc"}
+    try:
+        status, refused = await _call("POST", f"{api}/subscribe", {**body, "exchange": "kraken"})
+        assert status == 400 and "kraken" in refused["detail"]
+        assert (await _call("POST", f"{api}/unsubscribe", body))[0] == 404
+        assert (await _call("POST", f"{api}/subscribe", body))[0] == 200
+        status, rows = await _call("GET", f"{api}/subscriptions")
+        assert status == 200 and [(r["exchange"], r["symbol"]) for r in rows] == [("sim", "BTCUSDT")]
+    finally:
+        await server.stop()
+    silent = HttpServer(create_http_app(BusMarketData(InMemoryBus(), timeout=0.2)), "127.0.0.1", 0)
+    api = f"http://127.0.0.1:{await silent.start()}"
+    try:
+        status, failed = await _call("GET", f"{api}/subscriptions")
+    finally:
+        await silent.stop()
+    assert status == 503 and "service unavailable" in failed["detail"]
