@@ -124,6 +124,7 @@ async def test_list_over_http_shows_every_job(api: Api) -> None:
         ({"side": "Hold"}, "bad TWAP job field"),
         ({"runtime_s": None}, "runtime_s"),
         ({"job_id": "Bad Id!"}, "must be 1-16 lowercase letters or digits"),
+        ({"qty": "0.12"}, "unknown field(s) ['qty']"),
     ],
 )
 async def test_bad_input_over_http_is_refused_with_what_to_change_and_nothing_is_stored(

@@ -48,8 +48,33 @@ def _decimal(raw: Any, what: str) -> Decimal:
     return value
 
 
+_FIELDS = frozenset(
+    (
+        "exchange",
+        "category",
+        "symbol",
+        "side",
+        "runtime_s",
+        "slices",
+        "quantity",
+        "notional",
+        "limit_price",
+        "limit_policy",
+        "catch_up",
+        "order_style",
+        "max_slippage_bps",
+        "size_jitter",
+        "time_jitter",
+        "seed",
+    )
+)
+
+
 def spec_from_payload(payload: dict[str, Any]) -> TwapSpec:
-    """Parse a spec; a missing or malformed field raises TwapSpecError naming it."""
+    """Parse a spec; a missing, unknown or malformed field raises TwapSpecError naming it."""
+    unknown = sorted(set(payload) - _FIELDS)
+    if unknown:  # a misspelt "qty" must not silently become a job without a size
+        raise TwapSpecError(f"unknown field(s) {unknown}; known fields: {sorted(_FIELDS)}")
     try:
         return TwapSpec(
             exchange=str(payload["exchange"]),

@@ -15,8 +15,9 @@ from tradewind.interfaces.cli.twap_render import job_json, report_json
 
 def _spec(body: dict[str, Any]) -> TwapSpec:
     """The job from the request body; ``interval_s`` (seconds between slices) may stand in for ``slices``."""
+    payload = {k: v for k, v in body.items() if k not in ("interval_s", "job_id")}  # not part of the spec
     if body.get("interval_s") is None:
-        return spec_from_payload(body)
+        return spec_from_payload(payload)
     try:
         runtime, interval = int(body["runtime_s"]), int(body["interval_s"])
     except KeyError as exc:
@@ -25,7 +26,6 @@ def _spec(body: dict[str, Any]) -> TwapSpec:
         raise TwapSpecError("runtime_s and interval_s must be whole numbers of seconds") from None
     if body.get("slices") is not None:
         raise TwapSpecError("give either interval_s or slices, not both")
-    payload = {k: v for k, v in body.items() if k != "interval_s"}
     return spec_from_payload({**payload, "slices": slices_for(runtime, interval_s=interval)})
 
 
