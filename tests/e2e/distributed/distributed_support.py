@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
-from collections.abc import Callable
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +18,48 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 WAIT = 60.0  # an upper bound for a condition, not a timing expectation
+CREDENTIALS = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def sim_exchange(cwd: str | os.PathLike[str]) -> AsyncIterator[int]:
+    """A ``tradewind sim-exchange`` process; yields its port once it accepts connections."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")} | CREDENTIALS
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tradewind", "sim-exchange", "--port", str(port), cwd=cwd, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+
+    async def listening() -> bool:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return False
+        writer.close()
+        return True
+
+    try:
+        await until(listening, bool, "the sim-exchange listening")
+        yield port
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def simsrv_config(path: str | os.PathLike[str], port: int) -> None:
+    """The services' YAML naming the sim-exchange on ``port`` as the ``simsrv`` Bybit entry."""
+    with open(path, "w") as f:
+        f.write(
+            "clock: wall\nexchanges:\n  default: simsrv\n  entries:\n"
+            f'    simsrv: {{type: bybit, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
+        )
 
 
 @dataclass

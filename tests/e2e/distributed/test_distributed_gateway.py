@@ -6,60 +6,27 @@ records the md.book events the market-data process publishes.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from distributed_support import StartService, until
+from distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
 
-CREDENTIALS = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
 MARKET = {"exchange": "simsrv", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc", "depth": 50}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 async def config(tmp_path: Path, service_env: dict[str, str]) -> AsyncIterator[Path]:
     """A ``tradewind sim-exchange`` process and the services' YAML naming it as the ``simsrv`` Bybit entry."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")} | CREDENTIALS
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradewind", "sim-exchange", "--port", str(port), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-
-    async def listening() -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        return True
-
     service_env.update(CREDENTIALS)
-    path = tmp_path / "tw.yaml"
-    path.write_text(
-        "clock: wall\nexchanges:\n  default: simsrv\n  entries:\n"
-        f'    simsrv: {{type: bybit, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
-    )
-    try:
-        await until(listening, bool, "the sim-exchange listening")
+    async with sim_exchange(tmp_path) as port:
+        path = tmp_path / "tw.yaml"
+        simsrv_config(path, port)
         yield path
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:

@@ -7,8 +7,6 @@ service is SIGKILLed mid-job and started again, and the job must still end with 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed_support import StartService, until
+from distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
 from sqlalchemy import create_engine, text
 
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
@@ -29,43 +27,16 @@ from tradewind.settings import load_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
 
-CREDENTIALS = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
 TOTAL = Decimal("0.012")
 JOB = "dist1"
 
 Row = dict[str, Any]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def exchange(tmp_path: Path) -> AsyncIterator[int]:
-    """A ``tradewind sim-exchange`` process; yields its port once it accepts connections."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")} | CREDENTIALS
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradewind", "sim-exchange", "--port", str(port), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-
-    async def listening() -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        return True
-
-    try:
-        await until(listening, bool, "the sim-exchange listening")
+    async with sim_exchange(tmp_path) as port:
         yield port
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 @pytest.fixture
@@ -73,10 +44,7 @@ def config(tmp_path: Path, exchange: int, service_env: dict[str, str]) -> Path:
     """The services' YAML (the exchange entry); the environment brings the broker, the schema and the keys."""
     service_env.update(CREDENTIALS)
     path = tmp_path / "tw.yaml"
-    path.write_text(
-        "clock: wall\nexchanges:\n  default: simsrv\n  entries:\n"
-        f'    simsrv: {{type: bybit, env: sim-server, url: "http://127.0.0.1:{exchange}"}}\n'
-    )
+    simsrv_config(path, exchange)
     return path
 
 

@@ -12,6 +12,7 @@ import aiohttp
 import ccxt.pro as ccxtpro
 from bybit_support import Served, secret_of, seeded_venue
 
+from tradewind.adapters.exchanges.ccxt.client import sim_server_urls
 from tradewind.application.ports.clock import Clock
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.events import L2Snapshot
@@ -122,19 +123,5 @@ def ccxt_pro_client(served: Served, key: str, secret: str | None = None) -> ccxt
     client = ccxtpro.bybit(
         {"apiKey": key, "secret": secret if secret is not None else secret_of(key), "enableRateLimit": False}
     )
-    ws = served.url.replace("http://", "ws://")
-    rest = {name: served.url for name in ("spot", "futures", "v2", "public", "private")}
-    private = f"{ws}/v5/private"
-    client.urls["api"] = {
-        **rest,
-        "ws": {
-            "public": {c: f"{ws}/v5/public/{c}" for c in ("spot", "linear", "inverse", "option")},
-            "private": {
-                "spot": {"unified": private, "nonUnified": private},
-                "contract": private,
-                "usdc": private,
-                "trade": f"{ws}/v5/trade",
-            },
-        },
-    }
+    client.urls["api"] = sim_server_urls(served.url)
     return client
