@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
@@ -74,7 +74,7 @@ async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
 async def _exchange_fills(config: Path) -> list[Any]:
     settings = load_settings(config)
     entry = settings.exchanges.entries["simsrv"]
-    gateway = CcxtGateway("simsrv", entry, load_credentials("simsrv", entry, CREDENTIALS), WallClock())
+    gateway = open_gateway("simsrv", entry, load_credentials("simsrv", entry, CREDENTIALS), WallClock())
     try:
         await gateway.load_instruments()
         fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
@@ -81,7 +81,7 @@ def _cli(workdir: Path, env: dict[str, str], *args: str, timeout: float = 60) ->
 async def _exchange_fills(workdir: Path, job_ids: list[str]) -> Counter[str]:
     settings = load_settings(workdir / "tw.yaml")
     entry = settings.exchanges.entries["simsrv"]
-    gateway = CcxtGateway("simsrv", entry, load_credentials("simsrv", entry, ENV), WallClock())
+    gateway = open_gateway("simsrv", entry, load_credentials("simsrv", entry, ENV), WallClock())
     try:
         await gateway.load_instruments()
         fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")

@@ -11,7 +11,7 @@ from bybit_support import secret_of
 from pydantic import SecretStr
 
 from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt import CcxtGateway
+from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.interfaces.bybit_v5 import start_server
 
@@ -24,7 +24,7 @@ def sim_server_settings(url: str, **overrides: object) -> ExchangeSettings:
 
 def ccxt_gateway(url: str, key: str = "trader-1", **overrides: object) -> CcxtGateway:
     credentials = Credentials(SecretStr(key), SecretStr(secret_of(key)))
-    return CcxtGateway("bybit", sim_server_settings(url, **overrides), credentials, WallClock())
+    return open_gateway("bybit", sim_server_settings(url, **overrides), credentials, WallClock())
 
 
 @dataclass

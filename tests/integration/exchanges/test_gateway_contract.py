@@ -1,4 +1,5 @@
-"""One ExchangeGateway contract, run on the in-process SimGateway and on the CcxtGateway over loopback."""
+"""One ExchangeGateway contract, run on the in-process SimGateway and, over loopback, on Bybit's raw V5 gateway and
+on the unified-API gateway every other ccxt exchange uses (here driving ccxt's bybit class)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ pytestmark = pytest.mark.integration
 D = Decimal
 
 
-@pytest.fixture(params=["sim", "ccxt"])
+@pytest.fixture(params=["sim", "bybit-v5", "unified"])
 async def gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
     gw: ExchangeGateway = (
-        SimGateway(sim_server.venue, "trader-1") if request.param == "sim" else ccxt_gateway(sim_server.url)
+        SimGateway(sim_server.venue, "trader-1")
+        if request.param == "sim"
+        else ccxt_gateway(sim_server.url, api=request.param)
     )
     await gw.load_instruments()
     try:

@@ -11,12 +11,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 BybitEnv = Literal["sim-server", "testnet", "demo", "mainnet"]
+Api = Literal["bybit-v5", "unified"]
+CategoryName = Literal["spot", "linear"]
+# Protocols ``tradewind sim-exchange`` speaks: the ccxt ids an ``env: sim-server`` entry may name.
+SIM_SERVER_PROTOCOLS = ("bybit", "binance")
+# Keys of ``options`` that would smuggle credentials or URLs past their own settings.
+_FORBIDDEN_OPTIONS = frozenset({"apiKey", "secret", "password", "uid", "privateKey", "urls", "hostname"})
 
 
 class ExchangeSettings(BaseModel):
@@ -25,8 +31,12 @@ class ExchangeSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: str = Field("sim", min_length=2, max_length=32, pattern=r"^[a-z0-9_]+$")
-    env: BybitEnv = "testnet"
+    env: BybitEnv = "testnet"  # testnet: the exchange's sandbox (ccxt set_sandbox_mode); demo: Bybit only
     url: str | None = None  # sim-server: base URL of ``tradewind sim-exchange``, e.g. http://127.0.0.1:8080
+    # How orders travel: Bybit's raw V5 rows (the default for bybit) or ccxt's unified API (every other id).
+    api: Api | None = None
+    categories: tuple[CategoryName, ...] | None = None  # product kinds to load; default spot+linear (bybit), spot
+    options: dict[str, Any] = Field(default_factory=dict)  # passed to the ccxt client's ``options``
     sim_account: str = "tradewind-demo-key"  # type sim: the venue account this entry trades
     api_key_env: str | None = None  # default TRADEWIND_<NAME>_API_KEY
     api_secret_env: str | None = None  # default TRADEWIND_<NAME>_API_SECRET
@@ -38,15 +48,37 @@ class ExchangeSettings(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> ExchangeSettings:
-        if self.type == "bybit" and self.env == "sim-server" and not self.url:
-            raise ValueError("a bybit entry with env sim-server needs url (the tradewind sim-exchange address)")
+        if self.env == "sim-server" and self.type != "sim":
+            if self.type not in SIM_SERVER_PROTOCOLS:
+                raise ValueError(
+                    f"env sim-server: tradewind sim-exchange speaks {', '.join(SIM_SERVER_PROTOCOLS)}, "
+                    f"not {self.type!r}"
+                )
+            if not self.url:
+                raise ValueError(
+                    f"a {self.type} entry with env sim-server needs url (the tradewind sim-exchange address)"
+                )
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
+        if self.env == "demo" and self.type not in ("bybit", "sim"):
+            raise ValueError(f"env demo is Bybit's demo trading; {self.type!r} has testnet or mainnet")
+        if self.api == "bybit-v5" and self.type != "bybit":
+            raise ValueError(f"api bybit-v5 is for type bybit; {self.type!r} trades through api unified")
+        if self.categories is not None and (not self.categories or len(set(self.categories)) != len(self.categories)):
+            raise ValueError(f"categories must name each of spot and linear at most once, got {self.categories}")
+        forbidden = sorted(_FORBIDDEN_OPTIONS.intersection(self.options))
+        if forbidden:
+            raise ValueError(f"options may not set {forbidden}: keys come from the environment, URLs from env/url")
         return self
 
     @property
     def is_mainnet(self) -> bool:
         return self.type != "sim" and self.env == "mainnet"
+
+    @property
+    def uses_bybit_v5(self) -> bool:
+        """Orders go through Bybit's raw V5 endpoints (exact strings) rather than ccxt's unified API."""
+        return self.type == "bybit" and self.api != "unified"
 
 
 def _default_exchanges() -> dict[str, ExchangeSettings]:

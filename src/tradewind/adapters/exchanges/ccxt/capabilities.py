@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tradewind.adapters.exchanges.settings import ExchangeSettings
+from tradewind.domain.values import Category
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,27 +13,35 @@ class ExchangeCapabilities:
     """Venue facts the gateway and the book stream rely on."""
 
     bybit_v5: bool  # speak Bybit's V5 rows through ccxt's raw endpoints: exact decimal strings, orderLinkId
-    lookup_by_client_id: bool  # an order can be fetched by its client id (the basis of no-duplicate resends)
+    lookup_by_client_id: bool  # fetch_order finds an order by its client id (else open and recent orders are scanned)
+    client_ids_unique: bool  # a client id is refused for ever once used, not only while its order is open
     book_u_contiguous: bool  # every book delta's ``u`` is the previous ``u`` + 1, so a missing one shows
-    book_depths: tuple[int, ...]  # WebSocket book depths the venue serves
-    categories: tuple[str, ...]  # product categories the adapter loads
+    book_depths: tuple[int, ...]  # WebSocket book depths the venue serves; () = any the client asks for
+    categories: tuple[Category, ...]  # product categories the adapter loads
 
 
 BYBIT = ExchangeCapabilities(
-    bybit_v5=True, lookup_by_client_id=True, book_u_contiguous=True, book_depths=(1, 50, 200, 1000),
-    categories=("spot", "linear"),
+    bybit_v5=True, lookup_by_client_id=True, client_ids_unique=True, book_u_contiguous=True,
+    book_depths=(1, 50, 200, 1000), categories=(Category.SPOT, Category.LINEAR),
 )  # fmt: skip
 # Our simulator's ``u`` is the engine's book sequence: it only moves forward, with holes between pushes.
-BYBIT_SIM_SERVER = ExchangeCapabilities(
-    bybit_v5=True, lookup_by_client_id=True, book_u_contiguous=False, book_depths=(1, 50, 200, 1000),
-    categories=("spot", "linear"),
-)  # fmt: skip
-GENERIC_CCXT = ExchangeCapabilities(
-    bybit_v5=False, lookup_by_client_id=False, book_u_contiguous=False, book_depths=(), categories=("spot",)
-)
+BYBIT_SIM_SERVER = replace(BYBIT, book_u_contiguous=False)
+# Exchanges whose ccxt ``fetch_order(None, symbol, {"clientOrderId": ...})`` asks the venue by client id (read in
+# ccxt's source; binance is also run against our sim-exchange). Binance accepts a client id again once its order
+# is closed, so for these the gateway looks an id up before the first send too.
+_CLIENT_ID_FETCH = frozenset({"binance", "okx", "kraken"})
 
 
 def capabilities_for(settings: ExchangeSettings) -> ExchangeCapabilities:
-    if settings.type == "bybit":
-        return BYBIT_SIM_SERVER if settings.env == "sim-server" else BYBIT
-    return GENERIC_CCXT
+    """The facts of the entry's venue; ``categories`` from the entry when it names them."""
+    if settings.uses_bybit_v5:
+        caps = BYBIT_SIM_SERVER if settings.env == "sim-server" else BYBIT
+    else:
+        caps = ExchangeCapabilities(
+            bybit_v5=False, lookup_by_client_id=settings.type in _CLIENT_ID_FETCH, client_ids_unique=False,
+            book_u_contiguous=False, book_depths=(),
+            categories=(Category.SPOT, Category.LINEAR) if settings.type == "bybit" else (Category.SPOT,),
+        )  # fmt: skip
+    if settings.categories is not None:
+        caps = replace(caps, categories=tuple(Category(c) for c in settings.categories))
+    return caps

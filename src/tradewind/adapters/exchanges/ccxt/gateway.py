@@ -1,19 +1,20 @@
-"""CcxtGateway: the ExchangeGateway port over ccxt's async client, with no duplicate on a resend.
+"""CcxtGateway: what every ccxt-backed gateway shares: retries, backoff, the mainnet guard, no duplicate on a resend.
 
-Every order carries its client id. A timeout or connection error is answered by looking the order up
-by that id before any resend; a rate-limit answer backs off (with jitter) and retries.
+Every order carries its client id. A timeout or connection error is answered by looking the order up by that id
+before any resend; a rate-limit answer backs off (with jitter) and retries. Subclasses say how an order is sent and
+looked up: ``BybitV5Gateway`` (Bybit's raw V5 rows) and ``UnifiedCcxtGateway`` (ccxt's unified API, any exchange).
 """
 
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt_async
 import structlog
 
-from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.capabilities import ExchangeCapabilities, capabilities_for
 from tradewind.adapters.exchanges.ccxt.client import build_client
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
@@ -49,8 +50,8 @@ def translate(exc: Exception, what: str) -> ExchangeError:
     return ExchangeError(text)
 
 
-class CcxtGateway:
-    """One account on Bybit (any environment) or another ccxt exchange."""
+class CcxtGateway(ABC):
+    """One account on an exchange through a ccxt async client; subclasses send and look up orders."""
 
     def __init__(
         self,
@@ -65,8 +66,6 @@ class CcxtGateway:
         self._name = name
         self.settings = settings
         self.capabilities: ExchangeCapabilities = capabilities_for(settings)
-        if not self.capabilities.bybit_v5:
-            raise ValueError(f"{name}: only bybit is wired for orders so far; {settings.type!r} is not")
         self._client = client if client is not None else build_client(settings, credentials)
         self._clock = clock
         self._rng = rng or random.Random()
@@ -82,21 +81,8 @@ class CcxtGateway:
         return self._client
 
     async def load_instruments(self) -> Sequence[Instrument]:
-        loaded: dict[tuple[Category, str], Instrument] = {}
-        for category in (Category(c) for c in self.capabilities.categories):
-            cursor = ""
-            while True:
-                params = {"category": category.value, "limit": 1000, **({"cursor": cursor} if cursor else {})}
-                response = await self._call("instruments", self._client.public_get_v5_market_instruments_info, params)
-                for row in bybit.result_list(response):
-                    if row.get("status", "Trading") == "Trading":
-                        inst = bybit.instrument(category, row)
-                        loaded[(category, inst.symbol)] = inst
-                cursor = str(response.get("result", {}).get("nextPageCursor") or "")
-                if not cursor:
-                    break
-        self._instruments = loaded
-        return list(loaded.values())
+        self._instruments = {(i.category, i.symbol): i for i in await self._load_instruments()}
+        return list(self._instruments.values())
 
     def instrument(self, category: Category, symbol: str) -> Instrument:
         inst = self._instruments.get((category, symbol))
@@ -110,10 +96,14 @@ class CcxtGateway:
         if self.settings.is_mainnet and not self.settings.allow_real_orders:
             raise RealOrdersRefused(f"{self._name}: mainnet orders need allow_real_orders: true")
         sent = intent.rounded(self.instrument(intent.category, intent.symbol))
-        body = bybit.create_request(sent)
+        if not self.capabilities.client_ids_unique:
+            # The venue would take a used client id again once its order closed: ask before the first send too.
+            earlier = await self._lookup_quietly(sent)
+            if earlier is not None:
+                return earlier
         for attempt in range(self.settings.max_retries + 1):
             try:
-                await self._call("create order", self._client.private_post_v5_order_create, body)
+                await self._send_order(sent)
             except ExchangeUnavailable as exc:
                 log.warning("exchange.order_unknown", exchange=self._name, cid=sent.client_order_id, error=str(exc))
                 found = await self._lookup_quietly(sent)
@@ -134,73 +124,42 @@ class CcxtGateway:
             return found
         raise AssertionError("unreachable")
 
-    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
-        self.instrument(category, symbol)
-        params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
-        try:
-            await self._call("cancel order", self._client.private_post_v5_order_cancel, params)
-        except (OrderNotFound, OrderRejected) as exc:
-            found = await self.fetch_order(category, symbol, client_order_id)
-            if found is not None and found.is_final:
-                return found
-            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc}") from exc
-        found = await self.fetch_order(category, symbol, client_order_id)
-        if found is None:
-            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after cancel")
-        return found
-
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
-        params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
-        for endpoint in (self._client.private_get_v5_order_realtime, self._client.private_get_v5_order_history):
-            rows = bybit.result_list(await self._call("fetch order", endpoint, params))
-            if rows:
-                return bybit.order_result(rows[0])
-        return None
-
-    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
-        params: dict[str, Any] = {"category": category.value, "limit": 50}
-        params.update({"symbol": symbol} if symbol else {"settleCoin": "USDT"} if category is Category.LINEAR else {})
-        rows = bybit.result_list(await self._call("open orders", self._client.private_get_v5_order_realtime, params))
-        return [bybit.order_result(r) for r in rows]
-
-    async def fetch_fills(
-        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
-    ) -> list[ExecutionFill]:
-        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": 100}
-        if client_order_id:
-            params["orderLinkId"] = client_order_id
-        if since_ns is not None:
-            params["startTime"] = since_ns // 1_000_000
-        rows = bybit.result_list(await self._call("fills", self._client.private_get_v5_execution_list, params))
-        return sorted((bybit.fill(r) for r in rows), key=lambda f: f.ts_ns)
-
-    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
-        self.instrument(category, symbol)
-        params = {"category": category.value, "symbol": symbol}
-        response = await self._call("ticker", self._client.public_get_v5_market_tickers, params)
-        rows = bybit.result_list(response)
-        if not rows:
-            raise UnknownInstrument(f"{self._name}: no ticker for {category.value} {symbol}")
-        return bybit.ticker(rows[0], int(response.get("time") or self._clock.now_ms()))
-
-    async def fetch_balances(self) -> dict[str, Balance]:
-        response = await self._call(
-            "balances", self._client.private_get_v5_account_wallet_balance, {"accountType": "UNIFIED"}
-        )
-        accounts = bybit.result_list(response)
-        return bybit.balances(accounts[0]) if accounts else {}
-
-    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
-        if category is not Category.LINEAR:
-            return []
-        params = {"category": category.value, "settleCoin": "USDT", "limit": 200}
-        rows = bybit.result_list(await self._call("positions", self._client.private_get_v5_position_list, params))
-        return [bybit.position(r) for r in rows if bybit.dec(r, "size")]
-
     async def close(self) -> None:
         await self._client.close()
 
-    # --- internals --------------------------------------------------------------------------------
+    # --- what a subclass provides -----------------------------------------------------------------
+
+    @abstractmethod
+    async def _load_instruments(self) -> Sequence[Instrument]: ...
+
+    @abstractmethod
+    async def _send_order(self, intent: OrderIntent) -> None:
+        """Send one rounded, checked intent; raises the port's errors (translated by ``_call``)."""
+
+    @abstractmethod
+    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None: ...
+
+    @abstractmethod
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult: ...
+
+    @abstractmethod
+    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]: ...
+
+    @abstractmethod
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]: ...
+
+    @abstractmethod
+    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker: ...
+
+    @abstractmethod
+    async def fetch_balances(self) -> dict[str, Balance]: ...
+
+    @abstractmethod
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]: ...
+
+    # --- shared internals -------------------------------------------------------------------------
 
     async def _lookup_quietly(self, intent: OrderIntent) -> OrderResult | None:
         """The order by client id, retrying the look-up itself while the exchange is unreachable."""
@@ -213,11 +172,11 @@ class CcxtGateway:
                 await self._backoff(attempt)
         return None
 
-    async def _call(self, what: str, method: Callable[[Any], Awaitable[T]], params: Any) -> T:
+    async def _call(self, what: str, method: Callable[..., Awaitable[T]], *args: Any) -> T:
         """One ccxt call, retried with backoff on rate-limit answers; every error translated."""
         for attempt in range(self.settings.max_retries + 1):
             try:
-                return await method(params)
+                return await method(*args)
             except ccxt_async.BaseError as exc:
                 error = translate(exc, f"{self._name} {what}")
             if not isinstance(error, RateLimited) or attempt == self.settings.max_retries:

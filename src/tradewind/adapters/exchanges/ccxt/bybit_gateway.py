@@ -1,0 +1,100 @@
+"""BybitV5Gateway: Bybit through ccxt's raw V5 endpoints, so every price, size and fee stays an exact string."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tradewind.adapters.exchanges.ccxt import bybit
+from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, UnknownInstrument
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.values import Category
+
+
+class BybitV5Gateway(CcxtGateway):
+    """One Bybit unified account (sim-server, testnet, demo or mainnet); orders carry ``orderLinkId``."""
+
+    async def _load_instruments(self) -> Sequence[Instrument]:
+        loaded: list[Instrument] = []
+        for category in self.capabilities.categories:
+            cursor = ""
+            while True:
+                params = {"category": category.value, "limit": 1000, **({"cursor": cursor} if cursor else {})}
+                response = await self._call("instruments", self._client.public_get_v5_market_instruments_info, params)
+                loaded.extend(
+                    bybit.instrument(category, row)
+                    for row in bybit.result_list(response)
+                    if row.get("status", "Trading") == "Trading"
+                )
+                cursor = str(response.get("result", {}).get("nextPageCursor") or "")
+                if not cursor:
+                    break
+        return loaded
+
+    async def _send_order(self, intent: OrderIntent) -> None:
+        await self._call("create order", self._client.private_post_v5_order_create, bybit.create_request(intent))
+
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
+        self.instrument(category, symbol)
+        params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
+        try:
+            await self._call("cancel order", self._client.private_post_v5_order_cancel, params)
+        except (OrderNotFound, OrderRejected) as exc:
+            found = await self.fetch_order(category, symbol, client_order_id)
+            if found is not None and found.is_final:
+                return found
+            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc}") from exc
+        found = await self.fetch_order(category, symbol, client_order_id)
+        if found is None:
+            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after cancel")
+        return found
+
+    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+        params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
+        for endpoint in (self._client.private_get_v5_order_realtime, self._client.private_get_v5_order_history):
+            rows = bybit.result_list(await self._call("fetch order", endpoint, params))
+            if rows:
+                return bybit.order_result(rows[0])
+        return None
+
+    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
+        params: dict[str, Any] = {"category": category.value, "limit": 50}
+        params.update({"symbol": symbol} if symbol else {"settleCoin": "USDT"} if category is Category.LINEAR else {})
+        rows = bybit.result_list(await self._call("open orders", self._client.private_get_v5_order_realtime, params))
+        return [bybit.order_result(r) for r in rows]
+
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]:
+        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": 100}
+        if client_order_id:
+            params["orderLinkId"] = client_order_id
+        if since_ns is not None:
+            params["startTime"] = since_ns // 1_000_000
+        rows = bybit.result_list(await self._call("fills", self._client.private_get_v5_execution_list, params))
+        return sorted((bybit.fill(r) for r in rows), key=lambda f: f.ts_ns)
+
+    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
+        self.instrument(category, symbol)
+        params = {"category": category.value, "symbol": symbol}
+        response = await self._call("ticker", self._client.public_get_v5_market_tickers, params)
+        rows = bybit.result_list(response)
+        if not rows:
+            raise UnknownInstrument(f"{self._name}: no ticker for {category.value} {symbol}")
+        return bybit.ticker(rows[0], int(response.get("time") or self._clock.now_ms()))
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        response = await self._call(
+            "balances", self._client.private_get_v5_account_wallet_balance, {"accountType": "UNIFIED"}
+        )
+        accounts = bybit.result_list(response)
+        return bybit.balances(accounts[0]) if accounts else {}
+
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
+        if category is not Category.LINEAR:
+            return []
+        params = {"category": category.value, "settleCoin": "USDT", "limit": 200}
+        rows = bybit.result_list(await self._call("positions", self._client.private_get_v5_position_list, params))
+        return [bybit.position(r) for r in rows if bybit.dec(r, "size")]

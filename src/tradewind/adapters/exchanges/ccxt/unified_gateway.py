@@ -1,0 +1,208 @@
+"""UnifiedCcxtGateway: any ccxt exchange through ccxt's unified API, numbers kept as exact decimal strings.
+
+Orders carry the client id as ccxt's unified ``clientOrderId`` param. Where ccxt's ``fetch_order`` asks the venue by
+client id (``ExchangeCapabilities.lookup_by_client_id``) that is the look-up; elsewhere the open and recent closed
+orders are scanned for it. Quantities are base units in the domain and contracts in ccxt (``Market.contracts``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from tradewind.adapters.exchanges.ccxt import unified
+from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.application.ports.exchange import OrderNotFound, OrderRejected
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+
+log = structlog.get_logger(__name__)
+
+_REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched without a client id can name theirs
+
+
+class UnifiedCcxtGateway(CcxtGateway):
+    """One account on any ccxt exchange (spot and linear perpetuals)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._markets: dict[tuple[Category, str], unified.Market] = {}
+        self._by_ccxt_symbol: dict[str, unified.Market] = {}
+        self._client_ids: OrderedDict[str, str] = OrderedDict()
+
+    async def _load_instruments(self) -> Sequence[Instrument]:
+        rows = await self._call("markets", self._client.load_markets, True)
+        markets: dict[tuple[Category, str], unified.Market] = {}
+        skipped: list[str] = []
+        for row in rows.values():
+            category = unified.category_of(row)
+            if category not in self.capabilities.categories or row.get("active") is False:
+                continue
+            try:
+                market = unified.market(row, self._client.precisionMode)
+            except unified.UnsupportedMarket as exc:
+                skipped.append(str(exc))
+                continue
+            markets[(category, market.instrument.symbol)] = market
+        if skipped:
+            log.info("exchange.markets_skipped", exchange=self._name, count=len(skipped), first=skipped[:3])
+        self._markets = markets
+        self._by_ccxt_symbol = {m.ccxt_symbol: m for m in markets.values()}
+        return [m.instrument for m in markets.values()]
+
+    async def _send_order(self, intent: OrderIntent) -> None:
+        market = self._market(intent.category, intent.symbol)
+        params: dict[str, Any] = {"clientOrderId": intent.client_order_id}
+        price: str | None = None
+        if intent.order_type is OrderType.LIMIT:
+            assert intent.price is not None
+            price = format(intent.price, "f")
+            if intent.tif is TimeInForce.POST_ONLY:
+                params["postOnly"] = True
+            elif intent.tif is not TimeInForce.GTC:
+                params["timeInForce"] = intent.tif.value
+        if intent.reduce_only:
+            params["reduceOnly"] = True
+        kind = "market" if intent.order_type is OrderType.MARKET else "limit"
+        side = "buy" if intent.side is Side.BUY else "sell"
+        amount = format(market.contracts(intent.qty), "f")
+        order = await self._call(
+            "create order", self._client.create_order, market.ccxt_symbol, kind, side, amount, price, params
+        )
+        if order.get("id"):
+            self._remember(str(order["id"]), intent.client_order_id)
+
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
+        market = self._market(category, symbol)
+        found = await self.fetch_order(category, symbol, client_order_id)
+        if found is None:
+            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: no such order")
+        if found.is_final:
+            return found
+        try:
+            await self._call("cancel order", self._client.cancel_order, found.exchange_order_id, market.ccxt_symbol)
+        except (OrderNotFound, OrderRejected) as exc:  # it may have filled or been cancelled meanwhile
+            again = await self.fetch_order(category, symbol, client_order_id)
+            if again is not None and again.is_final:
+                return again
+            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc}") from exc
+        after = await self.fetch_order(category, symbol, client_order_id)
+        if after is None:
+            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after cancel")
+        return after
+
+    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+        market = self._market(category, symbol)
+        row = await self._find(market, client_order_id)
+        if row is None:
+            return None
+        self._remember(str(row.get("id") or ""), client_order_id)
+        return unified.order_result(row, market)
+
+    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
+        ccxt_symbol = self._market(category, symbol).ccxt_symbol if symbol else None
+        rows = await self._call("open orders", self._client.fetch_open_orders, ccxt_symbol)
+        results = []
+        for row in rows:
+            market = self._by_ccxt_symbol.get(str(row.get("symbol")))
+            if market is not None and market.instrument.category is category:
+                results.append(unified.order_result(row, market))
+        return results
+
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]:
+        market = self._market(category, symbol)
+        since_ms = None if since_ns is None else since_ns // 1_000_000
+        if client_order_id:
+            order = await self.fetch_order(category, symbol, client_order_id)
+            if order is None:
+                return []
+            rows = await self._order_trades(market, order.exchange_order_id, since_ms)
+        else:
+            rows = await self._call("fills", self._client.fetch_my_trades, market.ccxt_symbol, since_ms)
+        fills = [
+            unified.fill(row, market, client_order_id or self._client_ids.get(str(row.get("order")), ""))
+            for row in rows
+        ]
+        return sorted(fills, key=lambda f: (f.ts_ns, f.trade_id))
+
+    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
+        market = self._market(category, symbol)
+        row = await self._call("ticker", self._client.fetch_ticker, market.ccxt_symbol)
+        return unified.ticker(row, market, self._clock.now_ms())
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        return unified.balances(await self._call("balances", self._client.fetch_balance))
+
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
+        if category is Category.SPOT or not self._client.has.get("fetchPositions"):
+            return []
+        rows = await self._call("positions", self._client.fetch_positions)  # some venues take one symbol at most
+        out = []
+        for row in rows:
+            market = self._by_ccxt_symbol.get(str(row.get("symbol")))
+            if market is None or market.instrument.category is not category:
+                continue
+            snapshot = unified.position(row, market)
+            if snapshot is not None:
+                out.append(snapshot)
+        return out
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _market(self, category: Category, symbol: str) -> unified.Market:
+        self.instrument(category, symbol)  # raises UnknownInstrument naming the symbol
+        return self._markets[(category, symbol)]
+
+    async def _find(self, market: unified.Market, client_order_id: str) -> dict[str, Any] | None:
+        """The venue's order with this client id, asked by id where ccxt can, else scanned for."""
+        if self.capabilities.lookup_by_client_id:
+            try:
+                row: dict[str, Any] = await self._call(
+                    "fetch order",
+                    self._client.fetch_order,
+                    None,
+                    market.ccxt_symbol,
+                    {"clientOrderId": client_order_id},
+                )
+            except OrderNotFound:
+                return None
+            return row
+        for listing in self._listings():
+            for candidate in await self._call("fetch order", listing, market.ccxt_symbol):
+                if candidate.get("clientOrderId") == client_order_id:
+                    return dict(candidate)
+        return None
+
+    def _listings(self) -> list[Any]:
+        """The ccxt methods that together list open, filled and cancelled orders of a market."""
+        client, has = self._client, self._client.has
+        if has.get("fetchCanceledAndClosedOrders"):
+            return [client.fetch_open_orders, client.fetch_canceled_and_closed_orders]
+        if has.get("fetchOrders"):
+            return [client.fetch_orders]
+        closed = [
+            client.fetch_closed_orders,
+            *([client.fetch_canceled_orders] if has.get("fetchCanceledOrders") else []),
+        ]
+        return [client.fetch_open_orders, *closed]
+
+    async def _order_trades(self, market: unified.Market, order_id: str, since_ms: int | None) -> list[dict[str, Any]]:
+        if self._client.has.get("fetchOrderTrades"):
+            rows = await self._call("fills", self._client.fetch_order_trades, order_id, market.ccxt_symbol, since_ms)
+        else:
+            rows = await self._call("fills", self._client.fetch_my_trades, market.ccxt_symbol, since_ms)
+        return [r for r in rows if str(r.get("order")) == order_id]
+
+    def _remember(self, order_id: str, client_order_id: str) -> None:
+        if not order_id:
+            return
+        self._client_ids[order_id] = client_order_id
+        self._client_ids.move_to_end(order_id)
+        while len(self._client_ids) > _REMEMBERED_ORDERS:
+            self._client_ids.popitem(last=False)
