@@ -121,13 +121,18 @@ def _gateway(settings: Settings, bus: MeteredBus, metrics: ServiceMetrics, clock
     # Only the storage service migrates (no concurrent DDL); the gateway only reads and writes TWAP rows.
     database = postgres(settings)
     twap = build_twap(settings, execute=False, shared=(clock, database, bus))
-    http = HttpServer(create_http_app(BusMarketData(bus), twap.service), settings.http.host, settings.http.port)
+    market_data = BusMarketData(bus)
+    http = HttpServer(create_http_app(market_data, twap.service), settings.http.host, settings.http.port)
 
     async def serve() -> None:
         port = await http.start()
         log.info("gateway.http_listening", url=f"http://{settings.http.host}:{port}")
 
-    parts = [Component("twap", twap.start, None, twap.stop), Component("http", serve, None, http.stop)]
+    parts = [
+        Component("twap", twap.start, None, twap.stop),
+        Component("book-mirror", None, None, market_data.close),
+        Component("http", serve, None, http.stop),
+    ]
     return DistributedService("gateway", settings.distributed, bus, metrics, parts, database)
 
 

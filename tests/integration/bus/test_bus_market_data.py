@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -18,9 +19,10 @@ from tradewind.application.marketdata.remote import BusMarketData
 from tradewind.application.marketdata.rpc import SUBSCRIBE, MarketDataResponder
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.application.ports.bus import Bus, BusError
+from tradewind.application.venue import OrderRequest, SimVenue
 from tradewind.bootstrap.common import market_and_venue
-from tradewind.domain.market import InstrumentRef
-from tradewind.domain.values import Category
+from tradewind.domain.market import InstrumentRef, book_from_payload
+from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.settings import load_settings
 
@@ -40,16 +42,21 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
 
 
 @pytest.fixture
-async def remote(bus: Bus) -> AsyncIterator[BusMarketData]:
-    """A collector with one ``sim`` stream served on the bus, and a client of it on the same bus."""
+async def served(bus: Bus) -> AsyncIterator[tuple[SimVenue, BusMarketData]]:
+    """A collector with one ``sim`` stream served on the bus, its venue, and a client of it on the same bus."""
     clock = WallClock()
     _simulator, venue = market_and_venue(load_settings(None), clock, bus)
     service = MarketDataService(bus, clock, {"sim": SimMarketStream(venue, clock)})
     responder = MarketDataResponder(bus, service)
     await responder.start()
-    yield BusMarketData(bus)
+    yield venue, BusMarketData(bus)
     await responder.stop()
     await service.close()
+
+
+@pytest.fixture
+def remote(served: tuple[SimVenue, BusMarketData]) -> BusMarketData:
+    return served[1]
 
 
 async def test_subscribe_through_the_bus_streams_the_market_and_lists_it(bus: Bus, remote: BusMarketData) -> None:
@@ -125,3 +132,32 @@ async def test_the_http_api_over_the_bus_maps_refusals_to_4xx_and_a_silent_servi
     finally:
         await silent.stop()
     assert status == 503 and "service unavailable" in failed["detail"]
+
+
+async def test_the_book_is_mirrored_from_md_book_events_and_served_at_get_book(
+    bus: Bus, served: tuple[SimVenue, BusMarketData]
+) -> None:
+    venue, remote = served
+    for side, price in ((Side.BUY, "64000.1"), (Side.BUY, "63999.9"), (Side.SELL, "64001.2")):
+        order = OrderRequest(Category.SPOT, "BTCUSDT", side, OrderType.LIMIT, Decimal("0.01"), Decimal(price))
+        venue.place_order("tradewind-demo-key", order)
+    books, on_book = collector()
+    await bus.subscribe(REF.topic("book"), on_book)
+    server = HttpServer(create_http_app(remote), "127.0.0.1", 0)
+    api = f"http://127.0.0.1:{await server.start()}"
+    try:
+        assert (await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT"))[0] == 404
+        await remote.subscribe(REF, 20)
+        await wait_for(lambda: bool(books) and remote.book(REF) == book_from_payload(books[-1].payload))
+        mirrored = remote.book(REF)
+        assert mirrored is not None and mirrored.bids[0] == (Decimal("64000.1"), Decimal("0.01"))
+        status, body = await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT&depth=3")
+        assert status == 200 and (body["seq"], body["matching_key"]) == (mirrored.seq, "btc")
+        assert body["bids"] == [[str(p), str(q)] for p, q in mirrored.bids[:3]]
+        assert body["asks"] == [[str(p), str(q)] for p, q in mirrored.asks[:3]]
+        assert (await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=btc"))[0] == 422
+        await remote.unsubscribe(REF)
+        assert remote.book(REF) is None
+    finally:
+        await server.stop()
+        await remote.close()

@@ -13,7 +13,7 @@ import structlog
 
 from tradewind.application.ports.bus import Bus, JsonObject, Message, Subscription
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
-from tradewind.domain.market import InstrumentRef
+from tradewind.domain.market import InstrumentRef, book_to_payload
 from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
@@ -21,6 +21,7 @@ log = structlog.get_logger(__name__)
 SUBSCRIBE = "rpc.md.subscribe"
 UNSUBSCRIBE = "rpc.md.unsubscribe"
 SUBSCRIPTIONS = "rpc.md.subscriptions"
+BOOK = "rpc.md.book"
 
 INVALID = "invalid"
 NOT_FOUND = "not_found"
@@ -97,6 +98,7 @@ class MarketDataResponder:
             SUBSCRIBE: self._subscribe,
             UNSUBSCRIBE: self._unsubscribe,
             SUBSCRIPTIONS: self._subscriptions,
+            BOOK: self._book,
         }
         for topic, responder in routes.items():
             self._served.append(await self._bus.serve(topic, responder))
@@ -127,6 +129,16 @@ class MarketDataResponder:
 
     async def _subscriptions(self, _message: Message) -> JsonObject:
         return {"ok": True, "subscriptions": [status_to_payload(s) for s in self._market_data.subscriptions()]}
+
+    async def _book(self, message: Message) -> JsonObject:
+        try:
+            ref = ref_from_payload(message.payload)
+        except ValueError as exc:
+            return _refused(INVALID, exc)
+        book = self._market_data.book(ref)
+        if book is None:
+            return _refused(NOT_FOUND, KeyError(f"no book: {ref.exchange} {ref.category.value} {ref.symbol}"))
+        return {"ok": True, "book": book_to_payload(book)}
 
 
 def _refused(kind: str, exc: Exception) -> JsonObject:

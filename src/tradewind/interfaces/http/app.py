@@ -1,10 +1,10 @@
-"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list) and ``/twap``."""
+"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book) and ``/twap``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +12,7 @@ from tradewind.application.marketdata.remote import BusMarketData
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
 from tradewind.application.twap.service import TwapService
-from tradewind.domain.market import InstrumentRef
+from tradewind.domain.market import BookSnapshot, InstrumentRef
 from tradewind.domain.values import Category
 from tradewind.interfaces.http.twap import twap_router
 
@@ -56,6 +56,21 @@ def status_json(status: SubscriptionStatus) -> dict[str, Any]:
     }
 
 
+def book_json(book: BookSnapshot, depth: int, stale: bool) -> dict[str, Any]:
+    """Levels as exact decimal strings, best first."""
+    return {
+        "exchange": book.ref.exchange,
+        "category": book.ref.category.value,
+        "symbol": book.ref.symbol,
+        "matching_key": book.ref.matching_key,
+        "seq": book.seq,
+        "ts_ns": book.ts_ns,
+        "stale": stale,
+        "bids": [[str(p), str(q)] for p, q in book.bids[:depth]],
+        "asks": [[str(p), str(q)] for p, q in book.asks[:depth]],
+    }
+
+
 def create_http_app(market_data: MarketData, twap: TwapService | None = None) -> FastAPI:
     """The API over the given services; nothing global, one app per system. No ``twap``: no ``/twap`` routes."""
     app = FastAPI(title="Tradewind", version="0.1.0")
@@ -90,6 +105,36 @@ def create_http_app(market_data: MarketData, twap: TwapService | None = None) ->
         if isinstance(market_data, BusMarketData):
             await market_data.refresh()
         return [status_json(s) for s in market_data.subscriptions()]
+
+    @app.get("/book")
+    async def book(
+        exchange: Annotated[str, Query(min_length=1, max_length=32)],
+        category: Category,
+        symbol: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")],
+        depth: Annotated[int, Query(ge=1, le=1000)] = 20,
+        matching_key: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> dict[str, Any]:
+        topic = InstrumentRef(exchange, category, symbol).topic("book")
+        if isinstance(market_data, BusMarketData):
+            await market_data.refresh()
+        status = next(
+            (
+                s
+                for s in market_data.subscriptions()
+                if s.ref.topic("book") == topic and matching_key in (None, s.ref.matching_key)
+            ),
+            None,
+        )
+        snapshot = None
+        if status is not None:
+            if isinstance(market_data, BusMarketData):
+                snapshot = await market_data.fetch_book(status.ref)
+            else:
+                snapshot = market_data.book(status.ref)
+        if snapshot is None or status is None:
+            what = "not subscribed" if status is None else "no book yet (not synced)"
+            raise HTTPException(status_code=404, detail=f"{exchange} {category.value} {symbol}: {what}")
+        return book_json(snapshot, depth, status.stale)
 
     if twap is not None:
         app.include_router(twap_router(twap))
