@@ -24,11 +24,11 @@ from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.bootstrap.common import build_clock, build_gateways, build_waker, market_and_venue, postgres
 from tradewind.bootstrap.twap import build_twap
-from tradewind.interfaces.bybit_v5.app import create_app
 from tradewind.interfaces.health.metrics import MeteredBus, ServiceMetrics
 from tradewind.interfaces.health.server import HttpSite
 from tradewind.interfaces.health.service import Component, DistributedService, ServiceUnavailable
 from tradewind.interfaces.http import HttpServer, create_http_app
+from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 from tradewind.settings import ConfigError, Settings
 
 log = structlog.get_logger(__name__)
@@ -49,7 +49,9 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
         simulator, venue = market_and_venue(settings, clock, bus)
         venue.add_report_listener(lambda _instrument, report: metrics.orders.labels(report.status.value).inc())
         site = HttpSite(
-            create_app(venue, settings.sim_exchange), settings.sim_exchange.host, settings.sim_exchange.port
+            create_sim_exchange_app(venue, settings.sim_exchange),
+            settings.sim_exchange.host,
+            settings.sim_exchange.port,
         )
         parts = [Component("bybit-v5", site.start, None, site.stop), _running("simulator", simulator)]
         return DistributedService(service, settings.distributed, bus, metrics, parts)

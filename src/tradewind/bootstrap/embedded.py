@@ -23,9 +23,10 @@ from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
 from tradewind.bootstrap.common import build_clock, market_and_venue
 from tradewind.bootstrap.twap import TwapSystem, build_twap
-from tradewind.interfaces.bybit_v5.app import create_app, start_server
+from tradewind.interfaces.bybit_v5.app import start_server
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.http import HttpServer, create_http_app
+from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 from tradewind.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -190,7 +191,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         ),
         simulator=simulator,
         venue=venue,
-        exchange_app=create_app(venue, settings.sim_exchange) if serve_exchange else None,
+        exchange_app=create_sim_exchange_app(venue, settings.sim_exchange) if serve_exchange else None,
         board=MarketBoard(clock, settings.console.trades_shown),
         twap=twap,
         market_data=market_data,
@@ -204,4 +205,4 @@ def build_sim_exchange(settings: Settings) -> SimExchangeSystem:
     clock = build_clock(settings)
     bus = InMemoryBus()
     simulator, venue = market_and_venue(settings, clock, bus)
-    return SimExchangeSystem(settings, bus, simulator, venue, create_app(venue, settings.sim_exchange))
+    return SimExchangeSystem(settings, bus, simulator, venue, create_sim_exchange_app(venue, settings.sim_exchange))

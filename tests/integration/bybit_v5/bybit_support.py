@@ -20,6 +20,7 @@ from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, create_app, start_server
 from tradewind.interfaces.bybit_v5.auth import sign_request
+from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 
 START = {"USDT": Decimal("100000"), "BTC": Decimal("2"), "ETH": Decimal("10")}
 MAKER_START = {"USDT": Decimal("10000000"), "BTC": Decimal("500"), "ETH": Decimal("5000")}
@@ -64,7 +65,7 @@ def seeded_venue(clock: Clock) -> SimVenue:
 async def serve(clock: Clock, rate_limits: RateLimitSettings | None = None) -> Served:
     venue = seeded_venue(clock)
     settings = SimExchangeSettings(port=0, rate_limits=rate_limits or RateLimitSettings())
-    runner, port = await start_server(create_app(venue, settings), "127.0.0.1", 0)
+    runner, port = await start_server(create_sim_exchange_app(venue, settings), "127.0.0.1", 0)
     return Served(venue, f"http://127.0.0.1:{port}", runner)
 
 

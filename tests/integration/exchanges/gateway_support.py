@@ -23,8 +23,11 @@ def sim_server_settings(url: str, **overrides: object) -> ExchangeSettings:
 
 
 def ccxt_gateway(url: str, key: str = "trader-1", **overrides: object) -> CcxtGateway:
+    """A gateway on the sim server: Bybit by default, ``type="binance"`` for its Binance spot face."""
     credentials = Credentials(SecretStr(key), SecretStr(secret_of(key)))
-    return open_gateway("bybit", sim_server_settings(url, **overrides), credentials, WallClock())
+    return open_gateway(
+        str(overrides.get("type", "bybit")), sim_server_settings(url, **overrides), credentials, WallClock()
+    )
 
 
 @dataclass

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.integration
 D = Decimal
 
 
-def _buy(cid: str) -> OrderIntent:
-    return OrderIntent(cid, "bybit", Category.LINEAR, "BTCUSDT", Side.BUY, OrderType.LIMIT, D("0.01"), D("59000"))
+def _buy(cid: str, category: Category = Category.LINEAR) -> OrderIntent:
+    return OrderIntent(cid, "bybit", category, "BTCUSDT", Side.BUY, OrderType.LIMIT, D("0.01"), D("59000"))
 
 
 def _orders_with(served: Served, cid: str) -> int:
@@ -26,21 +26,31 @@ def _orders_with(served: Served, cid: str) -> int:
     return sum(1 for o in account.orders_newest_first(open_only=False) if o.order_link_id == cid)
 
 
-@pytest.mark.parametrize("api", ["bybit-v5", "unified"])
-async def test_order_sent_twice_through_a_timeout_is_one_order_on_the_exchange(sim_server: Served, api: str) -> None:
-    proxy = StallingProxy(sim_server.url)
-    gateway = ccxt_gateway(await proxy.start(), timeout_s=0.5, api=api)
+@pytest.mark.parametrize(
+    ("kind", "create_path", "category"),
+    [
+        ("bybit-v5", "/v5/order/create", Category.LINEAR),
+        ("unified", "/v5/order/create", Category.LINEAR),
+        ("binance", "/api/v3/order", Category.SPOT),
+    ],
+)
+async def test_order_sent_twice_through_a_timeout_is_one_order_on_the_exchange(
+    sim_server: Served, kind: str, create_path: str, category: Category
+) -> None:
+    proxy = StallingProxy(sim_server.url, path=create_path)
+    entry = {"type": "binance"} if kind == "binance" else {"api": kind}
+    gateway = ccxt_gateway(await proxy.start(), timeout_s=0.5, **entry)
     try:
         await gateway.load_instruments()
-        result = await gateway.place_order(_buy("timeout-1"))  # create times out; the look-up finds the order
-        again = await gateway.place_order(_buy("timeout-1"))  # the caller retries too: still the same order
+        result = await gateway.place_order(_buy("timeout-1", category))  # create times out; the look-up finds it
+        again = await gateway.place_order(_buy("timeout-1", category))  # the caller retries too: still the same order
     finally:
         await gateway.close()
         await proxy.close()
     assert result.state is OrderState.NEW and again.exchange_order_id == result.exchange_order_id
     # bybit-v5: one stalled send, then the caller's resend answered "duplicate". unified: the caller's retry finds the
     # order in the look-up it makes before every send, so nothing is sent twice at all.
-    assert proxy.forwarded.count("POST /v5/order/create") == (2 if api == "bybit-v5" else 1)
+    assert proxy.forwarded.count(f"POST {create_path}") == (2 if kind == "bybit-v5" else 1)
     assert _orders_with(sim_server, "timeout-1") == 1
 
 

@@ -1,5 +1,6 @@
 """One ExchangeGateway contract, run on the in-process SimGateway and, over loopback, on Bybit's raw V5 gateway and
-on the unified-API gateway every other ccxt exchange uses (here driving ccxt's bybit class)."""
+on the unified-API gateway every other ccxt exchange uses, driving ccxt's bybit class and ccxt's binance class (the
+sim-exchange's Binance spot face). Derivative checks run where the venue has perpetuals."""
 
 from __future__ import annotations
 
@@ -20,13 +21,27 @@ pytestmark = pytest.mark.integration
 D = Decimal
 
 
-@pytest.fixture(params=["sim", "bybit-v5", "unified"])
+def _open(kind: str, served: Served) -> ExchangeGateway:
+    if kind == "sim":
+        return SimGateway(served.venue, "trader-1")
+    if kind == "binance":
+        return ccxt_gateway(served.url, type="binance")
+    return ccxt_gateway(served.url, api=kind)
+
+
+@pytest.fixture(params=["sim", "bybit-v5", "unified", "binance"])
 async def gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
-    gw: ExchangeGateway = (
-        SimGateway(sim_server.venue, "trader-1")
-        if request.param == "sim"
-        else ccxt_gateway(sim_server.url, api=request.param)
-    )
+    gw = _open(request.param, sim_server)
+    await gw.load_instruments()
+    try:
+        yield gw
+    finally:
+        await gw.close()
+
+
+@pytest.fixture(params=["sim", "bybit-v5", "unified"])
+async def perp_gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
+    gw = _open(request.param, sim_server)
     await gw.load_instruments()
     try:
         yield gw
@@ -50,8 +65,10 @@ def intent(
 
 
 async def test_instruments_are_loaded_and_an_unknown_symbol_is_named(gateway: ExchangeGateway) -> None:
-    inst = gateway.instrument(Category.LINEAR, "BTCUSDT")
-    assert (inst.tick_size, inst.qty_step, inst.min_qty) == (D("0.1"), D("0.001"), D("0.001"))
+    inst = gateway.instrument(Category.SPOT, "BTCUSDT")
+    assert (inst.tick_size, inst.qty_step, inst.min_qty, inst.min_notional) == (
+        D("0.1"), D("0.000001"), D("0.000011"), D("5")
+    )  # fmt: skip
     with pytest.raises(UnknownInstrument, match="DOGEUSDT"):
         gateway.instrument(Category.SPOT, "DOGEUSDT")
 
@@ -98,8 +115,12 @@ async def test_the_same_client_order_id_twice_is_one_order(gateway: ExchangeGate
     assert len(await gateway.fetch_open_orders(Category.SPOT, "BTCUSDT")) == 1
 
 
-async def test_linear_market_buy_opens_a_signed_position(gateway: ExchangeGateway) -> None:
+async def test_linear_market_sell_opens_a_signed_position(perp_gateway: ExchangeGateway) -> None:
+    gateway = perp_gateway
+    inst = gateway.instrument(Category.LINEAR, "BTCUSDT")
+    assert (inst.tick_size, inst.qty_step, inst.min_qty) == (D("0.1"), D("0.001"), D("0.001"))
     await gateway.place_order(intent("perp-1", side=Side.SELL, qty="0.005", price=None, category=Category.LINEAR))
+    assert await gateway.fetch_positions(Category.SPOT) == []
     (position,) = await gateway.fetch_positions(Category.LINEAR)
     assert (position.symbol, position.size, position.avg_price) == ("BTCUSDT", D("-0.005"), D("59990"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
 from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
 
 
@@ -49,7 +50,7 @@ class RateLimitSettings(BaseModel):
 
 
 class SimExchangeSettings(BaseModel):
-    """The ``tradewind sim-exchange`` server: host, port and rate limits (accounts and fees are VenueSettings)."""
+    """The ``tradewind sim-exchange`` server: host, port, rate limits, streams, its Binance spot face (not accounts)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -57,3 +58,4 @@ class SimExchangeSettings(BaseModel):
     port: int = Field(default=8080, ge=0, le=65535)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     websocket: WebSocketSettings = Field(default_factory=WebSocketSettings)
+    binance: BinanceSpotSettings = Field(default_factory=BinanceSpotSettings)

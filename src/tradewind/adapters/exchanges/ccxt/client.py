@@ -41,6 +41,14 @@ def public_ws_url(settings: ExchangeSettings, category: str) -> str:
     return f"wss://{host[settings.env]}/v5/public/{category}"
 
 
+# ccxt options set before the entry's own: a caller asking for every open order means it (Binance would raise).
+_DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {"binance": {"warnOnFetchOpenOrdersWithoutSymbol": False}}
+# What the sim-exchange's Binance face serves: spot markets, and no /sapi currency list.
+_SIM_SERVER_OPTIONS: dict[str, dict[str, Any]] = {
+    "binance": {"fetchCurrencies": False, "fetchMarkets": {"types": ["spot"]}},
+}
+
+
 def sim_server_api_urls(settings: ExchangeSettings) -> dict[str, Any]:
     """The ccxt ``urls['api']`` of an ``env: sim-server`` entry, for the protocol its ``type`` names."""
     assert settings.url is not None
@@ -62,8 +70,12 @@ def build_client(settings: ExchangeSettings, credentials: Credentials | None, *,
     if factory is None or not isinstance(factory, type):
         raise ValueError(f"{exchange_id!r} is neither 'sim', 'bybit' nor a ccxt exchange id")
     config: dict[str, Any] = {"enableRateLimit": True, "timeout": int(settings.timeout_s * 1000)}
-    if settings.options:
-        config["options"] = dict(settings.options)
+    options = dict(_DEFAULT_OPTIONS.get(exchange_id, {}))
+    if settings.env == "sim-server":
+        options.update(_SIM_SERVER_OPTIONS.get(exchange_id, {}))
+    options.update(settings.options)
+    if options:
+        config["options"] = options
     if credentials is not None:
         config["apiKey"] = credentials.api_key.get_secret_value()
         config["secret"] = credentials.api_secret.get_secret_value()

@@ -1,0 +1,30 @@
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from binance_support import serve_binance
+
+from integration.bybit_v5.bybit_support import Served
+from tradewind.adapters.clock import SimClock, WallClock
+
+
+@pytest.fixture
+async def wall_server() -> AsyncIterator[Served]:
+    """Both protocols on wall time, for real ccxt clients that stamp requests with their own clock."""
+    served = await serve_binance(WallClock())
+    yield served
+    await served.runner.cleanup()
+
+
+@pytest.fixture
+async def frozen_server() -> AsyncIterator[Served]:
+    """Both protocols on a simulated clock that only moves when told: time windows become exact."""
+    served = await serve_binance(SimClock())
+    yield served
+    await served.runner.cleanup()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
