@@ -87,7 +87,7 @@ def sim_exchange(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default from config: 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from config: 8080; 0 picks a free one)")] = None,
 ) -> None:
-    """Serve the simulated exchange over Bybit's V5 REST and WebSocket protocol."""
+    """Serve the simulated exchange over Bybit's V5 and Binance's spot REST and WebSocket protocols (one port)."""
     settings = _settings(config)
     asyncio.run(
         _run_sim_exchange(
