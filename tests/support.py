@@ -8,6 +8,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 WAIT = 15.0  # an upper bound for a condition, not a timing expectation
+WaitUntil = Callable[..., Awaitable[None]]  # the type of the store tests' ``wait_until`` fixture
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float = WAIT) -> None:

@@ -100,7 +100,9 @@ def _twap_service(
 
         parts = [_schema_at_head(database), Component(service, scheduler.start, run, halt)]
         return DistributedService(service, settings.distributed, bus, metrics, parts, database)
-    gateways = build_gateways(settings, None, clock)
+    # Given the bus, the gateways publish order.event for what they send and fetch (the storage service records it
+    # with dump_orders_to_db). Their push streams stay off: every replica would push every update of the account.
+    gateways = build_gateways(settings, None, clock, bus)
     ordering = TwapOrdering(repo, gateways, bus, clock, journal, settings.twap)
 
     async def start() -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
@@ -43,6 +44,8 @@ class TwapSystem:
             await self.bus.start()
         for gateway in self.gateways.values():
             await gateway.load_instruments()
+            if self.execute and isinstance(gateway, PublishingGateway):
+                await gateway.start()  # the process that trades follows its accounts' order streams
         if self.execute:
             await self.ordering.start()
             await self.scheduler.start()

@@ -1,7 +1,8 @@
 """SIGKILL restart: a real `tradewind twap run` process killed at random points resumes every job exactly.
 
 The exchange (`tradewind sim-exchange`) is a separate process that outlives the killed runner, reached
-over HTTP through the ccxt gateway; state lives in a SQLite file.
+over HTTP through a ccxt gateway: Bybit's V5 rows, or ccxt's unified API speaking Binance spot to the same
+process (the path of every non-Bybit exchange); state lives in a SQLite file.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ def _wait_port(port: int, timeout: float = 30.0) -> None:
     pytest.fail(f"sim-exchange did not listen on {port} within {timeout} s")
 
 
-@pytest.fixture
-def workdir(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+@pytest.fixture(params=["bybit", "binance"])
+def workdir(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     port = _free_port()
     env = {**os.environ, **ENV}
     exchange = subprocess.Popen(
@@ -61,7 +62,7 @@ def workdir(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
         (tmp_path / "tw.yaml").write_text(
             f"storage:\n  url: sqlite:///{tmp_path / 'tw.db'}\nlogging:\n  level: warning\n"
             f"exchanges:\n  default: simsrv\n  entries:\n"
-            f'    simsrv: {{type: bybit, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
+            f'    simsrv: {{type: {request.param}, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
         )
         yield tmp_path, env
     finally:

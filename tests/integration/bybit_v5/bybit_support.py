@@ -18,7 +18,7 @@ from tradewind.application.venue import AccountSettings, OrderRequest, SimVenue,
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, create_app, start_server
+from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, start_server
 from tradewind.interfaces.bybit_v5.auth import sign_request
 from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 

@@ -138,3 +138,16 @@ async def test_cancelling_an_unknown_order_raises_order_not_found(gateway: Excha
 async def test_ioc_limit_that_cannot_fill_ends_cancelled(gateway: ExchangeGateway) -> None:
     result = await gateway.place_order(intent("ioc-1", price="59000", tif=TimeInForce.IOC))
     assert result.state is OrderState.CANCELLED and result.filled_qty == 0
+
+
+async def test_a_fresh_gateway_names_the_client_id_of_fills_fetched_without_one(
+    gateway: ExchangeGateway, sim_server: Served, request: pytest.FixtureRequest
+) -> None:
+    await gateway.place_order(intent("named-1", qty="0.02", price=None))
+    fresh = _open(request.node.callspec.params["gateway"], sim_server)  # knows no order of this account yet
+    await fresh.load_instruments()
+    try:
+        fills = await fresh.fetch_fills(Category.SPOT, "BTCUSDT")
+    finally:
+        await fresh.close()
+    assert [(f.client_order_id, f.qty) for f in fills] == [("named-1", D("0.02"))]

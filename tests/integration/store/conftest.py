@@ -10,12 +10,13 @@ import asyncio
 import inspect
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from support import WaitUntil
 from tradewind.adapters.store.sqlalchemy.database import Database
 
 POSTGRES_URL_ENV = "TRADEWIND_TEST_POSTGRES_URL"
@@ -83,9 +84,6 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     database.upgrade()
     yield database
     database.dispose()
-
-
-WaitUntil = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture

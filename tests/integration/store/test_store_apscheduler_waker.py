@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from conftest import WaitUntil
+from support import WaitUntil
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker, to_datetime, to_ns
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.domain.ids import JobId

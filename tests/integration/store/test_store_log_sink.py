@@ -6,19 +6,19 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import structlog
 
+from support import WaitUntil
 from tradewind.adapters.logging import DbLogSink, configure_logging, reset_logging
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 
 pytestmark = pytest.mark.integration
 
-WaitUntil = Callable[..., Awaitable[None]]
 SECRETS = ("s3cr3t-value", "hunter2", "KEY123", "tok-abc", "pp-xyz")
 
 

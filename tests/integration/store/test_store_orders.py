@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import pytest
 
-from conftest import WaitUntil
+from support import WaitUntil
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.publishing import PublishingGateway
@@ -21,7 +21,7 @@ from tradewind.application.ports.exchange import OrderRejected
 from tradewind.bootstrap.common import market_and_venue
 from tradewind.domain.ids import new_client_order_id
 from tradewind.domain.instruments import FilterError
-from tradewind.domain.order_events import ORDER_TOPIC, OrderEventKind, order_update_from_payload
+from tradewind.domain.order_events import ORDER_TOPIC, OrderEventKind, OrderUpdate, order_update_from_payload
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.settings import Settings
@@ -126,3 +126,23 @@ async def test_order_events_are_not_stored_when_the_switch_is_off(
 def test_switch_on_without_an_order_repository_is_refused(sqlite_database: Database) -> None:
     with pytest.raises(ValueError, match="dump_orders_to_db"):
         MarketDataRecorder(InMemoryBus(), SqlMarketDataRepository(sqlite_database), SimClock(), ON)
+
+
+async def test_a_fill_reported_twice_is_stored_once_and_a_repeated_state_is_kept(database: Database) -> None:
+    repo = SqlOrderRepository(database)
+    fill = OrderUpdate(
+        OrderEventKind.FILL, "sim", Category.LINEAR, "BTCUSDT", "cid-1", 1_000, side=Side.BUY, exchange_order_id="o1",
+        qty=Decimal("0.01"), price=Decimal("60000.1"), filled_qty=Decimal("0.01"), trade_id="t1", is_maker=False,
+    )  # fmt: skip
+    state = OrderUpdate(
+        OrderEventKind.STATE, "sim", Category.LINEAR, "BTCUSDT", "cid-1", 2_000, exchange_order_id="o1",
+        state=OrderState.FILLED, filled_qty=Decimal("0.01"),
+    )  # fmt: skip
+    await repo.add_orders([fill, state])
+    await repo.add_orders([fill, state])  # pushed and polled: the same fill again, in the same batch as a state
+    await repo.add_orders([replace(fill, exchange="other")])  # another exchange may reuse the trade id
+    stored = await repo.orders("sim", "cid-1")
+    assert [(u.kind, u.trade_id) for u in stored] == [
+        (OrderEventKind.FILL, "t1"), (OrderEventKind.STATE, ""), (OrderEventKind.STATE, "")
+    ]  # fmt: skip
+    assert stored[0].price == Decimal("60000.1") and len(await repo.orders("other")) == 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
 
+from support import WaitUntil
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.store.sqlalchemy.database import Database
@@ -25,7 +26,6 @@ from tradewind.domain.values import Category, Side
 
 pytestmark = pytest.mark.integration
 
-WaitUntil = Callable[..., Awaitable[None]]
 T0 = 1_767_225_600_000_000_000
 BTC = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTC")
 ETH_PERP = InstrumentRef("sim", Category.LINEAR, "ETHUSDT", "ETH")

@@ -1,16 +1,31 @@
-"""PublishingGateway: any ExchangeGateway, publishing ``order.event`` for each state and fill of our orders."""
+"""PublishingGateway: any ExchangeGateway, publishing ``order.event`` for each state and fill of our orders.
+
+States and fills come from the calls it delegates (place, cancel, fetch) and, once started, from the inner gateway's
+push stream (``OrderUpdateStream``) when it has one; both go through one de-duplication.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import random
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
+from decimal import Decimal
 from typing import TypeVar
 
 import structlog
 
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeGateway, OrderRejected
+from tradewind.application.ports.exchange import (
+    ExchangeGateway,
+    OrderRejected,
+    OrderStreamRefused,
+    OrderStreamUnsupported,
+    OrderUpdateEvent,
+    OrderUpdateStream,
+)
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.order_events import (
     ORDER_TOPIC,
@@ -38,18 +53,44 @@ _REMEMBERED = 10_000  # orders / fills whose last published state is kept to ski
 
 
 class PublishingGateway:
-    """Delegates every call; a state is published when it changes, a fill once. The bus never fails an order."""
+    """Delegates every call; a state is published when it moves the order on, a fill once; the bus never fails an order.
 
-    def __init__(self, inner: ExchangeGateway, bus: Bus, clock: Clock) -> None:
+    ``start`` follows the inner gateway's order stream, reconnecting with jittered backoff; ``close`` stops it first.
+    """
+
+    def __init__(
+        self,
+        inner: ExchangeGateway,
+        bus: Bus,
+        clock: Clock,
+        *,
+        reconnect_min_s: float = 0.5,
+        reconnect_max_s: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
         self._inner = inner
         self._bus = bus
         self._clock = clock
-        self._states: OrderedDict[str, tuple[OrderState, str]] = OrderedDict()
+        self._reconnect_min_s = reconnect_min_s
+        self._reconnect_max_s = reconnect_max_s
+        self._rng = rng or random.Random()
+        self._states: OrderedDict[str, tuple[OrderState, Decimal]] = OrderedDict()
         self._fills: OrderedDict[str, None] = OrderedDict()
+        self._stream_task: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
         return self._inner.name
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the order stream is being followed (connected or reconnecting)."""
+        return self._stream_task is not None and not self._stream_task.done()
+
+    async def start(self) -> None:
+        """Follow the inner gateway's order stream in the background, if it has one; a second call does nothing."""
+        if self._stream_task is None and isinstance(self._inner, OrderUpdateStream):
+            self._stream_task = asyncio.create_task(self._follow(self._inner), name=f"order-stream {self.name}")
 
     async def load_instruments(self) -> Sequence[Instrument]:
         return await self._inner.load_instruments()
@@ -90,9 +131,7 @@ class PublishingGateway:
     ) -> list[ExecutionFill]:
         fills = await self._inner.fetch_fills(category, symbol, client_order_id=client_order_id, since_ns=since_ns)
         for fill in fills:
-            if fill.trade_id not in self._fills:
-                _remember(self._fills, fill.trade_id, None)
-                await self._publish(update_from_fill(self.name, category, fill))
+            await self._fill(category, fill)
         return fills
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
@@ -105,14 +144,64 @@ class PublishingGateway:
         return await self._inner.fetch_positions(category)
 
     async def close(self) -> None:
+        task, self._stream_task = self._stream_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self._inner.close()
 
+    async def _follow(self, stream: OrderUpdateStream) -> None:
+        """Publish every pushed update; reconnect after a broken connection, stop for good after a refusal."""
+        attempt = 0
+        while True:
+            try:
+                updates = stream.order_updates()
+                try:
+                    async for event in updates:
+                        attempt = 0
+                        await self._take(event)
+                finally:
+                    if isinstance(updates, AsyncGenerator):  # close its connection now, not when it is collected
+                        await updates.aclose()
+                log.warning("gateway.order_stream_ended", exchange=self.name)
+            except OrderStreamUnsupported as exc:
+                log.info("gateway.order_stream_unsupported", exchange=self.name, reason=str(exc))
+                return
+            except OrderStreamRefused as exc:
+                log.error("gateway.order_stream_refused", exchange=self.name, reason=str(exc))
+                return
+            except ConnectionError as exc:
+                log.warning("gateway.order_stream_lost", exchange=self.name, error=str(exc), attempt=attempt)
+            except Exception:  # a bug in one stream must not stop order events for good: log it and reconnect
+                log.exception("gateway.order_stream_failed", exchange=self.name, attempt=attempt)
+            delay = min(self._reconnect_max_s, self._reconnect_min_s * 2**attempt)
+            await self._clock.sleep(delay * (0.5 + self._rng.random()))  # jitter spreads the reconnects of many
+            attempt += 1
+
+    async def _take(self, event: OrderUpdateEvent) -> None:
+        if isinstance(event.update, ExecutionFill):
+            await self._fill(event.category, event.update)
+        else:
+            await self._state(event.category, event.update)
+
     async def _state(self, category: Category, result: OrderResult) -> None:
-        key = (result.state, str(result.filled_qty))
-        if self._states.get(result.client_order_id) == key:
+        # Keyed by client id (the exchange's id for an order sent without one). Polled answers and pushed updates
+        # arrive in no fixed order, so an update that would move the order back is not published either.
+        key = result.client_order_id or result.exchange_order_id
+        seen = self._states.get(key)
+        if seen is not None and (
+            seen == (result.state, result.filled_qty) or seen[0].is_final or result.filled_qty < seen[1]
+        ):
             return
-        _remember(self._states, result.client_order_id, key)
+        _remember(self._states, key, (result.state, result.filled_qty))
         await self._publish(update_from_result(self.name, category, result, self._clock.now_ns()))
+
+    async def _fill(self, category: Category, fill: ExecutionFill) -> None:
+        if fill.trade_id in self._fills:
+            return
+        _remember(self._fills, fill.trade_id, None)
+        await self._publish(update_from_fill(self.name, category, fill))
 
     async def _publish(self, update: OrderUpdate) -> None:
         try:

@@ -1,12 +1,14 @@
 """Exchange gateway port: every workflow trades through this one interface.
 
-Adapters: ``SimGateway`` (in-process simulator) and ``CcxtGateway`` (Bybit and any ccxt exchange).
+Adapters: ``SimGateway`` (in-process simulator) and ``CcxtGateway`` (Bybit and any ccxt exchange). Gateways that
+can push our order updates also implement ``OrderUpdateStream``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
@@ -19,6 +21,11 @@ __all__ = [
     "FilterError",
     "OrderNotFound",
     "OrderRejected",
+    "OrderStreamClosed",
+    "OrderStreamRefused",
+    "OrderStreamUnsupported",
+    "OrderUpdateEvent",
+    "OrderUpdateStream",
     "RateLimited",
     "RealOrdersRefused",
     "UnknownInstrument",
@@ -61,6 +68,18 @@ class RealOrdersRefused(ExchangeError):
     """A mainnet gateway without ``allow_real_orders: true`` refuses to send orders."""
 
 
+class OrderStreamClosed(ConnectionError):
+    """The order-update connection broke or went silent; the consumer reconnects (missed pushes are not replayed)."""
+
+
+class OrderStreamRefused(ExchangeError):
+    """The venue refused the order stream (credentials, permissions, a topic): reconnecting would not help."""
+
+
+class OrderStreamUnsupported(OrderStreamRefused, NotImplementedError):
+    """The exchange (or its client library) cannot push order updates; the message names the exchange."""
+
+
 class ExchangeGateway(Protocol):
     """Orders, balances and prices on one exchange account.
 
@@ -97,3 +116,21 @@ class ExchangeGateway(Protocol):
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]: ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdateEvent:
+    """One pushed update of one of our orders: its new state (OrderResult) or one execution (ExecutionFill)."""
+
+    category: Category
+    update: OrderResult | ExecutionFill
+
+
+@runtime_checkable
+class OrderUpdateStream(Protocol):
+    """A push stream of the account's own order states and fills, separate from the polled ExchangeGateway."""
+
+    def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
+        """Updates as they happen, until cancelled; a broken connection raises OrderStreamClosed (a ConnectionError),
+        a refusal OrderStreamRefused. Each call opens a new connection."""
+        ...

@@ -95,7 +95,8 @@ def order_result(row: Row) -> OrderResult:
         filled_qty=filled,
         avg_price=dec(row, "avgPrice") if filled else None,
         fee=_dec0(row, "cumExecFee"),
-        fee_currency=next(iter(row.get("cumFeeDetail") or {}), ""),
+        # REST rows name the fee coin in ``cumFeeDetail``; ``order`` topic rows may carry ``feeCurrency`` instead.
+        fee_currency=next(iter(row.get("cumFeeDetail") or {}), "") or str(row.get("feeCurrency") or ""),
         reject_reason=reason if state is OrderState.REJECTED else None,
         symbol=str(row.get("symbol", "")),
         side=Side(row["side"]) if row.get("side") in ("Buy", "Sell") else None,

@@ -18,6 +18,7 @@ class ExchangeCapabilities:
     book_u_contiguous: bool  # every book delta's ``u`` is the previous ``u`` + 1, so a missing one shows
     book_depths: tuple[int, ...]  # WebSocket book depths the venue serves; () = any the client asks for
     categories: tuple[Category, ...]  # product categories the adapter loads
+    pushes_orders: bool = True  # a private stream of our orders and fills exists (else the gateway is polled only)
 
 
 BYBIT = ExchangeCapabilities(
@@ -42,6 +43,8 @@ def capabilities_for(settings: ExchangeSettings) -> ExchangeCapabilities:
             book_u_contiguous=False, book_depths=(),
             categories=(Category.SPOT, Category.LINEAR) if settings.type == "bybit" else (Category.SPOT,),
         )  # fmt: skip
+    if settings.type == "binance" and settings.env == "sim-server":
+        caps = replace(caps, pushes_orders=False)  # the sim-exchange's Binance face has no user-data stream
     if settings.categories is not None:
         caps = replace(caps, categories=tuple(Category(c) for c in settings.categories))
     return caps

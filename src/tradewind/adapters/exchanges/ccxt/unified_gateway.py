@@ -7,15 +7,19 @@ orders are scanned for it. Quantities are base units in the domain and contracts
 
 from __future__ import annotations
 
+import random
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import structlog
 
 from tradewind.adapters.exchanges.ccxt import unified
 from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
-from tradewind.application.ports.exchange import OrderNotFound, OrderRejected
+from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
+from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
@@ -28,11 +32,32 @@ _REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched 
 class UnifiedCcxtGateway(CcxtGateway):
     """One account on any ccxt exchange (spot and linear perpetuals)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        name: str,
+        settings: ExchangeSettings,
+        credentials: Credentials | None,
+        clock: Clock,
+        *,
+        client: Any = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(name, settings, credentials, clock, client=client, rng=rng)
         self._markets: dict[tuple[Category, str], unified.Market] = {}
         self._by_ccxt_symbol: dict[str, unified.Market] = {}
         self._client_ids: OrderedDict[str, str] = OrderedDict()
+        self._pushed = CcxtProOrderStream(
+            name, settings, credentials, market_of=self._market_of_symbol, client_id_of=self._client_id_of,
+            remember=self._remember,
+        )  # fmt: skip
+
+    def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
+        """Our orders' states and fills through ccxt.pro's ``watch_orders`` / ``watch_my_trades``, where it has them."""
+        return self._pushed.updates()
+
+    async def close(self) -> None:
+        await self._pushed.close()
+        await super().close()
 
     async def _load_instruments(self) -> Sequence[Instrument]:
         rows = await self._call("markets", self._client.load_markets, True)
@@ -125,6 +150,8 @@ class UnifiedCcxtGateway(CcxtGateway):
             rows = await self._order_trades(market, order.exchange_order_id, since_ms)
         else:
             rows = await self._call("fills", self._client.fetch_my_trades, market.ccxt_symbol, since_ms)
+            if any(str(row.get("order")) not in self._client_ids for row in rows):
+                await self._learn_client_ids(market)  # a trade names only its exchange order id
         fills = [
             unified.fill(row, market, client_order_id or self._client_ids.get(str(row.get("order")), ""))
             for row in rows
@@ -179,6 +206,13 @@ class UnifiedCcxtGateway(CcxtGateway):
                     return dict(candidate)
         return None
 
+    async def _learn_client_ids(self, market: unified.Market) -> None:
+        """Remember the client id of every order the venue still lists for the market (open and recent)."""
+        for listing in self._listings():
+            for row in await self._call("orders", listing, market.ccxt_symbol):
+                if row.get("clientOrderId"):
+                    self._remember(str(row.get("id") or ""), str(row["clientOrderId"]))
+
     def _listings(self) -> list[Any]:
         """The ccxt methods that together list open, filled and cancelled orders of a market."""
         client, has = self._client, self._client.has
@@ -198,6 +232,12 @@ class UnifiedCcxtGateway(CcxtGateway):
         else:
             rows = await self._call("fills", self._client.fetch_my_trades, market.ccxt_symbol, since_ms)
         return [r for r in rows if str(r.get("order")) == order_id]
+
+    def _market_of_symbol(self, ccxt_symbol: str) -> unified.Market | None:
+        return self._by_ccxt_symbol.get(ccxt_symbol)
+
+    def _client_id_of(self, order_id: str) -> str:
+        return self._client_ids.get(order_id, "")
 
     def _remember(self, order_id: str, client_order_id: str) -> None:
         if not order_id:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
 
-from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, UnknownInstrument
+import structlog
+
+from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent, UnknownInstrument
 from tradewind.application.venue import (
+    Execution,
+    ExecutionEvent,
     MarketUnit,
     Order,
+    OrderEvent,
     OrderRef,
     OrderRequest,
     RejectCode,
     SimVenue,
     VenueError,
+    VenueEvent,
     VenueOrderStatus,
 )
 from tradewind.application.venue.account import VenueAccount
@@ -27,6 +34,8 @@ from tradewind.domain.orders import (
     Ticker,
 )
 from tradewind.domain.values import Category, OrderType
+
+log = structlog.get_logger(__name__)
 
 _STATES = {
     VenueOrderStatus.NEW: OrderState.NEW,
@@ -56,6 +65,14 @@ def order_result(order: Order) -> OrderResult:
         qty=order.leaves_qty + filled if order.market_unit is MarketUnit.QUOTE else order.qty,
         price=order.price or None,
     )
+
+
+def execution_fill(e: Execution) -> ExecutionFill:
+    """One venue execution as the port's fill."""
+    return ExecutionFill(
+        e.exec_id, e.order_link_id, e.exec_price, e.exec_qty, e.fee, e.fee_coin, e.is_maker,
+        e.exec_time_ms * 1_000_000, e.symbol, e.side,
+    )  # fmt: skip
 
 
 class SimGateway:
@@ -128,18 +145,7 @@ class SimGateway:
     ) -> list[ExecutionFill]:
         since_ms = None if since_ns is None else since_ns // 1_000_000
         return [
-            ExecutionFill(
-                e.exec_id,
-                e.order_link_id,
-                e.exec_price,
-                e.exec_qty,
-                e.fee,
-                e.fee_coin,
-                e.is_maker,
-                e.exec_time_ms * 1_000_000,
-                e.symbol,
-                e.side,
-            )
+            execution_fill(e)
             for e in self._account().executions
             if e.category is category
             and e.symbol == symbol
@@ -177,6 +183,29 @@ class SimGateway:
             )
             for p in self._venue.positions(self._key)
         ]
+
+    async def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
+        """This account's order states and executions as the venue reports them, until cancelled."""
+        queue: asyncio.Queue[OrderUpdateEvent] = asyncio.Queue()  # unbounded: the venue's caller must never block
+
+        def on_events(events: Sequence[VenueEvent]) -> None:
+            for event in events:
+                if event.account != self._key:  # the venue reports every account; only this one is ours
+                    continue
+                try:
+                    if isinstance(event, ExecutionEvent):
+                        queue.put_nowait(OrderUpdateEvent(event.execution.category, execution_fill(event.execution)))
+                    elif isinstance(event, OrderEvent):
+                        queue.put_nowait(OrderUpdateEvent(event.order.category, order_result(event.order)))
+                except Exception:  # a mapping bug must never fail the venue operation that reported it
+                    log.exception("sim_gateway.order_update_unmapped", exchange=self._name)
+
+        unsubscribe = self._venue.subscribe(on_events)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            unsubscribe()
 
     async def close(self) -> None:
         return None

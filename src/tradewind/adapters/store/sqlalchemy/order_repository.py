@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from tradewind.adapters.store.sqlalchemy.columns import exact
 from tradewind.adapters.store.sqlalchemy.order_tables import orders
@@ -56,10 +58,18 @@ def _update(r: Row[Any]) -> OrderUpdate:
 
 
 class SqlOrderRepository(_SqlRepository):
-    """Order events are few: plain executemany; a bad event raises naming it and nothing of its batch is stored."""
+    """Order events are few: plain executemany; a bad event raises naming it and nothing of its batch is stored.
+
+    A fill already stored (same exchange and trade id) is skipped, so reporting it again changes nothing.
+    """
 
     async def add_orders(self, updates: Sequence[OrderUpdate]) -> None:
-        await self._add(insert(orders), [_row(u) for u in updates])
+        await self._add(self._insert(), [_row(u) for u in updates])
+
+    def _insert(self) -> Insert:
+        if self._db.backend == "postgresql":
+            return postgresql.insert(orders).on_conflict_do_nothing()
+        return sqlite.insert(orders).on_conflict_do_nothing()
 
     async def orders(self, exchange: str, client_order_id: str | None = None) -> list[OrderUpdate]:
         query = select(orders).where(orders.c.exchange == exchange)

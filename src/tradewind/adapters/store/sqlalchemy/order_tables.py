@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text, text
 
 from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Id
 from tradewind.adapters.store.sqlalchemy.tables import metadata
@@ -32,4 +32,13 @@ orders = Table(
     Column("ts", DateTime(timezone=True), nullable=False),
     Index("ix_orders_client_order_id_ts", "exchange", "client_order_id", "ts"),
     Index("ix_orders_ts", "ts"),
+    # A fill is stored once however often it is reported (polled and pushed, several processes): see 0005.
+    Index(
+        "ux_orders_fill",
+        "exchange",
+        "trade_id",
+        unique=True,
+        postgresql_where=text("kind = 'fill'"),
+        sqlite_where=text("kind = 'fill'"),
+    ),
 )
