@@ -11,6 +11,7 @@ BENCHES = (
     "bench_stylised_facts",
     "bench_store",
     "bench_sim_rest",
+    "bench_gateways",
     "bench_sim_ws",
     "bench_bus",
     "bench_twap",
