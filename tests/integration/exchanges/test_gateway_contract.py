@@ -4,6 +4,7 @@ sim-exchange's Binance spot face). Derivative checks run where the venue has per
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -29,24 +30,26 @@ def _open(kind: str, served: Served) -> ExchangeGateway:
     return ccxt_gateway(served.url, api=kind)
 
 
+@contextlib.asynccontextmanager
+async def _loaded(kind: str, served: Served) -> AsyncIterator[ExchangeGateway]:
+    gw = _open(kind, served)
+    await gw.load_instruments()
+    try:
+        yield gw
+    finally:
+        await gw.close()
+
+
 @pytest.fixture(params=["sim", "bybit-v5", "unified", "binance"])
 async def gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
-    gw = _open(request.param, sim_server)
-    await gw.load_instruments()
-    try:
+    async with _loaded(request.param, sim_server) as gw:
         yield gw
-    finally:
-        await gw.close()
 
 
-@pytest.fixture(params=["sim", "bybit-v5", "unified"])
+@pytest.fixture(params=["sim", "bybit-v5", "unified"])  # the venues with perpetuals
 async def perp_gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
-    gw = _open(request.param, sim_server)
-    await gw.load_instruments()
-    try:
+    async with _loaded(request.param, sim_server) as gw:
         yield gw
-    finally:
-        await gw.close()
 
 
 def intent(
@@ -144,10 +147,6 @@ async def test_a_fresh_gateway_names_the_client_id_of_fills_fetched_without_one(
     gateway: ExchangeGateway, sim_server: Served, request: pytest.FixtureRequest
 ) -> None:
     await gateway.place_order(intent("named-1", qty="0.02", price=None))
-    fresh = _open(request.node.callspec.params["gateway"], sim_server)  # knows no order of this account yet
-    await fresh.load_instruments()
-    try:
+    async with _loaded(request.node.callspec.params["gateway"], sim_server) as fresh:  # knows none of our orders
         fills = await fresh.fetch_fills(Category.SPOT, "BTCUSDT")
-    finally:
-        await fresh.close()
     assert [(f.client_order_id, f.qty) for f in fills] == [("named-1", D("0.02"))]

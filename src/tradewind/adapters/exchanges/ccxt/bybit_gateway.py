@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
 from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
-from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
-from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent, UnknownInstrument
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
@@ -20,18 +17,11 @@ from tradewind.domain.values import Category
 class BybitV5Gateway(CcxtGateway):
     """One Bybit unified account (sim-server, testnet, demo or mainnet); orders carry ``orderLinkId``."""
 
-    def __init__(
-        self,
-        name: str,
-        settings: ExchangeSettings,
-        credentials: Credentials | None,
-        clock: Clock,
-        *,
-        client: Any = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        super().__init__(name, settings, credentials, clock, client=client, rng=rng)
-        self._private = BybitPrivateStream(name, private_ws_url(settings), credentials, timeout_s=settings.timeout_s)
+    def _setup(self) -> None:
+        settings = self.settings
+        self._private = BybitPrivateStream(
+            self._name, private_ws_url(settings), self._credentials, timeout_s=settings.timeout_s
+        )
 
     def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
         """Our orders' states and fills pushed over Bybit's private WebSocket (``order`` + ``execution``)."""

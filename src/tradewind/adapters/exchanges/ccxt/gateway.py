@@ -67,9 +67,15 @@ class CcxtGateway(ABC):
         self.settings = settings
         self.capabilities: ExchangeCapabilities = capabilities_for(settings)
         self._client = client if client is not None else build_client(settings, credentials)
+        self._credentials = credentials
         self._clock = clock
         self._rng = rng or random.Random()
         self._instruments: dict[tuple[Category, str], Instrument] = {}
+        self._setup()
+
+    @abstractmethod
+    def _setup(self) -> None:
+        """A subclass's own state, made once the base's is in place."""
 
     @property
     def name(self) -> str:

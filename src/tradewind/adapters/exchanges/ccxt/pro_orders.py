@@ -7,7 +7,7 @@ through ``safe_order`` / ``safe_trade``, which keep them, and ``unified.py`` mak
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -17,6 +17,7 @@ import structlog
 from tradewind.adapters.exchanges.ccxt import unified
 from tradewind.adapters.exchanges.ccxt.capabilities import capabilities_for
 from tradewind.adapters.exchanges.ccxt.client import build_client
+from tradewind.adapters.exchanges.ccxt.merge import merged
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.application.ports.exchange import (
     OrderStreamClosed,
@@ -72,21 +73,10 @@ class CcxtProOrderStream:
             )
         if self._credentials is None:
             raise OrderStreamRefused(f"{self._name}: the order stream needs API credentials")
-        queue: _Queue = asyncio.Queue()
-        tasks = [asyncio.create_task(watch(client, queue), name=f"{watch.__name__} {self._name}") for watch in watchers]
-        try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, BaseException):
-                    raise item
-                for event in item:
-                    yield event
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        producers = [(f"{watch.__name__} {self._name}", functools.partial(watch, client)) for watch in watchers]
+        async for batch in merged(producers):
+            for event in batch:
+                yield event
 
     async def close(self) -> None:
         if self._client is not None:

@@ -9,7 +9,7 @@ the instrument's tick and lot grid, else the stream fails (ValueError) rather th
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -17,12 +17,14 @@ from typing import Any
 import ccxt.async_support as ccxt_async
 
 from tradewind.adapters.exchanges.ccxt import unified
+from tradewind.adapters.exchanges.ccxt.merge import Producer, merged
 from tradewind.application.ports.market_data import BookUpdate, StreamClosed, StreamEvent, UpdateKind
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.market import InstrumentRef, Level, TradeTick
 from tradewind.domain.values import Side
 
 _View = dict[Decimal, Decimal]
+_Queue = asyncio.Queue[StreamEvent | BaseException]
 
 
 def on_grid(value: Any, step: Decimal, what: str, symbol: str) -> Decimal:
@@ -48,23 +50,13 @@ class CcxtProStream:
 
     async def stream(self, ref: InstrumentRef, depth: int) -> AsyncIterator[StreamEvent]:
         client, market = await self._open(ref)
-        queue: asyncio.Queue[StreamEvent | BaseException] = asyncio.Queue()
-        tasks = [
-            asyncio.create_task(self._books(client, ref, market, depth, queue), name=f"book {ref.topic('book')}"),
-            asyncio.create_task(self._trades(client, ref, market, queue), name=f"trades {ref.topic('trade')}"),
+        producers: list[tuple[str, Producer[StreamEvent]]] = [
+            (f"book {ref.topic('book')}", functools.partial(self._books, client, ref, market, depth)),
+            (f"trades {ref.topic('trade')}", functools.partial(self._trades, client, ref, market)),
         ]
-        try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        events: AsyncIterator[StreamEvent] = merged(producers)
+        async for event in events:
+            yield event
 
     async def close(self) -> None:
         if self._client is not None:
@@ -87,9 +79,7 @@ class CcxtProStream:
                 raise ValueError(f"{ref.exchange}: unknown {ref.category.value} symbol {ref.symbol!r}")
             return self._client, market
 
-    async def _books(
-        self, client: Any, ref: InstrumentRef, market: unified.Market, depth: int, queue: asyncio.Queue[Any]
-    ) -> None:
+    async def _books(self, client: Any, ref: InstrumentRef, market: unified.Market, depth: int, queue: _Queue) -> None:
         try:
             bids: _View | None = None
             asks: _View = {}
@@ -114,7 +104,7 @@ class CcxtProStream:
         except Exception as exc:  # handed to the consumer, which resynchronises
             await queue.put(exc)
 
-    async def _trades(self, client: Any, ref: InstrumentRef, market: unified.Market, queue: asyncio.Queue[Any]) -> None:
+    async def _trades(self, client: Any, ref: InstrumentRef, market: unified.Market, queue: _Queue) -> None:
         inst = market.instrument
         try:
             while True:

@@ -7,7 +7,6 @@ orders are scanned for it. Quantities are base units in the domain and contracts
 
 from __future__ import annotations
 
-import random
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -17,8 +16,6 @@ import structlog
 from tradewind.adapters.exchanges.ccxt import unified
 from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
-from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
-from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
@@ -32,23 +29,13 @@ _REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched 
 class UnifiedCcxtGateway(CcxtGateway):
     """One account on any ccxt exchange (spot and linear perpetuals)."""
 
-    def __init__(
-        self,
-        name: str,
-        settings: ExchangeSettings,
-        credentials: Credentials | None,
-        clock: Clock,
-        *,
-        client: Any = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        super().__init__(name, settings, credentials, clock, client=client, rng=rng)
+    def _setup(self) -> None:
         self._markets: dict[tuple[Category, str], unified.Market] = {}
         self._by_ccxt_symbol: dict[str, unified.Market] = {}
         self._client_ids: OrderedDict[str, str] = OrderedDict()
         self._pushed = CcxtProOrderStream(
-            name, settings, credentials, market_of=self._market_of_symbol, client_id_of=self._client_id_of,
-            remember=self._remember,
+            self._name, self.settings, self._credentials, market_of=self._market_of_symbol,
+            client_id_of=self._client_id_of, remember=self._remember,
         )  # fmt: skip
 
     def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
