@@ -25,33 +25,17 @@ if __package__ in (None, ""):  # run as a script: make ``tradewind`` importable 
 from aiohttp import web
 from pydantic import SecretStr
 
+from bench.bench_sim_rest import KEY, SECRET, seeded_venue
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.application.ports.exchange import ExchangeGateway
-from tradewind.application.venue import AccountSettings, OrderRequest, SimVenue, VenueSettings
-from tradewind.domain.instruments import default_instruments
-from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.orders import OrderIntent
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
 from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, start_server
 from tradewind.interfaces.sim_exchange import create_sim_exchange_app
-
-KEY, SECRET = "bench-key", "bench-secret"
-
-
-def _venue(orders: int) -> SimVenue:
-    account = AccountSettings(
-        api_key=KEY, api_secret=SecretStr(SECRET), balances={"USDT": Decimal(10) ** 12, "BTC": Decimal(10_000)}
-    )
-    settings = VenueSettings(accounts=(account,), max_open_orders=orders + 100, history_size=orders * 2 + 100)
-    venue = SimVenue([MatchingEngine(i) for i in default_instruments()], WallClock(), settings)
-    for i in range(20):  # a book to rest beside: asks above 60 000
-        ask = OrderRequest(Category.SPOT, "BTCUSDT", Side.SELL, OrderType.LIMIT, Decimal(1), Decimal(60_000 + 10 * i))
-        venue.place_order(KEY, ask)
-    return venue
 
 
 def _counting(counts: Counter[str]) -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -93,7 +77,7 @@ async def _measure(gateway: ExchangeGateway, label: str, tag: str, *, n: int, wa
 
 
 async def _run(n: int, warmup: int) -> None:
-    venue = _venue(5 * (n + warmup))
+    venue = seeded_venue(2 * (n + warmup))  # four gateways rest their orders on one account
     settings = SimExchangeSettings(
         port=0, rate_limits=RateLimitSettings(enabled=False), binance=BinanceSpotSettings(weight_limit=10**9)
     )

@@ -37,7 +37,8 @@ from tradewind.interfaces.bybit_v5.auth import sign_request
 KEY, SECRET = "bench-key", "bench-secret"
 
 
-def _venue(orders: int) -> SimVenue:
+def seeded_venue(orders: int) -> SimVenue:
+    """One rich account, room for ``orders`` resting orders, and asks above 60 000 to rest beside."""
     account = AccountSettings(
         api_key=KEY, api_secret=SecretStr(SECRET), balances={"USDT": Decimal(10) ** 12, "BTC": Decimal(10_000)}
     )
@@ -68,7 +69,7 @@ async def _time_calls(n: int, warmup: int, call: Callable[[int], Awaitable[None]
 
 
 async def _run(n: int, warmup: int) -> None:
-    venue = _venue(n + warmup)
+    venue = seeded_venue(n + warmup)
     settings = SimExchangeSettings(port=0, rate_limits=RateLimitSettings(enabled=False))
     runner, port = await start_server(create_app(venue, settings), "127.0.0.1", 0)
     url = f"http://127.0.0.1:{port}"

@@ -30,6 +30,7 @@ from tradewind.interfaces.binance_spot.ws_feeds import (
 from tradewind.interfaces.bybit_v5.ws_protocol import StreamKind as BybitKind
 from tradewind.interfaces.bybit_v5.ws_protocol import encode
 from tradewind.interfaces.bybit_v5.ws_session import WsSession
+from tradewind.interfaces.periodic import every
 
 log = structlog.get_logger(__name__)
 
@@ -207,18 +208,10 @@ class StreamHub:
             self._pumps.pop(stream).cancel()
 
     async def _pump(self, feed: Feed) -> None:
-        loop = asyncio.get_running_loop()
-        due = loop.time()
-        while True:
-            due += feed.interval_s
-            delay = due - loop.time()
-            if delay < 0:  # fell behind (a busy loop): carry on from now rather than burst
-                due, delay = loop.time(), 0.0
-            await asyncio.sleep(delay)
-            try:
-                self._fan_out(feed.stream, feed.poll(self._venue.clock.now_ms()))
-            except Exception:
-                log.exception("binance_ws.feed_error", stream=feed.stream)
+        def tick() -> None:
+            self._fan_out(feed.stream, feed.poll(self._venue.clock.now_ms()))
+
+        await every(feed.interval_s, tick, name=f"binance {feed.stream}")
 
     def _fan_out(self, stream: str, events: list[dict[str, Any]]) -> None:
         if not events:

@@ -21,6 +21,7 @@ from tradewind.interfaces.bybit_v5.ws_market import TickerFeed, TradeFeed
 from tradewind.interfaces.bybit_v5.ws_protocol import StreamKind, WsRequest, ack
 from tradewind.interfaces.bybit_v5.ws_session import WsSession
 from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.periodic import every
 
 log = structlog.get_logger(__name__)
 
@@ -205,17 +206,11 @@ class PublicHub:
 
     async def _pump(self, topic: str, feed: Feed) -> None:
         loop = asyncio.get_running_loop()
-        due = loop.time()
-        while True:
-            due += feed.interval_s
-            delay = due - loop.time()
-            if delay < 0:  # fell behind (a busy loop): carry on from now rather than burst
-                due, delay = loop.time(), 0.0
-            await asyncio.sleep(delay)
-            try:
-                self._poll(topic, feed, self.now_ms(), loop.time())
-            except Exception:
-                log.exception("bybit_ws.feed_error", topic=topic)
+
+        def tick() -> None:
+            self._poll(topic, feed, self.now_ms(), loop.time())
+
+        await every(feed.interval_s, tick, name=f"bybit {topic}")
 
     def _poll(self, topic: str, feed: Feed, now_ms: int, mono_s: float) -> None:
         if isinstance(feed, BookFeed) and feed.market.replaced():
