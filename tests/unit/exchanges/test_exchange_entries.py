@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import ccxt.async_support as ccxt_async
 import pytest
 from pydantic import ValidationError
 
@@ -12,7 +13,15 @@ from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import BybitV5Gateway, UnifiedCcxtGateway, open_gateway
 from tradewind.adapters.exchanges.ccxt.capabilities import capabilities_for
 from tradewind.adapters.exchanges.ccxt.client import build_client
+from tradewind.adapters.exchanges.ccxt.gateway import translate
 from tradewind.adapters.exchanges.settings import ExchangeSettings
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    ExchangeUnavailable,
+    OrderNotFound,
+    OrderRejected,
+    RateLimited,
+)
 from tradewind.domain.values import Category
 
 
@@ -76,3 +85,20 @@ def test_sim_server_entries_aim_every_url_at_the_loopback_server() -> None:
     client = build_client(entry(type="binance", env="sim-server", url="http://127.0.0.1:8080"), None)
     assert client.urls["api"]["public"] == "http://127.0.0.1:8080/api/v3"
     assert client.urls["api"]["ws"]["spot"] == "ws://127.0.0.1:8080/ws"
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (ccxt_async.RateLimitExceeded("x"), RateLimited),  # not a DDoSProtection since ccxt 4.5
+        (ccxt_async.DDoSProtection("x"), RateLimited),
+        (ccxt_async.RequestTimeout("x"), ExchangeUnavailable),
+        (ccxt_async.ExchangeNotAvailable("x"), ExchangeUnavailable),
+        (ccxt_async.OrderNotFound("x"), OrderNotFound),
+        (ccxt_async.InsufficientFunds("x"), OrderRejected),
+        (ccxt_async.InvalidOrder("x"), OrderRejected),
+        (ccxt_async.AuthenticationError("x"), ExchangeError),
+    ],
+)
+def test_ccxt_errors_map_to_the_ports_typed_errors(raised: Exception, expected: type[ExchangeError]) -> None:
+    assert type(translate(raised, "place")) is expected

@@ -39,7 +39,8 @@ T = TypeVar("T")
 def translate(exc: Exception, what: str) -> ExchangeError:
     """A ccxt exception as the port's typed error."""
     text = f"{what}: {type(exc).__name__}: {exc}"
-    if isinstance(exc, ccxt_async.DDoSProtection):  # includes RateLimitExceeded
+    # Checked before NetworkError, their base: in ccxt 4.5 RateLimitExceeded is no longer a DDoSProtection.
+    if isinstance(exc, (ccxt_async.RateLimitExceeded, ccxt_async.DDoSProtection)):
         return RateLimited(text)
     if isinstance(exc, ccxt_async.OrderNotFound):
         return OrderNotFound(text)
@@ -117,6 +118,7 @@ class CcxtGateway(ABC):
                     return found
                 if attempt == self.settings.max_retries:
                     raise
+                await self._backoff(attempt)  # a timeout often means an overloaded venue: do not resend at once
                 continue
             except OrderRejected as exc:
                 # A duplicate client id means an earlier send got through: that order is the answer.
