@@ -126,7 +126,11 @@ def _gateway(settings: Settings, bus: MeteredBus, metrics: ServiceMetrics, clock
     database = postgres(settings)
     twap = build_twap(settings, execute=False, shared=(clock, database, bus))
     market_data = BusMarketData(bus)
-    http = HttpServer(create_http_app(market_data, twap.service), settings.http.host, settings.http.port)
+    http = HttpServer(
+        create_http_app(market_data, twap.service, default_exchange=settings.exchanges.default),
+        settings.http.host,
+        settings.http.port,
+    )
 
     async def serve() -> None:
         port = await http.start()

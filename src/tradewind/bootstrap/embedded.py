@@ -179,7 +179,11 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     market_data = MarketDataService(bus, clock, streams, settings.market_data)
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     twap = build_twap(settings, execute=True, venue=venue, shared=(clock, database, bus))
-    http = HttpServer(create_http_app(market_data, twap.service), settings.http.host, settings.http.port)
+    http = HttpServer(
+        create_http_app(market_data, twap.service, default_exchange=settings.exchanges.default),
+        settings.http.host,
+        settings.http.port,
+    )
     return EmbeddedSystem(
         settings=settings,
         clock=clock,

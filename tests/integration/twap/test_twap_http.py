@@ -35,7 +35,9 @@ async def _serve(twap: Rig | None) -> tuple[HttpServer, MarketDataService, InMem
     bus = InMemoryBus()
     await bus.start()
     market_data = MarketDataService(bus, WallClock(), {})
-    server = HttpServer(create_http_app(market_data, twap.service if twap else None), "127.0.0.1", 0)
+    server = HttpServer(
+        create_http_app(market_data, twap.service if twap else None, default_exchange="sim"), "127.0.0.1", 0
+    )
     await server.start()
     return server, market_data, bus
 
@@ -110,6 +112,12 @@ async def test_list_over_http_shows_every_job(api: Api) -> None:
     assert status == 200
     assert sorted(j["job_id"] for j in jobs) == ["one", "two"]
     assert {j["symbol"] for j in jobs} == {"BTCUSDT"}
+
+
+async def test_a_job_naming_no_exchange_goes_to_the_default_one(api: Api) -> None:
+    body = {k: v for k, v in JOB.items() if k != "exchange"} | {"quantity": "0.12", "job_id": "dflt"}
+    status, created = await api.call("POST", "/twap", body)
+    assert status == 201 and created["exchange"] == "sim"
 
 
 @pytest.mark.parametrize(

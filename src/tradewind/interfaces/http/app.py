@@ -71,7 +71,9 @@ def book_json(book: BookSnapshot, depth: int, stale: bool) -> dict[str, Any]:
     }
 
 
-def create_http_app(market_data: MarketData, twap: TwapService | None = None) -> FastAPI:
+def create_http_app(
+    market_data: MarketData, twap: TwapService | None = None, *, default_exchange: str | None = None
+) -> FastAPI:
     """The API over the given services; nothing global, one app per system. No ``twap``: no ``/twap`` routes."""
     app = FastAPI(title="Tradewind", version="0.1.0")
 
@@ -137,5 +139,5 @@ def create_http_app(market_data: MarketData, twap: TwapService | None = None) ->
         return book_json(snapshot, depth, status.stale)
 
     if twap is not None:
-        app.include_router(twap_router(twap))
+        app.include_router(twap_router(twap, default_exchange))
     return app

@@ -29,12 +29,14 @@ def _spec(body: dict[str, Any]) -> TwapSpec:
     return spec_from_payload({**payload, "slices": slices_for(runtime, interval_s=interval)})
 
 
-def twap_router(service: TwapService) -> APIRouter:
-    """The routes over one TwapService; include with ``app.include_router(twap_router(service))``."""
+def twap_router(service: TwapService, default_exchange: str | None = None) -> APIRouter:
+    """The routes over one TwapService; a job that names no ``exchange`` goes to ``default_exchange``."""
     router = APIRouter(prefix="/twap", tags=["twap"])
 
     @router.post("", status_code=201)
     async def create(body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("exchange") is None and default_exchange is not None:
+            body = {**body, "exchange": default_exchange}
         try:
             job_id = body.get("job_id")
             job = await service.create(_spec(body), None if job_id is None else str(job_id))
