@@ -12,6 +12,7 @@ from tradewind.adapters.logging.config import configure_logging
 from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
+from tradewind.adapters.store.sqlalchemy.subscription_repository import SqlSubscriptionRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.marketdata.remote import BusMarketData
@@ -68,13 +69,17 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
     if service == "gateway":
         return _gateway(settings, bus, metrics, clock)
     if service == "market-data":
-        collector = MarketDataService(bus, clock, build_market_streams(settings.exchanges), settings.market_data)
+        database = postgres(settings)  # run-time subscriptions are saved there and resumed at start
+        store = SqlSubscriptionRepository(database)
+        streams = build_market_streams(settings.exchanges)
+        collector = MarketDataService(bus, clock, streams, settings.market_data, store=store)
         responder = MarketDataResponder(bus, collector)
         parts = [
+            _schema_at_head(database),
             Component("collector", collector.start, None, collector.close),
             Component("rpc", responder.start, None, responder.stop),
         ]
-        return DistributedService(service, settings.distributed, bus, metrics, parts)
+        return DistributedService(service, settings.distributed, bus, metrics, parts, database)
     raise ServiceUnavailable(f"{service}: its workflow is not built yet")
 
 

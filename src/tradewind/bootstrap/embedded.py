@@ -16,6 +16,7 @@ from tradewind.adapters.logging.sink import DbLogSink
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
+from tradewind.adapters.store.sqlalchemy.subscription_repository import SqlSubscriptionRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.application.ports.clock import Clock
@@ -176,7 +177,9 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     bus = InMemoryBus()
     simulator, venue = market_and_venue(settings, clock, bus)
     streams = build_market_streams(settings.exchanges, venue, clock)
-    market_data = MarketDataService(bus, clock, streams, settings.market_data)
+    market_data = MarketDataService(
+        bus, clock, streams, settings.market_data, store=SqlSubscriptionRepository(database)
+    )
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     twap = build_twap(settings, execute=True, venue=venue, shared=(clock, database, bus))
     http = HttpServer(

@@ -2,6 +2,7 @@
 
 A gap in the sequence, a disconnect or any stream error drops the book and resubscribes after a backoff
 with jitter; the venue's fresh snapshot resynchronises it. A book silent for ``stale_after_s`` is stale.
+Given a ``SubscriptionRepository``, subscriptions made at run time are saved and resumed by ``start``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tradewind.application.marketdata.book import LocalBook, SequenceGap
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.market_data import BookUpdate, MarketStream, SubscriptionStatus
+from tradewind.application.ports.repositories import StoredSubscription, SubscriptionRepository
 from tradewind.domain.market import (
     BookSnapshot,
     InstrumentRef,
@@ -70,9 +72,11 @@ class MarketDataService:
         streams: Mapping[str, MarketStream],
         settings: MarketDataSettings | None = None,
         *,
+        store: SubscriptionRepository | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._bus = bus
+        self._store = store
         self._clock = clock
         self._streams = dict(streams)
         self._settings = settings or MarketDataSettings()
@@ -84,11 +88,20 @@ class MarketDataService:
         return sorted(self._streams)
 
     async def start(self) -> None:
+        """Subscribe the configured markets, then resume those saved at run time (an unknown exchange is skipped)."""
         for ref in self._settings.subscriptions:
-            await self.subscribe(ref)
+            await self.subscribe(ref, persist=False)
+        for saved in await self._store.stored_subscriptions() if self._store is not None else []:
+            if saved.ref.exchange not in self._streams:
+                log.warning("marketdata.saved_subscription_skipped", topic=saved.ref.topic("book"), reason="no stream")
+                continue
+            await self.subscribe(saved.ref, saved.depth, persist=False)
+            log.info("marketdata.resumed", topic=saved.ref.topic("book"), matching_key=saved.ref.matching_key)
 
-    async def subscribe(self, ref: InstrumentRef, depth: int | None = None) -> SubscriptionStatus:
-        """Start streaming ``ref``; subscribing an already subscribed market returns its status."""
+    async def subscribe(
+        self, ref: InstrumentRef, depth: int | None = None, *, persist: bool = True
+    ) -> SubscriptionStatus:
+        """Start streaming ``ref`` (saved, so a restart resumes it); an already subscribed market returns its status."""
         stream = self._streams.get(ref.exchange)
         if stream is None:
             raise ValueError(f"no market-data stream for exchange {ref.exchange!r}; have {self.exchanges}")
@@ -97,6 +110,8 @@ class MarketDataService:
             raise ValueError(f"depth must be 1..1000, got {depth}")
         sub = self._subs.get(ref)
         if sub is None:
+            if persist and self._store is not None:  # saved first: a subscription that would not survive is not made
+                await self._store.save_subscription(StoredSubscription(ref, depth))
             sub = _Subscription(ref, depth, LocalBook(ref, contiguous_u=stream.contiguous_u))
             sub.last_ns = self._clock.now_ns()
             sub.task = asyncio.create_task(self._run(sub, stream), name=f"md-{ref.topic('book')}")
@@ -105,9 +120,11 @@ class MarketDataService:
         return self._status(sub)
 
     async def unsubscribe(self, ref: InstrumentRef) -> None:
-        sub = self._subs.pop(ref, None)
-        if sub is None:
+        if ref not in self._subs:
             raise UnknownSubscription(f"not subscribed: {ref.exchange} {ref.category.value} {ref.symbol}")
+        if self._store is not None:
+            await self._store.delete_subscription(ref)
+        sub = self._subs.pop(ref)
         await _cancel(sub.task)
         log.info("marketdata.unsubscribed", topic=ref.topic("book"), matching_key=ref.matching_key)
 

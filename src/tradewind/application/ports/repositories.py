@@ -72,3 +72,21 @@ class OrderRepository(Protocol):
     async def add_orders(self, updates: Sequence[OrderUpdate]) -> None: ...
 
     async def orders(self, exchange: str, client_order_id: str | None = None) -> list[OrderUpdate]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubscription:
+    """A market-data subscription made at run time, kept so a restart resumes it."""
+
+    ref: InstrumentRef
+    depth: int
+
+
+class SubscriptionRepository(Protocol):
+    """Run-time market-data subscriptions: saved on subscribe, deleted on unsubscribe, read back at start."""
+
+    async def save_subscription(self, subscription: StoredSubscription) -> None: ...
+
+    async def delete_subscription(self, ref: InstrumentRef) -> None: ...
+
+    async def stored_subscriptions(self) -> list[StoredSubscription]: ...

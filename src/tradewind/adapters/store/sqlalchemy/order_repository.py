@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from tradewind.adapters.store.sqlalchemy.columns import exact
 from tradewind.adapters.store.sqlalchemy.order_tables import orders
@@ -64,12 +62,7 @@ class SqlOrderRepository(_SqlRepository):
     """
 
     async def add_orders(self, updates: Sequence[OrderUpdate]) -> None:
-        await self._add(self._insert(), [_row(u) for u in updates])
-
-    def _insert(self) -> Insert:
-        if self._db.backend == "postgresql":
-            return postgresql.insert(orders).on_conflict_do_nothing()
-        return sqlite.insert(orders).on_conflict_do_nothing()
+        await self._add(self._insert_ignoring_duplicates(orders), [_row(u) for u in updates])
 
     async def orders(self, exchange: str, client_order_id: str | None = None) -> list[OrderUpdate]:
         query = select(orders).where(orders.c.exchange == exchange)
