@@ -63,15 +63,15 @@ class EmbeddedSystem:
         await self.bus.start()
         await self.recorder.start()
         await self.board.attach(self.bus)
+        if self.exchange_app is not None:  # first: entries of exchanges: may point at this very server
+            exchange = self.settings.sim_exchange
+            self._runner, self.exchange_port = await start_server(self.exchange_app, exchange.host, exchange.port)
         if self.market_data is not None:
             await self.market_data.start()
         if self.twap is not None:
             await self.twap.start()
         if self.http is not None:
             self.http_port = await self.http.start()
-        if self.exchange_app is not None:
-            exchange = self.settings.sim_exchange
-            self._runner, self.exchange_port = await start_server(self.exchange_app, exchange.host, exchange.port)
         self._tasks.append(asyncio.create_task(self.simulator.run(), name="simulator"))
         log.info(
             "system.started",

@@ -205,7 +205,9 @@ class StreamHub:
         subscribers.discard(session)
         if not subscribers:
             del self._subscribers[stream], self._feeds[stream]
-            self._pumps.pop(stream).cancel()
+            pump = self._pumps.pop(stream, None)  # already gone when ``close`` stopped every pump first
+            if pump is not None:
+                pump.cancel()
 
     async def _pump(self, feed: Feed) -> None:
         def tick() -> None:

@@ -200,7 +200,9 @@ class PublicHub:
         subscribers.discard(session)
         if not subscribers:
             del self._subscribers[topic], self._feeds[topic]
-            self._pumps.pop(topic).cancel()
+            pump = self._pumps.pop(topic, None)  # already gone when ``close`` stopped every pump first
+            if pump is not None:
+                pump.cancel()
 
     # --- pumping ----------------------------------------------------------------------------------
 

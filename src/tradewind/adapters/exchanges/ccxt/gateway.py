@@ -94,7 +94,7 @@ class CcxtGateway(ABC):
     def instrument(self, category: Category, symbol: str) -> Instrument:
         inst = self._instruments.get((category, symbol))
         if inst is None:
-            hint = "" if self._instruments else " (load_instruments first)"
+            hint = "" if self._instruments else " (no instruments loaded yet: has the exchange answered?)"
             raise UnknownInstrument(f"{self._name}: unknown {category.value} symbol {symbol!r}{hint}")
         return inst
 
