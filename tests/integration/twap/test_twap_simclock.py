@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from twap_support import MID, D, quote, rig
 
-from tradewind.domain.twap.job import JobStatus, SliceStatus
+from tradewind.application.ports.repositories import LogRecord
+from tradewind.domain.ids import ClientOrderId
+from tradewind.domain.twap.job import JobStatus, SliceRecord, SliceStatus
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpec, TwapSpecError
 from tradewind.domain.values import Category, Side
 
@@ -151,3 +154,22 @@ async def test_passive_limit_rests_then_the_unfilled_rolls_forward_and_the_last_
     assert done.filled_qty == D("0.04")
     assert any(s.tif == "PostOnly" for s in view.slices)
     assert "twap.order_cancelled" in [e.event for e in view.log]
+
+
+async def test_a_slices_journal_lines_are_stored_with_its_state_or_not_at_all(tmp_path: Path) -> None:
+    """finish_slice stores the slice, the job and the lines that describe them in one transaction."""
+    async with rig(tmp_path) as r:
+        job = await r.service.create(spec(qty="0.01", slices=2), job_id="atom")  # slice 1 is due in 30 simulated min
+        record = SliceRecord(
+            job.job_id, 1, 0, ClientOrderId("tw-atom-1-0"), SliceStatus.DONE, D("0.005"), "Market", None, "IOC",
+            r.clock.now_ns(),
+        )  # fmt: skip
+        line = LogRecord(r.clock.now_ns(), "info", "twap.probe", "tradewind.twap", job.job_id, {"index": 1})
+        with pytest.raises(ValueError, match="level must be one of"):
+            await r.repo.finish_slice(record, [], job, [replace(line, level="loud")])
+        assert await r.repo.slices(job.job_id, 1) == []  # the refused line took the slice down with it
+        await r.repo.finish_slice(record, [], job, [line])
+        stored = await r.repo.slices(job.job_id, 1)
+        view = await r.service.show(job.job_id)
+    assert [s.status for s in stored] == [SliceStatus.DONE]
+    assert [e.event for e in view.log].count("twap.probe") == 1

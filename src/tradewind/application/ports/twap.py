@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
+from tradewind.application.ports.repositories import LogRecord
 from tradewind.domain.ids import JobId
 from tradewind.domain.twap.job import JobStatus, SliceRecord, TwapJob
 from tradewind.domain.twap.report import FillRow
@@ -23,8 +24,11 @@ class TwapRepository(Protocol):
 
     async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]: ...
 
-    async def save_job(self, job: TwapJob) -> None:
-        """Store the job's progress; its status only when ``job`` ends it and it is still running or paused."""
+    async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
+        """Store the job's progress; its status only when ``job`` ends it and it is still running or paused.
+
+        ``logs``, the journal lines that describe this step, are stored in the same transaction.
+        """
         ...
 
     async def set_control(self, job: TwapJob, expected: JobStatus) -> bool:
@@ -35,8 +39,11 @@ class TwapRepository(Protocol):
         """Insert or update one slice attempt (and the job, when given) in one transaction."""
         ...
 
-    async def finish_slice(self, record: SliceRecord, fills: Sequence[FillRow], job: TwapJob) -> None:
-        """The slice's final record, its fills (already stored ones are skipped) and the job, in one transaction."""
+    async def finish_slice(
+        self, record: SliceRecord, fills: Sequence[FillRow], job: TwapJob, logs: Sequence[LogRecord] = ()
+    ) -> None:
+        """The slice's final record, its fills (already stored ones are skipped), the job and the journal lines of the
+        slice, in one transaction: a crash never leaves the job's log disagreeing with its state."""
         ...
 
     async def slices(self, job_id: JobId, index: int | None = None) -> list[SliceRecord]:

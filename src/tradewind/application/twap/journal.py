@@ -25,6 +25,11 @@ class JobJournal:
     async def write(self, job_id: str, event: str, level: str = "info", **fields: Any) -> None:
         self._pending.append(LogRecord(self._clock.now_ns(), level, event, LOGGER, job_id, _jsonable(fields)))
 
+    def take(self) -> list[LogRecord]:
+        """The buffered rows, handed to a repository that stores them with the state change they describe."""
+        records, self._pending = self._pending, []
+        return records
+
     async def flush(self) -> None:
         records, self._pending = self._pending, []
         if records:

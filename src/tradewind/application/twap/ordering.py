@@ -205,19 +205,25 @@ class TwapOrdering:
         )
         if not retry:
             updated = self._advanced(updated, record.index)
-        await self._repo.finish_slice(record, rows, updated)
         await self._journal.write(
             job.job_id, "twap.slice_filled", index=record.index, attempt=record.attempt, filled=record.filled_qty,
             avg_price=record.avg_price, total_filled=filled, status=record.note,
         )  # fmt: skip
+        await self._log_end(updated)
+        await self._repo.finish_slice(record, rows, updated, self._journal.take())
         await self._after(updated, record.index)
         return updated
 
     async def _advance(self, job: TwapJob, index: int) -> TwapJob:
         updated = self._advanced(job, index)
-        await self._repo.save_job(updated)
+        await self._log_end(updated)
+        await self._repo.save_job(updated, self._journal.take())
         await self._after(updated, index)
         return updated
+
+    async def _log_end(self, job: TwapJob) -> None:
+        if job.status is JobStatus.COMPLETED:
+            await self._journal.write(job.job_id, "twap.completed", filled=job.filled_qty, total=job.total_qty)
 
     def _advanced(self, job: TwapJob, index: int) -> TwapJob:
         if index + 1 < job.slices:
@@ -229,8 +235,6 @@ class TwapOrdering:
         )  # fmt: skip
 
     async def _after(self, job: TwapJob, index: int) -> None:
-        if job.status is JobStatus.COMPLETED:
-            await self._journal.write(job.job_id, "twap.completed", filled=job.filled_qty, total=job.total_qty)
         await self._bus.publish(
             EVENT_TOPIC,
             {
@@ -268,7 +272,7 @@ class TwapOrdering:
             market_price=mid, note=why,
         )  # fmt: skip
         stopped = replace(job, status=JobStatus.STOPPED, reason=why, dispatched=index - 1, end_ns=self._clock.now_ns())
-        await self._repo.finish_slice(record, [], stopped)
         await self._journal.write(job.job_id, "twap.stopped", reason=why, filled=job.filled_qty)
+        await self._repo.finish_slice(record, [], stopped, self._journal.take())
         await self._after(stopped, index)
         return stopped

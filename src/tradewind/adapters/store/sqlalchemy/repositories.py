@@ -286,10 +286,11 @@ class SqlLogRepository(_SqlRepository):
     """LogRepository on SQLAlchemy: the ``logs`` table that services and jobs write into."""
 
     async def add(self, records: Sequence[LogRecord]) -> None:
-        await self._add(insert(logs), [self._row(r) for r in records])
+        await self._add(insert(logs), [self.row(r) for r in records])
 
     @staticmethod
-    def _row(record: LogRecord) -> dict[str, Any]:
+    def row(record: LogRecord) -> dict[str, Any]:
+        """The ``logs`` row of a record; ValueError naming what is wrong with it."""
         what = f"log record {record.event!r}"
         if record.level not in LOG_LEVELS:
             raise ValueError(f"{what}: level must be one of {LOG_LEVELS}, got {record.level!r}")

@@ -10,8 +10,10 @@ from sqlalchemy import Connection, Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.adapters.store.sqlalchemy.database import Database
-from tradewind.adapters.store.sqlalchemy.repositories import DEFAULT_BATCH
+from tradewind.adapters.store.sqlalchemy.repositories import DEFAULT_BATCH, SqlLogRepository
+from tradewind.adapters.store.sqlalchemy.tables import logs as logs_table
 from tradewind.adapters.store.sqlalchemy.twap_tables import twap_fills, twap_jobs, twap_slices
+from tradewind.application.ports.repositories import LogRecord
 from tradewind.application.ports.twap import JobExists
 from tradewind.domain.ids import ClientOrderId, JobId
 from tradewind.domain.twap.codec import spec_from_payload, spec_to_payload
@@ -154,8 +156,12 @@ class SqlTwapRepository:
         query = select(twap_jobs).order_by(twap_jobs.c.created_ns, twap_jobs.c.job_id)
         return [_job(r) for r in await asyncio.to_thread(self._fetch, query)]
 
-    async def save_job(self, job: TwapJob) -> None:
-        await asyncio.to_thread(self._in_tx, lambda conn: self._save(conn, job))
+    async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
+        def work(conn: Connection) -> None:
+            self._save(conn, job)
+            _add_logs(conn, logs)
+
+        await asyncio.to_thread(self._in_tx, work)
 
     async def record_slice(self, record: SliceRecord, job: TwapJob | None = None) -> None:
         def work(conn: Connection) -> None:
@@ -165,7 +171,9 @@ class SqlTwapRepository:
 
         await asyncio.to_thread(self._in_tx, work)
 
-    async def finish_slice(self, record: SliceRecord, fills: Sequence[FillRow], job: TwapJob) -> None:
+    async def finish_slice(
+        self, record: SliceRecord, fills: Sequence[FillRow], job: TwapJob, logs: Sequence[LogRecord] = ()
+    ) -> None:
         def work(conn: Connection) -> None:
             self._upsert_slice(conn, record)
             known = set(conn.execute(_FILL_IDS, {"key_job_id": record.job_id}).scalars())
@@ -185,6 +193,7 @@ class SqlTwapRepository:
             for start in range(0, len(rows), DEFAULT_BATCH):
                 conn.execute(insert(twap_fills), rows[start : start + DEFAULT_BATCH])
             self._save(conn, job)
+            _add_logs(conn, logs)
 
         await asyncio.to_thread(self._in_tx, work)
 
@@ -248,3 +257,8 @@ class SqlTwapRepository:
 def _keyed(record: SliceRecord, fills: Sequence[FillRow]) -> list[tuple[str, FillRow]]:
     # The exchange's trade id makes a fill stored twice (after a restart) a no-op.
     return [(f.trade_id or f"{record.client_order_id}:{n}", f) for n, f in enumerate(fills)]
+
+
+def _add_logs(conn: Connection, records: Sequence[LogRecord]) -> None:
+    if records:
+        conn.execute(insert(logs_table), [SqlLogRepository.row(r) for r in records])
