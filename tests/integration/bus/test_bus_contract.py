@@ -235,3 +235,32 @@ async def test_publish_to_an_invalid_topic_is_refused(bus: Bus, topic: str) -> N
     await bus.publish("probe", {})
     await wait_for(lambda: len(seen) == 1)
     assert [m.topic for m in seen] == ["probe"]  # only the valid message went out
+
+
+@pytest.mark.parametrize("queue", [None, "work.parallel"])
+async def test_concurrency_handles_that_many_messages_at_once_and_one_by_default(bus: Bus, queue: str | None) -> None:
+    release = asyncio.Event()
+    inside: list[int] = []
+    done: list[int] = []
+
+    async def hold(message: Message) -> None:
+        inside.append(int(message.payload["n"]))
+        await release.wait()
+        done.append(int(message.payload["n"]))
+
+    await bus.subscribe("work.parallel.#", hold, queue=queue, concurrency=3)
+    serial: list[int] = []
+
+    async def one_at_a_time(message: Message) -> None:
+        serial.append(int(message.payload["n"]))
+        await release.wait()
+
+    await bus.subscribe("work.serial.#", one_at_a_time, queue=None if queue is None else "work.serial")
+    for n in range(5):
+        await bus.publish("work.parallel.x", {"n": n})
+        await bus.publish("work.serial.x", {"n": n})
+    await wait_for(lambda: len(inside) == 3 and len(serial) == 1)
+    await asyncio.sleep(0.05)  # nobody else gets in while the three (and the one) are held
+    assert (len(inside), len(serial), done) == (3, 1, [])
+    release.set()
+    await wait_for(lambda: sorted(done) == [0, 1, 2, 3, 4] and len(serial) == 5)

@@ -84,6 +84,21 @@ async def test_a_redelivered_trade_is_stored_once(database: Database) -> None:
     assert count_trades(database) == 11
 
 
+async def test_a_redelivered_mid_is_stored_once_and_a_new_quote_at_the_same_instant_is_kept(
+    database: Database,
+) -> None:
+    repo = SqlMarketDataRepository(database)
+    mids = [
+        MidPrice(BTC, Decimal("65000.25") + i, Decimal("65000") + i, Decimal("65000.50") + i, T0 + i) for i in range(4)
+    ]
+    await repo.add_mids(mids)
+    await repo.add_mids(mids[2:])  # redelivered after a crash: ignored
+    requote = MidPrice(BTC, Decimal("65000.30"), Decimal("65000.10"), Decimal("65000.50"), T0)  # same instant
+    await repo.add_mids([requote])
+    stored = await repo.mids(BTC)
+    assert len(stored) == 5 and requote in stored and all(m in stored for m in mids)
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [

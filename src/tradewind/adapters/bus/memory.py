@@ -42,11 +42,12 @@ class _Queue:
 
 
 class _Subscription:
-    def __init__(self, bus: InMemoryBus, queue: _Queue, worker: asyncio.Task[None]) -> None:
-        self._bus, self._queue, self._worker = bus, queue, worker
+    def __init__(self, bus: InMemoryBus, queue: _Queue, workers: list[asyncio.Task[None]]) -> None:
+        self._bus, self._queue, self._workers = bus, queue, workers
 
     async def cancel(self) -> None:
-        await self._bus._detach(self._queue, self._worker)
+        for worker in self._workers:
+            await self._bus._detach(self._queue, worker)
 
 
 class InMemoryBus:
@@ -95,7 +96,11 @@ class InMemoryBus:
         for queue in targets:
             queue.buffer.put_nowait(message)
 
-    async def subscribe(self, pattern: str, handler: Handler, *, queue: str | None = None) -> _Subscription:
+    async def subscribe(
+        self, pattern: str, handler: Handler, *, queue: str | None = None, concurrency: int = 1
+    ) -> _Subscription:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         if queue is None:
             q = _Queue(f"fanout:{pattern}#{next(self._ids)}", [pattern], exclusive=True)
             self._queues[q.name] = q
@@ -104,9 +109,9 @@ class InMemoryBus:
             if pattern not in q.patterns:
                 q.patterns.append(pattern)
         self._routes.clear()
-        worker = asyncio.create_task(self._consume(q, handler), name=f"bus:{q.name}")
-        q.workers.append(worker)
-        return _Subscription(self, q, worker)
+        workers = [asyncio.create_task(self._consume(q, handler), name=f"bus:{q.name}") for _ in range(concurrency)]
+        q.workers.extend(workers)
+        return _Subscription(self, q, workers)
 
     async def _detach(self, queue: _Queue, worker: asyncio.Task[None]) -> None:
         worker.cancel()

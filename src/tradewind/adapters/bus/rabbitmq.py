@@ -248,16 +248,20 @@ class RabbitMqBus:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self._settings.reconnect_interval)
 
-    async def subscribe(self, pattern: str, handler: Handler, *, queue: str | None = None) -> RabbitSubscription:
+    async def subscribe(
+        self, pattern: str, handler: Handler, *, queue: str | None = None, concurrency: int = 1
+    ) -> RabbitSubscription:
         """Fan-out: an exclusive auto-delete queue; named: a durable queue shared by competing consumers."""
         validate_pattern(pattern)
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         fanout = queue is None
         dead_name = amqp_queue_name(f"fanout:{pattern}" if queue is None else queue)
         link = await self._ready()
         s = self._settings
         channel = await link.connection.channel(publisher_confirms=False)
         try:
-            await channel.set_qos(prefetch_count=s.prefetch)
+            await channel.set_qos(prefetch_count=max(s.prefetch, concurrency))  # each handler has its message
             dlq = await channel.declare_queue(f"{dead_name}.dlq", durable=True)
             await dlq.bind(s.dead_letter_exchange, routing_key=dead_name)
             arguments = {"x-dead-letter-exchange": s.dead_letter_exchange, "x-dead-letter-routing-key": dead_name}
@@ -267,8 +271,9 @@ class RabbitMqBus:
                 amqp_queue = await channel.declare_queue(dead_name, durable=True, arguments=arguments)
             await amqp_queue.bind(s.exchange, routing_key=pattern)
             subscription = RabbitSubscription(
-                self, handler, channel, amqp_queue, dead_name=dead_name, dead_exchange=link.dead, exclusive=fanout
-            )
+                self, handler, channel, amqp_queue, dead_name=dead_name, dead_exchange=link.dead, exclusive=fanout,
+                concurrency=concurrency,
+            )  # fmt: skip
             await subscription.start()
         except AMQPError as exc:
             await channel.close()

@@ -39,7 +39,7 @@ def channel_lost(incoming: AbstractIncomingMessage) -> bool:
 
 
 class RabbitSubscription:
-    """A consumer on its own channel (prefetch applies per consumer); messages are handled one at a time."""
+    """A consumer on its own channel (prefetch applies per consumer); ``concurrency`` messages handled at a time."""
 
     def __init__(
         self,
@@ -51,11 +51,13 @@ class RabbitSubscription:
         dead_name: str,
         dead_exchange: AbstractExchange,
         exclusive: bool,
+        concurrency: int = 1,
     ) -> None:
         self._bus, self._handler, self._channel, self._queue = bus, handler, channel, queue
         self._dead_name, self._dead_exchange, self._exclusive = dead_name, dead_exchange, exclusive
         self._buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        self._worker: asyncio.Task[None] | None = None
+        self._concurrency = concurrency
+        self._workers: list[asyncio.Task[None]] = []
         self._tag: str | None = None
         self._cancelled = False
 
@@ -64,7 +66,8 @@ class RabbitSubscription:
         return self._queue.name
 
     async def start(self) -> None:
-        self._worker = asyncio.create_task(self._run(), name=f"bus:{self._queue.name}")
+        name = f"bus:{self._queue.name}"
+        self._workers = [asyncio.create_task(self._run(), name=name) for _ in range(self._concurrency)]
         self._tag = await self._queue.consume(self._on_delivery)
 
     async def _on_delivery(self, incoming: AbstractIncomingMessage) -> None:
@@ -128,11 +131,12 @@ class RabbitSubscription:
         await _ack(incoming)
 
     async def stop_worker(self) -> None:
-        """Stop handling; what the worker held is not acknowledged, so the broker redelivers it."""
-        worker, self._worker = self._worker, None
-        if worker is not None and worker is not asyncio.current_task():
+        """Stop handling; what the workers held is not acknowledged, so the broker redelivers it."""
+        workers, self._workers = self._workers, []
+        others = [w for w in workers if w is not asyncio.current_task()]
+        for worker in others:
             worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+        await asyncio.gather(*others, return_exceptions=True)
 
     async def cancel(self) -> None:
         """Detach the consumer; a named queue keeps its messages, a fan-out queue is deleted."""

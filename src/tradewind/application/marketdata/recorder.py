@@ -57,6 +57,9 @@ class RecorderSettings(BaseModel):
     # Beyond max_pending, rows go to this JSON-lines file (instead of being dropped) and are written back
     # once the database answers again.
     spill_path: Path | None = None
+    # With a durable ``queue``: a message is acknowledged only once its row is stored, so a crash (even with the
+    # database down) loses nothing the broker let go; the broker, not this process, holds the backlog.
+    ack_after_store: bool = True
     dump_orderbook_to_db: bool = True  # False: book snapshots are not stored (trades and mids still are)
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
@@ -104,6 +107,8 @@ class MarketDataRecorder:
         self._timer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._failing = False  # after a failed write only the timer retries, not every arriving row
+        self._ack_after_store = self._settings.ack_after_store and self._settings.queue is not None
+        self._epoch: asyncio.Future[bool] | None = None  # resolved by the flush that takes the rows buffered now
         self.stats = RecorderStats()
 
     @property
@@ -114,19 +119,24 @@ class MarketDataRecorder:
     async def start(self) -> None:
         if self._timer is not None:
             return
-        for kind in self._settings.kinds:
-            if kind == "book" and not self._settings.dump_orderbook_to_db:
-                continue
-            sub = await self._bus.subscribe(f"md.{kind}.#", self._on_message, queue=self._settings.queue)
-            self._subscriptions.append(sub)
+        # Waiting handlers each hold a message: a batch's worth of them per topic lets a full batch form.
+        concurrency = self._settings.batch_size if self._ack_after_store else 1
+        topics = [
+            f"md.{kind}.#" for kind in self._settings.kinds if kind != "book" or self._settings.dump_orderbook_to_db
+        ]
         if self._settings.dump_orders_to_db:
-            self._subscriptions.append(
-                await self._bus.subscribe(ORDER_TOPIC, self._on_message, queue=self._settings.queue)
+            topics.append(ORDER_TOPIC)
+        for topic in topics:
+            sub = await self._bus.subscribe(
+                topic, self._on_message, queue=self._settings.queue, concurrency=concurrency
             )
+            self._subscriptions.append(sub)
         self._timer = asyncio.create_task(self._flush_periodically(), name="md-recorder-flush")
 
     async def stop(self) -> None:
         """Unsubscribe, then write everything still buffered (raises if that final write fails)."""
+        if self._ack_after_store:
+            await self._flush_quietly()  # releases the waiting handlers, so their messages are acknowledged
         async with self._lock:  # a write in flight completes first: cancelling it would lose its rows
             for sub in self._subscriptions:
                 await sub.cancel()
@@ -150,13 +160,24 @@ class MarketDataRecorder:
             log.warning("recorder.malformed", topic=message.topic, error=str(exc))
             return
         self.stats.received += 1
+        epoch = self._current_epoch() if self._ack_after_store else None  # taken with the row: no await between
         buffer = self._buffers[kind]
         buffer.append(item)
         self._trim(buffer)
         if self.pending >= self._settings.batch_size and not self._failing:
             await self._flush_quietly()
+        while epoch is not None and not await asyncio.shield(epoch):
+            epoch = self._current_epoch()  # that flush failed and put the row back: the next one takes it
+
+    def _current_epoch(self) -> asyncio.Future[bool]:
+        """The future the next flush resolves: True once every row buffered before it is stored."""
+        if self._epoch is None:
+            self._epoch = asyncio.get_running_loop().create_future()
+        return self._epoch
 
     def _trim(self, buffer: deque[Any]) -> None:
+        if self._ack_after_store:
+            return  # the broker keeps what is not acknowledged; memory holds at most one batch per topic
         excess = self.pending - self._settings.max_pending
         if excess <= 0:
             return
@@ -197,19 +218,28 @@ class MarketDataRecorder:
     async def flush(self) -> int:
         """Write every buffered row now; returns how many were written. Raises if the repository fails."""
         async with self._lock:
+            epoch, self._epoch = self._epoch, None  # rows buffered from here on wait for the next flush
             written = 0
             error: Exception | None = None
-            for kind, buffer in self._buffers.items():
-                if buffer:
-                    items = list(buffer)
-                    buffer.clear()
-                    try:
-                        written += await self._write(kind, items)
-                    except Exception as exc:
-                        error = error or exc
-            if error is not None:
-                raise error
-            return written + await self._write_spilled()
+            try:
+                for kind, buffer in self._buffers.items():
+                    if buffer:
+                        items = list(buffer)
+                        buffer.clear()
+                        try:
+                            written += await self._write(kind, items)
+                        except Exception as exc:
+                            error = error or exc
+                if error is not None:
+                    raise error
+                written += await self._write_spilled()
+            except BaseException:
+                if epoch is not None and not epoch.done():
+                    epoch.set_result(False)
+                raise
+            if epoch is not None and not epoch.done():
+                epoch.set_result(True)
+            return written
 
     async def _write(self, kind: str, items: list[Any]) -> int:
         try:

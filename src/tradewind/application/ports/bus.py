@@ -58,6 +58,8 @@ class Bus(Protocol):
     the queue holds messages published while no consumer is attached. A handler that raises has
     the message redelivered up to the bus's retry limit, then dead-lettered; ``PoisonMessage`` is
     dead-lettered at once. Fan-out subscriptions dead-letter under the name ``fanout:<pattern>``.
+    ``concurrency=N`` handles up to N messages of the subscription at once (each acknowledged when its own
+    handler returns; their order is not kept): a handler may then wait, e.g. until its row is stored.
     """
 
     async def start(self) -> None: ...
@@ -66,7 +68,9 @@ class Bus(Protocol):
 
     async def publish(self, topic: str, payload: JsonObject, *, headers: Mapping[str, str] | None = None) -> None: ...
 
-    async def subscribe(self, pattern: str, handler: Handler, *, queue: str | None = None) -> Subscription: ...
+    async def subscribe(
+        self, pattern: str, handler: Handler, *, queue: str | None = None, concurrency: int = 1
+    ) -> Subscription: ...
 
     async def request(self, topic: str, payload: JsonObject, *, timeout: float = 5.0) -> JsonObject: ...
 

@@ -78,8 +78,10 @@ class MeteredBus:
             raise
         self._metrics.messages_out.labels(topic_kind(topic)).inc()
 
-    async def subscribe(self, pattern: str, handler: Handler, *, queue: str | None = None) -> Subscription:
-        return await self.inner.subscribe(pattern, self._counted(handler), queue=queue)
+    async def subscribe(
+        self, pattern: str, handler: Handler, *, queue: str | None = None, concurrency: int = 1
+    ) -> Subscription:
+        return await self.inner.subscribe(pattern, self._counted(handler), queue=queue, concurrency=concurrency)
 
     def _counted(self, handler: Handler) -> Handler:
         metrics = self._metrics

@@ -245,7 +245,7 @@ class SqlMarketDataRepository(_SqlRepository):
             }
             for m in mids
         ]
-        await self._store(market_mids, rows, ignore_duplicates=False)
+        await self._store(market_mids, rows, ignore_duplicates=True)
 
     async def add_books(self, books: Sequence[BookSnapshot]) -> None:
         rows = [

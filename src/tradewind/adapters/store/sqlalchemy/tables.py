@@ -77,7 +77,18 @@ market_mids = Table(
     Column("best_bid", ExactDecimal, nullable=False),
     Column("best_ask", ExactDecimal, nullable=False),
     *_time(),
-    Index("ix_market_mids_instrument_ts", "exchange", "category", "symbol", "ts"),
+    # Doubles as the (instrument, time) index and makes a redelivered mid a no-op (see migration 0007).
+    Index(
+        "ux_market_mids_instrument_ts",
+        "exchange",
+        "category",
+        "symbol",
+        "ts",
+        "ts_ns",
+        "best_bid",
+        "best_ask",
+        unique=True,
+    ),
 )
 
 book_snapshots = Table(
