@@ -8,7 +8,7 @@ from typing import Any
 from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
 from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
-from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent, UnknownInstrument
+from tradewind.application.ports.exchange import OrderUpdateEvent, UnknownInstrument
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category
@@ -47,20 +47,9 @@ class BybitV5Gateway(CcxtGateway):
     async def _send_order(self, intent: OrderIntent) -> None:
         await self._call("create order", self._client.private_post_v5_order_create, bybit.create_request(intent))
 
-    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
-        self.instrument(category, symbol)
+    async def _send_cancel(self, category: Category, symbol: str, client_order_id: str) -> None:
         params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
-        try:
-            await self._call("cancel order", self._client.private_post_v5_order_cancel, params)
-        except (OrderNotFound, OrderRejected) as exc:
-            found = await self.fetch_order(category, symbol, client_order_id)
-            if found is not None and found.is_final:
-                return found
-            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc}") from exc
-        found = await self.fetch_order(category, symbol, client_order_id)
-        if found is None:
-            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after cancel")
-        return found
+        await self._call("cancel order", self._client.private_post_v5_order_cancel, params)
 
     async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
         params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}

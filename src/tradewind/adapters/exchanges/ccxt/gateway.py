@@ -132,6 +132,21 @@ class CcxtGateway(ABC):
             return found
         raise AssertionError("unreachable")
 
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
+        """Cancel by client id; an order that ended meanwhile (filled, or cancelled already) is the answer."""
+        self.instrument(category, symbol)
+        try:
+            await self._send_cancel(category, symbol, client_order_id)
+        except (OrderNotFound, OrderRejected) as exc:
+            found = await self.fetch_order(category, symbol, client_order_id)
+            if found is not None and found.is_final:
+                return found
+            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc}") from exc
+        found = await self.fetch_order(category, symbol, client_order_id)
+        if found is None:
+            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after cancel")
+        return found
+
     async def close(self) -> None:
         await self._client.close()
 
@@ -148,7 +163,8 @@ class CcxtGateway(ABC):
     async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None: ...
 
     @abstractmethod
-    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult: ...
+    async def _send_cancel(self, category: Category, symbol: str, client_order_id: str) -> None:
+        """Ask the venue to cancel; OrderNotFound or OrderRejected when it will not (``cancel_order`` looks why)."""
 
     @abstractmethod
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]: ...

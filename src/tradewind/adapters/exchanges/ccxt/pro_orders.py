@@ -25,6 +25,7 @@ from tradewind.application.ports.exchange import (
     OrderStreamUnsupported,
     OrderUpdateEvent,
 )
+from tradewind.domain.orders import ExecutionFill, OrderResult
 
 log = structlog.get_logger(__name__)
 
@@ -114,33 +115,38 @@ class CcxtProOrderStream:
             await queue.put(exc)
 
     def _order_events(self, rows: Iterable[dict[str, Any]]) -> list[OrderUpdateEvent]:
-        out = []
-        for row in rows:
-            market = self._market(row)
-            if market is None:
-                continue
-            try:
-                result = unified.order_result(row, market)
-            except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-                log.warning("ccxt_pro_orders.order_skipped", exchange=self._name, error=repr(exc))
-                continue
+        def order(row: dict[str, Any], market: unified.Market) -> OrderResult:
+            result = unified.order_result(row, market)
             if result.exchange_order_id and result.client_order_id:
                 self._remember(result.exchange_order_id, result.client_order_id)  # names later fills of it
-            out.append(OrderUpdateEvent(market.instrument.category, result))
-        return out
+            return result
+
+        return self._events(rows, order, "order")
 
     def _fill_events(self, rows: Iterable[dict[str, Any]]) -> list[OrderUpdateEvent]:
+        def fill(row: dict[str, Any], market: unified.Market) -> ExecutionFill:
+            return unified.fill(row, market, self._client_id_of(str(row.get("order") or "")))
+
+        return self._events(rows, fill, "trade")
+
+    def _events(
+        self,
+        rows: Iterable[dict[str, Any]],
+        parse: Callable[[dict[str, Any], unified.Market], OrderResult | ExecutionFill],
+        what: str,
+    ) -> list[OrderUpdateEvent]:
+        """Rows of markets this gateway loaded, mapped; a row that will not map is logged and skipped."""
         out = []
         for row in rows:
             market = self._market(row)
             if market is None:
                 continue
             try:
-                fill = unified.fill(row, market, self._client_id_of(str(row.get("order") or "")))
+                update = parse(row, market)
             except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-                log.warning("ccxt_pro_orders.trade_skipped", exchange=self._name, error=repr(exc))
+                log.warning(f"ccxt_pro_orders.{what}_skipped", exchange=self._name, error=repr(exc))
                 continue
-            out.append(OrderUpdateEvent(market.instrument.category, fill))
+            out.append(OrderUpdateEvent(market.instrument.category, update))
         return out
 
     def _market(self, row: dict[str, Any]) -> unified.Market | None:

@@ -88,24 +88,15 @@ class UnifiedCcxtGateway(CcxtGateway):
         if order.get("id"):
             self._remember(str(order["id"]), intent.client_order_id)
 
-    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
-        market = self._market(category, symbol)
+    async def _send_cancel(self, category: Category, symbol: str, client_order_id: str) -> None:
+        # ccxt cancels by the venue's order id: find it by our client id first.
         found = await self.fetch_order(category, symbol, client_order_id)
         if found is None:
-            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: no such order")
+            raise OrderNotFound("no such order")
         if found.is_final:
-            return found
-        try:
-            await self._call("cancel order", self._client.cancel_order, found.exchange_order_id, market.ccxt_symbol)
-        except (OrderNotFound, OrderRejected) as exc:  # it may have filled or been cancelled meanwhile
-            again = await self.fetch_order(category, symbol, client_order_id)
-            if again is not None and again.is_final:
-                return again
-            raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc}") from exc
-        after = await self.fetch_order(category, symbol, client_order_id)
-        if after is None:
-            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after cancel")
-        return after
+            raise OrderRejected(f"already {found.state.value}")
+        market = self._market(category, symbol)
+        await self._call("cancel order", self._client.cancel_order, found.exchange_order_id, market.ccxt_symbol)
 
     async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
         market = self._market(category, symbol)
