@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from structlog.testing import capture_logs
 
+from support import captured_logs
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import BybitV5Gateway, UnifiedCcxtGateway
@@ -69,7 +69,7 @@ def test_a_broken_row_is_logged_and_skipped_and_the_rest_of_the_message_is_kept(
     inverse = {**EXEC_ROW, "execId": "e-5", "category": "inverse"}
     good = {**EXEC_ROW, "execId": "e-6"}
     rows = (bad_price, no_price, "not a row", bad_side, funding, inverse, good)
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         events = events_of(message("execution", *rows), "x")
     assert [e.update.trade_id for e in events if isinstance(e.update, ExecutionFill)] == ["e-6"]
     assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == ["bybit_private_ws.row_skipped"] * 4
@@ -127,7 +127,7 @@ async def test_publishing_gateway_logs_an_unsupported_stream_once_and_goes_on_po
     inner = UnifiedCcxtGateway("luno", ExchangeSettings(type="luno", env="mainnet"), CREDENTIALS, WallClock())
     bus = InMemoryBus()
     gateway = PublishingGateway(inner, bus, WallClock(), reconnect_min_s=0.001)
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         await gateway.start()
         task = gateway._stream_task
         assert task is not None

@@ -19,8 +19,7 @@ import aiohttp
 import structlog
 
 from tradewind.adapters.exchanges.ccxt import bybit
-from tradewind.adapters.exchanges.ccxt.bybit_ws import PING_INTERVAL_S
-from tradewind.adapters.exchanges.ccxt.bybit_ws import _ping as ping_every_interval
+from tradewind.adapters.exchanges.ccxt.bybit_ws import PING_INTERVAL_S, ping_every_interval
 from tradewind.adapters.exchanges.ccxt.client import sim_server_urls
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.application.ports.exchange import OrderStreamClosed, OrderStreamRefused, OrderUpdateEvent

@@ -49,7 +49,7 @@ class BybitPublicStream:
         ):
             req = {"op": "subscribe", "req_id": f"tw-{next(self._req_ids)}", "args": [book_topic, trade_topic]}
             await ws.send_str(json.dumps(req))
-            pinger = asyncio.create_task(_ping(ws))
+            pinger = asyncio.create_task(ping_every_interval(ws))
             try:
                 async for msg in ws:
                     if msg.type is not aiohttp.WSMsgType.TEXT:
@@ -70,7 +70,8 @@ class BybitPublicStream:
         raise StreamClosed(f"{book_topic}: connection closed")
 
 
-async def _ping(ws: aiohttp.ClientWebSocketResponse) -> None:
+async def ping_every_interval(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Send Bybit's application-level ping every PING_INTERVAL_S until the socket closes."""
     while not ws.closed:
         await asyncio.sleep(PING_INTERVAL_S)
         with contextlib.suppress(ConnectionError, RuntimeError):
