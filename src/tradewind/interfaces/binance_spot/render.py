@@ -75,6 +75,21 @@ def orig_qty(o: Order) -> Decimal:
     return o.cum_exec_qty + o.leaves_qty if o.market_unit is MarketUnit.QUOTE else o.qty
 
 
+def _state_fields(o: Order) -> dict[str, Any]:
+    """What every order answer (RESULT, query, cancel) says of the order's price, sizes and state."""
+    return {
+        "price": fmt8(o.price),
+        "origQty": fmt8(orig_qty(o)),
+        "executedQty": fmt8(o.cum_exec_qty),
+        "origQuoteOrderQty": fmt8(quote_order_qty(o)),
+        "cummulativeQuoteQty": fmt8(o.cum_exec_value),
+        "status": status(o),
+        "timeInForce": time_in_force(o),
+        "type": order_type(o),
+        "side": side(o.side),
+    }
+
+
 def ack_row(o: Order, order_id: int, now_ms: int) -> dict[str, Any]:
     """``newOrderRespType=ACK``."""
     return {
@@ -90,15 +105,7 @@ def result_row(o: Order, order_id: int, now_ms: int) -> dict[str, Any]:
     """``newOrderRespType=RESULT`` (FULL adds ``fills``)."""
     return {
         **ack_row(o, order_id, now_ms),
-        "price": fmt8(o.price),
-        "origQty": fmt8(orig_qty(o)),
-        "executedQty": fmt8(o.cum_exec_qty),
-        "origQuoteOrderQty": fmt8(quote_order_qty(o)),
-        "cummulativeQuoteQty": fmt8(o.cum_exec_value),
-        "status": status(o),
-        "timeInForce": time_in_force(o),
-        "type": order_type(o),
-        "side": side(o.side),
+        **_state_fields(o),
         "workingTime": o.created_ms,
         "selfTradePreventionMode": "NONE",
     }
@@ -121,21 +128,13 @@ def order_row(o: Order, order_id: int) -> dict[str, Any]:
         "orderId": order_id,
         "orderListId": -1,
         "clientOrderId": o.order_link_id,
-        "price": fmt8(o.price),
-        "origQty": fmt8(orig_qty(o)),
-        "executedQty": fmt8(o.cum_exec_qty),
-        "cummulativeQuoteQty": fmt8(o.cum_exec_value),
-        "status": status(o),
-        "timeInForce": time_in_force(o),
-        "type": order_type(o),
-        "side": side(o.side),
+        **_state_fields(o),
         "stopPrice": fmt8(ZERO),
         "icebergQty": fmt8(ZERO),
         "time": o.created_ms,
         "updateTime": o.updated_ms,
         "isWorking": True,
         "workingTime": o.created_ms,
-        "origQuoteOrderQty": fmt8(quote_order_qty(o)),
         "selfTradePreventionMode": "NONE",
     }
 
@@ -149,15 +148,7 @@ def cancel_row(o: Order, order_id: int, client_order_id: str, now_ms: int) -> di
         "orderListId": -1,
         "clientOrderId": client_order_id,
         "transactTime": now_ms,
-        "price": fmt8(o.price),
-        "origQty": fmt8(orig_qty(o)),
-        "executedQty": fmt8(o.cum_exec_qty),
-        "origQuoteOrderQty": fmt8(quote_order_qty(o)),
-        "cummulativeQuoteQty": fmt8(o.cum_exec_value),
-        "status": status(o),
-        "timeInForce": time_in_force(o),
-        "type": order_type(o),
-        "side": side(o.side),
+        **_state_fields(o),
         "selfTradePreventionMode": "NONE",
     }
 

@@ -7,7 +7,6 @@ interval. Push cadence runs on the event loop's monotonic clock; event times (``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 
@@ -30,7 +29,7 @@ from tradewind.interfaces.binance_spot.ws_feeds import (
 from tradewind.interfaces.bybit_v5.ws_protocol import StreamKind as BybitKind
 from tradewind.interfaces.bybit_v5.ws_protocol import encode
 from tradewind.interfaces.bybit_v5.ws_session import WsSession
-from tradewind.interfaces.periodic import every
+from tradewind.interfaces.periodic import FeedTopics, every
 
 log = structlog.get_logger(__name__)
 
@@ -64,9 +63,7 @@ class StreamHub:
         self._settings = settings
         self.symbols = {i.symbol.lower(): i for i in venue.instruments(Category.SPOT)}
         self._markets: dict[str, DepthMarket] = {}
-        self._feeds: dict[str, Feed] = {}
-        self._subscribers: dict[str, set[StreamSession]] = {}
-        self._pumps: dict[str, asyncio.Task[None]] = {}
+        self._topics: FeedTopics[Feed, StreamSession] = FeedTopics()
         self.sessions: set[StreamSession] = set()
 
     # --- depth shared with REST -------------------------------------------------------------------
@@ -83,7 +80,7 @@ class StreamHub:
         A REST snapshot taken right after is an event boundary of every depth stream (see ``depth``).
         """
         now_ms = self._venue.clock.now_ms()
-        for stream, feed in list(self._feeds.items()):
+        for stream, feed in self._topics.feeds():
             if isinstance(feed, DepthFeed) and feed.market.symbol == symbol:
                 self._fan_out(stream, feed.poll(now_ms))
         return self.market(symbol).update_id()
@@ -117,15 +114,10 @@ class StreamHub:
             session.send_json(error)
 
     def subscribers(self, stream: str) -> int:
-        return len(self._subscribers.get(stream, ()))
+        return len(self._topics.subscribers(stream))
 
     async def close(self) -> None:
-        for task in self._pumps.values():
-            task.cancel()
-        for task in list(self._pumps.values()):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._pumps.clear()
+        await self._topics.close()
         await asyncio.gather(*(s.close() for s in list(self.sessions)), return_exceptions=True)
 
     # --- requests ---------------------------------------------------------------------------------
@@ -186,28 +178,19 @@ class StreamHub:
         return BookTickerFeed(self._venue, inst, name, s.trade_interval_ms / 1000)
 
     def _join(self, session: StreamSession, stream: StreamName) -> None:
-        feed = self._feeds.get(stream.name)
+        feed = self._topics.feed(stream.name)
         if feed is None:
-            feed = self._feeds[stream.name] = self._new_feed(stream)
-            self._subscribers[stream.name] = set()
-            self._pumps[stream.name] = asyncio.create_task(self._pump(feed), name=f"binance-ws-{stream.name}")
+            new = self._new_feed(stream)
+            feed = self._topics.open(stream.name, new, lambda: self._pump(new), name=f"binance-ws-{stream.name}")
         else:
             # What is pending goes to the current subscribers first: the newcomer starts from the next event.
             self._fan_out(stream.name, feed.poll(self._venue.clock.now_ms()))
-        self._subscribers[stream.name].add(session)
+        self._topics.add(stream.name, session)
         session.topics.add(stream.name)
 
     def _leave(self, session: StreamSession, stream: str) -> None:
         session.topics.discard(stream)
-        subscribers = self._subscribers.get(stream)
-        if subscribers is None:
-            return
-        subscribers.discard(session)
-        if not subscribers:
-            del self._subscribers[stream], self._feeds[stream]
-            pump = self._pumps.pop(stream, None)  # already gone when ``close`` stopped every pump first
-            if pump is not None:
-                pump.cancel()
+        self._topics.remove(stream, session)
 
     async def _pump(self, feed: Feed) -> None:
         def tick() -> None:
@@ -220,7 +203,7 @@ class StreamHub:
             return
         raw = [encode(e) for e in events]
         wrapped: list[str] | None = None
-        for session in self._subscribers.get(stream, ()):
+        for session in self._topics.subscribers(stream):
             if session.combined:
                 if wrapped is None:
                     wrapped = [encode({"stream": stream, "data": e}) for e in events]

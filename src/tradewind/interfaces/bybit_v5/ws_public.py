@@ -9,7 +9,6 @@ the trader swarm's alike. Push cadence runs on the event loop's monotonic clock;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Protocol
 
 import structlog
@@ -21,7 +20,7 @@ from tradewind.interfaces.bybit_v5.ws_market import TickerFeed, TradeFeed
 from tradewind.interfaces.bybit_v5.ws_protocol import StreamKind, WsRequest, ack
 from tradewind.interfaces.bybit_v5.ws_session import WsSession
 from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
-from tradewind.interfaces.periodic import every
+from tradewind.interfaces.periodic import FeedTopics, every
 
 log = structlog.get_logger(__name__)
 
@@ -45,9 +44,7 @@ class PublicHub:
         self._settings = settings
         self._symbols = {i.symbol: i for i in venue.instruments(category)}
         self._markets: dict[str, MarketBook] = {}
-        self._feeds: dict[str, Feed] = {}
-        self._subscribers: dict[str, set[WsSession]] = {}
-        self._pumps: dict[str, asyncio.Task[None]] = {}
+        self._topics: FeedTopics[Feed, WsSession] = FeedTopics()
         self.sessions: set[WsSession] = set()
 
     # --- Channel ----------------------------------------------------------------------------------
@@ -85,7 +82,7 @@ class PublicHub:
     # --- queries and admin ------------------------------------------------------------------------
 
     def subscribers(self, topic: str) -> int:
-        return len(self._subscribers.get(topic, ()))
+        return len(self._topics.subscribers(topic))
 
     def reset_book(self, symbol: str) -> int:
         """Restart the book streams of ``symbol``: every subscriber gets a snapshot with ``u`` = 1.
@@ -101,7 +98,7 @@ class PublicHub:
         market.reset()
         loop = asyncio.get_running_loop()
         count = 0
-        for topic, feed in list(self._feeds.items()):
+        for topic, feed in self._topics.feeds():
             if isinstance(feed, BookFeed) and feed.market is market:
                 self._fan_out(topic, feed.reset(self.now_ms(), loop.time()))
                 count += 1
@@ -109,12 +106,7 @@ class PublicHub:
         return count
 
     async def close(self) -> None:
-        for task in self._pumps.values():
-            task.cancel()
-        for task in list(self._pumps.values()):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._pumps.clear()
+        await self._topics.close()
         await asyncio.gather(*(s.close() for s in list(self.sessions)), return_exceptions=True)
 
     # --- subscriptions ----------------------------------------------------------------------------
@@ -180,29 +172,20 @@ class PublicHub:
     def _join(self, session: WsSession, topic: str) -> None:
         loop = asyncio.get_running_loop()
         now_ms = self.now_ms()
-        feed = self._feeds.get(topic)
+        feed = self._topics.feed(topic)
         if feed is None:
-            feed = self._feeds[topic] = self._new_feed(topic)
-            self._subscribers[topic] = set()
-            self._pumps[topic] = asyncio.create_task(self._pump(topic, feed), name=f"bybit-ws-{topic}")
+            new = self._new_feed(topic)
+            feed = self._topics.open(topic, new, lambda: self._pump(topic, new), name=f"bybit-ws-{topic}")
         # Publish what is pending to the current subscribers first, so the snapshot is the published view.
         self._poll(topic, feed, now_ms, loop.time())
         for text in feed.welcome(now_ms):
             session.send(text)
-        self._subscribers[topic].add(session)
+        self._topics.add(topic, session)
         session.topics.add(topic)
 
     def _leave(self, session: WsSession, topic: str) -> None:
         session.topics.discard(topic)
-        subscribers = self._subscribers.get(topic)
-        if subscribers is None:
-            return
-        subscribers.discard(session)
-        if not subscribers:
-            del self._subscribers[topic], self._feeds[topic]
-            pump = self._pumps.pop(topic, None)  # already gone when ``close`` stopped every pump first
-            if pump is not None:
-                pump.cancel()
+        self._topics.remove(topic, session)
 
     # --- pumping ----------------------------------------------------------------------------------
 
@@ -223,6 +206,6 @@ class PublicHub:
     def _fan_out(self, topic: str, messages: list[str]) -> None:
         if not messages:
             return
-        for session in self._subscribers.get(topic, ()):
+        for session in self._topics.subscribers(topic):
             for text in messages:
                 session.send(text)
