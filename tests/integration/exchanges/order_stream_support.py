@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
+from bybit_support import Served
+from ws_support import ws_server
+
 from support import wait_for
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import WallClock
+from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.application.ports.bus import Bus, Message
+from tradewind.application.ports.exchange import ExchangeGateway
 from tradewind.application.venue import Order, OrderRequest, SimVenue
 from tradewind.domain.order_events import ORDER_TOPIC, OrderEventKind, OrderUpdate, order_update_from_payload
 from tradewind.domain.orders import OrderState
@@ -62,3 +69,23 @@ async def until_streaming(events: OrderEvents, venue: SimVenue, key: str) -> Non
         with contextlib.suppress(TimeoutError):  # a probe before the subscription is never pushed: try another
             await wait_for(events.has_state(probe, OrderState.NEW), timeout=0.5)
             return
+
+
+@contextlib.asynccontextmanager
+async def following(
+    inner: ExchangeGateway, served: Served, key: str
+) -> AsyncIterator[tuple[PublishingGateway, OrderEvents]]:
+    """``inner`` wrapped to publish on a bus, its order stream followed and subscribed on the server's private hub."""
+    bus = InMemoryBus()
+    await bus.start()
+    gateway = PublishingGateway(inner, bus, WallClock(), reconnect_min_s=0.01)
+    await gateway.load_instruments()
+    events = await OrderEvents().attach(bus)
+    await gateway.start()
+    hub = ws_server(served).private
+    await wait_for(lambda: hub.subscribers(key, "order") == hub.subscribers(key, "execution") == 1)
+    try:
+        yield gateway, events
+    finally:
+        await gateway.close()
+        await bus.close()

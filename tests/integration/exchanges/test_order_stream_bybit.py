@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from bybit_support import Served, secret_of
 from gateway_support import sim_server_settings
-from order_stream_support import SYMBOL, OrderEvents, limit
+from order_stream_support import SYMBOL, OrderEvents, following, limit
 from pydantic import SecretStr
 from ws_support import ws_server
 
@@ -50,19 +50,8 @@ def bybit_gateway(served: Served, secret: str | None = None) -> BybitV5Gateway:
 
 @pytest.fixture
 async def setup(sim_server: Served) -> AsyncIterator[Setup]:
-    bus = InMemoryBus()
-    await bus.start()
-    gateway = PublishingGateway(bybit_gateway(sim_server), bus, WallClock(), reconnect_min_s=0.01)
-    await gateway.load_instruments()
-    events = await OrderEvents().attach(bus)
-    await gateway.start()
-    hub = ws_server(sim_server).private
-    await wait_for(lambda: hub.subscribers(KEY, "order") == hub.subscribers(KEY, "execution") == 1)
-    try:
+    async with following(bybit_gateway(sim_server), sim_server, KEY) as (gateway, events):
         yield Setup(sim_server, gateway, events)
-    finally:
-        await gateway.close()
-        await bus.close()
 
 
 def resting(cid: str) -> OrderIntent:

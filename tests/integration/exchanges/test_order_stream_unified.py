@@ -9,12 +9,9 @@ from decimal import Decimal
 import pytest
 from bybit_support import Served
 from gateway_support import ccxt_gateway
-from order_stream_support import SYMBOL, OrderEvents, limit
-from ws_support import ws_server
+from order_stream_support import SYMBOL, OrderEvents, following, limit
 
 from support import wait_for
-from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import UnifiedCcxtGateway
 from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.domain.orders import OrderIntent, OrderState
@@ -29,19 +26,8 @@ KEY = "trader-1"
 async def published(sim_server: Served) -> AsyncIterator[tuple[PublishingGateway, OrderEvents]]:
     inner = ccxt_gateway(sim_server.url, KEY, api="unified")
     assert isinstance(inner, UnifiedCcxtGateway)
-    bus = InMemoryBus()
-    await bus.start()
-    gateway = PublishingGateway(inner, bus, WallClock(), reconnect_min_s=0.01)
-    await gateway.load_instruments()
-    events = await OrderEvents().attach(bus)
-    await gateway.start()
-    hub = ws_server(sim_server).private
-    await wait_for(lambda: hub.subscribers(KEY, "order") == hub.subscribers(KEY, "execution") == 1)
-    try:
-        yield gateway, events
-    finally:
-        await gateway.close()
-        await bus.close()
+    async with following(inner, sim_server, KEY) as followed:
+        yield followed
 
 
 async def test_a_fill_by_another_account_is_published_once_with_exact_decimals(
