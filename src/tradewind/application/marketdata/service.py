@@ -137,6 +137,9 @@ class MarketDataService:
             return None
         return sub.book.snapshot(sub.depth)
 
+    async def fetch_book(self, ref: InstrumentRef) -> BookSnapshot | None:
+        return self.book(ref)  # this process is the collector
+
     async def close(self) -> None:
         subs, self._subs = list(self._subs.values()), {}
         for sub in subs:

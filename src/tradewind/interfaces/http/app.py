@@ -127,12 +127,7 @@ def create_http_app(
             ),
             None,
         )
-        snapshot = None
-        if status is not None:
-            if isinstance(market_data, BusMarketData):
-                snapshot = await market_data.fetch_book(status.ref)
-            else:
-                snapshot = market_data.book(status.ref)
+        snapshot = None if status is None else await market_data.fetch_book(status.ref)
         if snapshot is None or status is None:
             what = "not subscribed" if status is None else "no book yet (not synced)"
             raise HTTPException(status_code=404, detail=f"{exchange} {category.value} {symbol}: {what}")
