@@ -1,127 +1,151 @@
-"""TWAP's composition: control, scheduling and ordering over one bus, database and set of gateways."""
+"""TWAP's workflow: control (create, pause, report...), scheduling of due slices and the ordering of each slice."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from dataclasses import dataclass, field
-
-import structlog
+from dataclasses import dataclass
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.exchanges.publishing import PublishingGateway
-from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
-from tradewind.application.ports.bus import Bus
-from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
+from tradewind.application.lifecycle import Component, Runner
+from tradewind.application.ports.twap import Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.application.twap.service import TwapService
-from tradewind.application.venue.service import SimVenue
-from tradewind.bootstrap.common import build_clock, build_gateways, build_waker
+from tradewind.bootstrap.common import build_clock
+from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
+from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.storage import migrations, schema_at_head
 from tradewind.settings import Settings
 
-log = structlog.get_logger(__name__)
-_RETRY_MIN_S = 1.0  # first pause before asking an unreachable exchange again, doubling up to _RETRY_MAX_S
-_RETRY_MAX_S = 60.0
+
+@dataclass(frozen=True, slots=True)
+class TwapParts:
+    """The control service other workflows call, the gateways it trades through, and what runs."""
+
+    service: TwapService
+    gateways: dict[str, PublishingGateway]
+    components: list[Component]
+
+
+def _journal(platform: Platform) -> JobJournal:
+    return JobJournal(SqlLogRepository(platform.database), platform.clock)
+
+
+def _waker(platform: Platform) -> Waker | None:
+    """APScheduler's persisted wake-ups in live runs; a simulated clock drives the scheduler itself."""
+    settings = platform.settings
+    return ApschedulerWaker(platform.database, poll_s=settings.twap.wake_poll_s) if settings.clock == "wall" else None
+
+
+def twap(platform: Platform, *, execute: bool) -> TwapParts:
+    """Control, and with ``execute`` the scheduler and the ordering too (in one process, following order streams)."""
+    gateways = publishing_gateways(platform)
+    connections = ExchangeConnections(platform, gateways, follow_orders=execute)
+    service = control_service(platform, gateways)
+    components = [connections.component()]
+    if execute:
+        components += [ordering(platform, gateways), scheduler(platform)]
+    return TwapParts(service, gateways, components)
+
+
+def control_service(platform: Platform, gateways: dict[str, PublishingGateway]) -> TwapService:
+    database = platform.database
+    return TwapService(
+        SqlTwapRepository(database),
+        as_ports(gateways),
+        platform.bus,
+        platform.clock,
+        _journal(platform),
+        SqlMarketDataRepository(database),
+    )
+
+
+def scheduler(platform: Platform) -> Component:
+    """Dispatches due slices from the stored job state on the clock (one replica)."""
+    the_scheduler = TwapScheduler(
+        SqlTwapRepository(platform.database),
+        platform.bus,
+        platform.clock,
+        _journal(platform),
+        platform.settings.twap,
+        _waker(platform),
+    )
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        try:
+            await the_scheduler.run(stop)
+        finally:
+            await the_scheduler.close()
+
+    async def halt() -> None:
+        stop.set()
+
+    return Component("twap-scheduler", the_scheduler.start, run, halt)
+
+
+def ordering(platform: Platform, gateways: dict[str, PublishingGateway]) -> Component:
+    """Consumes the ``twap.slice`` work queue and sends each slice, reconciling by client order id first."""
+    the_ordering = TwapOrdering(
+        SqlTwapRepository(platform.database),
+        as_ports(gateways),
+        platform.bus,
+        platform.clock,
+        _journal(platform),
+        platform.settings.twap,
+    )
+    return Component("twap-ordering", the_ordering.start, None, the_ordering.close)
+
+
+def twap_scheduler_service(platform: Platform) -> ServiceParts:
+    """``twap-scheduler``: dispatches due slices (one replica)."""
+    return ServiceParts([schema_at_head(platform), scheduler(platform)])
+
+
+def twap_ordering_service(platform: Platform) -> ServiceParts:
+    """``twap-ordering``: consumes the durable slice queue; replicas compete for slices.
+
+    Its gateways publish ``order.event`` for what they send and fetch, but do not follow their push streams: every
+    replica would push every update of the account. An exchange that does not answer fails the start (and the
+    orchestrator restarts the service).
+    """
+    gateways = publishing_gateways(platform)
+    connections = ExchangeConnections(platform, gateways, follow_orders=False, in_background=False)
+    components = [schema_at_head(platform), connections.component(), ordering(platform, gateways)]
+    return ServiceParts(components, (platform.settings.twap.slice_queue,))
 
 
 @dataclass
-class TwapSystem:
-    """TWAP control plus (when ``execute``) its scheduling and ordering services, on one bus."""
+class TwapApp:
+    """TWAP on its own (the ``tradewind twap`` verbs): control, and with ``execute`` the whole workflow."""
 
-    database: Database
-    bus: Bus
-    gateways: dict[str, ExchangeGateway]
     service: TwapService
-    scheduler: TwapScheduler
-    ordering: TwapOrdering
-    clock: Clock
-    execute: bool
-    shared: bool = False  # the bus and database belong to an enclosing system, which starts and closes them
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _task: asyncio.Task[None] | None = None
-    _retries: list[asyncio.Task[None]] = field(default_factory=list)
+    gateways: dict[str, PublishingGateway]
+    runner: Runner
 
     async def start(self) -> None:
-        if not self.shared:
-            await asyncio.to_thread(self.database.upgrade)
-            await self.bus.start()
-        for gateway in self.gateways.values():
-            try:
-                await self._connect(gateway)
-            except ExchangeError as exc:  # one unreachable exchange must not keep the others (or the system) down
-                log.warning("twap.exchange_unreachable", exchange=gateway.name, error=str(exc), retry="in background")
-                self._retries.append(asyncio.create_task(self._keep_connecting(gateway), name=f"load {gateway.name}"))
-        if self.execute:
-            await self.ordering.start()
-            await self.scheduler.start()
-            self._task = asyncio.create_task(self.scheduler.run(self._stop), name="twap-scheduler")
-
-    async def _connect(self, gateway: ExchangeGateway) -> None:
-        await gateway.load_instruments()
-        if self.execute and isinstance(gateway, PublishingGateway):
-            await gateway.start()  # the process that trades follows its accounts' order streams
-
-    async def _keep_connecting(self, gateway: ExchangeGateway) -> None:
-        """Load the gateway's instruments with a growing pause until its exchange answers."""
-        for attempt in itertools.count():
-            await self.clock.sleep(min(_RETRY_MAX_S, _RETRY_MIN_S * 2**attempt))
-            try:
-                await self._connect(gateway)
-            except ExchangeError as exc:
-                log.warning("twap.exchange_unreachable", exchange=gateway.name, error=str(exc), attempt=attempt + 1)
-                continue
-            log.info("twap.exchange_connected", exchange=gateway.name, attempts=attempt + 2)
-            return
+        await self.runner.start()
 
     async def stop(self) -> None:
-        for retry in self._retries:
-            retry.cancel()
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-        await self.ordering.close()
-        await self.scheduler.close()
-        for gateway in self.gateways.values():
-            await gateway.close()
-        if not self.shared:
-            await self.bus.close()
-            await asyncio.to_thread(self.database.dispose)
+        await self.runner.stop()
 
 
-def build_twap(
-    settings: Settings,
-    *,
-    execute: bool,
-    venue: SimVenue | None = None,
-    shared: tuple[Clock, Database, Bus] | None = None,
-) -> TwapSystem:
-    """TWAP over the configured database and exchanges (``sim`` entries only when a venue is given).
+def build_twap(settings: Settings, *, execute: bool) -> TwapApp:
+    """TWAP over the configured database and exchanges, outside any running system.
 
-    ``shared`` runs it inside another system, on that system's clock, database and bus. Alone, the bus is
-    RabbitMQ in distributed mode (so ``twap create`` reaches the twap-scheduler service), else in memory.
+    The bus is RabbitMQ in distributed mode (so ``twap create`` reaches the twap-scheduler service), else in memory.
+    Only the storage service migrates a distributed database; on the embedded one this process is its owner.
     """
-    if shared is not None:
-        clock, database, the_bus = shared
-    else:
-        clock, database = build_clock(settings), Database.from_settings(settings.storage)
-        the_bus = RabbitMqBus(settings.distributed.bus) if settings.mode == "distributed" else InMemoryBus()
-    gateways = build_gateways(settings, venue, clock, the_bus)
-    repo = SqlTwapRepository(database)
-    journal = JobJournal(SqlLogRepository(database), clock)
-    return TwapSystem(
-        database=database,
-        bus=the_bus,
-        gateways=gateways,
-        service=TwapService(repo, gateways, the_bus, clock, journal, SqlMarketDataRepository(database)),
-        scheduler=TwapScheduler(repo, the_bus, clock, journal, settings.twap, build_waker(settings, database)),
-        ordering=TwapOrdering(repo, gateways, the_bus, clock, journal, settings.twap),
-        clock=clock,
-        execute=execute,
-        shared=shared is not None,
-    )
+    distributed = settings.mode == "distributed"
+    bus = RabbitMqBus(settings.distributed.bus) if distributed else InMemoryBus()
+    platform = Platform(settings, build_clock(settings), bus, distributed)
+    parts = twap(platform, execute=execute)
+    schema = schema_at_head(platform) if distributed else migrations(platform)
+    components = [platform.database_component(), schema, platform.bus_component(), *parts.components]
+    return TwapApp(parts.service, parts.gateways, Runner("twap", components))

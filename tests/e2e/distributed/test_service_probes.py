@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from typer.testing import CliRunner
 
-from tradewind.bootstrap import DISTRIBUTED_SERVICES, build_distributed
+from tradewind.bootstrap import available_services, build_distributed
+from tradewind.bootstrap.registry import service_names
 from tradewind.interfaces.cli.app import app
-from tradewind.interfaces.health.settings import SERVICE_NAMES
 from tradewind.settings import load_settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -51,8 +51,8 @@ def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:
     result = CliRunner().invoke(app, ["service", "--list"])
     assert result.exit_code == 0
     listed = dict(line.split("\t", 1) for line in result.output.strip().splitlines())
-    assert list(listed) == list(SERVICE_NAMES)
-    assert {name for name, state in listed.items() if state == "available"} == set(DISTRIBUTED_SERVICES)
+    assert list(listed) == list(service_names())
+    assert {name for name, state in listed.items() if state == "available"} == set(available_services())
 
 
 @pytest.mark.parametrize(("name", "message"), [("signal", "reserved"), ("bogus", "unknown service")])

@@ -20,7 +20,7 @@ from tradewind.application.marketdata.rpc import SUBSCRIBE, MarketDataResponder
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.application.ports.bus import Bus, BusError
 from tradewind.application.venue import OrderRequest, SimVenue
-from tradewind.bootstrap.common import market_and_venue
+from tradewind.bootstrap.simulator import market_and_venue
 from tradewind.domain.market import InstrumentRef, book_from_payload
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.http import HttpServer, create_http_app

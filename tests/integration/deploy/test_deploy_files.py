@@ -19,7 +19,8 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from tradewind.bootstrap import DISTRIBUTED_SERVICES
+from tradewind.bootstrap import available_services
+from tradewind.bootstrap.registry import health_port
 from tradewind.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -75,7 +76,7 @@ def test_compose_spec_check_refuses_an_unknown_service_key() -> None:
 
 def test_every_compose_service_runs_a_service_the_cli_has_with_its_healthcheck() -> None:
     services = tradewind_services()
-    assert set(services) == set(DISTRIBUTED_SERVICES)
+    assert set(services) == set(available_services())
     for name, svc in services.items():
         assert svc["command"] == ["service", name]
         assert svc["environment"]["TRADEWIND_SERVICE"] == name
@@ -100,12 +101,12 @@ def test_kubernetes_schema_check_refuses_a_misspelt_field() -> None:
 def test_every_deployment_runs_a_cli_service_probed_on_its_configured_port() -> None:
     settings = load_settings(K8S / "tradewind.yaml")
     found = deployments()
-    assert set(found) == set(DISTRIBUTED_SERVICES)
+    assert set(found) == set(available_services())
     for name, deployment in found.items():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["args"][:2] == ["service", name]
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-        assert ports["health"] == settings.distributed.ports.of(name)
+        assert ports["health"] == health_port(settings, name)
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
         assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
         assert {"secretRef": {"name": "tradewind-secrets"}} in container["envFrom"]

@@ -18,7 +18,7 @@ from tradewind.application.marketdata.service import MarketDataService
 from tradewind.application.ports.bus import Message
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue import SimVenue
-from tradewind.bootstrap.common import market_and_venue
+from tradewind.bootstrap.simulator import market_and_venue
 from tradewind.domain.market import InstrumentRef, book_from_payload
 from tradewind.domain.values import Category
 from tradewind.settings import Settings

@@ -22,7 +22,7 @@ from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderReposit
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder, RecorderSettings
 from tradewind.application.venue import OrderRequest
-from tradewind.bootstrap.common import market_and_venue
+from tradewind.bootstrap.simulator import market_and_venue
 from tradewind.domain.order_events import OrderEventKind
 from tradewind.domain.orders import OrderState
 from tradewind.domain.values import Category, OrderType, Side

@@ -18,7 +18,7 @@ from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderReposit
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder, RecorderSettings
 from tradewind.application.ports.exchange import OrderRejected
-from tradewind.bootstrap.common import market_and_venue
+from tradewind.bootstrap.simulator import market_and_venue
 from tradewind.domain.ids import new_client_order_id
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.order_events import ORDER_TOPIC, OrderEventKind, OrderUpdate, order_update_from_payload

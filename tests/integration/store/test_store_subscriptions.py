@@ -15,7 +15,7 @@ from tradewind.adapters.store.sqlalchemy.subscription_repository import SqlSubsc
 from tradewind.application.marketdata.service import MarketDataService, MarketDataSettings
 from tradewind.application.ports.market_data import MarketStream
 from tradewind.application.ports.repositories import StoredSubscription
-from tradewind.bootstrap.common import market_and_venue
+from tradewind.bootstrap.simulator import market_and_venue
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.values import Category
 from tradewind.settings import Settings

@@ -103,9 +103,9 @@ async def _run_sim_exchange(settings: Settings, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    system = build_sim_exchange(settings)
+    system = build_sim_exchange(settings, host=host, port=port)
     try:
-        bound = await system.start(host, port)
+        bound = await system.start()
     except OSError as exc:
         typer.secho(f"cannot listen on {host}:{port}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None

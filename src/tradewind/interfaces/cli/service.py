@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 
 import typer
 
-from tradewind.interfaces.health.settings import SERVICE_NAMES
 from tradewind.settings import ConfigError, Settings, load_settings
 
 ConfigOption = Annotated[
@@ -24,13 +23,6 @@ def register(app: typer.Typer) -> None:
     app.command("service-health")(service_health)
 
 
-def runnable_services() -> tuple[str, ...]:
-    """The service names ``tradewind service`` can run now (the others are reserved for workflows to come)."""
-    from tradewind.bootstrap import DISTRIBUTED_SERVICES
-
-    return DISTRIBUTED_SERVICES
-
-
 def service(
     name: Annotated[
         str | None, typer.Argument(help="The service to run; --list shows them", envvar="TRADEWIND_SERVICE")
@@ -42,22 +34,19 @@ def service(
     ] = None,
 ) -> None:
     """Run one service of the distributed mode over RabbitMQ and PostgreSQL (needs mode: distributed)."""
-    runnable = runnable_services()
+    from tradewind.bootstrap.registry import SERVICES, ServiceUnavailable, builder
+
     if list_services:
-        for known in SERVICE_NAMES:
-            typer.echo(f"{known}\t{'available' if known in runnable else 'reserved (its workflow is not built yet)'}")
+        for entry in SERVICES:
+            state = "available" if entry.available else "reserved (its workflow is not built yet)"
+            typer.echo(f"{entry.name}\t{state}")
         return
-    if name is None or name not in SERVICE_NAMES:
-        typer.secho(f"unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
-    if name not in runnable:
-        typer.secho(
-            f"service {name!r} is reserved: its workflow is not built yet (available: {', '.join(runnable)})",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2)
-    asyncio.run(_serve(_load(config), name, health_port))
+    try:
+        builder(name or "")
+    except ServiceUnavailable as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    asyncio.run(_serve(_load(config), name or "", health_port))
 
 
 def _load(config: Path | None) -> Settings:
@@ -72,9 +61,9 @@ async def _serve(settings: Settings, name: str, health_port: int | None) -> None
     from sqlalchemy.exc import SQLAlchemyError
 
     from tradewind.adapters.store.sqlalchemy.database import StorageError
+    from tradewind.application.lifecycle import ComponentCrashed
     from tradewind.application.ports.bus import BusError
-    from tradewind.bootstrap import build_distributed
-    from tradewind.interfaces.health.service import ServiceCrashed, ServiceUnavailable
+    from tradewind.bootstrap import ServiceUnavailable, build_distributed
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -92,7 +81,7 @@ async def _serve(settings: Settings, name: str, health_port: int | None) -> None
         raise typer.Exit(1) from None
     try:
         await system.run_until(stop)
-    except ServiceCrashed as exc:
+    except ComponentCrashed as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     finally:
@@ -109,16 +98,23 @@ def service_health(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer")] = 5.0,
 ) -> None:
     """Probe a running service: exit 0 when healthy (and ready), 1 otherwise; prints what each probe said."""
-    if name not in SERVICE_NAMES:
-        typer.secho(f"unknown service {name!r}; known: {', '.join(SERVICE_NAMES)}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+    from tradewind.bootstrap.registry import ServiceUnavailable, entry, health_port
+
+    try:
+        entry(name)
+    except ServiceUnavailable as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     paths = {"live": ["/healthz"], "ready": ["/readyz"], "both": ["/healthz", "/readyz"]}.get(check)
     if paths is None:
         typer.secho(f"--check must be live, ready or both, got {check!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     if url is None:
-        settings = _load(config)
-        url = f"http://127.0.0.1:{settings.distributed.ports.of(name)}"
+        try:
+            url = f"http://127.0.0.1:{health_port(_load(config), name)}"
+        except ConfigError as exc:
+            typer.secho(str(exc), fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
     healthy = asyncio.run(_probe_all(url, paths, timeout))
     raise typer.Exit(0 if healthy else 1)
 

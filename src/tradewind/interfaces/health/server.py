@@ -11,8 +11,8 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from tradewind.adapters.metrics import ServiceMetrics
 from tradewind.interfaces.bybit_v5.app import start_server
-from tradewind.interfaces.health.metrics import ServiceMetrics
 
 log = structlog.get_logger(__name__)
 

@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradewind.adapters.bus.rabbitmq import RabbitMqSettings
 
-SERVICE_NAMES: tuple[str, ...] = (
-    "sim-exchange",
-    "market-data",
-    "storage",
-    "gateway",
-    "twap-scheduler",
-    "twap-ordering",
-    "signal",
-    "trading-engine",
-    "producer",
-    "trader",
-    "telegram",
-)
-
-
-class ServicePorts(BaseModel):
-    """The health/metrics port of each service (``0`` picks a free one); one field per service name."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    sim_exchange: int = Field(9101, ge=0, le=65535)
-    market_data: int = Field(9102, ge=0, le=65535)
-    storage: int = Field(9103, ge=0, le=65535)
-    gateway: int = Field(9104, ge=0, le=65535)
-    twap_scheduler: int = Field(9105, ge=0, le=65535)
-    twap_ordering: int = Field(9106, ge=0, le=65535)
-    signal: int = Field(9107, ge=0, le=65535)
-    trading_engine: int = Field(9108, ge=0, le=65535)
-    producer: int = Field(9109, ge=0, le=65535)
-    trader: int = Field(9110, ge=0, le=65535)
-    telegram: int = Field(9111, ge=0, le=65535)
-
-    def of(self, service: str) -> int:
-        if service not in SERVICE_NAMES:
-            raise ValueError(f"unknown service {service!r}; known: {', '.join(SERVICE_NAMES)}")
-        return int(getattr(self, service.replace("-", "_")))
+Port = Annotated[int, Field(ge=0, le=65535)]
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 class DistributedSettings(BaseModel):
@@ -51,6 +20,20 @@ class DistributedSettings(BaseModel):
 
     bus: RabbitMqSettings = RabbitMqSettings()
     health_host: str = "127.0.0.1"  # 0.0.0.0 in a container, so the orchestrator's probes reach it
-    ports: ServicePorts = ServicePorts()
+    # Health/metrics port by service name, overriding the registry's default (0 picks a free one); the names are
+    # checked against the service registry when a service starts (bootstrap.registry), which knows them all.
+    ports: dict[str, Port] = Field(default_factory=dict)
     storage_queue: str = Field("storage.md", min_length=1)
     probe_timeout_s: float = Field(2.0, gt=0)
+
+    @field_validator("ports", mode="before")
+    @classmethod
+    def _service_names(cls, value: object) -> object:
+        """``twap_scheduler`` (YAML, environment) and ``twap-scheduler`` (the service's name) are the same key."""
+        if not isinstance(value, dict):
+            return value
+        named = {str(key).lower().replace("_", "-"): port for key, port in value.items()}
+        for key in named:
+            if not _SERVICE_NAME.match(key):
+                raise ValueError(f"{key!r} is not a service name")
+        return named

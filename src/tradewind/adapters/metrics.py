@@ -1,0 +1,48 @@
+"""Prometheus metrics of one service process, on a registry of its own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class ServiceMetrics:
+    """The metrics of one service process, on a registry of its own (no global default registry)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.registry = CollectorRegistry(auto_describe=True)
+        labels = {"service": service}
+        self.messages_in = Counter(
+            "tradewind_messages_in", "Messages handled, by topic kind", ["kind"], registry=self.registry
+        )
+        self.messages_out = Counter(
+            "tradewind_messages_out",
+            "Messages published and confirmed, by topic kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.errors = Counter("tradewind_errors", "Failures, by where they happened", ["where"], registry=self.registry)
+        self.orders = Counter(
+            "tradewind_orders", "Order operations handled, by resulting status", ["status"], registry=self.registry
+        )
+        self.queue_lag = Gauge(
+            "tradewind_queue_lag_messages", "Messages ready in the service's queue", ["queue"], registry=self.registry
+        )
+        self.up = Gauge("tradewind_service_up", "1 while the service runs", list(labels), registry=self.registry)
+        self.up.labels(**labels).set(0)
+
+    def sent(self) -> dict[str, int]:
+        """Messages published so far, by topic kind (the figure a test or a shutdown log reads)."""
+        return _by_label(self.messages_out, "kind")
+
+    def received(self) -> dict[str, int]:
+        return _by_label(self.messages_in, "kind")
+
+
+def _by_label(counter: Counter, label: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for metric in counter.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                counts[sample.labels[label]] = int(sample.value)
+    return counts

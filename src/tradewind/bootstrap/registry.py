@@ -1,0 +1,92 @@
+"""Every service of the distributed mode, one entry each: what it runs, its health port, whether it migrates.
+
+This table drives ``tradewind service`` and ``--list``, the health ports, and the deployment checks (docker-compose
+and deploy/k8s list exactly the available services; docs/deploy.md's table matches it). A new workflow adds its
+entries here (see docs/architecture.md, "How to add a workflow").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tradewind.bootstrap.gateway import gateway_service
+from tradewind.bootstrap.marketdata import market_data_service
+from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.simulator import sim_exchange_service
+from tradewind.bootstrap.storage import storage_service
+from tradewind.bootstrap.twap import twap_ordering_service, twap_scheduler_service
+from tradewind.settings import ConfigError, Settings
+
+Builder = Callable[[Platform], ServiceParts]
+
+
+class ServiceUnavailable(RuntimeError):
+    """The named service is reserved but its workflow is not built yet, or the name is unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    name: str
+    health_port: int  # default of /healthz, /readyz and /metrics; distributed.ports overrides it
+    summary: str
+    build: Builder | None = None  # None: the name is reserved for a workflow not built yet
+    migrates: bool = False  # the one service that brings the database schema up to date
+
+    @property
+    def available(self) -> bool:
+        return self.build is not None
+
+
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry("sim-exchange", 9101, "simulated market and venue, Bybit V5 / Binance server", sim_exchange_service),
+    ServiceEntry("market-data", 9102, "public streams, local books, md.* events, subscriptions", market_data_service),
+    ServiceEntry("storage", 9103, "migrations; records md.* and order.event", storage_service, migrates=True),
+    ServiceEntry("gateway", 9104, "HTTP API: market data, books, TWAP control", gateway_service),
+    ServiceEntry("twap-scheduler", 9105, "dispatches due TWAP slices (one replica)", twap_scheduler_service),
+    ServiceEntry("twap-ordering", 9106, "sends TWAP slices from the durable slice queue", twap_ordering_service),
+    ServiceEntry("signal", 9107, "spread arbitrage: signal engine"),
+    ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
+    ServiceEntry("producer", 9109, "signal trading: strategy producers"),
+    ServiceEntry("trader", 9110, "signal trading: position manager"),
+    ServiceEntry("telegram", 9111, "command control over Telegram"),
+)  # fmt: skip
+_BY_NAME = {entry.name: entry for entry in SERVICES}
+
+
+def service_names() -> tuple[str, ...]:
+    return tuple(_BY_NAME)
+
+
+def available_services() -> tuple[str, ...]:
+    """The services ``tradewind service`` can run now (the others are reserved for workflows to come)."""
+    return tuple(entry.name for entry in SERVICES if entry.available)
+
+
+def entry(name: str) -> ServiceEntry:
+    """The registry entry of ``name``; ServiceUnavailable when the name is unknown."""
+    found = _BY_NAME.get(name)
+    if found is None:
+        raise ServiceUnavailable(f"unknown service {name!r}; known: {', '.join(_BY_NAME)}")
+    return found
+
+
+def builder(name: str) -> Builder:
+    """What ``name`` runs; ServiceUnavailable when it is unknown or reserved."""
+    build = entry(name).build
+    if build is None:
+        available = ", ".join(available_services())
+        raise ServiceUnavailable(
+            f"service {name!r} is reserved: its workflow is not built yet (available: {available})"
+        )
+    return build
+
+
+def health_port(settings: Settings, name: str) -> int:
+    """The port of ``name``'s probes: ``distributed.ports`` if it names the service, else the registry's default."""
+    unknown = sorted(set(settings.distributed.ports) - set(_BY_NAME))
+    if unknown:
+        raise ConfigError(
+            f"distributed.ports: no service named {', '.join(map(repr, unknown))}; known: {', '.join(_BY_NAME)}"
+        )
+    return settings.distributed.ports.get(name, entry(name).health_port)

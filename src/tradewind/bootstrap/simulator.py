@@ -1,0 +1,84 @@
+"""The simulated exchange's workflow: the swarm's markets, the venue, and the server speaking Bybit V5 and Binance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tradewind.application.lifecycle import Component
+from tradewind.application.ports.bus import Bus
+from tradewind.application.ports.clock import Clock
+from tradewind.application.simulator.service import MarketSimulatorService
+from tradewind.application.venue.service import SimVenue
+from tradewind.bootstrap.platform import Platform, ServiceParts, SimulatedMarket
+from tradewind.interfaces.health.server import HttpSite
+from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class SimExchangeParts:
+    """``server`` starts before the workflows that may trade on it; ``market`` starts last and stops first."""
+
+    server: HttpSite | None
+    market: Component
+
+    @property
+    def serving(self) -> list[Component]:
+        return [] if self.server is None else [site_component("sim-exchange", self.server)]
+
+    @property
+    def components(self) -> list[Component]:
+        return [*self.serving, self.market]
+
+
+def simulated_market(platform: Platform) -> SimulatedMarket:
+    """The platform's simulated market, made on first use: each side tells the other of the operations it made."""
+    if platform.market is None:
+        platform.market = SimulatedMarket(*market_and_venue(platform.settings, platform.clock, platform.bus))
+    return platform.market
+
+
+def market_and_venue(settings: Settings, clock: Clock, bus: Bus) -> tuple[MarketSimulatorService, SimVenue]:
+    """The swarm's engines shared with the venue; each tells the other of the operations it made."""
+    simulator = MarketSimulatorService(clock, bus, settings.simulator)
+    venue = SimVenue(simulator.engines(), clock, settings.venue)
+    venue.add_report_listener(simulator.on_report)
+    simulator.add_report_listener(venue.on_engine_report)
+    return simulator, venue
+
+
+def sim_exchange(
+    platform: Platform, *, serve: bool = True, host: str | None = None, port: int | None = None
+) -> SimExchangeParts:
+    """The market (and, with ``serve``, its server on ``host:port``, by default from settings)."""
+    market = simulated_market(platform)
+    server = exchange_site(platform, host, port) if serve else None
+    return SimExchangeParts(server, running_market(market.simulator))
+
+
+def exchange_site(platform: Platform, host: str | None = None, port: int | None = None) -> HttpSite:
+    """The venue's server on ``host:port`` (by default from settings; port 0 picks a free one)."""
+    settings = platform.settings.sim_exchange
+    app = create_sim_exchange_app(simulated_market(platform).venue, settings)
+    return HttpSite(app, host or settings.host, settings.port if port is None else port)
+
+
+def running_market(simulator: MarketSimulatorService) -> Component:
+    async def stop() -> None:
+        simulator.stop()
+
+    return Component("simulator", None, simulator.run, stop)
+
+
+def site_component(name: str, site: HttpSite) -> Component:
+    return Component(name, site.start, None, site.stop)
+
+
+def sim_exchange_service(platform: Platform) -> ServiceParts:
+    """``sim-exchange``: the swarm's markets behind the venue's server; order operations counted in its metrics."""
+    parts = sim_exchange(platform)
+    metrics = platform.metrics
+    if metrics is not None:
+        venue = simulated_market(platform).venue
+        venue.add_report_listener(lambda _instrument, report: metrics.orders.labels(report.status.value).inc())
+    return ServiceParts(parts.components)

@@ -1,0 +1,62 @@
+"""The storage workflow: the schema (only this workflow migrates it) and the recorder of md.* and order.event."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
+from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
+from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
+from tradewind.application.lifecycle import Component
+from tradewind.application.marketdata.recorder import MarketDataRecorder
+from tradewind.bootstrap.platform import Platform, ServiceParts
+
+
+def migrations(platform: Platform) -> Component:
+    """Brings the schema to the latest revision at start (``storage.migrate_on_start``)."""
+    database = platform.database
+
+    async def upgrade() -> None:
+        if platform.settings.storage.migrate_on_start:
+            await asyncio.to_thread(database.upgrade)
+
+    return Component("migrations", upgrade)
+
+
+def schema_at_head(platform: Platform) -> Component:
+    """Refuses to start on a schema the storage service has not migrated yet (no concurrent DDL elsewhere)."""
+    database = platform.database
+
+    async def check() -> None:
+        await asyncio.to_thread(require_head, database)
+
+    return Component("schema", check)
+
+
+def require_head(database: Database) -> None:
+    current, head = database.current_revision(), database.head_revision()
+    if current != head:
+        raise StorageError(
+            f"database at revision {current!r}, not {head!r}: start the storage service (it migrates) "
+            "or run `tradewind db upgrade` first"
+        )
+
+
+def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDataRecorder, Component]:
+    """The recorder on ``queue`` (a durable work queue in distributed mode; ``None``: a fan-out subscription)."""
+    settings = platform.settings.recorder
+    if queue is not None:
+        settings = settings.model_copy(update={"queue": queue})
+    orders = SqlOrderRepository(platform.database) if settings.dump_orders_to_db else None
+    the_recorder = MarketDataRecorder(
+        platform.bus, SqlMarketDataRepository(platform.database), platform.clock, settings, orders=orders
+    )
+    return the_recorder, Component("recorder", the_recorder.start, None, the_recorder.stop)
+
+
+def storage_service(platform: Platform) -> ServiceParts:
+    """``storage``: the recorder on its durable queue (the registry puts the migrations before it)."""
+    settings = platform.settings
+    queue = settings.recorder.queue or settings.distributed.storage_queue
+    _, component = recorder(platform, queue=queue)
+    return ServiceParts([component], (queue,))
