@@ -39,12 +39,34 @@ class ServiceEntry:
 
 
 SERVICES: tuple[ServiceEntry, ...] = (
-    ServiceEntry("sim-exchange", 9101, "simulated market and venue, Bybit V5 / Binance server", sim_exchange_service),
-    ServiceEntry("market-data", 9102, "public streams, local books, md.* events, subscriptions", market_data_service),
-    ServiceEntry("storage", 9103, "migrations; records md.* and order.event", storage_service, migrates=True),
-    ServiceEntry("gateway", 9104, "HTTP API: market data, books, TWAP control", gateway_service),
-    ServiceEntry("twap-scheduler", 9105, "dispatches due TWAP slices (one replica)", twap_scheduler_service),
-    ServiceEntry("twap-ordering", 9106, "sends TWAP slices from the durable slice queue", twap_ordering_service),
+    ServiceEntry(
+        "sim-exchange", 9101,
+        "the trader swarm, the venue and its Bybit V5 / Binance server (port 8080); publishes `md.*`",
+        sim_exchange_service,
+    ),
+    ServiceEntry(
+        "market-data", 9102,
+        "the collector: a local book per subscription, `md.*` on the bus, `rpc.md.*` answers, saved subscriptions",
+        market_data_service,
+    ),
+    ServiceEntry(
+        "storage", 9103,
+        "runs the migrations; records `md.*` (and `order.event`) from the durable queue `storage.md`",
+        storage_service, migrates=True,
+    ),
+    ServiceEntry(
+        "gateway", 9104,
+        "the HTTP API (port 8000): subscriptions and books through market-data, `/twap` through the database and bus",
+        gateway_service,
+    ),
+    ServiceEntry(
+        "twap-scheduler", 9105, "dispatches due TWAP slices to the `twap.slice` work queue (one replica)",
+        twap_scheduler_service,
+    ),
+    ServiceEntry(
+        "twap-ordering", 9106, "sends TWAP slices from the `twap.slice` work queue, reconciling first",
+        twap_ordering_service,
+    ),
     ServiceEntry("signal", 9107, "spread arbitrage: signal engine"),
     ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
     ServiceEntry("producer", 9109, "signal trading: strategy producers"),
@@ -90,3 +112,12 @@ def health_port(settings: Settings, name: str) -> int:
             f"distributed.ports: no service named {', '.join(map(repr, unknown))}; known: {', '.join(_BY_NAME)}"
         )
     return settings.distributed.ports.get(name, entry(name).health_port)
+
+
+def markdown_table() -> str:
+    """The service table of docs/deploy.md, as the registry says (a test keeps the two equal)."""
+    rows = ["| service | health port | what it does | state |", "| --- | --- | --- | --- |"]
+    for service in SERVICES:
+        state = ("runs, migrates the database" if service.migrates else "runs") if service.available else "reserved"
+        rows.append(f"| `{service.name}` | {service.health_port} | {service.summary} | {state} |")
+    return "\n".join(rows)

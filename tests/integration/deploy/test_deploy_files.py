@@ -20,7 +20,7 @@ import kubernetes_validate
 import yaml
 
 from tradewind.bootstrap import available_services
-from tradewind.bootstrap.registry import health_port
+from tradewind.bootstrap.registry import health_port, markdown_table
 from tradewind.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -149,3 +149,10 @@ def test_dockerfile_runs_the_cli_as_a_non_root_user_with_a_healthcheck() -> None
     assert "deploy/k8s/tradewind.yaml" in copied
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert ".venv" in ignored and "deploy/k8s/secrets.env" in ignored
+
+
+def test_deploy_docs_list_the_services_as_the_registry_does() -> None:
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    begin = text.index("-->\n", text.index("<!-- services:")) + len("-->\n")
+    table = text[begin : text.index("<!-- /services -->")].strip()
+    assert table == markdown_table()

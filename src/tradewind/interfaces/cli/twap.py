@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from tradewind.adapters.store.sqlalchemy.database import StorageError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, TwapSpecError
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpec, slices_for
@@ -48,7 +49,7 @@ def _with_system(config: Path | None, work: Callable[..., Awaitable[T]], *, exec
 
     try:
         return asyncio.run(main())
-    except (TwapSpecError, JobNotFound, JobTransitionError, ExchangeError) as exc:
+    except (TwapSpecError, JobNotFound, JobTransitionError, ExchangeError, StorageError) as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
 

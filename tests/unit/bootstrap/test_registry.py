@@ -1,0 +1,53 @@
+"""The service registry: names, health ports and their overrides, reserved names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradewind.bootstrap.registry import (
+    SERVICES,
+    ServiceUnavailable,
+    available_services,
+    builder,
+    health_port,
+    service_names,
+)
+from tradewind.settings import ConfigError, load_settings
+
+
+def test_every_service_has_its_own_name_and_health_port() -> None:
+    assert len(set(service_names())) == len(SERVICES)
+    assert len({entry.health_port for entry in SERVICES}) == len(SERVICES)
+
+
+def test_exactly_one_service_migrates_the_database() -> None:
+    assert [entry.name for entry in SERVICES if entry.migrates] == ["storage"]
+
+
+def test_a_port_override_by_yaml_key_or_service_name_wins_over_the_default() -> None:
+    settings = load_settings(None, distributed={"ports": {"twap_scheduler": 0, "storage": 19103}})
+    assert health_port(settings, "twap-scheduler") == 0
+    assert health_port(settings, "storage") == 19103
+    assert health_port(settings, "gateway") == 9104
+
+
+def test_a_port_for_no_such_service_is_refused_naming_it() -> None:
+    settings = load_settings(None, distributed={"ports": {"stroage": 9103}})
+    with pytest.raises(ConfigError, match="'stroage'"):
+        health_port(settings, "storage")
+
+
+def test_a_port_out_of_range_is_refused_at_load() -> None:
+    with pytest.raises(ConfigError, match="ports"):
+        load_settings(None, distributed={"ports": {"storage": 70000}})
+
+
+@pytest.mark.parametrize(("name", "message"), [("signal", "reserved"), ("bogus", "unknown service")])
+def test_a_reserved_or_unknown_service_cannot_be_built(name: str, message: str) -> None:
+    with pytest.raises(ServiceUnavailable, match=message):
+        builder(name)
+
+
+def test_the_available_services_are_the_ones_with_a_builder() -> None:
+    assert set(available_services()) == {entry.name for entry in SERVICES if entry.build is not None}
+    assert "twap-ordering" in available_services()
