@@ -18,9 +18,7 @@ def test_twap_verbs_do_not_migrate_a_distributed_database_behind_its_back(
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{pg_schema}"')
     config = tmp_path / "tw.yaml"
-    config.write_text(
-        yaml.safe_dump({"mode": "distributed", "storage": {"url": postgres_url, "pg_schema": pg_schema}})
-    )
+    config.write_text(yaml.safe_dump({"mode": "distributed", "storage": {"url": postgres_url, "pg_schema": pg_schema}}))
     result = CliRunner().invoke(app, ["twap", "list", "-c", str(config)])
     assert result.exit_code == 2
     assert "start the storage service" in result.output
