@@ -41,7 +41,7 @@ from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataReposi
 from tradewind.application.marketdata.book import LocalBook
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.ports.market_data import BookUpdate, UpdateKind
-from tradewind.domain.accounts.money import fmt
+from tradewind.domain.venue_accounts.money import fmt
 from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.market import BookSnapshot, InstrumentRef, Level, TradeTick
 from tradewind.domain.matching.engine import MatchingEngine

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from tradewind.domain.accounts import FeeRates, fmt, initial_margin, linear_fee, spot_settlement
+from tradewind.domain.venue_accounts import FeeRates, fmt, initial_margin, linear_fee, spot_settlement
 from tradewind.domain.values import Side
 
 D = Decimal

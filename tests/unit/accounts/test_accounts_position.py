@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewind.domain.accounts import LinearPosition, PositionRuleError, Protection, StopKind
+from tradewind.domain.venue_accounts import LinearPosition, PositionRuleError, Protection, StopKind
 from tradewind.domain.values import Side
 
 D = Decimal

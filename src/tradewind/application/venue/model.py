@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from tradewind.domain.accounts import ZERO
+from tradewind.domain.venue_accounts import ZERO
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from tradewind.domain.accounts import FeeRates
+from tradewind.domain.venue_accounts import FeeRates
 from tradewind.domain.values import Category
 
 

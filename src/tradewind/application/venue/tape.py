@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 
-from tradewind.domain.accounts import ZERO, exact_context
+from tradewind.domain.venue_accounts import ZERO, exact_context
 from tradewind.domain.values import Side
 
 _MINUTE_MS = 60_000

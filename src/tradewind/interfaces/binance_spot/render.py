@@ -9,7 +9,7 @@ from typing import Any
 
 from tradewind.application.venue import Execution, MarketUnit, Order, SimVenue, VenueOrderStatus
 from tradewind.application.venue.tape import Kline, PublicTrade
-from tradewind.domain.accounts import ZERO, exact_context, fmt
+from tradewind.domain.venue_accounts import ZERO, exact_context, fmt
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradewind.application.venue import MarketUnit, Order, OrderRef, OrderRequest, VenueError
-from tradewind.domain.accounts import ZERO
+from tradewind.domain.venue_accounts import ZERO
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 from tradewind.interfaces.binance_spot.call import Call

@@ -7,7 +7,7 @@ from typing import Any
 
 from tradewind.application.venue import CoinView, Execution, Order, PositionView, WalletView
 from tradewind.application.venue.tape import Kline, PublicTrade
-from tradewind.domain.accounts import ZERO, fmt
+from tradewind.domain.venue_accounts import ZERO, fmt
 from tradewind.domain.values import OrderType
 
 _ORDER_TYPE = {OrderType.LIMIT: "Limit", OrderType.MARKET: "Market"}

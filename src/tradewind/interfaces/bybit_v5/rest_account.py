@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tradewind.domain.accounts import fmt
+from tradewind.domain.venue_accounts import fmt
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5.call import Call, page
 from tradewind.interfaces.bybit_v5.errors import params_error

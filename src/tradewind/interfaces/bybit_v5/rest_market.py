@@ -7,7 +7,7 @@ from typing import Any
 
 from tradewind.application.venue.rules import QUOTE_PRECISION
 from tradewind.application.venue.tape import KLINE_INTERVALS
-from tradewind.domain.accounts import fmt
+from tradewind.domain.venue_accounts import fmt
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5.call import Call

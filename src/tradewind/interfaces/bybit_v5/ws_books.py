@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tradewind.application.venue import SimVenue
-from tradewind.domain.accounts import fmt
+from tradewind.domain.venue_accounts import fmt
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5.ws_protocol import encode

@@ -13,7 +13,7 @@ from typing import Any
 
 from tradewind.application.venue import SimVenue
 from tradewind.application.venue.tape import DayStats, PublicTrade
-from tradewind.domain.accounts import fmt
+from tradewind.domain.venue_accounts import fmt
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5.ws_protocol import encode

@@ -24,7 +24,7 @@ from tradewind.application.venue import (
     VenueEvent,
     WalletEvent,
 )
-from tradewind.domain.accounts import fmt
+from tradewind.domain.venue_accounts import fmt
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5.auth import signature
 from tradewind.interfaces.bybit_v5.render import execution_row, order_row, position_row, wallet_row

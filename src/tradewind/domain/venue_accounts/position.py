@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from enum import StrEnum
 
-from tradewind.domain.accounts.money import ZERO, exact_context, initial_margin
+from tradewind.domain.venue_accounts.money import ZERO, exact_context, initial_margin
 from tradewind.domain.values import Side
 
 COST_QUANTUM = Decimal("0.000000000001")  # cost basis carried off a partial close; the last close takes the rest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from tradewind.domain.accounts.money import exact_context
+from tradewind.domain.venue_accounts.money import exact_context
 from tradewind.domain.values import Side
 
 

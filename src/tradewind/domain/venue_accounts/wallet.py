@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from tradewind.domain.accounts.money import ZERO, exact_context
+from tradewind.domain.venue_accounts.money import ZERO, exact_context
 
 
 class InsufficientBalance(Exception):
