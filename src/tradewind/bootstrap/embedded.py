@@ -24,10 +24,9 @@ from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
 from tradewind.bootstrap.common import build_clock, market_and_venue
 from tradewind.bootstrap.twap import TwapSystem, build_twap
-from tradewind.interfaces.bybit_v5.app import start_server
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.http import HttpServer, create_http_app
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import create_sim_exchange_app, start_server
 from tradewind.settings import Settings
 
 log = structlog.get_logger(__name__)

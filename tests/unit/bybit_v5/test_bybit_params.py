@@ -4,8 +4,8 @@ import pytest
 
 from tradewind.application.venue import RejectCode, VenueError
 from tradewind.domain.values import Category, Side
-from tradewind.interfaces.bybit_v5.errors import BybitError, RetCode, from_venue
-from tradewind.interfaces.bybit_v5.params import Params
+from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, from_venue
+from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
 
 
 def test_json_numbers_become_decimals_never_floats() -> None:

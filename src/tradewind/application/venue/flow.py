@@ -19,11 +19,11 @@ from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import Order, RejectCode, VenueError, VenueOrderStatus
 from tradewind.application.venue.settlement import Settlement
 from tradewind.application.venue.tape import MarketTape, PublicTrade
-from tradewind.domain.venue_accounts import ZERO, StopKind
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category
+from tradewind.domain.venue_accounts import ZERO, StopKind
 
 MarketKey = tuple[Category, str]
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from tradewind.domain.venue_accounts import ZERO
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+from tradewind.domain.venue_accounts import ZERO
 
 _AVG_QUANTUM = Decimal("1e-12")
 

@@ -30,11 +30,11 @@ from tradewind.application.venue.rules import plan_amend, plan_order
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.application.venue.settlement import Settlement
 from tradewind.application.venue.tape import MarketTape
-from tradewind.domain.venue_accounts import ZERO, PositionRuleError, Protection
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import ZERO, PositionRuleError, Protection
 
 _ORDER_NS = 0x0  # uuid namespaces (top bits) keep order and execution ids apart
 _EXEC_NS = 0xE

@@ -8,8 +8,8 @@ from decimal import Decimal, localcontext
 
 from tradewind.application.venue.account import VenueAccount
 from tradewind.application.venue.model import Execution, Order, VenueOrderStatus
-from tradewind.domain.venue_accounts import ZERO, FeeRates, Protection, exact_context, linear_fee, spot_settlement
 from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import ZERO, FeeRates, Protection, exact_context, linear_fee, spot_settlement
 
 
 class Settlement:

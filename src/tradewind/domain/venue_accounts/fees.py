@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from tradewind.domain.venue_accounts.money import exact_context
 from tradewind.domain.values import Side
+from tradewind.domain.venue_accounts.money import exact_context
 
 
 @dataclass(frozen=True, slots=True)

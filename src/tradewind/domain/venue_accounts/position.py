@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from enum import StrEnum
 
-from tradewind.domain.venue_accounts.money import ZERO, exact_context, initial_margin
 from tradewind.domain.values import Side
+from tradewind.domain.venue_accounts.money import ZERO, exact_context, initial_margin
 
 COST_QUANTUM = Decimal("0.000000000001")  # cost basis carried off a partial close; the last close takes the rest
 

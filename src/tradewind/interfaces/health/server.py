@@ -11,8 +11,8 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from tradewind.interfaces.bybit_v5.app import start_server
 from tradewind.interfaces.health.metrics import ServiceMetrics
+from tradewind.interfaces.sim_exchange import start_server
 
 log = structlog.get_logger(__name__)
 
