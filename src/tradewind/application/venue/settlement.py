@@ -90,7 +90,7 @@ class Settlement:
             order_price=order.price,
             order_qty=order.qty,
             leaves_qty=leaves,
-            stop_order_type=order.stop_order_type,
+            stop_kind=order.stop_kind,
             exec_price=price,
             exec_qty=qty,
             exec_value=value,

@@ -13,11 +13,11 @@ COST_QUANTUM = Decimal("0.000000000001")  # cost basis carried off a partial clo
 
 
 class StopKind(StrEnum):
-    """Which protective order fired; the value is Bybit's ``stopOrderType``."""
+    """Which protective order fired (the venue's protocol faces spell it in their own words)."""
 
-    TAKE_PROFIT = "TakeProfit"
-    STOP_LOSS = "StopLoss"
-    TRAILING_STOP = "TrailingStop"
+    TAKE_PROFIT = "take_profit"
+    STOP_LOSS = "stop_loss"
+    TRAILING_STOP = "trailing_stop"
 
 
 class PositionRuleError(ValueError):

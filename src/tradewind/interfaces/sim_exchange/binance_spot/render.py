@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
-from tradewind.application.venue import Execution, MarketUnit, Order, SimVenue, VenueOrderStatus
+from tradewind.application.venue import CancelCause, Execution, MarketUnit, Order, SimVenue, VenueOrderStatus
 from tradewind.application.venue.tape import Kline, PublicTrade
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
@@ -17,6 +17,14 @@ DECIMALS = 8  # Binance writes every amount with (at least) 8 decimals
 _DAY_MS = 86_400_000
 _PCT = Decimal("0.001")
 _AVG = Decimal("0.00000001")
+# The venue's terms in Binance's words.
+TIME_IN_FORCE = {TimeInForce.GTC: "GTC", TimeInForce.IOC: "IOC", TimeInForce.FOK: "FOK"}  # PostOnly: LIMIT_MAKER
+_OPEN_STATUS = {
+    VenueOrderStatus.NEW: "NEW",
+    VenueOrderStatus.PARTIALLY_FILLED: "PARTIALLY_FILLED",
+    VenueOrderStatus.FILLED: "FILLED",
+    VenueOrderStatus.REJECTED: "REJECTED",
+}
 
 
 def fmt8(value: Decimal) -> str:
@@ -45,13 +53,8 @@ def status(o: Order) -> str:
     """Binance's status: a cancel the owner asked for is CANCELED; one the book caused (IOC, FOK, market) EXPIRED."""
     s = o.status
     if s in (VenueOrderStatus.CANCELLED, VenueOrderStatus.PARTIALLY_FILLED_CANCELED):
-        return "CANCELED" if o.cancel_type == "CancelByUser" else "EXPIRED"
-    return {
-        VenueOrderStatus.NEW: "NEW",
-        VenueOrderStatus.PARTIALLY_FILLED: "PARTIALLY_FILLED",
-        VenueOrderStatus.FILLED: "FILLED",
-        VenueOrderStatus.REJECTED: "REJECTED",
-    }[s]
+        return "CANCELED" if o.cancel_cause is CancelCause.USER else "EXPIRED"
+    return _OPEN_STATUS[s]
 
 
 def order_type(o: Order) -> str:
@@ -63,7 +66,7 @@ def order_type(o: Order) -> str:
 def time_in_force(o: Order) -> str:
     if o.order_type is OrderType.MARKET or o.tif is TimeInForce.POST_ONLY:
         return "GTC"  # what Binance shows for MARKET and LIMIT_MAKER orders
-    return o.tif.value
+    return TIME_IN_FORCE[o.tif]
 
 
 def quote_order_qty(o: Order) -> Decimal:

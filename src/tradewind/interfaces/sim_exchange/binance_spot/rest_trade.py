@@ -23,6 +23,7 @@ from tradewind.interfaces.sim_exchange.binance_spot.errors import (
     rejected,
 )
 from tradewind.interfaces.sim_exchange.binance_spot.render import (
+    TIME_IN_FORCE,
     ack_row,
     cancel_row,
     fill_row,
@@ -30,12 +31,13 @@ from tradewind.interfaces.sim_exchange.binance_spot.render import (
     my_trade_row,
     order_row,
     result_row,
+    status,
 )
 from tradewind.interfaces.sim_exchange.binance_spot.rest_market import MAX_PRICE_TICKS, ORDER_TYPES
 
 _CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 _CLIENT_ID_RANGE = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"
-_TIFS = {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
+_TIFS = {word: tif for tif, word in TIME_IN_FORCE.items()}
 _UNSUPPORTED = (
     "stopPrice", "trailingDelta", "icebergQty", "strategyId", "strategyType", "selfTradePreventionMode",
     "pegPriceType", "pegOffsetValue", "pegOffsetType",
@@ -230,7 +232,7 @@ def cancel_order(call: Call) -> dict[str, Any]:
     if order is None:
         raise BinanceError(Code.CANCEL_REJECTED, f"{inst.symbol}: no order with {_which(call)} on this account")
     if not order.status.is_open:
-        raise BinanceError(Code.CANCEL_REJECTED, f"order {call.ids.of_order(order)} is already {order.status.value}")
+        raise BinanceError(Code.CANCEL_REJECTED, f"order {call.ids.of_order(order)} is already {status(order)}")
     filled = order.cum_exec_qty > ZERO
     if (restriction == "ONLY_NEW" and filled) or (restriction == "ONLY_PARTIALLY_FILLED" and not filled):
         raise BinanceError(

@@ -93,14 +93,17 @@ class Params:
             return value in (1, "1", "true")
         raise params_error(f"{name} must be true or false, got {value!r}")
 
-    def choice(self, name: str, enum: type[E], *, required: bool = False, default: E | None = None) -> E | None:
+    def choice(
+        self, name: str, words: Mapping[E, str], *, required: bool = False, default: E | None = None
+    ) -> E | None:
+        """The member whose wire word (``words``) the field holds; the error lists the words."""
         raw = self.text(name, required=required)
         if not raw:
             return default
-        for member in enum:
-            if member.value == raw:
+        for member, word in words.items():
+            if word == raw:
                 return member
-        allowed = ", ".join(str(m.value) for m in enum)
+        allowed = ", ".join(words.values())
         raise params_error(f"{name} must be one of {allowed}, got {raw!r}")
 
     def category(self, *allowed: Category, default: Category | None = None) -> Category:

@@ -5,12 +5,50 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tradewind.application.venue import CoinView, Execution, Order, PositionView, WalletView
+from tradewind.application.venue import (
+    CancelCause,
+    CoinView,
+    Execution,
+    MarketUnit,
+    NoFillReason,
+    Order,
+    PositionView,
+    VenueOrderStatus,
+    WalletView,
+)
 from tradewind.application.venue.tape import Kline, PublicTrade
-from tradewind.domain.values import OrderType
-from tradewind.domain.venue_accounts import ZERO, fmt
+from tradewind.domain.values import OrderType, Side, TimeInForce
+from tradewind.domain.venue_accounts import ZERO, StopKind, fmt
 
+# The venue's terms in Bybit's words (also what requests are parsed against).
+SIDE = {Side.BUY: "Buy", Side.SELL: "Sell"}
+TIME_IN_FORCE = {
+    TimeInForce.GTC: "GTC",
+    TimeInForce.IOC: "IOC",
+    TimeInForce.FOK: "FOK",
+    TimeInForce.POST_ONLY: "PostOnly",
+}
+ORDER_STATUS = {
+    VenueOrderStatus.NEW: "New",
+    VenueOrderStatus.PARTIALLY_FILLED: "PartiallyFilled",
+    VenueOrderStatus.FILLED: "Filled",
+    VenueOrderStatus.CANCELLED: "Cancelled",
+    VenueOrderStatus.PARTIALLY_FILLED_CANCELED: "PartiallyFilledCanceled",
+    VenueOrderStatus.REJECTED: "Rejected",
+}
+MARKET_UNIT = {MarketUnit.BASE: "baseCoin", MarketUnit.QUOTE: "quoteCoin"}
 _ORDER_TYPE = {OrderType.LIMIT: "Limit", OrderType.MARKET: "Market"}
+_CANCEL_TYPE = {CancelCause.NONE: "UNKNOWN", CancelCause.USER: "CancelByUser"}
+_REJECT_REASON = {
+    NoFillReason.NONE: "EC_NoError",
+    NoFillReason.POST_ONLY_WOULD_TAKE: "EC_PostOnlyWillTakeLiquidity",
+    NoFillReason.NO_IMMEDIATE_FILL: "EC_NoImmediateQtyToFill",
+}
+_STOP_ORDER_TYPE = {
+    StopKind.TAKE_PROFIT: "TakeProfit",
+    StopKind.STOP_LOSS: "StopLoss",
+    StopKind.TRAILING_STOP: "TrailingStop",
+}
 
 
 def opt(value: Decimal | None) -> str:
@@ -20,6 +58,18 @@ def opt(value: Decimal | None) -> str:
 
 def order_type(value: OrderType) -> str:
     return _ORDER_TYPE[value]
+
+
+def side(value: Side | None) -> str:
+    return SIDE[value] if value is not None else ""
+
+
+def market_unit(value: MarketUnit | None) -> str:
+    return MARKET_UNIT[value] if value is not None else ""
+
+
+def stop_order_type(value: StopKind | None) -> str:
+    return _STOP_ORDER_TYPE[value] if value is not None else ""
 
 
 def order_row(o: Order) -> dict[str, Any]:
@@ -32,12 +82,12 @@ def order_row(o: Order) -> dict[str, Any]:
         "symbol": o.symbol,
         "price": fmt(o.price),
         "qty": fmt(o.qty),
-        "side": o.side.value,
+        "side": side(o.side),
         "isLeverage": "0" if o.category.value == "spot" else "",
         "positionIdx": 0,
-        "orderStatus": o.status.value,
-        "cancelType": o.cancel_type,
-        "rejectReason": o.reject_reason,
+        "orderStatus": ORDER_STATUS[o.status],
+        "cancelType": _CANCEL_TYPE[o.cancel_cause],
+        "rejectReason": _REJECT_REASON[o.reject_reason],
         "avgPrice": fmt(o.avg_price) if o.cum_exec_qty else ("" if o.category.value == "spot" else "0"),
         "leavesQty": fmt(o.leaves_qty),
         "leavesValue": fmt(o.leaves_value),
@@ -45,9 +95,9 @@ def order_row(o: Order) -> dict[str, Any]:
         "cumExecValue": fmt(o.cum_exec_value),
         "cumExecFee": fmt(o.cum_exec_fee),
         "cumFeeDetail": fee,
-        "timeInForce": "IOC" if o.order_type is OrderType.MARKET else o.tif.value,
+        "timeInForce": "IOC" if o.order_type is OrderType.MARKET else TIME_IN_FORCE[o.tif],
         "orderType": order_type(o.order_type),
-        "stopOrderType": o.stop_order_type,
+        "stopOrderType": stop_order_type(o.stop_kind),
         "orderIv": "",
         "triggerPrice": "0",
         "takeProfit": opt(o.take_profit),
@@ -66,7 +116,7 @@ def order_row(o: Order) -> dict[str, Any]:
         "tpLimitPrice": "",
         "slLimitPrice": "",
         "placeType": "",
-        "marketUnit": o.market_unit.value if o.market_unit is not None else "",
+        "marketUnit": market_unit(o.market_unit),
         "createdTime": str(o.created_ms),
         "updatedTime": str(o.updated_ms),
     }
@@ -78,13 +128,13 @@ def execution_row(e: Execution) -> dict[str, Any]:
         "symbol": e.symbol,
         "orderId": e.order_id,
         "orderLinkId": e.order_link_id,
-        "side": e.side.value,
+        "side": side(e.side),
         "orderPrice": fmt(e.order_price),
         "orderQty": fmt(e.order_qty),
         "leavesQty": fmt(e.leaves_qty),
-        "createType": "CreateByClosing" if e.stop_order_type else "CreateByUser",
+        "createType": "CreateByClosing" if e.stop_kind is not None else "CreateByUser",
         "orderType": order_type(e.order_type),
-        "stopOrderType": e.stop_order_type,
+        "stopOrderType": stop_order_type(e.stop_kind),
         "execFee": fmt(e.fee),
         "execFeeV2": "",
         "feeCurrency": e.fee_coin,
@@ -117,7 +167,7 @@ def position_row(p: PositionView) -> dict[str, Any]:
         "riskId": 1,
         "riskLimitValue": "2000000",
         "symbol": p.symbol,
-        "side": p.side.value if p.side is not None else "",
+        "side": side(p.side),
         "size": fmt(size),
         "avgPrice": fmt(p.avg_price),
         "positionValue": fmt(p.entry_value),
@@ -214,7 +264,7 @@ def trade_row(symbol: str, t: PublicTrade) -> dict[str, Any]:
         "symbol": symbol,
         "price": fmt(t.price),
         "size": fmt(t.qty),
-        "side": t.side.value,
+        "side": side(t.side),
         "time": str(t.ts_ms),
         "isBlockTrade": False,
         "isRPITrade": False,

@@ -7,12 +7,19 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from tradewind.application.venue import MarketUnit, Order, OrderRef, OrderRequest, VenueOrderStatus
+from tradewind.application.venue import Order, OrderRef, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
 from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
-from tradewind.interfaces.sim_exchange.bybit_v5.render import execution_row, order_row
+from tradewind.interfaces.sim_exchange.bybit_v5.render import (
+    MARKET_UNIT,
+    ORDER_STATUS,
+    SIDE,
+    TIME_IN_FORCE,
+    execution_row,
+    order_row,
+)
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,36}$")
 _ORDER_TYPES = {"Limit": OrderType.LIMIT, "Market": OrderType.MARKET}
@@ -46,7 +53,7 @@ def create_order(call: Call) -> dict[str, Any]:
     qty = p.decimal("qty", required=True)
     assert qty is not None
     price = p.decimal("price") if order_type is OrderType.LIMIT else None  # Bybit ignores a market price
-    tif = p.choice("timeInForce", TimeInForce, default=TimeInForce.GTC)
+    tif = p.choice("timeInForce", TIME_IN_FORCE, default=TimeInForce.GTC)
     assert tif is not None
     request = OrderRequest(
         category=category,
@@ -57,7 +64,7 @@ def create_order(call: Call) -> dict[str, Any]:
         price=price,
         tif=tif,
         order_link_id=link_id,
-        market_unit=p.choice("marketUnit", MarketUnit) if order_type is OrderType.MARKET else None,
+        market_unit=p.choice("marketUnit", MARKET_UNIT) if order_type is OrderType.MARKET else None,
         reduce_only=p.flag("reduceOnly"),
         close_on_trigger=False,
         take_profit=_price_or_none(p, "takeProfit"),
@@ -117,7 +124,7 @@ def realtime_orders(call: Call) -> dict[str, Any]:
 def order_history(call: Call) -> dict[str, Any]:
     p = call.params
     category = p.category(Category.SPOT, Category.LINEAR)
-    status = p.choice("orderStatus", VenueOrderStatus)
+    status = p.choice("orderStatus", ORDER_STATUS)
     order_id, link_id = p.text("orderId"), p.text("orderLinkId")
     start, end = p.millis("startTime"), p.millis("endTime")
     orders = [
@@ -159,7 +166,7 @@ def executions(call: Call) -> dict[str, Any]:
 
 
 def _side(p: Params) -> Side:
-    side = p.choice("side", Side, required=True)
+    side = p.choice("side", SIDE, required=True)
     assert side is not None
     return side
 

@@ -16,6 +16,7 @@ from tradewind.application.venue.tape import DayStats, PublicTrade
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import fmt
+from tradewind.interfaces.sim_exchange.bybit_v5.render import side
 from tradewind.interfaces.sim_exchange.tape_cursor import TapeCursor
 from tradewind.interfaces.sim_exchange.ws_session import encode
 
@@ -67,7 +68,7 @@ class TradeFeed:
             row: dict[str, Any] = {
                 "T": t.ts_ms,
                 "s": self._symbol,
-                "S": t.side.value,
+                "S": side(t.side),
                 "v": fmt(t.qty),
                 "p": fmt(t.price),
                 "i": t.exec_id,

@@ -27,7 +27,13 @@ from tradewind.application.venue import (
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import fmt
 from tradewind.interfaces.sim_exchange.bybit_v5.auth import signature
-from tradewind.interfaces.sim_exchange.bybit_v5.render import execution_row, order_row, position_row, wallet_row
+from tradewind.interfaces.sim_exchange.bybit_v5.render import (
+    execution_row,
+    market_unit,
+    order_row,
+    position_row,
+    wallet_row,
+)
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_protocol import StreamKind, WsRequest, ack
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_session import BybitSession
 from tradewind.interfaces.sim_exchange.ws_session import encode
@@ -230,7 +236,7 @@ def _execution(event: ExecutionEvent) -> dict[str, Any]:
     row.update(
         category=e.category.value,
         isLeverage="0" if e.category is Category.SPOT else "",
-        marketUnit=e.market_unit.value if e.market_unit is not None else "",
+        marketUnit=market_unit(e.market_unit),
     )
     return row
 
