@@ -33,9 +33,9 @@ from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.application.ports.exchange import ExchangeGateway
 from tradewind.domain.orders import OrderIntent
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
-from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, start_server
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
+from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings
 
 
 def _counting(counts: Counter[str]) -> Callable[..., Awaitable[web.StreamResponse]]:

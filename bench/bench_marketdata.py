@@ -41,12 +41,12 @@ from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataReposi
 from tradewind.application.marketdata.book import LocalBook
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.ports.market_data import BookUpdate, UpdateKind
-from tradewind.domain.accounts.money import fmt
 from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.market import BookSnapshot, InstrumentRef, Level, TradeTick
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5.ws_books import top_diff
+from tradewind.domain.venue_accounts.money import fmt
+from tradewind.interfaces.sim_exchange.book_diff import top_diff
 
 T0 = 1_767_225_600_000_000_000
 REF = InstrumentRef("bybit", Category.LINEAR, "BTCUSDT", "BTC")

@@ -32,7 +32,9 @@ from tradewind.application.venue import SimVenue, VenueSettings
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings, WebSocketSettings, create_app, start_server
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.binance_spot import BinanceSpotSettings
+from tradewind.interfaces.sim_exchange.bybit_v5 import WebSocketSettings
 
 MID = 600_000  # ticks: 60 000 USDT at a 0.1 tick
 
@@ -90,7 +92,8 @@ async def _run(depth: int, interval_ms: int, seconds: float, batch: int) -> Resu
     engine = venue.engine(Category.LINEAR, "BTCUSDT")
     _seed(engine)
     ws_settings = WebSocketSettings(book_interval_ms={depth: interval_ms})
-    app = create_app(venue, SimExchangeSettings(port=0, websocket=ws_settings))
+    bybit_only = BinanceSpotSettings(enabled=False)  # Bybit's face alone, as measured in docs/benchmarks.md
+    app = create_sim_exchange_app(venue, SimExchangeSettings(port=0, websocket=ws_settings, binance=bybit_only))
     runner, port = await start_server(app, "127.0.0.1", 0)
     topic = f"orderbook.{depth}.BTCUSDT"
     inst = engine.instrument

@@ -25,9 +25,9 @@ from tradewind.application.marketdata.service import MarketDataSettings
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
-from tradewind.interfaces.bybit_v5.settings import SimExchangeSettings
 from tradewind.interfaces.health.settings import DistributedSettings
 from tradewind.interfaces.http.app import HttpSettings
+from tradewind.interfaces.sim_exchange import SimExchangeSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 

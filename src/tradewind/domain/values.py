@@ -17,7 +17,7 @@ class Side(StrEnum):
 
     @property
     def sign(self) -> int:
-        """+1 for a buy, -1 for a sell (the seed order message's signed quantity)."""
+        """+1 for a buy, -1 for a sell."""
         return 1 if self is Side.BUY else -1
 
 

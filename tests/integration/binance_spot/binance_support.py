@@ -19,11 +19,10 @@ from tradewind.adapters.exchanges.ccxt.sim_urls import binance_sim_urls
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue import SimVenue
 from tradewind.domain.values import Category
-from tradewind.interfaces.binance_spot.app import BINANCE, BinanceSpot
-from tradewind.interfaces.binance_spot.auth import sign_query
-from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings, start_server
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.binance_spot.app import BINANCE, BinanceSpot
+from tradewind.interfaces.sim_exchange.binance_spot.auth import sign_query
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 
 TIMEOUT = 10.0  # give-up bound of every wait; tests never wait for time to pass
 FAST = BinanceSpotSettings(depth_interval_ms=20, fast_depth_interval_ms=5, ticker_interval_ms=20)

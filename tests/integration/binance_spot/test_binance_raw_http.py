@@ -13,8 +13,8 @@ from integration.bybit_v5.bybit_support import START, Served
 from integration.bybit_v5.bybit_support import signed as bybit_signed
 from tradewind.adapters.clock import SimClock
 from tradewind.domain.values import Category
-from tradewind.interfaces.binance_spot.auth import sign_query
-from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
+from tradewind.interfaces.sim_exchange.binance_spot.auth import sign_query
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 
 pytestmark = pytest.mark.integration
 D = Decimal

@@ -12,7 +12,7 @@ from integration.bybit_v5.bybit_support import Served
 from tradewind.adapters.clock import SimClock
 from tradewind.application.venue import MarketUnit, OrderRef, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 
 pytestmark = pytest.mark.integration
 D = Decimal

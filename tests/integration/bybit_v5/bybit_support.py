@@ -18,9 +18,9 @@ from tradewind.application.venue import AccountSettings, OrderRequest, SimVenue,
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, start_server
-from tradewind.interfaces.bybit_v5.auth import sign_request
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.auth import sign_request
 
 START = {"USDT": Decimal("100000"), "BTC": Decimal("2"), "ETH": Decimal("10")}
 MAKER_START = {"USDT": Decimal("10000000"), "BTC": Decimal("500"), "ETH": Decimal("5000")}

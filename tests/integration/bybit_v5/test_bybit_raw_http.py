@@ -11,8 +11,9 @@ from bybit_support import Served, secret_of, seeded_venue, serve, signed
 from tradewind.adapters.clock import SimClock
 from tradewind.application.venue import WalletView
 from tradewind.domain.values import Category
-from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, create_app, serve_until_cancelled
-from tradewind.interfaces.bybit_v5.auth import sign_request
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, serve_until_cancelled
+from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.auth import sign_request
 
 pytestmark = pytest.mark.integration
 
@@ -208,7 +209,7 @@ async def test_account_probes_answer_as_a_unified_account(frozen_server: Served,
 
 
 async def test_serve_until_cancelled_serves_then_releases_the_port(http: aiohttp.ClientSession) -> None:
-    app = create_app(seeded_venue(SimClock()), SimExchangeSettings(port=0))
+    app = create_sim_exchange_app(seeded_venue(SimClock()), SimExchangeSettings(port=0))
     bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(serve_until_cancelled(app, "127.0.0.1", 0, bound.set_result))
     port = await asyncio.wait_for(bound, timeout=10)

@@ -19,7 +19,7 @@ from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.values import Category
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings, create_app, start_server
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -55,7 +55,7 @@ class Market:
 async def market() -> AsyncIterator[tuple[Market, Served]]:
     m = Market(SimClock())
     await m.step(300)  # warm-up: books on both sides, a last price
-    runner, port = await start_server(create_app(m.venue, SimExchangeSettings(port=0)), "127.0.0.1", 0)
+    runner, port = await start_server(create_sim_exchange_app(m.venue, SimExchangeSettings(port=0)), "127.0.0.1", 0)
     yield m, Served(m.venue, f"http://127.0.0.1:{port}", runner)
     await runner.cleanup()
 

@@ -14,7 +14,7 @@ from tradewind.adapters.clock import SimClock, WallClock
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.matching.events import L2Snapshot
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
 
 pytestmark = pytest.mark.integration
 D = Decimal

@@ -22,7 +22,8 @@ from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import L2Snapshot
 from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.values import Category
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings, WebSocketSettings, create_app, start_server
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.bybit_v5 import WebSocketSettings
 
 pytestmark = pytest.mark.integration
 STEP_NS = 100_000_000
@@ -55,7 +56,9 @@ async def market() -> AsyncIterator[tuple[SwarmMarket, Served]]:
     for _ in range(100):  # warm-up: both sides quoted
         await m.step()
     fast = WebSocketSettings(book_interval_ms={50: 2, 200: 5}, trade_interval_ms=2)
-    runner, port = await start_server(create_app(m.venue, SimExchangeSettings(port=0, websocket=fast)), "127.0.0.1", 0)
+    runner, port = await start_server(
+        create_sim_exchange_app(m.venue, SimExchangeSettings(port=0, websocket=fast)), "127.0.0.1", 0
+    )
     yield m, Served(m.venue, f"http://127.0.0.1:{port}", runner)
     await runner.cleanup()
 

@@ -16,16 +16,10 @@ from tradewind.adapters.exchanges.ccxt.client import sim_server_urls
 from tradewind.application.ports.clock import Clock
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.events import L2Snapshot
-from tradewind.interfaces.bybit_v5 import (
-    WEBSOCKET,
-    RateLimitSettings,
-    SimExchangeSettings,
-    WebSocketServer,
-    create_app,
-    start_server,
-)
-from tradewind.interfaces.bybit_v5.ws_private import auth_signature
-from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.bybit_v5 import WEBSOCKET, RateLimitSettings, WebSocketServer
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_private import auth_signature
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
 
 TIMEOUT = 10.0  # give-up bound of every wait below; tests never wait for time to pass
 
@@ -35,7 +29,7 @@ async def serve_ws(clock: Clock, websocket: WebSocketSettings | None = None, *, 
     venue = seeded_venue(clock)
     rate_limits = RateLimitSettings(enabled=limits)
     settings = SimExchangeSettings(port=0, rate_limits=rate_limits, websocket=websocket or WebSocketSettings())
-    runner, port = await start_server(create_app(venue, settings), "127.0.0.1", 0)
+    runner, port = await start_server(create_sim_exchange_app(venue, settings), "127.0.0.1", 0)
     return Served(venue, f"http://127.0.0.1:{port}", runner)
 
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
-from tradewind.interfaces.bybit_v5 import start_server
+from tradewind.interfaces.sim_exchange import start_server
 
 
 def sim_server_settings(url: str, **overrides: object) -> ExchangeSettings:

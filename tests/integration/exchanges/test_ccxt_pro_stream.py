@@ -25,7 +25,7 @@ from tradewind.application.ports.bus import Message
 from tradewind.application.venue import MarketUnit, OrderRequest
 from tradewind.domain.market import InstrumentRef, trade_from_payload
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.binance_spot.app import BINANCE
+from tradewind.interfaces.sim_exchange.binance_spot.app import BINANCE
 
 pytestmark = pytest.mark.integration
 D = Decimal

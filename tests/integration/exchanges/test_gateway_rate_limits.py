@@ -18,9 +18,9 @@ from tradewind.application.ports.exchange import RateLimited
 from tradewind.application.venue import SimVenue
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
-from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, start_server
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
+from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings
 
 pytestmark = pytest.mark.integration
 KINDS = {"bybit-v5": {"api": "bybit-v5"}, "unified": {"api": "unified"}, "binance": {"type": "binance"}}

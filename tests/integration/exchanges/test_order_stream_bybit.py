@@ -24,7 +24,7 @@ from tradewind.adapters.exchanges.settings import Credentials
 from tradewind.application.ports.exchange import ExchangeError, OrderStreamRefused
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5.ws_private import PrivateHub
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_private import PrivateHub
 
 pytestmark = pytest.mark.integration
 D = Decimal

@@ -14,6 +14,7 @@ from order_stream_support import SYMBOL, OrderEvents, following, limit
 from support import wait_for
 from tradewind.adapters.exchanges.ccxt import UnifiedCcxtGateway
 from tradewind.adapters.exchanges.publishing import PublishingGateway
+from tradewind.application.venue import VenueOrderStatus
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 
@@ -44,7 +45,7 @@ async def test_a_fill_by_another_account_is_published_once_with_exact_decimals(
     # around the gateway, its fill has no client id (the gateway never saw the order): it is found by trade id.
     later = limit(venue, KEY, Side.BUY, "0.001", "60010", link_id="later-u1")
     account = venue.account(KEY)
-    assert account is not None and later.status.value == "Filled"
+    assert account is not None and later.status is VenueOrderStatus.FILLED
     (later_exec,) = [e for e in account.executions if e.order_link_id == "later-u1"]
     await wait_for(lambda: any(u.trade_id == later_exec.exec_id for u in events.seen))
     (execution,) = [e for e in account.executions if e.order_link_id == "ours-u1"]

@@ -11,8 +11,7 @@ import pytest
 from bybit_support import seeded_venue
 
 from tradewind.adapters.clock import WallClock
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings, start_server
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
 
 pytestmark = pytest.mark.integration
 SUBSCRIBE = {

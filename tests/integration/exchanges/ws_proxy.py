@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-from tradewind.interfaces.bybit_v5 import start_server
+from tradewind.interfaces.sim_exchange import start_server
 
 
 @dataclass

@@ -14,8 +14,7 @@ from tradewind.adapters.clock import WallClock
 from tradewind.application.ports.exchange import UnknownInstrument
 from tradewind.bootstrap.twap import build_twap
 from tradewind.domain.values import Category
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings, start_server
-from tradewind.interfaces.sim_exchange import create_sim_exchange_app
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
 from tradewind.settings import Settings
 
 pytestmark = pytest.mark.integration

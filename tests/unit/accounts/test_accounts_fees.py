@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from tradewind.domain.accounts import FeeRates, fmt, initial_margin, linear_fee, spot_settlement
 from tradewind.domain.values import Side
+from tradewind.domain.venue_accounts import FeeRates, fmt, initial_margin, linear_fee, spot_settlement
 
 D = Decimal
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewind.domain.accounts import LinearPosition, PositionRuleError, Protection, StopKind
 from tradewind.domain.values import Side
+from tradewind.domain.venue_accounts import LinearPosition, PositionRuleError, Protection, StopKind
 
 D = Decimal
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewind.domain.accounts import InsufficientBalance, Wallet
+from tradewind.domain.venue_accounts import InsufficientBalance, Wallet
 
 D = Decimal
 

@@ -1,7 +1,7 @@
 import pytest
 
-from tradewind.interfaces.bybit_v5.auth import SignedRequest, sign_request, signature, verify
-from tradewind.interfaces.bybit_v5.errors import BybitError, RetCode
+from tradewind.interfaces.sim_exchange.bybit_v5.auth import SignedRequest, sign_request, signature, verify
+from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode
 
 NOW = 1_658_384_314_791
 QUERY = "category=option&symbol=BTC-29JUL22-25000-C"

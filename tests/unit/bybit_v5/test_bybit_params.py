@@ -3,9 +3,10 @@ from decimal import Decimal
 import pytest
 
 from tradewind.application.venue import RejectCode, VenueError
-from tradewind.domain.values import Category, Side
-from tradewind.interfaces.bybit_v5.errors import BybitError, RetCode, from_venue
-from tradewind.interfaces.bybit_v5.params import Params
+from tradewind.domain.values import Category
+from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, from_venue
+from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
+from tradewind.interfaces.sim_exchange.bybit_v5.render import SIDE
 
 
 def test_json_numbers_become_decimals_never_floats() -> None:
@@ -30,7 +31,7 @@ def test_query_string_values_are_read_as_sent() -> None:
         (b'{"qty": "abc"}', lambda p: p.decimal("qty"), "qty must be a decimal"),
         (b'{"qty": "NaN"}', lambda p: p.decimal("qty"), "qty must be finite"),
         (b'{"qty": true}', lambda p: p.decimal("qty"), "qty must be a decimal number string"),
-        (b'{"side": "buy"}', lambda p: p.choice("side", Side), "side must be one of Buy, Sell"),
+        (b'{"side": "buy"}', lambda p: p.choice("side", SIDE), "side must be one of Buy, Sell"),
         (b'{"category": "option"}', lambda p: p.category(Category.SPOT), "category must be one of spot"),
         (b'{"limit": "500"}', lambda p: p.integer("limit", default=1, lo=1, hi=50), "limit must be between 1 and 50"),
         (b"{}", lambda p: p.text("symbol", required=True), "symbol is required"),

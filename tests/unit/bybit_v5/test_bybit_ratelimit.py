@@ -1,8 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
-from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings
-from tradewind.interfaces.bybit_v5.ratelimit import RateLimiter
+from tradewind.interfaces.sim_exchange import SimExchangeSettings
+from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.ratelimit import RateLimiter
 
 
 def test_calls_over_the_limit_in_one_window_are_refused_until_it_rolls() -> None:

@@ -13,7 +13,8 @@ from tradewind.application.venue import SimVenue, VenueSettings
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
-from tradewind.interfaces.bybit_v5.ws_books import BookFeed, MarketBook, apply_diff, top_diff
+from tradewind.interfaces.sim_exchange.book_diff import apply_diff, top_diff
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_books import BookFeed, MarketBook
 
 Level = tuple[int, int]
 

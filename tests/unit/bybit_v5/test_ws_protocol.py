@@ -3,11 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
-from tradewind.interfaces.bybit_v5 import SimExchangeSettings
-from tradewind.interfaces.bybit_v5.ws_market import next_tick
-from tradewind.interfaces.bybit_v5.ws_private import auth_signature
-from tradewind.interfaces.bybit_v5.ws_protocol import ProtocolError, StreamKind, ack, parse_request, pong
-from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange import SimExchangeSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_market import next_tick
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_private import auth_signature
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_protocol import ProtocolError, StreamKind, ack, parse_request, pong
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
 
 
 @pytest.mark.parametrize("req_id", ["7c0d2a3e-uuid-from-pybit", 42])

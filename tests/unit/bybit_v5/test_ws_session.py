@@ -2,12 +2,11 @@
 
 from aiohttp import web
 
-from tradewind.interfaces.bybit_v5.ws_protocol import StreamKind
-from tradewind.interfaces.bybit_v5.ws_session import WsSession
+from tradewind.interfaces.sim_exchange.ws_session import WsSession
 
 
 async def test_a_client_more_than_the_queue_limit_behind_is_dropped_and_gets_nothing_more() -> None:
-    session = WsSession(web.WebSocketResponse(), StreamKind.LINEAR, queue_limit=3)
+    session = WsSession(web.WebSocketResponse(), queue_limit=3)
     for n in range(3):
         session.send(f"m{n}")
     assert session.open

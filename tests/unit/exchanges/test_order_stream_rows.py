@@ -19,7 +19,7 @@ from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.application.ports.exchange import OrderStreamRefused, OrderStreamUnsupported
 from tradewind.domain.orders import ExecutionFill, OrderResult, OrderState
 from tradewind.domain.values import Category, Side
-from tradewind.interfaces.bybit_v5.ws_private import auth_signature
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_private import auth_signature
 
 D = Decimal
 CREDENTIALS = Credentials(SecretStr("key-1"), SecretStr("secret-1"))

@@ -5,6 +5,7 @@ from venue_support import START, limit, market
 
 from tradewind.application.venue import OrderRef, RejectCode, SimVenue, VenueError, VenueOrderStatus
 from tradewind.domain.values import Category, Side
+from tradewind.domain.venue_accounts import StopKind
 
 D = Decimal
 LINEAR = Category.LINEAR
@@ -100,7 +101,7 @@ def test_take_profit_fires_a_closing_market_order_when_trades_reach_it(venue: Si
     venue.place_order("carol", market(LINEAR, Side.BUY, "1.5"))
     (pos,) = venue.positions("alice", "BTCUSDT")
     assert pos.size == 0
-    closing = [o for o in venue.account("alice").history if o.stop_order_type == "TakeProfit"]  # type: ignore[union-attr]
+    closing = [o for o in venue.account("alice").history if o.stop_kind is StopKind.TAKE_PROFIT]  # type: ignore[union-attr]
     assert len(closing) == 1
     assert closing[0].status is VenueOrderStatus.FILLED
     assert closing[0].reduce_only and closing[0].close_on_trigger
@@ -169,5 +170,5 @@ def test_trailing_stop_closes_a_long_after_a_pullback_from_the_high(venue: SimVe
     venue.place_order("bob", limit(LINEAR, Side.BUY, "1", "60100"))
     venue.place_order("carol", market(LINEAR, Side.SELL, "0.1"))  # 60100 = 60200 - 100: fires
     assert venue.positions("alice", "BTCUSDT")[0].size == 0
-    (close,) = [o for o in venue.account("alice").history if o.stop_order_type == "TrailingStop"]  # type: ignore[union-attr]
+    (close,) = [o for o in venue.account("alice").history if o.stop_kind is StopKind.TRAILING_STOP]  # type: ignore[union-attr]
     assert close.avg_price == D("60100")

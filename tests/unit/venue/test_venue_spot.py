@@ -3,7 +3,16 @@ from decimal import Decimal
 import pytest
 from venue_support import START, limit, market
 
-from tradewind.application.venue import MarketUnit, OrderRef, RejectCode, SimVenue, VenueError, VenueOrderStatus
+from tradewind.application.venue import (
+    CancelCause,
+    MarketUnit,
+    NoFillReason,
+    OrderRef,
+    RejectCode,
+    SimVenue,
+    VenueError,
+    VenueOrderStatus,
+)
 from tradewind.domain.values import Category, Side, TimeInForce
 
 D = Decimal
@@ -17,7 +26,7 @@ def test_limit_buy_locks_quote_and_a_cancel_releases_it(venue: SimVenue) -> None
     assert venue.wallet_view("alice").coin("USDT").locked == D("5000")  # type: ignore[union-attr]
     cancelled = venue.cancel_order("alice", OrderRef(SPOT, "BTCUSDT", order.order_id))
     assert cancelled.status is VenueOrderStatus.CANCELLED
-    assert cancelled.cancel_type == "CancelByUser"
+    assert cancelled.cancel_cause is CancelCause.USER
     usdt = venue.wallet_view("alice").coin("USDT")
     assert usdt is not None and (usdt.balance, usdt.locked) == (START["USDT"], D(0))
 
@@ -67,7 +76,7 @@ def test_market_buy_in_base_coin_takes_that_quantity(venue: SimVenue) -> None:
 def test_market_order_on_an_empty_book_is_cancelled_and_holds_nothing(venue: SimVenue) -> None:
     order = venue.place_order("alice", market(SPOT, Side.SELL, "0.01"))
     assert order.status is VenueOrderStatus.CANCELLED
-    assert order.reject_reason == "EC_NoImmediateQtyToFill"
+    assert order.reject_reason is NoFillReason.NO_IMMEDIATE_FILL
     assert venue.wallet_view("alice").coin("BTC").locked == 0  # type: ignore[union-attr]
 
 
@@ -75,7 +84,7 @@ def test_post_only_that_would_take_is_cancelled_not_filled(venue: SimVenue) -> N
     venue.place_order("bob", limit(SPOT, Side.SELL, "0.1", "60000"))
     order = venue.place_order("alice", limit(SPOT, Side.BUY, "0.1", "60000", tif=TimeInForce.POST_ONLY))
     assert order.status is VenueOrderStatus.CANCELLED
-    assert order.reject_reason == "EC_PostOnlyWillTakeLiquidity"
+    assert order.reject_reason is NoFillReason.POST_ONLY_WOULD_TAKE
     assert venue.wallet_view("alice").coin("USDT").locked == 0  # type: ignore[union-attr]
 
 

@@ -1,4 +1,4 @@
-"""The simulated Bybit venue: accounts, orders, fills, fees and positions on the simulator's engines."""
+"""The simulated venue: accounts, orders, fills, fees and positions on the simulator's engines, in its own terms."""
 
 from tradewind.application.venue.events import (
     ExecutionEvent,
@@ -10,9 +10,11 @@ from tradewind.application.venue.events import (
     WalletEvent,
 )
 from tradewind.application.venue.model import (
+    CancelCause,
     CoinView,
     Execution,
     MarketUnit,
+    NoFillReason,
     Order,
     OrderRef,
     OrderRequest,
@@ -27,11 +29,13 @@ from tradewind.application.venue.settings import AccountSettings, FeeSettings, V
 
 __all__ = [
     "AccountSettings",
+    "CancelCause",
     "CoinView",
     "Execution",
     "ExecutionEvent",
     "FeeSettings",
     "MarketUnit",
+    "NoFillReason",
     "Order",
     "OrderEvent",
     "OrderRef",

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from tradewind.application.venue.model import CoinView, Execution, Order, PositionView, WalletView
 from tradewind.application.venue.settings import AccountSettings
-from tradewind.domain.accounts import ZERO, LinearPosition, Wallet, initial_margin
 from tradewind.domain.values import Category, OrderType
+from tradewind.domain.venue_accounts import ZERO, LinearPosition, Wallet, initial_margin
 
 PriceOf = Callable[[str], Decimal | None]  # last price of a linear symbol (or a coin in USDT), None if unknown
 

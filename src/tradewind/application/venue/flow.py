@@ -16,22 +16,29 @@ from tradewind.application.ports.clock import Clock
 from tradewind.application.venue.account import VenueAccount
 from tradewind.application.venue.events import ReportListener
 from tradewind.application.venue.journal import EventJournal
-from tradewind.application.venue.model import Order, RejectCode, VenueError, VenueOrderStatus
+from tradewind.application.venue.model import (
+    CancelCause,
+    NoFillReason,
+    Order,
+    RejectCode,
+    VenueError,
+    VenueOrderStatus,
+)
 from tradewind.application.venue.settlement import Settlement
 from tradewind.application.venue.tape import MarketTape, PublicTrade
-from tradewind.domain.accounts import ZERO, StopKind
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category
+from tradewind.domain.venue_accounts import ZERO, StopKind
 
 MarketKey = tuple[Category, str]
 
 _TRADE_NS = 0x7  # uuid namespace of public trade ids
 _NO_FILL_REASONS = {
-    RejectReason.POST_ONLY_WOULD_TAKE: "EC_PostOnlyWillTakeLiquidity",
-    RejectReason.FOK_NOT_FILLABLE: "EC_NoImmediateQtyToFill",
-    RejectReason.NO_LIQUIDITY: "EC_NoImmediateQtyToFill",
+    RejectReason.POST_ONLY_WOULD_TAKE: NoFillReason.POST_ONLY_WOULD_TAKE,
+    RejectReason.FOK_NOT_FILLABLE: NoFillReason.NO_IMMEDIATE_FILL,
+    RejectReason.NO_LIQUIDITY: NoFillReason.NO_IMMEDIATE_FILL,
 }
 
 
@@ -108,12 +115,18 @@ class OrderFlow:
         report = engine.cancel(order.order_id, self._clock.now_ns())
         if report.status is OrderStatus.REJECTED:
             raise VenueError(RejectCode.ORDER_FINISHED, f"order {order.order_id} is no longer open", inst.category)
-        closed = self.close(account, order, _cancelled(order), cancel_type="CancelByUser")
+        closed = self.close(account, order, _cancelled(order), cancel_cause=CancelCause.USER)
         self.notify(inst, report)
         return closed
 
     def close(
-        self, account: VenueAccount, order: Order, status: VenueOrderStatus, *, reject: str = "", cancel_type: str = ""
+        self,
+        account: VenueAccount,
+        order: Order,
+        status: VenueOrderStatus,
+        *,
+        reject: NoFillReason | None = None,
+        cancel_cause: CancelCause | None = None,
     ) -> Order:
         """Finish an order: release what it still holds and move it to the history."""
         if order.lock_left:
@@ -123,8 +136,8 @@ class OrderFlow:
             status=status,
             leaves_qty=ZERO,
             lock_left=ZERO,
-            reject_reason=reject or order.reject_reason,
-            cancel_type=cancel_type or order.cancel_type,
+            reject_reason=reject if reject is not None else order.reject_reason,
+            cancel_cause=cancel_cause if cancel_cause is not None else order.cancel_cause,
             updated_ms=self._clock.now_ms(),
         )
         self._owner.pop(order.order_id, None)
@@ -183,7 +196,7 @@ class OrderFlow:
                 raise RuntimeError(f"engine rejected venue order {order.order_id}: {report.reason}")
             self.close(account, order, VenueOrderStatus.CANCELLED, reject=reason)
         elif report.status is OrderStatus.CANCELLED:
-            self.close(account, order, _cancelled(order), reject="EC_NoImmediateQtyToFill")
+            self.close(account, order, _cancelled(order), reject=NoFillReason.NO_IMMEDIATE_FILL)
         elif report.status is OrderStatus.FILLED:
             self.close(account, order, VenueOrderStatus.FILLED)
         else:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from tradewind.domain.accounts import ZERO
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+from tradewind.domain.venue_accounts import ZERO, StopKind
 
 _AVG_QUANTUM = Decimal("1e-12")
 
 
 class RejectCode(StrEnum):
-    """Why the venue refused a request; the interface maps each to the category's Bybit retCode."""
+    """Why the venue refused a request; each protocol face maps it to its own error code."""
 
     UNKNOWN_SYMBOL = "unknown_symbol"
     INVALID_PARAM = "invalid_param"
@@ -47,23 +47,40 @@ class VenueError(Exception):
 
 
 class MarketUnit(StrEnum):
-    BASE = "baseCoin"
-    QUOTE = "quoteCoin"
+    """What a spot market order's quantity counts: the base coin or the quote coin."""
+
+    BASE = "base"
+    QUOTE = "quote"
 
 
 class VenueOrderStatus(StrEnum):
-    """Bybit's ``orderStatus`` values that the venue produces."""
+    """An order's state at the venue; each protocol face spells it in its own words."""
 
-    NEW = "New"
-    PARTIALLY_FILLED = "PartiallyFilled"
-    FILLED = "Filled"
-    CANCELLED = "Cancelled"
-    PARTIALLY_FILLED_CANCELED = "PartiallyFilledCanceled"
-    REJECTED = "Rejected"
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    PARTIALLY_FILLED_CANCELED = "partially_filled_cancelled"  # spot: cancelled after some fills
+    REJECTED = "rejected"
 
     @property
     def is_open(self) -> bool:
         return self in (VenueOrderStatus.NEW, VenueOrderStatus.PARTIALLY_FILLED)
+
+
+class CancelCause(StrEnum):
+    """Who ended an order: its owner (USER), or nobody asked (NONE: still open, filled, or ended by the book)."""
+
+    NONE = "none"
+    USER = "user"
+
+
+class NoFillReason(StrEnum):
+    """Why the book left an order (or its rest) unfilled and the venue cancelled it; NONE when it did not."""
+
+    NONE = "none"
+    POST_ONLY_WOULD_TAKE = "post_only_would_take"
+    NO_IMMEDIATE_FILL = "no_immediate_fill"  # IOC / market remainder, FOK not fillable, nothing to fill against
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +100,7 @@ class OrderRequest:
     close_on_trigger: bool = False
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
-    stop_order_type: str = ""  # set by the venue for TP / SL / trailing closes
+    stop_kind: StopKind | None = None  # set by the venue for TP / SL / trailing closes
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +133,9 @@ class Order:
     cum_exec_value: Decimal = ZERO
     cum_exec_fee: Decimal = ZERO
     fee_coin: str = ""
-    reject_reason: str = "EC_NoError"
-    cancel_type: str = "UNKNOWN"
-    stop_order_type: str = ""
+    reject_reason: NoFillReason = NoFillReason.NONE
+    cancel_cause: CancelCause = CancelCause.NONE
+    stop_kind: StopKind | None = None
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
     reduce_only: bool = False
@@ -162,7 +179,7 @@ class Execution:
     order_price: Decimal
     order_qty: Decimal
     leaves_qty: Decimal
-    stop_order_type: str
+    stop_kind: StopKind | None
     exec_price: Decimal
     exec_qty: Decimal
     exec_value: Decimal

@@ -7,10 +7,10 @@ from decimal import Decimal, localcontext
 
 from tradewind.application.venue.account import VenueAccount
 from tradewind.application.venue.model import MarketUnit, Order, OrderRequest, RejectCode, VenueError
-from tradewind.domain.accounts import ZERO, exact_context, initial_margin
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import ZERO, exact_context, initial_margin
 
 QUOTE_PRECISION = Decimal("0.00000001")  # decimals a quote-coin amount may carry (Bybit's quotePrecision)
 

@@ -17,6 +17,7 @@ from tradewind.application.venue.flow import OrderFlow, uuid_id
 from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import (
     MarketUnit,
+    NoFillReason,
     Order,
     OrderRef,
     OrderRequest,
@@ -30,11 +31,11 @@ from tradewind.application.venue.rules import plan_amend, plan_order
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.application.venue.settlement import Settlement
 from tradewind.application.venue.tape import MarketTape
-from tradewind.domain.accounts import ZERO, PositionRuleError, Protection
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import ZERO, PositionRuleError, Protection
 
 _ORDER_NS = 0x0  # uuid namespaces (top bits) keep order and execution ids apart
 _EXEC_NS = 0xE
@@ -170,7 +171,7 @@ class SimVenue:
                 market_unit=unit,
                 status=VenueOrderStatus.NEW,
                 leaves_qty=base_qty,
-                stop_order_type=req.stop_order_type,
+                stop_kind=req.stop_kind,
                 take_profit=req.take_profit,
                 stop_loss=req.stop_loss,
                 reduce_only=req.reduce_only or req.close_on_trigger,
@@ -182,7 +183,7 @@ class SimVenue:
             )
             self._flow.open(account, order)
             if plan.lots == 0:
-                self._flow.close(account, order, VenueOrderStatus.CANCELLED, reject="EC_NoImmediateQtyToFill")
+                self._flow.close(account, order, VenueOrderStatus.CANCELLED, reject=NoFillReason.NO_IMMEDIATE_FILL)
             else:
                 report = engine.submit(order.order_id, req.side, req.order_type, plan.lots, plan.ticks, req.tif, now_ns)
                 self._flow.apply(inst, report, account, notify=True)
@@ -367,7 +368,7 @@ class SimVenue:
                 OrderType.MARKET,
                 abs(pos.size),
                 close_on_trigger=True,
-                stop_order_type=kind.value,
+                stop_kind=kind,
             )
             try:
                 self.place_order(account.api_key, request)
@@ -406,7 +407,8 @@ class SimVenue:
             which = ref.order_id or ref.order_link_id
             raise VenueError(RejectCode.ORDER_NOT_FOUND, f"order {which} does not exist", ref.category)
         if not order.status.is_open:
-            raise VenueError(RejectCode.ORDER_FINISHED, f"order {order.order_id} is {order.status.value}", ref.category)
+            state = order.status.value.replace("_", " ")
+            raise VenueError(RejectCode.ORDER_FINISHED, f"order {order.order_id} is {state}", ref.category)
         return order
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from tradewind.domain.accounts import FeeRates
 from tradewind.domain.values import Category
+from tradewind.domain.venue_accounts import FeeRates
 
 
 class AccountSettings(BaseModel):

@@ -8,8 +8,8 @@ from decimal import Decimal, localcontext
 
 from tradewind.application.venue.account import VenueAccount
 from tradewind.application.venue.model import Execution, Order, VenueOrderStatus
-from tradewind.domain.accounts import ZERO, FeeRates, Protection, exact_context, linear_fee, spot_settlement
 from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import ZERO, FeeRates, Protection, exact_context, linear_fee, spot_settlement
 
 
 class Settlement:
@@ -90,7 +90,7 @@ class Settlement:
             order_price=order.price,
             order_qty=order.qty,
             leaves_qty=leaves,
-            stop_order_type=order.stop_order_type,
+            stop_kind=order.stop_kind,
             exec_price=price,
             exec_qty=qty,
             exec_value=value,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, localcontext
 
-from tradewind.domain.accounts import ZERO, exact_context
 from tradewind.domain.values import Side
+from tradewind.domain.venue_accounts import ZERO, exact_context
 
 _MINUTE_MS = 60_000
 _DAY_MS = 1_440 * _MINUTE_MS

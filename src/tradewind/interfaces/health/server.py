@@ -12,7 +12,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tradewind.adapters.metrics import ServiceMetrics
-from tradewind.interfaces.bybit_v5.app import start_server
+from tradewind.interfaces.sim_exchange import start_server
 
 log = structlog.get_logger(__name__)
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from tradewind.interfaces.binance_spot.errors import BinanceError, Code
-from tradewind.interfaces.binance_spot.params import Params
+from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code
+from tradewind.interfaces.sim_exchange.binance_spot.params import Params
 
 
 def _raises(fn: object, *args: object, **kw: object) -> BinanceError:

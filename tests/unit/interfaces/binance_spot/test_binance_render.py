@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tradewind.application.venue.tape import PublicTrade
 from tradewind.domain.values import Side
-from tradewind.interfaces.binance_spot.render import agg_trades, fmt8
+from tradewind.interfaces.sim_exchange.binance_spot.render import agg_trades, fmt8
 
 
 def test_fmt8_pads_to_eight_decimals() -> None:

@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
-from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
-from tradewind.interfaces.bybit_v5.settings import SimExchangeSettings
+from tradewind.interfaces.sim_exchange import SimExchangeSettings
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 
 
 def test_the_binance_face_is_on_by_default_with_binances_weight_limit() -> None:

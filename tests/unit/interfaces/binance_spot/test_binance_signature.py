@@ -2,9 +2,15 @@
 
 import pytest
 
-from tradewind.interfaces.binance_spot.auth import SignedRequest, sign_query, total_params, verify, without_signature
-from tradewind.interfaces.binance_spot.errors import BinanceError, Code
-from tradewind.interfaces.binance_spot.params import Params
+from tradewind.interfaces.sim_exchange.binance_spot.auth import (
+    SignedRequest,
+    sign_query,
+    total_params,
+    verify,
+    without_signature,
+)
+from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code
+from tradewind.interfaces.sim_exchange.binance_spot.params import Params
 
 # Binance's documented example key pair and request (SIGNED endpoint examples).
 KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"

@@ -1,6 +1,6 @@
 """Request weight over a rolling window: counted per caller, refused past the limit without being counted."""
 
-from tradewind.interfaces.binance_spot.weight import WeightMeter
+from tradewind.interfaces.sim_exchange.binance_spot.weight import WeightMeter
 
 
 def test_weight_adds_up_per_caller_and_frees_as_the_window_rolls() -> None:

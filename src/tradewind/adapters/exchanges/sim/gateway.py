@@ -59,7 +59,7 @@ def order_result(order: Order) -> OrderResult:
         avg_price=order.avg_price if filled else None,
         fee=order.cum_exec_fee,
         fee_currency=order.fee_coin,
-        reject_reason=order.reject_reason if state is OrderState.REJECTED else None,
+        reject_reason=order.reject_reason.value if state is OrderState.REJECTED else None,
         symbol=order.symbol,
         side=order.side,
         qty=order.leaves_qty + filled if order.market_unit is MarketUnit.QUOTE else order.qty,

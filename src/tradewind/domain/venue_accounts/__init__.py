@@ -1,0 +1,31 @@
+"""The simulated venue's accounts: wallet balances with locks, linear positions, fees and margin, in exact Decimal."""
+
+from tradewind.domain.venue_accounts.fees import FeeRates, SpotSettlement, linear_fee, spot_settlement
+from tradewind.domain.venue_accounts.money import ZERO, exact_context, fmt, initial_margin
+from tradewind.domain.venue_accounts.position import (
+    FillOutcome,
+    LinearPosition,
+    PositionRuleError,
+    Protection,
+    StopKind,
+)
+from tradewind.domain.venue_accounts.wallet import CoinBalance, InsufficientBalance, Wallet
+
+__all__ = [
+    "ZERO",
+    "CoinBalance",
+    "FeeRates",
+    "FillOutcome",
+    "InsufficientBalance",
+    "LinearPosition",
+    "PositionRuleError",
+    "Protection",
+    "SpotSettlement",
+    "StopKind",
+    "Wallet",
+    "exact_context",
+    "fmt",
+    "initial_margin",
+    "linear_fee",
+    "spot_settlement",
+]

@@ -1,0 +1,45 @@
+"""The ``tradewind sim-exchange`` application: Bybit's V5 protocol and, on the same port, Binance's spot protocol."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from aiohttp import web
+
+from tradewind.application.venue import SimVenue
+from tradewind.interfaces.sim_exchange.binance_spot.app import install_binance
+from tradewind.interfaces.sim_exchange.bybit_v5.app import install_bybit
+from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
+
+
+def create_sim_exchange_app(venue: SimVenue, settings: SimExchangeSettings) -> web.Application:
+    """Bybit's ``/v5`` REST and streams for ``venue``, plus Binance's ``/api/v3``, ``/ws``, ``/stream`` if enabled."""
+    app = web.Application()
+    install_bybit(app, venue, settings.rate_limits, settings.websocket)
+    if settings.binance.enabled:
+        install_binance(app, venue, settings.binance)
+    return app
+
+
+async def start_server(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``host:port`` (port 0 picks a free one); return the runner and the bound port."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    return runner, int(bound)
+
+
+async def serve_until_cancelled(
+    app: web.Application, host: str, port: int, ready: Callable[[int], None] | None = None
+) -> None:
+    """Serve ``app`` until the task is cancelled (``tradewind sim-exchange``); ``ready`` gets the bound port."""
+    runner, bound = await start_server(app, host, port)
+    try:
+        if ready is not None:
+            ready(bound)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

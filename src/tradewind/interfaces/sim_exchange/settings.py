@@ -1,0 +1,21 @@
+"""Configuration of ``tradewind sim-exchange`` (the ``sim_exchange`` key): where it listens and each face's settings."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
+from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+
+
+class SimExchangeSettings(BaseModel):
+    """The ``tradewind sim-exchange`` server: host, port, rate limits, streams, its Binance spot face (not accounts)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    websocket: WebSocketSettings = Field(default_factory=WebSocketSettings)
+    binance: BinanceSpotSettings = Field(default_factory=BinanceSpotSettings)
