@@ -24,7 +24,7 @@ from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.bootstrap.common import build_clock, build_gateways, build_waker, market_and_venue, postgres
-from tradewind.bootstrap.twap import build_twap
+from tradewind.bootstrap.twap import build_twap, commands_over
 from tradewind.interfaces.health.metrics import MeteredBus, ServiceMetrics
 from tradewind.interfaces.health.server import HttpSite
 from tradewind.interfaces.health.service import Component, DistributedService, ServiceUnavailable
@@ -132,7 +132,7 @@ def _gateway(settings: Settings, bus: MeteredBus, metrics: ServiceMetrics, clock
     twap = build_twap(settings, execute=False, shared=(clock, database, bus))
     market_data = BusMarketData(bus)
     http = HttpServer(
-        create_http_app(market_data, twap.service, default_exchange=settings.exchanges.default),
+        create_http_app(commands_over(settings, twap.service, market_data)),
         settings.http.host,
         settings.http.port,
     )

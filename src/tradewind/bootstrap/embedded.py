@@ -23,7 +23,7 @@ from tradewind.application.ports.clock import Clock
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
 from tradewind.bootstrap.common import build_clock, market_and_venue
-from tradewind.bootstrap.twap import TwapSystem, build_twap
+from tradewind.bootstrap.twap import TwapSystem, build_twap, commands_over
 from tradewind.interfaces.bybit_v5.app import start_server
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.http import HttpServer, create_http_app
@@ -183,7 +183,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     twap = build_twap(settings, execute=True, venue=venue, shared=(clock, database, bus))
     http = HttpServer(
-        create_http_app(market_data, twap.service, default_exchange=settings.exchanges.default),
+        create_http_app(commands_over(settings, twap.service, market_data)),
         settings.http.host,
         settings.http.port,
     )

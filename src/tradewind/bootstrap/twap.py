@@ -14,9 +14,11 @@ from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
+from tradewind.application.commands import CommandService
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
+from tradewind.application.ports.market_data import MarketData
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
@@ -38,6 +40,7 @@ class TwapSystem:
     bus: Bus
     gateways: dict[str, ExchangeGateway]
     service: TwapService
+    commands: CommandService  # what the front ends call; over ``service`` alone (no market data)
     scheduler: TwapScheduler
     ordering: TwapOrdering
     clock: Clock
@@ -114,14 +117,25 @@ def build_twap(
     gateways = build_gateways(settings, venue, clock, the_bus)
     repo = SqlTwapRepository(database)
     journal = JobJournal(SqlLogRepository(database), clock)
+    service = TwapService(repo, gateways, the_bus, clock, journal, SqlMarketDataRepository(database))
     return TwapSystem(
         database=database,
         bus=the_bus,
         gateways=gateways,
-        service=TwapService(repo, gateways, the_bus, clock, journal, SqlMarketDataRepository(database)),
+        service=service,
+        commands=commands_over(settings, service),
         scheduler=TwapScheduler(repo, the_bus, clock, journal, settings.twap, build_waker(settings, database)),
         ordering=TwapOrdering(repo, gateways, the_bus, clock, journal, settings.twap),
         clock=clock,
         execute=execute,
         shared=shared is not None,
+    )
+
+
+def commands_over(
+    settings: Settings, twap: TwapService | None, market_data: MarketData | None = None
+) -> CommandService:
+    """The command service of the front ends, over the workflows this process runs, with the configured limits."""
+    return CommandService(
+        twap=twap, market_data=market_data, default_exchange=settings.exchanges.default, limits=settings.input.limits()
     )

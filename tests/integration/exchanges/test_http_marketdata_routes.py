@@ -13,6 +13,7 @@ from support import eventually
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt.bybit_ws import BybitPublicStream
+from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.interfaces.http import HttpServer, create_http_app
 
@@ -27,7 +28,7 @@ async def api(sim_server: Served) -> AsyncIterator[str]:
     ws = sim_server.url.replace("http://", "ws://")
     stream = BybitPublicStream(lambda c: f"{ws}/v5/public/{c.value}", contiguous_u=False)
     service = MarketDataService(bus, WallClock(), {"bybit": stream})
-    server = HttpServer(create_http_app(service), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=service)), "127.0.0.1", 0)
     port = await server.start()
     yield f"http://127.0.0.1:{port}"
     await server.stop()

@@ -14,6 +14,7 @@ from twap_support import MID, Rig, rig
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
+from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.interfaces.http import HttpServer, create_http_app
 
@@ -35,9 +36,8 @@ async def _serve(twap: Rig | None) -> tuple[HttpServer, MarketDataService, InMem
     bus = InMemoryBus()
     await bus.start()
     market_data = MarketDataService(bus, WallClock(), {})
-    server = HttpServer(
-        create_http_app(market_data, twap.service if twap else None, default_exchange="sim"), "127.0.0.1", 0
-    )
+    commands = CommandService(twap=twap.service if twap else None, market_data=market_data, default_exchange="sim")
+    server = HttpServer(create_http_app(commands), "127.0.0.1", 0)
     await server.start()
     return server, market_data, bus
 
