@@ -116,4 +116,6 @@ def _expected(limits: NumberLimits) -> str:
 
 
 def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
     return "Infinity" if value == math.inf else "-Infinity" if value == -math.inf else repr(value)

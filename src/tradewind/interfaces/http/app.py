@@ -35,6 +35,7 @@ class HttpSettings(BaseModel):
 
 
 def _depth(raw: object) -> int | None:
+    """Through the one number parser: pydantic's own int would read "1_0" as 10."""
     return None if raw is None else parse_int(raw, "depth", low=1, high=MAX_DEPTH)
 
 
@@ -45,7 +46,7 @@ class SubscriptionRequest(BaseModel):
     category: Category
     symbol: str = Field(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")
     matching_key: str = Field("", max_length=64)
-    depth: Annotated[int | None, BeforeValidator(_depth)] = None
+    depth: Annotated[int | None, Field(ge=1, le=MAX_DEPTH), BeforeValidator(_depth)] = None
 
     def ref(self) -> InstrumentRef:
         return InstrumentRef(self.exchange, self.category, self.symbol, self.matching_key)
@@ -89,7 +90,7 @@ def market_data_router(commands: CommandService) -> APIRouter:
         exchange: Annotated[str, Query(min_length=1, max_length=32)],
         category: Category,
         symbol: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")],
-        depth: Annotated[int, Query(ge=1, le=MAX_DEPTH)] = 20,
+        depth: Annotated[int, Query(ge=1, le=MAX_DEPTH), BeforeValidator(_depth)] = 20,
         matching_key: Annotated[str | None, Query(max_length=64)] = None,
     ) -> dict[str, Any]:
         return book_json(await commands.show_book(ShowBook(exchange, category, symbol, depth, matching_key)))
