@@ -209,8 +209,14 @@ async def test_an_interval_becomes_the_slice_count(world: World) -> None:
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("-1"), slices=12), "size must be positive"),
         (CreateTwap(Side.BUY, "DOGEUSDT", 3600, Decimal("1"), slices=12), "unknown symbol 'DOGEUSDT'"),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1"), slices=12, exchange="nope"), "unknown exchange 'nope'"),
-        (CreateTwap(Side.BUY, "BTCUSDT", 86_401, Decimal("1"), slices=12), "runtime_s must be from 1 to 86400"),
-        (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1"), slices=12, seed=-1), "seed must be from 0"),
+        (
+            CreateTwap(Side.BUY, "BTCUSDT", 86_401, Decimal("1"), slices=12),
+            "runtime_s must be a whole number from 1 to 86400",
+        ),
+        (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1"), slices=12, seed=-1), "seed must be a whole number from 0"),
+        (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1e13"), slices=12), "quantity must be a number"),
+        (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("NaN"), slices=12), "quantity must be a number"),
+        (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal(1), slices=12, limit_price=Decimal("Infinity")), "limit_price"),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1"), slices=12, job_id="Bad Id!"), "lowercase letters"),
     ],
 )

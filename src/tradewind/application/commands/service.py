@@ -27,6 +27,7 @@ from tradewind.domain.commands import (
     Unsubscribe,
 )
 from tradewind.domain.market import InstrumentRef
+from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.domain.twap.spec import TwapSpecError
@@ -81,13 +82,10 @@ class CommandService:
     async def create_twap(self, command: CreateTwap) -> TwapJob:
         """Validate against the exchange's instrument and price, store the job and start it."""
         twap = self._twap_service()
-        limits = self.limits
-        if not 1 <= command.runtime_s <= limits.max_runtime_s:
-            raise CommandError(
-                Refusal.INVALID, f"runtime_s must be from 1 to {limits.max_runtime_s} s, got {command.runtime_s}"
-            )
-        if not 0 <= command.seed <= limits.max_seed:
-            raise CommandError(Refusal.INVALID, f"seed must be from 0 to {limits.max_seed}, got {command.seed}")
+        try:
+            _check_numbers(command, self.limits)
+        except NumberError as exc:
+            raise CommandError(Refusal.INVALID, str(exc)) from None
         with _twap_refusals():
             return await twap.create(command.spec(self._default_exchange), command.job_id)
 
@@ -163,6 +161,20 @@ class CommandService:
         if self._market_data is None:
             raise CommandError(Refusal.UNSUPPORTED, "market-data subscriptions are not served by this system")
         return self._market_data
+
+
+def _check_numbers(command: CreateTwap, limits: InputLimits) -> None:
+    """The limits again, whichever front end built the command (its parser may have had other limits, or none)."""
+    most_s = limits.max_runtime_s
+    for name, low, high in (("runtime_s", 1, most_s), ("slices", 1, most_s), ("interval_s", 1, most_s),
+                            ("seed", 0, limits.max_seed)):  # fmt: skip
+        value = getattr(command, name)
+        if value is not None:
+            parse_int(value, name, low=low, high=high)
+    for name in ("quantity", "notional", "limit_price", "max_slippage_bps", "size_jitter", "time_jitter"):
+        value = getattr(command, name)
+        if value is not None:
+            parse_decimal(value, name, limits.numbers)
 
 
 @contextlib.contextmanager
