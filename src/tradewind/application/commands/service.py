@@ -166,15 +166,21 @@ class CommandService:
 def _check_numbers(command: CreateTwap, limits: InputLimits) -> None:
     """The limits again, whichever front end built the command (its parser may have had other limits, or none)."""
     most_s = limits.max_runtime_s
-    for name, low, high in (("runtime_s", 1, most_s), ("slices", 1, most_s), ("interval_s", 1, most_s),
-                            ("seed", 0, limits.max_seed)):  # fmt: skip
-        value = getattr(command, name)
-        if value is not None:
-            parse_int(value, name, low=low, high=high)
-    for name in ("quantity", "notional", "limit_price", "max_slippage_bps", "size_jitter", "time_jitter"):
-        value = getattr(command, name)
-        if value is not None:
-            parse_decimal(value, name, limits.numbers)
+    wholes = (
+        ("runtime_s", command.runtime_s, 1, most_s), ("slices", command.slices, 1, most_s),
+        ("interval_s", command.interval_s, 1, most_s), ("seed", command.seed, 0, limits.max_seed),
+    )  # fmt: skip
+    for name, whole, low, high in wholes:
+        if whole is not None:
+            parse_int(whole, name, low=low, high=high)
+    decimals = (
+        ("quantity", command.quantity), ("notional", command.notional), ("limit_price", command.limit_price),
+        ("max_slippage_bps", command.max_slippage_bps), ("size_jitter", command.size_jitter),
+        ("time_jitter", command.time_jitter),
+    )  # fmt: skip
+    for name, number in decimals:
+        if number is not None:
+            parse_decimal(number, name, limits.numbers)
 
 
 @contextlib.contextmanager
