@@ -58,10 +58,12 @@ class InputSettings(BaseModel):
     max_places: int = Field(18, ge=0, le=28)
     # A year: longer TWAP runtimes are typos, and the scheduler's clock arithmetic stays far from overflow.
     max_runtime_s: int = Field(366 * 24 * 3600, ge=1, le=10 * 366 * 24 * 3600)
+    # A slice a second for a day is 86,400; the job's plan is stored as one row.
+    max_slices: int = Field(100_000, ge=1, le=10_000_000)
 
     def limits(self) -> InputLimits:
         numbers = NumberLimits(self.max_magnitude, self.max_digits, self.max_places)
-        return InputLimits(numbers=numbers, max_runtime_s=self.max_runtime_s)
+        return InputLimits(numbers=numbers, max_runtime_s=self.max_runtime_s, max_slices=self.max_slices)
 
 
 class Settings(BaseSettings):

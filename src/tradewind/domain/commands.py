@@ -123,8 +123,9 @@ class InputLimits:
 
     numbers: NumberLimits = DEFAULT_LIMITS
     max_runtime_s: int = 366 * 24 * 3600  # a year: a TWAP longer than that is a typo, and it keeps clock maths finite
+    max_slices: int = 100_000  # a slice a second for a day is 86,400; the plan is stored as one row
     max_seed: int = 2**63 - 1  # fits the database's BIGINT and any random generator
 
     def __post_init__(self) -> None:
-        if self.max_runtime_s < 1:
-            raise ValueError(f"max_runtime_s must be at least 1, got {self.max_runtime_s}")
+        if self.max_runtime_s < 1 or self.max_slices < 1:
+            raise ValueError(f"max_runtime_s and max_slices must be at least 1, got {self}")

@@ -171,7 +171,7 @@ async def world() -> AsyncIterator[World]:
     repo, market = FakeTwapRepository(), FakeMarketData()
     twap = TwapService(repo, {"sim": SimGateway(venue, "trader")}, bus, clock, JobJournal(FakeLogs(), clock))
     commands = CommandService(
-        twap=twap, market_data=market, default_exchange="sim", limits=InputLimits(max_runtime_s=86_400)
+        twap=twap, market_data=market, default_exchange="sim", limits=InputLimits(max_runtime_s=86_400, max_slices=1000)
     )
     yield World(commands, repo, market, notices)
     await bus.close()
@@ -215,6 +215,8 @@ async def test_an_interval_becomes_the_slice_count(world: World) -> None:
         ),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1"), slices=12, seed=-1), "seed must be a whole number from 0"),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1e13"), slices=12), "quantity must be a number"),
+        (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal(1), slices=100_001), "slices must be a whole number from 1 to"),
+        (CreateTwap(Side.BUY, "BTCUSDT", 86_400, Decimal(100), interval_s=1), "86400 slices is more than 1000"),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("NaN"), slices=12), "quantity must be a number"),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal(1), slices=12, limit_price=Decimal("Infinity")), "limit_price"),
         (CreateTwap(Side.BUY, "BTCUSDT", 3600, Decimal("1"), slices=12, job_id="Bad Id!"), "lowercase letters"),

@@ -87,7 +87,13 @@ class CommandService:
         except NumberError as exc:
             raise CommandError(Refusal.INVALID, str(exc)) from None
         with _twap_refusals():
-            return await twap.create(command.spec(self._default_exchange), command.job_id)
+            spec = command.spec(self._default_exchange)
+            if spec.slices > self.limits.max_slices:
+                raise CommandError(
+                    Refusal.INVALID,
+                    f"{spec.slices} slices is more than {self.limits.max_slices}: lengthen the interval",
+                )
+            return await twap.create(spec, command.job_id)
 
     async def control_twap(self, command: PauseTwap | ResumeTwap | CancelTwap) -> TwapJob:
         twap = self._twap_service()
@@ -167,7 +173,7 @@ def _check_numbers(command: CreateTwap, limits: InputLimits) -> None:
     """The limits again, whichever front end built the command (its parser may have had other limits, or none)."""
     most_s = limits.max_runtime_s
     wholes = (
-        ("runtime_s", command.runtime_s, 1, most_s), ("slices", command.slices, 1, most_s),
+        ("runtime_s", command.runtime_s, 1, most_s), ("slices", command.slices, 1, limits.max_slices),
         ("interval_s", command.interval_s, 1, most_s), ("seed", command.seed, 0, limits.max_seed),
     )  # fmt: skip
     for name, whole, low, high in wholes:

@@ -120,7 +120,8 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
         command = CreateTwap(
             side, symbol, parse_int(runtime, "--runtime", low=1, high=limits.max_runtime_s),
             quantity=_decimal(qty, "--qty", limits), notional=_decimal(notional, "--notional", limits),
-            slices=_seconds(slices, "--slices", limits), interval_s=_seconds(interval, "--interval", limits),
+            slices=None if slices is None else parse_int(slices, "--slices", low=1, high=limits.max_slices),
+            interval_s=_seconds(interval, "--interval", limits),
             limit_price=_decimal(limit, "--limit", limits), limit_policy=on_limit, catch_up=catch_up,
             order_style=style, max_slippage_bps=parse_decimal(slippage_bps, "--slippage-bps", limits.numbers),
             size_jitter=parse_decimal(size_jitter, "--size-jitter", limits.numbers),

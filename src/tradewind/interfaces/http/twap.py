@@ -10,8 +10,16 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from tradewind.application.commands import CommandService
-from tradewind.domain.commands import CancelTwap, CreateTwap, InputLimits, ListTwaps, PauseTwap, ResumeTwap, ShowTwap
-from tradewind.domain.commands import TwapReport as ReportTwap
+from tradewind.domain.commands import (
+    CancelTwap,
+    CreateTwap,
+    InputLimits,
+    ListTwaps,
+    PauseTwap,
+    ResumeTwap,
+    ShowTwap,
+    TwapReport,
+)
 from tradewind.domain.numbers import parse_decimal, parse_int
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, twap_job_id
 from tradewind.domain.values import Category, Side
@@ -68,7 +76,7 @@ def twap_body(limits: InputLimits) -> type[TwapBody]:
         symbol: Annotated[str, Field(min_length=1, max_length=64)]
         side: Annotated[Side, BeforeValidator(_side)]
         runtime_s: Annotated[int, whole("runtime_s", 1, most_s)]
-        slices: Annotated[int | None, whole("slices", 1, most_s)] = None
+        slices: Annotated[int | None, whole("slices", 1, limits.max_slices)] = None
         interval_s: Annotated[int | None, whole("interval_s", 1, most_s)] = None
         quantity: Annotated[Decimal | None, dec("quantity")] = None
         notional: Annotated[Decimal | None, dec("notional")] = None
@@ -117,7 +125,7 @@ def twap_router(commands: CommandService) -> APIRouter:
 
     @router.get("/{job_id}/report")
     async def report(job_id: str) -> dict[str, Any]:
-        return report_json(await commands.twap_report(ReportTwap(job_id)))
+        return report_json(await commands.twap_report(TwapReport(job_id)))
 
     @router.post("/{job_id}/{action}")
     async def control(job_id: str, action: str) -> dict[str, Any]:
