@@ -52,7 +52,7 @@ from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.domain.twap.spec import TwapSpec
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
-from tradewind.interfaces.cli.twap_render import write_chart
+from tradewind.interfaces.render.chart import write_chart
 
 CHART = Path(__file__).resolve().parents[1] / "docs" / "img" / "twap_report.png"
 WARM_UP_S = 300  # swarm time before the job starts, so the book and the price process are established

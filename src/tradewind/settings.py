@@ -6,6 +6,7 @@ keys are refused everywhere, so a typo in the YAML stops start-up with the key's
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -25,6 +26,8 @@ from tradewind.application.marketdata.service import MarketDataSettings
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
+from tradewind.domain.commands import InputLimits
+from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.health.settings import DistributedSettings
 from tradewind.interfaces.http.app import HttpSettings
 from tradewind.interfaces.sim_exchange import SimExchangeSettings
@@ -41,6 +44,26 @@ class ConsoleSettings(BaseModel):
 
     refresh_per_second: float = Field(4.0, gt=0, le=30)
     trades_shown: int = Field(12, ge=1, le=100)
+
+
+class InputSettings(BaseModel):
+    """Bounds on the numbers every front end accepts: larger or finer input is refused, never rounded or overflowed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # 1e12 is far above any venue's largest order (size, price or notional) and keeps price x size within
+    # Decimal's 28 significant digits; 18 places is ETH's wei, the finest unit any venue quotes.
+    max_magnitude: Decimal = Field(Decimal(10**12), gt=0, allow_inf_nan=False)
+    max_digits: int = Field(28, ge=1, le=28)
+    max_places: int = Field(18, ge=0, le=28)
+    # A year: longer TWAP runtimes are typos, and the scheduler's clock arithmetic stays far from overflow.
+    max_runtime_s: int = Field(366 * 24 * 3600, ge=1, le=10 * 366 * 24 * 3600)
+    # A slice a second for a day is 86,400; the job's plan is stored as one row.
+    max_slices: int = Field(100_000, ge=1, le=10_000_000)
+
+    def limits(self) -> InputLimits:
+        numbers = NumberLimits(self.max_magnitude, self.max_digits, self.max_places)
+        return InputLimits(numbers=numbers, max_runtime_s=self.max_runtime_s, max_slices=self.max_slices)
 
 
 class Settings(BaseSettings):
@@ -63,6 +86,7 @@ class Settings(BaseSettings):
     market_data: MarketDataSettings = MarketDataSettings()
     http: HttpSettings = HttpSettings()
     distributed: DistributedSettings = DistributedSettings()
+    input: InputSettings = InputSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ import structlog
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.market_data import MarketData
 from tradewind.application.twap.service import TwapService
+from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.twap import twap
@@ -27,9 +28,7 @@ def http_api(platform: Platform, market_data: MarketData, twap: TwapService | No
     """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one)."""
     settings = platform.settings
     server = HttpServer(
-        create_http_app(market_data, twap, default_exchange=settings.exchanges.default),
-        settings.http.host,
-        settings.http.port,
+        create_http_app(commands_over(settings, twap, market_data)), settings.http.host, settings.http.port
     )
 
     async def serve() -> None:

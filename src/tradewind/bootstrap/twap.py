@@ -11,12 +11,14 @@ from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
+from tradewind.application.commands import CommandService
 from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.ports.twap import Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.application.twap.service import TwapService
+from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
 from tradewind.bootstrap.platform import Platform, ServiceParts
@@ -126,6 +128,7 @@ class TwapApp:
     """TWAP on its own (the ``tradewind twap`` verbs): control, and with ``execute`` the whole workflow."""
 
     service: TwapService
+    commands: CommandService  # what the verbs call: over ``service`` alone (no market data)
     gateways: dict[str, PublishingGateway]
     runner: Runner
 
@@ -148,4 +151,5 @@ def build_twap(settings: Settings, *, execute: bool) -> TwapApp:
     parts = twap(platform, execute=execute)
     schema = schema_at_head(platform) if distributed else migrations(platform)
     components = [platform.database_component(), schema, platform.bus_component(), *parts.components]
-    return TwapApp(parts.service, parts.gateways, Runner("twap", components))
+    commands = commands_over(settings, parts.service)
+    return TwapApp(parts.service, commands, parts.gateways, Runner("twap", components))

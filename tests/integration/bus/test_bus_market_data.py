@@ -15,6 +15,7 @@ from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.sim.stream import SimMarketStream
+from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.remote import BusMarketData
 from tradewind.application.marketdata.rpc import SUBSCRIBE, MarketDataResponder
 from tradewind.application.marketdata.service import MarketDataService
@@ -113,7 +114,7 @@ async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tu
 async def test_the_http_api_over_the_bus_maps_refusals_to_4xx_and_a_silent_service_to_503(
     bus: Bus, remote: BusMarketData
 ) -> None:
-    server = HttpServer(create_http_app(remote), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=remote)), "127.0.0.1", 0)
     api = f"http://127.0.0.1:{await server.start()}"
     body = {"exchange": "sim", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc"}
     try:
@@ -125,7 +126,9 @@ async def test_the_http_api_over_the_bus_maps_refusals_to_4xx_and_a_silent_servi
         assert status == 200 and [(r["exchange"], r["symbol"]) for r in rows] == [("sim", "BTCUSDT")]
     finally:
         await server.stop()
-    silent = HttpServer(create_http_app(BusMarketData(InMemoryBus(), timeout=0.2)), "127.0.0.1", 0)
+    silent = HttpServer(
+        create_http_app(CommandService(market_data=BusMarketData(InMemoryBus(), timeout=0.2))), "127.0.0.1", 0
+    )
     api = f"http://127.0.0.1:{await silent.start()}"
     try:
         status, failed = await _call("GET", f"{api}/subscriptions")
@@ -143,7 +146,7 @@ async def test_the_book_is_mirrored_from_md_book_events_and_served_at_get_book(
         venue.place_order("tradewind-demo-key", order)
     books, on_book = collector()
     await bus.subscribe(REF.topic("book"), on_book)
-    server = HttpServer(create_http_app(remote), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=remote)), "127.0.0.1", 0)
     api = f"http://127.0.0.1:{await server.start()}"
     try:
         assert (await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT"))[0] == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from support import eventually
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt.bybit_ws import BybitPublicStream
+from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.interfaces.http import HttpServer, create_http_app
 
@@ -27,7 +29,7 @@ async def api(sim_server: Served) -> AsyncIterator[str]:
     ws = sim_server.url.replace("http://", "ws://")
     stream = BybitPublicStream(lambda c: f"{ws}/v5/public/{c.value}", contiguous_u=False)
     service = MarketDataService(bus, WallClock(), {"bybit": stream})
-    server = HttpServer(create_http_app(service), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=service)), "127.0.0.1", 0)
     port = await server.start()
     yield f"http://127.0.0.1:{port}"
     await server.stop()
@@ -66,3 +68,15 @@ async def test_bad_subscriptions_are_refused_with_the_reason_and_change_nothing(
     status, body = await _call("POST", f"{api}/unsubscribe", BODY)
     assert status == 404 and "not subscribed" in body["detail"]
     assert (await _call("GET", f"{api}/subscriptions"))[1] == []
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "true", "2.7", '"1_0"', '"\u0661"'])
+async def test_a_bad_depth_is_a_json_422_naming_the_field(api: str, literal: str) -> None:
+    text = json.dumps(BODY)[:-1] + f', "depth": {literal}}}'
+    headers = {"Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http, http.post(f"{api}/subscribe", data=text, headers=headers) as resp:
+        status, body = resp.status, await resp.json()
+    assert status == 422 and "'depth'" in body["detail"] and "whole number" in body["detail"]
+    assert (await _call("GET", f"{api}/subscriptions"))[1] == []
+    status, body = await _call("GET", f"{api}/book?exchange=bybit&category=spot&symbol=BTCUSDT&depth=1_0")
+    assert status == 422 and "'depth'" in body["detail"]

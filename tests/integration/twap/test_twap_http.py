@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,10 +11,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from twap_support import MID, Rig, rig
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
+from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.interfaces.http import HttpServer, create_http_app
 
@@ -35,9 +39,8 @@ async def _serve(twap: Rig | None) -> tuple[HttpServer, MarketDataService, InMem
     bus = InMemoryBus()
     await bus.start()
     market_data = MarketDataService(bus, WallClock(), {})
-    server = HttpServer(
-        create_http_app(market_data, twap.service if twap else None, default_exchange="sim"), "127.0.0.1", 0
-    )
+    commands = CommandService(twap=twap.service if twap else None, market_data=market_data, default_exchange="sim")
+    server = HttpServer(create_http_app(commands), "127.0.0.1", 0)
     await server.start()
     return server, market_data, bus
 
@@ -168,3 +171,88 @@ async def test_without_a_twap_service_the_app_serves_market_data_only() -> None:
         await server.stop()
         await market_data.close()
         await bus.close()
+
+
+async def _post_raw(api: Api, text: str) -> tuple[int, Any]:
+    """POST ``text`` as the body as is: JSON's ``NaN``, ``Infinity`` and ``1e400`` cannot be written with ``json=``."""
+    headers = {"Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as http, http.post(api.url + "/twap", data=text, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+def _with(field: str, literal: str) -> str:
+    """The valid job with ``field`` set to the raw JSON ``literal``."""
+    body = {k: v for k, v in {**JOB, "quantity": "0.12"}.items() if k != field}
+    return json.dumps(body)[:-1] + f', "{field}": {literal}}}'
+
+
+@pytest.mark.parametrize(
+    ("field", "literal"),
+    [
+        *[(f, v) for f in ("runtime_s", "slices", "seed", "interval_s") for v in ("Infinity", "1e400", "NaN")],
+        *[(f, v) for f in ("quantity", "limit_price") for v in ("1e308", "1e400000000", '"1e400000000"', "NaN")],
+        ("quantity", '"NaN"'),
+        ("quantity", '"Infinity"'),
+        ("quantity", '"1e30"'),
+        ("quantity", '"\u0661"'),  # an Arabic-Indic one: Decimal() would read it as 1
+        ("quantity", '"1_0"'),  # Decimal() would read it as 10
+        ("quantity", "true"),
+        ("slices", "2.7"),  # was truncated to 2
+        ("runtime_s", "true"),  # was taken as 1 s
+        ("runtime_s", "60.7"),  # was truncated to 60
+        ("runtime_s", "1000000000000"),  # was stored, then killed the scheduler (issue 19)
+        ("seed", "-1"),
+    ],
+)
+async def test_a_bad_number_is_a_422_naming_the_field_and_nothing_is_stored(api: Api, field: str, literal: str) -> None:
+    body = _with(field, literal)
+    if field == "interval_s":
+        body = body.replace('"slices": 12, ', "")
+    status, answer = await _post_raw(api, body)
+    assert status == 422, answer
+    assert f"'{field}'" in answer["detail"] and "must be" in answer["detail"]
+    assert await api.call("GET", "/twap") == (200, [])
+
+
+async def test_the_same_job_id_twice_is_a_409_and_the_first_job_stays(api: Api) -> None:
+    assert (await api.call("POST", "/twap", {**JOB, "quantity": "0.12", "job_id": "twice"}))[0] == 201
+    status, answer = await api.call("POST", "/twap", {**JOB, "quantity": "0.24", "job_id": "twice"})
+    assert status == 409 and "already exists" in answer["detail"]
+    (job,) = (await api.call("GET", "/twap"))[1]
+    assert Decimal(job["total"]) == Decimal("0.12")
+
+
+async def test_the_twap_body_is_a_model_in_the_openapi_schema(api: Api) -> None:
+    status, schema = await api.call("GET", "/openapi.json")
+    assert status == 200
+    operation = schema["paths"]["/twap"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert body["additionalProperties"] is False
+    assert {"symbol", "side", "runtime_s"} <= set(body["required"])
+    assert {"quantity", "interval_s", "job_id"} <= set(body["properties"])
+
+
+JSON_VALUE = st.one_of(
+    st.sampled_from(["null", "true", "false", "NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1e400000000",
+                     "1e308", "-0", "0", "2.7", "60.7", "[]", "{}", '"buy"', '"Sell"', '"spot"', '"sim"', '"0.12"',
+                     '"1e30"', '"\u0661"', '"1_0"', '"NaN"', '""']),
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: json.dumps(str(d))),
+    st.text(max_size=20).map(json.dumps),
+    st.integers(min_value=4000, max_value=5000).map(lambda n: "9" * n),  # past Python's int digit limit
+)  # fmt: skip
+FIELDS = st.sampled_from([*JOB, "quantity", "notional", "limit_price", "interval_s", "seed", "job_id",
+                          "size_jitter", "time_jitter", "max_slippage_bps", "order_style", "qty"])  # fmt: skip
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(FIELDS, JSON_VALUE, max_size=4), drop=st.sets(st.sampled_from(list(JOB)), max_size=2))
+async def test_no_body_makes_twap_answer_a_5xx(api: Api, changes: dict[str, str], drop: set[str]) -> None:
+    base = {k: json.dumps(v) for k, v in {**JOB, "quantity": "0.12"}.items() if k not in drop}
+    fields = {**base, **changes}
+    status, answer = await _post_raw(api, "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items()) + "}")
+    assert status < 500, answer
+    assert status in (201, 400, 409, 422), answer  # 400: a body JSON cannot read (an int past 4,300 digits)
+    assert isinstance(answer["detail"] if status >= 400 else answer["job_id"], str)

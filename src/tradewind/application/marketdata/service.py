@@ -131,6 +131,9 @@ class MarketDataService:
     def subscriptions(self) -> list[SubscriptionStatus]:
         return [self._status(s) for s in self._subs.values()]
 
+    async def refresh(self) -> list[SubscriptionStatus]:
+        return self.subscriptions()  # this process is the collector: its list is live
+
     def book(self, ref: InstrumentRef) -> BookSnapshot | None:
         sub = self._subs.get(ref)
         if sub is None or not sub.book.synced:

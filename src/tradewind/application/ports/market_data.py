@@ -65,6 +65,10 @@ class MarketData(Protocol):
 
     def subscriptions(self) -> list[SubscriptionStatus]: ...
 
+    async def refresh(self) -> list[SubscriptionStatus]:
+        """The subscriptions with their live counters, asked of the collector (``subscriptions`` may lag it)."""
+        ...
+
     def book(self, ref: InstrumentRef) -> BookSnapshot | None: ...
 
     async def fetch_book(self, ref: InstrumentRef) -> BookSnapshot | None:

@@ -1,4 +1,4 @@
-"""TWAP control: create, list, show, pause, resume, cancel and report; every front end calls this."""
+"""TWAP control: create, list, show, pause, resume, cancel and report; front ends reach it through CommandService."""
 
 from __future__ import annotations
 

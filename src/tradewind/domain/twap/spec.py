@@ -76,7 +76,10 @@ class TwapSpec:
 def slices_for(runtime_s: int, *, interval_s: int | None = None, slices: int | None = None) -> int:
     """Number of slices from either an interval or a count; exactly one must be given."""
     if (interval_s is None) == (slices is None):
-        raise TwapSpecError("give either an interval (--interval) or a number of slices (--slices), not both")
+        given = "neither was given" if slices is None else "not both"
+        raise TwapSpecError(
+            f"give either an interval (interval_s, --interval) or a number of slices (slices, --slices): {given}"
+        )
     if slices is not None:
         if slices < 1:
             raise TwapSpecError(f"slices must be at least 1, got {slices}")

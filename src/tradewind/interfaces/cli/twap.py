@@ -7,20 +7,45 @@ import contextlib
 import json
 import signal
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
 
 from tradewind.adapters.store.sqlalchemy.database import StorageError
-from tradewind.application.ports.exchange import ExchangeError
-from tradewind.application.twap.service import JobNotFound, JobTransitionError, TwapSpecError
-from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpec, slices_for
+from tradewind.application.commands import CommandError, CommandService
+from tradewind.domain.commands import (
+    CancelTwap,
+    CreateTwap,
+    InputLimits,
+    ListTwaps,
+    PauseTwap,
+    ResumeTwap,
+    ShowTwap,
+    TwapReport,
+)
+from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
+from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpecError
 from tradewind.domain.values import Category, Side
-from tradewind.interfaces.cli.twap_render import job_json, jobs_table, report_json, view_tables, write_chart
+from tradewind.interfaces.render.chart import write_chart
+from tradewind.interfaces.render.twap import (
+    JOB_COLUMNS,
+    LOG_COLUMNS,
+    SLICE_COLUMNS,
+    Rows,
+    created_line,
+    job_json,
+    job_rows,
+    log_rows,
+    progress_line,
+    report_json,
+    slice_rows,
+    status_line,
+)
 from tradewind.settings import ConfigError, Settings, load_settings
 
 twap_app = typer.Typer(help="TWAP execution: slice an order over time.", no_args_is_help=True)
@@ -28,40 +53,42 @@ ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML 
 T = TypeVar("T")
 
 
+def _refuse(message: str) -> NoReturn:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
 def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
     except ConfigError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        _refuse(str(exc))
 
 
-def _with_system(config: Path | None, work: Callable[..., Awaitable[T]], *, execute: bool = False) -> T:
+def _with_commands(config: Path | None, work: Callable[[CommandService], Awaitable[T]], *, execute: bool = False) -> T:
+    """Run ``work`` on the command service of a TWAP system built from the config; a refusal is exit code 2."""
     from tradewind.bootstrap import build_twap
 
     async def main() -> T:
         system = build_twap(_settings(config), execute=execute)
         await system.start()
         try:
-            return await work(system)
+            return await work(system.commands)
         finally:
             await system.stop()
 
     try:
         return asyncio.run(main())
-    except (TwapSpecError, JobNotFound, JobTransitionError, ExchangeError, StorageError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+    except (CommandError, StorageError) as exc:  # a refusal, or a database the storage service has not migrated
+        _refuse(str(exc))
 
 
-def _decimal(value: str | None, what: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        typer.secho(f"{what} must be a number, got {value!r}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+def _decimal(raw: str | None, flag: str, limits: InputLimits) -> Decimal | None:
+    return None if raw is None else parse_decimal(raw, flag, limits.numbers)
+
+
+def _seconds(raw: str | None, flag: str, limits: InputLimits) -> int | None:
+    return None if raw is None else parse_int(raw, flag, low=1, high=limits.max_runtime_s)
 
 
 @twap_app.command()
@@ -70,9 +97,9 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
     symbol: Annotated[str, typer.Argument(help="e.g. BTCUSDT")],
     qty: Annotated[str | None, typer.Option(help="Total size in base currency")] = None,
     notional: Annotated[str | None, typer.Option(help="Total size in quote currency instead")] = None,
-    runtime: Annotated[int, typer.Option(help="Runtime in seconds")] = 3600,
-    interval: Annotated[int | None, typer.Option(help="Seconds between slices")] = None,
-    slices: Annotated[int | None, typer.Option(help="Number of slices instead of an interval")] = None,
+    runtime: Annotated[str, typer.Option(help="Runtime in seconds")] = "3600",
+    interval: Annotated[str | None, typer.Option(help="Seconds between slices")] = None,
+    slices: Annotated[str | None, typer.Option(help="Number of slices instead of an interval")] = None,
     limit: Annotated[str | None, typer.Option(help="Price limit: a buy never pays above, a sell never below")] = None,
     on_limit: Annotated[LimitPolicy, typer.Option(help="stop the job or skip the slice")] = LimitPolicy.STOP,
     catch_up: Annotated[CatchUpPolicy, typer.Option(help="after downtime: catch_up or skip")] = CatchUpPolicy.CATCH_UP,
@@ -80,68 +107,78 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
     slippage_bps: Annotated[str, typer.Option(help="Marketable limit: max bps through the touch")] = "50",
     size_jitter: Annotated[str, typer.Option(help="Slice size randomisation, fraction in [0, 1)")] = "0",
     time_jitter: Annotated[str, typer.Option(help="Slice time randomisation, fraction in [0, 1)")] = "0",
-    seed: Annotated[int, typer.Option(help="Seed of the randomisation")] = 0,
+    seed: Annotated[str, typer.Option(help="Seed of the randomisation")] = "0",
     exchange: Annotated[str | None, typer.Option(help="Exchange entry (default: exchanges.default)")] = None,
     category: Annotated[Category, typer.Option(help="spot or linear")] = Category.SPOT,
     job_id: Annotated[str | None, typer.Option("--id", help="Job id (default: random)")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Create a TWAP job; `tradewind twap run` executes it."""
+    settings = _settings(config)
+    limits = settings.input.limits()
+    # Every number through the one parser: 1e30, NaN, Infinity, 2.7 slices and 1_0 are refused, never truncated.
     try:
-        count = slices_for(runtime, interval_s=interval, slices=slices if interval is None or slices else None)
-    except TwapSpecError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-    spec = TwapSpec(
-        exchange or _settings(config).exchanges.default, category, symbol.upper(), side, runtime, count,
-        quantity=_decimal(qty, "--qty"), notional=_decimal(notional, "--notional"),
-        limit_price=_decimal(limit, "--limit"),
-        limit_policy=on_limit, catch_up=catch_up, order_style=style,
-        max_slippage_bps=_decimal(slippage_bps, "--slippage-bps") or Decimal(50),
-        size_jitter=_decimal(size_jitter, "--size-jitter") or Decimal(0),
-        time_jitter=_decimal(time_jitter, "--time-jitter") or Decimal(0), seed=seed,
-    )  # fmt: skip
-    job = _with_system(config, lambda s: s.service.create(spec, job_id))
-    typer.echo(f"created TWAP job {job.job_id}: {side.value} {job.total_qty} {spec.symbol} in {count} slices")
+        command = CreateTwap(
+            side, symbol, parse_int(runtime, "--runtime", low=1, high=limits.max_runtime_s),
+            quantity=_decimal(qty, "--qty", limits), notional=_decimal(notional, "--notional", limits),
+            slices=None if slices is None else parse_int(slices, "--slices", low=1, high=limits.max_slices),
+            interval_s=_seconds(interval, "--interval", limits),
+            limit_price=_decimal(limit, "--limit", limits), limit_policy=on_limit, catch_up=catch_up,
+            order_style=style, max_slippage_bps=parse_decimal(slippage_bps, "--slippage-bps", limits.numbers),
+            size_jitter=parse_decimal(size_jitter, "--size-jitter", limits.numbers),
+            time_jitter=parse_decimal(time_jitter, "--time-jitter", limits.numbers),
+            seed=parse_int(seed, "--seed", low=0, high=limits.max_seed),
+            exchange=exchange, category=category, job_id=job_id,
+        )  # fmt: skip
+        command.spec(settings.exchanges.default)  # the slice rule refuses before the system starts
+    except (NumberError, TwapSpecError) as exc:
+        _refuse(str(exc))
+    typer.echo(created_line(_with_commands(config, lambda c: c.create_twap(command))))
+
+
+def _table(columns: tuple[str, ...], rows: Rows) -> Table:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 @twap_app.command("list")
 def list_jobs(config: ConfigOption = None) -> None:
     """Every TWAP job with its progress."""
-    Console().print(jobs_table(_with_system(config, lambda s: s.service.list())))
+    Console().print(_table(JOB_COLUMNS, job_rows(_with_commands(config, lambda c: c.list_twaps(ListTwaps())))))
 
 
 @twap_app.command()
 def show(job_id: str, config: ConfigOption = None) -> None:
     """A job, its slices and its decision log."""
-    view = _with_system(config, lambda s: s.service.show(job_id))
+    view = _with_commands(config, lambda c: c.show_twap(ShowTwap(job_id)))
     console = Console()
     console.print_json(json.dumps(job_json(view.job)))
-    for table in view_tables(view):
-        console.print(table)
+    console.print(_table(SLICE_COLUMNS, slice_rows(view)))
+    console.print(_table(LOG_COLUMNS, log_rows(view)))
 
 
-def _control(action: str, job_id: str, config: Path | None) -> None:
-    job = _with_system(config, lambda s: getattr(s.service, action)(job_id))
-    typer.echo(f"job {job.job_id} is {job.status.value}")
+def _control(command: PauseTwap | ResumeTwap | CancelTwap, config: Path | None) -> None:
+    typer.echo(status_line(_with_commands(config, lambda c: c.control_twap(command))))
 
 
 @twap_app.command()
 def pause(job_id: str, config: ConfigOption = None) -> None:
     """Pause a running job (its schedule shifts by the pause)."""
-    _control("pause", job_id, config)
+    _control(PauseTwap(job_id), config)
 
 
 @twap_app.command()
 def resume(job_id: str, config: ConfigOption = None) -> None:
     """Resume a paused job."""
-    _control("resume", job_id, config)
+    _control(ResumeTwap(job_id), config)
 
 
 @twap_app.command()
 def cancel(job_id: str, config: ConfigOption = None) -> None:
     """Cancel a job: no further slice is sent."""
-    _control("cancel", job_id, config)
+    _control(CancelTwap(job_id), config)
 
 
 @twap_app.command()
@@ -152,15 +189,14 @@ def report(
 ) -> None:
     """The execution report as JSON; with --chart, the price / fills / cumulative chart as a PNG."""
 
-    async def work(system: object) -> None:
-        service = system.service  # type: ignore[attr-defined]
-        result = await service.report(job_id)
+    async def work(commands: CommandService) -> None:
+        result = await commands.twap_report(TwapReport(job_id))
         typer.echo(json.dumps(report_json(result), indent=2))
         if chart is not None:
-            write_chart(await service.show(job_id), result, chart)
+            write_chart(await commands.show_twap(ShowTwap(job_id)), result, chart)
             typer.echo(f"chart written to {chart}")
 
-    _with_system(config, work)
+    _with_commands(config, work)
 
 
 @twap_app.command()
@@ -171,22 +207,21 @@ def watch(
 ) -> None:
     """A progress bar: filled / total, average price, time left; ends when the job does."""
 
-    async def work(system: object) -> None:
-        service = system.service  # type: ignore[attr-defined]
+    async def work(commands: CommandService) -> None:
         clock_ns = __import__("time").time_ns
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}")) as bar:
             task = bar.add_task(job_id, total=1.0, info="")
             while True:
-                job = await service.get(job_id)
-                result = await service.report(job_id)
+                job = (await commands.show_twap(ShowTwap(job_id))).job
+                result = await commands.twap_report(TwapReport(job_id))
                 left = max(0, (job.start_ns + job.spec.runtime_s * 10**9 - clock_ns()) // 10**9)
-                info = f"{job.filled_qty}/{job.total_qty} avg {result.avg_price or '-'} left {left}s {job.status.value}"
+                info = progress_line(job, result, left)
                 bar.update(task, completed=float(job.filled_qty / job.total_qty), info=info)
                 if job.status.is_final:
                     return
                 await asyncio.sleep(every)
 
-    _with_system(config, work)
+    _with_commands(config, work)
 
 
 @twap_app.command()
@@ -196,16 +231,15 @@ def run(
 ) -> None:
     """Run the scheduling and ordering services: executes every job, resuming any a restart interrupted."""
 
-    async def work(system: object) -> None:
-        service = system.service  # type: ignore[attr-defined]
+    async def work(commands: CommandService) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         while not stop.is_set():
-            if until_idle and all(j.status.is_final for j in await service.list()):
+            if until_idle and all(j.status.is_final for j in await commands.list_twaps(ListTwaps())):
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.2)
 
-    _with_system(config, work, execute=True)
+    _with_commands(config, work, execute=True)

@@ -1,20 +1,27 @@
-"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book) and ``/twap``."""
+"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book) and ``/twap``.
+
+Every route parses its input into a command, runs it on the ``CommandService`` and renders the outcome with the
+shared renderers; refusals become statuses in ``errors``.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, FastAPI, Query
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from tradewind.application.marketdata.remote import BusMarketData
-from tradewind.application.ports.bus import BusError
-from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
-from tradewind.application.twap.service import TwapService
-from tradewind.domain.market import BookSnapshot, InstrumentRef
+from tradewind.application.commands import CommandService
+from tradewind.domain.commands import ListSubscriptions, ShowBook, Subscribe, Unsubscribe
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
+from tradewind.interfaces.http.errors import install_error_handlers
 from tradewind.interfaces.http.twap import twap_router
+from tradewind.interfaces.render.market import book_json, subscription_json
+
+TAG = "market data"
+MAX_DEPTH = 1000
 
 
 class HttpSettings(BaseModel):
@@ -27,6 +34,11 @@ class HttpSettings(BaseModel):
     port: int = Field(8000, ge=0, le=65535)
 
 
+def _depth(raw: object) -> int | None:
+    """Through the one number parser: pydantic's own int would read "1_0" as 10."""
+    return None if raw is None else parse_int(raw, "depth", low=1, high=MAX_DEPTH)
+
+
 class SubscriptionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -34,105 +46,53 @@ class SubscriptionRequest(BaseModel):
     category: Category
     symbol: str = Field(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")
     matching_key: str = Field("", max_length=64)
-    depth: int | None = Field(None, ge=1, le=1000)
+    depth: Annotated[int | None, Field(ge=1, le=MAX_DEPTH), BeforeValidator(_depth)] = None
 
     def ref(self) -> InstrumentRef:
         return InstrumentRef(self.exchange, self.category, self.symbol, self.matching_key)
 
 
-def status_json(status: SubscriptionStatus) -> dict[str, Any]:
-    ref = status.ref
-    return {
-        "exchange": ref.exchange,
-        "category": ref.category.value,
-        "symbol": ref.symbol,
-        "matching_key": ref.matching_key,
-        "depth": status.depth,
-        "synced": status.synced,
-        "stale": status.stale,
-        "updates": status.updates,
-        "resyncs": status.resyncs,
-        "seq": status.last_seq,
-    }
-
-
-def book_json(book: BookSnapshot, depth: int, stale: bool) -> dict[str, Any]:
-    """Levels as exact decimal strings, best first."""
-    return {
-        "exchange": book.ref.exchange,
-        "category": book.ref.category.value,
-        "symbol": book.ref.symbol,
-        "matching_key": book.ref.matching_key,
-        "seq": book.seq,
-        "ts_ns": book.ts_ns,
-        "stale": stale,
-        "bids": [[str(p), str(q)] for p, q in book.bids[:depth]],
-        "asks": [[str(p), str(q)] for p, q in book.asks[:depth]],
-    }
-
-
-def create_http_app(
-    market_data: MarketData, twap: TwapService | None = None, *, default_exchange: str | None = None
-) -> FastAPI:
-    """The API over the given services; nothing global, one app per system. No ``twap``: no ``/twap`` routes."""
+def create_http_app(commands: CommandService) -> FastAPI:
+    """The API over the command service; nothing global, one app per system. Routes only for what it runs."""
     app = FastAPI(title="Tradewind", version="0.1.0")
-
-    @app.exception_handler(BusError)
-    async def unreachable(_request: Request, exc: BusError) -> JSONResponse:
-        # distributed mode: the service behind the bus failed or did not answer
-        return JSONResponse({"detail": f"service unavailable: {exc}"}, status_code=503)
+    install_error_handlers(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/subscribe")
-    async def subscribe(request: SubscriptionRequest) -> dict[str, Any]:
-        try:
-            status = await market_data.subscribe(request.ref(), request.depth or 50)
-        except ValueError as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from None
-        return status_json(status)
+    if commands.runs_market_data:
+        app.include_router(market_data_router(commands))
+    if commands.runs_twap:
+        app.include_router(twap_router(commands))
+    return app
 
-    @app.post("/unsubscribe")
+
+def market_data_router(commands: CommandService) -> APIRouter:
+    """Subscribe, unsubscribe, list the subscriptions and read a subscribed market's book."""
+    router = APIRouter(tags=[TAG])
+
+    @router.post("/subscribe")
+    async def subscribe(request: SubscriptionRequest) -> dict[str, Any]:
+        return subscription_json(await commands.subscribe(Subscribe(request.ref(), request.depth or 50)))
+
+    @router.post("/unsubscribe")
     async def unsubscribe(request: SubscriptionRequest) -> dict[str, str]:
-        try:
-            await market_data.unsubscribe(request.ref())
-        except KeyError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
+        await commands.unsubscribe(Unsubscribe(request.ref()))
         return {"status": "unsubscribed"}
 
-    @app.get("/subscriptions")
+    @router.get("/subscriptions")
     async def subscriptions() -> list[dict[str, Any]]:
-        if isinstance(market_data, BusMarketData):
-            await market_data.refresh()
-        return [status_json(s) for s in market_data.subscriptions()]
+        return [subscription_json(s) for s in await commands.list_subscriptions(ListSubscriptions())]
 
-    @app.get("/book")
+    @router.get("/book")
     async def book(
         exchange: Annotated[str, Query(min_length=1, max_length=32)],
         category: Category,
         symbol: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")],
-        depth: Annotated[int, Query(ge=1, le=1000)] = 20,
+        depth: Annotated[int, Query(ge=1, le=MAX_DEPTH), BeforeValidator(_depth)] = 20,
         matching_key: Annotated[str | None, Query(max_length=64)] = None,
     ) -> dict[str, Any]:
-        topic = InstrumentRef(exchange, category, symbol).topic("book")
-        if isinstance(market_data, BusMarketData):
-            await market_data.refresh()
-        status = next(
-            (
-                s
-                for s in market_data.subscriptions()
-                if s.ref.topic("book") == topic and matching_key in (None, s.ref.matching_key)
-            ),
-            None,
-        )
-        snapshot = None if status is None else await market_data.fetch_book(status.ref)
-        if snapshot is None or status is None:
-            what = "not subscribed" if status is None else "no book yet (not synced)"
-            raise HTTPException(status_code=404, detail=f"{exchange} {category.value} {symbol}: {what}")
-        return book_json(snapshot, depth, status.stale)
+        return book_json(await commands.show_book(ShowBook(exchange, category, symbol, depth, matching_key)))
 
-    if twap is not None:
-        app.include_router(twap_router(twap, default_exchange))
-    return app
+    return router

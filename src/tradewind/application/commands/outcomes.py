@@ -1,0 +1,58 @@
+"""What a command answers: its typed result, or a CommandError whose ``refusal`` says what kind of no it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tradewind.application.ports.market_data import SubscriptionStatus
+from tradewind.application.twap.service import JobView
+from tradewind.domain.market import BookSnapshot, InstrumentRef
+from tradewind.domain.twap.job import TwapJob
+from tradewind.domain.twap.report import ExecutionReport
+
+
+class Refusal(StrEnum):
+    """Why a command was not carried out; each front end turns it into its own answer (HTTP status, exit code)."""
+
+    INVALID = "invalid"  # the input cannot be run as given; the message says what to change
+    REJECTED = "rejected"  # well-formed, but this system does not serve it (e.g. no stream for that exchange)
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # the current state does not allow it (already paused, job id taken)
+    UNAVAILABLE = "unavailable"  # a service behind the bus failed or did not answer
+    UPSTREAM = "upstream"  # the exchange could not be asked; nothing was stored
+    UNSUPPORTED = "unsupported"  # this system does not run that workflow
+
+
+class CommandError(Exception):
+    """A command refused; nothing was changed. ``str()`` is the message for the user."""
+
+    def __init__(self, refusal: Refusal, message: str) -> None:
+        super().__init__(message)
+        self.refusal = refusal
+
+
+@dataclass(frozen=True, slots=True)
+class BookView:
+    """A subscribed market's book, to be shown to ``depth`` levels; ``stale`` when its stream has gone quiet."""
+
+    book: BookSnapshot
+    depth: int
+    stale: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribed:
+    ref: InstrumentRef
+
+
+Outcome = (
+    TwapJob
+    | JobView
+    | list[TwapJob]
+    | ExecutionReport
+    | SubscriptionStatus
+    | Unsubscribed
+    | list[SubscriptionStatus]
+    | BookView
+)

@@ -1,0 +1,17 @@
+"""The command service every front end calls, over the workflows a process runs."""
+
+from __future__ import annotations
+
+from tradewind.application.commands import CommandService
+from tradewind.application.ports.market_data import MarketData
+from tradewind.application.twap.service import TwapService
+from tradewind.settings import Settings
+
+
+def commands_over(
+    settings: Settings, twap: TwapService | None, market_data: MarketData | None = None
+) -> CommandService:
+    """The command service of the front ends, over the workflows this process runs, with the configured limits."""
+    return CommandService(
+        twap=twap, market_data=market_data, default_exchange=settings.exchanges.default, limits=settings.input.limits()
+    )

@@ -1,0 +1,131 @@
+"""What a user can ask of Tradewind, as typed values: every front end (CLI, HTTP, later Telegram, the web page and
+the text command language) parses its input into one of these and hands it to the command service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.numbers import DEFAULT_LIMITS, NumberLimits
+from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpec, TwapSpecError, slices_for
+from tradewind.domain.values import Category, Side
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTwap:
+    """A TWAP job as asked: ``slices`` or ``interval_s`` (exactly one); no ``exchange`` means the default one."""
+
+    side: Side
+    symbol: str
+    runtime_s: int
+    quantity: Decimal | None = None
+    notional: Decimal | None = None
+    slices: int | None = None
+    interval_s: int | None = None
+    limit_price: Decimal | None = None
+    limit_policy: LimitPolicy = LimitPolicy.STOP
+    catch_up: CatchUpPolicy = CatchUpPolicy.CATCH_UP
+    order_style: OrderStyle = OrderStyle.MARKET
+    max_slippage_bps: Decimal = Decimal(50)
+    size_jitter: Decimal = Decimal(0)
+    time_jitter: Decimal = Decimal(0)
+    seed: int = 0
+    exchange: str | None = None
+    category: Category = Category.SPOT
+    job_id: str | None = None
+
+    def spec(self, default_exchange: str | None) -> TwapSpec:
+        """The job's spec: the one place where an interval becomes a number of slices."""
+        exchange = self.exchange or default_exchange
+        if exchange is None:
+            raise TwapSpecError("name the exchange: no default exchange is configured (exchanges.default)")
+        return TwapSpec(
+            exchange, self.category, self.symbol.upper(), self.side, self.runtime_s,
+            slices_for(self.runtime_s, interval_s=self.interval_s, slices=self.slices),
+            quantity=self.quantity, notional=self.notional, limit_price=self.limit_price,
+            limit_policy=self.limit_policy, catch_up=self.catch_up, order_style=self.order_style,
+            max_slippage_bps=self.max_slippage_bps, size_jitter=self.size_jitter, time_jitter=self.time_jitter,
+            seed=self.seed,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PauseTwap:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeTwap:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTwap:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTwap:
+    """A job with its slices, fills and decision log."""
+
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListTwaps:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TwapReport:
+    """A job's execution report: fills against the market's TWAP and the arrival price."""
+
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    ref: InstrumentRef
+    depth: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    ref: InstrumentRef
+
+
+@dataclass(frozen=True, slots=True)
+class ListSubscriptions:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowBook:
+    """The top ``depth`` levels of a subscribed market; ``matching_key`` None matches any."""
+
+    exchange: str
+    category: Category
+    symbol: str
+    depth: int = 20
+    matching_key: str | None = None
+
+
+ControlTwap = PauseTwap | ResumeTwap | CancelTwap
+TwapCommand = CreateTwap | ControlTwap | ShowTwap | ListTwaps | TwapReport
+MarketDataCommand = Subscribe | Unsubscribe | ListSubscriptions | ShowBook
+Command = TwapCommand | MarketDataCommand
+
+
+@dataclass(frozen=True, slots=True)
+class InputLimits:
+    """The largest numbers a command may carry; front ends parse with these and the command service checks them."""
+
+    numbers: NumberLimits = DEFAULT_LIMITS
+    max_runtime_s: int = 366 * 24 * 3600  # a year: a TWAP longer than that is a typo, and it keeps clock maths finite
+    max_slices: int = 100_000  # a slice a second for a day is 86,400; the plan is stored as one row
+    max_seed: int = 2**63 - 1  # fits the database's BIGINT and any random generator
+
+    def __post_init__(self) -> None:
+        if self.max_runtime_s < 1 or self.max_slices < 1:
+            raise ValueError(f"max_runtime_s and max_slices must be at least 1, got {self}")

@@ -1,0 +1,65 @@
+"""HTTP answers for refusals: a CommandError's kind as a status, and a validation error as a 422 that names the field.
+
+Every error body is ``{"detail": "<what to change>"}`` with plain text, so a NaN or a 5,000-digit number in the
+request is quoted (shortened) in the message, never echoed back as a value JSON cannot hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from tradewind.application.commands import CommandError, Refusal
+
+STATUS = {
+    Refusal.INVALID: 422,
+    Refusal.REJECTED: 400,
+    Refusal.NOT_FOUND: 404,
+    Refusal.CONFLICT: 409,
+    Refusal.UNAVAILABLE: 503,
+    Refusal.UPSTREAM: 502,
+    Refusal.UNSUPPORTED: 404,
+}
+_SHOWN = 40
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Refusals and malformed requests answer with their status and a ``detail`` naming what to change."""
+
+    @app.exception_handler(CommandError)
+    async def refused(_request: Request, exc: CommandError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=STATUS[exc.refusal])
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
+        route = request.scope.get("route")
+        tags = getattr(route, "tags", None) or ["request"]
+        return JSONResponse({"detail": validation_detail(exc.errors(), str(tags[0]))}, status_code=422)
+
+
+def validation_detail(errors: Sequence[Any], noun: str) -> str:
+    """One sentence per error: ``bad <noun> field 'name': message``; the input itself is quoted, not echoed."""
+    parts = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        cause = (error.get("ctx") or {}).get("error")
+        message = str(cause) if isinstance(cause, Exception) else str(error.get("msg", "invalid"))
+        if error.get("type") == "json_invalid":
+            parts.append(f"the body is not valid JSON: {message}")
+        elif loc:
+            parts.append(f"bad {noun} field {'.'.join(loc)!r}: {message}{_got(error)}")
+        else:
+            parts.append(f"bad {noun}: {message}")
+    return "; ".join(parts) or f"bad {noun}"
+
+
+def _got(error: Any) -> str:
+    """Pydantic's own messages do not quote the input; ours (NumberError, TwapSpecError) already do."""
+    if error.get("type") in ("value_error", "missing", "extra_forbidden") or "input" not in error:
+        return ""
+    shown = repr(error["input"])
+    return f", got {shown[:_SHOWN]}{'...' if len(shown) > _SHOWN else ''}"
