@@ -6,10 +6,13 @@ from tradewind.adapters.clock import SimClock, WallClock
 from tradewind.adapters.exchanges.factory import build_gateway
 from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
+from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway
+from tradewind.application.ports.spill import SpillStore
 from tradewind.application.ports.twap import Waker
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
@@ -27,6 +30,11 @@ def market_and_venue(settings: Settings, clock: Clock, bus: Bus) -> tuple[Market
     venue.add_report_listener(simulator.on_report)
     simulator.add_report_listener(venue.on_engine_report)
     return simulator, venue
+
+
+def spill_store(settings: RecorderSettings) -> SpillStore | None:
+    """The recorder's spill file, when its settings name one."""
+    return None if settings.spill_path is None else JsonLinesSpill(settings.spill_path)
 
 
 def build_waker(settings: Settings, database: Database) -> Waker | None:

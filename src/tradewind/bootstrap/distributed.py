@@ -23,7 +23,14 @@ from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
-from tradewind.bootstrap.common import build_clock, build_gateways, build_waker, market_and_venue, postgres
+from tradewind.bootstrap.common import (
+    build_clock,
+    build_gateways,
+    build_waker,
+    market_and_venue,
+    postgres,
+    spill_store,
+)
 from tradewind.bootstrap.twap import build_twap
 from tradewind.interfaces.health.metrics import MeteredBus, ServiceMetrics
 from tradewind.interfaces.health.server import HttpSite
@@ -61,7 +68,9 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
         queue = settings.recorder.queue or settings.distributed.storage_queue
         recording = settings.recorder.model_copy(update={"queue": queue})
         orders = SqlOrderRepository(database) if recording.dump_orders_to_db else None
-        recorder = MarketDataRecorder(bus, SqlMarketDataRepository(database), clock, recording, orders=orders)
+        recorder = MarketDataRecorder(
+            bus, SqlMarketDataRepository(database), clock, recording, orders=orders, spill=spill_store(recording)
+        )
         parts = [_migrations(settings, database), Component("recorder", recorder.start, None, recorder.stop)]
         return DistributedService(service, settings.distributed, bus, metrics, parts, database, (queue,))
     if service in ("twap-scheduler", "twap-ordering"):

@@ -22,7 +22,7 @@ from tradewind.application.marketdata.service import MarketDataService
 from tradewind.application.ports.clock import Clock
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
-from tradewind.bootstrap.common import build_clock, market_and_venue
+from tradewind.bootstrap.common import build_clock, market_and_venue, spill_store
 from tradewind.bootstrap.twap import TwapSystem, build_twap
 from tradewind.interfaces.bybit_v5.app import start_server
 from tradewind.interfaces.console.board import MarketBoard
@@ -194,7 +194,12 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         database=database,
         log_sink=log_sink,
         recorder=MarketDataRecorder(
-            bus, SqlMarketDataRepository(database), clock, settings.recorder, SqlOrderRepository(database)
+            bus,
+            SqlMarketDataRepository(database),
+            clock,
+            settings.recorder,
+            SqlOrderRepository(database),
+            spill=spill_store(settings.recorder),
         ),
         simulator=simulator,
         venue=venue,
