@@ -102,7 +102,7 @@ class MarketDataRecorder:
 
     @property
     def pending(self) -> int:
-        """Rows received but not yet written (in memory; ``spilled`` rows wait in the spill file)."""
+        """Rows received but not yet written (in memory; ``spilled`` rows wait in the spill store)."""
         return sum(len(b) for b in self._buffers.values())
 
     async def start(self) -> None:
