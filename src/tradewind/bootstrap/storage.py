@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
@@ -48,8 +49,9 @@ def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDat
     if queue is not None:
         settings = settings.model_copy(update={"queue": queue})
     orders = SqlOrderRepository(platform.database) if settings.dump_orders_to_db else None
+    spill = None if settings.spill_path is None else JsonLinesSpill(settings.spill_path)
     the_recorder = MarketDataRecorder(
-        platform.bus, SqlMarketDataRepository(platform.database), platform.clock, settings, orders=orders
+        platform.bus, SqlMarketDataRepository(platform.database), platform.clock, settings, orders=orders, spill=spill
     )
     return the_recorder, Component("recorder", the_recorder.start, None, the_recorder.stop)
 

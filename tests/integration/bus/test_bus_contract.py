@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from bus_support import collector, eventually, wait_for
 
+from support import captured_logs
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.bus.topics import matches
@@ -219,6 +220,19 @@ async def test_request_reports_the_responders_error(bus: Bus) -> None:
     await bus.serve("rpc.orders", fails)
     with pytest.raises(RemoteError, match="exposure limit"):
         await bus.request("rpc.orders", {})
+
+
+async def test_a_responders_failure_is_logged_where_it_serves_and_the_caller_gets_remote_error(bus: Bus) -> None:
+    async def fails(m: Message) -> JsonObject:
+        raise ValueError("exposure limit")
+
+    await bus.serve("rpc.orders", fails)
+    with captured_logs() as logs, pytest.raises(RemoteError, match="exposure limit"):
+        await bus.request("rpc.orders", {})
+    failed = [e for e in logs if e["event"] == "bus.responder_failed"]
+    assert [(e["log_level"], e["topic"], e["error"]) for e in failed] == [
+        ("error", "rpc.orders", "ValueError: exposure limit")
+    ]
 
 
 async def test_request_without_responder_times_out(bus: Bus) -> None:

@@ -17,8 +17,9 @@ from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.sim.stream import SimMarketStream
 from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.remote import BusMarketData
-from tradewind.application.marketdata.rpc import SUBSCRIBE, MarketDataResponder
+from tradewind.application.marketdata.rpc import MarketDataResponder
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.messages.marketdata import SUBSCRIBE
 from tradewind.application.ports.bus import Bus, BusError
 from tradewind.application.venue import OrderRequest, SimVenue
 from tradewind.bootstrap.simulator import market_and_venue

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from support import WaitUntil
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
+from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
 from tradewind.application.marketdata.recorder import MarketDataRecorder, RecorderSettings
@@ -64,7 +65,9 @@ async def test_book_updates_are_all_stored_through_a_database_restart(
     settings = RecorderSettings(
         kinds=("book",), batch_size=200, flush_interval_s=0.05, max_pending=500, spill_path=tmp_path / "spill.jsonl"
     )
-    recorder = MarketDataRecorder(bus, SqlMarketDataRepository(database), WallClock(), settings)
+    recorder = MarketDataRecorder(
+        bus, SqlMarketDataRepository(database), WallClock(), settings, spill=JsonLinesSpill(tmp_path / "spill.jsonl")
+    )
     await recorder.start()
     try:
         for i in range(N):

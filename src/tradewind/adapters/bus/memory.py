@@ -175,8 +175,10 @@ class InMemoryBus:
                 body: JsonObject = {"ok": True, "result": await responder(message)}
             except PoisonMessage:
                 raise
-            except Exception as exc:  # the caller gets the error instead of a timeout
-                body = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            except Exception as exc:  # logged here, and the caller gets it instead of a timeout
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("bus.responder_failed", topic=message.topic, error=error, exc_info=exc)
+                body = {"ok": False, "error": error}
             await self._route(Message(message.reply_to, body, f"m-{next(self._ids)}", message.correlation_id))
 
         return await self.subscribe(topic, handle, queue=f"rpc:{topic}")

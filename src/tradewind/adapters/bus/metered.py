@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tradewind.adapters.metrics import ServiceMetrics
+from tradewind.application.messages.codec import topic_kind
 from tradewind.application.ports.bus import Bus, Handler, JsonObject, Message, Responder, Subscription
-
-
-def topic_kind(topic: str) -> str:
-    """The first two words of a topic (``md.trade.sim.spot.BTCUSDT`` -> ``md.trade``): a label of bounded size."""
-    return ".".join(topic.split(".", 2)[:2])
 
 
 class MeteredBus:

@@ -335,8 +335,10 @@ class RabbitMqBus:
                 body = encode_payload(message.reply_to, {"ok": True, "result": await responder(message)})
             except PoisonMessage:
                 raise
-            except Exception as exc:  # the caller gets the error instead of a timeout
-                body = encode_payload(message.reply_to, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+            except Exception as exc:  # logged here, and the caller gets it instead of a timeout
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("bus.responder_failed", topic=message.topic, error=error, exc_info=exc)
+                body = encode_payload(message.reply_to, {"ok": False, "error": error})
             reply = to_amqp(body, message_id=uuid.uuid4().hex, correlation_id=message.correlation_id, persistent=False)
             await self.send(self.default_exchange, message.reply_to, reply)
 

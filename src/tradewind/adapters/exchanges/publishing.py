@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import structlog
 
+from tradewind.application.messages.market import ORDER_EVENT
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import (
@@ -27,14 +28,7 @@ from tradewind.application.ports.exchange import (
     OrderUpdateStream,
 )
 from tradewind.domain.instruments import Instrument
-from tradewind.domain.order_events import (
-    ORDER_TOPIC,
-    OrderEventKind,
-    OrderUpdate,
-    order_update_to_payload,
-    update_from_fill,
-    update_from_result,
-)
+from tradewind.domain.order_events import OrderEventKind, OrderUpdate, update_from_fill, update_from_result
 from tradewind.domain.orders import (
     Balance,
     ExecutionFill,
@@ -205,7 +199,7 @@ class PublishingGateway:
 
     async def _publish(self, update: OrderUpdate) -> None:
         try:
-            await self._bus.publish(ORDER_TOPIC, order_update_to_payload(update))
+            await self._bus.publish(ORDER_EVENT.kind, ORDER_EVENT.encode(update))
         except Exception as exc:  # the order already went out: losing its event must not fail the caller
             log.warning("gateway.order_event_lost", client_order_id=update.client_order_id, error=repr(exc))
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -14,34 +13,17 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradewind.application.messages.codec import Codec, MalformedPayload
+from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
+from tradewind.application.messages.registry import CODECS, codec_for
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.repositories import MarketDataRepository, OrderRepository
-from tradewind.domain.market import (
-    book_from_payload,
-    book_to_payload,
-    mid_from_payload,
-    mid_to_payload,
-    trade_from_payload,
-    trade_to_payload,
-)
-from tradewind.domain.order_events import ORDER_TOPIC, order_update_from_payload, order_update_to_payload
+from tradewind.application.ports.spill import SpillStore
 
 log = structlog.get_logger(__name__)
 
 Kind = Literal["trade", "mid", "book"]
-_DECODERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    "trade": trade_from_payload,
-    "mid": mid_from_payload,
-    "book": book_from_payload,
-    "order": order_update_from_payload,
-}
-_ENCODERS: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "trade": trade_to_payload,
-    "mid": mid_to_payload,
-    "book": book_to_payload,
-    "order": order_update_to_payload,
-}
 
 
 class RecorderSettings(BaseModel):
@@ -55,7 +37,7 @@ class RecorderSettings(BaseModel):
     max_pending: int = Field(100_000, ge=1)
     queue: str | None = None
     # Beyond max_pending, rows go to this JSON-lines file (instead of being dropped) and are written back
-    # once the database answers again.
+    # once the database answers again; bootstrap gives the recorder a spill store on it.
     spill_path: Path | None = None
     # With a durable ``queue``: a message is acknowledged only once its row is stored, so a crash (even with the
     # database down) loses nothing the broker let go; the broker, not this process, holds the backlog.
@@ -88,6 +70,8 @@ class MarketDataRecorder:
         clock: Clock,
         settings: RecorderSettings | None = None,
         orders: OrderRepository | None = None,
+        *,
+        spill: SpillStore | None = None,
     ) -> None:
         self._bus = bus
         self._repo = repository
@@ -95,14 +79,19 @@ class MarketDataRecorder:
         self._settings = settings or RecorderSettings()
         if self._settings.dump_orders_to_db and orders is None:
             raise ValueError("dump_orders_to_db is on but the recorder was given no order repository")
-        self._buffers: dict[str, deque[Any]] = {kind: deque() for kind in _DECODERS}
+        if self._settings.spill_path is not None and spill is None:
+            raise ValueError("spill_path is set but the recorder was given no spill store")
+        self._spill = spill
+        # One buffer and one writer per recorded topic kind, keyed by the kind of its codec in the registry.
         self._writers: dict[str, Callable[[Sequence[Any]], Awaitable[None]]] = {
-            "trade": repository.add_trades,
-            "mid": repository.add_mids,
-            "book": repository.add_books,
+            TRADE.kind: repository.add_trades,
+            MID.kind: repository.add_mids,
+            BOOK.kind: repository.add_books,
         }
         if orders is not None:
-            self._writers["order"] = orders.add_orders
+            self._writers[ORDER_EVENT.kind] = orders.add_orders
+        self._buffers: dict[str, deque[Any]] = {kind: deque() for kind in self._writers}
+        self._codecs: dict[str, Codec[Any]] = {}  # by topic: the registry looked up once per topic
         self._subscriptions: list[Subscription] = []
         self._timer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -113,7 +102,7 @@ class MarketDataRecorder:
 
     @property
     def pending(self) -> int:
-        """Rows received but not yet written (in memory; ``spilled`` rows wait in the spill file)."""
+        """Rows received but not yet written (in memory; ``spilled`` rows wait in the spill store)."""
         return sum(len(b) for b in self._buffers.values())
 
     async def start(self) -> None:
@@ -125,7 +114,7 @@ class MarketDataRecorder:
             f"md.{kind}.#" for kind in self._settings.kinds if kind != "book" or self._settings.dump_orderbook_to_db
         ]
         if self._settings.dump_orders_to_db:
-            topics.append(ORDER_TOPIC)
+            topics.append(ORDER_EVENT.kind)
         for topic in topics:
             sub = await self._bus.subscribe(
                 topic, self._on_message, queue=self._settings.queue, concurrency=concurrency
@@ -149,25 +138,29 @@ class MarketDataRecorder:
         await self.flush()
 
     async def _on_message(self, message: Message) -> None:
-        kind = "order" if message.topic == ORDER_TOPIC else message.topic.split(".", 2)[1]
-        decode = _DECODERS.get(kind)
         try:
-            if decode is None:
-                raise ValueError(f"no decoder for kind {kind!r}")
-            item = decode(message.payload)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            codec = self._codecs.get(message.topic) or self._codec(message.topic)
+            item = codec.decode(message.payload)
+        except MalformedPayload as exc:
             self.stats.malformed += 1
             log.warning("recorder.malformed", topic=message.topic, error=str(exc))
             return
         self.stats.received += 1
         epoch = self._current_epoch() if self._ack_after_store else None  # taken with the row: no await between
-        buffer = self._buffers[kind]
+        buffer = self._buffers[codec.kind]
         buffer.append(item)
         self._trim(buffer)
         if self.pending >= self._settings.batch_size and not self._failing:
             await self._flush_quietly()
         while epoch is not None and not await asyncio.shield(epoch):
             epoch = self._current_epoch()  # that flush failed and put the row back: the next one takes it
+
+    def _codec(self, topic: str) -> Codec[Any]:
+        codec = codec_for(topic)
+        if codec.kind not in self._buffers:
+            raise MalformedPayload(codec.kind, f"no decoder for kind {codec.kind!r}")
+        self._codecs[topic] = codec
+        return codec
 
     def _current_epoch(self) -> asyncio.Future[bool]:
         """The future the next flush resolves: True once every row buffered before it is stored."""
@@ -182,26 +175,23 @@ class MarketDataRecorder:
         if excess <= 0:
             return
         oldest = [buffer.popleft() for _ in range(min(excess, len(buffer)))]
-        if self._settings.spill_path is None:
+        if self._spill is None:
             self.stats.dropped += len(oldest)
             return
         kind = next(k for k, b in self._buffers.items() if b is buffer)
-        with self._settings.spill_path.open("a", encoding="utf-8") as spill:
-            spill.writelines(json.dumps({"kind": kind, "row": _ENCODERS[kind](item)}) + "\n" for item in oldest)
+        self._spill.add([(kind, CODECS[kind].encode(item)) for item in oldest])
         self.stats.spilled += len(oldest)
 
     async def _write_spilled(self) -> int:
-        """Write back the spill file's rows (oldest first); on failure they stay spilled."""
-        path = self._settings.spill_path
-        if path is None or not path.exists():
+        """Write back the spilled rows (oldest first); on failure they stay spilled."""
+        if self._spill is None:
             return 0
-        loading = path.with_suffix(path.suffix + ".loading")
-        if not loading.exists():
-            path.rename(loading)
-        rows: dict[str, list[Any]] = {kind: [] for kind in _DECODERS}
-        for line in loading.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            rows[record["kind"]].append(_DECODERS[record["kind"]](record["row"]))
+        claimed = self._spill.claim()
+        if not claimed:
+            return 0
+        rows: dict[str, list[Any]] = {kind: [] for kind in self._buffers}
+        for kind, row in claimed:
+            rows[kind].append(CODECS[kind].decode(row))
         written = 0
         for kind, items in rows.items():
             if items:
@@ -210,9 +200,7 @@ class MarketDataRecorder:
                 rows[kind] = []
                 self.stats.written += len(items)
                 self.stats.spilled -= len(items)
-                remaining = [json.dumps({"kind": k, "row": _ENCODERS[k](i)}) for k, v in rows.items() for i in v]
-                loading.write_text("".join(r + "\n" for r in remaining), encoding="utf-8")
-        loading.unlink()
+                self._spill.settle([(k, CODECS[k].encode(i)) for k, v in rows.items() for i in v])
         return written
 
     async def flush(self) -> int:

@@ -7,21 +7,28 @@ of each subscription this process has seen (``subscribe``, ``refresh``); ``fetch
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import structlog
 
-from tradewind.application.marketdata.rpc import (
-    BOOK,
+from tradewind.application.messages.codec import Call, MalformedPayload, request
+from tradewind.application.messages.market import BOOK
+from tradewind.application.messages.marketdata import (
+    BOOK_CALL,
     INVALID,
     NOT_FOUND,
-    SUBSCRIBE,
-    SUBSCRIPTIONS,
-    UNSUBSCRIBE,
-    ref_to_payload,
-    status_from_payload,
+    SUBSCRIBE_CALL,
+    SUBSCRIPTIONS_CALL,
+    UNSUBSCRIBE_CALL,
+    Refusal,
+    SubscribeRequest,
 )
-from tradewind.application.ports.bus import Bus, BusError, JsonObject, Message, Subscription
+from tradewind.application.ports.bus import Bus, BusError, Message, Subscription
 from tradewind.application.ports.market_data import SubscriptionStatus
-from tradewind.domain.market import BookSnapshot, InstrumentRef, PayloadError, book_from_payload
+from tradewind.domain.market import BookSnapshot, InstrumentRef
+
+Req = TypeVar("Req")
+Rep = TypeVar("Rep")
 
 log = structlog.get_logger(__name__)
 
@@ -46,23 +53,21 @@ class BusMarketData:
     async def subscribe(self, ref: InstrumentRef, depth: int = 50) -> SubscriptionStatus:
         await self._mirror(ref)  # before the request, so the first snapshot is not missed
         try:
-            reply = await self._call(SUBSCRIBE, {**ref_to_payload(ref), "depth": depth})
+            status = await self._call(SUBSCRIBE_CALL, SubscribeRequest(ref, depth))
         except BaseException:
             await self._unmirror(ref)
             raise
-        status = status_from_payload(reply["status"])
         self._known = [s for s in self._known if s.ref != status.ref] + [status]
         return status
 
     async def unsubscribe(self, ref: InstrumentRef) -> None:
-        await self._call(UNSUBSCRIBE, ref_to_payload(ref))
+        await self._call(UNSUBSCRIBE_CALL, ref)
         self._known = [s for s in self._known if s.ref != ref]
         await self._unmirror(ref)
 
     async def refresh(self) -> list[SubscriptionStatus]:
         """Fetch the service's subscriptions (with their live counters) and keep them for ``subscriptions()``."""
-        reply = await self._call(SUBSCRIPTIONS, {})
-        self._known = [status_from_payload(item) for item in reply["subscriptions"]]
+        self._known = await self._call(SUBSCRIPTIONS_CALL, None)
         for status in self._known:
             await self._mirror(status.ref)
         return list(self._known)
@@ -77,10 +82,9 @@ class BusMarketData:
     async def fetch_book(self, ref: InstrumentRef) -> BookSnapshot | None:
         """The collector's current book of the subscription ``ref``; None when it has none (unknown or unsynced)."""
         try:
-            reply = await self._call(BOOK, ref_to_payload(ref))
+            return await self._call(BOOK_CALL, ref)
         except RemoteUnknownSubscription:
             return None
-        return book_from_payload(reply["book"])
 
     async def close(self) -> None:
         mirrors, self._mirrors = list(self._mirrors.values()), {}
@@ -94,8 +98,8 @@ class BusMarketData:
 
         async def on_book(message: Message) -> None:
             try:
-                self._books[topic] = book_from_payload(message.payload)
-            except PayloadError as exc:  # one bad event must not end the mirror
+                self._books[topic] = BOOK.decode(message.payload)
+            except MalformedPayload as exc:  # one bad event must not end the mirror
                 log.warning("marketdata.bad_book_event", topic=topic, error=str(exc))
 
         self._mirrors[topic] = await self._bus.subscribe(topic, on_book)
@@ -106,13 +110,13 @@ class BusMarketData:
             await mirror.cancel()
         self._books.pop(ref.topic("book"), None)
 
-    async def _call(self, topic: str, payload: JsonObject) -> JsonObject:
-        reply = await self._bus.request(topic, payload, timeout=self._timeout)
-        if reply.get("ok") is True:
+    async def _call(self, call: Call[Req, Rep | Refusal], value: Req) -> Rep:
+        """The typed result of a call; a refusal raises as the local service would (ValueError, KeyError)."""
+        reply = await request(self._bus, call, value, timeout=self._timeout)
+        if not isinstance(reply, Refusal):
             return reply
-        kind, error = reply.get("kind"), str(reply.get("error", "no error text"))
-        if kind == INVALID:
-            raise ValueError(error)
-        if kind == NOT_FOUND:
-            raise RemoteUnknownSubscription(error)
-        raise BusError(f"{topic}: malformed reply {dict(reply)!r}")
+        if reply.kind == INVALID:
+            raise ValueError(reply.error)
+        if reply.kind == NOT_FOUND:
+            raise RemoteUnknownSubscription(reply.error)
+        raise BusError(f"{call.topic}: malformed reply {call.reply.encode(reply)!r}")

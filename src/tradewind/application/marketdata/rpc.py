@@ -1,88 +1,29 @@
-"""MarketData over request/reply: the topics, their JSON codecs and the responder of the market-data service.
+"""The market-data service's responder: serves a ``MarketData`` on the ``rpc.md.*`` request/reply topics.
 
-A reply is ``{"ok": true, ...}`` or ``{"ok": false, "kind": "invalid" | "not_found", "error": text}``, so the
-caller can tell bad input and an unknown subscription apart from a broken service (which the bus reports itself).
+Requests and replies are typed (``application/messages/marketdata.py``); bad input and an unknown subscription
+are answered as a ``Refusal``, so the caller can tell them apart from a broken service (which the bus reports).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import structlog
 
-from tradewind.application.ports.bus import Bus, JsonObject, Message, Subscription
+from tradewind.application.messages.codec import MalformedPayload, serve
+from tradewind.application.messages.marketdata import (
+    BOOK_CALL,
+    INVALID,
+    NOT_FOUND,
+    SUBSCRIBE_CALL,
+    SUBSCRIPTIONS_CALL,
+    UNSUBSCRIBE_CALL,
+    Refusal,
+    SubscribeRequest,
+)
+from tradewind.application.ports.bus import Bus, Subscription
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
-from tradewind.domain.market import InstrumentRef, book_to_payload
-from tradewind.domain.values import Category
+from tradewind.domain.market import BookSnapshot, InstrumentRef
 
 log = structlog.get_logger(__name__)
-
-SUBSCRIBE = "rpc.md.subscribe"
-UNSUBSCRIBE = "rpc.md.unsubscribe"
-SUBSCRIPTIONS = "rpc.md.subscriptions"
-BOOK = "rpc.md.book"
-
-INVALID = "invalid"
-NOT_FOUND = "not_found"
-
-
-def ref_to_payload(ref: InstrumentRef) -> dict[str, Any]:
-    return {
-        "exchange": ref.exchange,
-        "category": ref.category.value,
-        "symbol": ref.symbol,
-        "matching_key": ref.matching_key,
-    }
-
-
-def ref_from_payload(payload: JsonObject) -> InstrumentRef:
-    """The instrument of a request; ValueError naming the missing or bad field."""
-    for name in ("exchange", "category", "symbol"):
-        if not isinstance(payload.get(name), str) or not payload[name]:
-            raise ValueError(f"field {name!r} must be a non-empty string, got {payload.get(name)!r}")
-    matching_key = payload.get("matching_key", "")
-    if not isinstance(matching_key, str):
-        raise ValueError(f"field 'matching_key' must be a string, got {matching_key!r}")
-    try:
-        category = Category(payload["category"])
-    except ValueError:
-        known = [c.value for c in Category]
-        raise ValueError(f"unknown category {payload['category']!r}; use one of {known}") from None
-    return InstrumentRef(payload["exchange"], category, payload["symbol"], matching_key)
-
-
-def status_to_payload(status: SubscriptionStatus) -> dict[str, Any]:
-    return {
-        **ref_to_payload(status.ref),
-        "depth": status.depth,
-        "synced": status.synced,
-        "stale": status.stale,
-        "updates": status.updates,
-        "resyncs": status.resyncs,
-        "last_seq": status.last_seq,
-    }
-
-
-def status_from_payload(payload: JsonObject) -> SubscriptionStatus:
-    return SubscriptionStatus(
-        ref_from_payload(payload),
-        int(payload["depth"]),
-        bool(payload["synced"]),
-        bool(payload["stale"]),
-        int(payload["updates"]),
-        int(payload["resyncs"]),
-        int(payload["last_seq"]),
-    )
-
-
-def _depth(payload: JsonObject) -> int | None:
-    depth = payload.get("depth")
-    if depth is None:
-        return None
-    if not isinstance(depth, int) or isinstance(depth, bool):
-        raise ValueError(f"field 'depth' must be an integer, got {depth!r}")
-    return depth
 
 
 class MarketDataResponder:
@@ -94,54 +35,46 @@ class MarketDataResponder:
         self._served: list[Subscription] = []
 
     async def start(self) -> None:
-        routes: dict[str, Callable[[Message], Awaitable[JsonObject]]] = {
-            SUBSCRIBE: self._subscribe,
-            UNSUBSCRIBE: self._unsubscribe,
-            SUBSCRIPTIONS: self._subscriptions,
-            BOOK: self._book,
-        }
-        for topic, responder in routes.items():
-            self._served.append(await self._bus.serve(topic, responder))
+        self._served += [
+            await serve(self._bus, SUBSCRIBE_CALL, self._subscribe, _invalid),
+            await serve(self._bus, UNSUBSCRIBE_CALL, self._unsubscribe, _invalid),
+            await serve(self._bus, SUBSCRIPTIONS_CALL, self._subscriptions, _invalid),
+            await serve(self._bus, BOOK_CALL, self._book, _invalid),
+        ]
 
     async def stop(self) -> None:
         served, self._served = self._served, []
         for subscription in served:
             await subscription.cancel()
 
-    async def _subscribe(self, message: Message) -> JsonObject:
+    async def _subscribe(self, request: SubscribeRequest) -> SubscriptionStatus | Refusal:
         try:
-            ref, depth = ref_from_payload(message.payload), _depth(message.payload)
-            status = await self._market_data.subscribe(ref, depth or 50)
+            return await self._market_data.subscribe(request.ref, request.depth or 50)
         except ValueError as exc:
             return _refused(INVALID, exc)
-        return {"ok": True, "status": status_to_payload(status)}
 
-    async def _unsubscribe(self, message: Message) -> JsonObject:
-        try:
-            ref = ref_from_payload(message.payload)
-        except ValueError as exc:
-            return _refused(INVALID, exc)
+    async def _unsubscribe(self, ref: InstrumentRef) -> Refusal | None:
         try:
             await self._market_data.unsubscribe(ref)
         except KeyError as exc:
             return _refused(NOT_FOUND, exc)
-        return {"ok": True}
+        return None
 
-    async def _subscriptions(self, _message: Message) -> JsonObject:
-        return {"ok": True, "subscriptions": [status_to_payload(s) for s in self._market_data.subscriptions()]}
+    async def _subscriptions(self, _request: None) -> list[SubscriptionStatus] | Refusal:
+        return self._market_data.subscriptions()
 
-    async def _book(self, message: Message) -> JsonObject:
-        try:
-            ref = ref_from_payload(message.payload)
-        except ValueError as exc:
-            return _refused(INVALID, exc)
+    async def _book(self, ref: InstrumentRef) -> BookSnapshot | Refusal:
         book = self._market_data.book(ref)
         if book is None:
             return _refused(NOT_FOUND, KeyError(f"no book: {ref.exchange} {ref.category.value} {ref.symbol}"))
-        return {"ok": True, "book": book_to_payload(book)}
+        return book
 
 
-def _refused(kind: str, exc: Exception) -> JsonObject:
+def _invalid(exc: MalformedPayload) -> Refusal:
+    return _refused(INVALID, exc)
+
+
+def _refused(kind: str, exc: Exception) -> Refusal:
     error = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     log.info("marketdata.rpc_refused", kind=kind, error=error)
-    return {"ok": False, "kind": kind, "error": error}
+    return Refusal(kind, error)

@@ -17,18 +17,12 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.application.marketdata.book import LocalBook, SequenceGap
+from tradewind.application.messages.market import BOOK, MID, TRADE
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.market_data import BookUpdate, MarketStream, SubscriptionStatus
 from tradewind.application.ports.repositories import StoredSubscription, SubscriptionRepository
-from tradewind.domain.market import (
-    BookSnapshot,
-    InstrumentRef,
-    MidPrice,
-    book_to_payload,
-    mid_to_payload,
-    trade_to_payload,
-)
+from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice
 
 log = structlog.get_logger(__name__)
 
@@ -165,7 +159,7 @@ class MarketDataService:
                         sub.updates += 1
                         await self._publish_book(sub)
                     else:
-                        await self._bus.publish(sub.ref.topic("trade"), trade_to_payload(replace(event, ref=sub.ref)))
+                        await self._bus.publish(sub.ref.topic("trade"), TRADE.encode(replace(event, ref=sub.ref)))
                 raise ConnectionError("stream ended")
             except asyncio.CancelledError:
                 raise
@@ -179,11 +173,11 @@ class MarketDataService:
 
     async def _publish_book(self, sub: _Subscription) -> None:
         snap = sub.book.snapshot(sub.depth)
-        await self._bus.publish(sub.ref.topic("book"), book_to_payload(snap))
+        await self._bus.publish(sub.ref.topic("book"), BOOK.encode(snap))
         if self._settings.publish_mid and snap.bids and snap.asks:
             bid, ask = snap.bids[0][0], snap.asks[0][0]
             mid = MidPrice(sub.ref, (bid + ask) / 2, bid, ask, snap.ts_ns)
-            await self._bus.publish(sub.ref.topic("mid"), mid_to_payload(mid))
+            await self._bus.publish(sub.ref.topic("mid"), MID.encode(mid))
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

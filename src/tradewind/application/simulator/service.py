@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 import structlog
 
+from tradewind.application.messages.market import BOOK, MID, TRADE
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.domain.instruments import Instrument
-from tradewind.domain.market import InstrumentRef, book_to_payload, mid_to_payload, trade_to_payload
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.matching import MatchingEngine, Report
 from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.simulation.tape import MarketTape, TapeEvents
@@ -232,9 +233,9 @@ class MarketSimulatorService:
             while outbox:
                 events = outbox.popleft()
                 for trade in events.trades:
-                    await bus.publish(trade.ref.topic("trade"), trade_to_payload(trade))
+                    await bus.publish(trade.ref.topic("trade"), TRADE.encode(trade))
                 if events.mid is not None:
-                    await bus.publish(events.mid.ref.topic("mid"), mid_to_payload(events.mid))
+                    await bus.publish(events.mid.ref.topic("mid"), MID.encode(events.mid))
                 if events.book is not None:
-                    await bus.publish(events.book.ref.topic("book"), book_to_payload(events.book))
+                    await bus.publish(events.book.ref.topic("book"), BOOK.encode(events.book))
                 self.published += len(events.trades) + (events.mid is not None) + (events.book is not None)

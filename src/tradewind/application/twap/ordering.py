@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
+from tradewind.application.messages.twap import SLICE_DONE, SLICE_DUE, SliceDone
+from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway, OrderRejected
 from tradewind.application.ports.twap import TwapRepository
 from tradewind.application.twap.journal import JobJournal
-from tradewind.application.twap.scheduler import EVENT_TOPIC, SLICE_TOPIC
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.domain.ids import JobId
 from tradewind.domain.instruments import FilterError, Instrument
@@ -55,7 +55,7 @@ class TwapOrdering:
         self.wake_ns: int | None = None  # clock time a resting order is waited on until, for test drivers
 
     async def start(self) -> None:
-        self._sub = await self._bus.subscribe(SLICE_TOPIC, self._on_slice, queue=self._settings.slice_queue)
+        self._sub = await self._bus.subscribe(SLICE_DUE.kind, self._on_slice, queue=self._settings.slice_queue)
 
     async def close(self) -> None:
         if self._sub is not None:
@@ -63,13 +63,10 @@ class TwapOrdering:
             self._sub = None
 
     async def _on_slice(self, message: Message) -> None:
-        try:
-            job_id, index = JobId(str(message.payload["job_id"])), int(message.payload["index"])
-        except (KeyError, TypeError, ValueError):
-            raise PoisonMessage(f"not a slice message: {dict(message.payload)!r}") from None
+        due = SLICE_DUE.decode(message.payload)  # a malformed one is poison: dead-lettered at once
         self.busy += 1
         try:
-            await self.execute(job_id, index)
+            await self.execute(due.job_id, due.index)
         finally:
             self.busy -= 1
             await self._journal.flush()
@@ -235,16 +232,8 @@ class TwapOrdering:
         )  # fmt: skip
 
     async def _after(self, job: TwapJob, index: int) -> None:
-        await self._bus.publish(
-            EVENT_TOPIC,
-            {
-                "job_id": job.job_id,
-                "index": index,
-                "status": job.status.value,
-                "filled": str(job.filled_qty),
-                "total": str(job.total_qty),
-            },
-        )
+        done = SliceDone(job.job_id, index, job.status, job.filled_qty, job.total_qty)
+        await self._bus.publish(SLICE_DONE.kind, SLICE_DONE.encode(done))
 
     async def _skip(
         self, job: TwapJob, index: int, attempt: int, target: Decimal, *, mid: Decimal | None, why: str

@@ -12,6 +12,8 @@ import contextlib
 from dataclasses import replace
 from typing import Any
 
+from tradewind.application.messages.codec import MalformedPayload
+from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, SliceDue
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.twap import TwapRepository, Waker
@@ -22,9 +24,6 @@ from tradewind.domain.twap.job import JobStatus, TwapJob
 from tradewind.domain.twap.slicer import catch_up_plan, due_slice
 from tradewind.domain.twap.spec import CatchUpPolicy
 
-COMMAND_TOPIC = "twap.command"
-EVENT_TOPIC = "twap.event"
-SLICE_TOPIC = "twap.slice"
 _NS = 1_000_000_000
 
 
@@ -57,8 +56,8 @@ class TwapScheduler:
     async def start(self) -> None:
         if self._waker is not None:
             await self._waker.start(self.wake)
-        self._subs.append(await self._bus.subscribe(COMMAND_TOPIC, self._on_message))
-        self._subs.append(await self._bus.subscribe(EVENT_TOPIC, self._on_message))
+        self._subs.append(await self._bus.subscribe(JOB_COMMAND.kind, self._on_message))
+        self._subs.append(await self._bus.subscribe(SLICE_DONE.kind, self._on_message))
 
     async def close(self) -> None:
         for sub in self._subs:
@@ -71,9 +70,13 @@ class TwapScheduler:
         self._wake.set()
 
     async def _on_message(self, message: Message) -> None:
-        if message.payload.get("action") == "resume":
-            job = str(message.payload.get("job_id", ""))
-            self._sent_ns = {k: v for k, v in self._sent_ns.items() if k[0] != job}
+        if message.topic == JOB_COMMAND.kind:
+            try:
+                command = JOB_COMMAND.decode(message.payload)
+            except MalformedPayload:
+                command = None  # still a reason to look at the jobs again
+            if command is not None and command.action == "resume":
+                self._sent_ns = {k: v for k, v in self._sent_ns.items() if k[0] != command.job_id}
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -150,4 +153,4 @@ class TwapScheduler:
 
     async def _publish(self, job: TwapJob, index: int, now: int) -> None:
         self._sent_ns[(job.job_id, index)] = now
-        await self._bus.publish(SLICE_TOPIC, {"job_id": job.job_id, "index": index})
+        await self._bus.publish(SLICE_DUE.kind, SLICE_DUE.encode(SliceDue(job.job_id, index)))

@@ -6,13 +6,13 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from tradewind.application.messages.twap import JOB_COMMAND, JobCommand
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway, UnknownInstrument
 from tradewind.application.ports.repositories import LogRecord, MarketDataRepository
 from tradewind.application.ports.twap import TwapRepository
 from tradewind.application.twap.journal import JobJournal
-from tradewind.application.twap.scheduler import COMMAND_TOPIC
 from tradewind.domain.ids import JobId
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.twap.job import JobTransitionError, SliceRecord, SliceStatus, TwapJob
@@ -134,7 +134,7 @@ class TwapService:
 
     async def _notify(self, action: str, job_id: str) -> None:
         await self._journal.flush()
-        await self._bus.publish(COMMAND_TOPIC, {"action": action, "job_id": job_id})
+        await self._bus.publish(JOB_COMMAND.kind, JOB_COMMAND.encode(JobCommand(action, job_id)))
 
     async def report(self, job_id: str) -> ExecutionReport:
         """Fills against the market's TWAP over the job's window (stored mids, else the prices seen per slice)."""

@@ -6,15 +6,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tradewind.application.messages.codec import MalformedPayload, topic_kind
+from tradewind.application.messages.market import BOOK, MID, TRADE
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.domain.market import (
-    PayloadError,
-    TradeTick,
-    book_from_payload,
-    mid_from_payload,
-    trade_from_payload,
-)
+from tradewind.domain.market import TradeTick
 
 _RATE_WINDOW_NS = 5_000_000_000
 
@@ -66,23 +62,23 @@ class MarketBoard:
             self._subscription = None
 
     async def on_message(self, message: Message) -> None:
-        kind = message.topic.split(".")[1] if message.topic.count(".") >= 1 else ""
+        kind = topic_kind(message.topic)
         try:
-            if kind == "trade":
-                self._on_trade(trade_from_payload(message.payload))
-            elif kind == "mid":
-                mid = mid_from_payload(message.payload)
+            if kind == TRADE.kind:
+                self._on_trade(TRADE.decode(message.payload))
+            elif kind == MID.kind:
+                mid = MID.decode(message.payload)
                 row = self._row(mid.ref.exchange, mid.ref.category.value, mid.ref.symbol)
                 row.mid, row.best_bid, row.best_ask = mid.mid, mid.best_bid, mid.best_ask
-            elif kind == "book":
-                book = book_from_payload(message.payload)
+            elif kind == BOOK.kind:
+                book = BOOK.decode(message.payload)
                 row = self._row(book.ref.exchange, book.ref.category.value, book.ref.symbol)
                 row.book_seq = book.seq
                 if book.bids:
                     row.best_bid, row.bid_size = book.bids[0]
                 if book.asks:
                     row.best_ask, row.ask_size = book.asks[0]
-        except PayloadError as exc:
+        except MalformedPayload as exc:
             raise PoisonMessage(f"{message.topic}: {exc}") from exc
         self.messages += 1
         now = self.clock.now_ns()

@@ -1,0 +1,174 @@
+"""The message registry: every topic kind's value survives the JSON round trip exactly; bad payloads are poison."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tradewind.application.messages.codec import Codec, MalformedPayload
+from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
+from tradewind.application.messages.marketdata import (
+    BOOK_CALL,
+    SUBSCRIBE_CALL,
+    SUBSCRIPTIONS_CALL,
+    UNSUBSCRIBE_CALL,
+    Refusal,
+    SubscribeRequest,
+)
+from tradewind.application.messages.registry import CALLS, CODECS, codec_for
+from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, JobCommand, SliceDone, SliceDue
+from tradewind.application.ports.bus import PoisonMessage
+from tradewind.application.ports.market_data import SubscriptionStatus
+from tradewind.domain.ids import JobId
+from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
+from tradewind.domain.order_events import OrderEventKind, OrderUpdate
+from tradewind.domain.orders import OrderState
+from tradewind.domain.twap.job import JobStatus
+from tradewind.domain.values import Category, Side
+
+decimals = st.decimals(allow_nan=False, allow_infinity=False)
+words = st.text("ABCXYZabc019-_", min_size=1, max_size=12)
+ints = st.integers(0, 2**63 - 1)
+refs = st.builds(InstrumentRef, words, st.sampled_from(Category), words, st.text("ABC", max_size=6))
+levels = st.lists(st.tuples(decimals, decimals), max_size=5).map(tuple)
+statuses = st.builds(SubscriptionStatus, refs, ints, st.booleans(), st.booleans(), ints, ints, ints)
+
+VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "md.trade": st.builds(TradeTick, refs, words, decimals, decimals, st.sampled_from(Side), ints),
+    "md.mid": st.builds(MidPrice, refs, decimals, decimals, decimals, ints),
+    "md.book": st.builds(BookSnapshot, refs, ints, levels, levels, ints),
+    "order.event": st.builds(
+        OrderUpdate,
+        kind=st.sampled_from(OrderEventKind),
+        exchange=words,
+        category=st.sampled_from(Category),
+        symbol=words,
+        client_order_id=words,
+        ts_ns=ints,
+        side=st.none() | st.sampled_from(Side),
+        state=st.none() | st.sampled_from(OrderState),
+        qty=st.none() | decimals,
+        price=st.none() | decimals,
+        filled_qty=decimals,
+        avg_price=st.none() | decimals,
+        fee=decimals,
+        is_maker=st.none() | st.booleans(),
+    ),
+    "twap.command": st.builds(JobCommand, st.sampled_from(["create", "pause", "resume", "cancel"]), words),
+    "twap.slice": st.builds(SliceDue, words.map(JobId), ints),
+    "twap.event": st.builds(SliceDone, words.map(JobId), ints, st.sampled_from(JobStatus), decimals, decimals),
+}
+
+
+def wire(codec: Codec[Any], value: Any) -> Any:
+    """The value as it leaves and arrives: encoded, through JSON text (no float, no Decimal), decoded."""
+    return codec.decode(json.loads(json.dumps(codec.encode(value), allow_nan=False)))
+
+
+def test_every_registered_kind_has_a_value_strategy() -> None:
+    assert set(CODECS) == set(VALUES)
+    assert set(CALLS) == {"rpc.md.subscribe", "rpc.md.unsubscribe", "rpc.md.subscriptions", "rpc.md.book"}
+
+
+@pytest.mark.parametrize("kind", sorted(VALUES))
+@given(data=st.data())
+def test_a_value_of_every_kind_survives_the_json_round_trip(kind: str, data: st.DataObject) -> None:
+    value = data.draw(VALUES[kind])
+    assert wire(CODECS[kind], value) == value
+
+
+@given(refs, st.none() | st.integers(1, 1000), statuses, st.lists(statuses, max_size=3))
+def test_market_data_requests_and_replies_survive_the_round_trip(
+    ref: InstrumentRef, depth: int | None, status: SubscriptionStatus, listed: list[SubscriptionStatus]
+) -> None:
+    assert wire(SUBSCRIBE_CALL.request, SubscribeRequest(ref, depth)) == SubscribeRequest(ref, depth)
+    assert wire(SUBSCRIBE_CALL.reply, status) == status
+    assert wire(UNSUBSCRIBE_CALL.request, ref) == ref
+    assert wire(UNSUBSCRIBE_CALL.reply, None) is None
+    assert wire(SUBSCRIPTIONS_CALL.reply, listed) == listed
+    assert wire(BOOK_CALL.request, ref) == ref
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_a_refusal_comes_back_as_a_refusal_on_every_call(call: str) -> None:
+    refusal = Refusal("not_found", "not subscribed: sim spot BTCUSDT")
+    assert CALLS[call].reply.encode(refusal) == {"ok": False, "kind": "not_found", "error": refusal.error}
+    assert wire(CALLS[call].reply, refusal) == refusal
+
+
+def test_the_topic_kind_is_the_first_two_words() -> None:
+    assert codec_for("md.trade.sim.spot.BTCUSDT") is TRADE
+    assert codec_for("md.book.bybit.linear.ETHUSDT") is BOOK
+    assert codec_for("order.event") is ORDER_EVENT
+    assert codec_for("twap.slice") is SLICE_DUE
+    with pytest.raises(MalformedPayload, match=r"no codec for kind 'md\.quote'"):
+        codec_for("md.quote.sim.spot.BTCUSDT")
+
+
+def test_twap_messages_keep_their_wire_format() -> None:
+    assert JOB_COMMAND.encode(JobCommand("resume", "j-1")) == {"action": "resume", "job_id": "j-1"}
+    assert SLICE_DUE.encode(SliceDue(JobId("j-1"), 3)) == {"job_id": "j-1", "index": 3}
+    done = SliceDone(JobId("j-1"), 3, JobStatus.RUNNING, Decimal("0.300"), Decimal("1.0"))
+    assert SLICE_DONE.encode(done) == {
+        "job_id": "j-1",
+        "index": 3,
+        "status": "running",
+        "filled": "0.300",
+        "total": "1.0",
+    }
+
+
+MALFORMED: list[tuple[Codec[Any], dict[str, Any], str]] = [
+    (TRADE, {"exchange": "sim", "category": "spot", "symbol": "X"}, "taker_side"),
+    (
+        TRADE,
+        {
+            **TRADE.encode(
+                TradeTick(InstrumentRef("sim", Category.SPOT, "X"), "t", Decimal(1), Decimal(1), Side.BUY, 1)
+            ),
+            "price": 1.5,
+        },
+        "price",
+    ),
+    (
+        MID,
+        {
+            **MID.encode(MidPrice(InstrumentRef("sim", Category.SPOT, "X"), Decimal(1), Decimal(1), Decimal(1), 1)),
+            "mid": "NaN",
+        },
+        "mid",
+    ),
+    (
+        BOOK,
+        {**BOOK.encode(BookSnapshot(InstrumentRef("sim", Category.SPOT, "X"), 1, (), (), 1)), "bids": [["1"]]},
+        "bids[0]",
+    ),
+    (ORDER_EVENT, {"kind": "fill"}, "ts_ns"),
+    (
+        ORDER_EVENT,
+        {**ORDER_EVENT.encode(OrderUpdate(OrderEventKind.FILL, "sim", Category.SPOT, "X", "c", 1)), "fee": "lots"},
+        "",
+    ),
+    (JOB_COMMAND, {"job_id": "j-1"}, "action"),
+    (SLICE_DUE, {"job_id": "j-1", "index": "third"}, "third"),
+    (SLICE_DONE, {"job_id": "j-1", "index": 1, "status": "sleeping", "filled": "0", "total": "1"}, "sleeping"),
+    (SUBSCRIBE_CALL.request, {"exchange": "sim", "category": "option", "symbol": "X"}, "unknown category 'option'"),
+    (SUBSCRIBE_CALL.request, {"exchange": "sim", "category": "spot", "symbol": "X", "depth": "50"}, "depth"),
+    (BOOK_CALL.reply, {"ok": True}, "book"),
+]
+
+
+@pytest.mark.parametrize(("codec", "payload", "named"), MALFORMED)
+def test_a_malformed_payload_is_poison_naming_the_problem(
+    codec: Codec[Any], payload: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(MalformedPayload) as raised:
+        codec.decode(payload)
+    assert isinstance(raised.value, PoisonMessage) and isinstance(raised.value, ValueError)
+    assert named in str(raised.value)
+    assert raised.value.kind == codec.kind
