@@ -15,12 +15,12 @@ from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.sim.gateway import SimGateway
 from tradewind.application.commands import BookView, CommandError, CommandService, Refusal, Unsubscribed
+from tradewind.application.messages.twap import COMMAND_TOPIC
 from tradewind.application.ports.bus import Message, RequestTimeout
 from tradewind.application.ports.market_data import SubscriptionStatus
 from tradewind.application.ports.repositories import LogRecord
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.journal import JobJournal
-from tradewind.application.twap.scheduler import COMMAND_TOPIC
 from tradewind.application.twap.service import TwapService
 from tradewind.application.venue import AccountSettings, SimVenue, VenueSettings
 from tradewind.domain.commands import (
