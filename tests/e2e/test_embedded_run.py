@@ -19,9 +19,7 @@ import aiohttp
 import ccxt.async_support as ccxt
 import pytest
 
-from support import eventually
-
-pytestmark = pytest.mark.e2e
+from tests.support.waiting import eventually
 
 CONFIG = """
 storage:

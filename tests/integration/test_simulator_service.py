@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import wait_for
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.application.ports.bus import Message
@@ -20,8 +20,6 @@ from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.market import book_from_payload, mid_from_payload, trade_from_payload
 from tradewind.domain.matching import MatchingEngine, OrderStatus, Report
 from tradewind.domain.values import Category, OrderType, Side
-
-pytestmark = pytest.mark.integration
 
 NS = 1_000_000_000
 START_NS = 1_767_225_600 * NS

@@ -14,7 +14,7 @@ import aiohttp
 import ccxt.async_support as ccxt_async
 import ccxt.pro as ccxt_pro
 
-from integration.bybit_v5.bybit_support import Served, secret_of, seeded_venue
+from tests.support.bybit_server import Served, secret_of, seeded_venue
 from tradewind.adapters.exchanges.ccxt.sim_urls import binance_sim_urls
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue import SimVenue

@@ -2,10 +2,11 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from binance_support import serve_binance
 
-from integration.bybit_v5.bybit_support import Served
+from tests.support.bybit_server import Served
 from tradewind.adapters.clock import SimClock, WallClock
+
+from .binance_support import serve_binance
 
 
 @pytest.fixture

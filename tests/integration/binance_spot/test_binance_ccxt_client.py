@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import ccxt.async_support as ccxt
 import pytest
-from binance_support import ccxt_binance, face, state_of
 
-from integration.bybit_v5.bybit_support import START, Served
+from tests.support.bybit_server import START, Served
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
+from .binance_support import ccxt_binance, face, state_of
+
 D = Decimal
 
 

@@ -14,8 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-import pytest
-from binance_support import LocalDepth, public, rest_levels, serve_binance, stream_client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +21,8 @@ from tradewind.adapters.clock import SimClock
 from tradewind.application.venue import MarketUnit, OrderRef, OrderRequest, SimVenue, VenueError
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
-pytestmark = pytest.mark.integration
+from .binance_support import LocalDepth, public, rest_levels, serve_binance, stream_client
+
 D = Decimal
 
 

@@ -7,16 +7,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-from binance_support import public, serve_binance, signed, state_of
 
-from integration.bybit_v5.bybit_support import START, Served
-from integration.bybit_v5.bybit_support import signed as bybit_signed
+from tests.support.bybit_server import START, Served
+from tests.support.bybit_server import signed as bybit_signed
 from tradewind.adapters.clock import SimClock
 from tradewind.domain.values import Category
 from tradewind.interfaces.binance_spot.auth import sign_query
 from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
 
-pytestmark = pytest.mark.integration
+from .binance_support import public, serve_binance, signed, state_of
+
 D = Decimal
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _NOT_AMOUNTS = {"priceChangePercent", "clientOrderId", "origClientOrderId"}

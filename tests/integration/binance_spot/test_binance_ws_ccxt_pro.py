@@ -7,13 +7,13 @@ from typing import Any
 
 import ccxt.pro as ccxtpro
 import pytest
-from binance_support import TIMEOUT, ccxt_pro_binance, face
 
-from integration.bybit_v5.bybit_support import Served
+from tests.support.bybit_server import Served
 from tradewind.application.venue import MarketUnit, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
+from .binance_support import TIMEOUT, ccxt_pro_binance, face
+
 D = Decimal
 
 

@@ -6,15 +6,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from binance_support import LocalDepth, StreamClient, public, rest_levels, serve_binance, stream_client
 
-from integration.bybit_v5.bybit_support import Served
+from tests.support.bybit_server import Served
 from tradewind.adapters.clock import SimClock
 from tradewind.application.venue import MarketUnit, OrderRef, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
 
-pytestmark = pytest.mark.integration
+from .binance_support import LocalDepth, StreamClient, public, rest_levels, serve_binance, stream_client
+
 D = Decimal
 # Pumps that never fire during a test: every depth event below comes from a REST snapshot's flush, so it is exact.
 STILL = BinanceSpotSettings(depth_interval_ms=3_600_000, fast_depth_interval_ms=3_600_000, max_streams=3)

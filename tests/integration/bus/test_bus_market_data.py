@@ -8,9 +8,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bus_support import collector, wait_for
 
-from support import eventually
+from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.clock import WallClock
@@ -26,7 +25,8 @@ from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.settings import load_settings
 
-pytestmark = pytest.mark.integration
+from .bus_support import collector
+
 REF = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "btc")
 
 

@@ -11,12 +11,12 @@ import pytest
 from aio_pika.abc import DeliveryMode
 from aio_pika.exceptions import ChannelNotFoundEntity, ChannelPreconditionFailed
 from aiormq.exceptions import ChannelLockedResource
-from bus_support import collector, eventually, wait_for
 
+from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.application.ports.bus import BusError, JsonObject, Message
 
-pytestmark = pytest.mark.integration
+from .bus_support import collector
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from bus_support import WAIT, Broker, wait_for
 
+from tests.support.rabbitmq import Broker
+from tests.support.waiting import WAIT, wait_for
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.application.ports.bus import BusError, Message
 
-pytestmark = [pytest.mark.integration, pytest.mark.serial, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.serial, pytest.mark.timeout(300)]
 
 N = 2000
 HALF = 1000

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from bus_support import wait_for
 
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.store.sqlalchemy.database import Database
@@ -18,7 +18,6 @@ from tradewind.application.marketdata.recorder import MarketDataRecorder, Record
 from tradewind.domain.market import InstrumentRef, TradeTick, trade_to_payload
 from tradewind.domain.values import Category, Side
 
-pytestmark = pytest.mark.integration
 REF = InstrumentRef("sim", Category.SPOT, "BTCUSDT")
 TRADES = 25
 

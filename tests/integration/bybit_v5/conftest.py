@@ -2,8 +2,8 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from bybit_support import Served, serve
 
+from tests.support.bybit_server import Served, serve
 from tradewind.adapters.clock import SimClock, WallClock
 
 

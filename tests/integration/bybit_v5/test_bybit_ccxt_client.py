@@ -5,11 +5,10 @@ from decimal import Decimal
 
 import ccxt.async_support as ccxt
 import pytest
-from bybit_support import START, Served, ccxt_client
 
+from tests.support.bybit_server import START, Served, ccxt_client
 from tradewind.domain.values import Category
 
-pytestmark = pytest.mark.integration
 D = Decimal
 
 

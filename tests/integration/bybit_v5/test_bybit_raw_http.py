@@ -6,15 +6,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served, secret_of, seeded_venue, serve, signed
 
+from tests.support.bybit_server import Served, secret_of, seeded_venue, serve, signed
 from tradewind.adapters.clock import SimClock
 from tradewind.application.venue import WalletView
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, create_app, serve_until_cancelled
 from tradewind.interfaces.bybit_v5.auth import sign_request
-
-pytestmark = pytest.mark.integration
 
 ORDER = {"category": "spot", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Limit", "qty": "0.01", "price": "59000"}
 ENVELOPE_KEYS = {"retCode", "retMsg", "result", "retExtInfo", "time"}

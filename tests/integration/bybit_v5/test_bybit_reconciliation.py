@@ -9,10 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import ccxt.async_support as ccxt
-import pytest
-from bybit_support import MAKER_START, START, TRADERS, Served, ccxt_client
 
-pytestmark = pytest.mark.integration
+from tests.support.bybit_server import MAKER_START, START, TRADERS, Served, ccxt_client
+
 D = Decimal
 
 

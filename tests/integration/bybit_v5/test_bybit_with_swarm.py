@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import START, Served, signed, venue_settings
 
+from tests.support.bybit_server import START, Served, signed, venue_settings
 from tradewind.adapters.clock import SimClock
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.venue import SimVenue
@@ -21,7 +21,6 @@ from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5 import SimExchangeSettings, create_app, start_server
 
-pytestmark = pytest.mark.integration
 D = Decimal
 STEP_NS = 100_000_000
 MAX_STEPS = 6_000  # ten simulated minutes: the give-up bound of every wait below

@@ -9,15 +9,14 @@ from typing import Any
 import aiohttp
 import ccxt.pro as ccxtpro
 import pytest
-from bybit_support import Served
 from ccxt.base.errors import AuthenticationError
-from ws_support import ccxt_pro_client, ws_server
 
-from support import wait_for
+from tests.support.bybit_server import Served
+from tests.support.bybit_ws import ccxt_pro_client, ws_server
+from tests.support.waiting import wait_for
 from tradewind.application.venue import Order, OrderRef, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
 D = Decimal
 
 

@@ -5,14 +5,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served, signed
-from ws_support import raw, topic_is, ws_server
 
-from support import wait_for
+from tests.support.bybit_server import Served, signed
+from tests.support.bybit_ws import raw, topic_is, ws_server
+from tests.support.waiting import wait_for
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
 D = Decimal
 PRIVATE = "/v5/private"
 

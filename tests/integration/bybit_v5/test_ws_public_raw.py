@@ -7,16 +7,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served, signed
-from ws_support import LocalBook, raw, serve_ws, topic_is, ws_server
 
+from tests.support.bybit_server import Served, signed
+from tests.support.bybit_ws import LocalBook, raw, serve_ws, topic_is, ws_server
 from tradewind.adapters.clock import SimClock, WallClock
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.matching.events import L2Snapshot
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.bybit_v5.ws_settings import WebSocketSettings
 
-pytestmark = pytest.mark.integration
 D = Decimal
 SPOT, LINEAR = "/v5/public/spot", "/v5/public/linear"
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served, venue_settings
-from ws_support import LocalBook, raw, topic_is
 
-from support import wait_for
+from tests.support.bybit_server import Served, venue_settings
+from tests.support.bybit_ws import LocalBook, raw, topic_is
+from tests.support.waiting import wait_for
 from tradewind.adapters.clock import SimClock
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.venue import SimVenue
@@ -24,7 +24,6 @@ from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5 import SimExchangeSettings, WebSocketSettings, create_app, start_server
 
-pytestmark = pytest.mark.integration
 STEP_NS = 100_000_000
 DEPTHS = {"spot:BTCUSDT": 50, "linear:BTCUSDT": 200}
 

@@ -1,17 +1,12 @@
-"""Gateway fixtures: the seeded Bybit-protocol server on loopback (reusing tests/integration/bybit_v5 helpers)."""
+"""Gateway fixtures: the seeded Bybit-protocol server on loopback (built by tests/support/bybit_server.py)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "bybit_v5"))  # bybit_support, ws_support: one copy
-
-from bybit_support import Served, serve
-
+from tests.support.bybit_server import Served, serve
 from tradewind.adapters.clock import WallClock
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
-from bybit_support import secret_of
 from pydantic import SecretStr
 
+from tests.support.bybit_server import secret_of
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings

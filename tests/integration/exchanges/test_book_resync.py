@@ -10,11 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served
-from ws_proxy import RenumberingProxy
-from ws_support import ws_server
 
-from support import wait_for
+from tests.support.bybit_server import Served
+from tests.support.bybit_ws import ws_server
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt.bybit_ws import BybitPublicStream
@@ -24,7 +23,8 @@ from tradewind.application.venue import OrderRequest
 from tradewind.domain.market import InstrumentRef, book_from_payload
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
+from .ws_proxy import RenumberingProxy
+
 D = Decimal
 REF = InstrumentRef("bybit", Category.LINEAR, "BTCUSDT", "btc-spread")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from bybit_support import Served
-from gateway_support import StallingProxy, ccxt_gateway
 
+from tests.support.bybit_server import Served
 from tradewind.application.ports.exchange import ExchangeUnavailable, RealOrdersRefused
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
+from .gateway_support import StallingProxy, ccxt_gateway
+
 D = Decimal
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served
-from ws_support import ws_server
 
-from support import wait_for
+from tests.support.bybit_server import Served
+from tests.support.bybit_ws import ws_server
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt.client import build_client
@@ -27,7 +27,6 @@ from tradewind.domain.market import InstrumentRef, trade_from_payload
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.binance_spot.app import BINANCE
 
-pytestmark = pytest.mark.integration
 D = Decimal
 VENUES = {"binance": Category.SPOT, "bybit": Category.LINEAR}
 Book = tuple[list[tuple[D, D]], list[tuple[D, D]]]

@@ -9,11 +9,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from support import eventually
+from tests.support.waiting import eventually
 from tradewind.bootstrap.embedded import EmbeddedSystem, build_embedded
 from tradewind.settings import Settings
 
-pytestmark = pytest.mark.integration
 BODY = {"exchange": "sim", "category": "linear", "symbol": "BTCUSDT", "matching_key": "perp", "depth": 5}
 
 

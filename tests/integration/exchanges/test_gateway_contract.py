@@ -9,16 +9,16 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from bybit_support import START, Served
-from gateway_support import ccxt_gateway
 
+from tests.support.bybit_server import START, Served
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
-pytestmark = pytest.mark.integration
+from .gateway_support import ccxt_gateway
+
 D = Decimal
 
 

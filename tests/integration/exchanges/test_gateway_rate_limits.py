@@ -10,9 +10,8 @@ from decimal import Decimal
 
 import pytest
 from aiohttp import web
-from bybit_support import seeded_venue
-from gateway_support import ccxt_gateway
 
+from tests.support.bybit_server import seeded_venue
 from tradewind.adapters.clock import WallClock
 from tradewind.application.ports.exchange import RateLimited
 from tradewind.application.venue import SimVenue
@@ -22,7 +21,8 @@ from tradewind.interfaces.binance_spot.settings import BinanceSpotSettings
 from tradewind.interfaces.bybit_v5 import RateLimitSettings, SimExchangeSettings, start_server
 from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 
-pytestmark = pytest.mark.integration
+from .gateway_support import ccxt_gateway
+
 KINDS = {"bybit-v5": {"api": "bybit-v5"}, "unified": {"api": "unified"}, "binance": {"type": "binance"}}
 
 

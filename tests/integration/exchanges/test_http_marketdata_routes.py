@@ -7,16 +7,15 @@ from typing import Any
 
 import aiohttp
 import pytest
-from bybit_support import Served
 
-from support import eventually
+from tests.support.bybit_server import Served
+from tests.support.waiting import eventually
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt.bybit_ws import BybitPublicStream
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.interfaces.http import HttpServer, create_http_app
 
-pytestmark = pytest.mark.integration
 BODY = {"exchange": "bybit", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc"}
 
 

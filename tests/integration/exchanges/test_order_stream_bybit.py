@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from bybit_support import Served, secret_of
-from gateway_support import sim_server_settings
-from order_stream_support import SYMBOL, OrderEvents, following, limit
 from pydantic import SecretStr
-from ws_support import ws_server
 
-from support import wait_for
+from tests.support.bybit_server import Served, secret_of
+from tests.support.bybit_ws import ws_server
+from tests.support.order_stream import SYMBOL, OrderEvents, following, limit
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import BybitV5Gateway
@@ -26,7 +25,8 @@ from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.bybit_v5.ws_private import PrivateHub
 
-pytestmark = pytest.mark.integration
+from .gateway_support import sim_server_settings
+
 D = Decimal
 KEY = "trader-1"
 

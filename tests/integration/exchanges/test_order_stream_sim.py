@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from bybit_support import seeded_venue
-from order_stream_support import SYMBOL, OrderEvents, limit, until_streaming
 
-from support import wait_for
+from tests.support.bybit_server import seeded_venue
+from tests.support.order_stream import SYMBOL, OrderEvents, limit, until_streaming
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.publishing import PublishingGateway
@@ -24,7 +24,6 @@ from tradewind.domain.order_events import OrderEventKind
 from tradewind.domain.orders import ExecutionFill, OrderIntent, OrderResult, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
 D = Decimal
 
 

@@ -7,17 +7,17 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from bybit_support import Served
-from gateway_support import ccxt_gateway
-from order_stream_support import SYMBOL, OrderEvents, following, limit
 
-from support import wait_for
+from tests.support.bybit_server import Served
+from tests.support.order_stream import SYMBOL, OrderEvents, following, limit
+from tests.support.waiting import wait_for
 from tradewind.adapters.exchanges.ccxt import UnifiedCcxtGateway
 from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 
-pytestmark = pytest.mark.integration
+from .gateway_support import ccxt_gateway
+
 D = Decimal
 KEY = "trader-1"
 

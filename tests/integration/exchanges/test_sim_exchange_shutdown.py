@@ -8,13 +8,12 @@ import logging
 
 import aiohttp
 import pytest
-from bybit_support import seeded_venue
 
+from tests.support.bybit_server import seeded_venue
 from tradewind.adapters.clock import WallClock
 from tradewind.interfaces.bybit_v5 import SimExchangeSettings, start_server
 from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 
-pytestmark = pytest.mark.integration
 SUBSCRIBE = {
     "bybit": ("/v5/public/spot", {"op": "subscribe", "args": ["orderbook.50.BTCUSDT", "publicTrade.BTCUSDT"]}),
     "binance": ("/ws", {"method": "SUBSCRIBE", "params": ["btcusdt@depth@100ms", "btcusdt@trade"], "id": 1}),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from support import wait_for
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.factory import build_market_streams
@@ -22,8 +22,6 @@ from tradewind.bootstrap.common import market_and_venue
 from tradewind.domain.market import InstrumentRef, book_from_payload
 from tradewind.domain.values import Category
 from tradewind.settings import Settings
-
-pytestmark = pytest.mark.integration
 
 DEPTH = 10
 REF = InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "stream-test")

@@ -12,12 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from support import WaitUntil
+from tests.support.waiting import WaitUntil
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker, to_datetime, to_ns
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.domain.ids import JobId
-
-pytestmark = pytest.mark.integration
 
 HOUR_NS = 3600 * 10**9
 A, B = JobId("job-a"), JobId("job-b")

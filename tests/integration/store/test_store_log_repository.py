@@ -8,8 +8,6 @@ from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.ports.repositories import LogRecord
 
-pytestmark = pytest.mark.integration
-
 T0 = 1_767_225_600_000_000_000
 
 

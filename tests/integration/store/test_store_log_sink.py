@@ -12,12 +12,10 @@ from decimal import Decimal
 import pytest
 import structlog
 
-from support import WaitUntil
+from tests.support.waiting import WaitUntil
 from tradewind.adapters.logging import DbLogSink, configure_logging, reset_logging
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
-
-pytestmark = pytest.mark.integration
 
 SECRETS = ("s3cr3t-value", "hunter2", "KEY123", "tok-abc", "pp-xyz")
 

@@ -18,8 +18,6 @@ from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataReposi
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 from tradewind.domain.values import Category, Side
 
-pytestmark = pytest.mark.integration
-
 T0 = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
 TABLES = ("market_trades", "market_mids", "book_snapshots")
 BTC = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTC")

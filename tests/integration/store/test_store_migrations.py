@@ -12,8 +12,6 @@ from sqlalchemy import Numeric, String, inspect, text
 from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
 from tradewind.adapters.store.sqlalchemy.tables import MARKET_DATA_TABLES, metadata
 
-pytestmark = pytest.mark.integration
-
 TABLES = {"market_trades", "market_mids", "book_snapshots", "logs"}
 
 

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "exchanges"))  # order_stream_support: one copy
-
-from order_stream_support import OrderEvents, until_streaming
-
-from support import wait_for
+from tests.support.order_stream import OrderEvents, until_streaming
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.publishing import PublishingGateway
@@ -28,7 +21,6 @@ from tradewind.domain.orders import OrderState
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.settings import Settings
 
-pytestmark = pytest.mark.integration
 KEY = "tradewind-demo-key"
 ON = RecorderSettings(kinds=(), dump_orders_to_db=True, batch_size=1000, flush_interval_s=60)
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import WaitUntil
+from tests.support.waiting import WaitUntil
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.publishing import PublishingGateway
@@ -25,8 +25,6 @@ from tradewind.domain.order_events import ORDER_TOPIC, OrderEventKind, OrderUpda
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.settings import Settings
-
-pytestmark = pytest.mark.integration
 
 # Orders only: the venue's own market data (md.*) would be recorded too and blur the counts.
 ON = RecorderSettings(kinds=(), dump_orders_to_db=True, batch_size=1000, flush_interval_s=60)

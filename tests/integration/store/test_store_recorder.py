@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import WaitUntil
+from tests.support.waiting import WaitUntil
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.store.sqlalchemy.database import Database
@@ -23,8 +23,6 @@ from tradewind.domain.market import (
     trade_to_payload,
 )
 from tradewind.domain.values import Category, Side
-
-pytestmark = pytest.mark.integration
 
 T0 = 1_767_225_600_000_000_000
 BTC = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTC")

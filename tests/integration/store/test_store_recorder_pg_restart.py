@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from support import WaitUntil
+from tests.support.waiting import WaitUntil
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.store.sqlalchemy.database import Database
@@ -20,7 +20,7 @@ from tradewind.application.marketdata.recorder import MarketDataRecorder, Record
 from tradewind.domain.market import BookSnapshot, InstrumentRef, book_to_payload
 from tradewind.domain.values import Category
 
-pytestmark = [pytest.mark.integration, pytest.mark.serial]
+pytestmark = pytest.mark.serial
 N = 3000
 REF = InstrumentRef("bybit", Category.LINEAR, "BTCUSDT", "btc")
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from support import wait_for
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.sim.stream import SimMarketStream
@@ -20,7 +20,6 @@ from tradewind.domain.market import InstrumentRef
 from tradewind.domain.values import Category
 from tradewind.settings import Settings
 
-pytestmark = pytest.mark.integration
 BTC = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "btc")
 ETH_PERP = InstrumentRef("sim", Category.LINEAR, "ETHUSDT", "")
 CONFIGURED = InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "btc")

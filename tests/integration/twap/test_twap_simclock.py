@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from twap_support import MID, D, quote, rig
 
 from tradewind.application.ports.repositories import LogRecord
 from tradewind.domain.ids import ClientOrderId
@@ -16,7 +15,7 @@ from tradewind.domain.twap.job import JobStatus, SliceRecord, SliceStatus
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpec, TwapSpecError
 from tradewind.domain.values import Category, Side
 
-pytestmark = pytest.mark.integration
+from .twap_support import MID, D, quote, rig
 
 
 def spec(side: Side = Side.BUY, qty: str = "0.6", slices: int = 60, **kw: object) -> TwapSpec:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from integration.bybit_v5.bybit_support import secret_of, seeded_venue
-from support import wait_for
+from tests.support.bybit_server import secret_of, seeded_venue
+from tests.support.waiting import wait_for
 from tradewind.adapters.clock import WallClock
 from tradewind.application.ports.exchange import UnknownInstrument
 from tradewind.bootstrap.twap import build_twap
@@ -17,8 +17,6 @@ from tradewind.domain.values import Category
 from tradewind.interfaces.bybit_v5 import SimExchangeSettings, start_server
 from tradewind.interfaces.sim_exchange import create_sim_exchange_app
 from tradewind.settings import Settings
-
-pytestmark = pytest.mark.integration
 
 
 def _free_port() -> int:

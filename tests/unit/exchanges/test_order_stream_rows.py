@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from support import captured_logs
+from tests.support.logs import captured_logs
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import BybitV5Gateway, UnifiedCcxtGateway

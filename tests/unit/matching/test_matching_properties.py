@@ -13,11 +13,12 @@ from typing import TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matching_reference import Outcome, ReferenceBook
 
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching import MatchingEngine, OrderStatus, Report
 from tradewind.domain.values import OrderType, Side, TimeInForce
+
+from .matching_reference import Outcome, ReferenceBook
 
 INSTRUMENT = default_instruments()[0]
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from simulation_support import NS, PERP, SPOT, START_NS, Recording, btc_config, record
 
 from tradewind.domain.simulation.stats import log_returns, sample_on_grid
 from tradewind.domain.simulation.swarm import Swarm
+
+from .simulation_support import NS, PERP, SPOT, START_NS, Recording, btc_config, record
 
 WARM_UP_STEPS = 300  # 30 s at 100 ms: makers have quoted, EMAs have a history
 

@@ -6,14 +6,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from simulation_support import NS, PERP, SPOT, START_NS, btc_config, record
+import pytest
 
 from tradewind.domain.matching import OrderStatus, RejectReason
 from tradewind.domain.simulation.swarm import AgentState, Swarm
 from tradewind.domain.simulation.view import Action, Amend, Cancel, MarketView
 from tradewind.domain.values import OrderType, Side
+
+from .simulation_support import NS, PERP, SPOT, START_NS, btc_config, record
 
 STEP = NS // 10  # the service's default 100 ms
 
@@ -32,22 +33,20 @@ def test_another_seed_gives_another_trade_stream() -> None:
 
 
 _CHILD = """
-import sys
-sys.path.insert(0, {here!r})
-from simulation_support import NS, START_NS, btc_config, record
+from {package}.simulation_support import NS, START_NS, btc_config, record
 from tradewind.domain.simulation.swarm import AgentState, Swarm
 from tradewind.domain.simulation.view import Action, Amend, Cancel, MarketView
 print(record(Swarm(btc_config(seed=3), START_NS), NS // 10, 300).digest())
 """
 
 
-def test_trade_stream_does_not_depend_on_the_string_hash_seed() -> None:
-    here = str(Path(__file__).parent)
+def test_trade_stream_does_not_depend_on_the_string_hash_seed(pytestconfig: pytest.Config) -> None:
     digests = set()
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD.format(here=here)],
+            [sys.executable, "-c", _CHILD.format(package=__package__)],
+            cwd=pytestconfig.rootpath,  # ``python -c`` imports from the working directory: the tests package
             env=env,
             check=True,
             capture_output=True,

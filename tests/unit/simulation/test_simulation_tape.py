@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from simulation_support import PERP, SPOT, instrument
 
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.matching import MatchingEngine
 from tradewind.domain.simulation.tape import MarketTape
 from tradewind.domain.values import Category, OrderType, Side
+
+from .simulation_support import PERP, SPOT, instrument
 
 REF = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTCUSDT")
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from simulation_support import PERP, SPOT, instrument
 
 from tradewind.domain.simulation.market_maker import MarketMaker, MarketMakerParams
 from tradewind.domain.simulation.traders import (
@@ -23,6 +22,8 @@ from tradewind.domain.simulation.traders import (
 )
 from tradewind.domain.simulation.view import Action, Amend, Cancel, LotSizer, MarketView, OrderIds, OwnOrder, Submit
 from tradewind.domain.values import OrderType, Side, TimeInForce
+
+from .simulation_support import PERP, SPOT, instrument
 
 NS = 1_000_000_000
 FAIR = 650_000.0  # 65 000.0 USDT in 0.1 ticks

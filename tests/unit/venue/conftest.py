@@ -1,9 +1,10 @@
 from collections.abc import Sequence
 
 import pytest
-from venue_support import make_venue
 
 from tradewind.application.venue import SimVenue, VenueEvent
+
+from .venue_support import make_venue
 
 
 @pytest.fixture

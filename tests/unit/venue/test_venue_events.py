@@ -2,7 +2,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
-from venue_support import limit, market
 
 from tradewind.application.venue import (
     ExecutionEvent,
@@ -17,6 +16,8 @@ from tradewind.application.venue import (
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.events import Report
 from tradewind.domain.values import Category, OrderType, Side
+
+from .venue_support import limit, market
 
 D = Decimal
 

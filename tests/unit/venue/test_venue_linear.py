@@ -1,10 +1,11 @@
 from decimal import Decimal
 
 import pytest
-from venue_support import START, limit, market
 
 from tradewind.application.venue import OrderRef, RejectCode, SimVenue, VenueError, VenueOrderStatus
 from tradewind.domain.values import Category, Side
+
+from .venue_support import START, limit, market
 
 D = Decimal
 LINEAR = Category.LINEAR

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from venue_support import START, make_venue
 
 from tradewind.application.venue import OrderRef, OrderRequest, SimVenue, VenueError
 from tradewind.domain.values import Category, OrderType, Side
+
+from .venue_support import START, make_venue
 
 D = Decimal
 ACCOUNTS = ("alice", "bob", "carol")

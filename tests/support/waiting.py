@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
-
-import structlog
-from structlog.testing import capture_logs
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 WAIT = 15.0  # an upper bound for a condition, not a timing expectation
@@ -28,15 +24,3 @@ async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bo
         while not accept(result := await probe()):  # noqa: ASYNC110 - polling another process's state
             await asyncio.sleep(0.05)
     return result
-
-
-@contextlib.contextmanager
-def captured_logs() -> Iterator[list[dict[str, Any]]]:
-    """structlog events as dicts, whatever level an earlier test configured (restored afterwards)."""
-    saved = structlog.get_config()
-    structlog.reset_defaults()  # capture_logs swaps processors only; a filtering wrapper would still drop info
-    try:
-        with capture_logs() as logs:
-            yield logs
-    finally:
-        structlog.configure(**saved)

@@ -8,10 +8,9 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
-from bybit_support import Served
-from ws_support import ws_server
-
-from support import wait_for
+from tests.support.bybit_server import Served
+from tests.support.bybit_ws import ws_server
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.publishing import PublishingGateway

@@ -10,8 +10,8 @@ from typing import Any
 
 import aiohttp
 import ccxt.pro as ccxtpro
-from bybit_support import Served, secret_of, seeded_venue
 
+from tests.support.bybit_server import Served, secret_of, seeded_venue
 from tradewind.adapters.exchanges.ccxt.client import sim_server_urls
 from tradewind.application.ports.clock import Clock
 from tradewind.domain.instruments import Instrument
