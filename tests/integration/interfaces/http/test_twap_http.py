@@ -11,12 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.support.twap import MID, Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.interfaces.http import HttpServer, create_http_app
-
-from .twap_support import MID, Rig, rig
 
 JOB = {"exchange": "sim", "category": "spot", "symbol": "BTCUSDT", "side": "Buy", "runtime_s": 3600, "slices": 12}
 

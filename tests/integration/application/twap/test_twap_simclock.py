@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.twap import MID, D, quote, rig
 from tradewind.application.ports.repositories import LogRecord
 from tradewind.domain.ids import ClientOrderId
 from tradewind.domain.twap.job import JobStatus, SliceRecord, SliceStatus
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpec, TwapSpecError
 from tradewind.domain.values import Category, Side
-
-from .twap_support import MID, D, quote, rig
 
 
 def spec(side: Side = Side.BUY, qty: str = "0.6", slices: int = 60, **kw: object) -> TwapSpec:

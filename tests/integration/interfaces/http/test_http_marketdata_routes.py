@@ -50,7 +50,7 @@ async def test_subscribe_list_and_unsubscribe_over_http(api: str) -> None:
     (row,) = await eventually(listing, lambda rows: bool(rows) and rows[0]["synced"])
     assert (row["symbol"], row["stale"], row["updates"] >= 1) == ("BTCUSDT", False, True)
     status, book = await _call("GET", f"{api}/book?exchange=bybit&category=spot&symbol=BTCUSDT&depth=2")
-    # The seeded book: 5 levels a side, 10 apart, around 60 000 (tests/integration/bybit_v5/bybit_support.py).
+    # The seeded book: 5 levels a side, 10 apart, around 60 000 (tests/support/bybit_server.py).
     assert status == 200 and (book["stale"], book["matching_key"]) == (False, "btc")
     assert (book["bids"], book["asks"]) == ([["59990", "1"], ["59980", "1"]], [["60010", "1"], ["60020", "1"]])
     assert (await _call("POST", f"{api}/unsubscribe", BODY))[0] == 200

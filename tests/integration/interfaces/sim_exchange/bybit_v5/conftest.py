@@ -1,6 +1,5 @@
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 
 from tests.support.bybit_server import Served, serve
@@ -21,9 +20,3 @@ async def frozen_server() -> AsyncIterator[Served]:
     served = await serve(SimClock())
     yield served
     await served.runner.cleanup()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session

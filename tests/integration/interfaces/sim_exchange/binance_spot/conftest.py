@@ -1,6 +1,5 @@
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 
 from tests.support.bybit_server import Served
@@ -23,9 +22,3 @@ async def frozen_server() -> AsyncIterator[Served]:
     served = await serve_binance(SimClock())
     yield served
     await served.runner.cleanup()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session

@@ -1,7 +1,7 @@
 """AMQP topic matching shared by the buses.
 
 The bus behaviour (routing, work queues, retries, dead letters, request/reply) is the contract suite
-tests/integration/bus/test_bus_contract.py, run on InMemoryBus and on RabbitMqBus.
+tests/integration/adapters/bus/test_bus_contract.py, run on InMemoryBus and on RabbitMqBus.
 """
 
 from __future__ import annotations
