@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from tests.support.bus import collector
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.bus.topics import matches
 from tradewind.application.ports.bus import Bus, JsonObject, Message, PoisonMessage, RemoteError, RequestTimeout
-
-from .bus_support import collector
 
 IMPLEMENTATIONS = ["memory", pytest.param("rabbitmq", marks=pytest.mark.integration)]
 

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.support.bus import collector
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
@@ -24,8 +25,6 @@ from tradewind.domain.market import InstrumentRef, book_from_payload
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.settings import load_settings
-
-from .bus_support import collector
 
 REF = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "btc")
 

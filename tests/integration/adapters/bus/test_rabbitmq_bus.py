@@ -12,11 +12,10 @@ from aio_pika.abc import DeliveryMode
 from aio_pika.exceptions import ChannelNotFoundEntity, ChannelPreconditionFailed
 from aiormq.exceptions import ChannelLockedResource
 
+from tests.support.bus import collector
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.application.ports.bus import BusError, JsonObject, Message
-
-from .bus_support import collector
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for the bus tests: a handler that collects what it is given."""
+"""A bus handler that collects what it is given, for tests that watch a topic."""
 
 from __future__ import annotations
 
