@@ -12,7 +12,7 @@ help:
 	@echo "make run    - install and start the embedded system (simulator, storage, live view)"
 	@echo "make test   - install test tools, start PostgreSQL/RabbitMQ if needed, run every test"
 	@echo "make bench  - run the benchmarks (figures go in docs/benchmarks.md)"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and the layer contracts (import-linter)"
 	@echo "make start  - build the image and start the distributed stack (docker compose; see docs/deploy.md)"
 	@echo "make stop   - stop the distributed stack (data volumes are kept)"
 
@@ -51,6 +51,7 @@ lint: $(VENV)/.dev-stamp
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: $(VENV)/.dev-stamp
 	$(BIN)/ruff format src tests bench

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 
 
 class ServiceMetrics:
@@ -30,6 +30,18 @@ class ServiceMetrics:
         )
         self.up = Gauge("tradewind_service_up", "1 while the service runs", list(labels), registry=self.registry)
         self.up.labels(**labels).set(0)
+
+    def count_error(self, where: str, times: int = 1) -> None:
+        self.errors.labels(where).inc(times)
+
+    def set_queue_lag(self, queue: str, depth: int) -> None:
+        self.queue_lag.labels(queue).set(depth)
+
+    def set_up(self, up: bool) -> None:
+        self.up.labels(self.service).set(1 if up else 0)
+
+    def exposition(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
     def sent(self) -> dict[str, int]:
         """Messages published so far, by topic kind (the figure a test or a shutdown log reads)."""

@@ -15,6 +15,10 @@ log = structlog.get_logger(__name__)
 HealthCheck = Callable[[], str | None]  # a problem, or None when fine
 
 
+class StartupError(RuntimeError):
+    """A component cannot start for a reason the operator must fix first; the message says which and how."""
+
+
 class ComponentCrashed(RuntimeError):
     """A component's background task ended on its own; the process should stop (and be restarted)."""
 

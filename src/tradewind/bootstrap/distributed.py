@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from tradewind.adapters.bus.metered import MeteredBus
+from tradewind.adapters.bus.queue_depth import QueueDepthProbe
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.logging.config import configure_logging
 from tradewind.adapters.metrics import ServiceMetrics
+from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.application.lifecycle import Component
+from tradewind.application.ports.bus import BusError
 from tradewind.bootstrap import registry
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.platform import Platform
 from tradewind.bootstrap.storage import migrations
 from tradewind.interfaces.health.service import DistributedService
 from tradewind.settings import ConfigError, Settings
+
+ReadyCheck = Callable[[], Awaitable[None]]
 
 
 def build_distributed(settings: Settings, service: str) -> DistributedService:
@@ -26,7 +35,51 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
     bus = MeteredBus(RabbitMqBus(settings.distributed.bus), metrics)
     platform = Platform(settings, build_clock(settings), bus, distributed=True, metrics=metrics)
     parts = build(platform)
-    components = [migrations(platform), *parts.components] if entry.migrates else parts.components
+    probe = QueueDepthProbe(settings.distributed.bus)
+    components = [
+        platform.database_component(),
+        Component("queue-probe", probe.start, None, probe.close),
+        platform.bus_component(),
+        *([migrations(platform)] if entry.migrates else []),
+        *parts.components,
+    ]
+    readiness = {"broker": _broker_ready(probe, parts.queues)}
+    database = platform.opened_database
+    if database is not None:
+        readiness["database"] = _database_ready(database)
+
+    async def refresh_lag() -> None:
+        for queue in parts.queues:
+            depth = await probe.depth(queue)
+            if depth is not None:
+                metrics.set_queue_lag(queue, depth)
+
+    distributed = settings.distributed
     return DistributedService(
-        service, settings.distributed, bus, metrics, components, port, platform.opened_database, parts.queues
+        service,
+        components,
+        metrics,
+        distributed.health_host,
+        port,
+        readiness,
+        refresh_lag,
+        distributed.probe_timeout_s,
     )
+
+
+def _broker_ready(probe: QueueDepthProbe, queues: tuple[str, ...]) -> ReadyCheck:
+    async def check() -> None:
+        if not probe.connected:
+            raise BusError("not connected to RabbitMQ")
+        for queue in queues:
+            if await probe.depth(queue) is None:
+                raise BusError(f"queue {queue!r} does not exist")
+
+    return check
+
+
+def _database_ready(database: Database) -> ReadyCheck:
+    async def check() -> None:
+        await asyncio.to_thread(database.ping)
+
+    return check

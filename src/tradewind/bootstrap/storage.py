@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from pathlib import Path
 
+from tradewind.adapters.store.parquet import export_parquet
 from tradewind.adapters.store.spill_file import JsonLinesSpill
-from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
+from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
-from tradewind.application.lifecycle import Component
+from tradewind.application.lifecycle import Component, StartupError
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.settings import Settings
 
 
 def migrations(platform: Platform) -> Component:
@@ -37,10 +41,29 @@ def schema_at_head(platform: Platform) -> Component:
 def require_head(database: Database) -> None:
     current, head = database.current_revision(), database.head_revision()
     if current != head:
-        raise StorageError(
+        raise StartupError(
             f"database at revision {current!r}, not {head!r}: start the storage service (it migrates) "
             "or run `tradewind db upgrade` first"
         )
+
+
+def upgrade(settings: Settings) -> str:
+    """``tradewind db upgrade``: the configured database migrated to the latest schema; returns its safe URL."""
+    database = Database.from_settings(settings.storage)
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    return database.safe_url
+
+
+def export(settings: Settings, dest: Path) -> Mapping[str, int]:
+    """``tradewind export-parquet``: stored market data to Parquet under ``dest``; rows written by table."""
+    database = Database.from_settings(settings.storage)
+    try:
+        return export_parquet(database, dest).rows
+    finally:
+        database.dispose()
 
 
 def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDataRecorder, Component]:

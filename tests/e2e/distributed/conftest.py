@@ -1,47 +1,27 @@
 """Distributed-mode fixtures: a fresh RabbitMQ vhost and PostgreSQL schema per test, and service subprocesses.
 
-The broker and database fixtures are the integration suites' own (tests/integration/{bus,store}/conftest.py),
-loaded here by path so the skip-or-fail-under-CI rules stay in one place.
+The broker and database fixtures are the shared plugins (tests/fixtures/bus.py, tests/fixtures/store.py),
+so the skip-or-fail-under-CI rules stay in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
-from distributed_support import ServiceProcess, StartService
 from yarl import URL
 
-_TESTS = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(_TESTS / "integration" / "bus"))  # bus_support, imported by the bus conftest
+from tests.support.rabbitmq import VhostPool
 
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_bus = _load("tw_bus_fixtures", _TESTS / "integration" / "bus" / "conftest.py")
-_store = _load("tw_store_fixtures", _TESTS / "integration" / "store" / "conftest.py")
-rabbitmq_url = _bus.rabbitmq_url
-rabbitmqctl = _bus.rabbitmqctl
-vhost_pool = _bus.vhost_pool
-postgres_url = _store.postgres_url
-pg_schema = _store.pg_schema
+from .distributed_support import ServiceProcess, StartService
 
 
 @pytest.fixture
-def service_env(rabbitmq_url: str, vhost_pool: Any, postgres_url: str, pg_schema: str) -> dict[str, str]:
+def service_env(rabbitmq_url: str, vhost_pool: VhostPool, postgres_url: str, pg_schema: str) -> dict[str, str]:
     """Environment of a service process: distributed mode on this test's own vhost and schema, JSON logs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")}
     env.update(

@@ -12,9 +12,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
+from .distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 MARKET = {"exchange": "simsrv", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc", "depth": 50}
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from distributed_support import StartService, counts, get, until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(180)]
+from .distributed_support import StartService, counts, get, until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 TABLES = {"md.trade": "market_trades", "md.mid": "market_mids", "md.book": "book_snapshots"}
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
 from sqlalchemy import create_engine, text
 
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
@@ -25,7 +24,9 @@ from tradewind.adapters.exchanges.settings import load_credentials
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.timeout(240)]
+from .distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
 TOTAL = Decimal("0.012")
 JOB = "dist1"

@@ -14,7 +14,7 @@ from tradewind.bootstrap.registry import service_names
 from tradewind.interfaces.cli.app import app
 from tradewind.settings import load_settings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = pytest.mark.integration
 
 
 def closed_port() -> int:

@@ -28,7 +28,6 @@ from tradewind.adapters.exchanges.settings import load_credentials
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
 
-pytestmark = pytest.mark.e2e
 TRADEWIND = [sys.executable, "-m", "tradewind"]
 ENV = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
 

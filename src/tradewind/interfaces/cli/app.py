@@ -122,12 +122,10 @@ async def _run_sim_exchange(settings: Settings, host: str, port: int) -> None:
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Run the migrations up to the latest schema."""
-    from tradewind.adapters.store.sqlalchemy.database import Database
+    from tradewind.bootstrap.storage import upgrade
 
-    settings = _settings(config)
-    database = Database.from_settings(settings.storage)
-    database.upgrade()
-    typer.echo(f"database at {database.safe_url} is at the latest schema")
+    url = upgrade(_settings(config))
+    typer.echo(f"database at {url} is at the latest schema")
 
 
 @app.command("export-parquet")
@@ -136,12 +134,9 @@ def export_parquet(
     config: ConfigOption = None,
 ) -> None:
     """Export stored trades, mid prices and book snapshots to Parquet, partitioned by instrument and day."""
-    from tradewind.adapters.store.parquet import export_parquet as export
-    from tradewind.adapters.store.sqlalchemy.database import Database
+    from tradewind.bootstrap.storage import export
 
-    settings = _settings(config)
-    database = Database.from_settings(settings.storage)
-    written = export(database, dest)
+    written = export(_settings(config), dest)
     for table, rows in written.items():
         typer.echo(f"{table}: {rows} rows")
 

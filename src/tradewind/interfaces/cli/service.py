@@ -61,7 +61,7 @@ async def _serve(settings: Settings, name: str, health_port: int | None) -> None
     from sqlalchemy.exc import SQLAlchemyError
 
     from tradewind.adapters.store.sqlalchemy.database import StorageError
-    from tradewind.application.lifecycle import ComponentCrashed
+    from tradewind.application.lifecycle import ComponentCrashed, StartupError
     from tradewind.application.ports.bus import BusError
     from tradewind.bootstrap import ServiceUnavailable, build_distributed
 
@@ -76,7 +76,7 @@ async def _serve(settings: Settings, name: str, health_port: int | None) -> None
         raise typer.Exit(2) from None
     try:
         await system.start(health_port)
-    except (BusError, StorageError, SQLAlchemyError, OSError) as exc:
+    except (BusError, StorageError, StartupError, SQLAlchemyError, OSError) as exc:
         typer.secho(f"service {name} cannot start: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     try:

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from tradewind.adapters.store.sqlalchemy.database import StorageError
 from tradewind.application.commands import CommandError, CommandService
+from tradewind.application.lifecycle import StartupError
 from tradewind.domain.commands import (
     CancelTwap,
     CreateTwap,
@@ -79,7 +79,7 @@ def _with_commands(config: Path | None, work: Callable[[CommandService], Awaitab
 
     try:
         return asyncio.run(main())
-    except (CommandError, StorageError) as exc:  # a refusal, or a database the storage service has not migrated
+    except (CommandError, StartupError) as exc:  # a refusal, or a database the storage service has not migrated
         _refuse(str(exc))
 
 

@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 import aiohttp
 import structlog
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from tradewind.adapters.metrics import ServiceMetrics
+from tradewind.application.ports.metrics import Metrics
 from tradewind.interfaces.sim_exchange import start_server
 
 log = structlog.get_logger(__name__)
@@ -43,7 +42,7 @@ class HealthServer:
 
     def __init__(
         self,
-        metrics: ServiceMetrics,
+        metrics: Metrics,
         *,
         liveness: Mapping[str, LiveCheck],
         readiness: Mapping[str, ReadyCheck],
@@ -99,10 +98,10 @@ class HealthServer:
                 async with asyncio.timeout(self._timeout_s):
                     await self._refresh()
             except Exception as exc:  # stale gauges beat no metrics at all
-                self._metrics.errors.labels("metrics_refresh").inc()
+                self._metrics.count_error("metrics_refresh")
                 log.warning("metrics.refresh_failed", error=repr(exc))
-        body = generate_latest(self._metrics.registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+        body, content_type = self._metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 def _answer(problems: Mapping[str, str], checks: list[str]) -> web.Response:

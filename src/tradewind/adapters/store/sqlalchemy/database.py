@@ -151,6 +151,11 @@ class Database:
             raise StorageError(f"no migrations found in {MIGRATIONS}")
         return head
 
+    def ping(self) -> None:
+        """Raise unless the database answers a query now."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -1,0 +1,23 @@
+"""What a service process reports about itself (counts, gauges) and serves on ``/metrics``."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Metrics(Protocol):
+    def count_error(self, where: str, times: int = 1) -> None: ...
+
+    def set_queue_lag(self, queue: str, depth: int) -> None: ...
+
+    def set_up(self, up: bool) -> None: ...
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The metrics in their exposition format, and its content type."""
+        ...
+
+    def sent(self) -> dict[str, int]:
+        """Messages published so far, by topic kind."""
+        ...
+
+    def received(self) -> dict[str, int]: ...

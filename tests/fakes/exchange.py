@@ -1,0 +1,126 @@
+"""FakeExchange: the ExchangeGateway port as one quote per instrument; marketable orders fill at once, whole.
+
+Every ``place_order`` call is kept in ``placed``, a repeated client order id too, so a test can count sends;
+the quote is settable.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.domain.instruments import Instrument, default_instruments
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    OrderState,
+    PositionSnapshot,
+    Ticker,
+)
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+
+
+class FakeExchange:
+    """Idempotent by client order id like every gateway: a second send of one id returns the first order."""
+
+    def __init__(
+        self,
+        name: str = "fake",
+        *,
+        bid: Decimal | None = Decimal("99990"),
+        ask: Decimal | None = Decimal("100010"),
+        instruments: Sequence[Instrument] = default_instruments(),
+    ) -> None:
+        self.name = name
+        self.bid, self.ask = bid, ask
+        self.placed: list[OrderIntent] = []
+        self.orders: dict[str, OrderResult] = {}
+        self.executions: list[ExecutionFill] = []
+        self._instruments = {(i.category, i.symbol): i for i in instruments}
+        self._ids = itertools.count(1)
+
+    async def load_instruments(self) -> Sequence[Instrument]:
+        return tuple(self._instruments.values())
+
+    def instrument(self, category: Category, symbol: str) -> Instrument:
+        try:
+            return self._instruments[(category, symbol)]
+        except KeyError:
+            raise UnknownInstrument(f"no {category.value} instrument {symbol!r} on {self.name}") from None
+
+    async def place_order(self, intent: OrderIntent) -> OrderResult:
+        self.placed.append(intent)
+        if intent.client_order_id in self.orders:
+            return self.orders[intent.client_order_id]
+        intent = intent.rounded(self.instrument(intent.category, intent.symbol))
+        touch = self.ask if intent.side is Side.BUY else self.bid
+        result = OrderResult(
+            intent.client_order_id, f"x-{next(self._ids)}", OrderState.NEW, symbol=intent.symbol, side=intent.side,
+            qty=intent.qty, price=intent.price,
+        )  # fmt: skip
+        if touch is not None and _marketable(intent, touch):  # fills at the touch, as the top of a deep book would
+            result = replace(result, state=OrderState.FILLED, filled_qty=intent.qty, avg_price=touch)
+            fill = ExecutionFill(
+                f"t-{result.exchange_order_id}", intent.client_order_id, touch, intent.qty, Decimal(0), "USDT",
+                is_maker=False, ts_ns=0, symbol=intent.symbol, side=intent.side,
+            )  # fmt: skip
+            self.executions.append(fill)
+        elif intent.tif is TimeInForce.IOC:
+            result = replace(result, state=OrderState.CANCELLED)
+        self.orders[intent.client_order_id] = result
+        return result
+
+    async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
+        order = self.orders.get(client_order_id)
+        if order is None:
+            raise OrderNotFound(f"no order {client_order_id!r} on {self.name}")
+        if not order.is_final:
+            order = self.orders[client_order_id] = replace(order, state=OrderState.CANCELLED)
+        return order
+
+    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+        return self.orders.get(client_order_id)
+
+    async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
+        return [o for o in self.orders.values() if not o.is_final and symbol in (None, o.symbol)]
+
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]:
+        return [
+            f
+            for f in self.executions
+            if f.symbol == symbol
+            and client_order_id in (None, f.client_order_id)
+            and (since_ns is None or f.ts_ns >= since_ns)
+        ]
+
+    async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
+        self.instrument(category, symbol)
+        last = None if self.bid is None or self.ask is None else (self.bid + self.ask) / 2
+        return Ticker(symbol, self.bid, self.ask, last, 0)
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        return {}
+
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
+        return []
+
+    async def close(self) -> None:
+        return None
+
+
+def _marketable(intent: OrderIntent, touch: Decimal) -> bool:
+    if intent.order_type is OrderType.MARKET:
+        return True
+    if intent.tif is TimeInForce.POST_ONLY or intent.price is None:
+        return False
+    return intent.price >= touch if intent.side is Side.BUY else intent.price <= touch
+
+
+_conforms: ExchangeGateway = FakeExchange()

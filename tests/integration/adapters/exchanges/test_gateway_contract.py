@@ -1,0 +1,152 @@
+"""One ExchangeGateway contract, run on the in-process SimGateway and, over loopback, on Bybit's raw V5 gateway and
+on the unified-API gateway every other ccxt exchange uses, driving ccxt's bybit class and ccxt's binance class (the
+sim-exchange's Binance spot face). Derivative checks run where the venue has perpetuals."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+
+from tests.support.bybit_server import START, Served
+from tradewind.adapters.exchanges.sim import SimGateway
+from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.domain.instruments import FilterError
+from tradewind.domain.orders import OrderIntent, OrderState
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+
+from .gateway_support import ccxt_gateway
+
+D = Decimal
+
+
+def _open(kind: str, served: Served) -> ExchangeGateway:
+    if kind == "sim":
+        return SimGateway(served.venue, "trader-1")
+    if kind == "binance":
+        return ccxt_gateway(served.url, type="binance")
+    return ccxt_gateway(served.url, api=kind)
+
+
+@contextlib.asynccontextmanager
+async def _loaded(kind: str, served: Served) -> AsyncIterator[ExchangeGateway]:
+    gw = _open(kind, served)
+    await gw.load_instruments()
+    try:
+        yield gw
+    finally:
+        await gw.close()
+
+
+@pytest.fixture(params=["sim", "bybit-v5", "unified", "binance"])
+async def gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
+    async with _loaded(request.param, sim_server) as gw:
+        yield gw
+
+
+@pytest.fixture(params=["sim", "bybit-v5", "unified"])  # the venues with perpetuals
+async def perp_gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
+    async with _loaded(request.param, sim_server) as gw:
+        yield gw
+
+
+def intent(
+    cid: str,
+    *,
+    side: Side = Side.BUY,
+    qty: str = "0.01",
+    price: str | None = "59000",
+    category: Category = Category.SPOT,
+    tif: TimeInForce = TimeInForce.GTC,
+) -> OrderIntent:
+    kind = OrderType.LIMIT if price is not None else OrderType.MARKET
+    return OrderIntent(
+        cid, "x", category, "BTCUSDT", side, kind, D(qty), None if price is None else D(price), tif
+    )  # fmt: skip
+
+
+async def test_instruments_are_loaded_and_an_unknown_symbol_is_named(gateway: ExchangeGateway) -> None:
+    inst = gateway.instrument(Category.SPOT, "BTCUSDT")
+    assert (inst.tick_size, inst.qty_step, inst.min_qty, inst.min_notional) == (
+        D("0.1"), D("0.000001"), D("0.000011"), D("5")
+    )  # fmt: skip
+    with pytest.raises(UnknownInstrument, match="DOGEUSDT"):
+        gateway.instrument(Category.SPOT, "DOGEUSDT")
+
+
+async def test_resting_limit_order_is_listed_then_cancelled(gateway: ExchangeGateway) -> None:
+    placed = await gateway.place_order(intent("rest-1"))
+    assert (placed.state, placed.client_order_id, placed.filled_qty) == (OrderState.NEW, "rest-1", 0)
+    assert [o.client_order_id for o in await gateway.fetch_open_orders(Category.SPOT, "BTCUSDT")] == ["rest-1"]
+    cancelled = await gateway.cancel_order(Category.SPOT, "BTCUSDT", "rest-1")
+    assert cancelled.state is OrderState.CANCELLED and cancelled.is_final
+    assert await gateway.fetch_open_orders(Category.SPOT, "BTCUSDT") == []
+    balances = await gateway.fetch_balances()
+    assert balances["USDT"].locked == 0 and balances["USDT"].free == START["USDT"]
+
+
+async def test_market_buy_fills_with_fee_and_its_fill_is_found_by_client_id(gateway: ExchangeGateway) -> None:
+    result = await gateway.place_order(intent("mkt-1", qty="0.02", price=None))
+    assert result.state is OrderState.FILLED
+    assert (result.filled_qty, result.avg_price) == (D("0.02"), D("60010"))
+    fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT", client_order_id="mkt-1")
+    assert [(f.price, f.qty, f.is_maker) for f in fills] == [(D("60010"), D("0.02"), False)]
+    assert fills[0].fee > 0 and fills[0].fee_currency == "BTC"
+    assert (await gateway.fetch_balances())["BTC"].total == START["BTC"] + D("0.02") - fills[0].fee
+
+
+async def test_order_is_rounded_to_the_grid_before_it_leaves(gateway: ExchangeGateway) -> None:
+    result = await gateway.place_order(intent("round-1", qty="0.0100004", price="59000.04"))
+    assert (result.qty, result.price) == (D("0.01"), D("59000"))
+
+
+async def test_order_below_minimum_notional_is_refused_naming_the_rule_and_nothing_is_sent(
+    gateway: ExchangeGateway,
+) -> None:
+    with pytest.raises(FilterError, match="notional") as info:
+        await gateway.place_order(intent("small-1", qty="0.00005", price="59000"))
+    assert info.value.rule == "min_notional"
+    assert await gateway.fetch_order(Category.SPOT, "BTCUSDT", "small-1") is None
+
+
+async def test_the_same_client_order_id_twice_is_one_order(gateway: ExchangeGateway) -> None:
+    first = await gateway.place_order(intent("twice-1"))
+    second = await gateway.place_order(intent("twice-1"))
+    assert second.exchange_order_id == first.exchange_order_id
+    assert len(await gateway.fetch_open_orders(Category.SPOT, "BTCUSDT")) == 1
+
+
+async def test_linear_market_sell_opens_a_signed_position(perp_gateway: ExchangeGateway) -> None:
+    gateway = perp_gateway
+    inst = gateway.instrument(Category.LINEAR, "BTCUSDT")
+    assert (inst.tick_size, inst.qty_step, inst.min_qty) == (D("0.1"), D("0.001"), D("0.001"))
+    await gateway.place_order(intent("perp-1", side=Side.SELL, qty="0.005", price=None, category=Category.LINEAR))
+    assert await gateway.fetch_positions(Category.SPOT) == []
+    (position,) = await gateway.fetch_positions(Category.LINEAR)
+    assert (position.symbol, position.size, position.avg_price) == ("BTCUSDT", D("-0.005"), D("59990"))
+
+
+async def test_ticker_shows_the_seeded_best_prices(gateway: ExchangeGateway) -> None:
+    ticker = await gateway.fetch_ticker(Category.SPOT, "BTCUSDT")
+    assert (ticker.bid, ticker.ask, ticker.mid) == (D("59990"), D("60010"), D("60000"))
+
+
+async def test_cancelling_an_unknown_order_raises_order_not_found(gateway: ExchangeGateway) -> None:
+    with pytest.raises(OrderNotFound):
+        await gateway.cancel_order(Category.SPOT, "BTCUSDT", "never-placed")
+
+
+async def test_ioc_limit_that_cannot_fill_ends_cancelled(gateway: ExchangeGateway) -> None:
+    result = await gateway.place_order(intent("ioc-1", price="59000", tif=TimeInForce.IOC))
+    assert result.state is OrderState.CANCELLED and result.filled_qty == 0
+
+
+async def test_a_fresh_gateway_names_the_client_id_of_fills_fetched_without_one(
+    gateway: ExchangeGateway, sim_server: Served, request: pytest.FixtureRequest
+) -> None:
+    await gateway.place_order(intent("named-1", qty="0.02", price=None))
+    async with _loaded(request.node.callspec.params["gateway"], sim_server) as fresh:  # knows none of our orders
+        fills = await fresh.fetch_fills(Category.SPOT, "BTCUSDT")
+    assert [(f.client_order_id, f.qty) for f in fills] == [("named-1", D("0.02"))]
