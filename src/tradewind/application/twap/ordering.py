@@ -166,9 +166,16 @@ class TwapOrdering:
             filled = result.filled_qty
             rows = [FillRow(record.index, self._clock.now_ns(), filled, result.avg_price or Decimal(0), result.fee)]
         avg = (sum((f.qty * f.price for f in rows), Decimal(0)) / filled).quantize(_AVG) if filled else None
+        fee = sum((f.fee for f in rows), Decimal(0))
+        if filled != result.filled_qty:
+            # The order's own cumulative quantity is the truth; fills listed short (or twice) must not move the job.
+            await self._journal.write(
+                job.job_id, "twap.fills_disagree", "error", index=record.index, client_order_id=record.client_order_id,
+                fills=filled, fill_count=len(rows), order_filled=result.filled_qty,
+            )  # fmt: skip
+            filled, avg, fee = result.filled_qty, result.avg_price, result.fee
         done = replace(
-            record, status=SliceStatus.DONE, filled_qty=filled, avg_price=avg,
-            fee=sum((f.fee for f in rows), Decimal(0)), note=result.state.value,
+            record, status=SliceStatus.DONE, filled_qty=filled, avg_price=avg, fee=fee, note=result.state.value,
         )  # fmt: skip
         return await self._finish(job, done, rows)
 
@@ -205,19 +212,20 @@ class TwapOrdering:
         )
         if not retry:
             updated = self._advanced(updated, record.index)
-        await self._journal.write(
-            job.job_id, "twap.slice_filled", index=record.index, attempt=record.attempt, filled=record.filled_qty,
-            avg_price=record.avg_price, total_filled=filled, status=record.note,
-        )  # fmt: skip
+        if record.status is SliceStatus.DONE:  # a skipped slice wrote twap.slice_skipped: nothing was filled
+            await self._journal.write(
+                job.job_id, "twap.slice_filled", index=record.index, attempt=record.attempt, filled=record.filled_qty,
+                avg_price=record.avg_price, total_filled=filled, status=record.note,
+            )  # fmt: skip
         await self._log_end(updated)
-        await self._repo.finish_slice(record, rows, updated, self._journal.take())
+        await self._repo.finish_slice(record, rows, updated, self._journal.take(updated.job_id))
         await self._after(updated, record.index)
         return updated
 
     async def _advance(self, job: TwapJob, index: int) -> TwapJob:
         updated = self._advanced(job, index)
         await self._log_end(updated)
-        await self._repo.save_job(updated, self._journal.take())
+        await self._repo.save_job(updated, self._journal.take(updated.job_id))
         await self._after(updated, index)
         return updated
 
@@ -273,6 +281,6 @@ class TwapOrdering:
         )  # fmt: skip
         stopped = replace(job, status=JobStatus.STOPPED, reason=why, dispatched=index - 1, end_ns=self._clock.now_ns())
         await self._journal.write(job.job_id, "twap.stopped", reason=why, filled=job.filled_qty)
-        await self._repo.finish_slice(record, [], stopped, self._journal.take())
+        await self._repo.finish_slice(record, [], stopped, self._journal.take(stopped.job_id))
         await self._after(stopped, index)
         return stopped

@@ -34,6 +34,8 @@ from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+# Pages of fills read for one question: every fill of one order, or of a window, however many executions it had.
+MAX_FILL_PAGES = 1000
 
 
 def translate(exc: Exception, what: str) -> ExchangeError:
@@ -214,4 +216,4 @@ class CcxtGateway(ABC):
         await self._clock.sleep(delay * (0.5 + self._rng.random()))  # jitter spreads retries of many clients
 
 
-__all__ = ["CcxtGateway", "translate"]
+__all__ = ["MAX_FILL_PAGES", "CcxtGateway", "translate"]
