@@ -14,9 +14,9 @@ from gateway_support import ccxt_gateway
 
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.application.venue import OrderRequest
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.orders import OrderIntent, OrderState
-from tradewind.application.venue import OrderRequest
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 pytestmark = pytest.mark.integration

@@ -230,7 +230,7 @@ class UnifiedCcxtGateway(CcxtGateway):
                 break
             if caps.trade_paging == "cursor":
                 # ccxt sorts the rows by time after putting the cursor in the first raw row's info: look in each.
-                cursor = next((r["info"]["nextPageCursor"] for r in rows if r.get("info", {}).get("nextPageCursor")), "")
+                cursor = next((c for r in rows if (c := r.get("info", {}).get("nextPageCursor"))), "")
                 if not cursor:
                     break
                 params = {**params, "cursor": cursor}
