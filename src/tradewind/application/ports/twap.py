@@ -22,7 +22,13 @@ class TwapRepository(Protocol):
 
     async def get_job(self, job_id: JobId) -> TwapJob | None: ...
 
-    async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]: ...
+    async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
+        """Jobs by creation time, of ``status`` when given; without the archived ones when ``archived`` is False."""
+        ...
+
+    async def archive(self, job_id: JobId) -> bool:
+        """Mark an ended job archived (its rows stay); False when it is not ended or is archived already."""
+        ...
 
     async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
         """Store the job's progress; its status only when ``job`` ends it and it is still running or paused.

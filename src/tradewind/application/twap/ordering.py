@@ -7,13 +7,21 @@ is sent twice and no fill is lost. The slice's outcome, fills and the job's prog
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeGateway, OrderRejected
+from tradewind.application.ports.exchange import (
+    ExchangeGateway,
+    ExchangeUnavailable,
+    InstrumentsNotLoaded,
+    OrderRejected,
+    RateLimited,
+)
 from tradewind.application.ports.twap import TwapRepository
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.scheduler import EVENT_TOPIC, SLICE_TOPIC
@@ -24,7 +32,7 @@ from tradewind.domain.orders import OrderIntent, OrderResult
 from tradewind.domain.twap.job import JobStatus, SliceRecord, SliceStatus, TwapJob
 from tradewind.domain.twap.pricing import breaches_limit, execution_price, slice_order
 from tradewind.domain.twap.report import FillRow
-from tradewind.domain.twap.slicer import slice_client_order_id, slice_target
+from tradewind.domain.twap.slicer import catch_up_cap_lots, slice_client_order_id, slice_target
 from tradewind.domain.twap.spec import LimitPolicy
 from tradewind.domain.values import OrderType, TimeInForce
 
@@ -51,11 +59,19 @@ class TwapOrdering:
         self._journal = journal
         self._settings = settings
         self._sub: Subscription | None = None
-        self.busy = 0
-        self.wake_ns: int | None = None  # clock time a resting order is waited on until, for test drivers
+        self._locks: dict[JobId, asyncio.Lock] = {}  # a slice redispatched while it runs waits for the first run
+        self._waits: dict[int, int] = {}  # clock time each slice sleeping on the clock wakes at, by task id
+        self.busy = 0  # slices being worked on and not asleep on the clock, for test drivers
+
+    @property
+    def wake_ns(self) -> int | None:
+        """The earliest clock time a slice asleep on the clock (a resting order, an exchange not ready) wakes."""
+        return min(self._waits.values(), default=None)
 
     async def start(self) -> None:
-        self._sub = await self._bus.subscribe(SLICE_TOPIC, self._on_slice, queue=self._settings.slice_queue)
+        self._sub = await self._bus.subscribe(
+            SLICE_TOPIC, self._on_slice, queue=self._settings.slice_queue, concurrency=self._settings.slice_concurrency
+        )
 
     async def close(self) -> None:
         if self._sub is not None:
@@ -69,7 +85,11 @@ class TwapOrdering:
             raise PoisonMessage(f"not a slice message: {dict(message.payload)!r}") from None
         self.busy += 1
         try:
-            await self.execute(job_id, index)
+            lock = self._locks.setdefault(job_id, asyncio.Lock())
+            async with lock:
+                await self.execute(job_id, index)
+            if not lock.locked():
+                self._locks.pop(job_id, None)
         finally:
             self.busy -= 1
             await self._journal.flush()
@@ -80,7 +100,9 @@ class TwapOrdering:
         if job is None or job.status is not JobStatus.RUNNING or job.next_index != index or not job.in_flight:
             return
         gateway = self._gateways[job.spec.exchange]
-        instrument = gateway.instrument(job.spec.category, job.spec.symbol)
+        instrument = await self._ready_instrument(job, gateway)
+        if instrument is None:
+            return
         attempts = await self._repo.slices(job_id, index)
         last = attempts[-1] if attempts else None
         if last is not None and last.status is SliceStatus.SENT:
@@ -97,12 +119,48 @@ class TwapOrdering:
             job = await self._attempt(job, index, attempt, gateway, instrument)
             attempt += 1
 
+    async def _ready_instrument(self, job: TwapJob, gateway: ExchangeGateway) -> Instrument | None:
+        """The job's instrument once its exchange answers: waits with backoff (never fails the slice) while it is
+        down; None when the job stopped running meanwhile."""
+        spec = job.spec
+        delay = self._settings.not_ready_backoff_s
+        for attempt in itertools.count():
+            try:
+                if attempt:  # the exchange may be back: load its instruments here rather than wait for start-up's retry
+                    await gateway.load_instruments()
+                instrument = gateway.instrument(spec.category, spec.symbol)
+                await gateway.fetch_ticker(spec.category, spec.symbol)
+                return instrument
+            except (ExchangeUnavailable, InstrumentsNotLoaded, RateLimited) as exc:
+                if attempt == 0:
+                    await self._journal.write(job.job_id, "twap.exchange_waiting", "warning", reason=exc)
+                    await self._journal.flush()
+            await self._sleep(delay)
+            delay = min(delay * 2, self._settings.not_ready_backoff_max_s)
+            current = await self._repo.get_job(job.job_id)
+            if current is None or current.status is not JobStatus.RUNNING:
+                return None
+        raise AssertionError("unreachable")
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep on the clock, telling test drivers when this slice wakes."""
+        key = id(asyncio.current_task())
+        self._waits[key] = self._clock.now_ns() + round(seconds * _NS)
+        self.busy -= 1
+        try:
+            await self._clock.sleep(seconds)
+        finally:
+            self.busy += 1
+            self._waits.pop(key, None)
+
     async def _attempt(
         self, job: TwapJob, index: int, attempt: int, gateway: ExchangeGateway, instrument: Instrument
     ) -> TwapJob:
         spec = job.spec
         is_last = index == job.slices - 1
-        target = instrument.lots_to_qty(slice_target(job.plan, index, job.filled_lots))
+        # Capped: after downtime or short fills one order never carries more than a few slices' worth of the job.
+        cap = catch_up_cap_lots(sum(job.plan), job.slices, self._settings.catch_up_max_slices)
+        target = instrument.lots_to_qty(min(slice_target(job.plan, index, job.filled_lots), cap))
         ticker = await gateway.fetch_ticker(spec.category, spec.symbol)
         now = self._clock.now_ns()
         if ticker.bid is None or ticker.ask is None:
@@ -122,8 +180,9 @@ class TwapOrdering:
             limit=spec.limit_price, max_slippage_bps=spec.max_slippage_bps, last_slice=is_last,
         )  # fmt: skip
         record = SliceRecord(
-            job.job_id, index, attempt, slice_client_order_id(job.job_id, index, attempt), SliceStatus.SENT,
-            target, order.order_type.value, order.price, order.time_in_force.value, now, market_price=ticker.mid,
+            job.job_id, index, attempt, slice_client_order_id(job.job_id, index, attempt, job.order_tag),
+            SliceStatus.SENT, target, order.order_type.value, order.price, order.time_in_force.value, now,
+            market_price=ticker.mid,
         )  # fmt: skip
         await self._repo.record_slice(record, job)
         return await self._complete(job, record, gateway, instrument, resend=False)
@@ -190,9 +249,8 @@ class TwapOrdering:
         else:
             deadline = record.ts_ns + round(self._settings.order_wait_s * _NS)
         while not result.is_final and self._clock.now_ns() < deadline:
-            self.wake_ns = min(deadline, self._clock.now_ns() + round(self._settings.order_poll_s * _NS))
-            await self._clock.sleep((self.wake_ns - self._clock.now_ns()) / _NS)
-            self.wake_ns = None
+            wake = min(deadline, self._clock.now_ns() + round(self._settings.order_poll_s * _NS))
+            await self._sleep((wake - self._clock.now_ns()) / _NS)
             found = await gateway.fetch_order(spec.category, spec.symbol, record.client_order_id)
             result = found or result
         if not result.is_final:

@@ -19,7 +19,7 @@ from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.domain.ids import JobId
 from tradewind.domain.twap.job import JobStatus, TwapJob
-from tradewind.domain.twap.slicer import catch_up_plan, due_slice
+from tradewind.domain.twap.slicer import catch_up_cap_lots, catch_up_plan, due_slice
 from tradewind.domain.twap.spec import CatchUpPolicy
 
 COMMAND_TOPIC = "twap.command"
@@ -138,7 +138,8 @@ class TwapScheduler:
         due = due_slice(job.offsets_ns, job.start_ns, job.next_index, now)
         if due is None:
             return job.due_ns(job.next_index)
-        plan = catch_up_plan(job.plan, due, job.spec.catch_up, job.spec.seed + due.index)
+        cap = catch_up_cap_lots(sum(job.plan), job.slices, self._settings.catch_up_max_slices)
+        plan = catch_up_plan(job.plan, due, job.spec.catch_up, job.spec.seed + due.index, cap)
         if due.missed:
             event = "twap.caught_up" if job.spec.catch_up is CatchUpPolicy.CATCH_UP else "twap.missed_skipped"
             await self._journal.write(job.job_id, event, missed=",".join(map(str, due.missed)), index=due.index)

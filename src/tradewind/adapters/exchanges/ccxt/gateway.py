@@ -22,6 +22,7 @@ from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import (
     ExchangeError,
     ExchangeUnavailable,
+    InstrumentsNotLoaded,
     OrderNotFound,
     OrderRejected,
     RateLimited,
@@ -96,8 +97,12 @@ class CcxtGateway(ABC):
     def instrument(self, category: Category, symbol: str) -> Instrument:
         inst = self._instruments.get((category, symbol))
         if inst is None:
-            hint = "" if self._instruments else " (no instruments loaded yet: has the exchange answered?)"
-            raise UnknownInstrument(f"{self._name}: unknown {category.value} symbol {symbol!r}{hint}")
+            if not self._instruments:
+                raise InstrumentsNotLoaded(
+                    f"{self._name}: unknown {category.value} symbol {symbol!r} (no instruments loaded yet: has the "
+                    "exchange answered?)"
+                )
+            raise UnknownInstrument(f"{self._name}: unknown {category.value} symbol {symbol!r}")
         return inst
 
     async def place_order(self, intent: OrderIntent) -> OrderResult:
