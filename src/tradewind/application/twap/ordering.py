@@ -59,7 +59,7 @@ class TwapOrdering:
         self._journal = journal
         self._settings = settings
         self._sub: Subscription | None = None
-        self._locks: dict[JobId, asyncio.Lock] = {}  # a slice redispatched while it runs waits for the first run
+        self._locks: dict[JobId, asyncio.Lock] = {}  # per job (kept): a slice redispatched while it runs waits for it
         self._waits: dict[int, int] = {}  # clock time each slice sleeping on the clock wakes at, by task id
         self.busy = 0  # slices being worked on and not asleep on the clock, for test drivers
 
@@ -83,15 +83,15 @@ class TwapOrdering:
             job_id, index = JobId(str(message.payload["job_id"])), int(message.payload["index"])
         except (KeyError, TypeError, ValueError):
             raise PoisonMessage(f"not a slice message: {dict(message.payload)!r}") from None
-        self.busy += 1
+        lock = self._locks.setdefault(job_id, asyncio.Lock())
         try:
-            lock = self._locks.setdefault(job_id, asyncio.Lock())
-            async with lock:
-                await self.execute(job_id, index)
-            if not lock.locked():
-                self._locks.pop(job_id, None)
+            async with lock:  # waiting here is not work: a test driver may move the clock meanwhile
+                self.busy += 1
+                try:
+                    await self.execute(job_id, index)
+                finally:
+                    self.busy -= 1
         finally:
-            self.busy -= 1
             await self._journal.flush()
 
     async def execute(self, job_id: JobId, index: int) -> None:
