@@ -19,6 +19,7 @@ from tradewind.adapters.exchanges.sim.gateway import SimGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
+from tradewind.application.ports.exchange import ExchangeGateway
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
@@ -101,10 +102,20 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(tmp_path: Path, database: Database | None = None) -> AsyncIterator[Rig]:
+async def rig(
+    tmp_path: Path,
+    database: Database | None = None,
+    *,
+    gateways: dict[str, ExchangeGateway] | None = None,
+    venue: SimVenue | None = None,
+    settings: TwapSettings | None = None,
+) -> AsyncIterator[Rig]:
+    """The services on a SimClock; by default over an in-process venue with a resting book (``gateways`` and its
+    ``venue`` replace them, e.g. ccxt gateways on a sim-exchange server)."""
     clock = SimClock()
-    venue = make_venue(clock)
-    quote(venue)
+    if venue is None:
+        venue = make_venue(clock)
+        quote(venue)
     # SQLite on tmpfs when there is one: on disk every commit's fsync measures the disk, not the job.
     folder = SHM if os.path.isdir(SHM) else tmp_path  # noqa: ASYNC240 - one stat at set-up
     db = database or Database(f"sqlite:///{folder / f'twap-{uuid.uuid4().hex}.db'}")
@@ -113,8 +124,8 @@ async def rig(tmp_path: Path, database: Database | None = None) -> AsyncIterator
     await bus.start()
     repo = SqlTwapRepository(db)
     journal = JobJournal(SqlLogRepository(db), clock)
-    settings = TwapSettings()
-    gateways = {"sim": SimGateway(venue, "trader")}
+    settings = settings or TwapSettings()
+    gateways = gateways if gateways is not None else {"sim": SimGateway(venue, "trader")}
     scheduler = TwapScheduler(repo, bus, clock, journal, settings)
     ordering = TwapOrdering(repo, gateways, bus, clock, journal, settings)
     service = TwapService(repo, gateways, bus, clock, journal)
