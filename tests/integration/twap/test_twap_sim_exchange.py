@@ -9,13 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
-from twap_support import D, rig
+from twap_support import D, rig, sim_exchange_gateway
 
-from integration.bybit_v5.bybit_support import Served, secret_of, serve
+from integration.bybit_v5.bybit_support import Served, serve
 from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
-from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
+from tradewind.adapters.exchanges.ccxt import CcxtGateway
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.twap.spec import OrderStyle, TwapSpec, TwapSpecError
@@ -33,12 +31,7 @@ async def served() -> AsyncIterator[Served]:
 
 
 async def _gateway(kind: str, url: str) -> CcxtGateway:
-    entry: dict[str, object] = {"type": "bybit", "env": "sim-server", "url": url, "timeout_s": 5, "backoff_s": 0.01}
-    entry.update({"type": "binance"} if kind == "binance" else {"api": kind})
-    settings = ExchangeSettings.model_validate(entry)
-    gateway = open_gateway(
-        kind, settings, Credentials(SecretStr("trader-1"), SecretStr(secret_of("trader-1"))), WallClock()
-    )
+    gateway = sim_exchange_gateway(kind, url)
     await gateway.load_instruments()
     return gateway
 

@@ -13,8 +13,11 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from integration.bybit_v5.bybit_support import secret_of
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.clock import SimClock
+from tradewind.adapters.clock import SimClock, WallClock
+from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
+from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.adapters.exchanges.sim.gateway import SimGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
@@ -51,6 +54,15 @@ def quote(venue: SimVenue, *, mid: Decimal = MID, step: str = "10", levels: int 
         for side, price in ((Side.BUY, mid - D(step) * i), (Side.SELL, mid + D(step) * i)):
             request = OrderRequest(Category.SPOT, "BTCUSDT", side, OrderType.LIMIT, D(qty), price, TimeInForce.GTC)
             venue.place_order("maker", request)
+
+
+def sim_exchange_gateway(kind: str, url: str) -> CcxtGateway:
+    """trader-1's gateway on the sim-exchange at ``url`` (instruments not loaded): ``bybit-v5``, ``unified`` (ccxt's
+    unified API on the Bybit face) or ``binance`` (the Binance face)."""
+    entry: dict[str, object] = {"type": "bybit", "env": "sim-server", "url": url, "timeout_s": 5, "backoff_s": 0.01}
+    entry.update({"type": "binance"} if kind == "binance" else {"api": kind})
+    credentials = Credentials(SecretStr("trader-1"), SecretStr(secret_of("trader-1")))
+    return open_gateway(kind, ExchangeSettings.model_validate(entry), credentials, WallClock())
 
 
 @dataclass
