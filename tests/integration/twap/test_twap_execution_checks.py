@@ -29,7 +29,8 @@ def spec(side: Side = Side.BUY, qty: str = "0.1", slices: int = 10, runtime_s: i
 async def test_a_market_job_is_not_held_up_by_another_jobs_resting_orders(tmp_path: Path) -> None:
     async with rig(tmp_path) as r:
         # The passive job's post-only orders rest (nobody trades against them) until just before its next slice.
-        passive = await r.service.create(spec(order_style=OrderStyle.PASSIVE_LIMIT), job_id="job1")  # listed, so dispatched, first
+        # job1 is listed, so dispatched, before job2 at each due time: one worker would serve its slice first.
+        passive = await r.service.create(spec(order_style=OrderStyle.PASSIVE_LIMIT), job_id="job1")
         market = await r.service.create(spec(Side.SELL), job_id="job2")
         done = await r.run_to_end(market.job_id, timeout=30)
         await r.run_to_end(passive.job_id, timeout=30)
