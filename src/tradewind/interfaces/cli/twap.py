@@ -83,6 +83,9 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
     exchange: Annotated[str | None, typer.Option(help="Exchange entry (default: exchanges.default)")] = None,
     category: Annotated[Category, typer.Option(help="spot or linear")] = Category.SPOT,
     job_id: Annotated[str | None, typer.Option("--id", help="Job id (default: random)")] = None,
+    allow_insufficient: Annotated[
+        bool, typer.Option("--allow-insufficient", help="Start even if the free balance cannot cover the whole job")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Create a TWAP job; `tradewind twap run` executes it."""
@@ -99,6 +102,7 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
         max_slippage_bps=_decimal(slippage_bps, "--slippage-bps") or Decimal(50),
         size_jitter=_decimal(size_jitter, "--size-jitter") or Decimal(0),
         time_jitter=_decimal(time_jitter, "--time-jitter") or Decimal(0), seed=seed,
+        allow_insufficient=allow_insufficient,
     )  # fmt: skip
     job = _with_system(config, lambda s: s.service.create(spec, job_id))
     typer.echo(f"created TWAP job {job.job_id}: {side.value} {job.total_qty} {spec.symbol} in {count} slices")
@@ -141,6 +145,13 @@ def resume(job_id: str, config: ConfigOption = None) -> None:
 def cancel(job_id: str, config: ConfigOption = None) -> None:
     """Cancel a job: no further slice is sent."""
     _control("cancel", job_id, config)
+
+
+@twap_app.command()
+def archive(job_id: str, config: ConfigOption = None) -> None:
+    """Archive an ended job: hidden from `list`, kept in the database."""
+    job = _with_system(config, lambda s: s.service.archive(job_id))
+    typer.echo(f"job {job.job_id} is archived")
 
 
 @twap_app.command()

@@ -68,8 +68,8 @@ def twap_router(service: TwapService, default_exchange: str | None = None) -> AP
 
     @router.post("/{job_id}/{action}")
     async def control(job_id: str, action: str) -> dict[str, Any]:
-        if action not in ("pause", "resume", "cancel"):
-            raise HTTPException(404, f"unknown action {action!r}: use pause, resume or cancel")
+        if action not in ("pause", "resume", "cancel", "archive"):
+            raise HTTPException(404, f"unknown action {action!r}: use pause, resume, cancel or archive")
         try:
             return job_json(await getattr(service, action)(job_id))
         except JobNotFound as exc:
