@@ -6,11 +6,12 @@ from tradewind.adapters.clock import SimClock, WallClock
 from tradewind.adapters.exchanges.factory import build_gateway
 from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
+from tradewind.adapters.scheduling.doorbell import UnixDoorbell, doorbell_path
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway
-from tradewind.application.ports.twap import Waker
+from tradewind.application.ports.twap import Doorbell, Waker
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
 from tradewind.settings import ConfigError, Settings
@@ -32,6 +33,12 @@ def market_and_venue(settings: Settings, clock: Clock, bus: Bus) -> tuple[Market
 def build_waker(settings: Settings, database: Database) -> Waker | None:
     """APScheduler's persisted wake-ups in live runs; a simulated clock drives the scheduler itself."""
     return ApschedulerWaker(database, poll_s=settings.twap.wake_poll_s) if settings.clock == "wall" else None
+
+
+def build_doorbell(settings: Settings, database: Database) -> Doorbell | None:
+    """A CLI ``create`` wakes the ``twap run`` of the same database at once (live runs; RabbitMQ carries it when
+    distributed)."""
+    return UnixDoorbell(doorbell_path(database)) if settings.clock == "wall" else None
 
 
 def build_gateways(

@@ -22,7 +22,7 @@ from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.application.twap.service import TwapService
 from tradewind.application.venue.service import SimVenue
-from tradewind.bootstrap.common import build_clock, build_gateways, build_waker
+from tradewind.bootstrap.common import build_clock, build_doorbell, build_gateways, build_waker
 from tradewind.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -114,12 +114,15 @@ def build_twap(
     gateways = build_gateways(settings, venue, clock, the_bus)
     repo = SqlTwapRepository(database)
     journal = JobJournal(SqlLogRepository(database), clock)
+    doorbell = build_doorbell(settings, database)
     return TwapSystem(
         database=database,
         bus=the_bus,
         gateways=gateways,
-        service=TwapService(repo, gateways, the_bus, clock, journal, SqlMarketDataRepository(database)),
-        scheduler=TwapScheduler(repo, the_bus, clock, journal, settings.twap, build_waker(settings, database)),
+        service=TwapService(repo, gateways, the_bus, clock, journal, SqlMarketDataRepository(database), doorbell),
+        scheduler=TwapScheduler(
+            repo, the_bus, clock, journal, settings.twap, build_waker(settings, database), doorbell
+        ),
         ordering=TwapOrdering(repo, gateways, the_bus, clock, journal, settings.twap),
         clock=clock,
         execute=execute,

@@ -23,6 +23,7 @@ from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
 from tradewind.application.ports.exchange import ExchangeGateway
+from tradewind.application.ports.twap import Doorbell
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
@@ -75,6 +76,7 @@ class Rig:
     scheduler: TwapScheduler
     ordering: TwapOrdering
     stop: asyncio.Event
+    database: Database
 
     async def job(self, job_id: str) -> TwapJob:
         job = await self.repo.get_job(job_id)  # type: ignore[arg-type]
@@ -121,6 +123,7 @@ async def rig(
     gateways: dict[str, ExchangeGateway] | None = None,
     venue: SimVenue | None = None,
     settings: TwapSettings | None = None,
+    doorbell: Doorbell | None = None,
 ) -> AsyncIterator[Rig]:
     """The services on a SimClock; by default over an in-process venue with a resting book (``gateways`` and its
     ``venue`` replace them, e.g. ccxt gateways on a sim-exchange server)."""
@@ -138,7 +141,7 @@ async def rig(
     journal = JobJournal(SqlLogRepository(db), clock)
     settings = settings or TwapSettings()
     gateways = gateways if gateways is not None else {"sim": SimGateway(venue, "trader")}
-    scheduler = TwapScheduler(repo, bus, clock, journal, settings)
+    scheduler = TwapScheduler(repo, bus, clock, journal, settings, doorbell=doorbell)
     ordering = TwapOrdering(repo, gateways, bus, clock, journal, settings)
     service = TwapService(repo, gateways, bus, clock, journal)
     await scheduler.start()
@@ -146,7 +149,7 @@ async def rig(
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run(stop))
     try:
-        yield Rig(clock, venue, bus, repo, service, scheduler, ordering, stop)
+        yield Rig(clock, venue, bus, repo, service, scheduler, ordering, stop, db)
     finally:
         stop.set()
         await task

@@ -59,6 +59,21 @@ class TwapRepository(Protocol):
     async def fills(self, job_id: JobId) -> list[FillRow]: ...
 
 
+class Doorbell(Protocol):
+    """A wake-up from another process: the control service rings when it creates or changes a job, the scheduler
+    listens, so a job created by a CLI call while ``twap run`` runs is picked up at once, not at the next poll."""
+
+    def ring(self) -> None:
+        """Wake the listener, if there is one; never fails."""
+        ...
+
+    async def listen(self, wake: Callable[[], None]) -> bool:
+        """Call ``wake`` at each ring until ``close``; False when it cannot listen (the poll still finds jobs)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class Waker(Protocol):
     """Persisted wake-up times, at most one per job, that call the scheduler back when one falls due.
 

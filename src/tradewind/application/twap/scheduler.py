@@ -14,7 +14,7 @@ from typing import Any
 
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.twap import TwapRepository, Waker
+from tradewind.application.ports.twap import Doorbell, TwapRepository, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.domain.ids import JobId
@@ -39,6 +39,7 @@ class TwapScheduler:
         journal: JobJournal,
         settings: TwapSettings,
         waker: Waker | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._repo = repo
         self._bus = bus
@@ -46,6 +47,7 @@ class TwapScheduler:
         self._journal = journal
         self._settings = settings
         self._waker = waker
+        self._doorbell = doorbell
         self._wake = asyncio.Event()
         self._job_wakes: dict[JobId, int] = {}  # each running job's next wake-up, from the last tick
         self._subs: list[Subscription] = []
@@ -57,6 +59,8 @@ class TwapScheduler:
     async def start(self) -> None:
         if self._waker is not None:
             await self._waker.start(self.wake)
+        if self._doorbell is not None:
+            await self._doorbell.listen(self.wake)
         self._subs.append(await self._bus.subscribe(COMMAND_TOPIC, self._on_message))
         self._subs.append(await self._bus.subscribe(EVENT_TOPIC, self._on_message))
 
@@ -64,6 +68,8 @@ class TwapScheduler:
         for sub in self._subs:
             await sub.cancel()
         self._subs.clear()
+        if self._doorbell is not None:
+            await self._doorbell.close()
         if self._waker is not None:
             await self._waker.close()
 

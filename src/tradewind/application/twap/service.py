@@ -11,7 +11,7 @@ from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway, UnknownInstrument
 from tradewind.application.ports.repositories import LogRecord, MarketDataRepository
-from tradewind.application.ports.twap import TwapRepository
+from tradewind.application.ports.twap import Doorbell, TwapRepository
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.scheduler import COMMAND_TOPIC
 from tradewind.domain.ids import JobId
@@ -64,6 +64,7 @@ class TwapService:
         clock: Clock,
         journal: JobJournal,
         market_data: MarketDataRepository | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._repo = repo
         self._gateways = gateways
@@ -71,6 +72,7 @@ class TwapService:
         self._clock = clock
         self._journal = journal
         self._market = market_data
+        self._doorbell = doorbell
 
     async def create(self, spec: TwapSpec, job_id: str | None = None) -> TwapJob:
         """Check the spec against the exchange's instrument and price, store the job, and start it."""
@@ -197,6 +199,8 @@ class TwapService:
     async def _notify(self, action: str, job_id: str) -> None:
         await self._journal.flush()
         await self._bus.publish(COMMAND_TOPIC, {"action": action, "job_id": job_id})
+        if self._doorbell is not None:
+            self._doorbell.ring()  # a scheduler in another process, which this bus may not reach
 
     async def report(self, job_id: str) -> ExecutionReport:
         """Fills against the market's TWAP over the job's window (stored mids, else the prices seen per slice)."""
