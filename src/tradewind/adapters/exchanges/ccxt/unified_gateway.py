@@ -205,10 +205,10 @@ class UnifiedCcxtGateway(CcxtGateway):
         return [client.fetch_open_orders, *closed]
 
     async def _order_trades(self, market: unified.Market, order_id: str, since_ms: int | None) -> list[dict[str, Any]]:
+        leading: tuple[str, ...] = (market.ccxt_symbol,)
+        method = self._client.fetch_my_trades
         if self._client.has.get("fetchOrderTrades"):
             method, leading = self._client.fetch_order_trades, (order_id, market.ccxt_symbol)
-        else:
-            method, leading = self._client.fetch_my_trades, (market.ccxt_symbol,)
         rows = await self._paged_trades(method, leading, since_ms, {})
         return [r for r in rows if str(r.get("order")) == order_id]
 
