@@ -8,6 +8,7 @@ is sent twice and no fill is lost. The slice's outcome, fills and the job's prog
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Mapping
 from dataclasses import replace
@@ -16,6 +17,7 @@ from decimal import Decimal
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import (
+    ExchangeError,
     ExchangeGateway,
     ExchangeUnavailable,
     InstrumentsNotLoaded,
@@ -88,7 +90,7 @@ class TwapOrdering:
             async with lock:  # waiting here is not work: a test driver may move the clock meanwhile
                 self.busy += 1
                 try:
-                    await self.execute(job_id, index)
+                    await self._execute_waiting(job_id, index)
                 finally:
                     self.busy -= 1
         finally:
@@ -100,9 +102,7 @@ class TwapOrdering:
         if job is None or job.status is not JobStatus.RUNNING or job.next_index != index or not job.in_flight:
             return
         gateway = self._gateways[job.spec.exchange]
-        instrument = await self._ready_instrument(job, gateway)
-        if instrument is None:
-            return
+        instrument = gateway.instrument(job.spec.category, job.spec.symbol)
         attempts = await self._repo.slices(job_id, index)
         last = attempts[-1] if attempts else None
         if last is not None and last.status is SliceStatus.SENT:
@@ -119,28 +119,27 @@ class TwapOrdering:
             job = await self._attempt(job, index, attempt, gateway, instrument)
             attempt += 1
 
-    async def _ready_instrument(self, job: TwapJob, gateway: ExchangeGateway) -> Instrument | None:
-        """The job's instrument once its exchange answers: waits with backoff (never fails the slice) while it is
-        down; None when the job stopped running meanwhile."""
-        spec = job.spec
+    async def _execute_waiting(self, job_id: JobId, index: int) -> None:
+        """``execute``, again after a pause whenever the exchange does not answer: a slice waits for its exchange
+        (the pause doubling up to a bound) instead of burning its redeliveries. Safe to repeat: ``execute``
+        reconciles an attempt already recorded SENT by its client order id before sending anything."""
         delay = self._settings.not_ready_backoff_s
-        for attempt in itertools.count():
+        for tries in itertools.count():
             try:
-                if attempt:  # the exchange may be back: load its instruments here rather than wait for start-up's retry
-                    await gateway.load_instruments()
-                instrument = gateway.instrument(spec.category, spec.symbol)
-                await gateway.fetch_ticker(spec.category, spec.symbol)
-                return instrument
+                await self.execute(job_id, index)
+                return
             except (ExchangeUnavailable, InstrumentsNotLoaded, RateLimited) as exc:
-                if attempt == 0:
-                    await self._journal.write(job.job_id, "twap.exchange_waiting", "warning", reason=exc)
+                if tries == 0:
+                    await self._journal.write(job_id, "twap.exchange_waiting", "warning", index=index, reason=exc)
                     await self._journal.flush()
+                not_loaded = isinstance(exc, InstrumentsNotLoaded)
             await self._sleep(delay)
             delay = min(delay * 2, self._settings.not_ready_backoff_max_s)
-            current = await self._repo.get_job(job.job_id)
-            if current is None or current.status is not JobStatus.RUNNING:
-                return None
-        raise AssertionError("unreachable")
+            if not_loaded:  # loaded here rather than at start-up's next retry, which may be a minute away
+                with contextlib.suppress(ExchangeError):
+                    job = await self._repo.get_job(job_id)
+                    if job is not None:
+                        await self._gateways[job.spec.exchange].load_instruments()
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep on the clock, telling test drivers when this slice wakes."""
