@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeGateway, UnknownInstrument
+from tradewind.application.ports.exchange import ExchangeGateway, InstrumentsNotLoaded, UnknownInstrument
 from tradewind.application.ports.repositories import LogRecord, MarketDataRepository
 from tradewind.application.ports.twap import Doorbell, TwapRepository
 from tradewind.application.twap.journal import JobJournal
@@ -82,6 +82,8 @@ class TwapService:
             raise TwapSpecError(f"unknown exchange {spec.exchange!r}: use one of {known}")
         try:
             instrument = gateway.instrument(spec.category, spec.symbol)
+        except InstrumentsNotLoaded:
+            raise  # the exchange has not answered yet: not the input's fault
         except UnknownInstrument:
             raise TwapSpecError(
                 f"unknown symbol {spec.symbol!r} ({spec.category.value}) on {spec.exchange}: check the symbol "
