@@ -36,9 +36,16 @@ class InMemoryTwapRepository:
     async def get_job(self, job_id: JobId) -> TwapJob | None:
         return self._jobs.get(job_id)
 
-    async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]:
+    async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
         jobs = sorted(self._jobs.values(), key=lambda j: (j.created_ns, j.job_id))
-        return [j for j in jobs if status is None or j.status is status]
+        return [j for j in jobs if (status is None or j.status is status) and (archived or not j.archived)]
+
+    async def archive(self, job_id: JobId) -> bool:
+        job = self._jobs.get(job_id)
+        if job is None or job.archived or job.status in (JobStatus.RUNNING, JobStatus.PAUSED):
+            return False
+        self._jobs[job_id] = replace(job, archived=True)
+        return True
 
     async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
         self._save(job)

@@ -62,10 +62,13 @@ def seeded_venue(clock: Clock) -> SimVenue:
     return venue
 
 
-async def serve(clock: Clock, rate_limits: RateLimitSettings | None = None) -> Served:
-    venue = seeded_venue(clock)
-    settings = SimExchangeSettings(port=0, rate_limits=rate_limits or RateLimitSettings())
-    runner, port = await start_server(create_sim_exchange_app(venue, settings), "127.0.0.1", 0)
+async def serve(
+    clock: Clock, rate_limits: RateLimitSettings | None = None, *, venue: SimVenue | None = None, port: int = 0
+) -> Served:
+    """The sim-exchange on loopback over a seeded venue (or ``venue``, e.g. to serve it again on its old ``port``)."""
+    venue = venue or seeded_venue(clock)
+    settings = SimExchangeSettings(port=port, rate_limits=rate_limits or RateLimitSettings())
+    runner, port = await start_server(create_sim_exchange_app(venue, settings), "127.0.0.1", port)
     return Served(venue, f"http://127.0.0.1:{port}", runner)
 
 

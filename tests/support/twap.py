@@ -13,12 +13,17 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from tests.support.bybit_server import secret_of
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.clock import SimClock
+from tradewind.adapters.clock import SimClock, WallClock
+from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
+from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
 from tradewind.adapters.exchanges.sim.gateway import SimGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
+from tradewind.application.ports.exchange import ExchangeGateway
+from tradewind.application.ports.twap import Doorbell
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
@@ -52,6 +57,15 @@ def quote(venue: SimVenue, *, mid: Decimal = MID, step: str = "10", levels: int 
             venue.place_order("maker", request)
 
 
+def sim_exchange_gateway(kind: str, url: str) -> CcxtGateway:
+    """trader-1's gateway on the sim-exchange at ``url`` (instruments not loaded): ``bybit-v5``, ``unified`` (ccxt's
+    unified API on the Bybit face) or ``binance`` (the Binance face)."""
+    entry: dict[str, object] = {"type": "bybit", "env": "sim-server", "url": url, "timeout_s": 5, "backoff_s": 0.01}
+    entry.update({"type": "binance"} if kind == "binance" else {"api": kind})
+    credentials = Credentials(SecretStr("trader-1"), SecretStr(secret_of("trader-1")))
+    return open_gateway(kind, ExchangeSettings.model_validate(entry), credentials, WallClock())
+
+
 @dataclass
 class Rig:
     clock: SimClock
@@ -62,6 +76,7 @@ class Rig:
     scheduler: TwapScheduler
     ordering: TwapOrdering
     stop: asyncio.Event
+    database: Database
 
     async def job(self, job_id: str) -> TwapJob:
         job = await self.repo.get_job(job_id)  # type: ignore[arg-type]
@@ -83,7 +98,7 @@ class Rig:
         last_read = 0.0
         while True:
             waits = [w for w in (self.scheduler.wake_ns, self.ordering.wake_ns) if w is not None]
-            quiet = bool(waits) and (not self.ordering.busy or self.ordering.wake_ns is not None)
+            quiet = bool(waits) and not self.ordering.busy  # every slice in hand sleeps on the clock
             if quiet or loop.time() - last_read > 0.05:
                 last_read = loop.time()
                 job = await self.job(job_id)
@@ -101,10 +116,21 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(tmp_path: Path, database: Database | None = None) -> AsyncIterator[Rig]:
+async def rig(
+    tmp_path: Path,
+    database: Database | None = None,
+    *,
+    gateways: dict[str, ExchangeGateway] | None = None,
+    venue: SimVenue | None = None,
+    settings: TwapSettings | None = None,
+    doorbell: Doorbell | None = None,
+) -> AsyncIterator[Rig]:
+    """The services on a SimClock; by default over an in-process venue with a resting book (``gateways`` and its
+    ``venue`` replace them, e.g. ccxt gateways on a sim-exchange server)."""
     clock = SimClock()
-    venue = make_venue(clock)
-    quote(venue)
+    if venue is None:
+        venue = make_venue(clock)
+        quote(venue)
     # SQLite on tmpfs when there is one: on disk every commit's fsync measures the disk, not the job.
     folder = SHM if os.path.isdir(SHM) else tmp_path  # noqa: ASYNC240 - one stat at set-up
     db = database or Database(f"sqlite:///{folder / f'twap-{uuid.uuid4().hex}.db'}")
@@ -113,9 +139,9 @@ async def rig(tmp_path: Path, database: Database | None = None) -> AsyncIterator
     await bus.start()
     repo = SqlTwapRepository(db)
     journal = JobJournal(SqlLogRepository(db), clock)
-    settings = TwapSettings()
-    gateways = {"sim": SimGateway(venue, "trader")}
-    scheduler = TwapScheduler(repo, bus, clock, journal, settings)
+    settings = settings or TwapSettings()
+    gateways = gateways if gateways is not None else {"sim": SimGateway(venue, "trader")}
+    scheduler = TwapScheduler(repo, bus, clock, journal, settings, doorbell=doorbell)
     ordering = TwapOrdering(repo, gateways, bus, clock, journal, settings)
     service = TwapService(repo, gateways, bus, clock, journal)
     await scheduler.start()
@@ -123,7 +149,7 @@ async def rig(tmp_path: Path, database: Database | None = None) -> AsyncIterator
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run(stop))
     try:
-        yield Rig(clock, venue, bus, repo, service, scheduler, ordering, stop)
+        yield Rig(clock, venue, bus, repo, service, scheduler, ordering, stop, db)
     finally:
         stop.set()
         await task

@@ -9,11 +9,12 @@ from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
+from tradewind.adapters.scheduling.doorbell import UnixDoorbell, doorbell_path
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.lifecycle import Component, Runner
-from tradewind.application.ports.twap import Waker
+from tradewind.application.ports.twap import Doorbell, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
@@ -45,18 +46,31 @@ def _waker(platform: Platform) -> Waker | None:
     return ApschedulerWaker(platform.database, poll_s=settings.twap.wake_poll_s) if settings.clock == "wall" else None
 
 
+def _doorbell(platform: Platform) -> Doorbell | None:
+    """Lets a ``twap create`` in another process wake this process's scheduler at once, on the same database.
+
+    Live runs of one machine only: in distributed mode RabbitMQ carries the job's command to the scheduler.
+    """
+    if platform.distributed or platform.settings.clock != "wall":
+        return None
+    return UnixDoorbell(doorbell_path(platform.database))
+
+
 def twap(platform: Platform, *, execute: bool) -> TwapParts:
     """Control, and with ``execute`` the scheduler and the ordering too (in one process, following order streams)."""
     gateways = publishing_gateways(platform)
     connections = ExchangeConnections(platform, gateways, follow_orders=execute)
-    service = control_service(platform, gateways)
+    doorbell = _doorbell(platform)
+    service = control_service(platform, gateways, doorbell)
     components = [connections.component()]
     if execute:
-        components += [ordering(platform, gateways), scheduler(platform)]
+        components += [ordering(platform, gateways), scheduler(platform, doorbell)]
     return TwapParts(service, gateways, components)
 
 
-def control_service(platform: Platform, gateways: dict[str, PublishingGateway]) -> TwapService:
+def control_service(
+    platform: Platform, gateways: dict[str, PublishingGateway], doorbell: Doorbell | None = None
+) -> TwapService:
     database = platform.database
     return TwapService(
         SqlTwapRepository(database),
@@ -65,10 +79,11 @@ def control_service(platform: Platform, gateways: dict[str, PublishingGateway]) 
         platform.clock,
         _journal(platform),
         SqlMarketDataRepository(database),
+        doorbell,
     )
 
 
-def scheduler(platform: Platform) -> Component:
+def scheduler(platform: Platform, doorbell: Doorbell | None = None) -> Component:
     """Dispatches due slices from the stored job state on the clock (one replica)."""
     the_scheduler = TwapScheduler(
         SqlTwapRepository(platform.database),
@@ -77,6 +92,7 @@ def scheduler(platform: Platform) -> Component:
         _journal(platform),
         platform.settings.twap,
         _waker(platform),
+        doorbell,
     )
     stop = asyncio.Event()
 

@@ -34,6 +34,7 @@ class CreateTwap:
     exchange: str | None = None
     category: Category = Category.SPOT
     job_id: str | None = None
+    allow_insufficient: bool = False  # start even if the free balance cannot cover the whole job
 
     def spec(self, default_exchange: str | None) -> TwapSpec:
         """The job's spec: the one place where an interval becomes a number of slices."""
@@ -46,7 +47,7 @@ class CreateTwap:
             quantity=self.quantity, notional=self.notional, limit_price=self.limit_price,
             limit_policy=self.limit_policy, catch_up=self.catch_up, order_style=self.order_style,
             max_slippage_bps=self.max_slippage_bps, size_jitter=self.size_jitter, time_jitter=self.time_jitter,
-            seed=self.seed,
+            seed=self.seed, allow_insufficient=self.allow_insufficient,
         )  # fmt: skip
 
 
@@ -66,6 +67,13 @@ class CancelTwap:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveTwap:
+    """Hide an ended job from lists; it stays in the database."""
+
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShowTwap:
     """A job with its slices, fills and decision log."""
 
@@ -74,7 +82,7 @@ class ShowTwap:
 
 @dataclass(frozen=True, slots=True)
 class ListTwaps:
-    pass
+    archived: bool = False  # include archived jobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +119,7 @@ class ShowBook:
     matching_key: str | None = None
 
 
-ControlTwap = PauseTwap | ResumeTwap | CancelTwap
+ControlTwap = PauseTwap | ResumeTwap | CancelTwap | ArchiveTwap
 TwapCommand = CreateTwap | ControlTwap | ShowTwap | ListTwaps | TwapReport
 MarketDataCommand = Subscribe | Unsubscribe | ListSubscriptions | ShowBook
 Command = TwapCommand | MarketDataCommand

@@ -21,6 +21,7 @@ from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials
+from tradewind.domain.twap.slicer import parse_client_order_id
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
 
@@ -81,7 +82,7 @@ async def _exchange_fills(config: Path) -> list[Any]:
         fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")
     finally:
         await gateway.close()
-    return [f for f in fills if f.client_order_id.startswith(f"tw-{JOB}-")]
+    return [f for f in fills if (parsed := parse_client_order_id(f.client_order_id)) and parsed[0] == JOB]
 
 
 async def test_ordering_service_killed_mid_job_restarts_and_the_job_fills_exactly_its_total(

@@ -25,6 +25,7 @@ import pytest
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials
+from tradewind.domain.twap.slicer import parse_client_order_id
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
 
@@ -89,8 +90,9 @@ async def _exchange_fills(workdir: Path, job_ids: list[str]) -> Counter[str]:
         await gateway.close()
     qty: Counter[str] = Counter()
     for fill in fills:
-        if any(fill.client_order_id.startswith(f"tw-{j}-") for j in job_ids):
-            qty[fill.client_order_id.split("-")[1]] += fill.qty  # type: ignore[assignment]
+        parsed = parse_client_order_id(fill.client_order_id)
+        if parsed is not None and parsed[0] in job_ids:
+            qty[parsed[0]] += fill.qty  # type: ignore[assignment]
     return qty
 
 

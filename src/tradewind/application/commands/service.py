@@ -12,8 +12,10 @@ from tradewind.application.ports.market_data import MarketData, SubscriptionStat
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.commands import (
+    ArchiveTwap,
     CancelTwap,
     Command,
+    ControlTwap,
     CreateTwap,
     InputLimits,
     ListSubscriptions,
@@ -62,7 +64,7 @@ class CommandService:
         match command:
             case CreateTwap():
                 return await self.create_twap(command)
-            case PauseTwap() | ResumeTwap() | CancelTwap():
+            case PauseTwap() | ResumeTwap() | CancelTwap() | ArchiveTwap():
                 return await self.control_twap(command)
             case ShowTwap():
                 return await self.show_twap(command)
@@ -95,7 +97,7 @@ class CommandService:
                 )
             return await twap.create(spec, command.job_id)
 
-    async def control_twap(self, command: PauseTwap | ResumeTwap | CancelTwap) -> TwapJob:
+    async def control_twap(self, command: ControlTwap) -> TwapJob:
         twap = self._twap_service()
         with _twap_refusals():
             match command:
@@ -105,16 +107,18 @@ class CommandService:
                     return await twap.resume(command.job_id)
                 case CancelTwap():
                     return await twap.cancel(command.job_id)
+                case ArchiveTwap():
+                    return await twap.archive(command.job_id)
 
     async def show_twap(self, command: ShowTwap) -> JobView:
         twap = self._twap_service()
         with _twap_refusals():
             return await twap.show(command.job_id)
 
-    async def list_twaps(self, _command: ListTwaps) -> list[TwapJob]:
+    async def list_twaps(self, command: ListTwaps) -> list[TwapJob]:
         twap = self._twap_service()
         with _twap_refusals():
-            return await twap.list()
+            return await twap.list(archived=command.archived)
 
     async def twap_report(self, command: TwapReport) -> ExecutionReport:
         twap = self._twap_service()

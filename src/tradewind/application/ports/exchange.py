@@ -19,6 +19,7 @@ __all__ = [
     "ExchangeGateway",
     "ExchangeUnavailable",
     "FilterError",
+    "InstrumentsNotLoaded",
     "OrderNotFound",
     "OrderRejected",
     "OrderStreamClosed",
@@ -58,6 +59,10 @@ class UnknownInstrument(ExchangeError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "unknown instrument"
+
+
+class InstrumentsNotLoaded(UnknownInstrument):
+    """The gateway has no instruments yet (its exchange has not answered since start): ask again later."""
 
 
 class OrderNotFound(ExchangeError):

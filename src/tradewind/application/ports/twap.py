@@ -22,7 +22,13 @@ class TwapRepository(Protocol):
 
     async def get_job(self, job_id: JobId) -> TwapJob | None: ...
 
-    async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]: ...
+    async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
+        """Jobs by creation time, of ``status`` when given; without the archived ones when ``archived`` is False."""
+        ...
+
+    async def archive(self, job_id: JobId) -> bool:
+        """Mark an ended job archived (its rows stay); False when it is not ended or is archived already."""
+        ...
 
     async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
         """Store the job's progress; its status only when ``job`` ends it and it is still running or paused.
@@ -51,6 +57,21 @@ class TwapRepository(Protocol):
         ...
 
     async def fills(self, job_id: JobId) -> list[FillRow]: ...
+
+
+class Doorbell(Protocol):
+    """A wake-up from another process: the control service rings when it creates or changes a job, the scheduler
+    listens, so a job created by a CLI call while ``twap run`` runs is picked up at once, not at the next poll."""
+
+    def ring(self) -> None:
+        """Wake the listener, if there is one; never fails."""
+        ...
+
+    async def listen(self, wake: Callable[[], None]) -> bool:
+        """Call ``wake`` at each ring until ``close``; False when it cannot listen (the poll still finds jobs)."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 class Waker(Protocol):

@@ -25,9 +25,13 @@ class JobJournal:
     async def write(self, job_id: str, event: str, level: str = "info", **fields: Any) -> None:
         self._pending.append(LogRecord(self._clock.now_ns(), level, event, LOGGER, job_id, _jsonable(fields)))
 
-    def take(self) -> list[LogRecord]:
-        """The buffered rows, handed to a repository that stores them with the state change they describe."""
-        records, self._pending = self._pending, []
+    def take(self, job_id: str) -> list[LogRecord]:
+        """The job's buffered rows, handed to a repository that stores them with the state change they describe.
+
+        Only that job's: slices of other jobs run meanwhile, and their rows belong to their own transactions.
+        """
+        records = [r for r in self._pending if r.job_id == job_id]
+        self._pending = [r for r in self._pending if r.job_id != job_id]
         return records
 
     async def flush(self) -> None:

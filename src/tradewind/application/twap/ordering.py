@@ -7,6 +7,9 @@ is sent twice and no fill is lost. The slice's outcome, fills and the job's prog
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -14,7 +17,14 @@ from decimal import Decimal
 from tradewind.application.messages.twap import SLICE_DONE, SLICE_DUE, SliceDone
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeGateway, OrderRejected
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    ExchangeGateway,
+    ExchangeUnavailable,
+    InstrumentsNotLoaded,
+    OrderRejected,
+    RateLimited,
+)
 from tradewind.application.ports.twap import TwapRepository
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
@@ -24,7 +34,7 @@ from tradewind.domain.orders import OrderIntent, OrderResult
 from tradewind.domain.twap.job import JobStatus, SliceRecord, SliceStatus, TwapJob
 from tradewind.domain.twap.pricing import breaches_limit, execution_price, slice_order
 from tradewind.domain.twap.report import FillRow
-from tradewind.domain.twap.slicer import slice_client_order_id, slice_target
+from tradewind.domain.twap.slicer import catch_up_cap_lots, slice_client_order_id, slice_target
 from tradewind.domain.twap.spec import LimitPolicy
 from tradewind.domain.values import OrderType, TimeInForce
 
@@ -51,11 +61,22 @@ class TwapOrdering:
         self._journal = journal
         self._settings = settings
         self._sub: Subscription | None = None
-        self.busy = 0
-        self.wake_ns: int | None = None  # clock time a resting order is waited on until, for test drivers
+        self._locks: dict[JobId, asyncio.Lock] = {}  # per job (kept): a slice redispatched while it runs waits for it
+        self._waits: dict[int, int] = {}  # clock time each slice sleeping on the clock wakes at, by task id
+        self.busy = 0  # slices being worked on and not asleep on the clock, for test drivers
+
+    @property
+    def wake_ns(self) -> int | None:
+        """The earliest clock time a slice asleep on the clock (a resting order, an exchange not ready) wakes."""
+        return min(self._waits.values(), default=None)
 
     async def start(self) -> None:
-        self._sub = await self._bus.subscribe(SLICE_DUE.kind, self._on_slice, queue=self._settings.slice_queue)
+        self._sub = await self._bus.subscribe(
+            SLICE_DUE.kind,
+            self._on_slice,
+            queue=self._settings.slice_queue,
+            concurrency=self._settings.slice_concurrency,
+        )
 
     async def close(self) -> None:
         if self._sub is not None:
@@ -64,11 +85,15 @@ class TwapOrdering:
 
     async def _on_slice(self, message: Message) -> None:
         due = SLICE_DUE.decode(message.payload)  # a malformed one is poison: dead-lettered at once
-        self.busy += 1
+        lock = self._locks.setdefault(due.job_id, asyncio.Lock())
         try:
-            await self.execute(due.job_id, due.index)
+            async with lock:  # waiting here is not work: a test driver may move the clock meanwhile
+                self.busy += 1
+                try:
+                    await self._execute_waiting(due.job_id, due.index)
+                finally:
+                    self.busy -= 1
         finally:
-            self.busy -= 1
             await self._journal.flush()
 
     async def execute(self, job_id: JobId, index: int) -> None:
@@ -94,12 +119,47 @@ class TwapOrdering:
             job = await self._attempt(job, index, attempt, gateway, instrument)
             attempt += 1
 
+    async def _execute_waiting(self, job_id: JobId, index: int) -> None:
+        """``execute``, again after a pause whenever the exchange does not answer: a slice waits for its exchange
+        (the pause doubling up to a bound) instead of burning its redeliveries. Safe to repeat: ``execute``
+        reconciles an attempt already recorded SENT by its client order id before sending anything."""
+        delay = self._settings.not_ready_backoff_s
+        for tries in itertools.count():
+            try:
+                await self.execute(job_id, index)
+                return
+            except (ExchangeUnavailable, InstrumentsNotLoaded, RateLimited) as exc:
+                if tries == 0:
+                    await self._journal.write(job_id, "twap.exchange_waiting", "warning", index=index, reason=exc)
+                    await self._journal.flush()
+                not_loaded = isinstance(exc, InstrumentsNotLoaded)
+            await self._sleep(delay)
+            delay = min(delay * 2, self._settings.not_ready_backoff_max_s)
+            if not_loaded:  # loaded here rather than at start-up's next retry, which may be a minute away
+                with contextlib.suppress(ExchangeError):
+                    job = await self._repo.get_job(job_id)
+                    if job is not None:
+                        await self._gateways[job.spec.exchange].load_instruments()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep on the clock, telling test drivers when this slice wakes."""
+        key = id(asyncio.current_task())
+        self._waits[key] = self._clock.now_ns() + round(seconds * _NS)
+        self.busy -= 1
+        try:
+            await self._clock.sleep(seconds)
+        finally:
+            self.busy += 1
+            self._waits.pop(key, None)
+
     async def _attempt(
         self, job: TwapJob, index: int, attempt: int, gateway: ExchangeGateway, instrument: Instrument
     ) -> TwapJob:
         spec = job.spec
         is_last = index == job.slices - 1
-        target = instrument.lots_to_qty(slice_target(job.plan, index, job.filled_lots))
+        # Capped: after downtime or short fills one order never carries more than a few slices' worth of the job.
+        cap = catch_up_cap_lots(sum(job.plan), job.slices, self._settings.catch_up_max_slices)
+        target = instrument.lots_to_qty(min(slice_target(job.plan, index, job.filled_lots), cap))
         ticker = await gateway.fetch_ticker(spec.category, spec.symbol)
         now = self._clock.now_ns()
         if ticker.bid is None or ticker.ask is None:
@@ -119,8 +179,9 @@ class TwapOrdering:
             limit=spec.limit_price, max_slippage_bps=spec.max_slippage_bps, last_slice=is_last,
         )  # fmt: skip
         record = SliceRecord(
-            job.job_id, index, attempt, slice_client_order_id(job.job_id, index, attempt), SliceStatus.SENT,
-            target, order.order_type.value, order.price, order.time_in_force.value, now, market_price=ticker.mid,
+            job.job_id, index, attempt, slice_client_order_id(job.job_id, index, attempt, job.order_tag),
+            SliceStatus.SENT, target, order.order_type.value, order.price, order.time_in_force.value, now,
+            market_price=ticker.mid,
         )  # fmt: skip
         await self._repo.record_slice(record, job)
         return await self._complete(job, record, gateway, instrument, resend=False)
@@ -163,9 +224,16 @@ class TwapOrdering:
             filled = result.filled_qty
             rows = [FillRow(record.index, self._clock.now_ns(), filled, result.avg_price or Decimal(0), result.fee)]
         avg = (sum((f.qty * f.price for f in rows), Decimal(0)) / filled).quantize(_AVG) if filled else None
+        fee = sum((f.fee for f in rows), Decimal(0))
+        if filled != result.filled_qty:
+            # The order's own cumulative quantity is the truth; fills listed short (or twice) must not move the job.
+            await self._journal.write(
+                job.job_id, "twap.fills_disagree", "error", index=record.index, client_order_id=record.client_order_id,
+                fills=filled, fill_count=len(rows), order_filled=result.filled_qty,
+            )  # fmt: skip
+            filled, avg, fee = result.filled_qty, result.avg_price, result.fee
         done = replace(
-            record, status=SliceStatus.DONE, filled_qty=filled, avg_price=avg,
-            fee=sum((f.fee for f in rows), Decimal(0)), note=result.state.value,
+            record, status=SliceStatus.DONE, filled_qty=filled, avg_price=avg, fee=fee, note=result.state.value,
         )  # fmt: skip
         return await self._finish(job, done, rows)
 
@@ -180,9 +248,8 @@ class TwapOrdering:
         else:
             deadline = record.ts_ns + round(self._settings.order_wait_s * _NS)
         while not result.is_final and self._clock.now_ns() < deadline:
-            self.wake_ns = min(deadline, self._clock.now_ns() + round(self._settings.order_poll_s * _NS))
-            await self._clock.sleep((self.wake_ns - self._clock.now_ns()) / _NS)
-            self.wake_ns = None
+            wake = min(deadline, self._clock.now_ns() + round(self._settings.order_poll_s * _NS))
+            await self._sleep((wake - self._clock.now_ns()) / _NS)
             found = await gateway.fetch_order(spec.category, spec.symbol, record.client_order_id)
             result = found or result
         if not result.is_final:
@@ -202,19 +269,20 @@ class TwapOrdering:
         )
         if not retry:
             updated = self._advanced(updated, record.index)
-        await self._journal.write(
-            job.job_id, "twap.slice_filled", index=record.index, attempt=record.attempt, filled=record.filled_qty,
-            avg_price=record.avg_price, total_filled=filled, status=record.note,
-        )  # fmt: skip
+        if record.status is SliceStatus.DONE:  # a skipped slice wrote twap.slice_skipped: nothing was filled
+            await self._journal.write(
+                job.job_id, "twap.slice_filled", index=record.index, attempt=record.attempt, filled=record.filled_qty,
+                avg_price=record.avg_price, total_filled=filled, status=record.note,
+            )  # fmt: skip
         await self._log_end(updated)
-        await self._repo.finish_slice(record, rows, updated, self._journal.take())
+        await self._repo.finish_slice(record, rows, updated, self._journal.take(updated.job_id))
         await self._after(updated, record.index)
         return updated
 
     async def _advance(self, job: TwapJob, index: int) -> TwapJob:
         updated = self._advanced(job, index)
         await self._log_end(updated)
-        await self._repo.save_job(updated, self._journal.take())
+        await self._repo.save_job(updated, self._journal.take(updated.job_id))
         await self._after(updated, index)
         return updated
 
@@ -262,6 +330,6 @@ class TwapOrdering:
         )  # fmt: skip
         stopped = replace(job, status=JobStatus.STOPPED, reason=why, dispatched=index - 1, end_ns=self._clock.now_ns())
         await self._journal.write(job.job_id, "twap.stopped", reason=why, filled=job.filled_qty)
-        await self._repo.finish_slice(record, [], stopped, self._journal.take())
+        await self._repo.finish_slice(record, [], stopped, self._journal.take(stopped.job_id))
         await self._after(stopped, index)
         return stopped

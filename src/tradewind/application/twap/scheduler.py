@@ -16,12 +16,12 @@ from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, SliceDue
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.twap import TwapRepository, Waker
+from tradewind.application.ports.twap import Doorbell, TwapRepository, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.domain.ids import JobId
 from tradewind.domain.twap.job import JobStatus, TwapJob
-from tradewind.domain.twap.slicer import catch_up_plan, due_slice
+from tradewind.domain.twap.slicer import catch_up_cap_lots, catch_up_plan, due_slice
 from tradewind.domain.twap.spec import CatchUpPolicy
 
 _NS = 1_000_000_000
@@ -38,6 +38,7 @@ class TwapScheduler:
         journal: JobJournal,
         settings: TwapSettings,
         waker: Waker | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._repo = repo
         self._bus = bus
@@ -45,6 +46,7 @@ class TwapScheduler:
         self._journal = journal
         self._settings = settings
         self._waker = waker
+        self._doorbell = doorbell
         self._wake = asyncio.Event()
         self._job_wakes: dict[JobId, int] = {}  # each running job's next wake-up, from the last tick
         self._subs: list[Subscription] = []
@@ -56,6 +58,8 @@ class TwapScheduler:
     async def start(self) -> None:
         if self._waker is not None:
             await self._waker.start(self.wake)
+        if self._doorbell is not None:
+            await self._doorbell.listen(self.wake)
         self._subs.append(await self._bus.subscribe(JOB_COMMAND.kind, self._on_message))
         self._subs.append(await self._bus.subscribe(SLICE_DONE.kind, self._on_message))
 
@@ -63,6 +67,8 @@ class TwapScheduler:
         for sub in self._subs:
             await sub.cancel()
         self._subs.clear()
+        if self._doorbell is not None:
+            await self._doorbell.close()
         if self._waker is not None:
             await self._waker.close()
 
@@ -141,7 +147,8 @@ class TwapScheduler:
         due = due_slice(job.offsets_ns, job.start_ns, job.next_index, now)
         if due is None:
             return job.due_ns(job.next_index)
-        plan = catch_up_plan(job.plan, due, job.spec.catch_up, job.spec.seed + due.index)
+        cap = catch_up_cap_lots(sum(job.plan), job.slices, self._settings.catch_up_max_slices)
+        plan = catch_up_plan(job.plan, due, job.spec.catch_up, job.spec.seed + due.index, cap)
         if due.missed:
             event = "twap.caught_up" if job.spec.catch_up is CatchUpPolicy.CATCH_UP else "twap.missed_skipped"
             await self._journal.write(job.job_id, event, missed=",".join(map(str, due.missed)), index=due.index)

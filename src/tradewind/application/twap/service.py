@@ -5,22 +5,35 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from tradewind.application.messages.twap import JOB_COMMAND, JobCommand
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeGateway, UnknownInstrument
+from tradewind.application.ports.exchange import ExchangeGateway, InstrumentsNotLoaded, UnknownInstrument
 from tradewind.application.ports.repositories import LogRecord, MarketDataRepository
-from tradewind.application.ports.twap import TwapRepository
+from tradewind.application.ports.twap import Doorbell, TwapRepository
 from tradewind.application.twap.journal import JobJournal
 from tradewind.domain.ids import JobId
+from tradewind.domain.instruments import Instrument
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.twap.job import JobTransitionError, SliceRecord, SliceStatus, TwapJob
 from tradewind.domain.twap.report import ExecutionReport, FillRow, PricePoint, SliceRow, build_report
-from tradewind.domain.twap.slicer import plan_lots, slice_offsets_ns
-from tradewind.domain.twap.spec import TwapSpec, TwapSpecError, twap_job_id, validate
+from tradewind.domain.twap.slicer import (
+    ORDER_TAG_ALPHABET,
+    ORDER_TAG_LEN,
+    parse_client_order_id,
+    plan_lots,
+    slice_client_order_id,
+    slice_offsets_ns,
+)
+from tradewind.domain.twap.spec import TwapSpec, TwapSpecError, funds_needed, twap_job_id, validate
+from tradewind.domain.values import Category
 
 __all__ = ["JobNotFound", "JobTransitionError", "JobView", "TwapService", "TwapSpecError"]
+
+
+_KNOWN_FOR_NS = 7 * 86_400 * 1_000_000_000  # how far back fills are searched for a job id (Bybit lists 7 days)
 
 
 class JobNotFound(KeyError):
@@ -51,6 +64,7 @@ class TwapService:
         clock: Clock,
         journal: JobJournal,
         market_data: MarketDataRepository | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._repo = repo
         self._gateways = gateways
@@ -58,6 +72,7 @@ class TwapService:
         self._clock = clock
         self._journal = journal
         self._market = market_data
+        self._doorbell = doorbell
 
     async def create(self, spec: TwapSpec, job_id: str | None = None) -> TwapJob:
         """Check the spec against the exchange's instrument and price, store the job, and start it."""
@@ -67,16 +82,25 @@ class TwapService:
             raise TwapSpecError(f"unknown exchange {spec.exchange!r}: use one of {known}")
         try:
             instrument = gateway.instrument(spec.category, spec.symbol)
+        except InstrumentsNotLoaded:
+            raise  # the exchange has not answered yet: not the input's fault
         except UnknownInstrument:
             raise TwapSpecError(
                 f"unknown symbol {spec.symbol!r} ({spec.category.value}) on {spec.exchange}: check the symbol "
                 "and the category (spot or linear)"
             ) from None
         ticker = await gateway.fetch_ticker(spec.category, spec.symbol)
-        total = validate(spec, instrument, ticker.mid or ticker.last)
+        price = ticker.mid or ticker.last
+        total = validate(spec, instrument, price)
         if spec.notional is not None:
             spec = replace(spec, quantity=total, notional=None)  # sized once, at the arrival price
-        ident = twap_job_id(job_id) if job_id is not None else JobId(secrets.token_hex(6))
+        if price is not None and not spec.allow_insufficient:
+            await self._check_funds(gateway, spec, instrument, total, price)
+        if job_id is not None:
+            ident = twap_job_id(job_id)
+            await self._refuse_known_id(gateway, spec, ident)
+        else:
+            ident = JobId(secrets.token_hex(6))
         total_lots = instrument.qty_to_lots(total)
         min_lots = instrument.qty_to_lots(instrument.floor_qty(instrument.min_qty)) if instrument.min_qty else 0
         now = self._clock.now_ns()
@@ -89,6 +113,7 @@ class TwapService:
             offsets_ns=tuple(slice_offsets_ns(spec.slices, spec.interval_ns, jitter=spec.time_jitter, seed=spec.seed)),
             start_ns=now,
             created_ns=now,
+            order_tag="".join(secrets.choice(ORDER_TAG_ALPHABET) for _ in range(ORDER_TAG_LEN)),
         )
         await self._repo.add_job(job)
         await self._journal.write(
@@ -98,14 +123,55 @@ class TwapService:
         await self._notify("create", ident)
         return job
 
+    async def _check_funds(
+        self, gateway: ExchangeGateway, spec: TwapSpec, instrument: Instrument, total: Decimal, price: Decimal
+    ) -> None:
+        coin, need = funds_needed(spec, instrument, total, price)
+        balance = (await gateway.fetch_balances()).get(coin)
+        free = balance.free if balance is not None else Decimal(0)
+        if free < need:
+            what = "margin for" if spec.category is Category.LINEAR else "for"
+            raise TwapSpecError(
+                f"the account has {free.normalize():f} {coin} free, {what} the whole job it needs about "
+                f"{need.quantize(instrument.qty_step if coin == instrument.base else Decimal('0.01')).normalize():f} "
+                f"{coin}: reduce the size, fund the account, or start anyway with allow_insufficient "
+                "(--allow-insufficient)"
+            )
+
+    async def _refuse_known_id(self, gateway: ExchangeGateway, spec: TwapSpec, ident: JobId) -> None:
+        """Refuse a job id the account's orders already carry (a job of another database, or before tags)."""
+        if await self._repo.get_job(ident) is not None:
+            return  # the store refuses it with its own message
+        found = await gateway.fetch_order(spec.category, spec.symbol, slice_client_order_id(ident, 0, 0))
+        ids = [o.client_order_id for o in await gateway.fetch_open_orders(spec.category, spec.symbol)]
+        since = self._clock.now_ns() - _KNOWN_FOR_NS
+        fills = await gateway.fetch_fills(spec.category, spec.symbol, since_ns=since if since > 0 else None)
+        ids += [f.client_order_id for f in fills]
+        if found is not None or any((parsed := parse_client_order_id(c)) and parsed[0] == ident for c in ids):
+            raise TwapSpecError(
+                f"job id {ident!r} is already on orders of this {spec.exchange} account (an earlier job, perhaps of "
+                "another database): choose another id, or leave it out for a random one"
+            )
+
     async def get(self, job_id: str) -> TwapJob:
         job = await self._repo.get_job(JobId(job_id))
         if job is None:
             raise JobNotFound(f"no TWAP job {job_id!r}: `tradewind twap list` shows the jobs")
         return job
 
-    async def list(self) -> list[TwapJob]:
-        return await self._repo.list_jobs()
+    async def list(self, *, archived: bool = False) -> list[TwapJob]:
+        """Every job; the archived ones only when ``archived``."""
+        return await self._repo.list_jobs(archived=archived)
+
+    async def archive(self, job_id: str) -> TwapJob:
+        """Hide an ended job from lists; its slices, fills and log stay in the database."""
+        current = await self.get(job_id)
+        job = current.archive()
+        if not await self._repo.archive(job.job_id):
+            raise JobTransitionError(f"job {job.job_id} changed state meanwhile: look at it again and retry")
+        await self._journal.write(job.job_id, "twap.archived")
+        await self._journal.flush()
+        return job
 
     async def show(self, job_id: str) -> JobView:
         job = await self.get(job_id)
@@ -135,6 +201,8 @@ class TwapService:
     async def _notify(self, action: str, job_id: str) -> None:
         await self._journal.flush()
         await self._bus.publish(JOB_COMMAND.kind, JOB_COMMAND.encode(JobCommand(action, job_id)))
+        if self._doorbell is not None:
+            self._doorbell.ring()  # a scheduler in another process, which this bus may not reach
 
     async def report(self, job_id: str) -> ExecutionReport:
         """Fills against the market's TWAP over the job's window (stored mids, else the prices seen per slice)."""

@@ -31,6 +31,7 @@ def spec_to_payload(spec: TwapSpec) -> dict[str, Any]:
         "size_jitter": str(spec.size_jitter),
         "time_jitter": str(spec.time_jitter),
         "seed": spec.seed,
+        "allow_insufficient": spec.allow_insufficient,
     }
 
 
@@ -46,6 +47,12 @@ def _decimal(raw: Any, what: str) -> Decimal:
     if not value.is_finite():
         raise TwapSpecError(f"{what} must be a finite number, got {raw!r}")
     return value
+
+
+def _flag(raw: Any, what: str) -> bool:
+    if not isinstance(raw, bool):
+        raise TwapSpecError(f"{what} must be true or false, got {raw!r}")
+    return raw
 
 
 _FIELDS = frozenset(
@@ -66,6 +73,7 @@ _FIELDS = frozenset(
         "size_jitter",
         "time_jitter",
         "seed",
+        "allow_insufficient",
     )
 )
 
@@ -93,6 +101,7 @@ def spec_from_payload(payload: dict[str, Any]) -> TwapSpec:
             size_jitter=_decimal(payload.get("size_jitter", "0"), "size_jitter"),
             time_jitter=_decimal(payload.get("time_jitter", "0"), "time_jitter"),
             seed=int(payload.get("seed", 0)),
+            allow_insufficient=_flag(payload.get("allow_insufficient", False), "allow_insufficient"),
         )
     except KeyError as exc:
         raise TwapSpecError(f"missing field {exc.args[0]!r}") from None

@@ -57,6 +57,8 @@ class TwapJob:
     reason: str = ""
     paused_ns: int | None = None
     end_ns: int | None = None
+    order_tag: str = ""  # random, in every client order id: an earlier job's orders under the same id are not ours
+    archived: bool = False  # hidden from lists; its rows stay
 
     @property
     def slices(self) -> int:
@@ -83,6 +85,13 @@ class TwapJob:
         if self.status is not JobStatus.PAUSED or self.paused_ns is None:
             raise JobTransitionError(f"job {self.job_id} is {self.status}: only a paused job can be resumed")
         return replace(self, status=JobStatus.RUNNING, start_ns=self.start_ns + now_ns - self.paused_ns, paused_ns=None)
+
+    def archive(self) -> TwapJob:
+        if not self.status.is_final:
+            raise JobTransitionError(f"job {self.job_id} is {self.status}: cancel it before archiving it")
+        if self.archived:
+            raise JobTransitionError(f"job {self.job_id} is archived already")
+        return replace(self, archived=True)
 
     def cancel(self, now_ns: int) -> TwapJob:
         if self.status.is_final:

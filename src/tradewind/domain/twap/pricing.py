@@ -54,7 +54,7 @@ def slice_order(
 ) -> SliceOrder:
     """The order for one slice; with a price limit every style is capped at it, so no fill can cross it.
 
-    The last slice of a passive job crosses the spread (marketable), so the job ends complete.
+    The last slice of a passive job crosses the spread (marketable) to finish the job.
     """
     if style is OrderStyle.PASSIVE_LIMIT and not last_slice:
         price = bid if side is Side.BUY else ask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Sequence
@@ -12,7 +13,10 @@ from tradewind.domain.ids import ClientOrderId, JobId
 from tradewind.domain.ids import client_order_id as checked_client_order_id
 from tradewind.domain.twap.spec import CatchUpPolicy
 
-_CLIENT_ID = re.compile(r"^tw-([a-z0-9]{1,16})-(\d{1,5})-(\d{1,3})$")
+_CLIENT_ID = re.compile(r"^tw-([a-z0-9]{1,16})(?:_([a-z0-9]{6}))?-(\d{1,5})-(\d{1,3})$")
+_ORDER_TAG = re.compile(r"^[a-z0-9]{6}$")
+ORDER_TAG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+ORDER_TAG_LEN = 6
 
 
 def plan_lots(
@@ -97,23 +101,47 @@ def due_slice(offsets: Sequence[int], start_ns: int, next_index: int, now_ns: in
     return DueSlices(latest, tuple(range(next_index, latest)))
 
 
-def catch_up_plan(plan: Sequence[int], due: DueSlices, policy: CatchUpPolicy, seed: int) -> list[int]:
-    """The plan to follow after ``due``: unchanged for catch-up, respread over the slices left for skip."""
-    if not due.missed or policy is CatchUpPolicy.CATCH_UP:
+def catch_up_cap_lots(total_lots: int, slices: int, max_slices: float) -> int:
+    """The most lots one slice's order may carry: ``max_slices`` even slices' worth (at least one lot)."""
+    return max(1, math.ceil(total_lots * Decimal(str(max_slices)) / slices))
+
+
+def catch_up_plan(
+    plan: Sequence[int], due: DueSlices, policy: CatchUpPolicy, seed: int, cap_lots: int | None = None
+) -> list[int]:
+    """The plan to follow after ``due``: respread over the slices left for skip; for catch-up the due slice takes the
+    missed quantity up to ``cap_lots`` and the rest is spread over the slices after it."""
+    if not due.missed:
         return list(plan)
-    return replan_after_gap(plan, due, seed)
+    if policy is CatchUpPolicy.SKIP:
+        return replan_after_gap(plan, due, seed)
+    owed = sum(plan[due.missed[0] : due.index + 1])
+    now = owed if cap_lots is None else min(owed, max(cap_lots, plan[due.index]))
+    later = list(plan[due.index + 1 :])
+    if not later:
+        now = owed  # the last slice: nothing after it to carry the rest (each order is still capped when sent)
+    extra = plan_lots(owed - now, len(later), seed=seed) if later else []
+    return (
+        list(plan[: due.missed[0]]) + [0] * len(due.missed) + [now] + [a + b for a, b in zip(later, extra, strict=True)]
+    )
 
 
-def slice_client_order_id(job_id: JobId, slice_index: int, attempt: int = 0) -> ClientOrderId:
-    """``tw-<job>-<slice>-<attempt>``: the same inputs always give the same id, so a resend is idempotent."""
+def slice_client_order_id(job_id: JobId, slice_index: int, attempt: int = 0, tag: str = "") -> ClientOrderId:
+    """``tw-<job>_<tag>-<slice>-<attempt>`` (at most 36 characters, Bybit's and Binance's limit).
+
+    The same inputs always give the same id, so a resend is idempotent; the job's random ``tag`` keeps a job id
+    reused on another database from meeting an earlier job's orders. Jobs stored before tags have none.
+    """
     if not 0 <= slice_index < 100_000 or not 0 <= attempt < 1000:
         raise ValueError(f"slice {slice_index} / attempt {attempt} out of range")
-    return checked_client_order_id(f"tw-{job_id}-{slice_index}-{attempt}")
+    if tag and not _ORDER_TAG.fullmatch(tag):
+        raise ValueError(f"order tag must be {ORDER_TAG_LEN} lowercase letters or digits, got {tag!r}")
+    return checked_client_order_id(f"tw-{job_id}{'_' + tag if tag else ''}-{slice_index}-{attempt}")
 
 
 def parse_client_order_id(value: str) -> tuple[JobId, int, int] | None:
-    """Inverse of :func:`slice_client_order_id`; None for ids TWAP did not make."""
+    """Inverse of :func:`slice_client_order_id` (job, slice, attempt); None for ids TWAP did not make."""
     found = _CLIENT_ID.fullmatch(value)
     if found is None:
         return None
-    return JobId(found.group(1)), int(found.group(2)), int(found.group(3))
+    return JobId(found.group(1)), int(found.group(3)), int(found.group(4))

@@ -67,6 +67,7 @@ class TwapSpec:
     size_jitter: Decimal = Decimal(0)
     time_jitter: Decimal = Decimal(0)
     seed: int = 0
+    allow_insufficient: bool = False  # start even when the account's free balance cannot cover the whole job
 
     @property
     def interval_ns(self) -> int:
@@ -131,11 +132,38 @@ def validate(spec: TwapSpec, instrument: Instrument, reference_price: Decimal | 
             f"each slice would be about {per_slice.normalize()} {instrument.base}, below {spec.symbol}'s minimum "
             f"order of {instrument.min_qty}: {hint} (or raise the total)"
         )
+    smallest = per_slice * (1 - spec.size_jitter)
+    if (
+        reference_price is not None
+        and instrument.min_notional > 0
+        and smallest * reference_price < instrument.min_notional
+    ):
+        value = (smallest * reference_price).quantize(Decimal("0.01"))
+        most = int(total * reference_price * (1 - spec.size_jitter) / instrument.min_notional)
+        hint = f"use at most {most} slices" if most >= 1 else "raise the total size"
+        raise TwapSpecError(
+            f"each slice would be worth about {value} {instrument.quote}, below {spec.symbol}'s minimum order value "
+            f"of {instrument.min_notional} {instrument.quote}: {hint}"
+        )
     if total > instrument.max_qty * spec.slices:
         raise TwapSpecError(
             f"each slice would be above {spec.symbol}'s maximum order of {instrument.max_qty}: use more slices"
         )
     return total
+
+
+# Linear contracts need margin, not the notional: checked at 10x leverage (a tenth of the notional), a floor that
+# catches a job the account could never carry without the gateway knowing each account's leverage.
+LINEAR_MARGIN_RATE = Decimal("0.1")
+
+
+def funds_needed(spec: TwapSpec, instrument: Instrument, total: Decimal, price: Decimal) -> tuple[str, Decimal]:
+    """The coin and amount the whole job needs free: the quote to buy, the base to sell, or linear margin."""
+    if instrument.category is Category.LINEAR:
+        return instrument.quote, total * price * LINEAR_MARGIN_RATE
+    if spec.side is Side.BUY:
+        return instrument.quote, total * price
+    return instrument.base, total
 
 
 def _total_quantity(spec: TwapSpec, instrument: Instrument, reference_price: Decimal | None) -> Decimal:

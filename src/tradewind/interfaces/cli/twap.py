@@ -19,7 +19,9 @@ from rich.table import Table
 from tradewind.application.commands import CommandError, CommandService
 from tradewind.application.lifecycle import StartupError
 from tradewind.domain.commands import (
+    ArchiveTwap,
     CancelTwap,
+    ControlTwap,
     CreateTwap,
     InputLimits,
     ListTwaps,
@@ -111,6 +113,9 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
     exchange: Annotated[str | None, typer.Option(help="Exchange entry (default: exchanges.default)")] = None,
     category: Annotated[Category, typer.Option(help="spot or linear")] = Category.SPOT,
     job_id: Annotated[str | None, typer.Option("--id", help="Job id (default: random)")] = None,
+    allow_insufficient: Annotated[
+        bool, typer.Option("--allow-insufficient", help="Start even if the free balance cannot cover the whole job")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Create a TWAP job; `tradewind twap run` executes it."""
@@ -128,7 +133,7 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
             size_jitter=parse_decimal(size_jitter, "--size-jitter", limits.numbers),
             time_jitter=parse_decimal(time_jitter, "--time-jitter", limits.numbers),
             seed=parse_int(seed, "--seed", low=0, high=limits.max_seed),
-            exchange=exchange, category=category, job_id=job_id,
+            exchange=exchange, category=category, job_id=job_id, allow_insufficient=allow_insufficient,
         )  # fmt: skip
         command.spec(settings.exchanges.default)  # the slice rule refuses before the system starts
     except (NumberError, TwapSpecError) as exc:
@@ -144,9 +149,13 @@ def _table(columns: tuple[str, ...], rows: Rows) -> Table:
 
 
 @twap_app.command("list")
-def list_jobs(config: ConfigOption = None) -> None:
-    """Every TWAP job with its progress."""
-    Console().print(_table(JOB_COLUMNS, job_rows(_with_commands(config, lambda c: c.list_twaps(ListTwaps())))))
+def list_jobs(
+    archived: Annotated[bool, typer.Option("--archived", help="Include archived jobs")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Every TWAP job with its progress (archived ones with --archived)."""
+    jobs = _with_commands(config, lambda c: c.list_twaps(ListTwaps(archived=archived)))
+    Console().print(_table(JOB_COLUMNS, job_rows(jobs)))
 
 
 @twap_app.command()
@@ -159,7 +168,7 @@ def show(job_id: str, config: ConfigOption = None) -> None:
     console.print(_table(LOG_COLUMNS, log_rows(view)))
 
 
-def _control(command: PauseTwap | ResumeTwap | CancelTwap, config: Path | None) -> None:
+def _control(command: ControlTwap, config: Path | None) -> None:
     typer.echo(status_line(_with_commands(config, lambda c: c.control_twap(command))))
 
 
@@ -179,6 +188,13 @@ def resume(job_id: str, config: ConfigOption = None) -> None:
 def cancel(job_id: str, config: ConfigOption = None) -> None:
     """Cancel a job: no further slice is sent."""
     _control(CancelTwap(job_id), config)
+
+
+@twap_app.command()
+def archive(job_id: str, config: ConfigOption = None) -> None:
+    """Archive an ended job: hidden from `list`, kept in the database."""
+    job = _with_commands(config, lambda c: c.control_twap(ArchiveTwap(job_id)))
+    typer.echo(f"job {job.job_id} is archived")
 
 
 @twap_app.command()

@@ -11,7 +11,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from tradewind.application.commands import CommandService
 from tradewind.domain.commands import (
+    ArchiveTwap,
     CancelTwap,
+    ControlTwap,
     CreateTwap,
     InputLimits,
     ListTwaps,
@@ -26,10 +28,11 @@ from tradewind.domain.values import Category, Side
 from tradewind.interfaces.render.twap import job_json, job_view_json, report_json
 
 TAG = "TWAP job"  # names the body in 422 messages ("bad TWAP job field 'quantity': ...")
-_CONTROLS: dict[str, type[PauseTwap | ResumeTwap | CancelTwap]] = {
+_CONTROLS: dict[str, type[ControlTwap]] = {
     "pause": PauseTwap,
     "resume": ResumeTwap,
     "cancel": CancelTwap,
+    "archive": ArchiveTwap,
 }
 
 
@@ -116,8 +119,9 @@ def twap_router(commands: CommandService) -> APIRouter:
     router.add_api_route("", create, methods=["POST"], status_code=201, summary="Create a TWAP job")
 
     @router.get("")
-    async def list_jobs() -> list[dict[str, Any]]:
-        return [job_json(j) for j in await commands.list_twaps(ListTwaps())]
+    async def list_jobs(archived: bool = False) -> list[dict[str, Any]]:
+        """Every job; archived ones too with ``?archived=true``."""
+        return [job_json(j) for j in await commands.list_twaps(ListTwaps(archived=archived))]
 
     @router.get("/{job_id}")
     async def show(job_id: str) -> dict[str, Any]:
@@ -131,7 +135,7 @@ def twap_router(commands: CommandService) -> APIRouter:
     async def control(job_id: str, action: str) -> dict[str, Any]:
         command = _CONTROLS.get(action)
         if command is None:
-            raise HTTPException(404, f"unknown action {action!r}: use pause, resume or cancel")
+            raise HTTPException(404, f"unknown action {action!r}: use pause, resume, cancel or archive")
         return job_json(await commands.control_twap(command(job_id)))
 
     return router

@@ -39,6 +39,7 @@ def job_json(job: TwapJob) -> dict[str, Any]:
         "start_ns": job.start_ns,
         "end_ns": job.end_ns,
         "reason": job.reason,
+        "archived": job.archived,
     }
 
 

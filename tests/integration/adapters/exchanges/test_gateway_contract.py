@@ -13,6 +13,7 @@ import pytest
 from tests.support.bybit_server import START, Served
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.application.venue import OrderRequest
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
@@ -150,3 +151,21 @@ async def test_a_fresh_gateway_names_the_client_id_of_fills_fetched_without_one(
     async with _loaded(request.node.callspec.params["gateway"], sim_server) as fresh:  # knows none of our orders
         fills = await fresh.fetch_fills(Category.SPOT, "BTCUSDT")
     assert [(f.client_order_id, f.qty) for f in fills] == [("named-1", D("0.02"))]
+
+
+async def test_every_fill_of_an_order_with_more_executions_than_one_page_is_listed(
+    gateway: ExchangeGateway, sim_server: Served
+) -> None:
+    # 1050 executions: more than a page on every venue (Bybit 100, Binance 1000), so only paging finds them all.
+    resting = await gateway.place_order(intent("many-1", qty="1.05", price="59995"))
+    counter = OrderRequest(
+        Category.SPOT, "BTCUSDT", Side.SELL, OrderType.LIMIT, D("0.001"), D("59995"), TimeInForce.IOC
+    )
+    for _ in range(1050):
+        sim_server.venue.place_order("trader-2", counter)
+    order = await gateway.fetch_order(Category.SPOT, "BTCUSDT", "many-1")
+    fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT", client_order_id="many-1")
+    assert resting.client_order_id == "many-1"
+    assert order is not None and order.state is OrderState.FILLED and order.filled_qty == D("1.05")
+    assert len(fills) == 1050 == len({f.trade_id for f in fills})
+    assert sum((f.qty for f in fills), D(0)) == order.filled_qty

@@ -97,7 +97,10 @@ async def test_pause_resume_and_cancel_over_http_change_the_job_and_refuse_what_
     status, body = await api.call("POST", "/twap/ctl/cancel")
     assert status == 409 and "already cancelled" in body["detail"]
     status, body = await api.call("POST", "/twap/ctl/explode")
-    assert status == 404 and "use pause, resume or cancel" in body["detail"]
+    assert status == 404 and "use pause, resume, cancel or archive" in body["detail"]
+    assert (await api.call("POST", "/twap/ctl/archive"))[1]["archived"] is True
+    assert [j["job_id"] for j in (await api.call("GET", "/twap"))[1]] == []  # hidden from the list, still shown:
+    assert (await api.call("GET", "/twap/ctl"))[1]["status"] == "cancelled"
     for path in ("/twap/nojob", "/twap/nojob/report"):
         status, body = await api.call("GET", path)
         assert status == 404 and "no TWAP job 'nojob'" in body["detail"]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from tradewind.domain.ids import JobId
 from tradewind.domain.twap.slicer import (
     DueSlices,
+    catch_up_cap_lots,
     catch_up_plan,
     due_slice,
     parse_client_order_id,
@@ -74,11 +75,38 @@ def test_due_slice_reports_the_slices_passed_over() -> None:
     assert due_slice(offsets, 100, 4, 10_000) is None
 
 
-def test_catch_up_policy_keeps_the_plan_so_missed_quantity_goes_out_at_once() -> None:
+def test_catch_up_policy_sends_missed_quantity_at_once_when_no_cap_applies() -> None:
     plan = [10, 10, 10, 10]
     kept = catch_up_plan(plan, DueSlices(2, (1,)), CatchUpPolicy.CATCH_UP, seed=0)
-    assert kept == plan
+    assert kept == [10, 0, 20, 10]
     assert slice_target(kept, 2, 10) == 20
+
+
+def test_catch_up_beyond_the_cap_spreads_the_rest_over_the_slices_left() -> None:
+    plan = [10] * 12
+    due = DueSlices(8, tuple(range(1, 8)))  # seven missed slices: 80 lots owed at slice 8
+    capped = catch_up_plan(plan, due, CatchUpPolicy.CATCH_UP, seed=0, cap_lots=catch_up_cap_lots(120, 12, 3.0))
+    assert capped[8] == 30
+    assert sum(capped) == sum(plan)
+    assert sum(capped[9:]) == 80  # 30 + 50 spread over the three slices left
+
+
+@given(
+    plan=st.lists(st.integers(0, 1000), min_size=2, max_size=40),
+    data=st.data(),
+    max_slices=st.sampled_from([1.0, 2.5, 3.0, 10.0]),
+)
+def test_catch_up_keeps_the_total_and_caps_the_due_slice(
+    plan: list[int], data: st.DataObject, max_slices: float
+) -> None:
+    index = data.draw(st.integers(1, len(plan) - 1))
+    first = data.draw(st.integers(0, index - 1))
+    cap = catch_up_cap_lots(sum(plan), len(plan), max_slices)
+    out = catch_up_plan(plan, DueSlices(index, tuple(range(first, index))), CatchUpPolicy.CATCH_UP, 0, cap)
+    assert sum(out) == sum(plan) and len(out) == len(plan) and min(out) >= 0
+    assert out[:first] == plan[:first]
+    if index < len(plan) - 1:
+        assert out[index] <= max(cap, plan[index])
 
 
 def test_skip_policy_spreads_missed_quantity_over_the_slices_left() -> None:
@@ -96,3 +124,11 @@ def test_client_order_ids_are_deterministic_short_and_parse_back() -> None:
     assert len(value) <= 36
     assert parse_client_order_id(value) == (job, 99_999, 999)
     assert parse_client_order_id("someone-else") is None
+
+
+def test_a_tagged_client_order_id_fits_36_characters_and_parses_back() -> None:
+    job = JobId("a1b2c3d4e5f6a7b8")
+    value = slice_client_order_id(job, 99_999, 999, "z9y8x7")
+    assert len(value) == 36
+    assert value != slice_client_order_id(job, 99_999, 999, "a0a0a0") != slice_client_order_id(job, 99_999, 999)
+    assert parse_client_order_id(value) == (job, 99_999, 999)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import structlog
+
 from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
-from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
 from tradewind.application.ports.exchange import OrderUpdateEvent, UnknownInstrument
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category
+
+log = structlog.get_logger(__name__)
 
 
 class BybitV5Gateway(CcxtGateway):
@@ -73,8 +77,19 @@ class BybitV5Gateway(CcxtGateway):
             params["orderLinkId"] = client_order_id
         if since_ns is not None:
             params["startTime"] = since_ns // 1_000_000
-        rows = bybit.result_list(await self._call("fills", self._client.private_get_v5_execution_list, params))
-        return sorted((bybit.fill(r) for r in rows), key=lambda f: f.ts_ns)
+        fills: dict[str, ExecutionFill] = {}  # by execution id: a page shifted by a new fill repeats a row
+        for _ in range(MAX_FILL_PAGES):
+            response = await self._call("fills", self._client.private_get_v5_execution_list, params)
+            for row in bybit.result_list(response):
+                fill = bybit.fill(row)
+                fills[fill.trade_id] = fill
+            cursor = str(response.get("result", {}).get("nextPageCursor") or "")
+            if not cursor:
+                break
+            params = {**params, "cursor": cursor}
+        else:
+            log.error("exchange.fill_pages_exhausted", exchange=self._name, symbol=symbol, cid=client_order_id)
+        return sorted(fills.values(), key=lambda f: (f.ts_ns, f.trade_id))
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         self.instrument(category, symbol)

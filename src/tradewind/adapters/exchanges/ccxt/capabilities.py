@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from tradewind.adapters.exchanges.settings import ExchangeSettings
 from tradewind.domain.values import Category
@@ -19,6 +20,10 @@ class ExchangeCapabilities:
     book_depths: tuple[int, ...]  # WebSocket book depths the venue serves; () = any the client asks for
     categories: tuple[Category, ...]  # product categories the adapter loads
     pushes_orders: bool = True  # a private stream of our orders and fills exists (else the gateway is polled only)
+    # How the unified gateway asks for the next page of trades: the venue's cursor (Bybit's ``nextPageCursor``, which
+    # ccxt leaves in one row's ``info``), a trade id (Binance's ``fromId``), or the last page's time.
+    trade_paging: Literal["cursor", "from_id", "time"] = "time"
+    trades_per_page: int = 100  # the most trades one call may ask for (Bybit 100, Binance 1000)
 
 
 BYBIT = ExchangeCapabilities(
@@ -31,6 +36,10 @@ BYBIT_SIM_SERVER = replace(BYBIT, book_u_contiguous=False)
 # ccxt's source; binance is also run against our sim-exchange). Binance accepts a client id again once its order
 # is closed, so for these the gateway looks an id up before the first send too.
 _CLIENT_ID_FETCH = frozenset({"binance", "okx", "kraken"})
+_TRADE_PAGING: dict[str, dict[str, Any]] = {
+    "bybit": {"trade_paging": "cursor", "trades_per_page": 100},
+    "binance": {"trade_paging": "from_id", "trades_per_page": 1000},
+}
 
 
 def capabilities_for(settings: ExchangeSettings) -> ExchangeCapabilities:
@@ -42,6 +51,7 @@ def capabilities_for(settings: ExchangeSettings) -> ExchangeCapabilities:
             bybit_v5=False, lookup_by_client_id=settings.type in _CLIENT_ID_FETCH, client_ids_unique=False,
             book_u_contiguous=False, book_depths=(),
             categories=(Category.SPOT, Category.LINEAR) if settings.type == "bybit" else (Category.SPOT,),
+            **_TRADE_PAGING.get(settings.type, {}),
         )  # fmt: skip
     if settings.type == "binance" and settings.env == "sim-server":
         caps = replace(caps, pushes_orders=False)  # the sim-exchange's Binance face has no user-data stream

@@ -22,6 +22,7 @@ from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import (
     ExchangeError,
     ExchangeUnavailable,
+    InstrumentsNotLoaded,
     OrderNotFound,
     OrderRejected,
     RateLimited,
@@ -34,6 +35,8 @@ from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+# Pages of fills read for one question: every fill of one order, or of a window, however many executions it had.
+MAX_FILL_PAGES = 1000
 
 
 def translate(exc: Exception, what: str) -> ExchangeError:
@@ -94,8 +97,12 @@ class CcxtGateway(ABC):
     def instrument(self, category: Category, symbol: str) -> Instrument:
         inst = self._instruments.get((category, symbol))
         if inst is None:
-            hint = "" if self._instruments else " (no instruments loaded yet: has the exchange answered?)"
-            raise UnknownInstrument(f"{self._name}: unknown {category.value} symbol {symbol!r}{hint}")
+            if not self._instruments:
+                raise InstrumentsNotLoaded(
+                    f"{self._name}: unknown {category.value} symbol {symbol!r} (no instruments loaded yet: has the "
+                    "exchange answered?)"
+                )
+            raise UnknownInstrument(f"{self._name}: unknown {category.value} symbol {symbol!r}")
         return inst
 
     async def place_order(self, intent: OrderIntent) -> OrderResult:
@@ -214,4 +221,4 @@ class CcxtGateway(ABC):
         await self._clock.sleep(delay * (0.5 + self._rng.random()))  # jitter spreads retries of many clients
 
 
-__all__ = ["CcxtGateway", "translate"]
+__all__ = ["MAX_FILL_PAGES", "CcxtGateway", "translate"]

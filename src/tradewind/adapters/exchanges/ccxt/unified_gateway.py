@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from tradewind.adapters.exchanges.ccxt import unified
-from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
 from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent
 from tradewind.domain.instruments import Instrument
@@ -127,7 +127,7 @@ class UnifiedCcxtGateway(CcxtGateway):
                 return []
             rows = await self._order_trades(market, order.exchange_order_id, since_ms)
         else:
-            rows = await self._call("fills", self._client.fetch_my_trades, market.ccxt_symbol, since_ms)
+            rows = await self._paged_trades(self._client.fetch_my_trades, (market.ccxt_symbol,), since_ms, {})
             if any(str(row.get("order")) not in self._client_ids for row in rows):
                 await self._learn_client_ids(market)  # a trade names only its exchange order id
         fills = [
@@ -205,11 +205,42 @@ class UnifiedCcxtGateway(CcxtGateway):
         return [client.fetch_open_orders, *closed]
 
     async def _order_trades(self, market: unified.Market, order_id: str, since_ms: int | None) -> list[dict[str, Any]]:
+        leading: tuple[str, ...] = (market.ccxt_symbol,)
+        method = self._client.fetch_my_trades
         if self._client.has.get("fetchOrderTrades"):
-            rows = await self._call("fills", self._client.fetch_order_trades, order_id, market.ccxt_symbol, since_ms)
-        else:
-            rows = await self._call("fills", self._client.fetch_my_trades, market.ccxt_symbol, since_ms)
+            method, leading = self._client.fetch_order_trades, (order_id, market.ccxt_symbol)
+        rows = await self._paged_trades(method, leading, since_ms, {})
         return [r for r in rows if str(r.get("order")) == order_id]
+
+    async def _paged_trades(
+        self, method: Any, leading: tuple[Any, ...], since_ms: int | None, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Every trade the call answers, page after page (an order can have far more executions than one page)."""
+        caps = self.capabilities
+        limit = caps.trades_per_page
+        by_id: dict[str, dict[str, Any]] = {}
+        since = since_ms
+        if caps.trade_paging == "from_id" and since is None:
+            params = {**params, "fromId": 0}  # from the first trade on: without it the venue answers the newest page
+        for _ in range(MAX_FILL_PAGES):
+            rows = await self._call("fills", method, *leading, since, limit, params)
+            fresh = [r for r in rows if str(r.get("id")) not in by_id]
+            by_id.update((str(r.get("id")), r) for r in fresh)
+            if len(rows) < limit or not fresh:
+                break
+            if caps.trade_paging == "cursor":
+                # ccxt sorts the rows by time after putting the cursor in the first raw row's info: look in each.
+                cursor = next((c for r in rows if (c := r.get("info", {}).get("nextPageCursor"))), "")
+                if not cursor:
+                    break
+                params = {**params, "cursor": cursor}
+            elif caps.trade_paging == "from_id":
+                since, params = None, {**params, "fromId": max(int(r["id"]) for r in rows) + 1}
+            else:  # by time, inclusive: a repeat of the last millisecond's trades is dropped by id
+                since = max(int(r.get("timestamp") or 0) for r in rows)
+        else:
+            log.error("exchange.fill_pages_exhausted", exchange=self._name, symbol=leading[-1])
+        return list(by_id.values())
 
     def _market_of_symbol(self, ccxt_symbol: str) -> unified.Market | None:
         return self._by_ccxt_symbol.get(ccxt_symbol)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.adapters.store.sqlalchemy.database import Database
@@ -65,6 +65,8 @@ def _job_row(job: TwapJob) -> dict[str, Any]:
         "reason": job.reason,
         "paused_ns": job.paused_ns,
         "end_ns": job.end_ns,
+        "order_tag": job.order_tag,
+        "archived": job.archived,
     }
 
 
@@ -86,6 +88,8 @@ def _job(row: Row[Any]) -> TwapJob:
         reason=row.reason,
         paused_ns=row.paused_ns,
         end_ns=row.end_ns,
+        order_tag=row.order_tag,
+        archived=bool(row.archived),
     )
 
 
@@ -149,12 +153,23 @@ class SqlTwapRepository:
         rows = await asyncio.to_thread(self._fetch, _JOB_BY_ID, {"key_job_id": job_id})
         return _job(rows[0]) if rows else None
 
-    async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]:
+    async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
         if status is not None:
             rows = await asyncio.to_thread(self._fetch, _JOBS_BY_STATUS, {"key_status": status.value})
-            return [_job(r) for r in rows]
+            return [job for job in map(_job, rows) if archived or not job.archived]
         query = select(twap_jobs).order_by(twap_jobs.c.created_ns, twap_jobs.c.job_id)
+        if not archived:
+            query = query.where(twap_jobs.c.archived == false())
         return [_job(r) for r in await asyncio.to_thread(self._fetch, query)]
+
+    async def archive(self, job_id: JobId) -> bool:
+        def write() -> bool:
+            final = twap_jobs.c.status.notin_([JobStatus.RUNNING.value, JobStatus.PAUSED.value])
+            where = (twap_jobs.c.job_id == job_id) & final & (twap_jobs.c.archived == false())
+            with self._db.engine.begin() as conn:
+                return bool(conn.execute(update(twap_jobs).where(where).values(archived=True)).rowcount == 1)
+
+        return await asyncio.to_thread(write)
 
     async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
         def work(conn: Connection) -> None:

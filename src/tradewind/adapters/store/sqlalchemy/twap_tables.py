@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    false,
+)
 
 from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Json
 from tradewind.adapters.store.sqlalchemy.tables import metadata
@@ -30,6 +41,8 @@ twap_jobs = Table(
     Column("reason", Text, nullable=False),
     Column("paused_ns", BigInteger, nullable=True),
     Column("end_ns", BigInteger, nullable=True),
+    Column("order_tag", String(8), nullable=False, server_default=""),
+    Column("archived", Boolean, nullable=False, server_default=false()),
 )
 
 twap_slices = Table(
