@@ -7,7 +7,7 @@ the quote is settable.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -35,8 +35,11 @@ class FakeExchange:
         bid: Decimal | None = Decimal("99990"),
         ask: Decimal | None = Decimal("100010"),
         instruments: Sequence[Instrument] = default_instruments(),
+        balances: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.name = name
+        # Free funds by coin; by default more than any test job needs, so the funds check passes.
+        self.balances = dict(balances) if balances is not None else {"USDT": Decimal(10**9), "BTC": Decimal(10**4)}
         self.bid, self.ask = bid, ask
         self.placed: list[OrderIntent] = []
         self.orders: dict[str, OrderResult] = {}
@@ -106,7 +109,7 @@ class FakeExchange:
         return Ticker(symbol, self.bid, self.ask, last, 0)
 
     async def fetch_balances(self) -> dict[str, Balance]:
-        return {}
+        return {coin: Balance(coin, free, free, Decimal(0)) for coin, free in self.balances.items()}
 
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
         return []

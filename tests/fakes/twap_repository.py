@@ -28,6 +28,11 @@ class InMemoryTwapRepository:
         self._slices: dict[tuple[JobId, int, int], SliceRecord] = {}
         self._fills: dict[JobId, dict[str, FillRow]] = {}
 
+    @property
+    def jobs(self) -> dict[JobId, TwapJob]:
+        """Every stored job by id (for assertions)."""
+        return dict(self._jobs)
+
     async def add_job(self, job: TwapJob) -> None:
         if job.job_id in self._jobs:
             raise JobExists(f"a TWAP job with id {job.job_id!r} already exists")

@@ -3,13 +3,14 @@ refusal is classified, whichever front end asks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
 
+from tests.fakes.twap_repository import InMemoryTwapRepository
 from tests.support.waiting import eventually
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
@@ -18,8 +19,6 @@ from tradewind.application.commands import BookView, CommandError, CommandServic
 from tradewind.application.messages.twap import COMMAND_TOPIC
 from tradewind.application.ports.bus import Message, RequestTimeout
 from tradewind.application.ports.market_data import SubscriptionStatus
-from tradewind.application.ports.repositories import LogRecord
-from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.service import TwapService
 from tradewind.application.venue import AccountSettings, SimVenue, VenueSettings
@@ -42,72 +41,11 @@ from tradewind.domain.ids import JobId
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.market import BookSnapshot, InstrumentRef
 from tradewind.domain.matching.engine import MatchingEngine
-from tradewind.domain.twap.job import JobStatus, SliceRecord, TwapJob
-from tradewind.domain.twap.report import FillRow
+from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.values import Category, Side
 
 BUY = CreateTwap(Side.BUY, "btcusdt", 3600, quantity=Decimal("0.12"), slices=12, job_id="one")
 REF = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "btc")
-
-
-class FakeTwapRepository:
-    """Jobs in a dict; enough of the port for control, show and report."""
-
-    def __init__(self) -> None:
-        self.jobs: dict[JobId, TwapJob] = {}
-
-    async def add_job(self, job: TwapJob) -> None:
-        if job.job_id in self.jobs:
-            raise JobExists(f"a TWAP job with id {job.job_id!r} already exists")
-        self.jobs[job.job_id] = job
-
-    async def get_job(self, job_id: JobId) -> TwapJob | None:
-        return self.jobs.get(job_id)
-
-    async def list_jobs(self, status: JobStatus | None = None) -> list[TwapJob]:
-        return [j for j in self.jobs.values() if status in (None, j.status)]
-
-    async def save_job(self, job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
-        self.jobs[job.job_id] = job
-
-    async def set_control(self, job: TwapJob, expected: JobStatus) -> bool:
-        if self.jobs[job.job_id].status is not expected:
-            return False
-        self.jobs[job.job_id] = job
-        return True
-
-    async def record_slice(self, record: SliceRecord, job: TwapJob | None = None) -> None:
-        raise NotImplementedError  # the command service never runs slices
-
-    async def finish_slice(
-        self, record: SliceRecord, fills: Sequence[FillRow], job: TwapJob, logs: Sequence[LogRecord] = ()
-    ) -> None:
-        raise NotImplementedError
-
-    async def slices(self, job_id: JobId, index: int | None = None) -> list[SliceRecord]:
-        return []
-
-    async def fills(self, job_id: JobId) -> list[FillRow]:
-        return []
-
-
-@dataclass
-class FakeLogs:
-    records: list[LogRecord] = field(default_factory=list)
-
-    async def add(self, records: Sequence[LogRecord]) -> None:
-        self.records.extend(records)
-
-    async def query(
-        self,
-        *,
-        job_id: str | None = None,
-        logger: str | None = None,
-        start_ns: int | None = None,
-        end_ns: int | None = None,
-        limit: int | None = None,
-    ) -> list[LogRecord]:
-        return [r for r in self.records if job_id in (None, r.job_id)][:limit]
 
 
 class FakeMarketData:
@@ -150,7 +88,7 @@ class FakeMarketData:
 @dataclass
 class World:
     commands: CommandService
-    repo: FakeTwapRepository
+    repo: InMemoryTwapRepository
     market: FakeMarketData
     notices: list[Message]
 
@@ -168,8 +106,8 @@ async def world() -> AsyncIterator[World]:
         notices.append(message)
 
     await bus.subscribe(COMMAND_TOPIC, heard)
-    repo, market = FakeTwapRepository(), FakeMarketData()
-    twap = TwapService(repo, {"sim": SimGateway(venue, "trader")}, bus, clock, JobJournal(FakeLogs(), clock))
+    repo, market = InMemoryTwapRepository(), FakeMarketData()
+    twap = TwapService(repo, {"sim": SimGateway(venue, "trader")}, bus, clock, JobJournal(repo.logs, clock))
     commands = CommandService(
         twap=twap, market_data=market, default_exchange="sim", limits=InputLimits(max_runtime_s=86_400, max_slices=1000)
     )

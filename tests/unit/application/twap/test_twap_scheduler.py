@@ -6,6 +6,7 @@ import asyncio
 
 from tests.support.waiting import wait_for
 from tradewind.domain.ids import JobId
+from tradewind.domain.twap.slicer import slice_client_order_id
 from tradewind.domain.twap.spec import CatchUpPolicy
 
 from .twap_rig import Twap, spec
@@ -89,6 +90,7 @@ async def test_the_running_services_finish_a_job_on_the_simulated_clock(twap: Tw
     await runner
 
     assert stored is not None and stored.filled_qty == job.total_qty
-    assert [p.client_order_id for p in twap.exchange.placed] == [f"tw-j1-{i}-0" for i in range(4)]
+    expected = [slice_client_order_id(J1, i, 0, job.order_tag) for i in range(4)]
+    assert job.order_tag and [p.client_order_id for p in twap.exchange.placed] == expected
     slice_times = [r.ts_ns - job.start_ns for r in await twap.repo.slices(J1)]
     assert slice_times == [0, MINUTE, 2 * MINUTE, 3 * MINUTE]
