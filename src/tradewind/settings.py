@@ -6,20 +6,26 @@ keys are refused everywhere, so a typo in the YAML stops start-up with the key's
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    YamlConfigSettingsSource,
 )
 
 from tradewind.adapters.exchanges.settings import ExchangesSettings
 from tradewind.adapters.logging.config import LoggingSettings
+from tradewind.adapters.logging.redaction import is_secret_key, mask_secrets, mask_url
 from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.marketdata.service import MarketDataSettings
@@ -33,10 +39,13 @@ from tradewind.interfaces.http.app import HttpSettings
 from tradewind.interfaces.sim_exchange import SimExchangeSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
+ENV_PREFIX = "TRADEWIND_"
+_NESTED = "__"
+_SHOWN_INPUT = 80  # characters of a refused value the message repeats
 
 
 class ConfigError(ValueError):
-    """The configuration is invalid; the message names every bad key and what is wrong with it."""
+    """The configuration is invalid; the message (one line, secrets masked) names every bad key and what is wrong."""
 
 
 class ConsoleSettings(BaseModel):
@@ -69,8 +78,8 @@ class InputSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything Tradewind reads at start-up."""
 
-    model_config = SettingsConfigDict(env_prefix="TRADEWIND_", env_nested_delimiter="__", extra="forbid", frozen=True)
-    yaml_path: ClassVar[Path | None] = None
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter=_NESTED, extra="forbid", frozen=True)
+    file_values: ClassVar[dict[str, Any] | None] = None  # the YAML file's mapping, read by load_settings
 
     mode: Literal["embedded", "distributed"] = "embedded"
     clock: Literal["wall", "sim"] = "wall"
@@ -98,32 +107,102 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if cls.yaml_path is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=cls.yaml_path))
+        if cls.file_values is not None:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=cls.file_values))
         return tuple(sources)
+
+    def masked_json(self) -> str:
+        """The settings as indented JSON with every password and secret masked (what ``tradewind config`` prints)."""
+        return json.dumps(mask_secrets(self.model_dump(mode="json")), indent=2)
 
 
 def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
-    """Read ``path`` (default ``./tradewind.yaml`` when present), apply the environment, validate."""
+    """Read ``path`` (default ``./tradewind.yaml`` when present), apply the environment, validate.
+
+    Raises ConfigError with a one-line message that names each bad key (or the file, or the environment variable)
+    and never repeats a secret.
+    """
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
-    if path is not None and not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    bound = type("BoundSettings", (Settings,), {"yaml_path": path})
+    _refuse_unknown_sections(os.environ)
+    values = None if path is None else _read_file(path)
+    bound = type("BoundSettings", (Settings,), {"file_values": values})
     try:
         return bound(**overrides)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
-    except (ValueError, OSError) as exc:  # YAML syntax errors arrive here
-        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    except ValueError as exc:  # pydantic-settings: an environment variable's JSON does not parse
+        raise ConfigError(f"invalid configuration: {mask_url(str(exc))}") from None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """The mapping of the YAML file at ``path``; an empty file, another top level or bad YAML is refused."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 text ({exc.reason})"
+        raise ConfigError(f"cannot read config file {path}: {reason}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        # Only the parser's own words and position: its snippet of the file may show a secret.
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = ", ".join(p for p in (exc.context, exc.problem) if p)
+        raise ConfigError(f"config file {path} is not valid YAML{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {type(exc).__name__}") from None
+    if data is None:
+        raise ConfigError(
+            f"config file {path} is empty (or only comments): give at least one setting, or no file at all "
+            "(every setting has a default)"
+        )
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"config file {path} must be a mapping of sections (storage:, logging:, ...), not a {_yaml_kind(data)}"
+        )
+    return data
+
+
+def _yaml_kind(data: object) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(data), "scalar")
+
+
+def _refuse_unknown_sections(environ: Mapping[str, str]) -> None:
+    """``TRADEWIND_NOPE__X`` is refused like an unknown key; variables without ``__`` may be credentials."""
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        section, nested, _ = name[len(ENV_PREFIX) :].partition(_NESTED)
+        if nested and section.lower() not in Settings.model_fields:
+            raise ConfigError(
+                f"environment variable {name}: no section {section.lower()!r} in the configuration "
+                f"(sections: {', '.join(Settings.model_fields)})"
+            )
 
 
 def _describe(exc: ValidationError, path: Path | None) -> str:
     where = f" in {path}" if path else ""
-    lines = [f"invalid configuration{where}:"]
-    for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or "(root)"
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        got = "" if error["type"] == "extra_forbidden" else f" (got {error.get('input')!r})"
-        lines.append(f"  {key}: {message}{got}")
-    return "\n".join(lines)
+    return f"invalid configuration{where}: " + "; ".join(_problem(error) for error in exc.errors(include_url=False))
+
+
+def _problem(error: ErrorDetails) -> str:
+    key = ".".join(str(p) for p in error["loc"]) or "(root)"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    shown = _shown_input(error)
+    got = "" if shown is None else f" (got {shown})"
+    return f"{key}: {mask_url(' '.join(error['msg'].split()))}{got}"
+
+
+def _shown_input(error: ErrorDetails) -> str | None:
+    """The refused value as the message may repeat it: never a secret, a password or a whole section."""
+    value = error.get("input")
+    if error["type"] == "value_error" or any(is_secret_key(part) for part in error["loc"]):
+        return None  # our validators say what they got (masked); a secret is never repeated
+    if isinstance(value, Mapping | list | tuple | set):
+        return None
+    shown = mask_url(repr(value))
+    return shown if len(shown) <= _SHOWN_INPUT else shown[: _SHOWN_INPUT - 3] + "..."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,12 @@ HealthCheck = Callable[[], str | None]  # a problem, or None when fine
 
 class StartupError(RuntimeError):
     """A component cannot start for a reason the operator must fix first; the message says which and how."""
+
+    @classmethod
+    def cannot_listen(cls, what: str, host: str, port: int, exc: OSError) -> StartupError:
+        """``what`` (naming its settings) cannot listen on ``host:port``, with the system's reason (port in use...)."""
+        reason = os.strerror(exc.errno) if exc.errno is not None and exc.errno > 0 else exc.strerror or str(exc)
+        return cls(f"cannot listen on {host}:{port} for {what}: {reason}")
 
 
 class ComponentCrashed(RuntimeError):

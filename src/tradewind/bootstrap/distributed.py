@@ -8,13 +8,13 @@ from collections.abc import Awaitable, Callable
 from tradewind.adapters.bus.metered import MeteredBus
 from tradewind.adapters.bus.queue_depth import QueueDepthProbe
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
-from tradewind.adapters.logging.config import configure_logging
 from tradewind.adapters.metrics import ServiceMetrics
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.bus import BusError
 from tradewind.bootstrap import registry
 from tradewind.bootstrap.common import build_clock
+from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.platform import Platform
 from tradewind.bootstrap.storage import migrations
 from tradewind.interfaces.health.service import DistributedService
@@ -30,18 +30,22 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
     entry = registry.entry(service)
     build = registry.builder(service)
     port = registry.health_port(settings, service)
-    configure_logging(settings.logging.level, json=settings.logging.json_output)
     metrics = ServiceMetrics(service)
     bus = MeteredBus(RabbitMqBus(settings.distributed.bus), metrics)
     platform = Platform(settings, build_clock(settings), bus, distributed=True, metrics=metrics)
+    console_logs(platform)
     parts = build(platform)
+    # A service that uses the database logs to it too; one that does not has no database to open for it.
+    logs = None if platform.opened_database is None else database_logs(platform)
     probe = QueueDepthProbe(settings.distributed.bus)
     components = [
         platform.database_component(),
         Component("queue-probe", probe.start, None, probe.close),
         platform.bus_component(),
         *([migrations(platform)] if entry.migrates else []),
+        *([] if logs is None else [logs.final_flush()]),
         *parts.components,
+        *([] if logs is None else [logs.writer()]),  # last: the schema checks above have passed
     ]
     readiness = {"broker": _broker_ready(probe, parts.queues)}
     database = platform.opened_database

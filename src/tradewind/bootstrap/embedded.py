@@ -9,14 +9,12 @@ from dataclasses import dataclass
 import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.logging.config import configure_logging
-from tradewind.adapters.logging.sink import DbLogSink
-from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.gateway import http_api
+from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
 from tradewind.bootstrap.simulator import (
@@ -90,10 +88,8 @@ class EmbeddedSystem:
 def build_embedded(settings: Settings, *, console_logging: bool = True, serve_exchange: bool = True) -> EmbeddedSystem:
     """One process: the union of the workflows' components over the in-memory bus and the configured database."""
     platform = Platform(settings, build_clock(settings), InMemoryBus(), distributed=False)
-    log_sink, logs = _database_logs(platform)
     # Under the live view only warnings reach the terminal; everything still reaches the database.
-    level = settings.logging.level if console_logging else "warning"
-    configure_logging(level, json=settings.logging.json_output, sink=log_sink)
+    logs = database_logs(platform, level=None if console_logging else "warning")
 
     exchange = sim_exchange(platform, serve=serve_exchange)  # first: the workflows below may trade on it
     the_recorder, recording = recorder(platform)
@@ -106,7 +102,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     components = [
         platform.database_component(),
         migrations(platform),
-        *logs,
+        *([] if logs is None else [logs.component()]),
         platform.bus_component(),
         _stop_report(simulator, the_recorder),
         recording,
@@ -126,19 +122,6 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         exchange,
         None if http is None else http.server,
     )
-
-
-def _database_logs(platform: Platform) -> tuple[DbLogSink | None, list[Component]]:
-    logging = platform.settings.logging
-    if not logging.to_database:
-        return None, []
-    sink = DbLogSink(
-        SqlLogRepository(platform.database),
-        batch_size=logging.batch_size,
-        flush_interval_s=logging.flush_interval_s,
-        clock=platform.clock,
-    )
-    return sink, [Component("log-sink", sink.start, None, sink.stop)]
 
 
 def _stop_report(simulator: MarketSimulatorService, recorder: MarketDataRecorder) -> Component:
@@ -176,8 +159,8 @@ class SimExchangeSystem:
 
 def build_sim_exchange(settings: Settings, *, host: str | None = None, port: int | None = None) -> SimExchangeSystem:
     """The Bybit V5 / Binance-protocol simulator on its own (no storage, no view)."""
-    configure_logging(settings.logging.level, json=settings.logging.json_output)
     platform = Platform(settings, build_clock(settings), InMemoryBus(), distributed=False)
+    console_logs(platform)  # no database here
     market = simulated_market(platform)
     server = exchange_site(platform, host, port)
     components = [platform.bus_component(), site_component("sim-exchange", server), running_market(market.simulator)]

@@ -60,7 +60,8 @@ def exchange_site(platform: Platform, host: str | None = None, port: int | None 
     """The venue's server on ``host:port`` (by default from settings; port 0 picks a free one)."""
     settings = platform.settings.sim_exchange
     app = create_sim_exchange_app(simulated_market(platform).venue, settings)
-    return HttpSite(app, host or settings.host, settings.port if port is None else port)
+    what = "the simulated exchange (sim_exchange.host, sim_exchange.port)"
+    return HttpSite(app, host or settings.host, settings.port if port is None else port, what=what)
 
 
 def running_market(simulator: MarketSimulatorService) -> Component:

@@ -8,7 +8,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from aio_pika.exceptions import ChannelNotFoundEntity
 
-from tradewind.adapters.bus.rabbitmq import RabbitMqSettings, amqp_queue_name, redact
+from tradewind.adapters.bus.rabbitmq import RabbitMqSettings, amqp_queue_name
+from tradewind.adapters.logging.redaction import mask_url
 from tradewind.application.ports.bus import BusError
 
 
@@ -28,7 +29,7 @@ class QueueDepthProbe:
                 s.url, timeout=s.connect_timeout, reconnect_interval=s.reconnect_interval
             )
         except Exception as exc:
-            raise BusError(f"cannot connect to RabbitMQ at {redact(s.url)}: {exc!r}") from exc
+            raise BusError(f"cannot connect to RabbitMQ at {mask_url(s.url)}: {mask_url(repr(exc))}") from exc
 
     async def close(self) -> None:
         if self._connection is not None:

@@ -29,6 +29,7 @@ from yarl import URL
 from tradewind.adapters.bus.rabbitmq_codec import decode_payload, encode_payload, from_amqp, to_amqp
 from tradewind.adapters.bus.rabbitmq_consumer import TRANSIENT_ERRORS, RabbitSubscription
 from tradewind.adapters.bus.topics import validate_topic
+from tradewind.adapters.logging.redaction import mask_url
 from tradewind.application.ports.bus import (
     BusError,
     Handler,
@@ -43,12 +44,6 @@ from tradewind.application.ports.bus import (
 log = structlog.get_logger(__name__)
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.:@#,/+ -]{1,250}")  # what the AMQP client accepts, with room for ".dlq"
-
-
-def redact(url: str) -> str:
-    """The URL with its password hidden, for error messages and logs."""
-    parsed = URL(url)
-    return str(parsed.with_password("***")) if parsed.password else url
 
 
 class RabbitMqSettings(BaseModel):
@@ -70,7 +65,7 @@ class RabbitMqSettings(BaseModel):
     @classmethod
     def _amqp_url(cls, url: str) -> str:
         if URL(url).scheme not in ("amqp", "amqps") or not URL(url).host:
-            raise ValueError(f"RabbitMQ url must be amqp://user:password@host:port/vhost, got {redact(url)!r}")
+            raise ValueError(f"RabbitMQ url must be an amqp:// or amqps:// URL with a host, got {mask_url(url)!r}")
         return url
 
     @field_validator("exchange", "dead_letter_exchange")
@@ -162,7 +157,7 @@ class RabbitMqBus:
                 client_properties={"connection_name": f"tradewind-bus pid={os.getpid()}"},
             )
         except Exception as exc:  # refused, timed out, bad credentials, unknown vhost
-            raise BusError(f"cannot connect to RabbitMQ at {redact(s.url)}: {exc!r}") from exc
+            raise BusError(f"cannot connect to RabbitMQ at {mask_url(s.url)}: {mask_url(repr(exc))}") from exc
         try:
             channel = await connection.channel(publisher_confirms=True)
             events = await channel.declare_exchange(s.exchange, ExchangeType.TOPIC, durable=True)
@@ -173,14 +168,14 @@ class RabbitMqBus:
         except BaseException as exc:
             await connection.close()
             if isinstance(exc, AMQPError):
-                raise BusError(f"cannot set up exchanges on {redact(s.url)}: {exc!r}") from exc
+                raise BusError(f"cannot set up exchanges on {mask_url(s.url)}: {mask_url(repr(exc))}") from exc
             raise
         connection.reconnect_callbacks.add(self._on_reconnect)
         return _Link(connection, channel, events, dead)
 
     def _on_reconnect(self, _connection: object) -> None:
         self.reconnects += 1
-        log.info("bus.reconnected", url=redact(self._settings.url), reconnects=self.reconnects)
+        log.info("bus.reconnected", url=mask_url(self._settings.url), reconnects=self.reconnects)
 
     async def _ready(self) -> _Link:
         if self._closed:

@@ -22,7 +22,9 @@ CategoryName = Literal["spot", "linear"]
 # Protocols ``tradewind sim-exchange`` speaks: the ccxt ids an ``env: sim-server`` entry may name.
 SIM_SERVER_PROTOCOLS = ("bybit", "binance")
 # Keys of ``options`` that would smuggle credentials or URLs past their own settings.
-_FORBIDDEN_OPTIONS = frozenset({"apiKey", "secret", "password", "uid", "privateKey", "urls", "hostname"})
+_FORBIDDEN_OPTIONS = frozenset(
+    {"apiKey", "secret", "password", "uid", "privateKey", "token", "twofa", "urls", "hostname"}
+)
 
 
 class ExchangeSettings(BaseModel):

@@ -2,7 +2,7 @@
 
 structlog loggers run structlog's own fast path (a filtered-out debug call costs a few µs); records
 of the standard library's loggers (SQLAlchemy, Alembic, third parties) go through a handler with the
-same processors, so every line has one shape and secrets are dropped from all of them.
+same processors, so every line has one shape and secrets are masked in all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from structlog.typing import Processor
 
-from tradewind.adapters.logging.redaction import drop_secrets
+from tradewind.adapters.logging.redaction import redact_secrets
 from tradewind.adapters.logging.sink import DbLogSink
 
 _HANDLER_NAME = "tradewind-console"
@@ -81,17 +81,15 @@ def configure_logging(
     use_json = (not _isatty(out)) if json is None else json
 
     stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
-    tail: list[Processor] = [drop_secrets]
+    # redact_secrets renders tracebacks as text (without local variables) so that they are masked too.
+    tail: list[Processor] = [redact_secrets]
     if sink is not None:
         tail.append(sink)
     renderer: Processor
     if use_json:
-        tail.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer(default=str)
     else:
-        # Tracebacks without local variables: a local may hold a key or a password.
-        tracebacks = structlog.dev.RichTracebackFormatter(show_locals=False)
-        renderer = structlog.dev.ConsoleRenderer(colors=_isatty(out), exception_formatter=tracebacks)
+        renderer = structlog.dev.ConsoleRenderer(colors=_isatty(out))
 
     structlog.configure(
         processors=[

@@ -60,6 +60,11 @@ class DbLogSink:
     def pending(self) -> int:
         return len(self._pending)
 
+    @property
+    def running(self) -> bool:
+        """The writer task has started and not been stopped."""
+        return self._task is not None
+
     def __call__(self, _logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         record = self._record(method, event_dict)
         if record is not None:
@@ -116,6 +121,7 @@ class DbLogSink:
 
     async def _run(self) -> None:
         assert self._wake is not None
+        failing = False
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval)
@@ -123,7 +129,13 @@ class DbLogSink:
             try:
                 await self.flush()
             except Exception as exc:
-                _console.error("log sink write failed (%d records kept): %r", self.pending, exc)
+                if not failing:  # once per outage, not every interval: readiness reports the database too
+                    _console.error("log sink write failed (%d records kept, retrying): %r", self.pending, exc)
+                failing = True
+                continue
+            if failing:
+                _console.warning("log sink writing again (%d failed writes so far)", self.write_errors)
+                failing = False
 
     async def flush(self) -> int:
         """Write every buffered record now; returns how many. Raises if the repository is unreachable."""

@@ -10,10 +10,11 @@ from typing import Annotated
 
 import typer
 
+from tradewind.interfaces.cli.exits import load, starting
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.twap import twap_app
-from tradewind.settings import ConfigError, Settings, load_settings
+from tradewind.settings import Settings
 
 app = typer.Typer(
     help="Tradewind: trading platform and exchange simulator.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -29,14 +30,6 @@ ConfigOption = Annotated[
 ]
 
 
-def _settings(config: Path | None, **overrides: object) -> Settings:
-    try:
-        return load_settings(config, **overrides)
-    except ConfigError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-
-
 @app.command()
 def run(
     config: ConfigOption = None,
@@ -44,7 +37,7 @@ def run(
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
 ) -> None:
     """Start the embedded system: simulator, storage, and the live market view."""
-    settings = _settings(config)
+    settings = load(config)
     draw = not headless and sys.stdout.isatty()
     asyncio.run(_run_embedded(settings, draw=draw, duration=duration))
 
@@ -59,19 +52,9 @@ async def _run_embedded(settings: Settings, *, draw: bool, duration: float | Non
         loop.add_signal_handler(sig, stop.set)
     if duration is not None:
         loop.call_later(duration, stop.set)
-    system = build_embedded(settings, console_logging=not draw)
-    try:
+    with starting(settings):
+        system = build_embedded(settings, console_logging=not draw)
         await system.start()
-    except OSError as exc:
-        await system.stop()
-        exchange = settings.sim_exchange
-        typer.secho(
-            f"cannot listen on {exchange.host}:{exchange.port} for the simulated exchange: "
-            f"{exc.strerror or exc} (set sim_exchange.port, or TRADEWIND_SIM_EXCHANGE__PORT)",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(1) from None
     try:
         if draw:
             await run_live_view(system.board, stop, settings.console.refresh_per_second)
@@ -88,7 +71,7 @@ def sim_exchange(
     port: Annotated[int | None, typer.Option(help="Port (default from config: 8080; 0 picks a free one)")] = None,
 ) -> None:
     """Serve the simulated exchange over Bybit's V5 and Binance's spot REST and WebSocket protocols (one port)."""
-    settings = _settings(config)
+    settings = load(config)
     asyncio.run(
         _run_sim_exchange(
             settings, host or settings.sim_exchange.host, settings.sim_exchange.port if port is None else port
@@ -103,12 +86,9 @@ async def _run_sim_exchange(settings: Settings, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    system = build_sim_exchange(settings, host=host, port=port)
-    try:
+    with starting(settings):
+        system = build_sim_exchange(settings, host=host, port=port)
         bound = await system.start()
-    except OSError as exc:
-        typer.secho(f"cannot listen on {host}:{port}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
     typer.echo(
         f"Bybit V5 simulator on http://{host}:{bound} (REST) and ws://{host}:{bound}/v5/public/spot "
         f"(WebSocket). Ctrl-C stops it."
@@ -124,7 +104,9 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Run the migrations up to the latest schema."""
     from tradewind.bootstrap.storage import upgrade
 
-    url = upgrade(_settings(config))
+    settings = load(config)
+    with starting(settings):
+        url = upgrade(settings)
     typer.echo(f"database at {url} is at the latest schema")
 
 
@@ -136,7 +118,9 @@ def export_parquet(
     """Export stored trades, mid prices and book snapshots to Parquet, partitioned by instrument and day."""
     from tradewind.bootstrap.storage import export
 
-    written = export(_settings(config), dest)
+    settings = load(config)
+    with starting(settings):
+        written = export(settings, dest)
     for table, rows in written.items():
         typer.echo(f"{table}: {rows} rows")
 
@@ -144,8 +128,7 @@ def export_parquet(
 @app.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Validate the configuration and print it (secrets masked)."""
-    settings = _settings(config)
-    typer.echo(settings.model_dump_json(indent=2))
+    typer.echo(load(config).masked_json())
 
 
 def main() -> None:

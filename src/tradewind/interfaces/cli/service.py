@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from tradewind.settings import ConfigError, Settings, load_settings
+from tradewind.interfaces.cli.exits import BAD_CONFIGURATION, CANNOT_START, fail, load, starting
+from tradewind.settings import ConfigError, Settings
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")
@@ -44,46 +45,25 @@ def service(
     try:
         builder(name or "")
     except ServiceUnavailable as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-    asyncio.run(_serve(_load(config), name or "", health_port))
-
-
-def _load(config: Path | None) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        fail(str(exc), BAD_CONFIGURATION)
+    asyncio.run(_serve(load(config), name or "", health_port))
 
 
 async def _serve(settings: Settings, name: str, health_port: int | None) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from tradewind.adapters.store.sqlalchemy.database import StorageError
-    from tradewind.application.lifecycle import ComponentCrashed, StartupError
-    from tradewind.application.ports.bus import BusError
-    from tradewind.bootstrap import ServiceUnavailable, build_distributed
+    from tradewind.application.lifecycle import ComponentCrashed
+    from tradewind.bootstrap import build_distributed
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
+    with starting(settings):
         system = build_distributed(settings, name)
-    except (ConfigError, ServiceUnavailable, StorageError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
-    try:
         await system.start(health_port)
-    except (BusError, StorageError, StartupError, SQLAlchemyError, OSError) as exc:
-        typer.secho(f"service {name} cannot start: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
     try:
         await system.run_until(stop)
     except ComponentCrashed as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc), CANNOT_START)
     finally:
         await system.stop()
 
@@ -103,18 +83,15 @@ def service_health(
     try:
         entry(name)
     except ServiceUnavailable as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        fail(str(exc), BAD_CONFIGURATION)
     paths = {"live": ["/healthz"], "ready": ["/readyz"], "both": ["/healthz", "/readyz"]}.get(check)
     if paths is None:
-        typer.secho(f"--check must be live, ready or both, got {check!r}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        fail(f"--check must be live, ready or both, got {check!r}", BAD_CONFIGURATION)
     if url is None:
         try:
-            url = f"http://127.0.0.1:{health_port(_load(config), name)}"
+            url = f"http://127.0.0.1:{health_port(load(config), name)}"
         except ConfigError as exc:
-            typer.secho(str(exc), fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from None
+            fail(str(exc), BAD_CONFIGURATION)
     healthy = asyncio.run(_probe_all(url, paths, timeout))
     raise typer.Exit(0 if healthy else 1)
 

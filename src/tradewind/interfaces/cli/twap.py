@@ -17,7 +17,6 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from tradewind.application.commands import CommandError, CommandService
-from tradewind.application.lifecycle import StartupError
 from tradewind.domain.commands import (
     ArchiveTwap,
     CancelTwap,
@@ -33,6 +32,7 @@ from tradewind.domain.commands import (
 from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpecError
 from tradewind.domain.values import Category, Side
+from tradewind.interfaces.cli.exits import starting
 from tradewind.interfaces.render.chart import write_chart
 from tradewind.interfaces.render.twap import (
     JOB_COLUMNS,
@@ -72,8 +72,10 @@ def _with_commands(config: Path | None, work: Callable[[CommandService], Awaitab
     from tradewind.bootstrap import build_twap
 
     async def main() -> T:
-        system = build_twap(_settings(config), execute=execute)
-        await system.start()
+        settings = _settings(config)
+        with starting(settings):  # a database the storage service has not migrated, say: exit 1
+            system = build_twap(settings, execute=execute)
+            await system.start()
         try:
             return await work(system.commands)
         finally:
@@ -81,7 +83,7 @@ def _with_commands(config: Path | None, work: Callable[[CommandService], Awaitab
 
     try:
         return asyncio.run(main())
-    except (CommandError, StartupError) as exc:  # a refusal, or a database the storage service has not migrated
+    except CommandError as exc:
         _refuse(str(exc))
 
 

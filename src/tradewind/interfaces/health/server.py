@@ -10,6 +10,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
+from tradewind.application.lifecycle import StartupError
 from tradewind.application.ports.metrics import Metrics
 from tradewind.interfaces.sim_exchange import start_server
 
@@ -21,14 +22,20 @@ Refresh = Callable[[], Awaitable[None]]
 
 
 class HttpSite:
-    """An aiohttp application served on ``host:port`` between ``start`` and ``stop`` (port 0 picks a free one)."""
+    """An aiohttp application served on ``host:port`` between ``start`` and ``stop`` (port 0 picks a free one).
 
-    def __init__(self, app: web.Application, host: str, port: int) -> None:
-        self.app, self.host, self.port = app, host, port
+    ``what`` names the server and its settings in the StartupError raised when it cannot listen.
+    """
+
+    def __init__(self, app: web.Application, host: str, port: int, *, what: str = "the server") -> None:
+        self.app, self.host, self.port, self.what = app, host, port, what
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> int:
-        self._runner, self.port = await start_server(self.app, self.host, self.port)
+        try:
+            self._runner, self.port = await start_server(self.app, self.host, self.port)
+        except OSError as exc:
+            raise StartupError.cannot_listen(self.what, self.host, self.port, exc) from exc
         return self.port
 
     async def stop(self) -> None:
@@ -65,7 +72,7 @@ class HealthServer:
         return app
 
     async def start(self, host: str, port: int) -> int:
-        self._site = HttpSite(self.app(), host, port)
+        self._site = HttpSite(self.app(), host, port, what="the health probes (--health-port, distributed.ports)")
         self.port = await self._site.start()
         return self.port
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Generator
 
 import uvicorn
 from fastapi import FastAPI
+
+from tradewind.application.lifecycle import StartupError
+
+_WHAT = "the HTTP API (http.host, http.port)"
 
 
 class _QuietServer(uvicorn.Server):
@@ -17,18 +22,27 @@ class _QuietServer(uvicorn.Server):
 
 
 class HttpServer:
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    """``what`` names the server and its settings in the StartupError raised when it cannot listen."""
+
+    def __init__(self, app: FastAPI, host: str, port: int, *, what: str = _WHAT) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self._server = _QuietServer(config)
+        self._host, self._port, self._what = host, port, what
         self._task: asyncio.Task[None] | None = None
         self.port: int | None = None
 
     async def start(self) -> int:
-        self._task = asyncio.create_task(self._server.serve(), name="http-api")
+        # The socket is bound here: uvicorn would log a port in use and call sys.exit from inside the event loop.
+        try:
+            listening = await asyncio.to_thread(_bind, self._host, self._port)
+        except OSError as exc:
+            raise StartupError.cannot_listen(self._what, self._host, self._port, exc) from exc
+        self._task = asyncio.create_task(self._server.serve(sockets=[listening]), name="http-api")
         while not self._server.started:
             if self._task.done():
-                await self._task  # raises why it could not start (e.g. the port is taken)
-                raise RuntimeError("the HTTP server stopped during start-up")
+                listening.close()
+                await self._task  # raises why it could not start
+                raise StartupError(f"{self._what} stopped during start-up")
             await asyncio.sleep(0.01)
         self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self.port
@@ -40,3 +54,18 @@ class HttpServer:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` as uvicorn binds one (address reuse, inheritable), not yet listening."""
+    addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = addresses[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock

@@ -50,7 +50,14 @@ async def test_events_land_in_the_table_with_job_id_and_without_secrets(database
 
     [row] = await repo.query(job_id="job-7")
     assert (row.level, row.event, row.logger) == ("info", "slice.sent", "tradewind.twap.service")
-    assert row.fields == {"qty": "0.015", "headers": {"accept": "json"}, "auth": [{"user": "ann"}]}
+    assert row.fields == {
+        "qty": "0.015",
+        "api_secret": "***",
+        "password": "***",
+        "headers": {"X-Api-Key": "***", "accept": "json"},
+        "auth": [{"access_token": "***", "user": "ann"}],
+        "Passphrase": "***",
+    }
     [foreign] = await repo.query(logger="thirdparty.lib")
     assert (foreign.level, foreign.event) == ("warning", "plain stdlib message")
     lines = [json.loads(line) for line in console.getvalue().splitlines()]

@@ -20,7 +20,7 @@ def test_twap_verbs_do_not_migrate_a_distributed_database_behind_its_back(
     config = tmp_path / "tw.yaml"
     config.write_text(yaml.safe_dump({"mode": "distributed", "storage": {"url": postgres_url, "pg_schema": pg_schema}}))
     result = CliRunner().invoke(app, ["twap", "list", "-c", str(config)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a dependency not ready yet, not a bad configuration
     assert "start the storage service" in result.output
     assert inspect(engine).get_table_names(schema=pg_schema) == []
     engine.dispose()

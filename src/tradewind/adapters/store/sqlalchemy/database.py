@@ -17,6 +17,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
+from tradewind.adapters.logging.redaction import mask_url
+
 DEFAULT_URL = "sqlite:///data/tradewind.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -24,6 +26,10 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 class StorageError(RuntimeError):
     """The database cannot be opened, migrated or used as configured."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The configuration is right but the database cannot be reached or created now (an SQLite folder not writable)."""
 
 
 class StoreSettings(BaseModel):
@@ -49,7 +55,7 @@ class Database:
         try:
             self.url: URL = make_url(url)
         except ArgumentError:
-            raise StorageError(f"not a database URL: {url!r} (e.g. {DEFAULT_URL!r})") from None
+            raise StorageError(f"not a database URL: {mask_url(url)!r} (e.g. {DEFAULT_URL!r})") from None
         backend = self.url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise StorageError(f"unsupported database {backend!r}: use sqlite or postgresql")
@@ -73,7 +79,7 @@ class Database:
     @property
     def safe_url(self) -> str:
         """The URL with any password masked, for messages and logs."""
-        return self.url.render_as_string(hide_password=True)
+        return mask_url(self.url.render_as_string(hide_password=False))
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url!r}, schema={self.schema!r})"
@@ -90,7 +96,12 @@ class Database:
             # One shared connection, or each thread would see its own empty database.
             engine = create_engine(self.url, echo=echo, poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+                raise DatabaseUnavailable(f"cannot create the folder {folder} of {database}: {reason}") from exc
             engine = create_engine(self.url, echo=echo)
 
         @event.listens_for(engine, "connect")

@@ -1,0 +1,48 @@
+"""How a command ends when it cannot do its work: one line on stderr, no traceback, and a documented exit code.
+
+Exit code 2: the configuration (file, environment or options) must change. Exit code 1: a dependency is missing or
+unreachable at start (database, broker, exchange credentials, a port in use), or a running part stopped on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+from tradewind.application.lifecycle import StartupError
+from tradewind.settings import ConfigError, Settings, load_settings
+
+BAD_CONFIGURATION = 2
+CANNOT_START = 1
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` as one red line on stderr and exit with ``code``."""
+    typer.secho(" ".join(message.split()), fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def load(config: Path | None, **overrides: object) -> Settings:
+    """The validated settings, or exit 2 naming what is wrong."""
+    try:
+        return load_settings(config, **overrides)
+    except ConfigError as exc:
+        fail(str(exc), BAD_CONFIGURATION)
+
+
+@contextlib.contextmanager
+def starting(settings: Settings) -> Iterator[None]:
+    """Around building and starting a system: a bad configuration exits 2, a dependency that is not there exits 1."""
+    from tradewind.bootstrap.startup import start_failures
+
+    try:
+        with start_failures(settings):
+            yield
+    except ConfigError as exc:
+        fail(str(exc), BAD_CONFIGURATION)
+    except StartupError as exc:
+        fail(f"cannot start: {exc}", CANNOT_START)
