@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -111,6 +111,15 @@ class Settings(BaseSettings):
             sources.append(InitSettingsSource(settings_cls, init_kwargs=cls.file_values))
         return tuple(sources)
 
+    @model_validator(mode="after")
+    def _sim_accounts_exist(self) -> Settings:
+        keys = {account.api_key for account in self.venue.accounts}
+        for name, entry in self.exchanges.entries.items():
+            if entry.type == "sim" and entry.sim_account not in keys:
+                where = f"exchanges.entries.{name}.sim_account"
+                raise ValueError(f"{where}: {entry.sim_account!r} is the api_key of no venue.accounts entry")
+        return self
+
     def masked_json(self) -> str:
         """The settings as indented JSON with every password and secret masked (what ``tradewind config`` prints)."""
         return json.dumps(mask_secrets(self.model_dump(mode="json")), indent=2)
@@ -189,12 +198,13 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
 
 
 def _problem(error: ErrorDetails) -> str:
-    key = ".".join(str(p) for p in error["loc"]) or "(root)"
+    key = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
+    message = mask_url(" ".join(error["msg"].split()).removeprefix("Value error, "))
     shown = _shown_input(error)
     got = "" if shown is None else f" (got {shown})"
-    return f"{key}: {mask_url(' '.join(error['msg'].split()))}{got}"
+    return f"{key}: {message}{got}" if key else message + got
 
 
 def _shown_input(error: ErrorDetails) -> str | None:
