@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -110,15 +110,6 @@ class Settings(BaseSettings):
         if cls.file_values is not None:
             sources.append(InitSettingsSource(settings_cls, init_kwargs=cls.file_values))
         return tuple(sources)
-
-    @model_validator(mode="after")
-    def _sim_accounts_exist(self) -> Settings:
-        keys = {account.api_key for account in self.venue.accounts}
-        for name, entry in self.exchanges.entries.items():
-            if entry.type == "sim" and entry.sim_account not in keys:
-                where = f"exchanges.entries.{name}.sim_account"
-                raise ValueError(f"{where}: {entry.sim_account!r} is the api_key of no venue.accounts entry")
-        return self
 
     def masked_json(self) -> str:
         """The settings as indented JSON with every password and secret masked (what ``tradewind config`` prints)."""

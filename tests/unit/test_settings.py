@@ -121,14 +121,6 @@ def test_a_refused_exchange_entry_never_shows_its_options(tmp_path: Path) -> Non
     assert "default exchange 'sim' is not among ['bx']" in _refusal(_file(tmp_path, config))
 
 
-def test_a_sim_entry_must_trade_a_venue_account(tmp_path: Path) -> None:
-    config = "exchanges:\n  entries:\n    sim: {sim_account: nobody}\n"
-    assert _refusal(_file(tmp_path, config)) == (
-        f"invalid configuration in {tmp_path / 'tw.yaml'}: "
-        "exchanges.entries.sim.sim_account: 'nobody' is the api_key of no venue.accounts entry"
-    )
-
-
 def test_credentials_in_options_are_refused(tmp_path: Path) -> None:
     config = f"exchanges:\n  entries:\n    sim: {{}}\n    bx: {{type: bybit, options: {{token: {OPTION_SECRET}}}}}\n"
     assert "options may not set ['token']" in _refusal(_file(tmp_path, config))

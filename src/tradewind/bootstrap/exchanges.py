@@ -13,6 +13,7 @@ from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
 from tradewind.bootstrap.platform import Platform
+from tradewind.settings import ConfigError, Settings
 
 log = structlog.get_logger(__name__)
 _RETRY_MIN_S = 1.0  # first pause before asking an unreachable exchange again, doubling up to _RETRY_MAX_S
@@ -23,11 +24,22 @@ def publishing_gateways(platform: Platform) -> dict[str, PublishingGateway]:
     """The configured exchanges (``sim`` entries only when a venue runs in this process), each publishing
     ``order.event`` for its orders' states and fills (what ``dump_orders_to_db`` stores)."""
     settings, venue, clock = platform.settings, platform.venue, platform.clock
+    if venue is not None:
+        _check_sim_accounts(settings)
     return {
         name: PublishingGateway(build_gateway(name, entry, venue, clock), platform.bus, clock)
         for name, entry in settings.exchanges.entries.items()
         if entry.type != "sim" or venue is not None
     }
+
+
+def _check_sim_accounts(settings: Settings) -> None:
+    keys = {account.api_key for account in settings.venue.accounts}
+    for name, entry in settings.exchanges.entries.items():
+        if entry.type == "sim" and entry.sim_account not in keys:
+            raise ConfigError(
+                f"exchanges.entries.{name}.sim_account: {entry.sim_account!r} is the api_key of no venue.accounts entry"
+            )
 
 
 class ExchangeConnections:

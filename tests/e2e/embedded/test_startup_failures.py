@@ -140,3 +140,11 @@ def test_the_simulated_exchanges_port_in_use_is_named(tmp_path: Path, busy_port:
         f"cannot start: cannot listen on 127.0.0.1:{busy_port} for the simulated exchange "
         "(sim_exchange.host, sim_exchange.port): Address already in use"
     )
+
+
+def test_a_sim_entry_must_trade_an_account_of_the_venue(tmp_path: Path) -> None:
+    config = tmp_path / "tw.yaml"
+    config.write_text("exchanges:\n  entries:\n    sim: {sim_account: nobody}\n")
+    assert failure_line(tradewind(*RUN, "-c", str(config), env=_sqlite(tmp_path), cwd=tmp_path), 2) == (
+        "exchanges.entries.sim.sim_account: 'nobody' is the api_key of no venue.accounts entry"
+    )
