@@ -15,7 +15,7 @@ from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
 
 def create_sim_exchange_app(venue: SimVenue, settings: SimExchangeSettings) -> web.Application:
     """Bybit's ``/v5`` REST and streams for ``venue``, plus Binance's ``/api/v3``, ``/ws``, ``/stream`` if enabled."""
-    app = web.Application()
+    app = web.Application(client_max_size=settings.max_body_bytes)
     install_bybit(app, venue, settings.rate_limits, settings.websocket)
     if settings.binance.enabled:
         install_binance(app, venue, settings.binance)

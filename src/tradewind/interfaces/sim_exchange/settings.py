@@ -16,6 +16,7 @@ class SimExchangeSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1024**2, ge=1024)  # a larger REST body is refused with HTTP 413
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     websocket: WebSocketSettings = Field(default_factory=WebSocketSettings)
     binance: BinanceSpotSettings = Field(default_factory=BinanceSpotSettings)
