@@ -41,7 +41,11 @@ def test_query_string_values_are_read_as_sent() -> None:
         (b'{"qty": ' + b"[" * 50 + b"]" * 50 + b"}", lambda p: None, "nested 51 levels deep"),
         (b'{"side": "buy"}', lambda p: p.choice("side", SIDE), "side must be one of Buy, Sell"),
         (b'{"category": "option"}', lambda p: p.category(Category.SPOT), "category must be one of spot"),
-        (b'{"limit": "500"}', lambda p: p.integer("limit", default=1, lo=1, hi=50), "limit must be a whole number from 1 to 50"),
+        (
+            b'{"limit": "500"}',
+            lambda p: p.integer("limit", default=1, lo=1, hi=50),
+            "limit must be a whole number from 1 to 50",
+        ),
         (b"{}", lambda p: p.text("symbol", required=True), "symbol is required"),
     ],
 )
