@@ -217,6 +217,9 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
             return reply(route.handler(call), headers=headers)
         except BinanceError as exc:
             return reply(exc.body(), exc.http_status, {**headers, **exc.headers})
+        except web.HTTPRequestEntityTooLarge:  # aiohttp's client_max_size: the body was not read
+            error = BinanceError(Code.ILLEGAL_CHARS, f"the request body is larger than {request.client_max_size} bytes")
+            return reply(error.body(), 413, headers)
         except VenueError as exc:
             error = from_venue(exc)
             return reply(error.body(), error.http_status, headers)
