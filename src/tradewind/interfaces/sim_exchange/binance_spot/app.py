@@ -27,6 +27,7 @@ from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotS
 from tradewind.interfaces.sim_exchange.binance_spot.weight import WeightMeter
 from tradewind.interfaces.sim_exchange.binance_spot.ws_app import stream_routes
 from tradewind.interfaces.sim_exchange.binance_spot.ws_hub import StreamHub
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
 
@@ -145,6 +146,7 @@ class BinanceSpot:
         self.ids = OrderIds(venue)
         self.streams = StreamHub(venue, settings)
         self.meter = WeightMeter(settings.weight_limit, settings.weight_window_ms)
+        self.replay = ReplayGuard()
 
     def secret_of(self, api_key: str) -> bytes | None:
         account = self.venue.account(api_key)
@@ -186,6 +188,8 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
     venue = server.venue
     signed = route.security is Security.SIGNED
     allowed = route.params + SIGNED_PARAMS if signed else route.params
+    # Only requests that change something are guarded: a replayed read returns what a fresh one would.
+    guard = server.replay if route.method in ("POST", "DELETE") else None
 
     async def handle(request: web.Request) -> web.Response:
         now_ms = venue.clock.now_ms()
@@ -208,7 +212,7 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
                 )
             account = None
             if signed:
-                key = verify(SignedRequest(api_key, raw_query, body), params, server.secret_of, now_ms)
+                key = verify(SignedRequest(api_key, raw_query, body), params, server.secret_of, now_ms, guard)
                 account = venue.account(key)
             elif route.security is Security.MARKET_DATA:
                 check_key(api_key, server.secret_of)

@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
+from tradewind.domain.numbers import NumberError, NumberLimits, parse_decimal, parse_int
 from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code, illegal, mandatory
 
 # Binance's own patterns: no sign, no exponent, no NaN or Infinity, so a parsed number is always finite and >= 0.
 _DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
 _INTEGER = re.compile(r"^[0-9]{1,20}$")
 DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
+# Within Binance's pattern, the project's number parser still bounds what reaches the venue: 28 significant digits.
+NUMBER_LIMITS = NumberLimits(max_magnitude=Decimal(10**20), max_digits=28, max_places=20)
 
 
 def _pairs(raw: str, where: str) -> dict[str, str]:
@@ -71,17 +74,24 @@ class Params:
         value = self.text(name, required=required)
         if not value:
             return None
-        if not _DECIMAL.match(value):
-            raise illegal(name, DECIMAL_RANGE, f"{name}={value!r} is not a plain non-negative decimal number")
-        return Decimal(value)
+        if not _DECIMAL.fullmatch(value):
+            raise illegal(name, DECIMAL_RANGE, f"{name}={value[:40]!r} is not a plain non-negative decimal number")
+        try:
+            return parse_decimal(value, name, NUMBER_LIMITS)
+        except NumberError as exc:
+            raise illegal(name, DECIMAL_RANGE, str(exc)) from None
 
     def integer(self, name: str, *, lo: int, hi: int, required: bool = False) -> int | None:
         value = self.text(name, required=required)
         if not value:
             return None
-        if not _INTEGER.match(value) or not lo <= int(value) <= hi:
-            raise illegal(name, f"[{lo}, {hi}]", f"{name}={value!r} is not an integer from {lo} to {hi}")
-        return int(value)
+        detail = f"{name}={value[:40]!r} is not an integer from {lo} to {hi}"
+        if not _INTEGER.fullmatch(value):
+            raise illegal(name, f"[{lo}, {hi}]", detail)
+        try:
+            return parse_int(value, name, low=lo, high=hi)
+        except NumberError:
+            raise illegal(name, f"[{lo}, {hi}]", detail) from None
 
     def millis(self, name: str) -> int | None:
         return self.integer(name, lo=0, hi=2**63 - 1)

@@ -20,10 +20,10 @@ from tradewind.interfaces.sim_exchange.bybit_v5.envelope import error_body, not_
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, from_venue, params_error
 from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
 from tradewind.interfaces.sim_exchange.bybit_v5.ratelimit import RateLimiter
-from tradewind.interfaces.sim_exchange.bybit_v5.replay import ReplayGuard
 from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import install_websocket
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tradewind.domain.numbers import NumberError, parse_int
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import MESSAGES, BybitError, RetCode, params_error
-from tradewind.interfaces.sim_exchange.bybit_v5.replay import ReplayGuard
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60_000  # a longer window is refused (10001): a signed request must not stay valid for a year

@@ -1,4 +1,4 @@
-"""Signatures already used: the same signed request sent again while its window is open is refused, not executed."""
+"""Signatures already used (either face): the same signed request sent again while its window is open is refused."""
 
 from __future__ import annotations
 
