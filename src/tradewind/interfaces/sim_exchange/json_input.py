@@ -22,8 +22,6 @@ class JsonInputError(ValueError):
 
 def nesting_depth(text: str) -> int:
     """How deep ``[`` and ``{`` nest in ``text`` (outside strings); 0 for a scalar."""
-    if text.count("[") + text.count("{") <= 1:
-        return text.count("[") + text.count("{")
     depth = deepest = 0
     for token in _TOKENS.finditer(text):
         bracket = token.group()
