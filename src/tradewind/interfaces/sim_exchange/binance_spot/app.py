@@ -16,13 +16,14 @@ import structlog
 from aiohttp import web
 
 from tradewind.application.venue import SimVenue, VenueError
+from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.sim_exchange.binance_spot import rest_market as market
 from tradewind.interfaces.sim_exchange.binance_spot import rest_trade as trade
 from tradewind.interfaces.sim_exchange.binance_spot.auth import SignedRequest, check_key, verify
 from tradewind.interfaces.sim_exchange.binance_spot.call import Call, Handler
 from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code, from_venue
 from tradewind.interfaces.sim_exchange.binance_spot.ids import OrderIds
-from tradewind.interfaces.sim_exchange.binance_spot.params import Params
+from tradewind.interfaces.sim_exchange.binance_spot.params import NUMBER_LIMITS, Params
 from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 from tradewind.interfaces.sim_exchange.binance_spot.weight import WeightMeter
 from tradewind.interfaces.sim_exchange.binance_spot.ws_app import stream_routes
@@ -140,8 +141,9 @@ ROUTES: tuple[Route, ...] = (
 class BinanceSpot:
     """The face's state: integer order ids, the market streams, the request-weight meter."""
 
-    def __init__(self, venue: SimVenue, settings: BinanceSpotSettings) -> None:
+    def __init__(self, venue: SimVenue, settings: BinanceSpotSettings, numbers: NumberLimits = NUMBER_LIMITS) -> None:
         self.venue = venue
+        self.numbers = numbers
         self.settings = settings
         self.ids = OrderIds(venue)
         self.streams = StreamHub(venue, settings)
@@ -160,9 +162,11 @@ class BinanceSpot:
 BINANCE = web.AppKey("binance_spot", BinanceSpot)
 
 
-def install_binance(app: web.Application, venue: SimVenue, settings: BinanceSpotSettings) -> BinanceSpot:
+def install_binance(
+    app: web.Application, venue: SimVenue, settings: BinanceSpotSettings, numbers: NumberLimits = NUMBER_LIMITS
+) -> BinanceSpot:
     """Serve the Binance spot protocol from ``app`` too (before it starts); the state is ``app[BINANCE]``."""
-    server = BinanceSpot(venue, settings)
+    server = BinanceSpot(venue, settings, numbers)
     app[BINANCE] = server
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _endpoint(server, route))
@@ -197,7 +201,7 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
         try:
             raw_query = request.raw_path.partition("?")[2]
             body = await request.read() if request.method in ("POST", "PUT", "DELETE") else b""
-            params = Params.parse(raw_query, body)
+            params = Params.parse(raw_query, body, server.numbers)
             api_key = request.headers.get("X-MBX-APIKEY")
             decision = server.meter.charge(api_key or f"ip:{request.remote}", route.weight(params), now_ms)
             headers[WEIGHT_HEADER] = str(decision.used)

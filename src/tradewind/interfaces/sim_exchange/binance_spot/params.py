@@ -14,8 +14,8 @@ from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, 
 _DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
 _INTEGER = re.compile(r"^[0-9]{1,20}$")
 DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
-# Within Binance's pattern, the project's number parser still bounds what reaches the venue: 28 significant digits.
-NUMBER_LIMITS = NumberLimits(max_magnitude=Decimal(10**20), max_digits=28, max_places=20)
+# Within Binance's pattern, the project's number parser still bounds what reaches the venue (size, 28 digits).
+NUMBER_LIMITS = NumberLimits(max_magnitude=Decimal(10**12), max_places=20)
 
 
 def _pairs(raw: str, where: str) -> dict[str, str]:
@@ -30,17 +30,18 @@ def _pairs(raw: str, where: str) -> dict[str, str]:
 class Params:
     """One request's parameters; every getter names the field in its error, and nothing is read twice."""
 
-    def __init__(self, values: dict[str, str]) -> None:
+    def __init__(self, values: dict[str, str], limits: NumberLimits = NUMBER_LIMITS) -> None:
         self._values = values
+        self._limits = limits
 
     @classmethod
-    def parse(cls, raw_query: str, body: bytes) -> Params:
+    def parse(cls, raw_query: str, body: bytes, limits: NumberLimits = NUMBER_LIMITS) -> Params:
         """Query string and form body together; a name in both takes the query string's value, as Binance."""
         try:
             form = body.decode()
         except UnicodeDecodeError as exc:
             raise BinanceError(Code.ILLEGAL_CHARS, f"the body is not UTF-8: {exc}") from exc
-        return cls({**_pairs(form, "body"), **_pairs(raw_query, "query string")})
+        return cls({**_pairs(form, "body"), **_pairs(raw_query, "query string")}, limits)
 
     def __contains__(self, name: str) -> bool:
         return self._values.get(name, "") != ""
@@ -77,7 +78,7 @@ class Params:
         if not _DECIMAL.fullmatch(value):
             raise illegal(name, DECIMAL_RANGE, f"{name}={value[:40]!r} is not a plain non-negative decimal number")
         try:
-            return parse_decimal(value, name, NUMBER_LIMITS)
+            return parse_decimal(value, name, self._limits)
         except NumberError as exc:
             raise illegal(name, DECIMAL_RANGE, str(exc)) from None
 

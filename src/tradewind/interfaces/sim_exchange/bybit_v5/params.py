@@ -26,20 +26,20 @@ class Params:
         self._limits = limits
 
     @classmethod
-    def from_query(cls, raw_query: str) -> Params:
-        return cls(dict(parse_qsl(raw_query, keep_blank_values=True)))
+    def from_query(cls, raw_query: str, limits: NumberLimits = NUMBER_LIMITS) -> Params:
+        return cls(dict(parse_qsl(raw_query, keep_blank_values=True)), limits)
 
     @classmethod
-    def from_body(cls, body: bytes) -> Params:
+    def from_body(cls, body: bytes, limits: NumberLimits = NUMBER_LIMITS) -> Params:
         if not body.strip():
-            return cls({})
+            return cls({}, limits)
         try:
             values = loads(body)
         except JsonInputError as exc:
             raise params_error(f"the body is not valid JSON: {exc}") from None
         if not isinstance(values, dict):
             raise params_error("the body must be a JSON object")
-        return cls(values)
+        return cls(values, limits)
 
     def __contains__(self, name: str) -> bool:
         return self._values.get(name) not in (None, "")

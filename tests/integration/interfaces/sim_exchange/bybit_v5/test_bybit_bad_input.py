@@ -4,15 +4,17 @@ import asyncio
 import contextlib
 import json
 import time
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.support.bybit_server import Served, signed
+from tests.support.bybit_server import Served, seeded_venue, signed
 from tests.support.bybit_ws import raw, serve_ws, ws_server
 from tests.support.waiting import wait_for
 from tradewind.adapters.clock import SimClock, WallClock
+from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
 
 ORDER = {"category": "spot", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Limit", "qty": "0.01", "price": "59000"}
@@ -177,3 +179,17 @@ async def test_a_slow_client_that_stopped_reading_is_cut_off_at_once() -> None:
     finally:
         writer.close()
         await served.runner.cleanup()
+
+
+async def test_the_number_maximum_is_configured(http: aiohttp.ClientSession) -> None:
+    venue = seeded_venue(SimClock())
+    app = create_sim_exchange_app(venue, SimExchangeSettings(port=0, max_number=Decimal(100_000)))
+    runner, port = await start_server(app, "127.0.0.1", 0)
+    served = Served(venue, f"http://127.0.0.1:{port}", runner)
+    try:
+        _, under, _ = await signed(http, served, "POST", "/v5/order/create", ORDER)
+        _, over, _ = await signed(http, served, "POST", "/v5/order/create", {**ORDER, "price": "100001"})
+    finally:
+        await runner.cleanup()
+    assert (under["retCode"], over["retCode"]) == (0, 10001)
+    assert "no larger than 100,000" in over["retMsg"]
