@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 
-from tradewind.adapters.store.parquet import export_parquet
 from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
@@ -59,6 +58,8 @@ def upgrade(settings: Settings) -> str:
 
 def export(settings: Settings, dest: Path) -> Mapping[str, int]:
     """``tradewind export-parquet``: stored market data to Parquet under ``dest``; rows written by table."""
+    from tradewind.adapters.store.parquet import export_parquet  # pyarrow loads for this command alone
+
     database = Database.from_settings(settings.storage)
     try:
         return export_parquet(database, dest).rows

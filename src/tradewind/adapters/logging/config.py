@@ -59,7 +59,7 @@ def _add_name(logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
-_CHATTY = ("apscheduler",)
+_CHATTY = ("apscheduler", "alembic.runtime.plugins")  # the latter: one line per Alembic plugin, every start
 
 
 def configure_logging(
