@@ -21,7 +21,7 @@ def migrations(platform: Platform) -> Component:
     database = platform.database
 
     async def upgrade() -> None:
-        if platform.settings.storage.migrate_on_start:
+        if platform.settings.storage.migrate_on_start and not await asyncio.to_thread(database.at_head):
             await asyncio.to_thread(database.upgrade)
 
     return Component("migrations", upgrade)
@@ -38,6 +38,8 @@ def schema_at_head(platform: Platform) -> Component:
 
 
 def require_head(database: Database) -> None:
+    if database.at_head():
+        return
     current, head = database.current_revision(), database.head_revision()
     if current != head:
         raise StartupError(
