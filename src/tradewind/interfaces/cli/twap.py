@@ -145,9 +145,16 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
             seed=parse_int(seed, "--seed", low=0, high=limits.max_seed),
             exchange=exchange, category=category, job_id=job_id, allow_insufficient=allow_insufficient,
         )  # fmt: skip
-        command.spec(settings.exchanges.default)  # the slice rule refuses before the system starts
+        spec = command.spec(settings.exchanges.default)  # the slice rule refuses before the system starts
     except (NumberError, TwapSpecError) as exc:
         _refuse(str(exc))
+    entry = settings.exchanges.entries.get(spec.exchange)
+    if entry is not None and entry.type == "sim":  # its venue lives in the memory of `tradewind run`, not here
+        _refuse(
+            f"exchange {spec.exchange!r} is the simulator inside `tradewind run`, which this command cannot reach: "
+            "create the job over that system's HTTP API (POST /twap), or name an exchange entry of type bybit or "
+            "binance with env: sim-server that points at its sim-exchange port"
+        )
     typer.echo(created_line(_with_commands(config, lambda c: c.create_twap(command), exchanges=True)))
 
 
