@@ -35,8 +35,8 @@ from tradewind.application.venue.settings import VenueSettings
 from tradewind.domain.commands import InputLimits
 from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.health.settings import DistributedSettings
-from tradewind.interfaces.http.app import HttpSettings
-from tradewind.interfaces.sim_exchange import SimExchangeSettings
+from tradewind.interfaces.http.settings import HttpSettings
+from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 ENV_PREFIX = "TRADEWIND_"

@@ -98,7 +98,9 @@ class Rig:
         last_read = 0.0
         while True:
             waits = [w for w in (self.scheduler.wake_ns, self.ordering.wake_ns) if w is not None]
-            quiet = bool(waits) and not self.ordering.busy  # every slice in hand sleeps on the clock
+            # every slice in hand sleeps on the clock, and no slice message waits to be taken (moving time on before a
+            # due slice is picked up would make it late)
+            quiet = bool(waits) and not (self.ordering.busy or self.scheduler.busy or self.bus.waiting)
             if quiet or loop.time() - last_read > 0.05:
                 last_read = loop.time()
                 job = await self.job(job_id)

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 import structlog
 
-from tradewind.adapters.exchanges.factory import build_gateway
 from tradewind.adapters.exchanges.publishing import PublishingGateway
+from tradewind.adapters.exchanges.settings import CredentialsError
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
 from tradewind.bootstrap.platform import Platform
@@ -23,14 +23,19 @@ _RETRY_MAX_S = 60.0
 def publishing_gateways(platform: Platform) -> dict[str, PublishingGateway]:
     """The configured exchanges (``sim`` entries only when a venue runs in this process), each publishing
     ``order.event`` for its orders' states and fills (what ``dump_orders_to_db`` stores)."""
+    from tradewind.adapters.exchanges.factory import build_gateway  # ccxt loads only where a gateway is built
+
     settings, venue, clock = platform.settings, platform.venue, platform.clock
     if venue is not None:
         _check_sim_accounts(settings)
-    return {
-        name: PublishingGateway(build_gateway(name, entry, venue, clock), platform.bus, clock)
-        for name, entry in settings.exchanges.entries.items()
-        if entry.type != "sim" or venue is not None
-    }
+    try:
+        return {
+            name: PublishingGateway(build_gateway(name, entry, venue, clock), platform.bus, clock)
+            for name, entry in settings.exchanges.entries.items()
+            if entry.type != "sim" or venue is not None
+        }
+    except CredentialsError as exc:  # the keys are configuration too: a refusal naming them, not a traceback
+        raise ConfigError(str(exc)) from None
 
 
 def _check_sim_accounts(settings: Settings) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tradewind.adapters.metrics import ServiceMetrics
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
-from tradewind.application.simulator.service import MarketSimulatorService
-from tradewind.application.venue.service import SimVenue
 from tradewind.settings import ConfigError, Settings
+
+if TYPE_CHECKING:  # annotations only: a process without a simulated market does not load it
+    from tradewind.adapters.metrics import ServiceMetrics
+    from tradewind.application.simulator.service import MarketSimulatorService
+    from tradewind.application.venue.service import SimVenue
 
 
 @dataclass(frozen=True, slots=True)

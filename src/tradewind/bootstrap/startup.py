@@ -34,8 +34,8 @@ def start_failures(settings: Settings) -> Iterator[None]:
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's statement and link
         raise StartupError(f"database {mask_url(settings.storage.url)}: {_first_line(cause)}") from exc
-    except CredentialsError as exc:
-        raise StartupError(str(exc)) from exc
+    except CredentialsError as exc:  # the keys are configuration too
+        raise ConfigError(str(exc)) from exc
     except (BusError, ExchangeError) as exc:
         raise StartupError(_first_line(exc)) from exc
     except OSError as exc:  # a file or socket the process needs (a spill file, the doorbell)

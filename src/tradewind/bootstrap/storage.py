@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 
-from tradewind.adapters.store.parquet import export_parquet
 from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
@@ -22,7 +21,7 @@ def migrations(platform: Platform) -> Component:
     database = platform.database
 
     async def upgrade() -> None:
-        if platform.settings.storage.migrate_on_start:
+        if platform.settings.storage.migrate_on_start and not await asyncio.to_thread(database.at_head):
             await asyncio.to_thread(database.upgrade)
 
     return Component("migrations", upgrade)
@@ -39,6 +38,8 @@ def schema_at_head(platform: Platform) -> Component:
 
 
 def require_head(database: Database) -> None:
+    if database.at_head():
+        return
     current, head = database.current_revision(), database.head_revision()
     if current != head:
         raise StartupError(
@@ -59,6 +60,8 @@ def upgrade(settings: Settings) -> str:
 
 def export(settings: Settings, dest: Path) -> Mapping[str, int]:
     """``tradewind export-parquet``: stored market data to Parquet under ``dest``; rows written by table."""
+    from tradewind.adapters.store.parquet import export_parquet  # pyarrow loads for this command alone
+
     database = Database.from_settings(settings.storage)
     try:
         return export_parquet(database, dest).rows

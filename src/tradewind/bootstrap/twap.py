@@ -6,14 +6,14 @@ import asyncio
 from dataclasses import dataclass
 
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.exchanges.publishing import PublishingGateway
-from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker
+from tradewind.adapters.logging.config import configure_logging
 from tradewind.adapters.scheduling.doorbell import UnixDoorbell, doorbell_path
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.lifecycle import Component, Runner
+from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.twap import Doorbell, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.ordering import TwapOrdering
@@ -43,7 +43,11 @@ def _journal(platform: Platform) -> JobJournal:
 def _waker(platform: Platform) -> Waker | None:
     """APScheduler's persisted wake-ups in live runs; a simulated clock drives the scheduler itself."""
     settings = platform.settings
-    return ApschedulerWaker(platform.database, poll_s=settings.twap.wake_poll_s) if settings.clock == "wall" else None
+    if settings.clock != "wall":
+        return None
+    from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker  # only the process that schedules
+
+    return ApschedulerWaker(platform.database, poll_s=settings.twap.wake_poll_s)
 
 
 def _doorbell(platform: Platform) -> Doorbell | None:
@@ -56,13 +60,16 @@ def _doorbell(platform: Platform) -> Doorbell | None:
     return UnixDoorbell(doorbell_path(platform.database))
 
 
-def twap(platform: Platform, *, execute: bool) -> TwapParts:
-    """Control, and with ``execute`` the scheduler and the ordering too (in one process, following order streams)."""
-    gateways = publishing_gateways(platform)
-    connections = ExchangeConnections(platform, gateways, follow_orders=execute)
+def twap(platform: Platform, *, execute: bool, exchanges: bool = True) -> TwapParts:
+    """Control, and with ``execute`` the scheduler and the ordering too (in one process, following order streams).
+
+    Without ``exchanges`` no gateway is built or connected: the control service reads, reports and changes jobs in
+    the database alone (it refuses ``create``), so neither API keys nor a reachable exchange are needed.
+    """
+    gateways = publishing_gateways(platform) if exchanges or execute else {}
     doorbell = _doorbell(platform)
     service = control_service(platform, gateways, doorbell)
-    components = [connections.component()]
+    components = [ExchangeConnections(platform, gateways, follow_orders=execute).component()] if gateways else []
     if execute:
         components += [ordering(platform, gateways), scheduler(platform, doorbell)]
     return TwapParts(service, gateways, components)
@@ -155,16 +162,24 @@ class TwapApp:
         await self.runner.stop()
 
 
-def build_twap(settings: Settings, *, execute: bool) -> TwapApp:
-    """TWAP over the configured database and exchanges, outside any running system.
+def build_twap(settings: Settings, *, execute: bool, exchanges: bool = True) -> TwapApp:
+    """TWAP over the configured database and exchanges, outside any running system; logs go to stderr.
 
     The bus is RabbitMQ in distributed mode (so ``twap create`` reaches the twap-scheduler service), else in memory.
     Only the storage service migrates a distributed database; on the embedded one this process is its owner.
+    ``exchanges=False`` (list, show, report, watch, pause, resume, cancel, archive): the database alone.
     """
+    configure_logging(settings.logging.level, json=settings.logging.json_output)
     distributed = settings.mode == "distributed"
-    bus = RabbitMqBus(settings.distributed.bus) if distributed else InMemoryBus()
+    bus: Bus
+    if distributed:
+        from tradewind.adapters.bus.rabbitmq import RabbitMqBus  # aio_pika loads only where it is used
+
+        bus = RabbitMqBus(settings.distributed.bus)
+    else:
+        bus = InMemoryBus()
     platform = Platform(settings, build_clock(settings), bus, distributed)
-    parts = twap(platform, execute=execute)
+    parts = twap(platform, execute=execute, exchanges=exchanges)
     schema = schema_at_head(platform) if distributed else migrations(platform)
     components = [platform.database_component(), schema, platform.bus_component(), *parts.components]
     commands = commands_over(settings, parts.service)

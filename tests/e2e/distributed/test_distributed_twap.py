@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials

@@ -120,8 +120,8 @@ def test_an_exchange_without_credentials_is_named_with_its_variables(tmp_path: P
 
     result = tradewind(*command, "-c", str(config), env=_sqlite(tmp_path), cwd=tmp_path)
 
-    assert failure_line(result, CANNOT_START) == (
-        "cannot start: exchange 'bx': set TRADEWIND_BX_API_KEY and TRADEWIND_BX_API_SECRET, or secrets_file"
+    assert failure_line(result, BAD_CONFIGURATION) == (
+        "exchange 'bx': set TRADEWIND_BX_API_KEY and TRADEWIND_BX_API_SECRET, or secrets_file"
     )
 
 

@@ -11,9 +11,7 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import TRADEWIND, sim_exchange_process
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials
@@ -29,45 +28,19 @@ from tradewind.domain.twap.slicer import parse_client_order_id
 from tradewind.domain.values import Category
 from tradewind.settings import load_settings
 
-TRADEWIND = [sys.executable, "-m", "tradewind"]
 ENV = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    pytest.fail(f"sim-exchange did not listen on {port} within {timeout} s")
 
 
 @pytest.fixture(params=["bybit", "binance"])
 def workdir(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
-    port = _free_port()
     env = {**os.environ, **ENV}
-    exchange = subprocess.Popen(
-        [*TRADEWIND, "sim-exchange", "--port", str(port)], env=env, cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        _wait_port(port)
+    with sim_exchange_process(tmp_path, env) as (port, _):
         (tmp_path / "tw.yaml").write_text(
             f"storage:\n  url: sqlite:///{tmp_path / 'tw.db'}\nlogging:\n  level: warning\n"
             f"exchanges:\n  default: simsrv\n  entries:\n"
             f'    simsrv: {{type: {request.param}, env: sim-server, url: "http://127.0.0.1:{port}"}}\n'
         )
         yield tmp_path, env
-    finally:
-        exchange.send_signal(signal.SIGTERM)
-        exchange.wait(10)
 
 
 def _cli(workdir: Path, env: dict[str, str], *args: str, timeout: float = 60) -> str:
@@ -123,7 +96,7 @@ def test_jobs_killed_at_random_points_finish_with_exactly_the_total(workdir: tup
     for job in jobs:
         shown = _cli(folder, env, "show", job)
         assert '"status": "completed"' in shown, shown
-        assert '"filled": "0.012"' in shown, shown
+        assert '"filled": "0.012000"' in shown, shown  # at the lot step, 0.000001
         assert "twap.created" in shown and "twap.completed" in shown
     on_exchange = asyncio.run(_exchange_fills(folder, jobs))
     assert {j: on_exchange[j] for j in jobs} == {j: Decimal("0.012") for j in jobs}, listing

@@ -80,6 +80,12 @@ class InMemoryBus:
             if not future.done():
                 future.set_exception(BusError("bus closed"))
 
+    @property
+    def waiting(self) -> int:
+        """Messages routed to a consumed queue that no consumer has taken yet (what a simulated-clock driver must
+        let run before it moves time on)."""
+        return sum(q.buffer.qsize() for q in self._queues.values() if q.workers)
+
     async def publish(self, topic: str, payload: JsonObject, *, headers: Mapping[str, str] | None = None) -> None:
         frozen_headers = dict(headers) if headers else _NO_HEADERS
         await self._route(Message(topic, payload, f"m-{next(self._ids)}", headers=frozen_headers))

@@ -8,7 +8,8 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from aio_pika.exceptions import ChannelNotFoundEntity
 
-from tradewind.adapters.bus.rabbitmq import RabbitMqSettings, amqp_queue_name
+from tradewind.adapters.bus.rabbitmq import amqp_queue_name
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.logging.redaction import mask_url
 from tradewind.application.ports.bus import BusError
 

@@ -23,11 +23,10 @@ from aio_pika.abc import (
     ExchangeType,
 )
 from aio_pika.exceptions import AMQPError, ChannelNotFoundEntity
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from yarl import URL
 
 from tradewind.adapters.bus.rabbitmq_codec import decode_payload, encode_payload, from_amqp, to_amqp
 from tradewind.adapters.bus.rabbitmq_consumer import TRANSIENT_ERRORS, RabbitSubscription
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.bus.topics import validate_topic
 from tradewind.adapters.logging.redaction import mask_url
 from tradewind.application.ports.bus import (
@@ -44,42 +43,6 @@ from tradewind.application.ports.bus import (
 log = structlog.get_logger(__name__)
 
 _QUEUE_NAME = re.compile(r"[A-Za-z0-9_.:@#,/+ -]{1,250}")  # what the AMQP client accepts, with room for ".dlq"
-
-
-class RabbitMqSettings(BaseModel):
-    """Broker address, exchange names and delivery limits of :class:`RabbitMqBus`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)  # the url holds a password
-
-    url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    exchange: str = Field("tradewind.events", min_length=1, max_length=255)
-    dead_letter_exchange: str = Field("tradewind.dead-letters", min_length=1, max_length=255)
-    prefetch: int = Field(64, ge=1, le=65_535)
-    max_retries: int = Field(3, ge=0)
-    request_timeout: float = Field(5.0, gt=0)
-    publish_timeout: float = Field(30.0, gt=0, description="how long a publish waits for a broker that is away")
-    connect_timeout: float = Field(5.0, gt=0)
-    reconnect_interval: float = Field(1.0, gt=0)
-
-    @field_validator("url")
-    @classmethod
-    def _amqp_url(cls, url: str) -> str:
-        if URL(url).scheme not in ("amqp", "amqps") or not URL(url).host:
-            raise ValueError(f"RabbitMQ url must be an amqp:// or amqps:// URL with a host, got {mask_url(url)!r}")
-        return url
-
-    @field_validator("exchange", "dead_letter_exchange")
-    @classmethod
-    def _not_reserved(cls, name: str) -> str:
-        if name.startswith("amq."):
-            raise ValueError(f"exchange name {name!r} is reserved by RabbitMQ (amq.*)")
-        return name
-
-    @model_validator(mode="after")
-    def _distinct_exchanges(self) -> RabbitMqSettings:
-        if self.exchange == self.dead_letter_exchange:
-            raise ValueError(f"exchange and dead_letter_exchange must differ, both are {self.exchange!r}")
-        return self
 
 
 def validate_pattern(pattern: str) -> None:

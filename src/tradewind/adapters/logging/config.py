@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,6 +46,19 @@ class LoggingSettings(BaseModel):
         return {"auto": None, "console": False, "json": True}[self.format]
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at each write: a test runner that swaps it (and closes its own) is followed."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 class _NamedWriteLogger(structlog.WriteLogger):
     """structlog's WriteLogger that remembers the name given to ``get_logger``."""
 
@@ -59,7 +72,7 @@ def _add_name(logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
-_CHATTY = ("apscheduler",)
+_CHATTY = ("apscheduler", "alembic.runtime.plugins")  # the latter: one line per Alembic plugin, every start
 
 
 def configure_logging(
@@ -77,7 +90,7 @@ def configure_logging(
     numeric = _LEVELS.get(level.lower()) if isinstance(level, str) else level
     if numeric is None:
         raise ValueError(f"unknown log level {level!r}: use one of {list(_LEVELS)}")
-    out = stream if stream is not None else sys.stderr
+    out = stream if stream is not None else cast(TextIO, _CurrentStderr())  # write, flush and isatty suffice
     use_json = (not _isatty(out)) if json is None else json
 
     stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)

@@ -54,6 +54,7 @@ class TwapScheduler:
         self._flight = False
         # The clock time this service sleeps until; None while a slice is in flight (it waits for its event).
         self.wake_ns: int | None = None
+        self._ticking = False
 
     async def start(self) -> None:
         if self._waker is not None:
@@ -75,6 +76,11 @@ class TwapScheduler:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def busy(self) -> bool:
+        """Woken or ticking: not waiting on the clock (a simulated-clock driver must not move time on meanwhile)."""
+        return self._ticking or self._wake.is_set()
+
     async def _on_message(self, message: Message) -> None:
         if message.topic == JOB_COMMAND.kind:
             try:
@@ -88,10 +94,14 @@ class TwapScheduler:
     async def run(self, stop: asyncio.Event) -> None:
         """Tick, then sleep until the next slice is due (on the clock, or the waker's call) or a message arrives."""
         while not stop.is_set():
+            self._ticking = True
             self._wake.clear()
-            next_ns = await self.tick()
-            if self._waker is not None:
-                await self._waker.sync(self._job_wakes)
+            try:
+                next_ns = await self.tick()
+                if self._waker is not None:
+                    await self._waker.sync(self._job_wakes)
+            finally:
+                self._ticking = False
             self.wake_ns = None if self._flight else next_ns
             await self._wait(stop, next_ns if self._waker is None else None)
             self.wake_ns = None

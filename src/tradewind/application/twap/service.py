@@ -109,6 +109,7 @@ class TwapService:
             spec=spec,
             total_qty=total,
             qty_step=instrument.qty_step,
+            tick_size=instrument.tick_size,
             plan=tuple(plan_lots(total_lots, spec.slices, jitter=spec.size_jitter, min_lots=min_lots, seed=spec.seed)),
             offsets_ns=tuple(slice_offsets_ns(spec.slices, spec.interval_ns, jitter=spec.time_jitter, seed=spec.seed)),
             start_ns=now,

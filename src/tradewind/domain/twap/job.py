@@ -59,6 +59,7 @@ class TwapJob:
     end_ns: int | None = None
     order_tag: str = ""  # random, in every client order id: an earlier job's orders under the same id are not ours
     archived: bool = False  # hidden from lists; its rows stay
+    tick_size: Decimal | None = None  # the instrument's, for rendering prices; None on jobs stored before 0009
 
     @property
     def slices(self) -> int:

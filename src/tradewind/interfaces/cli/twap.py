@@ -53,6 +53,7 @@ from tradewind.settings import ConfigError, Settings, load_settings
 twap_app = typer.Typer(help="TWAP execution: slice an order over time.", no_args_is_help=True)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file")]
 T = TypeVar("T")
+_PROGRESS_EVERY_S = 0.5  # how often `twap run` redraws its lines (and checks for idleness)
 
 
 def _refuse(message: str) -> NoReturn:
@@ -67,14 +68,23 @@ def _settings(config: Path | None) -> Settings:
         _refuse(str(exc))
 
 
-def _with_commands(config: Path | None, work: Callable[[CommandService], Awaitable[T]], *, execute: bool = False) -> T:
-    """Run ``work`` on the command service of a TWAP system built from the config; a refusal is exit code 2."""
-    from tradewind.bootstrap import build_twap
+def _with_commands(
+    config: Path | None,
+    work: Callable[[CommandService], Awaitable[T]],
+    *,
+    execute: bool = False,
+    exchanges: bool = False,
+) -> T:
+    """Run ``work`` on the command service of a TWAP system built from the config; a refusal is exit code 2.
+
+    Only ``create`` (``exchanges``) and ``run`` (``execute``) reach an exchange; every other verb needs the database.
+    """
+    from tradewind.bootstrap.twap import build_twap  # the composition root loads after the arguments are parsed
 
     async def main() -> T:
         settings = _settings(config)
         with starting(settings):  # a database the storage service has not migrated, say: exit 1
-            system = build_twap(settings, execute=execute)
+            system = build_twap(settings, execute=execute, exchanges=exchanges)
             await system.start()
         try:
             return await work(system.commands)
@@ -137,10 +147,17 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
             seed=parse_int(seed, "--seed", low=0, high=limits.max_seed),
             exchange=exchange, category=category, job_id=job_id, allow_insufficient=allow_insufficient,
         )  # fmt: skip
-        command.spec(settings.exchanges.default)  # the slice rule refuses before the system starts
+        spec = command.spec(settings.exchanges.default)  # the slice rule refuses before the system starts
     except (NumberError, TwapSpecError) as exc:
         _refuse(str(exc))
-    typer.echo(created_line(_with_commands(config, lambda c: c.create_twap(command))))
+    entry = settings.exchanges.entries.get(spec.exchange)
+    if entry is not None and entry.type == "sim":  # its venue lives in the memory of `tradewind run`, not here
+        _refuse(
+            f"exchange {spec.exchange!r} is the simulator inside `tradewind run`, which this command cannot reach: "
+            "create the job over that system's HTTP API (POST /twap), or name an exchange entry of type bybit or "
+            "binance with env: sim-server that points at its sim-exchange port"
+        )
+    typer.echo(created_line(_with_commands(config, lambda c: c.create_twap(command), exchanges=True)))
 
 
 def _table(columns: tuple[str, ...], rows: Rows) -> Table:
@@ -209,10 +226,11 @@ def report(
 
     async def work(commands: CommandService) -> None:
         result = await commands.twap_report(TwapReport(job_id))
-        typer.echo(json.dumps(report_json(result), indent=2))
+        view = await commands.show_twap(ShowTwap(job_id))
+        typer.echo(json.dumps(report_json(result, view.job), indent=2))
         if chart is not None:
-            write_chart(await commands.show_twap(ShowTwap(job_id)), result, chart)
-            typer.echo(f"chart written to {chart}")
+            write_chart(view, result, chart)
+            typer.echo(f"chart written to {chart}", err=True)  # stdout stays one JSON document
 
     _with_commands(config, work)
 
@@ -247,17 +265,23 @@ def run(
     until_idle: Annotated[bool, typer.Option(help="Exit once no job is running or paused")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Run the scheduling and ordering services: executes every job, resuming any a restart interrupted."""
+    """Run the scheduling and ordering services: executes every job, resuming any a restart interrupted.
+
+    Prints one progress line per job on stdout (redrawn in place on a terminal); logs go to stderr.
+    """
+    from tradewind.interfaces.cli.twap_progress import RunProgress
 
     async def work(commands: CommandService) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        while not stop.is_set():
-            if until_idle and all(j.status.is_final for j in await commands.list_twaps(ListTwaps())):
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.2)
+        with RunProgress(commands) as progress:
+            while not stop.is_set():
+                followed = await progress.refresh()
+                if until_idle and all(job.status.is_final for job in followed):
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), _PROGRESS_EVERY_S)
 
     _with_commands(config, work, execute=True)

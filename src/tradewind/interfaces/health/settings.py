@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tradewind.adapters.bus.rabbitmq import RabbitMqSettings
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")

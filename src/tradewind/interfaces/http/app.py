@@ -24,16 +24,6 @@ TAG = "market data"
 MAX_DEPTH = 1000
 
 
-class HttpSettings(BaseModel):
-    """Where the HTTP API listens; port 0 picks a free one (tests)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
-
-
 def _depth(raw: object) -> int | None:
     """Through the one number parser: pydantic's own int would read "1_0" as 10."""
     return None if raw is None else parse_int(raw, "depth", low=1, high=MAX_DEPTH)

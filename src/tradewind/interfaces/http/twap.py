@@ -129,7 +129,8 @@ def twap_router(commands: CommandService) -> APIRouter:
 
     @router.get("/{job_id}/report")
     async def report(job_id: str) -> dict[str, Any]:
-        return report_json(await commands.twap_report(TwapReport(job_id)))
+        result = await commands.twap_report(TwapReport(job_id))
+        return report_json(result, (await commands.show_twap(ShowTwap(job_id))).job)
 
     @router.post("/{job_id}/{action}")
     async def control(job_id: str, action: str) -> dict[str, Any]:

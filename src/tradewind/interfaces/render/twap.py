@@ -1,5 +1,8 @@
 """TWAP outcomes rendered once for every front end: jobs and reports as JSON-able dicts, answers as one line,
-and tables as column names plus rows of text (the CLI draws them with rich, a chat front end as monospace)."""
+and tables as column names plus rows of text (the CLI draws them with rich, a chat front end as monospace).
+
+Prices print at the job's tick size and sizes at its lot step (:func:`at_step`), in every shape.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 from tradewind.application.twap.service import JobView
 from tradewind.domain.twap.job import SliceRecord, TwapJob
 from tradewind.domain.twap.report import ExecutionReport
+from tradewind.interfaces.render.numbers import BPS, at_step, maybe_at_step
 
 Rows = list[tuple[str, ...]]
 JOB_COLUMNS = ("id", "status", "side", "symbol", "filled / total", "slice", "reason")
@@ -16,8 +20,12 @@ SLICE_COLUMNS = ("slice", "attempt", "status", "client order id", "target", "fil
 LOG_COLUMNS = ("ts_ns", "level", "event", "fields")
 
 
-def _s(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+def _price(job: TwapJob, value: Decimal | None) -> str | None:
+    return maybe_at_step(value, job.tick_size)
+
+
+def _size(job: TwapJob, value: Decimal) -> str:
+    return at_step(value, job.qty_step)
 
 
 def job_json(job: TwapJob) -> dict[str, Any]:
@@ -29,13 +37,13 @@ def job_json(job: TwapJob) -> dict[str, Any]:
         "category": spec.category.value,
         "symbol": spec.symbol,
         "side": spec.side.value,
-        "total": str(job.total_qty),
-        "filled": str(job.filled_qty),
+        "total": _size(job, job.total_qty),
+        "filled": _size(job, job.filled_qty),
         "slices": job.slices,
         "next_slice": job.next_index,
-        "limit_price": _s(spec.limit_price),
+        "limit_price": _price(job, spec.limit_price),
         "limit_policy": spec.limit_policy.value,
-        "arrival_price": _s(job.arrival_price),
+        "arrival_price": _price(job, job.arrival_price),
         "start_ns": job.start_ns,
         "end_ns": job.end_ns,
         "reason": job.reason,
@@ -49,23 +57,24 @@ def job_view_json(view: JobView) -> dict[str, Any]:
     return {**job_json(view.job), "log": log}
 
 
-def report_json(report: ExecutionReport) -> dict[str, Any]:
+def report_json(report: ExecutionReport, job: TwapJob) -> dict[str, Any]:
+    """The report of ``job`` (whose tick size and lot step its numbers print at); fees exact, bps to 0.01."""
     return {
-        "filled_qty": str(report.filled_qty),
-        "avg_price": _s(report.avg_price),
-        "market_twap": _s(report.market_twap),
-        "arrival_price": _s(report.arrival_price),
-        "slippage_vs_twap_bps": _s(report.slippage_vs_twap_bps),
-        "slippage_vs_arrival_bps": _s(report.slippage_vs_arrival_bps),
-        "fees": str(report.fees),
+        "filled_qty": _size(job, report.filled_qty),
+        "avg_price": _price(job, report.avg_price),
+        "market_twap": _price(job, report.market_twap),
+        "arrival_price": _price(job, report.arrival_price),
+        "slippage_vs_twap_bps": maybe_at_step(report.slippage_vs_twap_bps, BPS),
+        "slippage_vs_arrival_bps": maybe_at_step(report.slippage_vs_arrival_bps, BPS),
+        "fees": at_step(report.fees, None),
         "slices": [
             {
                 "index": s.index,
                 "status": s.status,
-                "target_qty": str(s.target_qty),
-                "filled_qty": str(s.filled_qty),
-                "avg_price": _s(s.avg_price),
-                "fee": str(s.fee),
+                "target_qty": _size(job, s.target_qty),
+                "filled_qty": _size(job, s.filled_qty),
+                "avg_price": _price(job, s.avg_price),
+                "fee": at_step(s.fee, None),
             }
             for s in report.slices
         ],
@@ -74,7 +83,8 @@ def report_json(report: ExecutionReport) -> dict[str, Any]:
 
 def created_line(job: TwapJob) -> str:
     spec = job.spec
-    return f"created TWAP job {job.job_id}: {spec.side.value} {job.total_qty} {spec.symbol} in {job.slices} slices"
+    total = _size(job, job.total_qty)
+    return f"created TWAP job {job.job_id}: {spec.side.value} {total} {spec.symbol} in {job.slices} slices"
 
 
 def status_line(job: TwapJob) -> str:
@@ -82,7 +92,18 @@ def status_line(job: TwapJob) -> str:
 
 
 def progress_line(job: TwapJob, report: ExecutionReport, left_s: int) -> str:
-    return f"{job.filled_qty}/{job.total_qty} avg {report.avg_price or '-'} left {left_s}s {job.status.value}"
+    """What ``watch`` shows beside its bar."""
+    avg = _price(job, report.avg_price) or "-"
+    return f"{_size(job, job.filled_qty)}/{_size(job, job.total_qty)} avg {avg} left {left_s}s {job.status.value}"
+
+
+def run_line(job: TwapJob, avg_price: Decimal | None) -> str:
+    """One job's line while ``twap run`` executes it: filled of total, slices done, average price and status."""
+    spec = job.spec
+    filled = f"{_size(job, job.filled_qty)}/{_size(job, job.total_qty)}"
+    avg = _price(job, avg_price) or "-"
+    line = f"{job.job_id} {spec.side.value} {spec.symbol} {filled} slices {job.next_index}/{job.slices} avg {avg}"
+    return f"{line} {job.status.value}" + (f" ({job.reason})" if job.reason and job.status.is_final else "")
 
 
 def job_rows(jobs: list[TwapJob]) -> Rows:
@@ -92,18 +113,18 @@ def job_rows(jobs: list[TwapJob]) -> Rows:
 def _job_row(job: TwapJob) -> tuple[str, ...]:
     return (
         job.job_id, job.status.value, job.spec.side.value, f"{job.spec.category.value}:{job.spec.symbol}",
-        f"{job.filled_qty} / {job.total_qty}", f"{job.next_index}/{job.slices}", job.reason,
+        f"{_size(job, job.filled_qty)} / {_size(job, job.total_qty)}", f"{job.next_index}/{job.slices}", job.reason,
     )  # fmt: skip
 
 
 def slice_rows(view: JobView) -> Rows:
-    return [_slice_row(s) for s in view.slices]
+    return [_slice_row(view.job, s) for s in view.slices]
 
 
-def _slice_row(s: SliceRecord) -> tuple[str, ...]:
+def _slice_row(job: TwapJob, s: SliceRecord) -> tuple[str, ...]:
     return (
-        str(s.index), str(s.attempt), s.status.value, s.client_order_id or "", str(s.target_qty),
-        str(s.filled_qty), _s(s.avg_price) or "", s.note,
+        str(s.index), str(s.attempt), s.status.value, s.client_order_id or "", _size(job, s.target_qty),
+        _size(job, s.filled_qty), _price(job, s.avg_price) or "", s.note,
     )  # fmt: skip
 
 

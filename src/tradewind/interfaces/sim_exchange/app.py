@@ -8,6 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from tradewind.application.venue import SimVenue
+from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.sim_exchange.binance_spot.app import install_binance
 from tradewind.interfaces.sim_exchange.bybit_v5.app import install_bybit
 from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
@@ -15,10 +16,12 @@ from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
 
 def create_sim_exchange_app(venue: SimVenue, settings: SimExchangeSettings) -> web.Application:
     """Bybit's ``/v5`` REST and streams for ``venue``, plus Binance's ``/api/v3``, ``/ws``, ``/stream`` if enabled."""
-    app = web.Application()
-    install_bybit(app, venue, settings.rate_limits, settings.websocket)
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    numbers = NumberLimits(max_magnitude=settings.max_number)
+    install_bybit(app, venue, settings.rate_limits, settings.websocket, numbers)
     if settings.binance.enabled:
-        install_binance(app, venue, settings.binance)
+        # Binance's own pattern allows 20 decimal places; the size bound is the configured one.
+        install_binance(app, venue, settings.binance, NumberLimits(settings.max_number, max_places=20))
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
@@ -16,6 +18,8 @@ class SimExchangeSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1024**2, ge=1024)  # a larger REST body is refused with HTTP 413
+    max_number: Decimal = Field(default=Decimal(10**12), gt=0, allow_inf_nan=False)  # larger prices / sizes: refused
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     websocket: WebSocketSettings = Field(default_factory=WebSocketSettings)
     binance: BinanceSpotSettings = Field(default_factory=BinanceSpotSettings)

@@ -2,8 +2,10 @@
 
 Messages are queued synchronously (fan-out happens inside venue operations and feed polls) and written by
 one task per connection, so each client sees them in the order they were produced. A client that falls
-``send_queue_limit`` messages behind is disconnected: a stream with a gap would corrupt its order book,
-and on reconnecting it gets a fresh snapshot.
+``send_queue_limit`` messages behind is disconnected at once (close code 1008, or the socket aborted if
+even the close frame cannot be written): a stream with a gap would corrupt its order book, and on
+reconnecting it gets a fresh snapshot. A frame the server cannot serve (over the size limit, or one whose
+handling fails) closes the connection with a code and a reason, never silently.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 log = structlog.get_logger(__name__)
+DROP_CLOSE_TIMEOUT_S = 1.0  # how long a dropped client gets to take the close frame before the socket is aborted
 
 
 def encode(message: dict[str, Any]) -> str:
@@ -39,6 +42,9 @@ class WsSession:
         self._limit = queue_limit
         self._wakeup = asyncio.Event()
         self._overflowed = False
+        self.transport: asyncio.Transport | None = None  # set by ``serve_session``; aborted when a close hangs
+        self._writer: asyncio.Task[None] | None = None
+        self._dropping: asyncio.Task[None] | None = None
 
     @property
     def open(self) -> bool:
@@ -52,6 +58,8 @@ class WsSession:
             self._overflowed = True
             self._queue.clear()
             log.warning("sim_exchange_ws.slow_client_dropped", conn_id=self.conn_id, limit=self._limit)
+            if self._writer is not None:  # served: close it now, even if the writer is stuck on a full socket
+                self._dropping = asyncio.get_running_loop().create_task(self._drop())
         else:
             self._queue.append(text)
         self._wakeup.set()
@@ -72,8 +80,20 @@ class WsSession:
             except ConnectionError:  # the client went away mid-write; the receive loop sees the close
                 return
             if self._overflowed:
-                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"send queue overflow: client too slow")
                 return
+
+    async def _drop(self) -> None:
+        """Close a client that fell behind: the close frame if it can be written soon, then the socket regardless."""
+        if self._writer is not None:
+            self._writer.cancel()  # it may be blocked writing to a client that does not read
+        try:
+            async with asyncio.timeout(DROP_CLOSE_TIMEOUT_S):
+                await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"send queue overflow: client too slow")
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            if self.transport is not None:
+                self.transport.abort()  # a graceful close waits for the unread buffer to drain: never, here
 
     async def close(self, code: int = WSCloseCode.GOING_AWAY, message: bytes = b"server shutdown") -> None:
         await self.ws.close(code=code, message=message)
@@ -88,14 +108,17 @@ async def serve_session(
     on_start: Callable[[], None] | None = None,
     idle_timeout_s: float | None = None,
     close_code: int = WSCloseCode.OK,
+    transport: asyncio.Transport | None = None,
 ) -> None:
     """Write ``session``'s queue and hand its frames to the hub until either side closes it or it idles out.
 
     ``on_start`` runs once the writer runs; ``on_end`` runs first when the connection ends (the hub forgets
-    the session), then the writer stops and the socket closes with ``close_code``.
+    the session), then the writer stops and the socket closes with ``close_code``. ``transport`` (the
+    request's) lets a dropped slow client be cut off even when it no longer reads.
     """
     ws = session.ws
-    writer = asyncio.create_task(session.write_loop())
+    session.transport = transport
+    writer = session._writer = asyncio.create_task(session.write_loop())
     try:
         if on_start is not None:
             on_start()
@@ -106,14 +129,26 @@ async def serve_session(
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle: no message from the client")
                 break
             if msg.type is WSMsgType.TEXT:
-                on_text(msg.data)
+                try:
+                    on_text(msg.data)
+                except Exception as exc:  # a frame that breaks its handler ends the connection, with the reason
+                    log.exception("sim_exchange_ws.frame_failed", conn_id=session.conn_id)
+                    reason = f"server error handling a frame: {type(exc).__name__}"
+                    await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=reason.encode())
+                    break
             elif msg.type is WSMsgType.BINARY:
                 on_binary()
-            elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            elif msg.type is WSMsgType.ERROR:  # aiohttp closed it already, with 1009 for a frame over the limit
+                log.info("sim_exchange_ws.closed_on_error", conn_id=session.conn_id, error=str(msg.data))
+                break
+            elif msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                 break
     finally:
         on_end()
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await writer
+        if session._dropping is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await session._dropping
         await ws.close(code=close_code)

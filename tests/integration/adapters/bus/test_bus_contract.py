@@ -11,7 +11,8 @@ from tests.support.bus import collector
 from tests.support.logs import captured_logs
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.bus.topics import matches
 from tradewind.application.ports.bus import Bus, JsonObject, Message, PoisonMessage, RemoteError, RequestTimeout
 

@@ -12,7 +12,8 @@ import pytest
 from tests.support.bus import collector
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.sim.stream import SimMarketStream
 from tradewind.application.commands import CommandService

@@ -14,7 +14,8 @@ from aiormq.exceptions import ChannelLockedResource
 
 from tests.support.bus import collector
 from tests.support.waiting import eventually, wait_for
-from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.application.ports.bus import BusError, JsonObject, Message
 
 

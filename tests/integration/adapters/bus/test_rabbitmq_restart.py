@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.rabbitmq import Broker
 from tests.support.waiting import WAIT, wait_for
-from tradewind.adapters.bus.rabbitmq import RabbitMqBus, RabbitMqSettings
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.application.ports.bus import BusError, Message
 
 pytestmark = [pytest.mark.serial, pytest.mark.timeout(300)]

@@ -37,14 +37,6 @@ async def proxy(sim_server: Served) -> AsyncIterator[RenumberingProxy]:
     await proxy.close()
 
 
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
-
-
 async def _rest_book(served: Served) -> tuple[list[tuple[D, D]], list[tuple[D, D]], int]:
     url = f"{served.url}/v5/market/orderbook?category=linear&symbol=BTCUSDT&limit=50"
     async with aiohttp.ClientSession() as http, http.get(url) as resp:

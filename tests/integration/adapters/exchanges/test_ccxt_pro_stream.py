@@ -38,14 +38,6 @@ def ref(request: pytest.FixtureRequest) -> InstrumentRef:
 
 
 @pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
-
-
-@pytest.fixture
 async def service(sim_server: Served, ref: InstrumentRef, bus: InMemoryBus) -> AsyncIterator[MarketDataService]:
     fields = {"type": ref.exchange, "env": "sim-server", "url": sim_server.url}
     if ref.exchange == "bybit":

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Numeric, String, inspect, text
 
-from tradewind.adapters.store.sqlalchemy.database import Database, StorageError
+from tradewind.adapters.store.sqlalchemy.database import HEAD_REVISION, Database, StorageError
 from tradewind.adapters.store.sqlalchemy.tables import MARKET_DATA_TABLES, metadata
 
 TABLES = {"market_trades", "market_mids", "book_snapshots", "logs"}
@@ -21,10 +21,12 @@ def _tables(database: Database) -> set[str]:
 
 def test_upgrade_creates_every_table_at_head(empty_database: Database) -> None:
     assert empty_database.current_revision() is None
+    assert not empty_database.at_head()
 
     empty_database.upgrade()
 
-    assert empty_database.current_revision() == empty_database.head_revision()
+    assert empty_database.current_revision() == empty_database.head_revision() == HEAD_REVISION
+    assert empty_database.at_head()
     assert TABLES | {"alembic_version"} <= _tables(empty_database)
 
 

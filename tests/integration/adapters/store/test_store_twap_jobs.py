@@ -1,8 +1,9 @@
-"""TWAP jobs in the store on SQLite and PostgreSQL: migration 0008 (order tag, archived) and archiving."""
+"""TWAP jobs in the store on SQLite and PostgreSQL: migrations 0008 (order tag, archived) and 0009 (tick size)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -58,3 +59,21 @@ async def test_only_an_ended_job_is_archived_and_lists_leave_it_out_on_request(d
     assert [j.job_id for j in await repo.list_jobs(archived=False)] == ["live"]
     assert sorted(j.job_id for j in await repo.list_jobs()) == ["done", "live"]
     assert [j.job_id for j in await repo.list_jobs(JobStatus.COMPLETED, archived=False)] == []
+
+
+async def test_a_job_keeps_its_tick_size_and_one_stored_before_0009_has_none(empty_database: Database) -> None:
+    empty_database.upgrade("0008_twap_order_tag_archived")
+    row = {
+        "job_id": "old", "exchange": "sim", "category": "spot", "symbol": "BTCUSDT", "side": "Buy",
+        "status": "running", "spec": json.dumps(spec_to_payload(SPEC)), "total_qty": "0.02", "qty_step": "0.000001",
+        "plan": "[10000, 10000]", "offsets_ns": "[0, 30000000000]", "start_ns": 1, "created_ns": 1, "next_index": 0,
+        "dispatched": -1, "filled_qty": "0", "reason": "",
+    }  # fmt: skip
+    with empty_database.engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO twap_jobs ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row)
+    empty_database.upgrade()
+    repo = SqlTwapRepository(empty_database)
+    await repo.add_job(replace(_job("new"), tick_size=Decimal("0.1")))
+    old, new = await repo.get_job(JobId("old")), await repo.get_job(JobId("new"))
+    assert old is not None and old.tick_size is None
+    assert new is not None and new.tick_size == Decimal("0.1")

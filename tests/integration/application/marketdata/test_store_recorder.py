@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -39,14 +38,6 @@ def mid(i: int) -> MidPrice:
 
 def book(i: int) -> BookSnapshot:
     return BookSnapshot(BTC, i, ((Decimal("64999.9"), Decimal(i + 1)),), ((Decimal("65000.1"), Decimal("2")),), T0 + i)
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
 
 
 async def test_every_published_event_becomes_a_row_after_stop(

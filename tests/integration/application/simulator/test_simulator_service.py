@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -23,14 +22,6 @@ from tradewind.domain.values import Category, OrderType, Side
 
 NS = 1_000_000_000
 START_NS = 1_767_225_600 * NS
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    b = InMemoryBus()
-    await b.start()
-    yield b
-    await b.close()
 
 
 async def collect(bus: InMemoryBus) -> list[Message]:

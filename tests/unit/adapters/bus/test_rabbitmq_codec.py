@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tradewind.adapters.bus.rabbitmq import RabbitMqSettings, amqp_queue_name
+from tradewind.adapters.bus.rabbitmq import amqp_queue_name
 from tradewind.adapters.bus.rabbitmq_codec import UndecodableMessage, decode_payload, encode_payload, header_text
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False, allow_infinity=False),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -26,14 +25,6 @@ def trade(i: int) -> TradeTick:
 
 def mid(i: int) -> MidPrice:
     return MidPrice(BTC, Decimal("65000.05") + i, Decimal("65000") + i, Decimal("65000.1") + i, T0 + i)
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
 
 
 @pytest.fixture

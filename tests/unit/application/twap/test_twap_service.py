@@ -27,6 +27,7 @@ async def test_create_stores_a_running_job_planned_to_the_quantity_and_tells_the
     assert stored == job and job.status is JobStatus.RUNNING
     assert job.total_qty == Decimal("0.01") and job.slices == 4
     assert sum(job.plan) * job.qty_step == job.total_qty
+    assert job.tick_size == Decimal("0.1")  # the instrument's, so rendering never asks the exchange
     assert job.start_ns == twap.clock.now_ns()
     await wait_for(lambda: commands(twap) == [("create", "j1")])
     assert twap.logs.events("j1") == ["twap.created"]

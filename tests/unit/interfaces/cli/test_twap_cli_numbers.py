@@ -84,3 +84,14 @@ def test_a_bad_number_in_a_real_process_prints_no_traceback(config: Path) -> Non
     assert process.returncode == 2
     assert process.stdout == ""
     assert process.stderr.strip().startswith("--qty must be a number") and "Traceback" not in process.stderr
+
+
+def test_create_on_the_in_process_simulator_says_where_to_create_it(tmp_path: Path) -> None:
+    config = tmp_path / "tw.yaml"
+    config.write_text(f"storage: {{url: 'sqlite:///{tmp_path / 'tw.db'}'}}\n")
+    result = CliRunner().invoke(
+        app, ["twap", "create", "buy", "BTCUSDT", "--qty", "0.01", "--slices", "5", "-c", str(config)]
+    )
+    assert result.exit_code == 2
+    assert "simulator inside `tradewind run`" in result.output and "POST /twap" in result.output
+    assert not (tmp_path / "tw.db").exists()  # refused before anything was opened

@@ -5,22 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from tradewind.adapters.logging.redaction import mask_url
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 DEFAULT_URL = "sqlite:///data/tradewind.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+HEAD_REVISION = "0009_twap_tick_size"  # the newest migration's id: bump with each one (a test checks it)
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -128,6 +128,8 @@ class Database:
 
     def alembic_config(self) -> Config:
         """An Alembic config pointing at the packaged migrations and this URL (for `command.*`)."""
+        from alembic.config import Config  # Alembic loads only where a command migrates: reading settings is quick
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("path_separator", "os")
@@ -137,11 +139,15 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate to ``revision`` (head by default); creates the schema first when one is set."""
+        from alembic import command
+
         self.create_schema()
         self._migrate(lambda config: command.upgrade(config, revision))
 
     def downgrade(self, revision: str) -> None:
         """Migrate down to ``revision`` (``"base"`` removes every table)."""
+        from alembic import command
+
         self._migrate(lambda config: command.downgrade(config, revision))
 
     def _migrate(self, run: Callable[[Config], None]) -> None:
@@ -152,11 +158,23 @@ class Database:
 
     def current_revision(self) -> str | None:
         """The revision the database is at, or None before the first migration."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
+    def at_head(self) -> bool:
+        """Whether the schema is at :data:`HEAD_REVISION`, by one query: a quick start need not load Alembic."""
+        try:
+            with self.engine.connect() as conn:
+                return bool(conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION)
+        except DBAPIError:  # no alembic_version table yet
+            return False
+
     def head_revision(self) -> str:
         """The newest revision shipped with this package."""
+        from alembic.script import ScriptDirectory
+
         head = ScriptDirectory.from_config(self.alembic_config()).get_current_head()
         if head is None:
             raise StorageError(f"no migrations found in {MIGRATIONS}")

@@ -12,10 +12,8 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import islice
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import psycopg
-from psycopg import Connection, sql
 from sqlalchemy import JSON, ColumnElement, Insert, Row, Select, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +25,9 @@ from tradewind.adapters.store.sqlalchemy.tables import book_snapshots, logs, mar
 from tradewind.application.ports.repositories import LOG_LEVELS, LogRecord
 from tradewind.domain.market import BookSnapshot, InstrumentRef, Level, MidPrice, TradeTick
 from tradewind.domain.values import Category, Side
+
+if TYPE_CHECKING:
+    from psycopg import Connection
 
 DEFAULT_BATCH = 1000
 _MAX_NS = 2**63 - 1
@@ -166,6 +167,8 @@ def _copy_rows(
     With ``ignore_duplicates`` the rows go to a temporary table first, then through ``INSERT ... SELECT
     ... ON CONFLICT DO NOTHING`` in their given order, so ids and skipped rows match executemany's.
     """
+    from psycopg import sql  # psycopg loads where PostgreSQL is written to, not for a SQLite file
+
     names = list(rows[0])
     cells = _copy_cells(table, names)
     target = sql.Identifier(table.name)
@@ -197,6 +200,8 @@ class SqlMarketDataRepository(_SqlRepository):
         self.uses_copy = use_copy and database.backend == "postgresql" and database.url.get_driver_name() == "psycopg"
 
     def _write_copy(self, table: Table, rows: Sequence[dict[str, Any]], ignore_duplicates: bool) -> None:
+        import psycopg
+
         with self._db.engine.begin() as conn:
             driver = cast("Connection[Any]", conn.connection.driver_connection)  # psycopg 3: see uses_copy
             try:

@@ -67,6 +67,7 @@ def _job_row(job: TwapJob) -> dict[str, Any]:
         "end_ns": job.end_ns,
         "order_tag": job.order_tag,
         "archived": job.archived,
+        "tick_size": job.tick_size,
     }
 
 
@@ -90,6 +91,7 @@ def _job(row: Row[Any]) -> TwapJob:
         end_ns=row.end_ns,
         order_tag=row.order_tag,
         archived=bool(row.archived),
+        tick_size=row.tick_size,
     )
 
 

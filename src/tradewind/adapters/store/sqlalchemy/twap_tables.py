@@ -43,6 +43,7 @@ twap_jobs = Table(
     Column("end_ns", BigInteger, nullable=True),
     Column("order_tag", String(8), nullable=False, server_default=""),
     Column("archived", Boolean, nullable=False, server_default=false()),
+    Column("tick_size", ExactDecimal, nullable=True),
 )
 
 twap_slices = Table(

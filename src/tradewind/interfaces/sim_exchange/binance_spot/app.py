@@ -16,17 +16,19 @@ import structlog
 from aiohttp import web
 
 from tradewind.application.venue import SimVenue, VenueError
+from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.sim_exchange.binance_spot import rest_market as market
 from tradewind.interfaces.sim_exchange.binance_spot import rest_trade as trade
 from tradewind.interfaces.sim_exchange.binance_spot.auth import SignedRequest, check_key, verify
 from tradewind.interfaces.sim_exchange.binance_spot.call import Call, Handler
 from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code, from_venue
 from tradewind.interfaces.sim_exchange.binance_spot.ids import OrderIds
-from tradewind.interfaces.sim_exchange.binance_spot.params import Params
+from tradewind.interfaces.sim_exchange.binance_spot.params import NUMBER_LIMITS, Params
 from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 from tradewind.interfaces.sim_exchange.binance_spot.weight import WeightMeter
 from tradewind.interfaces.sim_exchange.binance_spot.ws_app import stream_routes
 from tradewind.interfaces.sim_exchange.binance_spot.ws_hub import StreamHub
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
 
@@ -139,12 +141,14 @@ ROUTES: tuple[Route, ...] = (
 class BinanceSpot:
     """The face's state: integer order ids, the market streams, the request-weight meter."""
 
-    def __init__(self, venue: SimVenue, settings: BinanceSpotSettings) -> None:
+    def __init__(self, venue: SimVenue, settings: BinanceSpotSettings, numbers: NumberLimits = NUMBER_LIMITS) -> None:
         self.venue = venue
+        self.numbers = numbers
         self.settings = settings
         self.ids = OrderIds(venue)
         self.streams = StreamHub(venue, settings)
         self.meter = WeightMeter(settings.weight_limit, settings.weight_window_ms)
+        self.replay = ReplayGuard()
 
     def secret_of(self, api_key: str) -> bytes | None:
         account = self.venue.account(api_key)
@@ -158,9 +162,11 @@ class BinanceSpot:
 BINANCE = web.AppKey("binance_spot", BinanceSpot)
 
 
-def install_binance(app: web.Application, venue: SimVenue, settings: BinanceSpotSettings) -> BinanceSpot:
+def install_binance(
+    app: web.Application, venue: SimVenue, settings: BinanceSpotSettings, numbers: NumberLimits = NUMBER_LIMITS
+) -> BinanceSpot:
     """Serve the Binance spot protocol from ``app`` too (before it starts); the state is ``app[BINANCE]``."""
-    server = BinanceSpot(venue, settings)
+    server = BinanceSpot(venue, settings, numbers)
     app[BINANCE] = server
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _endpoint(server, route))
@@ -186,6 +192,8 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
     venue = server.venue
     signed = route.security is Security.SIGNED
     allowed = route.params + SIGNED_PARAMS if signed else route.params
+    # Only requests that change something are guarded: a replayed read returns what a fresh one would.
+    guard = server.replay if route.method in ("POST", "DELETE") else None
 
     async def handle(request: web.Request) -> web.Response:
         now_ms = venue.clock.now_ms()
@@ -193,7 +201,7 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
         try:
             raw_query = request.raw_path.partition("?")[2]
             body = await request.read() if request.method in ("POST", "PUT", "DELETE") else b""
-            params = Params.parse(raw_query, body)
+            params = Params.parse(raw_query, body, server.numbers)
             api_key = request.headers.get("X-MBX-APIKEY")
             decision = server.meter.charge(api_key or f"ip:{request.remote}", route.weight(params), now_ms)
             headers[WEIGHT_HEADER] = str(decision.used)
@@ -208,7 +216,7 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
                 )
             account = None
             if signed:
-                key = verify(SignedRequest(api_key, raw_query, body), params, server.secret_of, now_ms)
+                key = verify(SignedRequest(api_key, raw_query, body), params, server.secret_of, now_ms, guard)
                 account = venue.account(key)
             elif route.security is Security.MARKET_DATA:
                 check_key(api_key, server.secret_of)
@@ -217,6 +225,9 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
             return reply(route.handler(call), headers=headers)
         except BinanceError as exc:
             return reply(exc.body(), exc.http_status, {**headers, **exc.headers})
+        except web.HTTPRequestEntityTooLarge:  # aiohttp's client_max_size: the body was not read
+            error = BinanceError(Code.ILLEGAL_CHARS, f"the request body is larger than {request.client_max_size} bytes")
+            return reply(error.body(), 413, headers)
         except VenueError as exc:
             error = from_venue(exc)
             return reply(error.body(), error.http_status, headers)

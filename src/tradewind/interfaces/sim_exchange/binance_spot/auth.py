@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code, mandatory
 from tradewind.interfaces.sim_exchange.binance_spot.params import Params
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60_000
@@ -53,8 +54,17 @@ def check_key(api_key: str | None, secret_of: Callable[[str], bytes | None]) -> 
     return secret
 
 
-def verify(req: SignedRequest, params: Params, secret_of: Callable[[str], bytes | None], now_ms: int) -> str:
-    """Return the API key if the request is authentic and on time; raise BinanceError otherwise."""
+def verify(
+    req: SignedRequest,
+    params: Params,
+    secret_of: Callable[[str], bytes | None],
+    now_ms: int,
+    replay: ReplayGuard | None = None,
+) -> str:
+    """Return the API key if the request is authentic and on time; raise BinanceError otherwise.
+
+    With ``replay``, a signature already used while its window is still open is -1021 too.
+    """
     secret = check_key(req.api_key, secret_of)
     assert req.api_key is not None
     ts = params.integer("timestamp", lo=0, hi=2**63 - 1, required=True)
@@ -81,4 +91,8 @@ def verify(req: SignedRequest, params: Params, secret_of: Callable[[str], bytes 
     expected = signature(secret, total_params(req))
     if not hmac.compare_digest(expected, sent.lower()):
         raise BinanceError(Code.INVALID_SIGNATURE, "the HMAC-SHA256 of the query string followed by the body differs")
+    if replay is not None and not replay.first_use(req.api_key, sent.lower(), ts + recv_window, now_ms):
+        raise BinanceError(
+            Code.INVALID_TIMESTAMP, f"duplicate request: this signature was already used (timestamp {ts}); sign anew"
+        )
     return req.api_key

@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
+from tradewind.domain.numbers import NumberError, NumberLimits, parse_decimal, parse_int
 from tradewind.interfaces.sim_exchange.binance_spot.errors import BinanceError, Code, illegal, mandatory
 
 # Binance's own patterns: no sign, no exponent, no NaN or Infinity, so a parsed number is always finite and >= 0.
 _DECIMAL = re.compile(r"^[0-9]{1,20}(\.[0-9]{1,20})?$")
 _INTEGER = re.compile(r"^[0-9]{1,20}$")
 DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
+# Within Binance's pattern, the project's number parser still bounds what reaches the venue (size, 28 digits).
+NUMBER_LIMITS = NumberLimits(max_magnitude=Decimal(10**12), max_places=20)
 
 
 def _pairs(raw: str, where: str) -> dict[str, str]:
@@ -27,17 +30,18 @@ def _pairs(raw: str, where: str) -> dict[str, str]:
 class Params:
     """One request's parameters; every getter names the field in its error, and nothing is read twice."""
 
-    def __init__(self, values: dict[str, str]) -> None:
+    def __init__(self, values: dict[str, str], limits: NumberLimits = NUMBER_LIMITS) -> None:
         self._values = values
+        self._limits = limits
 
     @classmethod
-    def parse(cls, raw_query: str, body: bytes) -> Params:
+    def parse(cls, raw_query: str, body: bytes, limits: NumberLimits = NUMBER_LIMITS) -> Params:
         """Query string and form body together; a name in both takes the query string's value, as Binance."""
         try:
             form = body.decode()
         except UnicodeDecodeError as exc:
             raise BinanceError(Code.ILLEGAL_CHARS, f"the body is not UTF-8: {exc}") from exc
-        return cls({**_pairs(form, "body"), **_pairs(raw_query, "query string")})
+        return cls({**_pairs(form, "body"), **_pairs(raw_query, "query string")}, limits)
 
     def __contains__(self, name: str) -> bool:
         return self._values.get(name, "") != ""
@@ -71,17 +75,24 @@ class Params:
         value = self.text(name, required=required)
         if not value:
             return None
-        if not _DECIMAL.match(value):
-            raise illegal(name, DECIMAL_RANGE, f"{name}={value!r} is not a plain non-negative decimal number")
-        return Decimal(value)
+        if not _DECIMAL.fullmatch(value):
+            raise illegal(name, DECIMAL_RANGE, f"{name}={value[:40]!r} is not a plain non-negative decimal number")
+        try:
+            return parse_decimal(value, name, self._limits)
+        except NumberError as exc:
+            raise illegal(name, DECIMAL_RANGE, str(exc)) from None
 
     def integer(self, name: str, *, lo: int, hi: int, required: bool = False) -> int | None:
         value = self.text(name, required=required)
         if not value:
             return None
-        if not _INTEGER.match(value) or not lo <= int(value) <= hi:
-            raise illegal(name, f"[{lo}, {hi}]", f"{name}={value!r} is not an integer from {lo} to {hi}")
-        return int(value)
+        detail = f"{name}={value[:40]!r} is not an integer from {lo} to {hi}"
+        if not _INTEGER.fullmatch(value):
+            raise illegal(name, f"[{lo}, {hi}]", detail)
+        try:
+            return parse_int(value, name, low=lo, high=hi)
+        except NumberError:
+            raise illegal(name, f"[{lo}, {hi}]", detail) from None
 
     def millis(self, name: str) -> int | None:
         return self.integer(name, lo=0, hi=2**63 - 1)

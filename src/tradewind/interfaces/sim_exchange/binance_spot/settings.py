@@ -20,3 +20,4 @@ class BinanceSpotSettings(BaseModel):
     ping_interval_s: float = Field(default=20.0, gt=0)  # the server pings every connection this often
     max_streams: int = Field(default=1024, ge=1)  # streams per connection, as Binance
     send_queue_limit: int = Field(default=20_000, ge=1)  # messages queued for a slow client before it is dropped
+    max_frame_bytes: int = Field(default=1024**2, ge=1024)  # a larger client frame closes the connection with 1009

@@ -53,7 +53,7 @@ async def _serve(
     request: web.Request, hub: StreamHub, settings: BinanceSpotSettings, streams: list[StreamName], *, combined: bool
 ) -> web.StreamResponse:
     """Accept one connection and serve it until either side closes it (or it stops answering pings)."""
-    ws = web.WebSocketResponse(autoping=True, heartbeat=settings.ping_interval_s)
+    ws = web.WebSocketResponse(autoping=True, heartbeat=settings.ping_interval_s, max_msg_size=settings.max_frame_bytes)
     await ws.prepare(request)
     session = StreamSession(ws, settings.send_queue_limit, combined=combined)
     hub.connect(session)
@@ -68,5 +68,6 @@ async def _serve(
         on_end=lambda: hub.disconnect(session),
         on_start=lambda: hub.subscribe(session, streams),
         close_code=WSCloseCode.GOING_AWAY,
+        transport=request.transport,
     )
     return ws

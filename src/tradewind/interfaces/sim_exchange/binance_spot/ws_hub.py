@@ -7,7 +7,6 @@ interval. Push cadence runs on the event loop's monotonic clock; event times (``
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import structlog
@@ -27,6 +26,7 @@ from tradewind.interfaces.sim_exchange.binance_spot.ws_feeds import (
     parse_stream,
 )
 from tradewind.interfaces.sim_exchange.feeds import FeedTopics, every
+from tradewind.interfaces.sim_exchange.json_input import JsonInputError, loads
 from tradewind.interfaces.sim_exchange.ws_session import WsSession, encode
 
 log = structlog.get_logger(__name__)
@@ -215,9 +215,9 @@ class StreamHub:
 def _parse(text: str) -> tuple[Any, str, list[Any]]:
     """``(id, method, params)`` of one request, or RequestError with Binance's code for what is wrong."""
     try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise RequestError(3, f"Invalid JSON: {exc}") from exc
+        raw = loads(text, decimals=False)
+    except JsonInputError as exc:
+        raise RequestError(3, f"Invalid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise RequestError(2, "Invalid request: a request must be a JSON object")
     request_id = raw.get("id")

@@ -13,16 +13,18 @@ import structlog
 from aiohttp import web
 
 from tradewind.application.venue import SimVenue, VenueError
+from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.sim_exchange.bybit_v5 import rest_account, rest_market, rest_trade
 from tradewind.interfaces.sim_exchange.bybit_v5.auth import SignedRequest, verify
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, Handler
 from tradewind.interfaces.sim_exchange.bybit_v5.envelope import error_body, not_found, ok_body, reply
-from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, from_venue
-from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
+from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, from_venue, params_error
+from tradewind.interfaces.sim_exchange.bybit_v5.params import NUMBER_LIMITS, Params
 from tradewind.interfaces.sim_exchange.bybit_v5.ratelimit import RateLimiter
 from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import install_websocket
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +67,11 @@ ROUTES: tuple[Route, ...] = (
 
 
 def install_bybit(
-    app: web.Application, venue: SimVenue, rate_limits: RateLimitSettings, websocket: WebSocketSettings
+    app: web.Application,
+    venue: SimVenue,
+    rate_limits: RateLimitSettings,
+    websocket: WebSocketSettings,
+    numbers: NumberLimits = NUMBER_LIMITS,
 ) -> None:
     """Serve Bybit's REST routes and WebSocket streams for ``venue`` from ``app`` (before it starts).
 
@@ -77,14 +83,18 @@ def install_bybit(
         if rate_limits.enabled
         else None
     )
+    replay = ReplayGuard()
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _endpoint(venue, route, limiter))
+        app.router.add_route(route.method, route.path, _endpoint(venue, route, limiter, replay, numbers))
     install_websocket(app, venue, websocket)
 
 
 def _endpoint(
-    venue: SimVenue, route: Route, limiter: RateLimiter | None
+    venue: SimVenue, route: Route, limiter: RateLimiter | None, replay: ReplayGuard, numbers: NumberLimits
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    # Only requests that change something are guarded: a replayed read returns what a fresh one would.
+    guard = replay if route.method == "POST" else None
+
     def secret_of(api_key: str) -> bytes | None:
         account = venue.account(api_key)
         return account.secret if account is not None else None
@@ -106,8 +116,11 @@ def _endpoint(
                     h.get("X-BAPI-SIGN"),
                     body if request.method == "POST" else raw_query.encode(),
                 )
-                account = venue.account(verify(signed, secret_of, now_ms))
-            params = Params.from_body(body) if request.method == "POST" else Params.from_query(raw_query)
+                account = venue.account(verify(signed, secret_of, now_ms, guard))
+            if request.method == "POST":
+                params = Params.from_body(body, numbers)
+            else:
+                params = Params.from_query(raw_query, numbers)
             if account is not None and limiter is not None:
                 bucket = limiter.bucket(route.path, params.text("category") or None)
                 decision = limiter.hit(account.api_key, bucket, now_ms)
@@ -118,6 +131,9 @@ def _endpoint(
             return reply(ok_body(result, now_ms), headers=headers)
         except BybitError as exc:
             return reply(error_body(exc, now_ms), status=exc.http_status, headers=headers)
+        except web.HTTPRequestEntityTooLarge:  # aiohttp's client_max_size: the body was not read
+            error = params_error(f"the request body is larger than {request.client_max_size} bytes")
+            return reply(error_body(error, now_ms), status=413, headers=headers)
         except VenueError as exc:
             return reply(error_body(from_venue(exc), now_ms), headers=headers)
         except Exception as exc:  # a bug must still answer in the envelope, and be logged

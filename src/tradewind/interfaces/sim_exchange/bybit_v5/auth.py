@@ -7,10 +7,14 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, params_error
+from tradewind.domain.numbers import NumberError, parse_int
+from tradewind.interfaces.sim_exchange.bybit_v5.errors import MESSAGES, BybitError, RetCode, params_error
+from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 DEFAULT_RECV_WINDOW = 5000
+MAX_RECV_WINDOW = 60_000  # a longer window is refused (10001): a signed request must not stay valid for a year
 MAX_FUTURE_MS = 1000  # Bybit accepts a timestamp at most 1 s ahead of its clock
+_MAX_TIMESTAMP = 10**14  # epoch ms up to the year 5138: anything longer is not a timestamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,21 +44,27 @@ def sign_request(
     return signature(secret.encode(), f"{timestamp}{api_key}{recv_window}{payload}".encode())
 
 
-def verify(req: SignedRequest, secret_of: Callable[[str], bytes | None], now_ms: int) -> str:
-    """Return the API key if the request is authentic and fresh; raise BybitError 10003 / 10002 / 10004."""
+def verify(
+    req: SignedRequest, secret_of: Callable[[str], bytes | None], now_ms: int, replay: ReplayGuard | None = None
+) -> str:
+    """Return the API key if the request is authentic and fresh; raise BybitError 10003 / 10002 / 10004 / 10001.
+
+    With ``replay``, a signature already used while its window is still open is 10002 too.
+    """
     if not req.api_key:
         raise BybitError(RetCode.INVALID_KEY, "missing X-BAPI-API-KEY header")
     secret = secret_of(req.api_key)
     if secret is None:
         raise BybitError(RetCode.INVALID_KEY, f"unknown api key {req.api_key}")
-    if not req.timestamp or not req.timestamp.isdigit():
-        raise BybitError(RetCode.TIMESTAMP, f"X-BAPI-TIMESTAMP must be epoch milliseconds, got {req.timestamp!r}")
+    ts = _digits(req.timestamp, "X-BAPI-TIMESTAMP", 0, _MAX_TIMESTAMP)
+    if ts is None:
+        raise BybitError(RetCode.TIMESTAMP, f"X-BAPI-TIMESTAMP must be epoch milliseconds, got {req.timestamp!r:.40}")
     recv_window = DEFAULT_RECV_WINDOW
     if req.recv_window is not None:
-        if not req.recv_window.isdigit() or int(req.recv_window) <= 0:
-            raise params_error(f"X-BAPI-RECV-WINDOW must be a positive integer, got {req.recv_window!r}")
-        recv_window = int(req.recv_window)
-    ts = int(req.timestamp)
+        window = _digits(req.recv_window, "X-BAPI-RECV-WINDOW", 1, MAX_RECV_WINDOW)
+        if window is None:
+            raise params_error(f"X-BAPI-RECV-WINDOW must be an integer from 1 to {MAX_RECV_WINDOW} ms")
+        recv_window = window
     if not now_ms - recv_window <= ts < now_ms + MAX_FUTURE_MS:
         raise BybitError(
             RetCode.TIMESTAMP,
@@ -71,4 +81,20 @@ def verify(req: SignedRequest, secret_of: Callable[[str], bytes | None], now_ms:
         raise BybitError(
             RetCode.BAD_SIGN, "signature does not match the request", message=f"error sign! origin_string[{text}]"
         )
+    if replay is not None and not replay.first_use(req.api_key, req.sign.lower(), ts + recv_window, now_ms):
+        raise BybitError(
+            RetCode.TIMESTAMP,
+            f"this signature was already used; sign the request again with a new timestamp (ts {ts})",
+            message=f"{MESSAGES[RetCode.TIMESTAMP]}. duplicate request: the same signature was already received",
+        )
     return req.api_key
+
+
+def _digits(raw: str | None, name: str, low: int, high: int) -> int | None:
+    """A header of ASCII digits only (no sign, no exponent) as an int from ``low`` to ``high``, else None."""
+    if raw is None or not raw.isascii() or not raw.isdigit():
+        return None
+    try:
+        return parse_int(raw, name, low=low, high=high)
+    except NumberError:
+        return None

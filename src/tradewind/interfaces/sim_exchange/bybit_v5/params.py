@@ -2,40 +2,44 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from tradewind.domain.numbers import NumberError, NumberLimits, parse_decimal, parse_int
 from tradewind.domain.values import Category
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
+from tradewind.interfaces.sim_exchange.json_input import JsonInputError, loads
 
 E = TypeVar("E", bound=Enum)
+NUMBER_LIMITS = NumberLimits()  # prices and sizes: at most 10^12, 18 places; beyond is a params error, not a crash
+MAX_MILLIS = 10**14  # epoch milliseconds up to the year 5138
 
 
 class Params:
     """Read access to one request's parameters; every getter names the field in its error."""
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
+    def __init__(self, values: Mapping[str, Any], limits: NumberLimits = NUMBER_LIMITS) -> None:
         self._values = dict(values)
+        self._limits = limits
 
     @classmethod
-    def from_query(cls, raw_query: str) -> Params:
-        return cls(dict(parse_qsl(raw_query, keep_blank_values=True)))
+    def from_query(cls, raw_query: str, limits: NumberLimits = NUMBER_LIMITS) -> Params:
+        return cls(dict(parse_qsl(raw_query, keep_blank_values=True)), limits)
 
     @classmethod
-    def from_body(cls, body: bytes) -> Params:
+    def from_body(cls, body: bytes, limits: NumberLimits = NUMBER_LIMITS) -> Params:
         if not body.strip():
-            return cls({})
+            return cls({}, limits)
         try:
-            values = json.loads(body, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise params_error(f"the body is not valid JSON: {exc}") from exc
+            values = loads(body)
+        except JsonInputError as exc:
+            raise params_error(f"the body is not valid JSON: {exc}") from None
         if not isinstance(values, dict):
             raise params_error("the body must be a JSON object")
-        return cls(values)
+        return cls(values, limits)
 
     def __contains__(self, name: str) -> bool:
         return self._values.get(name) not in (None, "")
@@ -47,7 +51,7 @@ class Params:
                 raise params_error(f"{name} is required")
             return default
         if not isinstance(value, str):
-            raise params_error(f"{name} must be a string, got {value!r}")
+            raise params_error(f"{name} must be a string, got {_shown(value)}")
         return value
 
     def decimal(self, name: str, *, required: bool = False) -> Decimal | None:
@@ -56,31 +60,19 @@ class Params:
             if required:
                 raise params_error(f"{name} is required")
             return None
-        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            raise params_error(f"{name} must be a decimal number string, got {value!r}")
         try:
-            number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-        except InvalidOperation as exc:
-            raise params_error(f"{name} must be a decimal number, got {value!r}") from exc
-        if not number.is_finite():
-            raise params_error(f"{name} must be finite, got {value!r}")
-        return number
+            return parse_decimal(value, name, self._limits)
+        except NumberError as exc:
+            raise params_error(str(exc)) from None
 
     def integer(self, name: str, *, default: int, lo: int, hi: int) -> int:
         value = self._values.get(name)
         if value is None or value == "":
             return default
-        if isinstance(value, bool):
-            raise params_error(f"{name} must be an integer, got {value!r}")
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            number = int(value)
-        else:
-            raise params_error(f"{name} must be an integer, got {value!r}")
-        if not lo <= number <= hi:
-            raise params_error(f"{name} must be between {lo} and {hi}, got {number}")
-        return number
+        try:
+            return parse_int(value, name, low=lo, high=hi)
+        except NumberError as exc:
+            raise params_error(str(exc)) from None
 
     def flag(self, name: str) -> bool:
         """A boolean sent as JSON true/false, 0/1 or their strings."""
@@ -91,7 +83,7 @@ class Params:
             return value
         if value in (0, 1) or value in ("0", "1", "true", "false"):
             return value in (1, "1", "true")
-        raise params_error(f"{name} must be true or false, got {value!r}")
+        raise params_error(f"{name} must be true or false, got {_shown(value)}")
 
     def choice(
         self, name: str, words: Mapping[E, str], *, required: bool = False, default: E | None = None
@@ -104,7 +96,7 @@ class Params:
             if word == raw:
                 return member
         allowed = ", ".join(words.values())
-        raise params_error(f"{name} must be one of {allowed}, got {raw!r}")
+        raise params_error(f"{name} must be one of {allowed}, got {_shown(raw)}")
 
     def category(self, *allowed: Category, default: Category | None = None) -> Category:
         """The ``category``; one outside ``allowed`` is a params error naming what is served."""
@@ -115,14 +107,19 @@ class Params:
             if cat.value == raw:
                 return cat
         names = ", ".join(c.value for c in allowed)
-        raise params_error(f"category must be one of {names} here, got {raw!r}")
+        raise params_error(f"category must be one of {names} here, got {_shown(raw)}")
 
     def millis(self, name: str) -> int | None:
         value = self._values.get(name)
         if value is None or value == "":
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
-        raise params_error(f"{name} must be epoch milliseconds, got {value!r}")
+        try:
+            return parse_int(value, name, low=0, high=MAX_MILLIS)
+        except NumberError as exc:
+            raise params_error(f"{exc} (epoch milliseconds)") from None
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A bad value as quoted in an error: its repr, cut short so a megabyte of it never reaches the reply."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

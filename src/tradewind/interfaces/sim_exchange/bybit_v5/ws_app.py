@@ -23,7 +23,7 @@ class WebSocketServer:
     def __init__(self, venue: SimVenue, settings: WebSocketSettings) -> None:
         self.settings = settings
         self.public = {c: PublicHub(venue, c, settings) for c in PUBLIC_PATHS}
-        self.private = PrivateHub(venue)
+        self.private = PrivateHub(venue, settings.auth_max_ahead_ms)
 
     def reset_book(self, category: Category, symbol: str) -> int:
         """Restart the order-book streams of one market: subscribers get a snapshot with ``u`` = 1."""

@@ -57,8 +57,9 @@ class PrivateHub:
 
     kind = StreamKind.PRIVATE
 
-    def __init__(self, venue: SimVenue) -> None:
+    def __init__(self, venue: SimVenue, auth_max_ahead_ms: int = 60_000) -> None:
         self._venue = venue
+        self._max_ahead_ms = auth_max_ahead_ms
         self._by_account: dict[str, set[BybitSession]] = {}
         self.sessions: set[BybitSession] = set()
         # Listening only while someone is authenticated: with a listener the venue builds position and
@@ -131,12 +132,17 @@ class PrivateHub:
         api_key, expires, sign = args
         if not isinstance(api_key, str) or not isinstance(sign, str):
             return "Params Error: apiKey and signature must be strings"
-        digits = isinstance(expires, str) and expires.isdigit()
+        digits = isinstance(expires, str) and expires.isascii() and expires.isdigit() and len(expires) <= 15
         if isinstance(expires, bool) or not (isinstance(expires, int) or digits):
-            return f"Params Error: expires must be epoch ms, an integer or a string of digits, got {expires!r}"
+            return f"Params Error: expires must be epoch ms, an integer or a string of digits, got {expires!r:.40}"
         now_ms = self.now_ms()
         if int(expires) <= now_ms:
             return f"Params Error: request expired: expires {expires} is not after server time {now_ms}"
+        if int(expires) > now_ms + self._max_ahead_ms:
+            return (
+                f"Params Error: expires {expires} is more than {self._max_ahead_ms} ms after server time {now_ms}; "
+                "sign a fresh expires a few seconds ahead"
+            )
         account = self._venue.account(api_key)
         if account is None:
             return f"error:API key is invalid: unknown api key {api_key}"

@@ -6,10 +6,11 @@ ccxt.pro sends an integer.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from tradewind.interfaces.sim_exchange.json_input import JsonInputError, loads
 
 OPS = ("ping", "subscribe", "unsubscribe", "auth")
 
@@ -44,9 +45,9 @@ class ProtocolError(Exception):
 def parse_request(text: str) -> WsRequest:
     """Read one text frame; raise ProtocolError naming what is wrong with it."""
     try:
-        raw = json.loads(text)
-    except ValueError as exc:
-        raise ProtocolError(f"error:invalid json: {exc}", WsRequest("", ())) from exc
+        raw = loads(text, decimals=False)
+    except JsonInputError as exc:
+        raise ProtocolError(f"error:invalid json: {exc}", WsRequest("", ())) from None
     if not isinstance(raw, dict):
         raise ProtocolError("error:a request must be a JSON object", WsRequest("", ()))
     has_req_id = "req_id" in raw

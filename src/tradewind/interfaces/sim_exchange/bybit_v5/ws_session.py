@@ -49,7 +49,8 @@ async def serve_socket(
     settings: WebSocketSettings,
 ) -> web.WebSocketResponse:
     """Accept one connection on ``channel`` and serve it until either side closes it or it idles out."""
-    ws = web.WebSocketResponse(autoping=True)  # autoping answers control-frame pings (pybit sends them)
+    # autoping answers control-frame pings (pybit sends them); a frame over max_msg_size is closed with 1009
+    ws = web.WebSocketResponse(autoping=True, max_msg_size=settings.max_frame_bytes)
     await ws.prepare(request)
     session = BybitSession(ws, settings.send_queue_limit)
     channel.connect(session)
@@ -64,6 +65,7 @@ async def serve_socket(
         on_binary=on_binary,
         on_end=lambda: channel.disconnect(session),
         idle_timeout_s=settings.idle_timeout_s,
+        transport=request.transport,
     )
     return ws
 

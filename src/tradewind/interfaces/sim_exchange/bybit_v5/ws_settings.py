@@ -23,6 +23,8 @@ class WebSocketSettings(BaseModel):
     spot_max_args: int = Field(default=10, ge=1)  # topics per subscribe request on spot
     idle_timeout_s: float = Field(default=600.0, gt=0)  # no message from the client for this long: closed
     send_queue_limit: int = Field(default=20_000, ge=1)  # messages queued for a slow client before it is dropped
+    max_frame_bytes: int = Field(default=1024**2, ge=1024)  # a larger client frame closes the connection with 1009
+    auth_max_ahead_ms: int = Field(default=60_000, ge=1000)  # ``auth`` with ``expires`` further ahead is refused
 
     @field_validator("book_interval_ms")
     @classmethod

@@ -149,7 +149,12 @@ REFUSALS: list[tuple[dict[str, Any], int, str]] = [
 async def test_every_refused_order_says_why_with_binances_code_and_changes_nothing(
     frozen_server: Served, http: aiohttp.ClientSession
 ) -> None:
-    assert (await order(http, frozen_server, **limit(newClientOrderId="taken")))[0] == 200
+    # placed 1 ms earlier, so the refusal below is a new signature (the same one again would be a replay, -1021)
+    now = frozen_server.venue.clock.now_ms()
+    placed = await signed(
+        http, frozen_server, "POST", "/api/v3/order", limit(newClientOrderId="taken"), timestamp=now - 1
+    )
+    assert placed[0] == 200
     before = state_of(frozen_server.venue)
     for change, code, message in REFUSALS:
         status, body = await order(http, frozen_server, **limit(**change))
@@ -186,7 +191,8 @@ async def test_unknown_and_finished_orders(frozen_server: Served, http: aiohttp.
     )
     status, cancelled, _ = await signed(http, frozen_server, "DELETE", "/api/v3/order", other)
     assert (status, cancelled["status"], cancelled["origClientOrderId"]) == (200, "CANCELED", placed["clientOrderId"])
-    status, again, _ = await signed(http, frozen_server, "DELETE", "/api/v3/order", other)
+    now = frozen_server.venue.clock.now_ms()  # signed anew: the same signature again would be a replay (-1021)
+    status, again, _ = await signed(http, frozen_server, "DELETE", "/api/v3/order", other, timestamp=now - 1)
     assert (status, again["code"], again["msg"]) == (400, -2011, "Unknown order sent.")
     status, queried, _ = await signed(http, frozen_server, "GET", "/api/v3/order", other)
     assert (status, queried["status"], queried["orderId"]) == (200, "CANCELED", placed["orderId"])

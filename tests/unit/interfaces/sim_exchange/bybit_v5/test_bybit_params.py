@@ -28,12 +28,24 @@ def test_query_string_values_are_read_as_sent() -> None:
     [
         (b"{not json", lambda p: None, "not valid JSON"),
         (b"[1, 2]", lambda p: None, "JSON object"),
-        (b'{"qty": "abc"}', lambda p: p.decimal("qty"), "qty must be a decimal"),
-        (b'{"qty": "NaN"}', lambda p: p.decimal("qty"), "qty must be finite"),
-        (b'{"qty": true}', lambda p: p.decimal("qty"), "qty must be a decimal number string"),
+        (b'{"qty": "abc"}', lambda p: p.decimal("qty"), "qty must be a number"),
+        (b'{"qty": "NaN"}', lambda p: p.decimal("qty"), "qty must be a number"),
+        (b'{"qty": true}', lambda p: p.decimal("qty"), "qty must be a number"),
+        ('{"qty": "\u0661"}'.encode(), lambda p: p.decimal("qty"), "qty must be a number"),  # Arabic-Indic one
+        (b'{"qty": "1_0"}', lambda p: p.decimal("qty"), "qty must be a number"),
+        (b'{"qty": "1e22"}', lambda p: p.decimal("qty"), "qty must be a number"),
+        (b'{"price": 1e22}', lambda p: p.decimal("price"), "price must be a number"),
+        (b'{"limit": "' + b"9" * 4300 + b'"}', lambda p: p.integer("limit", default=1, lo=1, hi=50), "limit must be"),
+        (b'{"cursor": ' + b"9" * 4300 + b"}", lambda p: p.integer("cursor", default=0, lo=0, hi=9), "cursor must be"),
+        (b"[" * 100_000 + b"]" * 100_000, lambda p: None, "nested 100000 levels deep"),
+        (b'{"qty": ' + b"[" * 50 + b"]" * 50 + b"}", lambda p: None, "nested 51 levels deep"),
         (b'{"side": "buy"}', lambda p: p.choice("side", SIDE), "side must be one of Buy, Sell"),
         (b'{"category": "option"}', lambda p: p.category(Category.SPOT), "category must be one of spot"),
-        (b'{"limit": "500"}', lambda p: p.integer("limit", default=1, lo=1, hi=50), "limit must be between 1 and 50"),
+        (
+            b'{"limit": "500"}',
+            lambda p: p.integer("limit", default=1, lo=1, hi=50),
+            "limit must be a whole number from 1 to 50",
+        ),
         (b"{}", lambda p: p.text("symbol", required=True), "symbol is required"),
     ],
 )
