@@ -111,7 +111,7 @@ def test_an_sqlite_file_that_cannot_be_opened_is_named(tmp_path: Path) -> None:
     assert line == f"cannot start: database sqlite:///{tmp_path / 'tw.db'}: unable to open database file"
 
 
-@pytest.mark.parametrize("command", [RUN, ("twap", "list")], ids=lambda c: c[0])
+@pytest.mark.parametrize("command", [RUN, ("twap", "run")], ids=lambda c: c[0])
 def test_an_exchange_without_credentials_is_named_with_its_variables(tmp_path: Path, command: tuple[str, ...]) -> None:
     config = tmp_path / "tw.yaml"
     config.write_text(
