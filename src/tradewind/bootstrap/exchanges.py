@@ -9,7 +9,6 @@ from collections.abc import Mapping
 import structlog
 
 from tradewind.adapters.exchanges.publishing import PublishingGateway
-from tradewind.adapters.exchanges.settings import CredentialsError
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
 from tradewind.bootstrap.platform import Platform
@@ -28,14 +27,12 @@ def publishing_gateways(platform: Platform) -> dict[str, PublishingGateway]:
     settings, venue, clock = platform.settings, platform.venue, platform.clock
     if venue is not None:
         _check_sim_accounts(settings)
-    try:
-        return {
-            name: PublishingGateway(build_gateway(name, entry, venue, clock), platform.bus, clock)
-            for name, entry in settings.exchanges.entries.items()
-            if entry.type != "sim" or venue is not None
-        }
-    except CredentialsError as exc:  # the keys are configuration too: a refusal naming them, not a traceback
-        raise ConfigError(str(exc)) from None
+    # Missing keys raise CredentialsError, which start_failures (bootstrap/startup.py) reports as configuration.
+    return {
+        name: PublishingGateway(build_gateway(name, entry, venue, clock), platform.bus, clock)
+        for name, entry in settings.exchanges.entries.items()
+        if entry.type != "sim" or venue is not None
+    }
 
 
 def _check_sim_accounts(settings: Settings) -> None:
