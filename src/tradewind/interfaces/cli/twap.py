@@ -174,6 +174,10 @@ def list_jobs(
 ) -> None:
     """Every TWAP job with its progress (archived ones with --archived)."""
     jobs = _with_commands(config, lambda c: c.list_twaps(ListTwaps(archived=archived)))
+    if not jobs:  # an empty table reads like a rendering fault
+        hidden = "" if archived else " (archived jobs are shown with --archived)"
+        Console().print(f"no TWAP jobs{hidden}; start one with `tradewind twap create`")
+        return
     Console().print(_table(JOB_COLUMNS, job_rows(jobs)))
 
 

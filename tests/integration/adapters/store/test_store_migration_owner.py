@@ -31,6 +31,7 @@ def test_twap_verbs_migrate_the_embedded_database_they_own(tmp_path: Path) -> No
     config.write_text(yaml.safe_dump({"storage": {"url": f"sqlite:///{tmp_path / 'tw.db'}"}}))
     result = CliRunner().invoke(app, ["twap", "list", "-c", str(config)])
     assert result.exit_code == 0, result.output
+    assert "no TWAP jobs" in result.output  # said, not an empty table
     engine = create_engine(f"sqlite:///{tmp_path / 'tw.db'}")
     assert "twap_jobs" in inspect(engine).get_table_names()
     engine.dispose()

@@ -104,6 +104,8 @@ def test_postgres_schema_holds_the_tables_and_the_version(postgres_url: str, pg_
         ("mysql://root@localhost/db", None, "unsupported database 'mysql'"),
         ("sqlite:///x.db", "tw", "only supported on PostgreSQL"),
         ("postgresql+psycopg://postgres@127.0.0.1/test", "Bad-Name; DROP", "must match"),
+        ("sqlite+aiosqlite:///x.db", None, "driver 'aiosqlite' of 'sqlite\\+aiosqlite:///x.db' is not installed"),
+        ("postgresql+asyncpg://postgres:pw@127.0.0.1/test", None, "driver 'asyncpg' .* is not installed"),
     ],
 )
 def test_bad_database_settings_are_refused_with_the_reason(url: str, schema: str | None, message: str) -> None:

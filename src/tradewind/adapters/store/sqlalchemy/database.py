@@ -65,7 +65,13 @@ class Database:
             if not _SCHEMA_NAME.fullmatch(schema):
                 raise StorageError(f"schema name {schema!r} must match {_SCHEMA_NAME.pattern}")
         self.schema = schema
-        self.engine: Engine = self._create_engine(echo)
+        try:
+            self.engine: Engine = self._create_engine(echo)
+        except ImportError as exc:  # a driver named in the URL (sqlite+aiosqlite://...) that is not installed
+            raise StorageError(
+                f"database driver {self.url.get_driver_name()!r} of {self.safe_url!r} is not installed "
+                f"({exc.name or exc}); Tradewind's drivers: sqlite:///PATH and postgresql+psycopg://..."
+            ) from None
 
     @classmethod
     def from_settings(cls, settings: StoreSettings) -> Database:
