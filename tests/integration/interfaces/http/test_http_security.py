@@ -246,3 +246,20 @@ def test_every_app_is_built_with_its_access_rules() -> None:
     with pytest.raises(TypeError):
         create_http_app(CommandService())  # type: ignore[call-arg]
     assert isinstance(api_access(), ApiAccess)
+
+
+@pytest.mark.parametrize("http", [{}, {"host": "0.0.0.0"}], ids=["loopback", "beyond"])
+async def test_every_operation_of_the_openapi_document_is_guarded_as_it_declares(
+    serve: Serve, http: dict[str, Any]
+) -> None:
+    """Each documented operation, called without the token: 401 exactly where the document says, never a 5xx."""
+    async with serve(**http) as url:
+        schema = (await call("GET", f"{url}/openapi.json"))[1]
+        assert len(schema["paths"]) >= 8
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                concrete = path.replace("{job_id}", "nojob").replace("{action}", "pause")
+                status, body = await call(method.upper(), url + concrete, token=None)
+                assert status < 500, (method, path, body)
+                assert (status == 401) is ("security" in operation), (method, path, status, body)
+        assert await _jobs(url) == []
