@@ -13,7 +13,7 @@ from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.bootstrap.common import build_clock
-from tradewind.bootstrap.gateway import http_api
+from tradewind.bootstrap.gateway import ApiToken, http_api
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
@@ -46,6 +46,7 @@ class EmbeddedSystem:
     board: MarketBoard
     exchange: SimExchangeParts
     http: HttpServer | None
+    api_token: ApiToken  # the HTTP API's bearer token (generated at start unless configured)
 
     @property
     def exchange_port(self) -> int | None:
@@ -54,6 +55,12 @@ class EmbeddedSystem:
     @property
     def http_port(self) -> int | None:
         return None if self.http is None else self.http.port
+
+    @property
+    def http_url(self) -> str | None:
+        """The HTTP API's base URL once started (the configured host, the bound port)."""
+        port = self.http_port
+        return None if port is None else f"http://{self.platform.settings.http.host}:{port}"
 
     async def start(self) -> None:
         await self.runner.start()
@@ -121,6 +128,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         board,
         exchange,
         None if http is None else http.server,
+        ApiToken(None) if http is None else http.token,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import structlog
@@ -13,29 +14,65 @@ from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.twap import twap
-from tradewind.interfaces.http import HttpServer, create_http_app
+from tradewind.interfaces.http import ApiAccess, HttpServer, create_http_app
+from tradewind.interfaces.http.settings import HttpSettings, TokenError
+from tradewind.settings import ConfigError
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """The bearer token the API takes; ``generated`` when this process made it up (the user must be shown it)."""
+
+    value: str | None
+    generated: bool = False
+
+    def __repr__(self) -> str:  # never the value: this object may reach a log line or a traceback
+        return f"ApiToken(set={self.value is not None}, generated={self.generated})"
 
 
 @dataclass(frozen=True, slots=True)
 class HttpParts:
     server: HttpServer
     component: Component
+    token: ApiToken
+
+
+def api_token(settings: HttpSettings, *, generate: bool) -> ApiToken:
+    """``http.token`` or ``http.token_file``; else a fresh random one when ``generate``, else none (changes refused)."""
+    try:
+        configured = settings.configured_token()
+    except TokenError as exc:
+        raise ConfigError(str(exc)) from None
+    if configured is not None:
+        return ApiToken(configured)
+    return ApiToken(secrets.token_urlsafe(32), generated=True) if generate else ApiToken(None)
 
 
 def http_api(platform: Platform, market_data: MarketData, twap: TwapService | None) -> HttpParts:
-    """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one)."""
+    """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one).
+
+    Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
+    request that needs it, and says so at start.
+    """
     settings = platform.settings
-    server = HttpServer(
-        create_http_app(commands_over(settings, twap, market_data)), settings.http.host, settings.http.port
-    )
+    token = api_token(settings.http, generate=not platform.distributed)
+    access = ApiAccess.from_settings(settings.http, token.value)
+    app = create_http_app(commands_over(settings, twap, market_data), access)
+    server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
         port = await server.start()
-        log.info("gateway.http_listening", url=f"http://{settings.http.host}:{port}")
+        log.info("gateway.http_listening", url=f"http://{settings.http.host}:{port}", reads_open=access.reads_open)
+        if token.value is None:
+            log.warning(
+                "gateway.no_token",
+                detail="no http.token configured: every changing request (and every read, beyond loopback without "
+                "http.open_reads) is refused with 403; set TRADEWIND_HTTP__TOKEN or http.token_file",
+            )
 
-    return HttpParts(server, Component("http", serve, None, server.stop))
+    return HttpParts(server, Component("http", serve, None, server.stop), token)
 
 
 def gateway_service(platform: Platform) -> ServiceParts:

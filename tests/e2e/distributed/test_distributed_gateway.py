@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
+
+from tests.support.http_api import TOKEN, call
 
 from .distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
 
@@ -23,16 +24,11 @@ MARKET = {"exchange": "simsrv", "category": "spot", "symbol": "BTCUSDT", "matchi
 @pytest.fixture
 async def config(tmp_path: Path, service_env: dict[str, str]) -> AsyncIterator[Path]:
     """A ``tradewind sim-exchange`` process and the services' YAML naming it as the ``simsrv`` Bybit entry."""
-    service_env.update(CREDENTIALS)
+    service_env.update(CREDENTIALS, TRADEWIND_HTTP__TOKEN=TOKEN)
     async with sim_exchange(tmp_path) as port:
         path = tmp_path / "tw.yaml"
         simsrv_config(path, port)
         yield path
-
-
-async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as http, http.request(method, url, json=body) as resp:
-        return resp.status, await resp.json()
 
 
 async def test_gateway_subscribes_through_the_market_data_process_and_its_books_are_recorded(
@@ -43,17 +39,18 @@ async def test_gateway_subscribes_through_the_market_data_process_and_its_books_
     gateway = await start_service("gateway", "-c", str(config))
     api = (await gateway.wait_event("gateway.http_listening"))["url"]
 
-    assert await _call("GET", f"{api}/subscriptions") == (200, [])
-    status, refused = await _call("POST", f"{api}/subscribe", {**MARKET, "exchange": "kraken"})
+    assert await call("GET", f"{api}/subscriptions", token=None) == (200, [])  # reads open on loopback
+    assert (await call("POST", f"{api}/subscribe", MARKET, token=None))[0] == 401
+    status, refused = await call("POST", f"{api}/subscribe", {**MARKET, "exchange": "kraken"})
     assert status == 400 and "no market-data stream for exchange 'kraken'" in refused["detail"]
-    status, missing = await _call("POST", f"{api}/unsubscribe", MARKET)
+    status, missing = await call("POST", f"{api}/unsubscribe", MARKET)
     assert status == 404 and "not subscribed" in missing["detail"]
 
-    status, created = await _call("POST", f"{api}/subscribe", MARKET)
+    status, created = await call("POST", f"{api}/subscribe", MARKET)
     assert status == 200 and (created["exchange"], created["depth"]) == ("simsrv", 50)
 
     async def listing() -> list[dict[str, Any]]:
-        return (await _call("GET", f"{api}/subscriptions"))[1]  # type: ignore[no-any-return]
+        return (await call("GET", f"{api}/subscriptions"))[1]  # type: ignore[no-any-return]
 
     (row,) = await until(listing, lambda rows: len(rows) == 1 and rows[0]["synced"], "the subscription in sync")
     assert (row["symbol"], row["matching_key"], row["updates"] >= 1) == ("BTCUSDT", "btc", True)
@@ -62,7 +59,7 @@ async def test_gateway_subscribes_through_the_market_data_process_and_its_books_
         return schema_tables("book_snapshots")
 
     await until(books, lambda n: n > 0, "md.book events recorded by the storage process")
-    assert (await _call("POST", f"{api}/unsubscribe", MARKET))[0] == 200
+    assert (await call("POST", f"{api}/unsubscribe", MARKET))[0] == 200
     assert await listing() == []
     assert await gateway.terminate() == 0
     assert await market_data.terminate() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -15,10 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import ccxt.async_support as ccxt
 import pytest
 
+from tests.support.http_api import authorized_session, call
 from tests.support.waiting import eventually
 
 CONFIG = """
@@ -33,6 +34,9 @@ sim_exchange:
 http:
   port: 0
 """
+
+# The line `tradewind run` prints when it generated the API's token (as Jupyter prints its URL).
+BANNER = r"HTTP API on (\S+) \(OpenAPI at \S+/docs\)\. Token for this run: (\S+) "
 
 
 def _env() -> dict[str, str]:
@@ -56,12 +60,23 @@ async def _read_event(stream: asyncio.StreamReader, name: str, timeout: float = 
                 return dict(record)
 
 
+async def _read_line(stream: asyncio.StreamReader, pattern: str, timeout: float = 30) -> re.Match[str]:
+    """The first line matching ``pattern``."""
+    async with asyncio.timeout(timeout):
+        while line := (await stream.readline()).decode():
+            if found := re.search(pattern, line):
+                return found
+    raise AssertionError(f"process ended before printing {pattern!r}")
+
+
 @dataclass
 class Running:
     proc: asyncio.subprocess.Process
     exchange_port: int
     http_port: int
     db: Path
+    api: str  # the URL and token `tradewind run` printed
+    token: str
 
 
 @pytest.fixture
@@ -85,7 +100,11 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
     assert proc.stderr is not None
     try:
         started = await _read_event(proc.stderr, "system.started")
-        yield Running(proc, int(started["sim_exchange_port"]), int(started["http_port"]), db)
+        banner = await _read_line(
+            proc.stderr, r"HTTP API on (\S+) \(OpenAPI at \S+/docs\)\. Token for this run: (\S+) "
+        )
+        api, token = banner[1], banner[2]
+        yield Running(proc, int(started["sim_exchange_port"]), int(started["http_port"]), db, api, token)
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -126,16 +145,21 @@ async def test_headless_run_trades_with_a_bybit_client_and_flushes_everything_on
             for t in ("market_trades", "market_mids", "book_snapshots")
         )
         logs = conn.execute("SELECT count(*) FROM logs WHERE event = 'system.started'").fetchone()[0]
+        logged = "\n".join(str(row) for row in conn.execute("SELECT * FROM logs"))
     assert rows == stopped["published"]
     assert logs == 1
+    assert running.token not in logged  # shown on the terminal only
 
 
 async def test_twap_job_created_over_http_runs_to_its_total_in_the_embedded_system(
     running: Running,
 ) -> None:
-    base = f"http://127.0.0.1:{running.http_port}"
+    base = running.api
+    assert base == f"http://127.0.0.1:{running.http_port}"
     spec = {"exchange": "sim", "side": "Buy", "symbol": "BTCUSDT", "quantity": "0.004", "runtime_s": 4, "slices": 4}
-    async with aiohttp.ClientSession() as http:
+    assert (await call("POST", f"{base}/twap", spec, token=None))[0] == 401  # the printed token is required
+    assert (await call("POST", f"{base}/twap", spec, token="not-the-printed-token"))[0] == 401
+    async with authorized_session(running.token) as http:
         async with http.post(f"{base}/twap", json=spec) as response:
             assert response.status == 201, await response.text()
             job_id = (await response.json())["job_id"]

@@ -22,6 +22,7 @@ ACCOUNT_SECRET = "S3cr3tAcct"
 OPTION_SECRET = "S3cr3tOpt"
 BUS_PASSWORD = "S3cr3tMq"
 DB_PASSWORD = "S3cr3tPg"  # PostgreSQL trusts loopback here: any password connects
+HTTP_TOKEN = "S3cr3tHttpT0ken-0123"  # the HTTP API's bearer token: never printed once configured
 ACCOUNTS = [
     {"api_key": "bx-key", "api_secret": BYBIT_SECRET, "balances": {"USDT": "100000"}},
     {"api_key": "sim-key", "api_secret": ACCOUNT_SECRET, "balances": {"USDT": "100000", "BTC": "1"}},
@@ -62,7 +63,7 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
 ) -> None:
     url = make_url(postgres_url)
     db_password = url.password or DB_PASSWORD
-    secrets = (BYBIT_SECRET, ACCOUNT_SECRET, OPTION_SECRET, BUS_PASSWORD, str(db_password))
+    secrets = (BYBIT_SECRET, ACCOUNT_SECRET, OPTION_SECRET, BUS_PASSWORD, str(db_password), HTTP_TOKEN)
     port, exchange_log = sim_exchange
     config = tmp_path / "tw.yaml"
     config.write_text(
@@ -79,6 +80,7 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
         TRADEWIND_VENUE__ACCOUNTS=json.dumps(ACCOUNTS[1:]),
         TRADEWIND_SIM_EXCHANGE__PORT="0",
         TRADEWIND_HTTP__PORT="0",
+        TRADEWIND_HTTP__TOKEN=HTTP_TOKEN,
         TRADEWIND_LOGGING__LEVEL="debug",
         TRADEWIND_LOGGING__FORMAT="json",
     )
@@ -96,6 +98,7 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
     no_db = tradewind("run", "--headless", "-c", str(config), env=dead_db, cwd=tmp_path)
 
     assert run.returncode == 0, run.stderr
+    assert "HTTP API on http://127.0.0.1:" in run.stderr and "Token for this run" not in run.stderr
     assert (shown.returncode, twap.returncode, refused.returncode, bad_url.returncode) == (0, 0, 2, 2)
     assert (no_bus.returncode, no_db.returncode) == (1, 1)
     engine = create_engine(postgres_url)

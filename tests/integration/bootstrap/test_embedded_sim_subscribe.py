@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
+from tests.support.http_api import authorized_session, call
 from tests.support.waiting import eventually
 from tradewind.bootstrap.embedded import EmbeddedSystem, build_embedded
 from tradewind.settings import Settings
@@ -36,7 +36,7 @@ async def system(tmp_path: Path) -> AsyncIterator[EmbeddedSystem]:
 
 async def test_sim_subscription_over_http_in_the_embedded_system_syncs_and_updates(system: EmbeddedSystem) -> None:
     base = f"http://127.0.0.1:{system.http_port}"
-    async with aiohttp.ClientSession() as http:
+    async with authorized_session(system.api_token.value) as http:
         async with http.post(f"{base}/subscribe", json=BODY) as resp:
             assert resp.status == 200, await resp.text()
 
@@ -47,3 +47,16 @@ async def test_sim_subscription_over_http_in_the_embedded_system_syncs_and_updat
         (row,) = await eventually(listing, lambda rows: bool(rows) and rows[0]["synced"] and rows[0]["updates"] >= 3)
     assert (row["exchange"], row["symbol"], row["matching_key"], row["stale"]) == ("sim", "BTCUSDT", "perp", False)
     assert row["resyncs"] == 0
+
+
+async def test_without_a_configured_token_the_embedded_system_generates_one_and_requires_it(
+    system: EmbeddedSystem,
+) -> None:
+    token = system.api_token
+    assert token.generated and token.value is not None and len(token.value) >= 32
+    assert token.value not in repr(token)
+    base = system.http_url
+    assert base == f"http://127.0.0.1:{system.http_port}"
+    status, body = await call("POST", f"{base}/subscribe", BODY, token=None)
+    assert status == 401 and "Authorization: Bearer" in body["detail"]
+    assert (await call("GET", f"{base}/subscriptions", token=None)) == (200, [])  # reads open on loopback

@@ -55,13 +55,29 @@ async def _run_embedded(settings: Settings, *, draw: bool, duration: float | Non
     with starting(settings):
         system = build_embedded(settings, console_logging=not draw)
         await system.start()
+    title = "Tradewind (embedded)"
+    if system.http_url is not None:
+        # Straight to the terminal, never through logging: a generated token must not reach the logs table.
+        typer.echo(api_banner(system.http_url, system.api_token.value, generated=system.api_token.generated), err=True)
+        shown = f" · token {system.api_token.value}" if system.api_token.generated else ""
+        title += f" · API {system.http_url}{shown}"
     try:
         if draw:
-            await run_live_view(system.board, stop, settings.console.refresh_per_second)
+            await run_live_view(system.board, stop, settings.console.refresh_per_second, title=title)
         else:
             await system.log_progress_until(stop)
     finally:
         await system.stop()
+
+
+def api_banner(url: str, token: str | None, *, generated: bool) -> str:
+    """The line ``tradewind run`` prints for the HTTP API, as Jupyter prints its URL: with the token if generated."""
+    if generated:
+        return (
+            f"HTTP API on {url} (OpenAPI at {url}/docs). Token for this run: {token} "
+            "(send 'Authorization: Bearer <token>' on every changing request; set http.token to keep one)"
+        )
+    return f"HTTP API on {url} (OpenAPI at {url}/docs); changing requests send 'Authorization: Bearer <http.token>'"
 
 
 @app.command("sim-exchange")

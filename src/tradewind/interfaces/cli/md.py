@@ -11,11 +11,19 @@ import typer
 
 md_app = typer.Typer(help="Market-data subscriptions of a running system (through its HTTP API).", no_args_is_help=True)
 API = typer.Option("http://127.0.0.1:8000", "--api", help="Base URL of the running system's HTTP API.")
+TOKEN = typer.Option(
+    None,
+    "--token",
+    envvar="TRADEWIND_HTTP__TOKEN",
+    show_default=False,
+    help="The API's bearer token (http.token; the line `tradewind run` prints). Better from the environment.",
+)
 
 
-def _call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+def _call(method: str, url: str, token: str | None, body: dict[str, Any] | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as resp:
             return json.loads(resp.read())
@@ -33,19 +41,33 @@ def _body(exchange: str, category: str, symbol: str, matching_key: str) -> dict[
 
 @md_app.command("subscribe")
 def subscribe(
-    exchange: str, category: str, symbol: str, matching_key: str = typer.Option("", "--key"), api: str = API
+    exchange: str,
+    category: str,
+    symbol: str,
+    *,
+    matching_key: str = typer.Option("", "--key"),
+    api: str = API,
+    token: str | None = TOKEN,
 ) -> None:
-    typer.echo(json.dumps(_call("POST", f"{api}/subscribe", _body(exchange, category, symbol, matching_key))))
+    body = _body(exchange, category, symbol, matching_key)
+    typer.echo(json.dumps(_call("POST", f"{api}/subscribe", token, body)))
 
 
 @md_app.command("unsubscribe")
 def unsubscribe(
-    exchange: str, category: str, symbol: str, matching_key: str = typer.Option("", "--key"), api: str = API
+    exchange: str,
+    category: str,
+    symbol: str,
+    *,
+    matching_key: str = typer.Option("", "--key"),
+    api: str = API,
+    token: str | None = TOKEN,
 ) -> None:
-    typer.echo(json.dumps(_call("POST", f"{api}/unsubscribe", _body(exchange, category, symbol, matching_key))))
+    body = _body(exchange, category, symbol, matching_key)
+    typer.echo(json.dumps(_call("POST", f"{api}/unsubscribe", token, body)))
 
 
 @md_app.command("list")
-def list_subscriptions(api: str = API) -> None:
-    for row in _call("GET", f"{api}/subscriptions"):
+def list_subscriptions(api: str = API, token: str | None = TOKEN) -> None:
+    for row in _call("GET", f"{api}/subscriptions", token):
         typer.echo(json.dumps(row))

@@ -75,14 +75,16 @@ def _cbreak() -> Iterator[bool]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-async def run_live_view(board: MarketBoard, stop: asyncio.Event, refresh_per_second: float = 4.0) -> None:
-    """Redraw until ``stop`` is set or the user presses q."""
+async def run_live_view(
+    board: MarketBoard, stop: asyncio.Event, refresh_per_second: float = 4.0, *, title: str = "Tradewind (embedded)"
+) -> None:
+    """Redraw until ``stop`` is set or the user presses q; ``title`` heads the screen (the API's URL and token)."""
     loop = asyncio.get_running_loop()
     console = Console()
     with (
         _cbreak() as keys,
         Live(
-            render(board), console=console, refresh_per_second=refresh_per_second, screen=False, transient=False
+            render(board, title), console=console, refresh_per_second=refresh_per_second, screen=False, transient=False
         ) as live,
     ):
         if keys:
@@ -94,7 +96,7 @@ async def run_live_view(board: MarketBoard, stop: asyncio.Event, refresh_per_sec
             loop.add_reader(sys.stdin.fileno(), on_key)
         try:
             while not stop.is_set():
-                live.update(render(board))
+                live.update(render(board, title))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1 / refresh_per_second)
         finally:

@@ -13,10 +13,11 @@ from tradewind.interfaces.http.settings import HttpSettings
 
 if TYPE_CHECKING:
     from tradewind.interfaces.http.app import create_http_app
+    from tradewind.interfaces.http.security import ApiAccess
     from tradewind.interfaces.http.server import HttpServer
 
-__all__ = ["HttpServer", "HttpSettings", "create_http_app"]
-_LAZY = {"create_http_app": "app", "HttpServer": "server"}
+__all__ = ["ApiAccess", "HttpServer", "HttpSettings", "create_http_app"]
+_LAZY = {"create_http_app": "app", "HttpServer": "server", "ApiAccess": "security"}
 
 
 def __getattr__(name: str) -> object:

@@ -1,7 +1,7 @@
 """The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book) and ``/twap``.
 
 Every route parses its input into a command, runs it on the ``CommandService`` and renders the outcome with the
-shared renderers; refusals become statuses in ``errors``.
+shared renderers; refusals become statuses in ``errors``; who may call which route is decided in ``security``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
 from tradewind.interfaces.http.errors import install_error_handlers
+from tradewind.interfaces.http.security import ApiAccess, install_security
 from tradewind.interfaces.http.twap import twap_router
 from tradewind.interfaces.render.market import book_json, subscription_json
 
@@ -42,10 +43,12 @@ class SubscriptionRequest(BaseModel):
         return InstrumentRef(self.exchange, self.category, self.symbol, self.matching_key)
 
 
-def create_http_app(commands: CommandService) -> FastAPI:
-    """The API over the command service; nothing global, one app per system. Routes only for what it runs."""
+def create_http_app(commands: CommandService, access: ApiAccess) -> FastAPI:
+    """The API over the command service, guarded by ``access``; nothing global, one app per system. Routes only for
+    what it runs."""
     app = FastAPI(title="Tradewind", version="0.1.0")
     install_error_handlers(app)
+    install_security(app, access)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
-import aiohttp
 import pytest
 
 from tests.support.bus import collector
+from tests.support.http_api import api_access, call
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
@@ -107,32 +106,29 @@ async def test_without_a_market_data_service_the_client_raises_a_bus_error() -> 
         await bus.close()
 
 
-async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as http, http.request(method, url, json=body) as resp:
-        return resp.status, await resp.json()
-
-
 async def test_the_http_api_over_the_bus_maps_refusals_to_4xx_and_a_silent_service_to_503(
     bus: Bus, remote: BusMarketData
 ) -> None:
-    server = HttpServer(create_http_app(CommandService(market_data=remote)), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=remote), api_access()), "127.0.0.1", 0)
     api = f"http://127.0.0.1:{await server.start()}"
     body = {"exchange": "sim", "category": "spot", "symbol": "BTCUSDT", "matching_key": "btc"}
     try:
-        status, refused = await _call("POST", f"{api}/subscribe", {**body, "exchange": "kraken"})
+        status, refused = await call("POST", f"{api}/subscribe", {**body, "exchange": "kraken"})
         assert status == 400 and "kraken" in refused["detail"]
-        assert (await _call("POST", f"{api}/unsubscribe", body))[0] == 404
-        assert (await _call("POST", f"{api}/subscribe", body))[0] == 200
-        status, rows = await _call("GET", f"{api}/subscriptions")
+        assert (await call("POST", f"{api}/unsubscribe", body))[0] == 404
+        assert (await call("POST", f"{api}/subscribe", body))[0] == 200
+        status, rows = await call("GET", f"{api}/subscriptions")
         assert status == 200 and [(r["exchange"], r["symbol"]) for r in rows] == [("sim", "BTCUSDT")]
     finally:
         await server.stop()
     silent = HttpServer(
-        create_http_app(CommandService(market_data=BusMarketData(InMemoryBus(), timeout=0.2))), "127.0.0.1", 0
+        create_http_app(CommandService(market_data=BusMarketData(InMemoryBus(), timeout=0.2)), api_access()),
+        "127.0.0.1",
+        0,
     )
     api = f"http://127.0.0.1:{await silent.start()}"
     try:
-        status, failed = await _call("GET", f"{api}/subscriptions")
+        status, failed = await call("GET", f"{api}/subscriptions")
     finally:
         await silent.stop()
     assert status == 503 and "service unavailable" in failed["detail"]
@@ -147,19 +143,19 @@ async def test_the_book_is_mirrored_from_md_book_events_and_served_at_get_book(
         venue.place_order("tradewind-demo-key", order)
     books, on_book = collector()
     await bus.subscribe(REF.topic("book"), on_book)
-    server = HttpServer(create_http_app(CommandService(market_data=remote)), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=remote), api_access()), "127.0.0.1", 0)
     api = f"http://127.0.0.1:{await server.start()}"
     try:
-        assert (await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT"))[0] == 404
+        assert (await call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT"))[0] == 404
         await remote.subscribe(REF, 20)
         await wait_for(lambda: bool(books) and remote.book(REF) == book_from_payload(books[-1].payload))
         mirrored = remote.book(REF)
         assert mirrored is not None and mirrored.bids[0] == (Decimal("64000.1"), Decimal("0.01"))
-        status, body = await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT&depth=3")
+        status, body = await call("GET", f"{api}/book?exchange=sim&category=spot&symbol=BTCUSDT&depth=3")
         assert status == 200 and (body["seq"], body["matching_key"]) == (mirrored.seq, "btc")
         assert body["bids"] == [[str(p), str(q)] for p, q in mirrored.bids[:3]]
         assert body["asks"] == [[str(p), str(q)] for p, q in mirrored.asks[:3]]
-        assert (await _call("GET", f"{api}/book?exchange=sim&category=spot&symbol=btc"))[0] == 422
+        assert (await call("GET", f"{api}/book?exchange=sim&category=spot&symbol=btc"))[0] == 422
         await remote.unsubscribe(REF)
         assert remote.book(REF) is None
     finally:

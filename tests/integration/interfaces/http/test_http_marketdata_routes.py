@@ -6,10 +6,10 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from tests.support.bybit_server import Served
+from tests.support.http_api import api_access, call, post_raw
 from tests.support.waiting import eventually
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -28,7 +28,7 @@ async def api(sim_server: Served) -> AsyncIterator[str]:
     ws = sim_server.url.replace("http://", "ws://")
     stream = BybitPublicStream(lambda c: f"{ws}/v5/public/{c.value}", contiguous_u=False)
     service = MarketDataService(bus, WallClock(), {"bybit": stream})
-    server = HttpServer(create_http_app(CommandService(market_data=service)), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(CommandService(market_data=service), api_access()), "127.0.0.1", 0)
     port = await server.start()
     yield f"http://127.0.0.1:{port}"
     await server.stop()
@@ -36,46 +36,39 @@ async def api(sim_server: Served) -> AsyncIterator[str]:
     await bus.close()
 
 
-async def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as http, http.request(method, url, json=body) as resp:
-        return resp.status, await resp.json()
-
-
 async def test_subscribe_list_and_unsubscribe_over_http(api: str) -> None:
-    assert await _call("GET", f"{api}/healthz") == (200, {"status": "ok"})
-    status, created = await _call("POST", f"{api}/subscribe", BODY)
+    assert await call("GET", f"{api}/healthz") == (200, {"status": "ok"})
+    status, created = await call("POST", f"{api}/subscribe", BODY)
     assert status == 200 and created["matching_key"] == "btc"
 
     async def listing() -> list[dict[str, Any]]:
-        return (await _call("GET", f"{api}/subscriptions"))[1]  # type: ignore[no-any-return]
+        return (await call("GET", f"{api}/subscriptions"))[1]  # type: ignore[no-any-return]
 
     (row,) = await eventually(listing, lambda rows: bool(rows) and rows[0]["synced"])
     assert (row["symbol"], row["stale"], row["updates"] >= 1) == ("BTCUSDT", False, True)
-    status, book = await _call("GET", f"{api}/book?exchange=bybit&category=spot&symbol=BTCUSDT&depth=2")
+    status, book = await call("GET", f"{api}/book?exchange=bybit&category=spot&symbol=BTCUSDT&depth=2")
     # The seeded book: 5 levels a side, 10 apart, around 60 000 (tests/support/bybit_server.py).
     assert status == 200 and (book["stale"], book["matching_key"]) == (False, "btc")
     assert (book["bids"], book["asks"]) == ([["59990", "1"], ["59980", "1"]], [["60010", "1"], ["60020", "1"]])
-    assert (await _call("POST", f"{api}/unsubscribe", BODY))[0] == 200
+    assert (await call("POST", f"{api}/unsubscribe", BODY))[0] == 200
     assert await listing() == []
 
 
 async def test_bad_subscriptions_are_refused_with_the_reason_and_change_nothing(api: str) -> None:
-    status, body = await _call("POST", f"{api}/subscribe", {**BODY, "exchange": "kraken"})
+    status, body = await call("POST", f"{api}/subscribe", {**BODY, "exchange": "kraken"})
     assert status == 400 and "kraken" in body["detail"]
-    status, _ = await _call("POST", f"{api}/subscribe", {**BODY, "category": "option"})
+    status, _ = await call("POST", f"{api}/subscribe", {**BODY, "category": "option"})
     assert status == 422
-    status, body = await _call("POST", f"{api}/unsubscribe", BODY)
+    status, body = await call("POST", f"{api}/unsubscribe", BODY)
     assert status == 404 and "not subscribed" in body["detail"]
-    assert (await _call("GET", f"{api}/subscriptions"))[1] == []
+    assert (await call("GET", f"{api}/subscriptions"))[1] == []
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "true", "2.7", '"1_0"', '"\u0661"'])
 async def test_a_bad_depth_is_a_json_422_naming_the_field(api: str, literal: str) -> None:
     text = json.dumps(BODY)[:-1] + f', "depth": {literal}}}'
-    headers = {"Content-Type": "application/json"}
-    async with aiohttp.ClientSession() as http, http.post(f"{api}/subscribe", data=text, headers=headers) as resp:
-        status, body = resp.status, await resp.json()
+    status, body = await post_raw(f"{api}/subscribe", text)
     assert status == 422 and "'depth'" in body["detail"] and "whole number" in body["detail"]
-    assert (await _call("GET", f"{api}/subscriptions"))[1] == []
-    status, body = await _call("GET", f"{api}/book?exchange=bybit&category=spot&symbol=BTCUSDT&depth=1_0")
+    assert (await call("GET", f"{api}/subscriptions"))[1] == []
+    status, body = await call("GET", f"{api}/book?exchange=bybit&category=spot&symbol=BTCUSDT&depth=1_0")
     assert status == 422 and "'depth'" in body["detail"]

@@ -11,9 +11,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.support.http_api import TOKEN, api_access, call, post_raw
 from tests.support.twap import MID, Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -30,8 +31,7 @@ class Api:
     rig: Rig
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with aiohttp.ClientSession() as http, http.request(method, self.url + path, json=body) as resp:
-            return resp.status, await resp.json()
+        return await call(method, self.url + path, body)
 
 
 async def _serve(twap: Rig | None) -> tuple[HttpServer, MarketDataService, InMemoryBus]:
@@ -39,7 +39,7 @@ async def _serve(twap: Rig | None) -> tuple[HttpServer, MarketDataService, InMem
     await bus.start()
     market_data = MarketDataService(bus, WallClock(), {})
     commands = CommandService(twap=twap.service if twap else None, market_data=market_data, default_exchange="sim")
-    server = HttpServer(create_http_app(commands), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
     await server.start()
     return server, market_data, bus
 
@@ -175,11 +175,8 @@ async def test_without_a_twap_service_the_app_serves_market_data_only() -> None:
         await bus.close()
 
 
-async def _post_raw(api: Api, text: str) -> tuple[int, Any]:
-    """POST ``text`` as the body as is: JSON's ``NaN``, ``Infinity`` and ``1e400`` cannot be written with ``json=``."""
-    headers = {"Content-Type": "application/json"}
-    async with aiohttp.ClientSession() as http, http.post(api.url + "/twap", data=text, headers=headers) as resp:
-        return resp.status, await resp.json()
+async def _post_raw(api: Api, text: str, token: str | None = TOKEN) -> tuple[int, Any]:
+    return await post_raw(api.url + "/twap", text, token=token)
 
 
 def _with(field: str, literal: str) -> str:
@@ -258,3 +255,19 @@ async def test_no_body_makes_twap_answer_a_5xx(api: Api, changes: dict[str, str]
     assert status < 500, answer
     assert status in (201, 400, 409, 422), answer  # 400: a body JSON cannot read (an int past 4,300 digits)
     assert isinstance(answer["detail"] if status >= 400 else answer["job_id"], str)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.dictionaries(FIELDS, JSON_VALUE, max_size=4),
+    token=st.one_of(st.none(), st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40)),
+)
+async def test_no_body_without_the_right_token_changes_anything_or_makes_a_5xx(
+    api: Api, changes: dict[str, str], token: str | None
+) -> None:
+    assume(token is None or token.strip() != TOKEN)
+    fields = {**{k: json.dumps(v) for k, v in {**JOB, "quantity": "0.12"}.items()}, **changes}
+    status, answer = await _post_raw(api, "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items()) + "}", token)
+    assert status == 401, answer
+    assert "bearer" in answer["detail"].lower() or "token" in answer["detail"]
+    assert await api.call("GET", "/twap") == (200, [])
