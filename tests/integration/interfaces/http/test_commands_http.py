@@ -3,6 +3,9 @@ runs what the system can, refuses what it cannot with a 4xx, and no text makes i
 
 from __future__ import annotations
 
+import asyncio
+import json
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.cli import QUIET, environment, tradewind
 from tests.support.twap import Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -195,3 +199,22 @@ async def test_no_text_makes_commands_answer_a_5xx(api: Api, text: str) -> None:
     status, answer = await api.run(text)
     assert status < 500, answer
     assert isinstance(answer["detail"], str) if status >= 400 else {"command", "outcome"} == set(answer)
+
+
+async def test_the_cmd_verb_runs_a_text_on_the_running_system(api: Api, tmp_path: Path) -> None:
+    def cmd(text: str) -> subprocess.CompletedProcess[str]:
+        return tradewind("cmd", text, "--api", api.url, env=environment(**QUIET), cwd=tmp_path)
+
+    shown = await asyncio.to_thread(cmd, "help twap")
+    assert shown.returncode == 0 and "example: twap buy btc 1.5 over 2h every 1m" in shown.stdout
+    listed = await asyncio.to_thread(cmd, "twap list")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == {
+        "command": {"type": "list_twaps", "archived": False}, "outcome": []
+    }  # fmt: skip
+    wrong = await asyncio.to_thread(cmd, "buy btc eighty")
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr.splitlines() == [
+        "buy btc eighty", "        ^", 'error 422: column 9: expected an amount (a positive number), got "eighty"'
+    ]  # fmt: skip
+    refused = await asyncio.to_thread(cmd, "buy btc 80")
+    assert refused.returncode == 2 and "needs the trader service" in refused.stderr
