@@ -126,7 +126,7 @@ class _Parser:
             case "close":
                 return self._close()
             case "twap":
-                return self._twap(head)
+                return self._twap()
             case "subscribe" | "unsubscribe":
                 return self._subscription(word)
             case "positions" | "trades" | "deals" | "balance":
@@ -158,19 +158,25 @@ class _Parser:
         )  # fmt: skip
 
     def _close(self) -> Command:
-        rest = self._tokens[1:]
-        closes_all = bool(rest) and rest[0].word == "all"
-        self._split(rest, "close all" if closes_all else "close", CLOSE_ALL_FLAGS if closes_all else CLOSE_FLAGS)
-        if closes_all:
+        self._split(self._tokens[1:], "close", CLOSE_FLAGS)
+        if self._rest and self._rest[0].word == "all":
             self._rest.pop(0)
             self._done()
+            category = self._flags.get("category")
+            if category is not None:  # every market of every category: a category narrows nothing
+                flag = category.flag
+                names = ", ".join(f.name for f in CLOSE_ALL_FLAGS)
+                raise CommandSyntaxError(
+                    flag.column, f"one of the flags of close all ({names})", flag.text,
+                    problem=f"flag {quoted(flag.text)} does not apply to close all",
+                )  # fmt: skip
             return self._dry(CloseAll(self._exchange_flag()))
         market = self._market(f"{_MARKET} or all")
         self._done()
         exchange = self._exchange_flag() or self._context.default_exchange
         return self._dry(CloseTrade(self._symbol(market, exchange), exchange, self._category_flag()))
 
-    def _twap(self, head: Token) -> Command:
+    def _twap(self) -> Command:
         expected = f"a twap verb ({', '.join(TWAP_VERBS)})"
         if len(self._tokens) < 2:
             raise CommandSyntaxError(self._end, expected, None)

@@ -107,6 +107,7 @@ PARSED: list[tuple[str, Command]] = [
     ("close btc --dry", DryRun(CloseTrade("BTCUSDT", "sim"))),
     ("close all", CloseAll()),
     ("close all -e bybit --dry", DryRun(CloseAll("bybit"))),
+    ("close -e bybit all", CloseAll("bybit")),
     # twap
     ("twap buy btc 1.5 over 2h every 1m limit 65000", twap(limit_price=D(65000))),
     ("twap buy btc 1.5 every 1m over 2h", twap()),
