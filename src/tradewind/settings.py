@@ -27,6 +27,7 @@ from tradewind.adapters.exchanges.settings import ExchangesSettings
 from tradewind.adapters.logging.config import LoggingSettings
 from tradewind.adapters.logging.redaction import is_secret_key, mask_secrets, mask_url
 from tradewind.adapters.store.sqlalchemy.database import StoreSettings
+from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.marketdata.service import MarketDataSettings
 from tradewind.application.simulator.settings import SimulatorSettings
@@ -96,6 +97,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     distributed: DistributedSettings = DistributedSettings()
     input: InputSettings = InputSettings()
+    commands: CommandsSettings = CommandsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import DEFAULT_LIMITS, NumberLimits
@@ -119,10 +120,107 @@ class ShowBook:
     matching_key: str | None = None
 
 
+class AmountUnit(StrEnum):
+    """What a trade's amount counts: the quote currency (80 USDT) or the base currency (0.5 ETH)."""
+
+    QUOTE = "quote"
+    BASE = "base"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTrade:
+    """Open a trade that manages itself; percentages are of the entry price, ``exchange`` None means the default."""
+
+    side: Side
+    symbol: str
+    amount: Decimal
+    unit: AmountUnit = AmountUnit.QUOTE
+    exchange: str | None = None
+    category: Category = Category.SPOT
+    trailing_stop_pct: Decimal | None = None
+    stop_loss_pct: Decimal | None = None
+    take_profit_pct: Decimal | None = None
+    limit_price: Decimal | None = None  # None: a market order
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTrade:
+    """Close the open trade of a market."""
+
+    symbol: str
+    exchange: str | None = None
+    category: Category = Category.SPOT
+
+
+@dataclass(frozen=True, slots=True)
+class CloseAll:
+    """Close every open trade, of one exchange or (None) of all."""
+
+    exchange: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListPositions:
+    exchange: str | None = None  # None: every exchange
+
+
+@dataclass(frozen=True, slots=True)
+class ListTrades:
+    """The open trades and their risk levels."""
+
+    exchange: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListDeals:
+    """The closed trades with their results."""
+
+    exchange: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowBalance:
+    exchange: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    """Which workflows this system runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """The command language's help: every command, or one (``topic``)."""
+
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """Stop every service gracefully; only a front end that owns the system can carry it out."""
+
+
+TradeCommand = OpenTrade | CloseTrade | CloseAll
+DryRunnable = TradeCommand | CreateTwap
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """``--dry``: answer what ``command`` would do and send, and change nothing.
+
+    A wrapper rather than a ``dry`` field, so the command inside is exactly the one that would run, and a handler
+    cannot carry out a dry command by forgetting to look at a flag: ``DryRun`` is a type of its own to match.
+    """
+
+    command: DryRunnable
+
+
 ControlTwap = PauseTwap | ResumeTwap | CancelTwap | ArchiveTwap
 TwapCommand = CreateTwap | ControlTwap | ShowTwap | ListTwaps | TwapReport
 MarketDataCommand = Subscribe | Unsubscribe | ListSubscriptions | ShowBook
-Command = TwapCommand | MarketDataCommand
+TraderCommand = TradeCommand | ListPositions | ListTrades | ListDeals | ShowBalance
+SystemCommand = ShowStatus | Help | Quit
+Command = TwapCommand | MarketDataCommand | TraderCommand | SystemCommand | DryRun
 
 
 @dataclass(frozen=True, slots=True)

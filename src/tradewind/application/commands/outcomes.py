@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from tradewind.application.ports.market_data import SubscriptionStatus
 from tradewind.application.twap.service import JobView
+from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.market import BookSnapshot, InstrumentRef
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
@@ -46,6 +47,39 @@ class Unsubscribed:
     ref: InstrumentRef
 
 
+@dataclass(frozen=True, slots=True)
+class HelpText:
+    """The command language's help: every command (``topic`` None) or one."""
+
+    topic: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStatus:
+    """Which workflows this system runs, and the exchange a command that names none goes to."""
+
+    twap: bool
+    market_data: bool
+    trader: bool
+    default_exchange: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WouldPublish:
+    """``--dry`` of a trade command: the event it would put on the bus, and its topic; nothing was sent."""
+
+    topic: str
+    event: TradeCommandEvent
+
+
+@dataclass(frozen=True, slots=True)
+class WouldCreate:
+    """``--dry`` of a TWAP job: the job as it would be stored (checked against the exchange); nothing was stored."""
+
+    job: TwapJob
+
+
 Outcome = (
     TwapJob
     | JobView
@@ -55,4 +89,8 @@ Outcome = (
     | Unsubscribed
     | list[SubscriptionStatus]
     | BookView
+    | HelpText
+    | SystemStatus
+    | WouldPublish
+    | WouldCreate
 )

@@ -4,27 +4,54 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
 
-from tradewind.application.commands.outcomes import BookView, CommandError, Outcome, Refusal, Unsubscribed
+from tradewind.application.commands.outcomes import (
+    BookView,
+    CommandError,
+    HelpText,
+    Outcome,
+    Refusal,
+    SystemStatus,
+    Unsubscribed,
+    WouldCreate,
+    WouldPublish,
+)
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
+from tradewind.domain.command_events import TradeCommandEvent
+from tradewind.domain.command_language import COMMANDS, LanguageContext, help_text
 from tradewind.domain.commands import (
     ArchiveTwap,
     CancelTwap,
+    CloseAll,
+    CloseTrade,
     Command,
     ControlTwap,
     CreateTwap,
+    DryRun,
+    Help,
     InputLimits,
+    ListDeals,
+    ListPositions,
     ListSubscriptions,
+    ListTrades,
     ListTwaps,
+    OpenTrade,
     PauseTwap,
+    Quit,
     ResumeTwap,
+    ShowBalance,
     ShowBook,
+    ShowStatus,
     ShowTwap,
     Subscribe,
+    TradeCommand,
+    TraderCommand,
     TwapReport,
     Unsubscribe,
 )
@@ -32,7 +59,8 @@ from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
-from tradewind.domain.twap.spec import TwapSpecError
+from tradewind.domain.twap.spec import TwapSpec, TwapSpecError
+from tradewind.domain.values import Side
 
 
 class CommandService:
@@ -45,11 +73,14 @@ class CommandService:
         market_data: MarketData | None = None,
         default_exchange: str | None = None,
         limits: InputLimits | None = None,
+        language: LanguageContext | None = None,
     ) -> None:
         self._twap = twap
         self._market_data = market_data
         self._default_exchange = default_exchange
         self.limits = limits or InputLimits()
+        # What the text front ends parse with: aliases, exchanges and limits of this system.
+        self.language = language or LanguageContext(default_exchange=default_exchange, limits=self.limits)
 
     @property
     def runs_twap(self) -> bool:
@@ -80,22 +111,67 @@ class CommandService:
                 return await self.list_subscriptions(command)
             case ShowBook():
                 return await self.show_book(command)
+            case DryRun():
+                return await self.dry_run(command)
+            case ShowStatus():
+                return self.status()
+            case Help():
+                return self.help(command)
+            case Quit():
+                raise CommandError(
+                    Refusal.UNSUPPORTED, "quit stops the whole system: give it at the terminal (or chat) that runs it"
+                )
+            case _:
+                raise CommandError(
+                    Refusal.UNSUPPORTED,
+                    f"{_verb(command)} needs the trader service, which this system does not run yet",
+                )
 
     async def create_twap(self, command: CreateTwap) -> TwapJob:
         """Validate against the exchange's instrument and price, store the job and start it."""
         twap = self._twap_service()
+        with _twap_refusals():
+            return await twap.create(self._twap_spec(command), command.job_id)
+
+    def _twap_spec(self, command: CreateTwap) -> TwapSpec:
         try:
             _check_numbers(command, self.limits)
         except NumberError as exc:
             raise CommandError(Refusal.INVALID, str(exc)) from None
         with _twap_refusals():
             spec = command.spec(self._default_exchange)
-            if spec.slices > self.limits.max_slices:
-                raise CommandError(
-                    Refusal.INVALID,
-                    f"{spec.slices} slices is more than {self.limits.max_slices}: lengthen the interval",
-                )
-            return await twap.create(spec, command.job_id)
+        if spec.slices > self.limits.max_slices:
+            raise CommandError(
+                Refusal.INVALID, f"{spec.slices} slices is more than {self.limits.max_slices}: lengthen the interval"
+            )
+        return spec
+
+    async def dry_run(self, command: DryRun) -> WouldPublish | WouldCreate:
+        """What the command would do, changing nothing: the TWAP job it would store, or the trade event it sends."""
+        inner = command.command
+        if isinstance(inner, CreateTwap):
+            twap = self._twap_service()
+            spec = self._twap_spec(inner)
+            with _twap_refusals():
+                return WouldCreate(await twap.prepare(spec, inner.job_id))
+        event = TradeCommandEvent(self._on_exchange(_checked_trade(inner, self.limits)), dry=True)
+        return WouldPublish(event.topic, event)
+
+    def status(self) -> SystemStatus:
+        return SystemStatus(self.runs_twap, self.runs_market_data, False, self._default_exchange)
+
+    def help(self, command: Help) -> HelpText:
+        if command.topic is not None and command.topic not in COMMANDS:
+            raise CommandError(Refusal.INVALID, f"no command {command.topic!r} to explain: use one of {COMMANDS}")
+        return HelpText(command.topic, help_text(command.topic))
+
+    def _on_exchange(self, command: TradeCommand) -> TradeCommand:
+        """A trade on one market names its exchange: the default when it names none (close all means every one)."""
+        if isinstance(command, OpenTrade | CloseTrade) and command.exchange is None:
+            if self._default_exchange is None:
+                raise CommandError(Refusal.INVALID, "name the exchange: no default exchange is configured")
+            return replace(command, exchange=self._default_exchange)
+        return command
 
     async def control_twap(self, command: ControlTwap) -> TwapJob:
         twap = self._twap_service()
@@ -171,6 +247,48 @@ class CommandService:
         if self._market_data is None:
             raise CommandError(Refusal.UNSUPPORTED, "market-data subscriptions are not served by this system")
         return self._market_data
+
+
+def _verb(command: TraderCommand) -> str:
+    match command:
+        case OpenTrade():
+            return "buy" if command.side is Side.BUY else "sell"
+        case CloseTrade() | CloseAll():
+            return "close"
+        case ListPositions():
+            return "positions"
+        case ListTrades():
+            return "trades"
+        case ListDeals():
+            return "deals"
+        case ShowBalance():
+            return "balance"
+
+
+def _checked_trade(command: TradeCommand, limits: InputLimits) -> TradeCommand:
+    """The command if its numbers are within the limits (whichever front end built it), else CommandError."""
+    if not isinstance(command, OpenTrade):
+        return command
+    try:
+        parse_decimal(command.amount, "amount", limits.numbers)
+        numbers = (
+            ("limit_price", command.limit_price, None), ("trailing_stop_pct", command.trailing_stop_pct, 100),
+            ("stop_loss_pct", command.stop_loss_pct, 100), ("take_profit_pct", command.take_profit_pct, None),
+        )  # fmt: skip
+        for name, number, below in numbers:
+            if number is not None:
+                parse_decimal(number, name, limits.numbers)
+                if number <= 0 or (below is not None and number >= below):
+                    raise CommandError(Refusal.INVALID, f"{name} must be above 0{_below(below)}, got {number}")
+    except NumberError as exc:
+        raise CommandError(Refusal.INVALID, str(exc)) from None
+    if command.amount <= 0:
+        raise CommandError(Refusal.INVALID, f"amount must be positive, got {command.amount}")
+    return command
+
+
+def _below(bound: Decimal | int | None) -> str:
+    return "" if bound is None else f" and below {bound}"
 
 
 def _check_numbers(command: CreateTwap, limits: InputLimits) -> None:

@@ -76,6 +76,19 @@ class TwapService:
 
     async def create(self, spec: TwapSpec, job_id: str | None = None) -> TwapJob:
         """Check the spec against the exchange's instrument and price, store the job, and start it."""
+        job = await self.prepare(spec, job_id)
+        await self._repo.add_job(job)
+        spec = job.spec
+        await self._journal.write(
+            job.job_id, "twap.created", side=spec.side.value, symbol=spec.symbol, total=job.total_qty,
+            slices=spec.slices, runtime_s=spec.runtime_s, limit=spec.limit_price, limit_policy=spec.limit_policy.value,
+        )  # fmt: skip
+        await self._notify("create", job.job_id)
+        return job
+
+    async def prepare(self, spec: TwapSpec, job_id: str | None = None) -> TwapJob:
+        """The job ``create`` would store, checked against the exchange's instrument, price and balance; stores
+        nothing and tells no one (``--dry``)."""
         gateway = self._gateways.get(spec.exchange)
         if gateway is None:
             known = ", ".join(sorted(self._gateways)) or "none"
@@ -116,12 +129,6 @@ class TwapService:
             created_ns=now,
             order_tag="".join(secrets.choice(ORDER_TAG_ALPHABET) for _ in range(ORDER_TAG_LEN)),
         )
-        await self._repo.add_job(job)
-        await self._journal.write(
-            ident, "twap.created", side=spec.side.value, symbol=spec.symbol, total=total, slices=spec.slices,
-            runtime_s=spec.runtime_s, limit=spec.limit_price, limit_policy=spec.limit_policy.value,
-        )  # fmt: skip
-        await self._notify("create", ident)
         return job
 
     async def _check_funds(

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from tradewind.interfaces.cli.cmd import cmd
 from tradewind.interfaces.cli.exits import load, starting
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.service import register as register_service_commands
@@ -24,6 +25,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(md_app, name="md")
 app.add_typer(twap_app, name="twap")
 register_service_commands(app)
+app.command("cmd")(cmd)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")

@@ -16,6 +16,7 @@ from tradewind.domain.commands import ListSubscriptions, ShowBook, Subscribe, Un
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
+from tradewind.interfaces.http.commands import commands_router
 from tradewind.interfaces.http.errors import install_error_handlers
 from tradewind.interfaces.http.security import ApiAccess, install_security
 from tradewind.interfaces.http.twap import twap_router
@@ -58,6 +59,7 @@ def create_http_app(commands: CommandService, access: ApiAccess) -> FastAPI:
         app.include_router(market_data_router(commands))
     if commands.runs_twap:
         app.include_router(twap_router(commands))
+    app.include_router(commands_router(commands))
     return app
 
 

@@ -15,23 +15,45 @@ from tests.support.waiting import eventually
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.sim.gateway import SimGateway
-from tradewind.application.commands import BookView, CommandError, CommandService, Refusal, Unsubscribed
+from tradewind.application.commands import (
+    BookView,
+    CommandError,
+    CommandService,
+    HelpText,
+    Refusal,
+    SystemStatus,
+    Unsubscribed,
+    WouldCreate,
+    WouldPublish,
+)
 from tradewind.application.messages.twap import COMMAND_TOPIC
 from tradewind.application.ports.bus import Message, RequestTimeout
 from tradewind.application.ports.market_data import SubscriptionStatus
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.service import TwapService
 from tradewind.application.venue import AccountSettings, SimVenue, VenueSettings
+from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import (
     CancelTwap,
+    CloseAll,
+    CloseTrade,
     Command,
     CreateTwap,
+    DryRun,
+    Help,
     InputLimits,
+    ListDeals,
+    ListPositions,
     ListSubscriptions,
+    ListTrades,
     ListTwaps,
+    OpenTrade,
     PauseTwap,
+    Quit,
     ResumeTwap,
+    ShowBalance,
     ShowBook,
+    ShowStatus,
     ShowTwap,
     Subscribe,
     TwapReport,
@@ -234,3 +256,65 @@ async def test_a_workflow_this_system_does_not_run_is_unsupported(command: Comma
     with pytest.raises(CommandError) as caught:
         await CommandService().execute(command)
     assert caught.value.refusal is Refusal.UNSUPPORTED
+
+
+TRADE = OpenTrade(Side.BUY, "BTCUSDT", Decimal(80), trailing_stop_pct=Decimal("2.8"))
+
+
+@pytest.mark.parametrize(
+    ("command", "verb"),
+    [(TRADE, "buy"), (OpenTrade(Side.SELL, "ETHUSDT", Decimal(1)), "sell"), (CloseTrade("BTCUSDT"), "close"),
+     (CloseAll(), "close"), (ListPositions(), "positions"), (ListTrades(), "trades"), (ListDeals(), "deals"),
+     (ShowBalance("sim"), "balance")],
+)  # fmt: skip
+async def test_trader_commands_are_unsupported_until_the_trader_runs(world: World, command: Command, verb: str) -> None:
+    refusal = await _refused(world, command)
+    assert refusal.refusal is Refusal.UNSUPPORTED
+    assert str(refusal) == f"{verb} needs the trader service, which this system does not run yet"
+
+
+async def test_a_dry_trade_is_the_event_it_would_send_on_the_default_exchange(world: World) -> None:
+    outcome = await world.commands.execute(DryRun(TRADE))
+    named = OpenTrade(Side.BUY, "BTCUSDT", Decimal(80), exchange="sim", trailing_stop_pct=Decimal("2.8"))
+    assert outcome == WouldPublish("cmd.trade.sim", TradeCommandEvent(named, dry=True))
+    assert await world.commands.execute(DryRun(CloseAll())) == WouldPublish(
+        "cmd.trade", TradeCommandEvent(CloseAll(), dry=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (OpenTrade(Side.BUY, "BTCUSDT", Decimal(0)), "amount must be positive"),
+        (OpenTrade(Side.BUY, "BTCUSDT", Decimal("1e20")), "amount must be a number"),
+        (OpenTrade(Side.BUY, "BTCUSDT", Decimal(1), trailing_stop_pct=Decimal(100)), "below 100"),
+        (OpenTrade(Side.BUY, "BTCUSDT", Decimal(1), limit_price=Decimal(-1)), "limit_price must be above 0"),
+    ],
+)
+async def test_a_dry_trade_checks_the_numbers_whichever_front_end_built_it(
+    world: World, command: OpenTrade, says: str
+) -> None:
+    refusal = await _refused(world, DryRun(command))
+    assert refusal.refusal is Refusal.INVALID and says in str(refusal)
+
+
+async def test_a_dry_twap_is_the_job_it_would_create_and_nothing_is_stored_or_told(world: World) -> None:
+    outcome = await world.commands.execute(DryRun(BUY))
+    assert isinstance(outcome, WouldCreate)
+    assert (outcome.job.job_id, outcome.job.spec.exchange, outcome.job.slices) == ("one", "sim", 12)
+    assert outcome.job.total_qty == Decimal("0.12") == sum(outcome.job.plan) * outcome.job.qty_step
+    assert world.repo.jobs == {} and world.notices == []
+    refusal = await _refused(world, DryRun(CreateTwap(Side.BUY, "DOGEUSDT", 3600, quantity=Decimal(1), slices=2)))
+    assert refusal.refusal is Refusal.INVALID and "unknown symbol 'DOGEUSDT'" in str(refusal)
+
+
+async def test_help_status_and_quit(world: World) -> None:
+    everything = await world.commands.execute(Help())
+    assert isinstance(everything, HelpText) and "twap buy|sell MARKET AMOUNT" in everything.text
+    one = await world.commands.execute(Help("close"))
+    assert isinstance(one, HelpText) and "example: close btc" in one.text
+    assert (await _refused(world, Help("nope"))).refusal is Refusal.INVALID
+    assert await world.commands.execute(ShowStatus()) == SystemStatus(True, True, False, "sim")
+    assert await CommandService().execute(ShowStatus()) == SystemStatus(False, False, False, None)
+    refusal = await _refused(world, Quit())
+    assert refusal.refusal is Refusal.UNSUPPORTED and "terminal" in str(refusal)

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradewind.application.messages.codec import Codec, MalformedPayload
+from tradewind.application.messages.commands import TRADE_COMMAND
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
 from tradewind.application.messages.marketdata import (
     BOOK_CALL,
@@ -24,6 +25,8 @@ from tradewind.application.messages.registry import CALLS, CODECS, codec_for
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, JobCommand, SliceDone, SliceDue
 from tradewind.application.ports.bus import PoisonMessage
 from tradewind.application.ports.market_data import SubscriptionStatus
+from tradewind.domain.command_events import TradeCommandEvent
+from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
 from tradewind.domain.ids import JobId
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 from tradewind.domain.order_events import OrderEventKind, OrderUpdate
@@ -37,6 +40,15 @@ ints = st.integers(0, 2**63 - 1)
 refs = st.builds(InstrumentRef, words, st.sampled_from(Category), words, st.text("ABC", max_size=6))
 levels = st.lists(st.tuples(decimals, decimals), max_size=5).map(tuple)
 statuses = st.builds(SubscriptionStatus, refs, ints, st.booleans(), st.booleans(), ints, ints, ints)
+maybe_decimals = st.none() | decimals
+trade_commands = st.one_of(
+    st.builds(
+        OpenTrade, st.sampled_from(Side), words, decimals, st.sampled_from(AmountUnit), st.none() | words,
+        st.sampled_from(Category), maybe_decimals, maybe_decimals, maybe_decimals, maybe_decimals,
+    ),
+    st.builds(CloseTrade, words, st.none() | words, st.sampled_from(Category)),
+    st.builds(CloseAll, st.none() | words),
+)  # fmt: skip
 
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "md.trade": st.builds(TradeTick, refs, words, decimals, decimals, st.sampled_from(Side), ints),
@@ -62,6 +74,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "twap.command": st.builds(JobCommand, st.sampled_from(["create", "pause", "resume", "cancel"]), words),
     "twap.slice": st.builds(SliceDue, words.map(JobId), ints),
     "twap.event": st.builds(SliceDone, words.map(JobId), ints, st.sampled_from(JobStatus), decimals, decimals),
+    "cmd.trade": st.builds(TradeCommandEvent, trade_commands, st.booleans()),
 }
 
 
@@ -123,6 +136,27 @@ def test_twap_messages_keep_their_wire_format() -> None:
     }
 
 
+def test_a_trade_command_is_the_seeds_json_with_exact_decimal_strings() -> None:
+    event = TradeCommandEvent(
+        OpenTrade(Side.BUY, "BTCUSDT", Decimal("80"), exchange="bybit", trailing_stop_pct=Decimal("2.8"))
+    )
+    assert TRADE_COMMAND.encode(event) == {
+        "action": "open", "ticker": "BTCUSDT", "qty": "80", "unit": "quote", "side": "BUY", "exchange": "bybit",
+        "category": "spot", "trailing_stop_pct": "2.8", "stop_loss_pct": None, "take_profit_pct": None,
+        "limit_price": None, "dry": False,
+    }  # fmt: skip
+    assert event.topic == "cmd.trade.bybit"
+    assert codec_for(event.topic) is TRADE_COMMAND
+    everywhere = TradeCommandEvent(CloseAll(), dry=True)
+    assert (everywhere.topic, TRADE_COMMAND.encode(everywhere)) == (
+        "cmd.trade",
+        {"action": "close_all", "exchange": None, "dry": True},
+    )
+    assert codec_for(everywhere.topic) is TRADE_COMMAND
+
+
+_OPEN = {"action": "open", "ticker": "BTCUSDT", "qty": "80", "side": "BUY", "exchange": "sim"}
+
 MALFORMED: list[tuple[Codec[Any], dict[str, Any], str]] = [
     (TRADE, {"exchange": "sim", "category": "spot", "symbol": "X"}, "taker_side"),
     (
@@ -160,6 +194,13 @@ MALFORMED: list[tuple[Codec[Any], dict[str, Any], str]] = [
     (SUBSCRIBE_CALL.request, {"exchange": "sim", "category": "option", "symbol": "X"}, "unknown category 'option'"),
     (SUBSCRIBE_CALL.request, {"exchange": "sim", "category": "spot", "symbol": "X", "depth": "50"}, "depth"),
     (BOOK_CALL.reply, {"ok": True}, "book"),
+    (TRADE_COMMAND, {**_OPEN, "qty": 80.5}, "'qty' must be a decimal string"),
+    (TRADE_COMMAND, {**_OPEN, "qty": "NaN"}, "finite"),
+    (TRADE_COMMAND, {**_OPEN, "qty": "lots"}, ""),
+    (TRADE_COMMAND, {**_OPEN, "side": "Buy"}, "BUY or SELL"),
+    (TRADE_COMMAND, {**_OPEN, "action": "hold"}, "open, close or close_all"),
+    (TRADE_COMMAND, {**_OPEN, "dry": "yes"}, "'dry'"),
+    (TRADE_COMMAND, {"action": "close", "exchange": "sim"}, "ticker"),
 ]
 
 

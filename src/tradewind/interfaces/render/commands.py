@@ -1,0 +1,88 @@
+"""Commands of the text language and their outcomes, rendered once for every front end as JSON-able dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from decimal import Decimal
+from enum import Enum
+from typing import Any, get_args
+
+from tradewind.application.commands.outcomes import (
+    BookView,
+    HelpText,
+    Outcome,
+    SystemStatus,
+    Unsubscribed,
+    WouldCreate,
+    WouldPublish,
+)
+from tradewind.application.messages.commands import TRADE_COMMAND
+from tradewind.application.ports.market_data import SubscriptionStatus
+from tradewind.application.twap.service import JobView
+from tradewind.domain.commands import Command
+from tradewind.domain.twap.job import TwapJob
+from tradewind.domain.twap.report import ExecutionReport
+from tradewind.interfaces.render.market import book_json, subscription_json
+from tradewind.interfaces.render.numbers import at_step
+from tradewind.interfaces.render.twap import job_json, job_view_json, report_json
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+_COMMAND_TYPES = get_args(Command)
+
+
+def command_json(command: Command) -> dict[str, Any]:
+    """``{"type": "open_trade", ...fields}``: decimals as exact strings, enums as their values."""
+    return {"type": _snake(type(command).__name__), **_fields(command)}
+
+
+def outcome_json(outcome: Outcome, job: TwapJob | None = None) -> Any:
+    """The outcome as JSON-able data, in the shapes the other routes answer with; a TWAP report needs its ``job``
+    (whose tick size and lot step its numbers print at)."""
+    match outcome:
+        case TwapJob():
+            return job_json(outcome)
+        case JobView():
+            return job_view_json(outcome)
+        case list():
+            return [job_json(o) if isinstance(o, TwapJob) else subscription_json(o) for o in outcome]
+        case ExecutionReport():
+            if job is None:
+                raise ValueError("a TWAP report renders with its job")
+            return report_json(outcome, job)
+        case SubscriptionStatus():
+            return subscription_json(outcome)
+        case Unsubscribed():
+            return {"status": "unsubscribed", **_fields(outcome.ref)}
+        case BookView():
+            return book_json(outcome)
+        case HelpText():
+            return {"topic": outcome.topic, "text": outcome.text}
+        case SystemStatus():
+            return _fields(outcome)
+        case WouldPublish():
+            return {"dry": True, "topic": outcome.topic, "event": TRADE_COMMAND.encode(outcome.event)}
+        case WouldCreate():
+            job = outcome.job
+            plan = [at_step(job.qty_step * lots, job.qty_step) for lots in job.plan]
+            return {"dry": True, "job": job_json(job), "slice_sizes": plan}
+
+
+def _snake(name: str) -> str:
+    return _WORD_START.sub("_", name).lower()
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if isinstance(value, _COMMAND_TYPES):
+            return command_json(value)  # a command inside a command (--dry): with its type
+        return _fields(value)
+    return value
