@@ -12,12 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.cli import QUIET, environment, tradewind
+from tests.support.http_api import TOKEN, api_access, call
 from tests.support.twap import Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -33,9 +33,8 @@ class Api:
     url: str
     rig: Rig
 
-    async def post(self, body: Any) -> tuple[int, Any]:
-        async with aiohttp.ClientSession() as http, http.post(self.url + "/commands", json=body) as resp:
-            return resp.status, await resp.json()
+    async def post(self, body: Any, token: str | None = TOKEN) -> tuple[int, Any]:
+        return await call("POST", self.url + "/commands", body, token=token)
 
     async def run(self, text: str) -> tuple[int, Any]:
         return await self.post({"text": text})
@@ -49,7 +48,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         market_data = MarketDataService(bus, WallClock(), {})
         language = LanguageContext(DEFAULT_ALIASES, "sim", ("sim",))
         commands = CommandService(twap=r.service, market_data=market_data, default_exchange="sim", language=language)
-        server = HttpServer(create_http_app(commands), "127.0.0.1", 0)
+        server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
         await server.start()
         try:
             yield Api(f"http://127.0.0.1:{server.port}", r)
@@ -87,6 +86,13 @@ async def test_a_twap_job_is_created_controlled_and_reported_through_the_languag
     assert status == 200 and answer["outcome"]["status"] == "completed" and answer["outcome"]["log"]
     status, answer = await api.run("twap cancel nojob")
     assert status == 404 and "no TWAP job 'nojob'" in answer["detail"]
+
+
+async def test_a_command_without_the_token_is_refused_and_creates_nothing(api: Api) -> None:
+    missing, _ = await api.post({"text": "twap buy btc 1 over 1h every 1m"}, token=None)
+    wrong, _ = await api.post({"text": "twap buy btc 1 over 1h every 1m"}, token="not-the-token-0123456789")
+    assert (missing, wrong) == (401, 401)
+    assert (await api.run("twap list"))[1]["outcome"] == []
 
 
 async def test_a_dry_twap_answers_the_job_it_would_create_and_stores_nothing(api: Api) -> None:
@@ -203,7 +209,7 @@ async def test_no_text_makes_commands_answer_a_5xx(api: Api, text: str) -> None:
 
 async def test_the_cmd_verb_runs_a_text_on_the_running_system(api: Api, tmp_path: Path) -> None:
     def cmd(text: str) -> subprocess.CompletedProcess[str]:
-        return tradewind("cmd", text, "--api", api.url, env=environment(**QUIET), cwd=tmp_path)
+        return tradewind("cmd", text, "--api", api.url, "--token", TOKEN, env=environment(**QUIET), cwd=tmp_path)
 
     shown = await asyncio.to_thread(cmd, "help twap")
     assert shown.returncode == 0 and "example: twap buy btc 1.5 over 2h every 1m" in shown.stdout
