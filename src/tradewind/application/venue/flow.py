@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue.account import VenueAccount
-from tradewind.application.venue.events import ReportListener
+from tradewind.application.venue.events import FillSplitter, ReportListener
 from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import (
     CancelCause,
@@ -66,6 +66,7 @@ class OrderFlow:
         self._clock = clock
         self._owner: dict[str, VenueAccount] = {}  # open venue order id -> its account
         self.report_listeners: list[ReportListener] = []
+        self.fill_splitter: FillSplitter | None = None
         self.triggers: deque[tuple[VenueAccount, str, StopKind]] = deque()
 
     def open(self, account: VenueAccount, order: Order) -> None:
@@ -98,13 +99,26 @@ class OrderFlow:
                     maker, fill.maker_order_id, qty, price, maker_leaves=leaves, trade=fill.trade_id, seq=report.seq
                 )
             if taker is not None and fill.taker_order_id == report.order_id:
-                self._settle(taker, report.order_id, qty, price, maker_leaves=None, trade=fill.trade_id, seq=report.seq)
+                for piece in self._pieces(taker, inst, fill.qty):
+                    piece_qty = qty if piece == fill.qty else inst.lots_to_qty(piece)
+                    self._settle(
+                        taker, report.order_id, piece_qty, price, maker_leaves=None, trade=fill.trade_id, seq=report.seq
+                    )
         if taker is not None:
             self._finish_taker(taker, inst, report)
         if notify:
             self.notify(inst, report)
         if prices and inst.category is Category.LINEAR:
             self._arm_triggers(inst.symbol, prices)
+
+    def _pieces(self, taker: VenueAccount, inst: Instrument, lots: int) -> Sequence[int]:
+        """The taker's executions of one fill, in lots: the whole fill unless a splitter cuts it (exactly)."""
+        pieces = self.fill_splitter(taker.api_key, inst, lots) if self.fill_splitter is not None else None
+        if pieces is None:
+            return (lots,)
+        if sum(pieces) != lots or min(pieces) < 1:
+            raise ValueError(f"fill of {lots} lots split into {list(pieces)}: pieces must be positive and sum to it")
+        return pieces
 
     def notify(self, inst: Instrument, report: Report) -> None:
         for listener in list(self.report_listeners):
