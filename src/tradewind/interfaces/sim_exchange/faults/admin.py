@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from tradewind.application.venue import SimVenue
 from tradewind.interfaces.sim_exchange.faults.plan import FaultPlan
-from tradewind.interfaces.sim_exchange.faults.settings import FaultKind, FaultSettings
+from tradewind.interfaces.sim_exchange.faults.settings import FaultSettings, validation_message
 
 ADMIN_PATH = "/admin/faults"
 FAULTS = web.AppKey("sim_exchange_faults", FaultPlan)
@@ -53,19 +53,5 @@ def install_admin(app: web.Application, venue: SimVenue, plan: FaultPlan) -> Non
     app.router.add_delete(ADMIN_PATH, clear)
 
 
-def validation_message(exc: ValidationError) -> str:
-    """The first problem of a fault plan as one line: where it is and what is wrong (the known kinds if it is one)."""
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "faults"
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "enum":
-        message += f" (kinds: {', '.join(k.value for k in FaultKind)})"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {message}{more}"
-
-
 def _bad(reason: str, status: int = 400) -> web.Response:
     return web.json_response({"error": reason}, status=status)
-
-
-__all__: list[str] = ["ADMIN_PATH", "FAULTS", "install_admin", "validation_message"]

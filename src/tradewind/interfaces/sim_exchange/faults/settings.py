@@ -167,3 +167,14 @@ class FaultSettings(BaseModel):
 
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     rules: tuple[FaultRuleSettings, ...] = ()
+
+
+def validation_message(exc: ValidationError) -> str:
+    """The first problem of a fault plan as one line: where it is and what is wrong (the known kinds if it is one)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "faults"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "enum":
+        message += f" (kinds: {', '.join(k.value for k in FaultKind)})"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {message}{more}"
