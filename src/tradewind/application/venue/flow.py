@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+import structlog
+
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue.account import VenueAccount
 from tradewind.application.venue.events import FillSplitter, ReportListener
@@ -32,6 +34,7 @@ from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import ZERO, StopKind
 
+log = structlog.get_logger(__name__)
 MarketKey = tuple[Category, str]
 
 _TRADE_NS = 0x7  # uuid namespace of public trade ids
@@ -116,8 +119,10 @@ class OrderFlow:
         pieces = self.fill_splitter(taker.api_key, inst, lots) if self.fill_splitter is not None else None
         if pieces is None:
             return (lots,)
-        if sum(pieces) != lots or min(pieces) < 1:
-            raise ValueError(f"fill of {lots} lots split into {list(pieces)}: pieces must be positive and sum to it")
+        if not pieces or sum(pieces) != lots or min(pieces) < 1:
+            # The engine has matched already: failing here would leave the venue half-settled, so settle it whole.
+            log.warning("venue.bad_fill_split", lots=lots, pieces=list(pieces)[:20])
+            return (lots,)
         return pieces
 
     def notify(self, inst: Instrument, report: Report) -> None:
