@@ -166,3 +166,23 @@ async def test_the_binance_face_takes_the_same_rest_faults(http: aiohttp.ClientS
         assert open_link_ids(served) == ["bn-amb-1"]
     finally:
         await served.runner.cleanup()
+
+
+async def test_the_same_seed_replays_the_same_faults_over_http(sim_server: Served, http: aiohttp.ClientSession) -> None:
+    rules = [
+        {"kind": "server_error", "route": "/v5/market/*", "probability": 0.3},
+        {"kind": "maintenance", "route": "/v5/market/*", "probability": 0.3},
+    ]
+
+    async def run() -> list[tuple[int, int | None]]:
+        await put_faults(http, sim_server, rules, seed=42)
+        outcomes = []
+        for _ in range(30):
+            async with http.get(f"{sim_server.url}/v5/market/time") as resp:
+                body = await resp.json() if resp.content_type == "application/json" else None
+                outcomes.append((resp.status, body["retCode"] if body else None))
+        return outcomes
+
+    first = await run()
+    assert await run() == first
+    assert {(503, None), (200, 10016), (200, 0)} == set(first)  # all three outcomes occur in the sequence
