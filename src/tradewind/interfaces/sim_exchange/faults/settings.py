@@ -170,11 +170,10 @@ class FaultSettings(BaseModel):
 
 
 def validation_message(exc: ValidationError) -> str:
-    """The first problem of a fault plan as one line: where it is and what is wrong (the known kinds if it is one)."""
+    """The first problem of a fault plan as one line: where it is and what is wrong."""
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "faults"
     message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "enum":
-        message += f" (kinds: {', '.join(k.value for k in FaultKind)})"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where}: {message}{more}"
+    line = f"{where}: {message}{more}"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)[:500]  # a key may hold a newline

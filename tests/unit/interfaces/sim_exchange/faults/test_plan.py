@@ -126,3 +126,31 @@ def test_a_bad_rule_is_refused_naming_what_is_wrong(rule: dict[str, Any], messag
         FaultSettings.model_validate({"rules": [rule]})
     assert message in validation_message(info.value)
     assert "\n" not in validation_message(info.value)
+
+
+json_st = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+near_rule_st = st.fixed_dictionaries(
+    {"kind": st.sampled_from([*(k.value for k in K), "meteor", 5])},
+    optional={
+        "params": st.dictionaries(st.sampled_from(["ms", "dist", "skew_ms", "status", "x\n"]), json_st, max_size=3),
+        "probability": json_st,
+        "count": json_st,
+        "for_s": json_st,
+        "route": json_st,
+    },
+)
+
+
+@given(body=json_st | st.fixed_dictionaries({"seed": json_st, "rules": st.lists(near_rule_st | json_st, max_size=3)}))
+def test_any_json_is_a_plan_or_one_line_naming_the_problem(body: Any) -> None:
+    try:
+        settings = FaultSettings.model_validate(body)
+    except ValidationError as exc:
+        message = validation_message(exc)
+        assert message and "\n" not in message
+    else:
+        assert FaultPlan(settings).describe()["seed"] == settings.seed
