@@ -44,6 +44,7 @@ log = structlog.get_logger(__name__)
 WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 SIGNED_PARAMS = ("timestamp", "recvWindow", "signature")
 # Unknown paths under these answer Binance's error body; all others stay the Bybit app's.
+SERVER_BUSY = "Server is currently overloaded with other requests. Please try again in a few minutes."
 _REST_PREFIXES = ("/api/", "/sapi/", "/wapi/")
 _STREAM_PATHS = ("/ws", "/stream", "/ws-api")
 
@@ -235,8 +236,8 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
         if outcome is None:
             return await serve(request)
         p = outcome.params
-        if outcome.kind is FaultKind.MAINTENANCE:  # Binance answers -1016 "service no longer available" with 503
-            return reply({"code": -1016, "msg": "This service is no longer available."}, 503)
+        if outcome.kind is FaultKind.MAINTENANCE:  # Binance's SERVER_BUSY
+            return reply({"code": -1008, "msg": SERVER_BUSY}, 503)
         if outcome.kind is FaultKind.SERVER_ERROR:
             return server_error(p)
         if isinstance(p, RateLimitParams):

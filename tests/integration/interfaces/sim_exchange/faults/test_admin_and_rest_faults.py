@@ -158,7 +158,7 @@ async def test_the_binance_face_takes_the_same_rest_faults(http: aiohttp.ClientS
         status, body, headers = await binance.signed(http, served, "GET", "/api/v3/account", {})
         assert (status, body["code"], headers["Retry-After"]) == (429, -1003, "1")
         status, body, _ = await binance.public(http, served, "/api/v3/ping")
-        assert (status, body["code"]) == (503, -1016)
+        assert (status, body["code"]) == (503, -1008)
         params = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC"}
         params |= {"quantity": "0.01", "price": "59000", "newClientOrderId": "bn-amb-1"}
         with pytest.raises(aiohttp.ServerDisconnectedError):
