@@ -19,8 +19,9 @@ from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.interfaces.sim_exchange import SimExchangeSettings, create_sim_exchange_app, start_server
-from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings
+from tradewind.interfaces.sim_exchange.bybit_v5 import RateLimitSettings, WebSocketSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.auth import sign_request
+from tradewind.interfaces.sim_exchange.faults import FaultSettings
 
 START = {"USDT": Decimal("100000"), "BTC": Decimal("2"), "ETH": Decimal("10")}
 MAKER_START = {"USDT": Decimal("10000000"), "BTC": Decimal("500"), "ETH": Decimal("5000")}
@@ -63,11 +64,23 @@ def seeded_venue(clock: Clock) -> SimVenue:
 
 
 async def serve(
-    clock: Clock, rate_limits: RateLimitSettings | None = None, *, venue: SimVenue | None = None, port: int = 0
+    clock: Clock,
+    rate_limits: RateLimitSettings | None = None,
+    *,
+    venue: SimVenue | None = None,
+    port: int = 0,
+    faults: FaultSettings | None = None,
+    websocket: WebSocketSettings | None = None,
 ) -> Served:
-    """The sim-exchange on loopback over a seeded venue (or ``venue``, e.g. to serve it again on its old ``port``)."""
+    """The sim-exchange on loopback over a seeded venue (or ``venue``, e.g. to serve it again on its old ``port``),
+    with ``faults`` in force from the start if given."""
     venue = venue or seeded_venue(clock)
-    settings = SimExchangeSettings(port=port, rate_limits=rate_limits or RateLimitSettings())
+    settings = SimExchangeSettings(
+        port=port,
+        rate_limits=rate_limits or RateLimitSettings(),
+        faults=faults or FaultSettings(),
+        websocket=websocket or WebSocketSettings(),
+    )
     runner, port = await start_server(create_sim_exchange_app(venue, settings), "127.0.0.1", port)
     return Served(venue, f"http://127.0.0.1:{port}", runner)
 

@@ -28,11 +28,20 @@ class ServiceMetrics:
         self.queue_lag = Gauge(
             "tradewind_queue_lag_messages", "Messages ready in the service's queue", ["queue"], registry=self.registry
         )
+        self.md_resyncs = Counter(
+            "tradewind_md_resyncs",
+            "Market-data books dropped and resynchronised from a fresh snapshot (gap, disconnect, stream error)",
+            ["exchange", "category", "symbol"],
+            registry=self.registry,
+        )
         self.up = Gauge("tradewind_service_up", "1 while the service runs", list(labels), registry=self.registry)
         self.up.labels(**labels).set(0)
 
     def count_error(self, where: str, times: int = 1) -> None:
         self.errors.labels(where).inc(times)
+
+    def count_resync(self, exchange: str, category: str, symbol: str) -> None:
+        self.md_resyncs.labels(exchange, category, symbol).inc()
 
     def set_queue_lag(self, queue: str, depth: int) -> None:
         self.queue_lag.labels(queue).set(depth)

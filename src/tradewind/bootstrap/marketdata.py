@@ -17,7 +17,9 @@ def collector(platform: Platform) -> tuple[MarketDataService, list[Component]]:
     settings = platform.settings
     streams = build_market_streams(settings.exchanges, platform.venue, platform.clock)
     store = SqlSubscriptionRepository(platform.database)
-    service = MarketDataService(platform.bus, platform.clock, streams, settings.market_data, store=store)
+    service = MarketDataService(
+        platform.bus, platform.clock, streams, settings.market_data, store=store, metrics=platform.metrics
+    )
     return service, [Component("collector", service.start, None, service.close)]
 
 

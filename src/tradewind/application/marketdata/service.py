@@ -1,7 +1,8 @@
 """MarketDataService: run-time subscriptions, a local book each, md.book / md.trade / md.mid on the bus.
 
 A gap in the sequence, a disconnect or any stream error drops the book and resubscribes after a backoff
-with jitter; the venue's fresh snapshot resynchronises it. A book silent for ``stale_after_s`` is stale.
+with jitter; the venue's fresh snapshot resynchronises it. Each resync is counted (``resyncs`` in the status,
+and ``Metrics.count_resync`` when the process has metrics). A book silent for ``stale_after_s`` is stale.
 Given a ``SubscriptionRepository``, subscriptions made at run time are saved and resumed by ``start``.
 """
 
@@ -21,6 +22,7 @@ from tradewind.application.messages.market import BOOK, MID, TRADE
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.market_data import BookUpdate, MarketStream, SubscriptionStatus
+from tradewind.application.ports.metrics import Metrics
 from tradewind.application.ports.repositories import StoredSubscription, SubscriptionRepository
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice
 
@@ -68,6 +70,7 @@ class MarketDataService:
         *,
         store: SubscriptionRepository | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._bus = bus
         self._store = store
@@ -76,6 +79,7 @@ class MarketDataService:
         self._settings = settings or MarketDataSettings()
         self._rng = rng or random.Random()
         self._subs: dict[InstrumentRef, _Subscription] = {}
+        self._metrics = metrics  # resyncs are counted there (``tradewind_md_resyncs_total``) when given
 
     @property
     def exchanges(self) -> list[str]:
@@ -166,6 +170,8 @@ class MarketDataService:
             except (SequenceGap, ConnectionError, OSError, TimeoutError, ValueError) as exc:
                 sub.book.synced = False
                 sub.resyncs += 1
+                if self._metrics is not None:
+                    self._metrics.count_resync(sub.ref.exchange, sub.ref.category.value, sub.ref.symbol)
                 delay = min(self._settings.reconnect_max_s, self._settings.reconnect_min_s * 2**failures)
                 failures += 1
                 log.warning("marketdata.resync", topic=sub.ref.topic("book"), reason=str(exc), attempt=failures)

@@ -10,6 +10,10 @@ class Metrics(Protocol):
 
     def set_queue_lag(self, queue: str, depth: int) -> None: ...
 
+    def count_resync(self, exchange: str, category: str, symbol: str) -> None:
+        """A market-data book dropped and resubscribed (a gap, a disconnect, a stream error)."""
+        ...
+
     def set_up(self, up: bool) -> None: ...
 
     def exposition(self) -> tuple[bytes, str]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tradewind.application.venue.events import (
     ExecutionEvent,
+    FillSplitter,
     OrderEvent,
     PositionEvent,
     ReportListener,
@@ -44,6 +45,7 @@ __all__ = [
     "Execution",
     "ExecutionEvent",
     "FeeSettings",
+    "FillSplitter",
     "MarketUnit",
     "NoFillReason",
     "Order",

@@ -49,3 +49,7 @@ VenueListener = Callable[[Sequence[VenueEvent]], None]
 
 # Called with every engine Report the venue itself produced (so the simulator can publish market data).
 ReportListener = Callable[[Instrument, Report], None]
+
+# Cuts one taker fill (account, instrument, lots) into the lot sizes of its executions; None leaves it whole.
+# The simulated exchange's ``odd_partial_fills`` fault sets one; the pieces must sum to the fill's lots.
+FillSplitter = Callable[[str, Instrument, int], Sequence[int] | None]

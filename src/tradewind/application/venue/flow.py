@@ -12,9 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+import structlog
+
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue.account import VenueAccount
-from tradewind.application.venue.events import ReportListener
+from tradewind.application.venue.events import FillSplitter, ReportListener
 from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import (
     CancelCause,
@@ -32,6 +34,7 @@ from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import ZERO, StopKind
 
+log = structlog.get_logger(__name__)
 MarketKey = tuple[Category, str]
 
 _TRADE_NS = 0x7  # uuid namespace of public trade ids
@@ -66,6 +69,7 @@ class OrderFlow:
         self._clock = clock
         self._owner: dict[str, VenueAccount] = {}  # open venue order id -> its account
         self.report_listeners: list[ReportListener] = []
+        self.fill_splitter: FillSplitter | None = None
         self.triggers: deque[tuple[VenueAccount, str, StopKind]] = deque()
 
     def open(self, account: VenueAccount, order: Order) -> None:
@@ -98,13 +102,28 @@ class OrderFlow:
                     maker, fill.maker_order_id, qty, price, maker_leaves=leaves, trade=fill.trade_id, seq=report.seq
                 )
             if taker is not None and fill.taker_order_id == report.order_id:
-                self._settle(taker, report.order_id, qty, price, maker_leaves=None, trade=fill.trade_id, seq=report.seq)
+                for piece in self._pieces(taker, inst, fill.qty):
+                    piece_qty = qty if piece == fill.qty else inst.lots_to_qty(piece)
+                    self._settle(
+                        taker, report.order_id, piece_qty, price, maker_leaves=None, trade=fill.trade_id, seq=report.seq
+                    )
         if taker is not None:
             self._finish_taker(taker, inst, report)
         if notify:
             self.notify(inst, report)
         if prices and inst.category is Category.LINEAR:
             self._arm_triggers(inst.symbol, prices)
+
+    def _pieces(self, taker: VenueAccount, inst: Instrument, lots: int) -> Sequence[int]:
+        """The taker's executions of one fill, in lots: the whole fill unless a splitter cuts it (exactly)."""
+        pieces = self.fill_splitter(taker.api_key, inst, lots) if self.fill_splitter is not None else None
+        if pieces is None:
+            return (lots,)
+        if not pieces or sum(pieces) != lots or min(pieces) < 1:
+            # The engine has matched already: failing here would leave the venue half-settled, so settle it whole.
+            log.warning("venue.bad_fill_split", lots=lots, pieces=list(pieces)[:20])
+            return (lots,)
+        return pieces
 
     def notify(self, inst: Instrument, report: Report) -> None:
         for listener in list(self.report_listeners):

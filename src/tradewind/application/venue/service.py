@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue.account import VenueAccount
-from tradewind.application.venue.events import ReportListener, VenueListener
+from tradewind.application.venue.events import FillSplitter, ReportListener, VenueListener
 from tradewind.application.venue.flow import OrderFlow, uuid_id
 from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import (
@@ -85,6 +85,10 @@ class SimVenue:
                 self._flow.report_listeners.remove(listener)
 
         return remove
+
+    def set_fill_splitter(self, splitter: FillSplitter | None) -> None:
+        """Cut each fill of a venue account's taker order into several executions (a fault), or stop (None)."""
+        self._flow.fill_splitter = splitter
 
     def on_engine_report(self, instrument: Instrument, report: Report) -> None:
         """Take in the Report of an operation someone else (the trader swarm) made on one of these engines."""

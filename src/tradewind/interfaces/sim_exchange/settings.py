@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.faults.settings import FaultSettings
 
 
 class SimExchangeSettings(BaseModel):
-    """The ``tradewind sim-exchange`` server: host, port, rate limits, streams, its Binance spot face (not accounts)."""
+    """The ``tradewind sim-exchange`` server: host, port, limits, streams, its Binance face, faults (not accounts)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -23,3 +24,4 @@ class SimExchangeSettings(BaseModel):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     websocket: WebSocketSettings = Field(default_factory=WebSocketSettings)
     binance: BinanceSpotSettings = Field(default_factory=BinanceSpotSettings)
+    faults: FaultSettings = Field(default_factory=FaultSettings)  # none by default; see docs/sim-exchange.md "Faults"

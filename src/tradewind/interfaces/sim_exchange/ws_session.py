@@ -45,6 +45,9 @@ class WsSession:
         self.transport: asyncio.Transport | None = None  # set by ``serve_session``; aborted when a close hangs
         self._writer: asyncio.Task[None] | None = None
         self._dropping: asyncio.Task[None] | None = None
+        self._late: deque[tuple[float, str]] = deque()  # (due on the loop clock, message) held back by a fault
+        self._late_timer: asyncio.TimerHandle | None = None
+        self._resume_at = 0.0  # loop time until which a stalled writer sends nothing
 
     @property
     def open(self) -> bool:
@@ -52,6 +55,33 @@ class WsSession:
 
     def send(self, text: str) -> None:
         """Queue one encoded message; a client too far behind is dropped instead."""
+        if self._late:  # messages held back by a fault go first: the stream is late, never reordered
+            self._late.append((0.0, text))
+            return
+        self._enqueue(text)
+
+    def send_after(self, text: str, delay_s: float) -> None:
+        """Queue ``text`` ``delay_s`` from now (a late report); what is sent meanwhile waits behind it."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + delay_s
+        self._late.append((due, text))
+        if self._late_timer is None:
+            self._late_timer = loop.call_at(due, self._flush_late)
+
+    def stall(self, seconds: float) -> None:
+        """Write nothing for ``seconds`` (messages queue up; the connection stays open)."""
+        self._resume_at = max(self._resume_at, asyncio.get_running_loop().time() + seconds)
+        self._wakeup.set()
+
+    def _flush_late(self) -> None:
+        self._late_timer = None
+        now = asyncio.get_running_loop().time()
+        while self._late and self._late[0][0] <= now:
+            self._enqueue(self._late.popleft()[1])
+        if self._late:
+            self._late_timer = asyncio.get_running_loop().call_at(self._late[0][0], self._flush_late)
+
+    def _enqueue(self, text: str) -> None:
         if self._overflowed:
             return
         if len(self._queue) >= self._limit:
@@ -75,6 +105,12 @@ class WsSession:
             self._wakeup.clear()
             try:
                 while queue and not ws.closed:
+                    if self._resume_at:  # a stall fault: hold everything, then go on in order
+                        pause = self._resume_at - asyncio.get_running_loop().time()
+                        if pause > 0:
+                            await asyncio.sleep(pause)
+                            continue
+                        self._resume_at = 0.0
                     await ws.send_str(queue.popleft())
                     self.sent += 1
             except ConnectionError:  # the client went away mid-write; the receive loop sees the close
@@ -145,6 +181,8 @@ async def serve_session(
                 break
     finally:
         on_end()
+        if session._late_timer is not None:
+            session._late_timer.cancel()
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionError):
             await writer

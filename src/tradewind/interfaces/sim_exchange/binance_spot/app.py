@@ -6,6 +6,7 @@ already serves Bybit's ``/v5/...``: one process, one port, one venue. ``app[BINA
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,14 @@ from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotS
 from tradewind.interfaces.sim_exchange.binance_spot.weight import WeightMeter
 from tradewind.interfaces.sim_exchange.binance_spot.ws_app import stream_routes
 from tradewind.interfaces.sim_exchange.binance_spot.ws_hub import StreamHub
+from tradewind.interfaces.sim_exchange.faults import FaultKind, FaultPlan
+from tradewind.interfaces.sim_exchange.faults.rest import drop_connection, server_error
+from tradewind.interfaces.sim_exchange.faults.settings import (
+    REST_KINDS,
+    ClockSkewParams,
+    RateLimitParams,
+    TimeoutParams,
+)
 from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
@@ -35,6 +44,7 @@ log = structlog.get_logger(__name__)
 WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
 SIGNED_PARAMS = ("timestamp", "recvWindow", "signature")
 # Unknown paths under these answer Binance's error body; all others stay the Bybit app's.
+SERVER_BUSY = "Server is currently overloaded with other requests. Please try again in a few minutes."
 _REST_PREFIXES = ("/api/", "/sapi/", "/wapi/")
 _STREAM_PATHS = ("/ws", "/stream", "/ws-api")
 
@@ -141,8 +151,15 @@ ROUTES: tuple[Route, ...] = (
 class BinanceSpot:
     """The face's state: integer order ids, the market streams, the request-weight meter."""
 
-    def __init__(self, venue: SimVenue, settings: BinanceSpotSettings, numbers: NumberLimits = NUMBER_LIMITS) -> None:
+    def __init__(
+        self,
+        venue: SimVenue,
+        settings: BinanceSpotSettings,
+        numbers: NumberLimits = NUMBER_LIMITS,
+        faults: FaultPlan | None = None,
+    ) -> None:
         self.venue = venue
+        self.faults = faults if faults is not None else FaultPlan()
         self.numbers = numbers
         self.settings = settings
         self.ids = OrderIds(venue)
@@ -163,10 +180,17 @@ BINANCE = web.AppKey("binance_spot", BinanceSpot)
 
 
 def install_binance(
-    app: web.Application, venue: SimVenue, settings: BinanceSpotSettings, numbers: NumberLimits = NUMBER_LIMITS
+    app: web.Application,
+    venue: SimVenue,
+    settings: BinanceSpotSettings,
+    numbers: NumberLimits = NUMBER_LIMITS,
+    faults: FaultPlan | None = None,
 ) -> BinanceSpot:
-    """Serve the Binance spot protocol from ``app`` too (before it starts); the state is ``app[BINANCE]``."""
-    server = BinanceSpot(venue, settings, numbers)
+    """Serve the Binance spot protocol from ``app`` too (before it starts); the state is ``app[BINANCE]``.
+
+    ``faults`` is the simulator's plan: the REST faults apply here too (no stream faults on this face).
+    """
+    server = BinanceSpot(venue, settings, numbers, faults)
     app[BINANCE] = server
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _endpoint(server, route))
@@ -195,8 +219,43 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
     # Only requests that change something are guarded: a replayed read returns what a fresh one would.
     guard = server.replay if route.method in ("POST", "DELETE") else None
 
+    faults = server.faults
+
     async def handle(request: web.Request) -> web.Response:
+        if not faults.has_any(REST_KINDS):  # the fast path: no rule could apply
+            return await serve(request)
+        return await serve_with_faults(request)
+
+    async def serve_with_faults(request: web.Request) -> web.Response:
         now_ms = venue.clock.now_ms()
+        hits = faults.draw(REST_KINDS, account=request.headers.get("X-MBX-APIKEY"), route=route.path, now_ms=now_ms)
+        delay_ms = sum(h.delay_ms for h in hits)
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+        outcome = next((h for h in hits if h.kind is not FaultKind.LATENCY), None)
+        if outcome is None:
+            return await serve(request)
+        p = outcome.params
+        if outcome.kind is FaultKind.MAINTENANCE:  # Binance's SERVER_BUSY
+            return reply({"code": -1008, "msg": SERVER_BUSY}, 503)
+        if outcome.kind is FaultKind.SERVER_ERROR:
+            return server_error(p)
+        if isinstance(p, RateLimitParams):
+            error = BinanceError(
+                Code.TOO_MANY_REQUESTS,
+                f"fault injected on {route.path}",
+                headers={"Retry-After": str(max(1, -(-p.reset_ms // 1000)))},
+            )
+            return reply(error.body(), error.http_status, error.headers)
+        if isinstance(p, ClockSkewParams):
+            return await serve(request, skew_ms=p.skew_ms)
+        assert isinstance(p, TimeoutParams)
+        if outcome.kind is FaultKind.TIMEOUT_AFTER:
+            await serve(request)  # done on the venue; the answer is lost
+        return await drop_connection(request, p.hold_ms)
+
+    async def serve(request: web.Request, skew_ms: int = 0) -> web.Response:
+        now_ms = venue.clock.now_ms() + skew_ms
         headers: dict[str, str] = {}
         try:
             raw_query = request.raw_path.partition("?")[2]

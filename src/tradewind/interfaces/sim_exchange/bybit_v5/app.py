@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -20,13 +21,22 @@ from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, Handler
 from tradewind.interfaces.sim_exchange.bybit_v5.envelope import error_body, not_found, ok_body, reply
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, from_venue, params_error
 from tradewind.interfaces.sim_exchange.bybit_v5.params import NUMBER_LIMITS, Params
-from tradewind.interfaces.sim_exchange.bybit_v5.ratelimit import RateLimiter
+from tradewind.interfaces.sim_exchange.bybit_v5.ratelimit import RateDecision, RateLimiter
 from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import install_websocket
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.faults import FaultKind, FaultPlan
+from tradewind.interfaces.sim_exchange.faults.rest import drop_connection, server_error
+from tradewind.interfaces.sim_exchange.faults.settings import (
+    REST_KINDS,
+    ClockSkewParams,
+    RateLimitParams,
+    TimeoutParams,
+)
 from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
+SERVER_BUSY = "Server is busy, please try again later."  # the maintenance fault's retMsg (retCode 10016)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +82,15 @@ def install_bybit(
     rate_limits: RateLimitSettings,
     websocket: WebSocketSettings,
     numbers: NumberLimits = NUMBER_LIMITS,
+    *,
+    faults: FaultPlan | None = None,
 ) -> None:
     """Serve Bybit's REST routes and WebSocket streams for ``venue`` from ``app`` (before it starts).
 
     Bybit's middleware answers every path no face serves in Bybit's envelope, so it goes in first (outermost).
+    ``faults`` (the simulator's plan, empty by default) is asked on every request and stream message.
     """
+    faults = faults if faults is not None else FaultPlan()
     app.middlewares.append(_route_not_found(venue))
     limiter = (
         RateLimiter(rate_limits.limits, rate_limits.default_limit, rate_limits.window_ms)
@@ -85,12 +99,18 @@ def install_bybit(
     )
     replay = ReplayGuard()
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, _endpoint(venue, route, limiter, replay, numbers))
-    install_websocket(app, venue, websocket)
+        app.router.add_route(route.method, route.path, _endpoint(venue, route, limiter, replay, numbers, faults=faults))
+    install_websocket(app, venue, websocket, faults)
 
 
 def _endpoint(
-    venue: SimVenue, route: Route, limiter: RateLimiter | None, replay: ReplayGuard, numbers: NumberLimits
+    venue: SimVenue,
+    route: Route,
+    limiter: RateLimiter | None,
+    replay: ReplayGuard,
+    numbers: NumberLimits,
+    *,
+    faults: FaultPlan,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     # Only requests that change something are guarded: a replayed read returns what a fresh one would.
     guard = replay if route.method == "POST" else None
@@ -100,7 +120,39 @@ def _endpoint(
         return account.secret if account is not None else None
 
     async def handle(request: web.Request) -> web.Response:
-        now_ns = venue.clock.now_ns()
+        if not faults.has_any(REST_KINDS):  # the fast path: no rule could apply
+            return await serve(request)
+        return await serve_with_faults(request)
+
+    async def serve_with_faults(request: web.Request) -> web.Response:
+        now_ms = venue.clock.now_ms()
+        hits = faults.draw(REST_KINDS, account=request.headers.get("X-BAPI-API-KEY"), route=route.path, now_ms=now_ms)
+        delay_ms = sum(h.delay_ms for h in hits)
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+        outcome = next((h for h in hits if h.kind is not FaultKind.LATENCY), None)
+        if outcome is None:
+            return await serve(request)
+        p = outcome.params
+        if outcome.kind is FaultKind.MAINTENANCE:
+            busy = BybitError(RetCode.SERVER_ERROR, "maintenance window", message=SERVER_BUSY)
+            return reply(error_body(busy, now_ms))
+        if outcome.kind is FaultKind.SERVER_ERROR:
+            return server_error(p)
+        if isinstance(p, RateLimitParams):
+            reset = now_ms + p.reset_ms
+            headers = RateDecision(False, p.limit, 0, reset).headers()
+            error = BybitError(RetCode.TOO_MANY_VISITS, f"{p.limit} requests per window on {route.path}")
+            return reply(error_body(error, now_ms), headers=headers)
+        if isinstance(p, ClockSkewParams):
+            return await serve(request, skew_ms=p.skew_ms)
+        assert isinstance(p, TimeoutParams)
+        if outcome.kind is FaultKind.TIMEOUT_AFTER:
+            await serve(request)  # done on the venue; the answer is lost
+        return await drop_connection(request, p.hold_ms)
+
+    async def serve(request: web.Request, skew_ms: int = 0) -> web.Response:
+        now_ns = venue.clock.now_ns() + skew_ms * 1_000_000
         now_ms = now_ns // 1_000_000
         headers: dict[str, str] = {}
         try:

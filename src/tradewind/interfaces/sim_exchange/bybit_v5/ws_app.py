@@ -12,6 +12,7 @@ from tradewind.interfaces.sim_exchange.bybit_v5.ws_private import PrivateHub
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_public import PublicHub
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_session import BybitSession, Channel, serve_socket
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.faults import FaultPlan
 
 PUBLIC_PATHS = {Category.SPOT: "/v5/public/spot", Category.LINEAR: "/v5/public/linear"}
 PRIVATE_PATH = "/v5/private"
@@ -20,10 +21,11 @@ PRIVATE_PATH = "/v5/private"
 class WebSocketServer:
     """The three endpoints' hubs; also the admin handle (``reset_book``) and what tests inspect."""
 
-    def __init__(self, venue: SimVenue, settings: WebSocketSettings) -> None:
+    def __init__(self, venue: SimVenue, settings: WebSocketSettings, faults: FaultPlan | None = None) -> None:
         self.settings = settings
-        self.public = {c: PublicHub(venue, c, settings) for c in PUBLIC_PATHS}
-        self.private = PrivateHub(venue, settings.auth_max_ahead_ms)
+        faults = faults if faults is not None else FaultPlan()
+        self.public = {c: PublicHub(venue, c, settings, faults) for c in PUBLIC_PATHS}
+        self.private = PrivateHub(venue, settings.auth_max_ahead_ms, faults)
 
     def reset_book(self, category: Category, symbol: str) -> int:
         """Restart the order-book streams of one market: subscribers get a snapshot with ``u`` = 1."""
@@ -46,9 +48,11 @@ class WebSocketServer:
 WEBSOCKET = web.AppKey("bybit_websocket", WebSocketServer)
 
 
-def install_websocket(app: web.Application, venue: SimVenue, settings: WebSocketSettings) -> WebSocketServer:
+def install_websocket(
+    app: web.Application, venue: SimVenue, settings: WebSocketSettings, faults: FaultPlan | None = None
+) -> WebSocketServer:
     """Add the WebSocket routes to ``app``; the server is reachable as ``app[WEBSOCKET]``."""
-    server = WebSocketServer(venue, settings)
+    server = WebSocketServer(venue, settings, faults)
     app[WEBSOCKET] = server
     for category, path in PUBLIC_PATHS.items():
         app.router.add_get(path, _endpoint(server.public[category], settings))

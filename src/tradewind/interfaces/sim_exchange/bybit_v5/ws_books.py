@@ -5,7 +5,7 @@ that left the top N (traded away, cancelled, or pushed below level N), the new s
 or changed. Applied to the previous view it gives exactly the new one, so a client holding only the top N
 (pybit raises on a delete of a price it does not hold) stays in step. ``seq`` is the engine's book
 sequence; ``u`` equals it until the stream is reset, after which it restarts at 1, as Bybit's does when
-its service restarts.
+its service restarts. With ``contiguous_u`` (a setting) ``u`` instead counts the stream's messages, as Bybit's.
 """
 
 from __future__ import annotations
@@ -76,8 +76,12 @@ class BookFeed:
     top level, snapshot-only, re-sent unchanged every ``refresh_s`` seconds as Bybit does).
     """
 
-    def __init__(self, market: MarketBook, depth: int, interval_s: float, refresh_s: float) -> None:
+    def __init__(
+        self, market: MarketBook, depth: int, interval_s: float, refresh_s: float, contiguous_u: bool = False
+    ) -> None:
         self.market = market
+        self._contiguous = contiguous_u
+        self._u = 1  # the published view's ``u`` when it counts messages (``contiguous_u``)
         self.depth = depth
         self.topic = f"orderbook.{depth}.{market.symbol}"
         self.interval_s = interval_s
@@ -103,6 +107,7 @@ class BookFeed:
     def reset(self, now_ms: int, mono_s: float) -> list[str]:
         """Reload from the engine (after ``MarketBook.reset``) and publish it as a fresh snapshot."""
         self._load()
+        self._u = 1
         self._sent_at = mono_s
         return self.welcome(now_ms)
 
@@ -118,17 +123,20 @@ class BookFeed:
                 if snap.bids != self._bids or snap.asks != self._asks:
                     self._bids, self._asks, self._seq = snap.bids, snap.asks, seq
                     self._sent_at = mono_s
+                    self._u += 1
                     return [self._message("snapshot", self._bids, self._asks, now_ms)]
             else:
                 bids = top_diff(self._bids, snap.bids, descending=True)
                 asks = top_diff(self._asks, snap.asks, descending=False)
                 if bids or asks:
                     self._bids, self._asks, self._seq = snap.bids, snap.asks, seq
+                    self._u += 1
                     return [self._message("delta", bids, asks, now_ms)]
         if self.snapshot_only and self._sent_at == float("-inf"):
             self._sent_at = mono_s  # the refresh period starts with the stream
         elif self.snapshot_only and mono_s - self._sent_at >= self._refresh_s:
             self._sent_at = mono_s
+            self._u += 1
             return [self._message("snapshot", self._bids, self._asks, now_ms)]
         return []
 
@@ -138,7 +146,7 @@ class BookFeed:
             "s": market.symbol,
             "b": market.levels(bids),
             "a": market.levels(asks),
-            "u": market.u(self._seq),
+            "u": self._u if self._contiguous else market.u(self._seq),
             "seq": self._seq,
         }
         return encode({"topic": self.topic, "type": kind, "ts": now_ms, "data": data, "cts": now_ms})

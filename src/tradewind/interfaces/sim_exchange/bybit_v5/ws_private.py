@@ -36,6 +36,8 @@ from tradewind.interfaces.sim_exchange.bybit_v5.render import (
 )
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_protocol import StreamKind, WsRequest, ack
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_session import BybitSession
+from tradewind.interfaces.sim_exchange.faults import FaultKind, FaultPlan
+from tradewind.interfaces.sim_exchange.faults.settings import LateReportParams
 from tradewind.interfaces.sim_exchange.ws_session import encode
 
 log = structlog.get_logger(__name__)
@@ -57,8 +59,9 @@ class PrivateHub:
 
     kind = StreamKind.PRIVATE
 
-    def __init__(self, venue: SimVenue, auth_max_ahead_ms: int = 60_000) -> None:
+    def __init__(self, venue: SimVenue, auth_max_ahead_ms: int = 60_000, faults: FaultPlan | None = None) -> None:
         self._venue = venue
+        self._faults = faults if faults is not None else FaultPlan()
         self._max_ahead_ms = auth_max_ahead_ms
         self._by_account: dict[str, set[BybitSession]] = {}
         self.sessions: set[BybitSession] = set()
@@ -197,11 +200,23 @@ class PrivateHub:
                     continue
                 wanted: set[str] = set().union(*(s.topics for s in sessions))
                 for topic, text in self._messages(account_events, wanted):
+                    delay_s = self._late_by(api_key, topic)
                     for session in sessions:
-                        if topic in session.topics:
+                        if topic not in session.topics:
+                            continue
+                        if delay_s:
+                            session.send_after(text, delay_s)
+                        else:
                             session.send(text)
         except Exception:  # a stream bug must never fail the venue operation that fed it
             log.exception("bybit_ws.private_events_error")
+
+    def _late_by(self, api_key: str, topic: str) -> float:
+        """Seconds a ``late_report`` fault holds this account's message on ``topic`` back (0: none)."""
+        if not self._faults.has_any((FaultKind.LATE_REPORT,)):
+            return 0.0
+        hit = self._faults.first(FaultKind.LATE_REPORT, account=api_key, route=topic, now_ms=self.now_ms())
+        return hit.params.delay_ms / 1000 if hit is not None and isinstance(hit.params, LateReportParams) else 0.0
 
     def _messages(self, events: Sequence[VenueEvent], wanted: set[str]) -> list[tuple[str, str]]:
         rows: dict[str, list[tuple[Category | None, dict[str, Any]]]] = {kind: [] for kind in KINDS}

@@ -9,7 +9,8 @@ the trader swarm's alike. Push cadence runs on the event loop's monotonic clock;
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 import structlog
 
@@ -20,9 +21,12 @@ from tradewind.interfaces.sim_exchange.bybit_v5.ws_market import TickerFeed, Tra
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_protocol import StreamKind, WsRequest, ack
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_session import BybitSession
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.interfaces.sim_exchange.faults import FaultKind, FaultPlan
+from tradewind.interfaces.sim_exchange.faults.settings import PUBLIC_WS_KINDS, StallParams
 from tradewind.interfaces.sim_exchange.feeds import FeedTopics, every
 
 log = structlog.get_logger(__name__)
+_SESSION_FAULTS = frozenset({FaultKind.DISCONNECT, FaultKind.STALL})  # what can hit any message, not only a delta
 
 
 class Feed(Protocol):
@@ -37,7 +41,9 @@ class Feed(Protocol):
 class PublicHub:
     """Subscriptions and feeds of one category's public endpoint."""
 
-    def __init__(self, venue: SimVenue, category: Category, settings: WebSocketSettings) -> None:
+    def __init__(
+        self, venue: SimVenue, category: Category, settings: WebSocketSettings, faults: FaultPlan | None = None
+    ) -> None:
         self.kind = StreamKind.SPOT if category is Category.SPOT else StreamKind.LINEAR
         self.category = category
         self._venue = venue
@@ -46,6 +52,9 @@ class PublicHub:
         self._markets: dict[str, MarketBook] = {}
         self._topics: FeedTopics[Feed, BybitSession] = FeedTopics()
         self.sessions: set[BybitSession] = set()
+        self._faults = faults if faults is not None else FaultPlan()
+        self._held: dict[str, str] = {}  # a delta a reorder fault holds back until the topic's next one
+        self._closing: set[asyncio.Task[None]] = set()
 
     # --- Channel ----------------------------------------------------------------------------------
 
@@ -100,6 +109,7 @@ class PublicHub:
         count = 0
         for topic, feed in self._topics.feeds():
             if isinstance(feed, BookFeed) and feed.market is market:
+                self._held.pop(topic, None)  # a delta held back by a fault belongs to the old stream
                 self._fan_out(topic, feed.reset(self.now_ms(), loop.time()))
                 count += 1
         log.info("bybit_ws.book_reset", category=self.category.value, symbol=symbol, streams=count)
@@ -162,7 +172,9 @@ class PublicHub:
             market = self._markets.get(symbol)
             if market is None:
                 market = self._markets[symbol] = MarketBook(self._venue, self.category, symbol)
-            return BookFeed(market, depth, s.book_interval_ms[depth] / 1000, s.depth1_refresh_ms / 1000)
+            return BookFeed(
+                market, depth, s.book_interval_ms[depth] / 1000, s.depth1_refresh_ms / 1000, s.book_u_contiguous
+            )
         inst = self._symbols[symbol]
         if kind == "publicTrade":
             return TradeFeed(self._venue, inst, s.trade_interval_ms / 1000)
@@ -201,7 +213,42 @@ class PublicHub:
         if isinstance(feed, BookFeed) and feed.market.replaced():
             self.reset_book(feed.market.symbol)
             return
-        self._fan_out(topic, feed.poll(now_ms, mono_s))
+        messages = feed.poll(now_ms, mono_s)
+        if messages and self._faults.has_any(PUBLIC_WS_KINDS):
+            deltas = isinstance(feed, BookFeed) and not feed.snapshot_only
+            messages = self._with_faults(topic, messages, deltas=deltas, now_ms=now_ms)
+        self._fan_out(topic, messages)
+
+    def _with_faults(self, topic: str, messages: list[str], *, deltas: bool, now_ms: int) -> list[str]:
+        """What the subscribers of ``topic`` get of ``messages`` under the plan; disconnects and stalls act here."""
+        out: list[str] = []
+        kinds = PUBLIC_WS_KINDS if deltas else _SESSION_FAULTS
+        for text in messages:
+            sent = True
+            for hit in self._faults.draw(kinds, account=None, route=topic, now_ms=now_ms):
+                if hit.kind is FaultKind.DISCONNECT:
+                    for session in self._topics.subscribers(topic):
+                        self._close_later(session.close(message=b"fault injected: disconnect"))
+                    log.info("bybit_ws.fault_disconnect", topic=topic)
+                    return []
+                if isinstance(hit.params, StallParams):
+                    for session in self._topics.subscribers(topic):
+                        session.stall(hit.params.stall_ms / 1000)
+                elif hit.kind is FaultKind.DROP_DELTA:
+                    sent = False
+                elif hit.kind is FaultKind.REORDER_DELTA and topic not in self._held:
+                    self._held[topic], sent = text, False
+            if sent:
+                out.append(text)
+                held = self._held.pop(topic, None)
+                if held is not None:  # the one held back arrives after its successor
+                    out.append(held)
+        return out
+
+    def _close_later(self, closing: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(closing)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def _fan_out(self, topic: str, messages: list[str]) -> None:
         if not messages:

@@ -25,6 +25,9 @@ class WebSocketSettings(BaseModel):
     send_queue_limit: int = Field(default=20_000, ge=1)  # messages queued for a slow client before it is dropped
     max_frame_bytes: int = Field(default=1024**2, ge=1024)  # a larger client frame closes the connection with 1009
     auth_max_ahead_ms: int = Field(default=60_000, ge=1000)  # ``auth`` with ``expires`` further ahead is refused
+    # Book ``u``: the engine's sequence (monotonic, with holes between pushes), or, as on Bybit, one more per message
+    # of the stream, so a lost delta shows as a hole (what the drop_delta fault is checked with).
+    book_u_contiguous: bool = False
 
     @field_validator("book_interval_ms")
     @classmethod
