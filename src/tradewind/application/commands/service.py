@@ -9,6 +9,7 @@ from tradewind.application.commands.outcomes import BookView, CommandError, Outc
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
+from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.commands import (
@@ -207,6 +208,8 @@ def _twap_refusals() -> Iterator[None]:
         raise CommandError(Refusal.UPSTREAM, f"exchange error, nothing stored: {exc}") from None
     except BusError as exc:
         raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
+    except StoreUnavailable as exc:
+        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}") from None
 
 
 @contextlib.contextmanager
@@ -214,6 +217,8 @@ def _market_data_refusals() -> Iterator[None]:
     # The MarketData port's contract: bad input is a ValueError, an unknown subscription a KeyError.
     try:
         yield
+    except StoreUnavailable as exc:  # the collector's saved subscriptions
+        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}") from None
     except BusError as exc:  # distributed mode: the market-data service failed or did not answer
         raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
     except KeyError as exc:
