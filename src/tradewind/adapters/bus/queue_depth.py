@@ -18,6 +18,8 @@ from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.logging.redaction import mask_url
 from tradewind.application.ports.bus import BusError
 
+PROBE_CONNECTION = "tradewind-queue-probe"  # its connection's name at the broker (rabbitmqctl list_connections)
+
 
 class QueueDepthProbe:
     """Reads the ready-message count of bus queues; also tells whether the broker answers at all."""
@@ -77,7 +79,9 @@ class QueueDepthProbe:
     async def _connect(self) -> None:
         s = self._settings
         try:
-            self._connection = await aio_pika.connect(s.url, timeout=s.connect_timeout)
+            self._connection = await aio_pika.connect(
+                s.url, timeout=s.connect_timeout, client_properties={"connection_name": PROBE_CONNECTION}
+            )
         except Exception as exc:
             raise BusError(f"cannot connect to RabbitMQ at {mask_url(s.url)}: {mask_url(repr(exc))}") from exc
 

@@ -207,9 +207,9 @@ def _twap_refusals() -> Iterator[None]:
     except ExchangeError as exc:  # the exchange could not be asked for the instrument or price: not the input
         raise CommandError(Refusal.UPSTREAM, f"exchange error, nothing stored: {exc}") from None
     except BusError as exc:
-        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
+        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}", dependency="broker") from None
     except StoreUnavailable as exc:
-        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}") from None
+        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}", dependency="database") from None
 
 
 @contextlib.contextmanager
@@ -218,9 +218,9 @@ def _market_data_refusals() -> Iterator[None]:
     try:
         yield
     except StoreUnavailable as exc:  # the collector's saved subscriptions
-        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}") from None
+        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}", dependency="database") from None
     except BusError as exc:  # distributed mode: the market-data service failed or did not answer
-        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
+        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}", dependency="market-data") from None
     except KeyError as exc:
         raise CommandError(Refusal.NOT_FOUND, str(exc)) from None
     except ValueError as exc:

@@ -36,15 +36,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CommandError)
     async def refused(_request: Request, exc: CommandError) -> JSONResponse:
+        if exc.refusal is Refusal.UNAVAILABLE:
+            return unavailable(exc.dependency or "service", str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=STATUS[exc.refusal])
 
     @app.exception_handler(StoreUnavailable)
     async def database_down(_request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return unavailable("database", exc)
+        return unavailable("database", f"database unavailable: {exc}")
 
     @app.exception_handler(BusError)
     async def broker_down(_request: Request, exc: BusError) -> JSONResponse:
-        return unavailable("broker", exc)
+        return unavailable("broker", f"broker unavailable: {exc}")
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -53,9 +55,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": validation_detail(exc.errors(), str(tags[0]))}, status_code=422)
 
 
-def unavailable(dependency: str, exc: Exception) -> JSONResponse:
+def unavailable(dependency: str, detail: str) -> JSONResponse:
     """503 naming the dependency that is down; the client may retry (``Retry-After``)."""
-    body = {"detail": f"{dependency} unavailable: {exc}", "dependency": dependency}
+    body = {"detail": detail, "dependency": dependency}
     return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
