@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.support.rabbitmq import close_connections
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.queue_depth import PROBE_CONNECTION, QueueDepthProbe
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
@@ -15,21 +16,6 @@ from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.application.ports.bus import BusError, Message
 
 QUEUE = "lag.q"
-
-
-async def _close_connections(rabbitmqctl: str, vhost: str, name: str) -> int:
-    """Close, from the broker's side, this vhost's connections whose client properties carry ``name``."""
-    listing = await asyncio.create_subprocess_exec(
-        rabbitmqctl, "-q", "list_connections", "pid", "vhost", "client_properties", stdout=asyncio.subprocess.PIPE
-    )
-    out, _ = await listing.communicate()
-    pids = [line.split("\t")[0] for line in out.decode().splitlines() if f"\t{vhost}\t" in line and name in line]
-    for pid in pids:
-        closing = await asyncio.create_subprocess_exec(
-            rabbitmqctl, "-q", "close_connection", pid, "readiness test", stdout=asyncio.subprocess.DEVNULL
-        )
-        await closing.wait()
-    return len(pids)
 
 
 def _vhost(settings: RabbitMqSettings) -> str:
@@ -57,7 +43,7 @@ async def test_the_queue_depth_is_read_again_after_the_probes_connection_was_dro
         await rabbit_bus.publish("lag.tick", {"n": n})
     assert await eventually(lambda: probe.depth(QUEUE), lambda d: d == 3) == 3
 
-    assert await _close_connections(rabbitmqctl, _vhost(rabbit_settings), PROBE_CONNECTION) == 1
+    assert await close_connections(rabbitmqctl, _vhost(rabbit_settings), PROBE_CONNECTION) == 1
     for n in range(3, 7):
         await rabbit_bus.publish("lag.tick", {"n": n})
 
@@ -84,7 +70,7 @@ async def test_the_bus_is_not_ready_while_its_connection_is_gone_and_ready_again
             return "reconnecting" in str(exc) or "channel" in str(exc)
         return False
 
-    closing = asyncio.create_task(_close_connections(rabbitmqctl, _vhost(rabbit_settings), "tradewind-bus"))
+    closing = asyncio.create_task(close_connections(rabbitmqctl, _vhost(rabbit_settings), "tradewind-bus"))
     await wait_for(failing)  # seen while the robust connection restores itself
     assert await closing >= 1
     await wait_for(lambda: not failing())
