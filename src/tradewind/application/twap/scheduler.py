@@ -21,6 +21,7 @@ from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, SliceDue
 from tradewind.application.ports.bus import Bus, BusError, Message, Subscription
 from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.application.ports.twap import Doorbell, TwapRepository, WakeOutOfRange, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
@@ -33,7 +34,7 @@ log = structlog.get_logger(__name__)
 
 _NS = 1_000_000_000
 # A dependency being down, not a fault of one job: the whole tick fails and is retried (the runner restarts it).
-_DEPENDENCY_ERRORS = (BusError, ConnectionError, TimeoutError, OSError)
+_DEPENDENCY_ERRORS = (StoreUnavailable, BusError, ConnectionError, TimeoutError, OSError)
 
 
 class TwapScheduler:
