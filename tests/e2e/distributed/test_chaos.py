@@ -96,6 +96,15 @@ class Probe:
     def reasons(self, name: str, start: float, end: float) -> list[Any]:
         return [body for at, status, body in self.seen.get(name, []) if start <= at <= end and status != 200]
 
+    def unready_s(self, name: str, start: float, end: float) -> float | None:
+        """How long ``name`` answered other than 200 between ``start`` and ``end``: first refusal to first 200 after."""
+        entries = [(at, status) for at, status, _ in self.seen.get(name, []) if start <= at <= end]
+        first = next((i for i, (_, status) in enumerate(entries) if status != 200), None)
+        if first is None:
+            return None
+        back = next((at for at, status in entries[first:] if status == 200), entries[-1][0])
+        return round(back - entries[first][0], 1)
+
     def latest(self) -> dict[str, int]:
         return {name: entries[-1][1] for name, entries in self.seen.items() if entries}
 
@@ -229,7 +238,8 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
         await broker.start_app()
         broker_up = time.monotonic()
         figures["broker_down_s"] = round(broker_up - broker_stopping, 1)
-        figures["broker_ready_again_s"] = round(await _all_ready(probe, broker_up), 1)
+        figures["broker_all_ready_after_start_s"] = round(await _all_ready(probe, broker_up), 1)
+        broker_settled = time.monotonic()
 
         # 2. PostgreSQL stops for 20 s.
         pg_stopping = time.monotonic()
@@ -242,7 +252,8 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
         await asyncio.to_thread(_pg_ctl, "start")
         pg_up = time.monotonic()
         figures["database_down_s"] = round(pg_up - pg_stopping, 1)
-        figures["database_ready_again_s"] = round(await _all_ready(probe, pg_up), 1)
+        figures["database_all_ready_after_start_s"] = round(await _all_ready(probe, pg_up), 1)
+        database_settled = time.monotonic()
 
         async def job() -> Row:
             return query(f"SELECT * FROM twap_jobs WHERE job_id = '{JOB}'")[0]
@@ -296,8 +307,9 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
     figures.update(
         trades_published=published, trades_stored=stored["n"], slices=len(sent), fills=len(fills),
         restarts={name: n for name, n in crashes.items() if n}, total_s=round(time.monotonic() - started, 1),
-        broker_503s={name: probe.statuses(name, broker_down, broker_up).count(503) for name in SERVICES},
-        database_503s={name: probe.statuses(name, pg_down, pg_starting).count(503) for name in SERVICES},
-        database_reasons={name: (probe.reasons(name, pg_down, pg_starting) or [None])[0] for name in SERVICES},
+        broker_unready_s={name: probe.unready_s(name, broker_stopping, broker_settled) for name in SERVICES},
+        database_unready_s={name: probe.unready_s(name, pg_stopping, database_settled) for name in SERVICES},
+        broker_reason=(probe.reasons("twap-scheduler", broker_down, broker_up) or [None])[0],
+        database_reason=(probe.reasons("twap-scheduler", pg_down, pg_starting) or [None])[0],
     )  # fmt: skip
     print("\nchaos figures:", figures)
