@@ -90,3 +90,21 @@ class Broker:
     def ensure_running(self) -> None:
         """Synchronous start, for finalisers: start_app on a running broker is a no-op."""
         subprocess.run([self._ctl, "start_app"], capture_output=True, timeout=300, check=False)
+
+
+async def close_connections(rabbitmqctl: str, vhost: str, name: str) -> int:
+    """Close, from the broker's side, the connections of ``vhost`` whose client properties mention ``name``.
+
+    What a broker restart does to one client, without disturbing the other tests' connections.
+    """
+    listing = await asyncio.create_subprocess_exec(
+        rabbitmqctl, "-q", "list_connections", "pid", "vhost", "client_properties", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await listing.communicate()
+    pids = [line.split("\t")[0] for line in out.decode().splitlines() if f"\t{vhost}\t" in line and name in line]
+    for pid in pids:
+        closing = await asyncio.create_subprocess_exec(
+            rabbitmqctl, "-q", "close_connection", pid, "closed by a test", stdout=asyncio.subprocess.DEVNULL
+        )
+        await closing.wait()
+    return len(pids)

@@ -31,7 +31,8 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
     build = registry.builder(service)
     port = registry.health_port(settings, service)
     metrics = ServiceMetrics(service)
-    bus = MeteredBus(RabbitMqBus(settings.distributed.bus), metrics)
+    rabbit = RabbitMqBus(settings.distributed.bus)
+    bus = MeteredBus(rabbit, metrics)
     platform = Platform(settings, build_clock(settings), bus, distributed=True, metrics=metrics)
     console_logs(platform)
     parts = build(platform)
@@ -47,7 +48,7 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
         *parts.components,
         *([] if logs is None else [logs.writer()]),  # last: the schema checks above have passed
     ]
-    readiness = {"broker": _broker_ready(probe, parts.queues)}
+    readiness = {"broker": _broker_ready(rabbit, probe, parts.queues)}
     database = platform.opened_database
     if database is not None:
         readiness["database"] = _database_ready(database)
@@ -71,10 +72,12 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
     )
 
 
-def _broker_ready(probe: QueueDepthProbe, queues: tuple[str, ...]) -> ReadyCheck:
+def _broker_ready(bus: RabbitMqBus, probe: QueueDepthProbe, queues: tuple[str, ...]) -> ReadyCheck:
+    """The service's own connection is up and the broker answers now; the queues it consumes exist."""
+
     async def check() -> None:
-        if not probe.connected:
-            raise BusError("not connected to RabbitMQ")
+        bus.check()
+        await probe.check()
         for queue in queues:
             if await probe.depth(queue) is None:
                 raise BusError(f"queue {queue!r} does not exist")
@@ -83,6 +86,8 @@ def _broker_ready(probe: QueueDepthProbe, queues: tuple[str, ...]) -> ReadyCheck
 
 
 def _database_ready(database: Database) -> ReadyCheck:
+    """The database answers ``SELECT 1`` now (the probe's timeout bounds the wait)."""
+
     async def check() -> None:
         await asyncio.to_thread(database.ping)
 

@@ -9,6 +9,7 @@ from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.venue.service import SimVenue
+from tradewind.bootstrap.common import SUPERVISED
 from tradewind.bootstrap.platform import Platform, ServiceParts, SimulatedMarket
 from tradewind.interfaces.health.server import HttpSite
 from tradewind.interfaces.sim_exchange import create_sim_exchange_app
@@ -68,7 +69,7 @@ def running_market(simulator: MarketSimulatorService) -> Component:
     async def stop() -> None:
         simulator.stop()
 
-    return Component("simulator", None, simulator.run, stop)
+    return Component("simulator", None, simulator.run, stop, restart=SUPERVISED)
 
 
 def site_component(name: str, site: HttpSite) -> Component:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tradewind.adapters.exchanges.settings import CredentialsError
 from tradewind.adapters.logging.redaction import mask_url
-from tradewind.adapters.store.sqlalchemy.database import DatabaseUnavailable, StorageError
+from tradewind.adapters.store.sqlalchemy.database import DatabaseDown, DatabaseUnavailable, StorageError
 from tradewind.application.lifecycle import StartupError
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
@@ -27,6 +27,8 @@ def start_failures(settings: Settings) -> Iterator[None]:
         yield
     except (ConfigError, StartupError):
         raise
+    except DatabaseDown as exc:  # the driver's words, as for any other SQLAlchemy error below
+        raise StartupError(f"database {mask_url(settings.storage.url)}: {exc}") from exc
     except DatabaseUnavailable as exc:
         raise StartupError(f"storage.url: {exc}") from exc
     except StorageError as exc:  # the URL, the backend or the schema name

@@ -20,7 +20,7 @@ from tradewind.application.twap.ordering import TwapOrdering
 from tradewind.application.twap.scheduler import TwapScheduler
 from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.commands import commands_over
-from tradewind.bootstrap.common import build_clock
+from tradewind.bootstrap.common import SUPERVISED, build_clock
 from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.storage import migrations, schema_at_head
@@ -102,17 +102,25 @@ def scheduler(platform: Platform, doorbell: Doorbell | None = None) -> Component
         doorbell,
     )
     stop = asyncio.Event()
+    running = False
 
     async def run() -> None:
+        # Restarted by the runner after a crash (a database outage): the subscriptions and the waker stay open.
+        nonlocal running
+        running = True
         try:
             await the_scheduler.run(stop)
         finally:
-            await the_scheduler.close()
+            running = False
+            if stop.is_set():
+                await the_scheduler.close()
 
     async def halt() -> None:
         stop.set()
+        if not running:  # crashed and waiting for its restart: nothing else will close it
+            await the_scheduler.close()
 
-    return Component("twap-scheduler", the_scheduler.start, run, halt)
+    return Component("twap-scheduler", the_scheduler.start, run, halt, restart=SUPERVISED)
 
 
 def ordering(platform: Platform, gateways: dict[str, PublishingGateway]) -> Component:

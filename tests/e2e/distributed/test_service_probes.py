@@ -9,6 +9,8 @@ import aiohttp
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.rabbitmq import close_connections
+from tests.support.waiting import eventually
 from tradewind.bootstrap import available_services, build_distributed
 from tradewind.bootstrap.registry import service_names
 from tradewind.interfaces.cli.app import app
@@ -45,6 +47,37 @@ async def test_gateway_is_live_but_not_ready_while_its_database_is_down(service_
         await service.stop()
     assert body["checks"]["broker"] == "ok"
     assert body["checks"]["database"] != "ok"
+
+
+async def test_readiness_fails_while_the_services_broker_connection_is_gone_and_recovers(
+    service_env: dict[str, str], rabbitmqctl: str
+) -> None:
+    """What a broker restart does to one service: its own connection drops; /readyz says so, then recovers."""
+    bus_url = service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]
+    settings = load_settings(
+        None,
+        mode="distributed",
+        storage={"url": f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/nothing", "migrate_on_start": False},
+        http={"port": 0},
+        distributed={"bus": {"url": bus_url, "reconnect_interval": 3.0}, "probe_timeout_s": 5},
+    )
+    service = build_distributed(settings, "gateway")
+    port = await service.start(health_port=0)
+
+    async def broker_check() -> str:
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+            body = await ready.json()
+            assert ready.status == 503  # the database is down throughout
+            return str(body["checks"]["broker"])
+
+    try:
+        assert await broker_check() == "ok"
+        assert await close_connections(rabbitmqctl, bus_url.rsplit("/", 1)[1], "tradewind-bus") == 1
+        down = await eventually(broker_check, lambda check: check != "ok")
+        await eventually(broker_check, lambda check: check == "ok")
+    finally:
+        await service.stop()
+    assert "not connected to RabbitMQ" in down or "channel" in down, down
 
 
 def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:

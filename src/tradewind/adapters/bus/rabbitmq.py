@@ -136,6 +136,16 @@ class RabbitMqBus:
         connection.reconnect_callbacks.add(self._on_reconnect)
         return _Link(connection, channel, events, dead)
 
+    def check(self) -> None:
+        """Raise BusError unless the connection is up (not reconnecting) and the publishing channel is open."""
+        link = self._link
+        if self._closed or link is None:
+            raise BusError("bus closed" if self._closed else "bus not started")
+        if link.connection.is_closed or not link.connection.connected.is_set():
+            raise BusError(f"not connected to RabbitMQ at {mask_url(self._settings.url)} (reconnecting)")
+        if link.channel.is_closed:
+            raise BusError("the publishing channel is closed (reopening)")
+
     def _on_reconnect(self, _connection: object) -> None:
         self.reconnects += 1
         log.info("bus.reconnected", url=mask_url(self._settings.url), reconnects=self.reconnects)

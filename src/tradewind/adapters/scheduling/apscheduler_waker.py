@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.schedule_tables import APSCHEDULER_TABLE
+from tradewind.application.ports.twap import WakeOutOfRange
 from tradewind.domain.ids import JobId
 
 STORE = "twap"  # the persisted job store's alias
@@ -96,8 +97,13 @@ class ApschedulerWaker:
 
     @staticmethod
     def _sync(scheduler: AsyncIOScheduler, wakes: dict[JobId, int]) -> None:
+        wanted: dict[str, tuple[JobId, datetime]] = {}
+        for job_id, ns in wakes.items():
+            try:
+                wanted[f"{_PREFIX}{job_id}"] = (job_id, to_datetime(ns))
+            except (OverflowError, ValueError) as exc:  # beyond year 9999: a datetime cannot hold it
+                raise WakeOutOfRange(job_id, str(exc)) from exc
         stored = {job.id: job for job in scheduler.get_jobs(jobstore=STORE) if job.id.startswith(_PREFIX)}
-        wanted = {f"{_PREFIX}{job_id}": (job_id, to_datetime(ns)) for job_id, ns in wakes.items()}
         for key in stored.keys() - wanted.keys():
             scheduler.remove_job(key, jobstore=STORE)
         for key, (job_id, when) in wanted.items():

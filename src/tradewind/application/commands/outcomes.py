@@ -26,11 +26,15 @@ class Refusal(StrEnum):
 
 
 class CommandError(Exception):
-    """A command refused; nothing was changed. ``str()`` is the message for the user."""
+    """A command refused; nothing was changed. ``str()`` is the message for the user.
 
-    def __init__(self, refusal: Refusal, message: str) -> None:
+    ``dependency`` names what is down when the refusal is UNAVAILABLE (``database``, ``broker``, ``market-data``).
+    """
+
+    def __init__(self, refusal: Refusal, message: str, *, dependency: str | None = None) -> None:
         super().__init__(message)
         self.refusal = refusal
+        self.dependency = dependency
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from tradewind.application.commands.outcomes import (
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
+from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.command_events import TradeCommandEvent
@@ -324,7 +325,9 @@ def _twap_refusals() -> Iterator[None]:
     except ExchangeError as exc:  # the exchange could not be asked for the instrument or price: not the input
         raise CommandError(Refusal.UPSTREAM, f"exchange error, nothing stored: {exc}") from None
     except BusError as exc:
-        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
+        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}", dependency="broker") from None
+    except StoreUnavailable as exc:
+        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}", dependency="database") from None
 
 
 @contextlib.contextmanager
@@ -332,8 +335,10 @@ def _market_data_refusals() -> Iterator[None]:
     # The MarketData port's contract: bad input is a ValueError, an unknown subscription a KeyError.
     try:
         yield
+    except StoreUnavailable as exc:  # the collector's saved subscriptions
+        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}", dependency="database") from None
     except BusError as exc:  # distributed mode: the market-data service failed or did not answer
-        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
+        raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}", dependency="market-data") from None
     except KeyError as exc:
         raise CommandError(Refusal.NOT_FOUND, str(exc)) from None
     except ValueError as exc:

@@ -16,6 +16,10 @@ from tradewind.domain.order_events import OrderUpdate
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
+class StoreUnavailable(RuntimeError):
+    """The database does not answer now (down, restarting, unreachable): the same call may succeed later."""
+
+
 @dataclass(frozen=True, slots=True)
 class LogRecord:
     """One structured log event as stored: ``fields`` holds the JSON-safe remaining key/values."""

@@ -15,6 +15,14 @@ class JobExists(ValueError):
     """A job with that id is already stored."""
 
 
+class WakeOutOfRange(ValueError):
+    """The waker cannot hold this job's wake-up time (beyond what its store can represent)."""
+
+    def __init__(self, job_id: JobId, reason: str) -> None:
+        super().__init__(f"job {job_id}: wake-up time out of range: {reason}")
+        self.job_id = job_id
+
+
 class TwapRepository(Protocol):
     """Jobs with their slice records and fills; ``finish_slice`` stores a slice's outcome and the job atomically."""
 
@@ -85,7 +93,10 @@ class Waker(Protocol):
         ...
 
     async def sync(self, wakes: Mapping[JobId, int]) -> None:
-        """Make the stored wake-ups exactly ``wakes``: add new jobs', move changed ones, remove the rest."""
+        """Make the stored wake-ups exactly ``wakes``: add new jobs', move changed ones, remove the rest.
+
+        Raises ``WakeOutOfRange`` naming a job whose time the store cannot hold (the others are left as they were).
+        """
         ...
 
     async def pending(self) -> dict[JobId, int]:

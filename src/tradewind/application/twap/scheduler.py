@@ -3,6 +3,9 @@
 Timing lives in the stored job (start, offsets, progress), so a restart resumes where the job stood
 and a simulated clock runs an hour in milliseconds. In live runs a ``Waker`` (APScheduler's persisted job
 store) holds each job's next wake-up and wakes this service; without one it sleeps on the clock.
+
+A job whose own tick fails unexpectedly (not the database or the broker being down) is quarantined: marked failed
+with the error's first line and never scheduled again, so one bad stored job cannot stop every other job.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import contextlib
 from dataclasses import replace
 from typing import Any
 
+import structlog
+
 from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, SliceDue
-from tradewind.application.ports.bus import Bus, Message, Subscription
+from tradewind.application.ports.bus import Bus, BusError, Message, Subscription
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.twap import Doorbell, TwapRepository, Waker
+from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.application.ports.twap import Doorbell, TwapRepository, WakeOutOfRange, Waker
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.domain.ids import JobId
@@ -24,7 +30,11 @@ from tradewind.domain.twap.job import JobStatus, TwapJob
 from tradewind.domain.twap.slicer import catch_up_cap_lots, catch_up_plan, due_slice
 from tradewind.domain.twap.spec import CatchUpPolicy
 
+log = structlog.get_logger(__name__)
+
 _NS = 1_000_000_000
+# A dependency being down, not a fault of one job: the whole tick fails and is retried (the runner restarts it).
+_DEPENDENCY_ERRORS = (StoreUnavailable, BusError, ConnectionError, TimeoutError, OSError)
 
 
 class TwapScheduler:
@@ -98,8 +108,7 @@ class TwapScheduler:
             self._wake.clear()
             try:
                 next_ns = await self.tick()
-                if self._waker is not None:
-                    await self._waker.sync(self._job_wakes)
+                await self._sync_waker()
             finally:
                 self._ticking = False
             self.wake_ns = None if self._flight else next_ns
@@ -131,7 +140,13 @@ class TwapScheduler:
         self._flight = False
         try:
             for job in await self._repo.list_jobs(JobStatus.RUNNING):
-                wake = await self._tick_job(job)
+                try:
+                    wake = await self._tick_job(job)
+                except _DEPENDENCY_ERRORS:
+                    raise
+                except Exception as exc:
+                    await self._quarantine_if_readable(job, exc)
+                    continue
                 if wake is not None:
                     wakes[job.job_id] = wake
         finally:
@@ -168,6 +183,44 @@ class TwapScheduler:
         self._flight = True
         return now + round(self._settings.redispatch_after_s * _NS)
 
+    async def _sync_waker(self) -> None:
+        """Hand the wake-ups to the waker; a job whose wake-up it cannot hold is quarantined, the others synced."""
+        if self._waker is None:
+            return
+        while True:
+            try:
+                await self._waker.sync(self._job_wakes)
+                return
+            except WakeOutOfRange as exc:
+                job = await self._repo.get_job(exc.job_id)
+                self._job_wakes.pop(exc.job_id, None)
+                if job is not None and job.status is JobStatus.RUNNING:
+                    await self._quarantine(job, exc)
+                    await self._journal.flush()
+
+    async def _quarantine_if_readable(self, job: TwapJob, error: Exception) -> None:
+        """Quarantine ``job`` for ``error``, unless its own row cannot be read now: then the store is down, not it."""
+        try:
+            current = await self._repo.get_job(job.job_id)
+        except Exception:
+            raise error from None
+        if current is not None and current.status is JobStatus.RUNNING:
+            await self._quarantine(current, error)
+
+    async def _quarantine(self, job: TwapJob, error: Exception) -> None:
+        """Mark the job failed with the error's first line: it is not scheduled again, the other jobs go on."""
+        reason = f"quarantined: {_first_line(error)}"
+        self._sent_ns = {k: v for k, v in self._sent_ns.items() if k[0] != job.job_id}
+        failed = replace(job, status=JobStatus.FAILED, reason=reason, end_ns=self._clock.now_ns())
+        await self._journal.write(job.job_id, "twap.quarantined", "error", reason=reason, error=type(error).__name__)
+        await self._repo.save_job(failed, self._journal.take(job.job_id))
+        log.error("twap.quarantined", job_id=job.job_id, reason=reason, exc_info=error)
+
     async def _publish(self, job: TwapJob, index: int, now: int) -> None:
         self._sent_ns[(job.job_id, index)] = now
         await self._bus.publish(SLICE_DUE.kind, SLICE_DUE.encode(SliceDue(job.job_id, index)))
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__

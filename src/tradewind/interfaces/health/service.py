@@ -36,7 +36,7 @@ class DistributedService:
 
     async def start(self, health_port: int | None = None) -> int:
         """Start every component, then serve the probes; returns the health port. Undoes itself on failure."""
-        self._runner = Runner(self.name, self.components)
+        self._runner = Runner(self.name, self.components, on_crash=lambda _name: self.metrics.count_error("crash"))
         self.health = HealthServer(
             self.metrics,
             liveness={"loop": lambda: None, **self._runner.checks()},

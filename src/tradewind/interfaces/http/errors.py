@@ -1,5 +1,7 @@
 """HTTP answers for refusals: a CommandError's kind as a status, and a validation error as a 422 that names the field.
 
+A dependency that is down (the database, the broker) is a 503 naming it, on any route, never a 500.
+
 Every error body is ``{"detail": "<what to change>"}`` with plain text, so a NaN or a 5,000-digit number in the
 request is quoted (shortened) in the message, never echoed back as a value JSON cannot hold.
 """
@@ -14,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from tradewind.application.commands import CommandError, Refusal
+from tradewind.application.ports.bus import BusError
+from tradewind.application.ports.repositories import StoreUnavailable
 
 STATUS = {
     Refusal.INVALID: 422,
@@ -32,13 +36,29 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CommandError)
     async def refused(_request: Request, exc: CommandError) -> JSONResponse:
+        if exc.refusal is Refusal.UNAVAILABLE:
+            return unavailable(exc.dependency or "service", str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=STATUS[exc.refusal])
+
+    @app.exception_handler(StoreUnavailable)
+    async def database_down(_request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return unavailable("database", f"database unavailable: {exc}")
+
+    @app.exception_handler(BusError)
+    async def broker_down(_request: Request, exc: BusError) -> JSONResponse:
+        return unavailable("broker", f"broker unavailable: {exc}")
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
         route = request.scope.get("route")
         tags = getattr(route, "tags", None) or ["request"]
         return JSONResponse({"detail": validation_detail(exc.errors(), str(tags[0]))}, status_code=422)
+
+
+def unavailable(dependency: str, detail: str) -> JSONResponse:
+    """503 naming the dependency that is down; the client may retry (``Retry-After``)."""
+    body = {"detail": detail, "dependency": dependency}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
 
 def validation_detail(errors: Sequence[Any], noun: str) -> str:

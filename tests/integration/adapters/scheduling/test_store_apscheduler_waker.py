@@ -15,6 +15,7 @@ from sqlalchemy import text
 from tests.support.waiting import WaitUntil
 from tradewind.adapters.scheduling.apscheduler_waker import ApschedulerWaker, to_datetime, to_ns
 from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.application.ports.twap import WakeOutOfRange
 from tradewind.domain.ids import JobId
 
 HOUR_NS = 3600 * 10**9
@@ -38,6 +39,16 @@ async def running(database: Database, wake: Callable[[], None] = lambda: None) -
 def _rows(database: Database) -> int:
     with database.engine.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM apscheduler_jobs")).scalar_one())
+
+
+async def test_a_wake_up_beyond_what_a_datetime_holds_is_refused_naming_its_job(database: Database) -> None:
+    later = _now_us() + HOUR_NS
+    async with running(database) as waker:
+        await waker.sync({A: later})
+        with pytest.raises(WakeOutOfRange, match="job-b") as refused:
+            await waker.sync({A: later + 10**9, B: 10**9 * 10**15})  # a runtime of 10^12 s: after year 9999
+        assert refused.value.job_id == B
+        assert await waker.pending() == {A: later}  # nothing changed
 
 
 async def test_wake_ups_survive_a_restart_of_the_waker(database: Database) -> None:

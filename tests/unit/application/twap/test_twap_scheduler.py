@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import pytest
 
 from tests.support.waiting import wait_for
+from tradewind.application.ports.repositories import LogRecord, StoreUnavailable
+from tradewind.application.ports.twap import WakeOutOfRange, Waker
+from tradewind.application.twap.journal import JobJournal
+from tradewind.application.twap.scheduler import TwapScheduler
+from tradewind.application.twap.settings import TwapSettings
 from tradewind.domain.ids import JobId
+from tradewind.domain.twap.job import JobStatus, TwapJob
 from tradewind.domain.twap.slicer import slice_client_order_id
 from tradewind.domain.twap.spec import CatchUpPolicy
 
@@ -94,3 +104,118 @@ async def test_the_running_services_finish_a_job_on_the_simulated_clock(twap: Tw
     assert job.order_tag and [p.client_order_id for p in twap.exchange.placed] == expected
     slice_times = [r.ts_ns - job.start_ns for r in await twap.repo.slices(J1)]
     assert slice_times == [0, MINUTE, 2 * MINUTE, 3 * MINUTE]
+
+
+def _unprocessable(job: TwapJob, job_id: str) -> TwapJob:
+    """A stored row the scheduler cannot work with: slices planned but no due times for them."""
+    return replace(job, job_id=JobId(job_id), offsets_ns=(), order_tag="bad")
+
+
+async def test_a_job_that_crashes_its_tick_is_quarantined_and_the_healthy_job_completes(twap: Twap) -> None:
+    await twap.scheduler.start()
+    await twap.ordering.start()
+    healthy = await twap.service.create(spec(), job_id="j1")
+    await twap.repo.add_job(_unprocessable(healthy, "bad"))
+    stop = asyncio.Event()
+    runner = asyncio.create_task(twap.scheduler.run(stop))
+
+    async with asyncio.timeout(10):  # an upper bound: the hour-long schedule runs in milliseconds
+        while (stored := await twap.repo.get_job(J1)) is not None and not stored.status.is_final:
+            if twap.scheduler.wake_ns is not None and not twap.ordering.busy:
+                await twap.clock.advance_to(max(twap.scheduler.wake_ns, twap.clock.now_ns()))
+            await asyncio.sleep(0)
+    stop.set()
+    await runner  # the scheduler itself never died
+
+    assert stored is not None and stored.status is JobStatus.COMPLETED and stored.filled_qty == healthy.total_qty
+    bad = await twap.repo.get_job(JobId("bad"))
+    assert bad is not None and bad.status is JobStatus.FAILED
+    assert bad.reason == "quarantined: IndexError: tuple index out of range"
+    assert "twap.quarantined" in twap.logs.events("bad")
+    assert all(m.payload["job_id"] == "j1" for m in twap.messages("twap.slice"))  # nothing sent for it
+
+
+async def test_a_quarantined_job_is_not_looked_at_again(twap: Twap) -> None:
+    healthy = await twap.service.create(spec(), job_id="j1")
+    await twap.repo.add_job(_unprocessable(healthy, "bad"))
+    await twap.scheduler.tick()
+    first = await twap.repo.get_job(JobId("bad"))
+    await twap.scheduler.tick()  # no second crash, no second quarantine
+    assert first is not None and first.status is JobStatus.FAILED
+    assert twap.logs.events("bad").count("twap.quarantined") == 1
+
+
+async def test_an_outage_of_the_store_is_not_blamed_on_the_job(twap: Twap) -> None:
+    await twap.service.create(spec(), job_id="j1")
+    outage = StoreUnavailable("connection refused")
+    saved, read = twap.repo.save_job, twap.repo.get_job
+
+    async def down(*_args: object, **_kwargs: object) -> None:
+        raise outage
+
+    twap.repo.save_job = down  # type: ignore[method-assign]
+    twap.repo.get_job = down  # type: ignore[method-assign]
+    with pytest.raises(StoreUnavailable):
+        await twap.scheduler.tick()  # the whole tick fails, and the runner restarts the scheduler
+    twap.repo.save_job, twap.repo.get_job = saved, read  # type: ignore[method-assign]
+    job = await twap.repo.get_job(J1)
+    assert job is not None and job.status is JobStatus.RUNNING
+
+
+async def test_an_error_the_job_row_can_still_be_read_past_is_the_jobs_own(twap: Twap) -> None:
+    """A job-level failure whose cause is not a known outage, while the store still answers: quarantined."""
+    await twap.service.create(spec(), job_id="j1")
+    saved = twap.repo.save_job
+
+    async def refuses(job: TwapJob, logs: Sequence[LogRecord] = ()) -> None:
+        if job.status is JobStatus.RUNNING:
+            raise ValueError("numeric field overflow\nDETAIL: a precision 28 field")
+        await saved(job, logs)
+
+    twap.repo.save_job = refuses  # type: ignore[method-assign]
+    await twap.scheduler.tick()
+    job = await twap.repo.get_job(J1)
+    assert job is not None and job.status is JobStatus.FAILED
+    assert job.reason == "quarantined: ValueError: numeric field overflow"
+
+
+class OutOfRangeWaker:
+    """A waker that cannot hold one job's wake-up time, as APScheduler cannot beyond year 9999."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.synced: dict[JobId, int] = {}
+
+    async def start(self, wake: object) -> None:
+        pass
+
+    async def sync(self, wakes: Mapping[JobId, int]) -> None:
+        if self.refused in wakes:
+            raise WakeOutOfRange(JobId(self.refused), "date value out of range")
+        self.synced = dict(wakes)
+
+    async def pending(self) -> dict[JobId, int]:
+        return dict(self.synced)
+
+    async def close(self) -> None:
+        pass
+
+
+_conforms: Waker = OutOfRangeWaker("x")
+
+
+async def test_a_job_whose_wake_up_the_waker_cannot_hold_is_quarantined_and_the_others_synced(twap: Twap) -> None:
+    waker = OutOfRangeWaker("far")
+    scheduler = TwapScheduler(twap.repo, twap.bus, twap.clock, JobJournal(twap.logs, twap.clock), TwapSettings(), waker)
+    await twap.service.create(spec(runtime_s=400), job_id="j1")
+    await twap.service.create(spec(runtime_s=400), job_id="far")
+    await scheduler.start()
+    stop = asyncio.Event()
+    runner = asyncio.create_task(scheduler.run(stop))
+    await wait_for(lambda: set(waker.synced) == {J1})
+    stop.set()
+    await runner
+    await scheduler.close()
+    far = await twap.repo.get_job(JobId("far"))
+    assert far is not None and far.status is JobStatus.FAILED
+    assert far.reason == "quarantined: WakeOutOfRange: job far: wake-up time out of range: date value out of range"

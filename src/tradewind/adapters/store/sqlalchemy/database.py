@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.engine import URL, ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from tradewind.adapters.logging.redaction import mask_url
+from tradewind.application.ports.repositories import StoreUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -32,6 +33,15 @@ class DatabaseUnavailable(StorageError):
     """The configuration is right but the database cannot be reached or created now (an SQLite folder not writable)."""
 
 
+class DatabaseDown(DatabaseUnavailable, StoreUnavailable):
+    """PostgreSQL refused a connection or dropped one: the server is down or restarting; the message is the driver's."""
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return mask_url(lines[0] if lines else type(exc).__name__)
+
+
 class StoreSettings(BaseModel):
     """Where the data lives: ``url`` is a SQLAlchemy URL, ``pg_schema`` an optional PostgreSQL schema."""
 
@@ -41,6 +51,17 @@ class StoreSettings(BaseModel):
     pg_schema: str | None = None
     migrate_on_start: bool = True
     echo: bool = False
+
+
+def _database_down(context: ExceptionContext) -> None:
+    """A lost or refused PostgreSQL connection becomes DatabaseDown (a StoreUnavailable the front ends answer 503).
+
+    The pool's own pre-ping is left alone: it handles a dead pooled connection by opening a new one.
+    """
+    if context.is_pre_ping:
+        return
+    if context.is_disconnect or isinstance(context.sqlalchemy_exception, OperationalError):
+        raise DatabaseDown(_first_line(context.original_exception)) from context.original_exception
 
 
 class Database:
@@ -95,7 +116,9 @@ class Database:
             connect_args: dict[str, Any] = {}
             if self.schema is not None:
                 connect_args["options"] = f"-csearch_path={self.schema}"
-            return create_engine(self.url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+            engine = create_engine(self.url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+            event.listen(engine, "handle_error", _database_down)
+            return engine
         database = self.url.database or ""
         in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
         if in_memory:
