@@ -17,12 +17,15 @@ from tradewind.adapters.exchanges.ccxt import unified
 from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
 from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent
+from tradewind.domain.candles import Candle, ccxt_timeframe, interval_ms
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 log = structlog.get_logger(__name__)
 
+KLINE_PAGE = 1000  # rows asked per fetch_ohlcv call (ccxt's venues cap a page at 200 to 1500)
 _REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched without a client id can name theirs
 
 
@@ -140,6 +143,35 @@ class UnifiedCcxtGateway(CcxtGateway):
         market = self._market(category, symbol)
         row = await self._call("ticker", self._client.fetch_ticker, market.ccxt_symbol)
         return unified.ticker(row, market, self._clock.now_ms())
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        """ccxt's ``fetch_ohlcv``, paged forward from ``start_ms`` (or from ``limit`` candles before ``end_ms``)."""
+        market = self._market(category, symbol)
+        ref = InstrumentRef(self._name, category, symbol)
+        width = interval_ms(interval)
+        end = self._clock.now_ms() if end_ms is None else end_ms
+        since = max(start_ms or 0, end - end % width - (limit - 1) * width)
+        found: dict[int, Candle] = {}
+        while since <= end:
+            rows = await self._call(
+                "klines", self._client.fetch_ohlcv, market.ccxt_symbol, ccxt_timeframe(interval), since,
+                min(limit, KLINE_PAGE),
+            )  # fmt: skip
+            page = [unified.candle(ref, interval, row, market.contract_size) for row in rows]
+            fresh = [c for c in page if since <= c.start_ms <= end and c.start_ms not in found]
+            if not fresh:
+                break
+            found.update((c.start_ms, c) for c in fresh)
+            since = max(c.start_ms for c in fresh) + width
+        return sorted(found.values(), key=lambda c: c.start_ms)[-limit:]
 
     async def fetch_balances(self) -> dict[str, Balance]:
         return unified.balances(await self._call("balances", self._client.fetch_balance))
