@@ -116,6 +116,7 @@ class FakeExchange:
         category: Category,
         symbol: str,
         interval: int,
+        *,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 200,

@@ -230,6 +230,24 @@ def _merge(group: Sequence[Candle], minutes: int, width: int) -> Candle:
     )  # fmt: skip
 
 
+def fill_gaps(candles: Sequence[Candle]) -> list[Candle]:
+    """Candles of one market and interval (oldest first) made contiguous: a missing period repeats the close before.
+
+    Venues leave out periods without a trade (the simulator's klines do), the builder does not; this makes the
+    history fetched at start look like what the builder emits.
+    """
+    out: list[Candle] = []
+    for candle in candles:
+        if out:
+            last = out[-1]
+            out.extend(
+                empty_candle(last.ref, last.interval, start, last.close)
+                for start in range(last.end_ms, candle.start_ms, last.interval * MINUTE_MS)
+            )
+        out.append(candle)
+    return out
+
+
 # --- wire format (payloads of ``md.candle``) ------------------------------------------------------------------
 
 
@@ -272,5 +290,6 @@ __all__ = [
     "ccxt_timeframe",
     "check_interval",
     "empty_candle",
+    "fill_gaps",
     "interval_ms",
 ]

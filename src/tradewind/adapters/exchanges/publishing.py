@@ -137,11 +137,14 @@ class PublishingGateway:
         category: Category,
         symbol: str,
         interval: int,
+        *,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 200,
     ) -> list[Candle]:
-        return await self._inner.fetch_candles(category, symbol, interval, start_ms, end_ms, limit)
+        return await self._inner.fetch_candles(
+            category, symbol, interval, start_ms=start_ms, end_ms=end_ms, limit=limit
+        )
 
     async def fetch_balances(self) -> dict[str, Balance]:
         return await self._inner.fetch_balances()

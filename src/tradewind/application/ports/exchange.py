@@ -122,6 +122,7 @@ class ExchangeGateway(Protocol):
         category: Category,
         symbol: str,
         interval: int,
+        *,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 200,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -36,5 +37,5 @@ def atr(candles: Sequence[Candle], period: int) -> Decimal:
     if period < 1 or len(candles) < period + 1:
         raise ValueError(f"atr({period}) needs at least {period + 1} candles, got {len(candles)}")
     window = candles[-period - 1 :]
-    ranges = [true_range(c, before.close) for before, c in zip(window, window[1:], strict=False)]
+    ranges = [true_range(c, before.close) for before, c in itertools.pairwise(window)]
     return sum(ranges, Decimal(0)) / period

@@ -108,6 +108,7 @@ class BybitV5Gateway(CcxtGateway):
         category: Category,
         symbol: str,
         interval: int,
+        *,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 200,

@@ -191,6 +191,7 @@ class CcxtGateway(ABC):
         category: Category,
         symbol: str,
         interval: int,
+        *,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 200,

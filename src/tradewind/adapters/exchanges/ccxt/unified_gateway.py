@@ -149,6 +149,7 @@ class UnifiedCcxtGateway(CcxtGateway):
         category: Category,
         symbol: str,
         interval: int,
+        *,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 200,
