@@ -72,7 +72,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
     ServiceEntry(
         "producer", 9109,
-        "signal trading: strategies (`--strategy NAME`) on candles of `md.trade`; publishes `signal.trade`, `md.candle`",
+        "signal trading: strategies (`--strategy NAME`) on candles of `md.trade`; publishes `signal.trade`",
         producer_service,
     ),
     ServiceEntry("trader", 9110, "signal trading: position manager"),

@@ -71,7 +71,9 @@ def producer(platform: Platform) -> ProducerParts:
     gateways = history_gateways(platform, {name for _, _, name in built})
     knobs = settings.producer
     feed = CandleFeed(platform.bus, platform.clock, close_delay_s=knobs.close_delay_s, publish=knobs.publish_candles)
-    the_producer = SignalProducer(platform.bus, platform.clock, feed, built, gateways, knobs)
+    the_producer = SignalProducer(
+        platform.bus, platform.clock, feed, strategies=built, gateways=gateways, settings=knobs
+    )
 
     async def close_gateways() -> None:
         for gateway in gateways.values():
@@ -85,5 +87,5 @@ def producer(platform: Platform) -> ProducerParts:
 
 
 def producer_service(platform: Platform) -> ServiceParts:
-    """``producer``: strategy instances on candles of the bus's trades, publishing ``signal.trade`` and ``md.candle``."""
+    """``producer``: strategy instances on candles of the bus's trades; publishes ``signal.trade`` and ``md.candle``."""
     return ServiceParts(producer(platform).components)

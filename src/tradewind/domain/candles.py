@@ -204,7 +204,8 @@ def aggregate(candles: Iterable[Candle], minutes: int) -> list[Candle]:
     """Candles of a finer interval merged into ``minutes`` candles (oldest first in, oldest first out).
 
     Each output covers the inputs whose start falls in it; an output with only some of its inputs is still
-    emitted (the caller drops an incomplete last one if it must).
+    emitted (the caller drops an incomplete last one if it must). Inputs without volume (empty periods) count
+    only for the close, so the result equals the candle built directly from the same trades.
     """
     width = interval_ms(minutes)
     out: list[Candle] = []
@@ -222,10 +223,13 @@ def aggregate(candles: Iterable[Candle], minutes: int) -> list[Candle]:
 
 
 def _merge(group: Sequence[Candle], minutes: int, width: int) -> Candle:
+    # Empty periods only repeat the close before them: the prices are those of the periods that traded, as a
+    # candle built directly from the trades has them.
+    traded = [c for c in group if c.volume > 0] or list(group)
     first, last = group[0], group[-1]
     return Candle(
-        first.ref, minutes, first.start_ms - first.start_ms % width, first.open,
-        max(c.high for c in group), min(c.low for c in group), last.close,
+        first.ref, minutes, first.start_ms - first.start_ms % width, traded[0].open,
+        max(c.high for c in traded), min(c.low for c in traded), last.close,
         sum((c.volume for c in group), _ZERO), sum((c.turnover for c in group), _ZERO), sum(c.trades for c in group),
     )  # fmt: skip
 

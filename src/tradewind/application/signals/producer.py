@@ -48,6 +48,7 @@ class SignalProducer:
         bus: Bus,
         clock: Clock,
         feed: CandleFeed,
+        *,
         strategies: Sequence[tuple[StrategySpec, Strategy, str | None]],
         gateways: Mapping[str, ExchangeGateway],
         settings: ProducerSettings | None = None,
@@ -64,6 +65,10 @@ class SignalProducer:
             self.running.append(running)
             feed.track(spec.ref, spec.interval, functools.partial(self._on_candle, running))
         self.published: list[Signal] = []  # the newest signals, for the console and tests (bounded)
+
+    @property
+    def feed(self) -> CandleFeed:
+        return self._feed
 
     async def start(self) -> None:
         """Warm every instance up from its exchange's history, then follow the live trades."""
