@@ -28,8 +28,8 @@ from tradewind.domain.candles import Candle
 from tradewind.domain.ids import JobId
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 from tradewind.domain.order_events import OrderEventKind, OrderUpdate
-from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.orders import OrderState
+from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.values import Category, Side
 
