@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from decimal import Decimal
 
@@ -194,7 +195,7 @@ def test_volume_is_conserved_and_every_candle_is_consistent_contiguous_and_align
     assert sum(c.trades for c in candles) == len(ticks)
     for c in candles:
         assert c.check() is c  # low <= open, close <= high; aligned
-    assert all(b.start_ms == a.end_ms for a, b in zip(candles, candles[1:], strict=False))
+    assert all(b.start_ms == a.end_ms for a, b in itertools.pairwise(candles))
     assert candles[0].start_ms == min(t.ts_ns // 1_000_000 for t in ticks) // MINUTE_MS * MINUTE_MS
 
 
