@@ -7,6 +7,7 @@ built from the bus's trades must be the venue's own klines.
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from tests.support.bus import collector
@@ -84,17 +85,15 @@ async def test_trend_on_a_simulated_day_signals_what_its_candles_say() -> None:
     # The candles built from md.trade are the venue's klines of the same minutes (empty minutes filled alike).
     # The first is left out: the minute was open when the producer subscribed, so it missed its first trades.
     tape = market.venue.tape(Category.LINEAR, "BTCUSDT")
-    assert (
-        live[0].start_ms == warm[-1].end_ms
-        and live[0].volume < tape.klines("1", live[0].start_ms, live[0].start_ms, 1)[0].volume
-    )
+    (first_kline,) = tape.klines("1", live[0].start_ms, live[0].start_ms, 1)
+    assert live[0].start_ms == warm[-1].end_ms and live[0].volume < first_kline.volume
     klines = tape.klines("1", live[1].start_ms, live[-1].start_ms, 10_000)
     venue = fill_gaps([Candle(REF, 1, k.start_ms, k.open, k.high, k.low, k.close, k.volume, k.turnover, 0)
                        for k in reversed(klines)])  # fmt: skip
     assert [(c.start_ms, c.open, c.high, c.low, c.close, c.volume, c.turnover) for c in live[1:]] == [
         (c.start_ms, c.open, c.high, c.low, c.close, c.volume, c.turnover) for c in venue
     ]
-    assert all(b.start_ms - a.start_ms == MINUTE_MS for a, b in zip(live, live[1:], strict=False))
+    assert all(b.start_ms - a.start_ms == MINUTE_MS for a, b in itertools.pairwise(live))
 
     # Each signal is what trend decides on the candles up to the one it names, and only there.
     history = [*warm, *live]
