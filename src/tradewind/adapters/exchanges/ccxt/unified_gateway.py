@@ -154,24 +154,27 @@ class UnifiedCcxtGateway(CcxtGateway):
         end_ms: int | None = None,
         limit: int = 200,
     ) -> list[Candle]:
-        """ccxt's ``fetch_ohlcv``, paged forward from ``start_ms`` (or from ``limit`` candles before ``end_ms``)."""
+        """ccxt's ``fetch_ohlcv`` over windows of one page each, newest window first (``since`` and ``until`` bound
+        each, as venues answer a longer window with either its oldest or its newest rows), until ``limit`` candles
+        are found, ``start_ms`` is reached, or (without ``start_ms``) a window is empty."""
         market = self._market(category, symbol)
         ref = InstrumentRef(self._name, category, symbol)
         width = interval_ms(interval)
-        end = self._clock.now_ms() if end_ms is None else end_ms
-        since = max(start_ms or 0, end - end % width - (limit - 1) * width)
+        floor = start_ms or 0
+        until = self._clock.now_ms() if end_ms is None else end_ms
         found: dict[int, Candle] = {}
-        while since <= end:
+        while len(found) < limit and until >= floor:
+            since = max(floor, until - until % width - (KLINE_PAGE - 1) * width)
             rows = await self._call(
-                "klines", self._client.fetch_ohlcv, market.ccxt_symbol, ccxt_timeframe(interval), since,
-                min(limit, KLINE_PAGE),
+                "klines", self._client.fetch_ohlcv, market.ccxt_symbol, ccxt_timeframe(interval), since, KLINE_PAGE,
+                {"until": until},
             )  # fmt: skip
             page = [unified.candle(ref, interval, row, market.contract_size) for row in rows]
-            fresh = [c for c in page if since <= c.start_ms <= end and c.start_ms not in found]
-            if not fresh:
-                break
-            found.update((c.start_ms, c) for c in fresh)
-            since = max(c.start_ms for c in fresh) + width
+            page = [c for c in page if since - since % width <= c.start_ms <= until and c.start_ms >= floor]
+            if not page and start_ms is None:
+                break  # nothing older: the venue's history ends here
+            found.update((c.start_ms, c) for c in page)
+            until = since - since % width - 1
         return sorted(found.values(), key=lambda c: c.start_ms)[-limit:]
 
     async def fetch_balances(self) -> dict[str, Balance]:
