@@ -75,3 +75,21 @@ def test_service_health_fails_when_nothing_answers() -> None:
     result = CliRunner().invoke(app, ["service-health", "storage", "--url", url, "--timeout", "2"])
     assert result.exit_code == 1
     assert "/healthz failing unreachable" in result.output
+
+
+def test_producer_strategy_names_a_configured_instance_or_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "tradewind.yaml"
+    config.write_text(
+        "mode: distributed\nstrategies:\n  - {id: trend-btc, name: trend, amount_quote: '100'}\n"
+        "  - {id: trend-eth, name: trend, symbol: ETHUSDT, amount_quote: '50', enabled: false}\n"
+    )
+    unknown = CliRunner().invoke(app, ["service", "producer", "--strategy", "nope", "--config", str(config)])
+    disabled = CliRunner().invoke(app, ["service", "producer", "--strategy", "trend-eth", "--config", str(config)])
+    elsewhere = CliRunner().invoke(app, ["service", "storage", "--strategy", "trend", "--config", str(config)])
+
+    assert unknown.exit_code == disabled.exit_code == elsewhere.exit_code == 2
+    assert "no enabled strategy instance named 'nope'; configured: trend-btc (trend), trend-eth (trend)" in " ".join(
+        unknown.output.split()
+    )
+    assert "named 'trend-eth'" in " ".join(disabled.output.split())
+    assert "--strategy is an option of the producer service only" in elsewhere.output
