@@ -81,6 +81,7 @@ async def test_trend_on_a_simulated_day_signals_what_its_candles_say() -> None:
     actions = {s.action for s in emitted}
     assert {Action.BUY, Action.SELL} <= actions, f"one day gave only {actions}"
     assert len({s.signal_id for s in emitted}) == len(emitted)
+    assert {c.ref for c in live} == {InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT")}  # the trades' ref
 
     # The candles built from md.trade are the venue's klines of the same minutes (empty minutes filled alike).
     # The first is left out: the minute was open when the producer subscribed, so it missed its first trades.

@@ -103,6 +103,8 @@ class CandleFeed:
             return
         self.stats.trades += 1
         for tracked in self._tracked.get(_key(trade.ref), {}).values():
+            if trade.ref.matching_key and not tracked.builder.ref.matching_key:
+                tracked.builder.ref = trade.ref  # candles carry the market's matching_key, as every md event does
             tracked.builder.add(trade)
 
     async def close_due(self) -> int:

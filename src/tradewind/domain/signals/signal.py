@@ -43,7 +43,8 @@ class Signal:
     """BUY, SELL or NOTHING ``amount_quote`` (quote currency) of ``symbol``, from strategy instance ``source``.
 
     ``take_profit_pct`` / ``stop_loss_pct`` are distances from the entry price in percent (None: the trader's
-    defaults); ``interval``, ``candle_start_ms`` and ``price`` (its close) name the candle it was computed on.
+    defaults); ``interval``, ``candle_start_ms`` and ``price`` (its close) name the candle it was computed on, and
+    ``ts_ns`` is that candle's end (so the same candle always gives the same signal).
     """
 
     signal_id: str
