@@ -45,12 +45,14 @@ class FakeExchange:
         self.placed: list[OrderIntent] = []
         self.orders: dict[str, OrderResult] = {}
         self.executions: list[ExecutionFill] = []
+        self.loads = 0  # load_instruments calls
         self.candles: list[Candle] = []  # the kline history fetch_candles serves; settable
         self.candle_requests: list[tuple[Category, str, int, int | None, int | None, int]] = []
         self._instruments = {(i.category, i.symbol): i for i in instruments}
         self._ids = itertools.count(1)
 
     async def load_instruments(self) -> Sequence[Instrument]:
+        self.loads += 1
         return tuple(self._instruments.values())
 
     def instrument(self, category: Category, symbol: str) -> Instrument:

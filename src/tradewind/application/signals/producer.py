@@ -26,6 +26,7 @@ from tradewind.domain.signals.signal import Signal
 from tradewind.domain.signals.strategy import Strategy, StrategySpec
 
 log = structlog.get_logger(__name__)
+_KEPT_SIGNALS = 1000  # the newest signals kept in ``published``
 
 
 @dataclass(slots=True)
@@ -58,6 +59,7 @@ class SignalProducer:
         self._feed = feed
         self._gateways = dict(gateways)
         self._settings = settings or ProducerSettings()
+        self._loaded: set[str] = set()  # gateways whose instruments are loaded
         self.running: list[RunningStrategy] = []
         for spec, strategy, history_exchange in strategies:
             keep = max(self._settings.history_candles, strategy.warmup)
@@ -85,6 +87,13 @@ class SignalProducer:
         gateway = None if running.history_exchange is None else self._gateways.get(running.history_exchange)
         if gateway is None:
             log.info("producer.cold_start", source=spec.id, reason="no exchange to fetch kline history from")
+            return
+        try:
+            if gateway.name not in self._loaded:  # a ccxt gateway knows a symbol once its markets are loaded
+                await gateway.load_instruments()
+                self._loaded.add(gateway.name)
+        except ExchangeError as exc:
+            log.warning("producer.cold_start", source=spec.id, exchange=gateway.name, reason=str(exc))
             return
         limit = running.history.maxlen or 1
         now = self._clock.now_ms()
@@ -121,7 +130,7 @@ class SignalProducer:
         await self._bus.publish(signal.topic(), SIGNAL.encode(signal))
         running.signals[signal.action.value] += 1
         self.published.append(signal)
-        del self.published[: -self._settings.history_candles]
+        del self.published[:-_KEPT_SIGNALS]
         log.info(
             "producer.signal", source=signal.source, action=signal.action.value, signal_id=signal.signal_id,
             symbol=signal.symbol, candle_start_ms=signal.candle_start_ms, price=str(signal.price),

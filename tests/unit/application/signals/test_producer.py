@@ -111,6 +111,7 @@ async def test_warm_up_then_a_live_cross_publishes_one_buy_on_the_closed_candle(
     assert signal.signal_id == signal_id("trend-btc", SPEC.ref, 1, START_MS)
     assert rig.signals[0].topic == "signal.trade.sim.linear.BTCUSDT"
     assert rig.exchange.candle_requests[0][2:] == (1, START_MS - 50 * MINUTE_MS, START_MS + 30_000, 50)
+    assert rig.exchange.loads == 1  # its instruments first: a ccxt gateway knows no symbol before
 
 
 async def test_a_restarted_producer_repeats_the_signal_id_of_the_same_candle(rig: Rig) -> None:
