@@ -47,6 +47,27 @@ async def test_gateway_is_live_but_not_ready_while_its_database_is_down(service_
     assert body["checks"]["database"] != "ok"
 
 
+async def test_producer_service_is_ready_on_the_broker_alone(service_env: dict[str, str]) -> None:
+    settings = load_settings(
+        None,
+        mode="distributed",
+        strategies=[{"id": "trend-btc", "name": "trend", "amount_quote": "100"}],
+        producer={"strategy": "trend"},
+        distributed={"bus": {"url": service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]}, "probe_timeout_s": 5},
+    )
+    service = build_distributed(settings, "producer")
+    port = await service.start(health_port=0)
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+                body = await ready.json()
+                status = ready.status
+    finally:
+        await service.stop()
+    assert status == 200, body
+    assert body["checks"] == {"broker": "ok"}  # no database: the producer stores nothing itself
+
+
 def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:
     result = CliRunner().invoke(app, ["service", "--list"])
     assert result.exit_code == 0
