@@ -58,10 +58,9 @@ async def test_producer_service_is_ready_on_the_broker_alone(service_env: dict[s
     service = build_distributed(settings, "producer")
     port = await service.start(health_port=0)
     try:
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"http://127.0.0.1:{port}/readyz") as ready:
-                body = await ready.json()
-                status = ready.status
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+            body = await ready.json()
+            status = ready.status
     finally:
         await service.stop()
     assert status == 200, body
