@@ -149,11 +149,12 @@ class CandleBuilder:
         """Continue after ``last`` (e.g. the newest candle of the kline history): its close fills empty periods."""
         if last.interval != self.interval:
             raise ValueError(f"seed candle has interval {last.interval}, the builder {self.interval}")
-        if self._next_ms is None or last.end_ms >= self._next_ms:
-            self._next_ms = last.end_ms
-            self._last_close = last.close
-            for start in [s for s in self._open if s < last.end_ms]:
-                del self._open[start]
+        if self._last_close is not None and self._next_ms is not None and last.end_ms <= self._next_ms:
+            return  # what was emitted (or seeded) already goes at least that far
+        self._next_ms = last.end_ms
+        self._last_close = last.close
+        for start in [s for s in self._open if s < last.end_ms]:
+            del self._open[start]  # the history has these periods
 
     def add(self, trade: TradeTick) -> bool:
         """Add one trade; False if it was late (its candle already closed) and so dropped."""

@@ -120,6 +120,20 @@ def test_seed_continues_after_the_history_and_fills_from_its_close() -> None:
     assert [(c.start_ms - T0, c.close, c.volume) for c in candles] == [(0, D(95), 0), (MINUTE_MS, D(95), 0)]
 
 
+def test_a_history_that_ends_before_the_first_trade_is_bridged_by_its_close() -> None:
+    builder = CandleBuilder(REF)
+    builder.add(tick(130, "110"))  # the trades start in minute 2, the history ends with minute 0
+    builder.seed(Candle(REF, 1, T0, D(95), D(96), D(94), D(95), D(3), D(285), 3))
+    builder.seed(Candle(REF, 1, T0 - MINUTE_MS, D(90), D(90), D(90), D(90), D(1), D(90), 1))  # older: ignored
+
+    candles = builder.close_until(T0 + 3 * MINUTE_MS)
+
+    assert [(c.start_ms - T0, c.close, c.volume) for c in candles] == [
+        (MINUTE_MS, D(95), 0),
+        (2 * MINUTE_MS, D(110), 1),
+    ]
+
+
 def test_five_minute_candles_align_to_the_clock() -> None:
     builder = CandleBuilder(REF, 5)
     builder.add(tick(7 * 60 + 3, "100"))  # 00:07:03 falls in the 00:05 candle
