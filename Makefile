@@ -26,8 +26,9 @@ $(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.dev-stamp: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+# The example strategy plug-in (docs/strategies.md) is installed too: its test runs it through the entry point.
+$(VENV)/.dev-stamp: pyproject.toml examples/strategy_plugin/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]' -e examples/strategy_plugin
 	touch $@ $(VENV)/.run-stamp
 
 run: $(VENV)/.run-stamp

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -30,6 +30,7 @@ from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.marketdata.service import MarketDataSettings
+from tradewind.application.signals.settings import ProducerSettings, StrategySettings
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
@@ -98,6 +99,16 @@ class Settings(BaseSettings):
     distributed: DistributedSettings = DistributedSettings()
     input: InputSettings = InputSettings()
     commands: CommandsSettings = CommandsSettings()
+    strategies: tuple[StrategySettings, ...] = ()
+    producer: ProducerSettings = ProducerSettings()
+
+    @model_validator(mode="after")
+    def _unique_strategy_ids(self) -> Settings:
+        ids = [s.id for s in self.strategies]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"strategies: each id must be unique (it is the signals' source), repeated: {repeated}")
+        return self
 
     @classmethod
     def settings_customise_sources(

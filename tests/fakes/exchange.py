@@ -1,7 +1,7 @@
 """FakeExchange: the ExchangeGateway port as one quote per instrument; marketable orders fill at once, whole.
 
 Every ``place_order`` call is kept in ``placed``, a repeated client order id too, so a test can count sends;
-the quote is settable.
+the quote and the kline history (``candles``) are settable.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.orders import (
     Balance,
@@ -44,10 +45,14 @@ class FakeExchange:
         self.placed: list[OrderIntent] = []
         self.orders: dict[str, OrderResult] = {}
         self.executions: list[ExecutionFill] = []
+        self.loads = 0  # load_instruments calls
+        self.candles: list[Candle] = []  # the kline history fetch_candles serves; settable
+        self.candle_requests: list[tuple[Category, str, int, int | None, int | None, int]] = []
         self._instruments = {(i.category, i.symbol): i for i in instruments}
         self._ids = itertools.count(1)
 
     async def load_instruments(self) -> Sequence[Instrument]:
+        self.loads += 1
         return tuple(self._instruments.values())
 
     def instrument(self, category: Category, symbol: str) -> Instrument:
@@ -107,6 +112,26 @@ class FakeExchange:
         self.instrument(category, symbol)
         last = None if self.bid is None or self.ask is None else (self.bid + self.ask) / 2
         return Ticker(symbol, self.bid, self.ask, last, 0)
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        self.instrument(category, symbol)
+        self.candle_requests.append((category, symbol, interval, start_ms, end_ms, limit))
+        window = [
+            c
+            for c in self.candles
+            if c.ref.category is category and c.ref.symbol == symbol and c.interval == interval
+            and (start_ms is None or c.start_ms >= start_ms) and (end_ms is None or c.start_ms <= end_ms)
+        ]  # fmt: skip
+        return sorted(window, key=lambda c: c.start_ms)[-limit:]
 
     async def fetch_balances(self) -> dict[str, Balance]:
         return {coin: Balance(coin, free, free, Decimal(0)) for coin, free in self.balances.items()}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from tradewind.application.ports.repositories import MarketDataRepository
+from tradewind.domain.candles import Candle
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 
 
@@ -25,7 +26,7 @@ class DatabaseDown(ConnectionError):
 
 
 class InMemoryMarketDataRepository:
-    """Trades (a trade id already stored is skipped), mids and books, each read back oldest first."""
+    """Trades (a trade id already stored is skipped), mids, books and candles, each read back oldest first."""
 
     def __init__(self) -> None:
         self.down = False
@@ -34,6 +35,7 @@ class InMemoryMarketDataRepository:
         self._trade_ids: set[tuple[InstrumentRef, str]] = set()
         self._mids: list[MidPrice] = []
         self._books: list[BookSnapshot] = []
+        self._candles: dict[tuple[InstrumentRef, int, int], Candle] = {}  # the first of a (market, interval, start)
 
     async def add_trades(self, trades: Sequence[TradeTick]) -> None:
         self._check()
@@ -49,6 +51,32 @@ class InMemoryMarketDataRepository:
     async def add_books(self, books: Sequence[BookSnapshot]) -> None:
         self._check()
         self._books.extend(books)
+
+    async def add_candles(self, candles: Sequence[Candle]) -> None:
+        self._check()
+        for candle in candles:
+            self._candles.setdefault((candle.ref, candle.interval, candle.start_ms), candle)
+
+    async def candles(
+        self,
+        ref: InstrumentRef,
+        interval: int,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[Candle]:
+        found = sorted(
+            (c for (r, i, _), c in self._candles.items() if r == ref and i == interval),
+            key=lambda c: c.start_ms,
+        )
+        found = [
+            c
+            for c in found
+            if (start_ns is None or c.start_ms * 1_000_000 >= start_ns)
+            and (end_ns is None or c.start_ms * 1_000_000 < end_ns)
+        ]
+        return found if limit is None else found[:limit]
 
     async def trades(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None

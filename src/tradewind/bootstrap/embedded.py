@@ -17,6 +17,7 @@ from tradewind.bootstrap.gateway import ApiToken, http_api
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
+from tradewind.bootstrap.signals import ProducerParts, producer
 from tradewind.bootstrap.simulator import (
     SimExchangeParts,
     exchange_site,
@@ -47,6 +48,7 @@ class EmbeddedSystem:
     exchange: SimExchangeParts
     http: HttpServer | None
     api_token: ApiToken  # the HTTP API's bearer token (generated at start unless configured)
+    producer: ProducerParts | None = None
 
     @property
     def exchange_port(self) -> int | None:
@@ -105,6 +107,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     trading = twap(platform, execute=True)
     http = http_api(platform, market_data, trading.service) if settings.http.enabled else None
+    signals = producer(platform) if settings.producer.enabled else None  # off by default until the trader comes
     simulator = simulated_market(platform).simulator
     components = [
         platform.database_component(),
@@ -118,6 +121,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *collecting,
         *trading.components,
         *([] if http is None else [http.component]),
+        *([] if signals is None else signals.components),
         exchange.market,
     ]
     return EmbeddedSystem(
@@ -129,6 +133,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         exchange,
         None if http is None else http.server,
         ApiToken(None) if http is None else http.token,
+        signals,
     )
 
 

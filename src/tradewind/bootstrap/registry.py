@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tradewind.bootstrap.gateway import gateway_service
 from tradewind.bootstrap.marketdata import market_data_service
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.signals import producer_service
 from tradewind.bootstrap.simulator import sim_exchange_service
 from tradewind.bootstrap.storage import storage_service
 from tradewind.bootstrap.twap import twap_ordering_service, twap_scheduler_service
@@ -69,7 +70,11 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ),
     ServiceEntry("signal", 9107, "spread arbitrage: signal engine"),
     ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
-    ServiceEntry("producer", 9109, "signal trading: strategy producers"),
+    ServiceEntry(
+        "producer", 9109,
+        "signal trading: strategies (`--strategy NAME`) on candles of `md.trade`; publishes `signal.trade`",
+        producer_service,
+    ),
     ServiceEntry("trader", 9110, "signal trading: position manager"),
     ServiceEntry("telegram", 9111, "command control over Telegram"),
 )  # fmt: skip

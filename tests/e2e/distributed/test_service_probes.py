@@ -80,6 +80,26 @@ async def test_readiness_fails_while_the_services_broker_connection_is_gone_and_
     assert "not connected to RabbitMQ" in down or "channel" in down, down
 
 
+async def test_producer_service_is_ready_on_the_broker_alone(service_env: dict[str, str]) -> None:
+    settings = load_settings(
+        None,
+        mode="distributed",
+        strategies=[{"id": "trend-btc", "name": "trend", "amount_quote": "100"}],
+        producer={"strategy": "trend"},
+        distributed={"bus": {"url": service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]}, "probe_timeout_s": 5},
+    )
+    service = build_distributed(settings, "producer")
+    port = await service.start(health_port=0)
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+            body = await ready.json()
+            status = ready.status
+    finally:
+        await service.stop()
+    assert status == 200, body
+    assert body["checks"] == {"broker": "ok"}  # no database: the producer stores nothing itself
+
+
 def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:
     result = CliRunner().invoke(app, ["service", "--list"])
     assert result.exit_code == 0
@@ -108,3 +128,21 @@ def test_service_health_fails_when_nothing_answers() -> None:
     result = CliRunner().invoke(app, ["service-health", "storage", "--url", url, "--timeout", "2"])
     assert result.exit_code == 1
     assert "/healthz failing unreachable" in result.output
+
+
+def test_producer_strategy_names_a_configured_instance_or_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "tradewind.yaml"
+    config.write_text(
+        "mode: distributed\nstrategies:\n  - {id: trend-btc, name: trend, amount_quote: '100'}\n"
+        "  - {id: trend-eth, name: trend, symbol: ETHUSDT, amount_quote: '50', enabled: false}\n"
+    )
+    unknown = CliRunner().invoke(app, ["service", "producer", "--strategy", "nope", "--config", str(config)])
+    disabled = CliRunner().invoke(app, ["service", "producer", "--strategy", "trend-eth", "--config", str(config)])
+    elsewhere = CliRunner().invoke(app, ["service", "storage", "--strategy", "trend", "--config", str(config)])
+
+    assert unknown.exit_code == disabled.exit_code == elsewhere.exit_code == 2
+    assert "no enabled strategy instance named 'nope'; configured: trend-btc (trend), trend-eth (trend)" in " ".join(
+        unknown.output.split()
+    )
+    assert "named 'trend-eth'" in " ".join(disabled.output.split())
+    assert "--strategy is an option of the producer service only" in elsewhere.output

@@ -27,6 +27,7 @@ from tradewind.application.ports.exchange import (
     OrderUpdateEvent,
     OrderUpdateStream,
 )
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.order_events import OrderEventKind, OrderUpdate, update_from_fill, update_from_result
 from tradewind.domain.orders import (
@@ -130,6 +131,20 @@ class PublishingGateway:
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         return await self._inner.fetch_ticker(category, symbol)
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        return await self._inner.fetch_candles(
+            category, symbol, interval, start_ms=start_ms, end_ms=end_ms, limit=limit
+        )
 
     async def fetch_balances(self) -> dict[str, Balance]:
         return await self._inner.fetch_balances()

@@ -22,7 +22,7 @@ from sqlalchemy import Row, Table, select
 
 from tradewind.adapters.store.sqlalchemy.columns import ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
-from tradewind.adapters.store.sqlalchemy.tables import book_snapshots, market_mids, market_trades
+from tradewind.adapters.store.sqlalchemy.tables import book_snapshots, market_candles, market_mids, market_trades
 
 MONEY = pa.decimal128(38, 18)
 TIMESTAMP = pa.timestamp("ns", tz="UTC")
@@ -93,6 +93,24 @@ SPECS = (
             [("ts", TIMESTAMP), ("seq", pa.int64()), ("bids", LEVELS), ("asks", LEVELS), ("matching_key", pa.string())]
         ),
         _book,
+    ),
+    _Spec(
+        market_candles,
+        pa.schema(
+            [
+                ("ts", TIMESTAMP),  # the candle's start
+                ("interval", pa.int32()),  # minutes
+                ("open", MONEY),
+                ("high", MONEY),
+                ("low", MONEY),
+                ("close", MONEY),
+                ("volume", MONEY),
+                ("turnover", MONEY),
+                ("trades", pa.int64()),
+                ("matching_key", pa.string()),
+            ]
+        ),
+        _plain,
     ),
 )
 

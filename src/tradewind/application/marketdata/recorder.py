@@ -1,4 +1,4 @@
-"""Records the bus's market data (trades, mids, book snapshots) and, when switched on, order events, in batches."""
+"""Records the bus's market data (trades, mids, book snapshots, candles) and, when switched on, order events."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tradewind.application.messages.codec import Codec, MalformedPayload
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
 from tradewind.application.messages.registry import CODECS, codec_for
+from tradewind.application.messages.signals import CANDLE
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.repositories import MarketDataRepository, OrderRepository
@@ -23,7 +24,7 @@ from tradewind.application.ports.spill import SpillStore
 
 log = structlog.get_logger(__name__)
 
-Kind = Literal["trade", "mid", "book"]
+Kind = Literal["trade", "mid", "book", "candle"]
 
 
 class RecorderSettings(BaseModel):
@@ -31,7 +32,7 @@ class RecorderSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kinds: tuple[Kind, ...] = ("trade", "mid", "book")
+    kinds: tuple[Kind, ...] = ("trade", "mid", "book", "candle")
     batch_size: int = Field(500, ge=1)
     flush_interval_s: float = Field(1.0, gt=0)
     max_pending: int = Field(100_000, ge=1)
@@ -87,6 +88,7 @@ class MarketDataRecorder:
             TRADE.kind: repository.add_trades,
             MID.kind: repository.add_mids,
             BOOK.kind: repository.add_books,
+            CANDLE.kind: repository.add_candles,
         }
         if orders is not None:
             self._writers[ORDER_EVENT.kind] = orders.add_orders

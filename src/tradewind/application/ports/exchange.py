@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category
@@ -115,6 +116,21 @@ class ExchangeGateway(Protocol):
     ) -> list[ExecutionFill]: ...
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker: ...
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        """The exchange's kline history: the newest ``limit`` candles of ``interval`` minutes starting within
+        ``[start_ms, end_ms]``, oldest first, paging as the exchange needs. The newest may still be open (its
+        ``end_ms`` after now); periods the exchange left out (no trade) are left out here too."""
+        ...
 
     async def fetch_balances(self) -> dict[str, Balance]: ...
 

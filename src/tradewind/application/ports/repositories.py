@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tradewind.domain.candles import Candle
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 from tradewind.domain.order_events import OrderUpdate
 
@@ -33,7 +34,10 @@ class LogRecord:
 
 
 class MarketDataRepository(Protocol):
-    """Trades, mid prices and book snapshots; adding a trade already stored is a no-op."""
+    """Trades, mid prices, book snapshots and candles; adding a row already stored is a no-op.
+
+    A candle's time is its start; ``candles`` reads one interval (minutes) of one market.
+    """
 
     async def add_trades(self, trades: Sequence[TradeTick]) -> None: ...
 
@@ -41,9 +45,21 @@ class MarketDataRepository(Protocol):
 
     async def add_books(self, books: Sequence[BookSnapshot]) -> None: ...
 
+    async def add_candles(self, candles: Sequence[Candle]) -> None: ...
+
     async def trades(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
     ) -> list[TradeTick]: ...
+
+    async def candles(
+        self,
+        ref: InstrumentRef,
+        interval: int,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[Candle]: ...
 
     async def mids(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None

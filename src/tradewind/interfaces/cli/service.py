@@ -33,6 +33,12 @@ def service(
     health_port: Annotated[
         int | None, typer.Option(help="Port of /healthz, /readyz and /metrics (default from config; 0: a free one)")
     ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            help="producer: run only the strategy instances with this id or strategy name (producer.strategy)"
+        ),
+    ] = None,
 ) -> None:
     """Run one service of the distributed mode over RabbitMQ and PostgreSQL (needs mode: distributed)."""
     from tradewind.bootstrap.registry import SERVICES, ServiceUnavailable, builder
@@ -46,7 +52,12 @@ def service(
         builder(name or "")
     except ServiceUnavailable as exc:
         fail(str(exc), BAD_CONFIGURATION)
-    asyncio.run(_serve(load(config), name or "", health_port))
+    settings = load(config)
+    if strategy is not None:
+        if name != "producer":
+            fail("--strategy is an option of the producer service only", BAD_CONFIGURATION)
+        settings = settings.model_copy(update={"producer": settings.producer.model_copy(update={"strategy": strategy})})
+    asyncio.run(_serve(settings, name or "", health_port))
 
 
 async def _serve(settings: Settings, name: str, health_port: int | None) -> None:

@@ -13,7 +13,7 @@ import pytest
 from tests.support.bybit_server import START, Served
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
-from tradewind.application.venue import OrderRequest
+from tradewind.application.venue import MarketUnit, OrderRequest
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.orders import OrderIntent, OrderState
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
@@ -169,3 +169,23 @@ async def test_every_fill_of_an_order_with_more_executions_than_one_page_is_list
     assert order is not None and order.state is OrderState.FILLED and order.filled_qty == D("1.05")
     assert len(fills) == 1050 == len({f.trade_id for f in fills})
     assert sum((f.qty for f in fills), D(0)) == order.filled_qty
+
+
+async def test_kline_history_is_the_venue_tape_as_candles_oldest_first(
+    gateway: ExchangeGateway, sim_server: Served
+) -> None:
+    # Three trades against the seeded book: at 60010, 59990, 60010 (the maker's best levels).
+    for side, qty in ((Side.BUY, "0.01"), (Side.SELL, "0.02"), (Side.BUY, "0.03")):
+        order = OrderRequest(Category.SPOT, "BTCUSDT", side, OrderType.MARKET, D(qty), market_unit=MarketUnit.BASE)
+        sim_server.venue.place_order("trader-2", order)
+    now = sim_server.venue.clock.now_ms()
+
+    candles = await gateway.fetch_candles(Category.SPOT, "BTCUSDT", 1, start_ms=now - 120_000, end_ms=now + 60_000)
+
+    assert candles and all(c.interval == 1 and c.start_ms % 60_000 == 0 for c in candles)
+    assert [c.start_ms for c in candles] == sorted({c.start_ms for c in candles})
+    assert sum((c.volume for c in candles), D(0)) == D("0.06")  # every trade once, in base units
+    assert (candles[0].open, candles[-1].close) == (D(60010), D(60010))
+    assert (max(c.high for c in candles), min(c.low for c in candles)) == (D(60010), D(59990))
+    assert all(c.ref.symbol == "BTCUSDT" and c.ref.category is Category.SPOT for c in candles)
+    assert await gateway.fetch_candles(Category.SPOT, "ETHUSDT", 1, end_ms=now + 60_000) == []  # no trade there

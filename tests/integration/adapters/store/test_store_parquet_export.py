@@ -16,6 +16,7 @@ import pytest
 from tradewind.adapters.store.parquet import export_parquet
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
+from tradewind.domain.candles import Candle
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 from tradewind.domain.values import Category, Side
 
@@ -55,7 +56,7 @@ async def test_export_writes_hive_partitions_per_instrument_and_day(database: Da
 
     result = export_parquet(database, tmp_path)
 
-    assert dict(result.items()) == {"market_trades": 40, "market_mids": 1, "book_snapshots": 1}
+    assert dict(result.items()) == {"market_trades": 40, "market_mids": 1, "book_snapshots": 1, "market_candles": 0}
     partitions = {str(Path(f).parent.relative_to(tmp_path / "market_trades")) for f in result.files if "trades" in f}
     assert partitions == {
         f"exchange=sim/category={c}/symbol=BTCUSDT/date={d}"
@@ -137,3 +138,39 @@ def test_a_reversed_window_is_refused(sqlite_database: Database, tmp_path: Path)
     with pytest.raises(ValueError, match="end_ns 1 is before start_ns 2"):
         export_parquet(sqlite_database, tmp_path, start_ns=2, end_ns=1)
     assert not (tmp_path / "market_trades").exists()
+
+
+async def test_candles_are_exported_exactly_partitioned_by_instrument_and_day(
+    database: Database, tmp_path: Path
+) -> None:
+    repo = SqlMarketDataRepository(database)
+    price = Decimal("65000.123456789012345678")
+    candles = [
+        Candle(
+            BTC,
+            minutes,
+            (T0 + DAY * day) // 1_000_000,
+            price,
+            price + 1,
+            price - 1,
+            price,
+            Decimal("0.5"),
+            price / 2,
+            7,
+        )
+        for minutes in (1, 60)
+        for day in (0, 1)
+    ]
+    await repo.add_candles(candles)
+
+    result = export_parquet(database, tmp_path)
+    table = ds.dataset(tmp_path / "market_candles", format="parquet", partitioning="hive").to_table()
+
+    assert result.rows["market_candles"] == 4
+    rows = sorted(
+        zip(*(table.column(n).to_pylist() for n in ("date", "interval", "open", "low", "trades")), strict=True)
+    )
+    assert rows == [
+        (d, m, price, price - 1, 7) for d in ("2026-01-01", "2026-01-02") for m in (1, 60)
+    ]  # fmt: skip
+    assert table.schema.field("open").type == pa.decimal128(38, 18)

@@ -12,6 +12,8 @@ from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.application.marketdata.recorder import MarketDataRecorder, RecorderSettings
+from tradewind.application.messages.signals import CANDLE
+from tradewind.domain.candles import Candle
 from tradewind.domain.market import InstrumentRef, MidPrice, TradeTick, mid_to_payload, trade_to_payload
 from tradewind.domain.values import Category, Side
 
@@ -106,6 +108,27 @@ async def test_stop_writes_what_is_still_buffered(bus: InMemoryBus, repo: InMemo
     await recorder.stop()
 
     assert await repo.trades(BTC) == [trade(i) for i in range(3)] and recorder.pending == 0
+
+
+async def test_candles_are_recorded_per_interval_and_can_be_switched_off(
+    bus: InMemoryBus, repo: InMemoryMarketDataRepository
+) -> None:
+    start_ms = T0 // 1_000_000
+    price = Decimal("65000.1")
+    candles = [Candle(BTC, m, start_ms, price, price, price, price, Decimal(1), price, 1) for m in (1, 5)]
+    recorder = MarketDataRecorder(bus, repo, SimClock(), RecorderSettings(batch_size=100, flush_interval_s=60))
+    without = MarketDataRecorder(bus, repo, SimClock(), RecorderSettings(kinds=("trade", "mid", "book")))
+    await recorder.start()
+    await without.start()
+    for candle in candles:
+        await bus.publish(candle.topic(), CANDLE.encode(candle))
+    await wait_for(lambda: recorder.stats.received == 2)
+
+    await recorder.stop()
+    await without.stop()
+
+    assert [await repo.candles(BTC, m) for m in (1, 5)] == [[candles[0]], [candles[1]]]
+    assert without.stats.received == 0
 
 
 async def test_storing_orders_without_an_order_repository_is_refused(

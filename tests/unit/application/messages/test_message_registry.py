@@ -25,12 +25,14 @@ from tradewind.application.messages.registry import CALLS, CODECS, codec_for
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, JobCommand, SliceDone, SliceDue
 from tradewind.application.ports.bus import PoisonMessage
 from tradewind.application.ports.market_data import SubscriptionStatus
+from tradewind.domain.candles import Candle
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
 from tradewind.domain.ids import JobId
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, TradeTick
 from tradewind.domain.order_events import OrderEventKind, OrderUpdate
 from tradewind.domain.orders import OrderState
+from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.values import Category, Side
 
@@ -39,6 +41,26 @@ words = st.text("ABCXYZabc019-_", min_size=1, max_size=12)
 ints = st.integers(0, 2**63 - 1)
 refs = st.builds(InstrumentRef, words, st.sampled_from(Category), words, st.text("ABC", max_size=6))
 levels = st.lists(st.tuples(decimals, decimals), max_size=5).map(tuple)
+prices = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(10**9), places=3)
+amounts = st.decimals(min_value=0, max_value=Decimal(10**9), places=6)
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}", fullmatch=True)
+
+
+@st.composite
+def candles(draw: st.DrawFn) -> Candle:
+    """Consistent candles only: the codec refuses the others."""
+    o, c, extra_high, extra_low = draw(prices), draw(prices), draw(amounts), draw(prices)
+    high, low = max(o, c) + extra_high, max(min(o, c) - extra_low, Decimal("0.001"))
+    minutes = draw(st.sampled_from([1, 5, 60, 1440]))
+    start = draw(st.integers(0, 10**8)) * minutes * 60_000
+    return Candle(draw(refs), minutes, start, o, high, min(low, o, c), c, draw(amounts), draw(amounts), draw(ints))
+
+
+pcts = st.none() | st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("99.9999"), places=4)
+signals = st.builds(
+    Signal, ids, ids, ids, st.sampled_from(Category), ids, st.sampled_from(Action), prices, pcts, pcts,
+    st.sampled_from([1, 15]), ints, prices, ints,
+)  # fmt: skip
 statuses = st.builds(SubscriptionStatus, refs, ints, st.booleans(), st.booleans(), ints, ints, ints)
 maybe_decimals = st.none() | decimals
 trade_commands = st.one_of(
@@ -54,6 +76,8 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "md.trade": st.builds(TradeTick, refs, words, decimals, decimals, st.sampled_from(Side), ints),
     "md.mid": st.builds(MidPrice, refs, decimals, decimals, decimals, ints),
     "md.book": st.builds(BookSnapshot, refs, ints, levels, levels, ints),
+    "md.candle": candles(),
+    "signal.trade": signals,
     "order.event": st.builds(
         OrderUpdate,
         kind=st.sampled_from(OrderEventKind),
@@ -119,6 +143,8 @@ def test_the_topic_kind_is_the_first_two_words() -> None:
     assert codec_for("md.book.bybit.linear.ETHUSDT") is BOOK
     assert codec_for("order.event") is ORDER_EVENT
     assert codec_for("twap.slice") is SLICE_DUE
+    assert codec_for("md.candle.sim.linear.BTCUSDT.5").kind == "md.candle"
+    assert codec_for("signal.trade.sim.linear.BTCUSDT").kind == "signal.trade"
     with pytest.raises(MalformedPayload, match=r"no codec for kind 'md\.quote'"):
         codec_for("md.quote.sim.spot.BTCUSDT")
 
@@ -213,3 +239,20 @@ def test_a_malformed_payload_is_poison_naming_the_problem(
     assert isinstance(raised.value, PoisonMessage) and isinstance(raised.value, ValueError)
     assert named in str(raised.value)
     assert raised.value.kind == codec.kind
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"amount_quote": "-1"}, "amount_quote must be positive"),
+        ({"source": None}, "'source' must be a string"),
+        ({"symbol": "BTC/USDT"}, "symbol must be"),
+    ],
+)
+def test_a_bad_signal_is_poison_naming_what_is_wrong(payload: dict[str, Any], reason: str) -> None:
+    good = CODECS["signal.trade"].encode(
+        Signal("a" * 32, "trend-btc", "sim", Category.LINEAR, "BTCUSDT", Action.BUY, Decimal(100), None, None, 1, 0,
+               Decimal(1), 0)
+    )  # fmt: skip
+    with pytest.raises(PoisonMessage, match=reason):
+        CODECS["signal.trade"].decode({**good, **payload})

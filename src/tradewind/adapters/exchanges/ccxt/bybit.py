@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import (
     Balance,
     ExecutionFill,
@@ -135,6 +137,14 @@ def position(row: Row) -> PositionSnapshot:
         str(row["symbol"]), Category.LINEAR, signed, dec(row, "avgPrice") or None,
         _dec0(row, "unrealisedPnl"), dec(row, "markPrice"),
     )  # fmt: skip
+
+
+def candle(ref: InstrumentRef, interval: int, row: Any) -> Candle:
+    """One ``/v5/market/kline`` row ``[start, open, high, low, close, volume, turnover]`` (Bybit counts no trades)."""
+    if not isinstance(row, list | tuple) or len(row) < 7:
+        raise ValueError(f"kline row has {len(row)} fields, expected 7: {row!r}")
+    o, h, low, c, volume, turnover = (Decimal(str(x)) for x in row[1:7])
+    return Candle(ref, interval, int(row[0]), o, h, low, c, volume, turnover, 0)
 
 
 def result_list(response: Row) -> list[Row]:

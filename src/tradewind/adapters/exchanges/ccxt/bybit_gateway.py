@@ -11,11 +11,14 @@ from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
 from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
 from tradewind.application.ports.exchange import OrderUpdateEvent, UnknownInstrument
+from tradewind.domain.candles import Candle, bybit_interval, interval_ms
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
+KLINE_PAGE = 1000  # the most rows /v5/market/kline returns at once
 
 
 class BybitV5Gateway(CcxtGateway):
@@ -99,6 +102,38 @@ class BybitV5Gateway(CcxtGateway):
         if not rows:
             raise UnknownInstrument(f"{self._name}: no ticker for {category.value} {symbol}")
         return bybit.ticker(rows[0], int(response.get("time") or self._clock.now_ms()))
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        """``/v5/market/kline`` pages, newest first, each ending before the oldest row of the one before."""
+        ref = InstrumentRef(self._name, category, symbol)
+        interval_ms(interval)  # validates the interval before any request
+        end = self._clock.now_ms() if end_ms is None else end_ms
+        found: dict[int, Candle] = {}
+        while len(found) < limit and (start_ms is None or end >= start_ms):
+            params: dict[str, Any] = {
+                "category": category.value, "symbol": symbol, "interval": bybit_interval(interval),
+                "end": end, "limit": min(KLINE_PAGE, limit - len(found)),
+            }  # fmt: skip
+            if start_ms is not None:
+                params["start"] = start_ms
+            rows = bybit.result_list(await self._call("klines", self._client.public_get_v5_market_kline, params))
+            page = [bybit.candle(ref, interval, row) for row in rows]
+            fresh = [c for c in page if c.start_ms not in found and c.start_ms <= end]
+            if not fresh:
+                break
+            found.update((c.start_ms, c) for c in fresh)
+            end = min(c.start_ms for c in fresh) - 1  # ``end`` takes bars starting at or before it
+        newest = sorted(found.values(), key=lambda c: c.start_ms)[-limit:]
+        return [c for c in newest if start_ms is None or c.start_ms >= start_ms]
 
     async def fetch_balances(self) -> dict[str, Balance]:
         response = await self._call(

@@ -29,6 +29,7 @@ from tradewind.application.ports.exchange import (
     RealOrdersRefused,
     UnknownInstrument,
 )
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category
@@ -183,6 +184,18 @@ class CcxtGateway(ABC):
 
     @abstractmethod
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker: ...
+
+    @abstractmethod
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]: ...
 
     @abstractmethod
     async def fetch_balances(self) -> dict[str, Balance]: ...

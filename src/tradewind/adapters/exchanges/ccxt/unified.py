@@ -13,7 +13,9 @@ from typing import Any
 
 from ccxt.base.decimal_to_precision import DECIMAL_PLACES, TICK_SIZE
 
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import Balance, ExecutionFill, OrderResult, OrderState, PositionSnapshot, Ticker
 from tradewind.domain.values import Category, Side
 
@@ -197,3 +199,14 @@ def position(row: Row, mkt: Market) -> PositionSnapshot | None:
         mkt.instrument.symbol, mkt.instrument.category, signed, exact(row.get("entryPrice")),
         _zero(row.get("unrealizedPnl")), exact(row.get("markPrice")),
     )  # fmt: skip
+
+
+def candle(ref: InstrumentRef, interval: int, row: Any, contract_size: Decimal = Decimal(1)) -> Candle:
+    """One ``fetch_ohlcv`` row ``[ms, open, high, low, close, volume]``; volume in base units (contracts converted).
+
+    The unified row has neither turnover nor a trade count: both are 0.
+    """
+    if not isinstance(row, list | tuple) or len(row) < 6 or any(x is None for x in row[:6]):
+        raise ValueError(f"ohlcv row must be [ms, open, high, low, close, volume], got {row!r}")
+    o, h, low, c, volume = (Decimal(str(x)) for x in row[1:6])
+    return Candle(ref, interval, int(row[0]), o, h, low, c, volume * contract_size, Decimal(0), 0)

@@ -17,12 +17,15 @@ from tradewind.adapters.exchanges.ccxt import unified
 from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
 from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent
+from tradewind.domain.candles import Candle, ccxt_timeframe, interval_ms
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 log = structlog.get_logger(__name__)
 
+KLINE_PAGE = 1000  # rows asked per fetch_ohlcv call (ccxt's venues cap a page at 200 to 1500)
 _REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched without a client id can name theirs
 
 
@@ -140,6 +143,39 @@ class UnifiedCcxtGateway(CcxtGateway):
         market = self._market(category, symbol)
         row = await self._call("ticker", self._client.fetch_ticker, market.ccxt_symbol)
         return unified.ticker(row, market, self._clock.now_ms())
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        """ccxt's ``fetch_ohlcv`` over windows of one page each, newest window first (``since`` and ``until`` bound
+        each, as venues answer a longer window with either its oldest or its newest rows), until ``limit`` candles
+        are found, ``start_ms`` is reached, or (without ``start_ms``) a window is empty."""
+        market = self._market(category, symbol)
+        ref = InstrumentRef(self._name, category, symbol)
+        width = interval_ms(interval)
+        floor = start_ms or 0
+        until = self._clock.now_ms() if end_ms is None else end_ms
+        found: dict[int, Candle] = {}
+        while len(found) < limit and until >= floor:
+            since = max(floor, until - until % width - (KLINE_PAGE - 1) * width)
+            rows = await self._call(
+                "klines", self._client.fetch_ohlcv, market.ccxt_symbol, ccxt_timeframe(interval), since, KLINE_PAGE,
+                {"until": until},
+            )  # fmt: skip
+            page = [unified.candle(ref, interval, row, market.contract_size) for row in rows]
+            page = [c for c in page if since - since % width <= c.start_ms <= until and c.start_ms >= floor]
+            if not page and start_ms is None:
+                break  # nothing older: the venue's history ends here
+            found.update((c.start_ms, c) for c in page)
+            until = since - since % width - 1
+        return sorted(found.values(), key=lambda c: c.start_ms)[-limit:]
 
     async def fetch_balances(self) -> dict[str, Balance]:
         return unified.balances(await self._call("balances", self._client.fetch_balance))

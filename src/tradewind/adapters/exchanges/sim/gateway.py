@@ -23,7 +23,9 @@ from tradewind.application.venue import (
     VenueOrderStatus,
 )
 from tradewind.application.venue.account import VenueAccount
+from tradewind.domain.candles import Candle, bybit_interval
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import (
     Balance,
     ExecutionFill,
@@ -164,6 +166,25 @@ class SimGateway:
             self._venue.tape(category, symbol).last_price,
             self._venue.clock.now_ns(),
         )
+
+    async def fetch_candles(
+        self,
+        category: Category,
+        symbol: str,
+        interval: int,
+        *,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 200,
+    ) -> list[Candle]:
+        """The venue tape's klines (what its ``/v5/market/kline`` serves), oldest first."""
+        self.instrument(category, symbol)
+        ref = InstrumentRef(self._name, category, symbol)
+        bars = self._venue.tape(category, symbol).klines(bybit_interval(interval), start_ms, end_ms, limit)
+        return [
+            Candle(ref, interval, b.start_ms, b.open, b.high, b.low, b.close, b.volume, b.turnover, 0)
+            for b in reversed(bars)
+        ]
 
     async def fetch_balances(self) -> dict[str, Balance]:
         wallet = self._venue.wallet_view(self._key)

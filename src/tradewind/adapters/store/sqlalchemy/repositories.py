@@ -21,8 +21,15 @@ from sqlalchemy.exc import DBAPIError
 
 from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, canonical, exact, ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
-from tradewind.adapters.store.sqlalchemy.tables import book_snapshots, logs, market_mids, market_trades
+from tradewind.adapters.store.sqlalchemy.tables import (
+    book_snapshots,
+    logs,
+    market_candles,
+    market_mids,
+    market_trades,
+)
 from tradewind.application.ports.repositories import LOG_LEVELS, LogRecord
+from tradewind.domain.candles import Candle
 from tradewind.domain.market import BookSnapshot, InstrumentRef, Level, MidPrice, TradeTick
 from tradewind.domain.values import Category, Side
 
@@ -77,6 +84,7 @@ class _Refs:
 
 
 _SIDES = {side.value: side for side in Side}
+_CANDLE_NUMBERS = ("open", "high", "low", "close", "volume", "turnover")
 
 
 def _levels_json(levels: Sequence[Level], what: str) -> list[list[str]]:
@@ -264,6 +272,39 @@ class SqlMarketDataRepository(_SqlRepository):
             for b in books
         ]
         await self._store(book_snapshots, rows, ignore_duplicates=True)
+
+    async def add_candles(self, candles: Sequence[Candle]) -> None:
+        rows = []
+        for c in candles:
+            what = f"candle {c.interval}m at {c.start_ms}"
+            try:
+                c.check()
+            except ValueError as exc:
+                raise ValueError(f"{what}: {exc}") from None
+            prices = {name: exact(getattr(c, name), f"{what} {name}") for name in _CANDLE_NUMBERS}
+            rows.append(
+                {**_ref_row(c.ref, what), "interval": c.interval, **prices, "trades": c.trades,
+                 **_ts(c.start_ms * 1_000_000, what)}
+            )  # fmt: skip
+        await self._store(market_candles, rows, ignore_duplicates=True)
+
+    async def candles(
+        self,
+        ref: InstrumentRef,
+        interval: int,
+        start_ns: int | None = None,
+        end_ns: int | None = None,
+        *,
+        limit: int | None = None,
+    ) -> list[Candle]:
+        query = _window(market_candles, ref, start_ns, end_ns, limit).where(market_candles.c.interval == interval)
+        rows = await asyncio.to_thread(self._fetch, query)
+        ref_of = _Refs()
+        return [
+            Candle(ref_of(r), r.interval, r.ts_ns // 1_000_000, r.open, r.high, r.low, r.close, r.volume,
+                   r.turnover, r.trades)
+            for r in rows
+        ]  # fmt: skip
 
     async def trades(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None

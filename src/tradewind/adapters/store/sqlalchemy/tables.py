@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -101,6 +102,24 @@ book_snapshots = Table(
     Column("asks", Json, nullable=False),
     *_time(),
     UniqueConstraint("exchange", "category", "symbol", "ts", "seq", name="uq_book_snapshots_instrument_ts"),
+)
+
+market_candles = Table(
+    "market_candles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    *_instrument(),
+    Column("interval", Integer, nullable=False),  # minutes
+    Column("open", ExactDecimal, nullable=False),
+    Column("high", ExactDecimal, nullable=False),
+    Column("low", ExactDecimal, nullable=False),
+    Column("close", ExactDecimal, nullable=False),
+    Column("volume", ExactDecimal, nullable=False),
+    Column("turnover", ExactDecimal, nullable=False),
+    Column("trades", Integer, nullable=False),
+    *_time(),  # the candle's start
+    # One candle per market, interval and start: doubles as the (instrument, time) index; a repeat is a no-op.
+    UniqueConstraint("exchange", "category", "symbol", "interval", "ts", name="uq_market_candles_instrument_ts"),
 )
 
 logs = Table(
