@@ -313,3 +313,5 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
         database_reason=(probe.reasons("twap-scheduler", pg_down, pg_starting) or [None])[0],
     )  # fmt: skip
     print("\nchaos figures:", figures)
+    # An outage is waited out, not crashed through: a crash would turn /healthz red and invite a pointless restart.
+    assert crashes["twap-scheduler"] == 0, services["twap-scheduler"].output()

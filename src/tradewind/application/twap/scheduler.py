@@ -33,6 +33,8 @@ from tradewind.domain.twap.spec import CatchUpPolicy
 log = structlog.get_logger(__name__)
 
 _NS = 1_000_000_000
+_OUTAGE_FIRST_S = 0.5  # the first retry after the database or broker went away, doubling ...
+_OUTAGE_MAX_S = 10.0  # ... up to this: a recovered dependency is used again within seconds
 # A dependency being down, not a fault of one job: the whole tick fails and is retried (the runner restarts it).
 _DEPENDENCY_ERRORS = (StoreUnavailable, BusError, ConnectionError, TimeoutError, OSError)
 
@@ -65,6 +67,7 @@ class TwapScheduler:
         # The clock time this service sleeps until; None while a slice is in flight (it waits for its event).
         self.wake_ns: int | None = None
         self._ticking = False
+        self.outage: str | None = None  # the database or broker error the scheduler is waiting out, if any
 
     async def start(self) -> None:
         if self._waker is not None:
@@ -102,15 +105,31 @@ class TwapScheduler:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick, then sleep until the next slice is due (on the clock, or the waker's call) or a message arrives."""
+        """Tick, then sleep until the next slice is due (on the clock, or the waker's call) or a message arrives.
+
+        The database or the broker being down is waited out here with backoff (readiness reports it): it is not a
+        crash, so liveness stays green and no orchestrator restarts the process for an outage it cannot fix.
+        """
+        outages = 0
         while not stop.is_set():
             self._ticking = True
             self._wake.clear()
             try:
                 next_ns = await self.tick()
                 await self._sync_waker()
+            except _DEPENDENCY_ERRORS as exc:
+                outages += 1
+                self.outage = f"{type(exc).__name__}: {exc}"
+                delay = min(_OUTAGE_FIRST_S * 2 ** min(outages - 1, 16), _OUTAGE_MAX_S)
+                log.warning("twap.dependency_down", error=self.outage, attempt=outages, retry_in_s=delay)
+                with contextlib.suppress(TimeoutError):  # real time: an outage ends on the wall clock
+                    await asyncio.wait_for(stop.wait(), delay)
+                continue
             finally:
                 self._ticking = False
+            if outages:
+                log.info("twap.dependency_back", after_attempts=outages)
+                outages, self.outage = 0, None
             self.wake_ns = None if self._flight else next_ns
             await self._wait(stop, next_ns if self._waker is None else None)
             self.wake_ns = None

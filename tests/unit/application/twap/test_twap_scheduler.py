@@ -156,8 +156,33 @@ async def test_an_outage_of_the_store_is_not_blamed_on_the_job(twap: Twap) -> No
     twap.repo.save_job = down  # type: ignore[method-assign]
     twap.repo.get_job = down  # type: ignore[method-assign]
     with pytest.raises(StoreUnavailable):
-        await twap.scheduler.tick()  # the whole tick fails, and the runner restarts the scheduler
+        await twap.scheduler.tick()  # the whole tick fails; run() waits the outage out
     twap.repo.save_job, twap.repo.get_job = saved, read  # type: ignore[method-assign]
+    job = await twap.repo.get_job(J1)
+    assert job is not None and job.status is JobStatus.RUNNING
+
+
+async def test_the_running_scheduler_waits_out_a_store_outage_and_dispatches_when_it_is_back(twap: Twap) -> None:
+    """An outage is not a crash: the loop keeps running (liveness green), says so, and resumes by itself."""
+    await twap.service.create(spec(), job_id="j1")
+    listed = twap.repo.list_jobs
+    calls = 0
+
+    async def down(*_args: object, **_kwargs: object) -> list[TwapJob]:
+        nonlocal calls
+        calls += 1
+        raise StoreUnavailable("connection refused")
+
+    twap.repo.list_jobs = down  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    running = asyncio.create_task(twap.scheduler.run(stop))
+    await wait_for(lambda: twap.scheduler.outage is not None and calls >= 2)  # retried, not given up
+    assert not running.done() and dispatched(twap) == []
+    twap.repo.list_jobs = listed  # type: ignore[method-assign]
+    await wait_for(lambda: dispatched(twap) == [0])
+    await wait_for(lambda: twap.scheduler.outage is None)
+    stop.set()
+    await running
     job = await twap.repo.get_job(J1)
     assert job is not None and job.status is JobStatus.RUNNING
 
