@@ -7,9 +7,19 @@ from typing import Any
 
 import aiohttp
 
+from tests.fakes.command_journal import InMemoryCommandJournal
+from tradewind.adapters.clock import WallClock
+from tradewind.application.commands import CommandService
+from tradewind.application.commands.gate import CommandGate
 from tradewind.interfaces.http import ApiAccess, HttpSettings
+from tradewind.interfaces.render.commands import JsonRenderer
 
 TOKEN = "test-token-0123456789abcdef"  # distinctive, so a test can grep output for it
+
+
+def command_gate(commands: CommandService, journal: InMemoryCommandJournal | None = None) -> CommandGate:
+    """The gate of ``POST /commands`` over ``commands``, its journal in memory (``journal``, to look at)."""
+    return CommandGate(commands, journal or InMemoryCommandJournal(), WallClock(), JsonRenderer(commands))
 
 
 def auth_headers(token: str = TOKEN) -> dict[str, str]:

@@ -10,7 +10,7 @@ import structlog
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.market_data import MarketData
 from tradewind.application.twap.service import TwapService
-from tradewind.bootstrap.commands import commands_over
+from tradewind.bootstrap.commands import command_gate, commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.twap import twap
@@ -58,8 +58,11 @@ def http_api(platform: Platform, market_data: MarketData, twap: TwapService | No
     """
     settings = platform.settings
     token = api_token(settings.http, generate=not platform.distributed)
-    access = ApiAccess.from_settings(settings.http, token.value)
-    app = create_http_app(commands_over(settings, twap, market_data), access)
+    users = settings.commands.directory()
+    access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
+    commands = commands_over(settings, twap, market_data)
+    # A web client never stops the system: quit is for the terminal and Telegram.
+    app = create_http_app(commands, access, command_gate(platform, commands, can_quit=False))
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.cli import QUIET, environment, tradewind
-from tests.support.http_api import TOKEN, api_access, call
+from tests.support.http_api import TOKEN, api_access, call, command_gate
 from tests.support.twap import Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -48,7 +48,7 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         market_data = MarketDataService(bus, WallClock(), {})
         language = LanguageContext(DEFAULT_ALIASES, "sim", ("sim",))
         commands = CommandService(twap=r.service, market_data=market_data, default_exchange="sim", language=language)
-        server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
+        server = HttpServer(create_http_app(commands, api_access(), command_gate(commands)), "127.0.0.1", 0)
         await server.start()
         try:
             yield Api(f"http://127.0.0.1:{server.port}", r)
@@ -84,7 +84,9 @@ async def test_a_twap_job_is_created_controlled_and_reported_through_the_languag
     assert status == 200 and Decimal(answer["outcome"]["filled_qty"]) == Decimal("0.12")
     status, answer = await api.run("twap show web1")
     assert status == 200 and answer["outcome"]["status"] == "completed" and answer["outcome"]["log"]
-    status, answer = await api.run("twap cancel nojob")
+    status, answer = await api.run("twap cancel nojob")  # destructive: it waits for its code
+    assert status == 202 and answer["command"] == {"type": "cancel_twap", "job_id": "nojob"}, answer
+    status, answer = await api.run(f"confirm {answer['confirm']}")
     assert status == 404 and "no TWAP job 'nojob'" in answer["detail"]
 
 
@@ -133,6 +135,8 @@ async def test_a_dry_trade_answers_the_bus_event_it_would_send(api: Api) -> None
 )  # fmt: skip
 async def test_what_needs_the_trader_is_a_4xx_that_says_so(api: Api, text: str) -> None:
     status, answer = await api.run(text)
+    if status == 202:  # close all is destructive: it runs once confirmed
+        status, answer = await api.run(f"confirm {answer['confirm']}")
     assert 400 <= status < 500
     assert "needs the trader service" in answer["detail"] and answer["detail"].startswith(text.split(maxsplit=1)[0])
 
