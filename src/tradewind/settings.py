@@ -38,6 +38,7 @@ from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.health.settings import DistributedSettings
 from tradewind.interfaces.http.settings import HttpSettings
 from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
+from tradewind.interfaces.telegram.settings import TelegramSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 ENV_PREFIX = "TRADEWIND_"
@@ -54,6 +55,7 @@ class ConsoleSettings(BaseModel):
 
     refresh_per_second: float = Field(4.0, gt=0, le=30)
     trades_shown: int = Field(12, ge=1, le=100)
+    history_file: Path | None = Path("data/prompt_history")  # the prompt's history; None: this run only
 
 
 class InputSettings(BaseModel):
@@ -98,6 +100,7 @@ class Settings(BaseSettings):
     distributed: DistributedSettings = DistributedSettings()
     input: InputSettings = InputSettings()
     commands: CommandsSettings = CommandsSettings()
+    telegram: TelegramSettings = TelegramSettings()
 
     @classmethod
     def settings_customise_sources(

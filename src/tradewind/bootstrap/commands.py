@@ -27,11 +27,11 @@ def commands_over(
     )  # fmt: skip
 
 
-def command_gate(platform: Platform, service: CommandService, *, can_quit: bool = True) -> CommandGate:
-    """Roles, confirmation, idempotency and the audit log (in the platform's database) over ``service``;
-    ``quit`` sets the platform's shutdown event when ``can_quit``."""
+def command_gate(platform: Platform, service: CommandService) -> CommandGate:
+    """Roles, confirmation, idempotency and the audit log (in the platform's database) over ``service``; ``quit``
+    (from the terminal or Telegram only) sets the platform's shutdown event."""
     return CommandGate(
         service, SqlCommandJournal(platform.database), platform.clock, JsonRenderer(service),
         confirm_ttl_s=platform.settings.commands.confirm_ttl_s,
-        on_quit=platform.shutdown.set if can_quit else None,
+        on_quit=platform.shutdown.set,
     )  # fmt: skip
