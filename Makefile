@@ -26,8 +26,10 @@ $(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.dev-stamp: pyproject.toml | $(BIN)/python
+# The dev environment also installs the example plugin (examples/), which a test loads from YAML.
+$(VENV)/.dev-stamp: pyproject.toml examples/tradewind-example-plugin/pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps -e examples/tradewind-example-plugin
 	touch $@ $(VENV)/.run-stamp
 
 run: $(VENV)/.run-stamp

@@ -30,6 +30,7 @@ from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.marketdata.service import MarketDataSettings
+from tradewind.application.plugin_settings import PluginsSettings
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
@@ -101,6 +102,7 @@ class Settings(BaseSettings):
     input: InputSettings = InputSettings()
     commands: CommandsSettings = CommandsSettings()
     telegram: TelegramSettings = TelegramSettings()
+    plugins: PluginsSettings = PluginsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -20,6 +20,7 @@ from tradewind.bootstrap.gateway import ApiToken, http_api
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
+from tradewind.bootstrap.plugins import plugin_front_ends
 from tradewind.bootstrap.simulator import (
     SimExchangeParts,
     exchange_site,
@@ -119,6 +120,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     gate = command_gate(platform, commands)
     http = http_api(platform, commands, gate) if settings.http.enabled else None
     bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
+    plugged = plugin_front_ends(platform, gate)
     simulator = simulated_market(platform).simulator
     components = [
         platform.database_component(),
@@ -133,6 +135,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *trading.components,
         *([] if http is None else [http.component]),
         *([] if bot is None else [bot]),
+        *plugged,
         exchange.market,
     ]
     return EmbeddedSystem(

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 from tradewind.domain.commands import (
     ArchiveTwap,
@@ -99,6 +100,7 @@ class UserDirectory:
     chats: Mapping[int, User]
     tokens: Mapping[str, User]
     terminal: User
+    named: Mapping[str, User] = field(default_factory=lambda: MappingProxyType({}))  # by name, for plugins
 
     def by_chat(self, chat_id: int) -> User | None:
         return self.chats.get(chat_id)

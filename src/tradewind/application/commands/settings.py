@@ -106,7 +106,7 @@ class CommandsSettings(BaseModel):
         if admin_token is not None:
             tokens.setdefault(admin_token, User("http", Role.ADMIN))
         terminal = next((users[u.name] for u in self.users if u.terminal), User("operator", self.terminal_role))
-        return UserDirectory(MappingProxyType(chats), MappingProxyType(tokens), terminal)
+        return UserDirectory(MappingProxyType(chats), MappingProxyType(tokens), terminal, MappingProxyType(users))
 
     def notified_chats(self) -> tuple[int, ...]:
         return tuple(chat for u in self.users if u.notify for chat in u.telegram_chats)
