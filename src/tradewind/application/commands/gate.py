@@ -149,7 +149,7 @@ class CommandGate:
                 self._renderer.command(command), refusal=Refusal.FORBIDDEN.value,
             )  # fmt: skip
         if isinstance(command, Quit) and (self.on_quit is None or submission.source not in self._quit_sources):
-            where = " or ".join(sorted(self._quit_sources))
+            where = " or ".join(sorted(self._quit_sources, reverse=True))
             return Receipt(
                 ReceiptStatus.REFUSED, f"quit stops the whole system: give it at the {where} that runs it",
                 self._renderer.command(command), refusal=Refusal.UNSUPPORTED.value,

@@ -112,7 +112,8 @@ class JsonRenderer:
 
 
 def receipt_text(receipt: Receipt) -> str:
-    """A receipt as a chat or terminal answer: help as its text, an outcome as ``key: value`` lines, else the message."""
+    """A receipt as a chat or terminal answer: help as its text, an outcome as ``key: value`` lines, else the
+    message."""
     prefix = "(already received: nothing was run again)\n" if receipt.repeated else ""
     if receipt.status is not ReceiptStatus.DONE:
         word = {ReceiptStatus.REFUSED: "refused: ", ReceiptStatus.INVALID: "not a command: "}.get(receipt.status, "")
