@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,9 +25,12 @@ class SqlCommandJournal(_SqlRepository):
     def _claim(self, source: str, key: str, at: datetime) -> Receipt | None:
         dialect = postgresql if self._db.backend == "postgresql" else sqlite
         row = {"source": source, "key": key, "status": ReceiptStatus.RUNNING.value, "receipt": None, "created": at}
-        statement = dialect.insert(command_receipts).values(row).on_conflict_do_nothing()
+        # RETURNING says whether this insert took the key (psycopg's rowcount does not, for ON CONFLICT DO NOTHING).
+        statement = (
+            dialect.insert(command_receipts).values(row).on_conflict_do_nothing().returning(command_receipts.c.key)
+        )
         with self._db.engine.begin() as conn:
-            if conn.execute(statement).rowcount == 1:
+            if conn.execute(statement).first() is not None:
                 return None
             stored = conn.execute(
                 select(command_receipts.c.receipt).where(
@@ -57,7 +60,15 @@ class SqlCommandJournal(_SqlRepository):
         rows = await asyncio.to_thread(self._fetch, query)
         return [
             AuditEntry(
-                r.at, r.user_name, r.source, r.identity, r.text, ReceiptStatus(r.status), r.result, r.command, r.key
+                r.at if r.at.tzinfo is not None else r.at.replace(tzinfo=UTC),
+                r.user_name,
+                r.source,
+                r.identity,
+                r.text,
+                ReceiptStatus(r.status),
+                r.result,
+                r.command,
+                r.key,
             )
             for r in reversed(rows)
         ]
