@@ -60,7 +60,7 @@ class SqlCommandJournal(_SqlRepository):
         rows = await asyncio.to_thread(self._fetch, query)
         return [
             AuditEntry(
-                r.at if r.at.tzinfo is not None else r.at.replace(tzinfo=UTC),
+                _utc(r.at),
                 r.user_name,
                 r.source,
                 r.identity,
@@ -69,10 +69,15 @@ class SqlCommandJournal(_SqlRepository):
                 r.result,
                 r.command,
                 r.key,
-            )
+            )  # fmt: skip
             for r in reversed(rows)
         ]
 
     def _run(self, statement: Any) -> None:
         with self._db.engine.begin() as conn:
             conn.execute(statement)
+
+
+def _utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were written in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
