@@ -69,7 +69,7 @@ class SqlCommandJournal(_SqlRepository):
                 r.result,
                 r.command,
                 r.key,
-            )  # fmt: skip
+            )
             for r in reversed(rows)
         ]
 
