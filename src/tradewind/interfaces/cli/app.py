@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -94,7 +95,8 @@ async def _prompt(system: EmbeddedSystem, settings: Settings, stop: asyncio.Even
         system.gate, operator, system.board, title=title, refresh_per_second=settings.console.refresh_per_second,
         history=history,
     )  # fmt: skip
-    await console.run(stop)
+    with contextlib.redirect_stderr(console.log_writer()):  # warnings appear under the board, not across it
+        await console.run(stop)
 
 
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:

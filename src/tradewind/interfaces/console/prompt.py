@@ -18,9 +18,10 @@ from prompt_toolkit.formatted_text import ANSI, FormattedText
 from prompt_toolkit.history import History, InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.layout import HSplit, Layout, VSplit, Window
+from prompt_toolkit.layout import Float, FloatContainer, HSplit, Layout, VSplit, Window
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
 from prompt_toolkit.layout.dimension import Dimension
+from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.output import Output
 from rich.console import Console
 
@@ -103,6 +104,10 @@ class TerminalPrompt:
             if self._current is not None:  # e.g. quit itself: its receipt and audit row are written first
                 await self._current
 
+    def log_writer(self) -> PaneWriter:
+        """A text stream whose lines go to the answers pane (stderr's log lines while the screen is drawn)."""
+        return PaneWriter(self)
+
     def say(self, text: str) -> None:
         self._answers.extend(text.splitlines() or [""])
         del self._answers[:-_ANSWER_LINES]
@@ -150,6 +155,14 @@ class TerminalPrompt:
         def _leave(event: KeyPressEvent) -> None:
             event.app.exit()
 
+        @keys.add("tab")
+        def _complete(event: KeyPressEvent) -> None:
+            buffer = event.current_buffer
+            if buffer.complete_state is not None:
+                buffer.complete_next()
+            else:
+                buffer.start_completion(insert_common_part=True)
+
         return keys
 
     # -- screen ------------------------------------------------------------------------------------------------
@@ -161,22 +174,28 @@ class TerminalPrompt:
         panes = [answers, line]
         if self._board is not None:
             panes.insert(0, Window(FormattedTextControl(self._board_text), height=Dimension(weight=3)))
-        return Layout(HSplit(panes), focused_element=self._buffer)
+        menu = Float(xcursor=True, ycursor=True, content=CompletionsMenu(max_height=8, scroll_offset=1))
+        return Layout(FloatContainer(HSplit(panes), floats=[menu]), focused_element=self._buffer)
 
     def _prompt_text(self) -> FormattedText:
         return FormattedText([("bold", "[y/N] " if self._awaiting else _PROMPT)])
 
+    def _answer_rows(self) -> int:
+        return max(3, self.app.output.get_size().rows // 4) if self._board is not None else _ANSWER_LINES
+
     def _answer_text(self) -> FormattedText:
-        rows = max(3, self.app.output.get_size().rows // 4) if self._board is not None else _ANSWER_LINES
-        return FormattedText([("", "\n".join(self._answers[-rows:]))])
+        return FormattedText([("", "\n".join(self._answers[-self._answer_rows() :]))])
 
     def _board_text(self) -> ANSI:
+        """The board as rich draws it, cut to the rows left above the answers and the prompt."""
         assert self._board is not None
+        size = self.app.output.get_size()
         out = io.StringIO()
-        Console(file=out, force_terminal=True, width=self.app.output.get_size().columns).print(
-            render(self._board, self._title)
+        Console(file=out, force_terminal=True, width=size.columns).print(
+            render(self._board, self._title, "type a command (help lists them); quit or Ctrl-C to stop")
         )
-        return ANSI(out.getvalue())
+        rows = max(1, size.rows - self._answer_rows() - 1)
+        return ANSI("\n".join(out.getvalue().splitlines()[:rows]))
 
     async def _redraw(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -190,3 +209,21 @@ class TerminalPrompt:
         await stop.wait()
         if self.app.is_running and not self.app.future.done():  # type: ignore[union-attr]
             self.app.exit()
+
+
+class PaneWriter(io.TextIOBase):
+    """Lines written here appear in the prompt's answers pane instead of tearing through the drawn screen."""
+
+    def __init__(self, prompt: TerminalPrompt) -> None:
+        self._prompt = prompt
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        for line in lines:
+            self._prompt.say(line)
+        return len(text)
+
+    def isatty(self) -> bool:
+        return False
