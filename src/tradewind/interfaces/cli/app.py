@@ -78,6 +78,9 @@ async def _run_embedded(settings: Settings, *, draw: bool, prompt: bool, duratio
             await system.log_progress_until(stop)
     finally:
         await system.stop()
+        if draw:  # the screen is gone: say that nothing was lost (headless runs log system.stopped instead)
+            published, recorded = system.simulator.published, system.recorder.stats.written
+            typer.echo(f"stopped: {published} market events published, {recorded} recorded", err=True)
 
 
 async def _prompt(system: EmbeddedSystem, settings: Settings, stop: asyncio.Event, title: str) -> None:
