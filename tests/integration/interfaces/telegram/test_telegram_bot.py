@@ -20,7 +20,7 @@ from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.command_journal import ReceiptStatus
 from tradewind.domain.command_access import Role, User, UserDirectory
-from tradewind.domain.command_language import DEFAULT_ALIASES, LanguageContext
+from tradewind.domain.command_language import DEFAULT_ALIASES, CommandSyntaxError, LanguageContext, parse_command
 from tradewind.interfaces.render.commands import JsonRenderer
 from tradewind.interfaces.telegram.bot import TelegramBot
 from tradewind.interfaces.telegram.settings import TelegramSettings
@@ -142,4 +142,9 @@ async def test_twap_fills_and_completion_are_pushed_to_notified_chats(chat: Chat
 @given(text=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "\x00" not in t))
 async def test_any_text_gets_an_answer_never_a_crash(chat: Chat, text: str) -> None:
     answer = await chat.say(VIEWER, text)
-    assert answer.strip()
+    try:
+        parse_command(text, chat.gate.service.language)
+    except CommandSyntaxError as exc:
+        assert answer == f"not a command: {exc}"  # the column, what was expected and the nearest word
+    else:
+        assert answer.strip()
