@@ -26,9 +26,11 @@ $(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-# The example strategy plug-in (docs/strategies.md) is installed too: its test runs it through the entry point.
-$(VENV)/.dev-stamp: pyproject.toml examples/strategy_plugin/pyproject.toml | $(BIN)/python
+# The dev environment also installs the example plug-ins (examples/): the strategy of docs/strategies.md, and the
+# front end + exchange alias a test loads from YAML.
+$(VENV)/.dev-stamp: pyproject.toml examples/strategy_plugin/pyproject.toml examples/tradewind-example-plugin/pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]' -e examples/strategy_plugin
+	$(BIN)/python -m pip install -q --no-deps -e examples/tradewind-example-plugin
 	touch $@ $(VENV)/.run-stamp
 
 run: $(VENV)/.run-stamp

@@ -30,6 +30,7 @@ from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.marketdata.service import MarketDataSettings
+from tradewind.application.plugin_settings import PluginsSettings
 from tradewind.application.signals.settings import ProducerSettings, StrategySettings
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.twap.settings import TwapSettings
@@ -39,6 +40,7 @@ from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.health.settings import DistributedSettings
 from tradewind.interfaces.http.settings import HttpSettings
 from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
+from tradewind.interfaces.telegram.settings import TelegramSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 ENV_PREFIX = "TRADEWIND_"
@@ -55,6 +57,7 @@ class ConsoleSettings(BaseModel):
 
     refresh_per_second: float = Field(4.0, gt=0, le=30)
     trades_shown: int = Field(12, ge=1, le=100)
+    history_file: Path | None = Path("data/prompt_history")  # the prompt's history; None: this run only
 
 
 class InputSettings(BaseModel):
@@ -109,6 +112,9 @@ class Settings(BaseSettings):
         if repeated:
             raise ValueError(f"strategies: each id must be unique (it is the signals' source), repeated: {repeated}")
         return self
+
+    telegram: TelegramSettings = TelegramSettings()
+    plugins: PluginsSettings = PluginsSettings()
 
     @classmethod
     def settings_customise_sources(

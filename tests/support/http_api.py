@@ -3,13 +3,25 @@ with (``create_http_app(commands, api_access())``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 
+from tests.fakes.command_journal import InMemoryCommandJournal
+from tradewind.adapters.clock import WallClock
+from tradewind.application.commands import CommandService
+from tradewind.application.commands.gate import CommandGate
+from tradewind.domain.command_access import User
 from tradewind.interfaces.http import ApiAccess, HttpSettings
+from tradewind.interfaces.render.commands import JsonRenderer
 
 TOKEN = "test-token-0123456789abcdef"  # distinctive, so a test can grep output for it
+
+
+def command_gate(commands: CommandService, journal: InMemoryCommandJournal | None = None) -> CommandGate:
+    """The gate of ``POST /commands`` over ``commands``, its journal in memory (``journal``, to look at)."""
+    return CommandGate(commands, journal or InMemoryCommandJournal(), WallClock(), JsonRenderer(commands))
 
 
 def auth_headers(token: str = TOKEN) -> dict[str, str]:
@@ -17,9 +29,10 @@ def auth_headers(token: str = TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def api_access(token: str | None = TOKEN, **http: Any) -> ApiAccess:
-    """The rules of an app served with ``http`` settings (loopback by default) and ``token`` (None: no token set)."""
-    return ApiAccess.from_settings(HttpSettings(**http), token)
+def api_access(token: str | None = TOKEN, users: Mapping[str, User] | None = None, **http: Any) -> ApiAccess:
+    """The rules of an app served with ``http`` settings (loopback by default), ``token`` (None: no token set) and
+    ``users``' tokens (token -> user, as ``commands.users`` configures them)."""
+    return ApiAccess.from_settings(HttpSettings(**http), token, users)
 
 
 def authorized_session(token: str | None = TOKEN) -> aiohttp.ClientSession:

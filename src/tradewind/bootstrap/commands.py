@@ -1,11 +1,15 @@
-"""The command service every front end calls, over the workflows a process runs."""
+"""The command service every front end calls, over the workflows a process runs, and the gate they submit text to."""
 
 from __future__ import annotations
 
+from tradewind.adapters.store.sqlalchemy.command_repository import SqlCommandJournal
 from tradewind.application.commands import CommandService
+from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.market_data import MarketData
 from tradewind.application.twap.service import TwapService
+from tradewind.bootstrap.platform import Platform
 from tradewind.domain.command_language import LanguageContext
+from tradewind.interfaces.render.commands import JsonRenderer
 from tradewind.settings import Settings
 
 
@@ -20,4 +24,14 @@ def commands_over(
     return CommandService(
         twap=twap, market_data=market_data, default_exchange=settings.exchanges.default, limits=limits,
         language=language,
+    )  # fmt: skip
+
+
+def command_gate(platform: Platform, service: CommandService) -> CommandGate:
+    """Roles, confirmation, idempotency and the audit log (in the platform's database) over ``service``; ``quit``
+    (from the terminal or Telegram only) sets the platform's shutdown event."""
+    return CommandGate(
+        service, SqlCommandJournal(platform.database), platform.clock, JsonRenderer(service),
+        confirm_ttl_s=platform.settings.commands.confirm_ttl_s,
+        on_quit=platform.shutdown.set,
     )  # fmt: skip

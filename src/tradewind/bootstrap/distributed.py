@@ -69,6 +69,7 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
         readiness,
         refresh_lag,
         distributed.probe_timeout_s,
+        shutdown=platform.shutdown,
     )
 
 

@@ -9,14 +9,18 @@ from dataclasses import dataclass
 import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.application.commands import CommandService
+from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.simulator.service import MarketSimulatorService
+from tradewind.bootstrap.commands import command_gate, commands_over
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.gateway import ApiToken, http_api
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
+from tradewind.bootstrap.plugins import plugin_front_ends
 from tradewind.bootstrap.signals import ProducerParts, producer
 from tradewind.bootstrap.simulator import (
     SimExchangeParts,
@@ -27,6 +31,7 @@ from tradewind.bootstrap.simulator import (
     site_component,
 )
 from tradewind.bootstrap.storage import migrations, recorder
+from tradewind.bootstrap.telegram import telegram_bot
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.health.server import HttpSite
@@ -48,7 +53,14 @@ class EmbeddedSystem:
     exchange: SimExchangeParts
     http: HttpServer | None
     api_token: ApiToken  # the HTTP API's bearer token (generated at start unless configured)
+    commands: CommandService
+    gate: CommandGate  # what the text front ends (terminal, Telegram, POST /commands) submit to
     producer: ProducerParts | None = None
+
+    @property
+    def shutdown(self) -> asyncio.Event:
+        """Set by ``quit`` (confirmed, from the terminal or Telegram): the run loop then stops every service."""
+        return self.platform.shutdown
 
     @property
     def exchange_port(self) -> int | None:
@@ -106,7 +118,11 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     market_data, collecting = collector(platform)
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     trading = twap(platform, execute=True)
-    http = http_api(platform, market_data, trading.service) if settings.http.enabled else None
+    commands = commands_over(settings, trading.service, market_data)
+    gate = command_gate(platform, commands)
+    http = http_api(platform, commands, gate) if settings.http.enabled else None
+    bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
+    plugged = plugin_front_ends(platform, gate)
     signals = producer(platform) if settings.producer.enabled else None  # off by default until the trader comes
     simulator = simulated_market(platform).simulator
     components = [
@@ -122,6 +138,8 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *trading.components,
         *([] if http is None else [http.component]),
         *([] if signals is None else signals.components),
+        *([] if bot is None else [bot]),
+        *plugged,
         exchange.market,
     ]
     return EmbeddedSystem(
@@ -133,6 +151,8 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         exchange,
         None if http is None else http.server,
         ApiToken(None) if http is None else http.token,
+        commands,
+        gate,
         signals,
     )
 

@@ -10,8 +10,10 @@ import structlog
 
 from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.application.lifecycle import Component
+from tradewind.application.plugins import EXCHANGES, ExchangeContext
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
 from tradewind.bootstrap.platform import Platform
+from tradewind.bootstrap.plugins import load_plugin
 from tradewind.settings import ConfigError, Settings
 
 log = structlog.get_logger(__name__)
@@ -28,11 +30,17 @@ def publishing_gateways(platform: Platform) -> dict[str, PublishingGateway]:
     if venue is not None:
         _check_sim_accounts(settings)
     # Missing keys raise CredentialsError, which start_failures (bootstrap/startup.py) reports as configuration.
-    return {
-        name: PublishingGateway(build_gateway(name, entry, venue, clock), platform.bus, clock)
-        for name, entry in settings.exchanges.entries.items()
-        if entry.type != "sim" or venue is not None
-    }
+    gateways = {}
+    for name, entry in settings.exchanges.entries.items():
+        if entry.plugin is not None:
+            factory = load_plugin(EXCHANGES, entry.plugin)
+            gateway = factory(ExchangeContext(name, dict(entry.options), entry.sim_account, venue, clock))
+        elif entry.type != "sim" or venue is not None:
+            gateway = build_gateway(name, entry, venue, clock)
+        else:
+            continue
+        gateways[name] = PublishingGateway(gateway, platform.bus, clock)
+    return gateways
 
 
 def _check_sim_accounts(settings: Settings) -> None:

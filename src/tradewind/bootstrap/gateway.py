@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import structlog
 
+from tradewind.application.commands import CommandService
+from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
-from tradewind.application.ports.market_data import MarketData
-from tradewind.application.twap.service import TwapService
-from tradewind.bootstrap.commands import commands_over
+from tradewind.bootstrap.commands import command_gate, commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.twap import twap
@@ -50,7 +50,7 @@ def api_token(settings: HttpSettings, *, generate: bool) -> ApiToken:
     return ApiToken(secrets.token_urlsafe(32), generated=True) if generate else ApiToken(None)
 
 
-def http_api(platform: Platform, market_data: MarketData, twap: TwapService | None) -> HttpParts:
+def http_api(platform: Platform, commands: CommandService, gate: CommandGate) -> HttpParts:
     """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one).
 
     Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
@@ -58,8 +58,9 @@ def http_api(platform: Platform, market_data: MarketData, twap: TwapService | No
     """
     settings = platform.settings
     token = api_token(settings.http, generate=not platform.distributed)
-    access = ApiAccess.from_settings(settings.http, token.value)
-    app = create_http_app(commands_over(settings, twap, market_data), access)
+    users = settings.commands.directory()
+    access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
+    app = create_http_app(commands, access, gate)  # quit is refused over HTTP: the gate keeps it for the terminal
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
@@ -79,5 +80,6 @@ def gateway_service(platform: Platform) -> ServiceParts:
     """``gateway``: the HTTP API, market data through the market-data service, TWAP control reaching the scheduler."""
     control = twap(platform, execute=False)  # only reads and writes TWAP rows: the storage service migrates
     market_data, book_mirror = mirror(platform)
-    http = http_api(platform, market_data, control.service)
+    commands = commands_over(platform.settings, control.service, market_data)
+    http = http_api(platform, commands, command_gate(platform, commands))
     return ServiceParts([*control.components, book_mirror, http.component])

@@ -38,7 +38,7 @@ class DatabaseLogs:
 def console_logs(platform: Platform, *, level: str | None = None) -> None:
     """Logs of this process to the console only (``level``: the configured one unless given)."""
     settings = platform.settings.logging
-    configure_logging(level or settings.level, json=settings.json_output)
+    configure_logging(level or settings.level, json=settings.json_output, file=settings.file)
 
 
 def database_logs(platform: Platform, *, level: str | None = None) -> DatabaseLogs | None:
@@ -53,5 +53,5 @@ def database_logs(platform: Platform, *, level: str | None = None) -> DatabaseLo
         flush_interval_s=settings.flush_interval_s,
         clock=platform.clock,
     )
-    configure_logging(level or settings.level, json=settings.json_output, sink=sink)
+    configure_logging(level or settings.level, json=settings.json_output, sink=sink, file=settings.file)
     return DatabaseLogs(sink)

@@ -44,6 +44,8 @@ class Platform:
     distributed: bool
     metrics: ServiceMetrics | None = None  # a distributed service's own Prometheus metrics
     market: SimulatedMarket | None = None
+    # Set by `quit` (terminal, Telegram): the process's run loop waits on it as on a signal and stops every service.
+    shutdown: asyncio.Event = field(default_factory=asyncio.Event)
     _database: Database | None = field(default=None, repr=False)
 
     @property

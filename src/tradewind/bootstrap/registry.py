@@ -16,6 +16,7 @@ from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.signals import producer_service
 from tradewind.bootstrap.simulator import sim_exchange_service
 from tradewind.bootstrap.storage import storage_service
+from tradewind.bootstrap.telegram import telegram_service
 from tradewind.bootstrap.twap import twap_ordering_service, twap_scheduler_service
 from tradewind.settings import ConfigError, Settings
 
@@ -76,7 +77,10 @@ SERVICES: tuple[ServiceEntry, ...] = (
         producer_service,
     ),
     ServiceEntry("trader", 9110, "signal trading: position manager"),
-    ServiceEntry("telegram", 9111, "command control over Telegram"),
+    ServiceEntry(
+        "telegram", 9111, "the Telegram bot: the command language from allowlisted chats, TWAP fills pushed",
+        telegram_service,
+    ),
 )  # fmt: skip
 _BY_NAME = {entry.name: entry for entry in SERVICES}
 

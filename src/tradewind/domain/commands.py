@@ -200,6 +200,13 @@ class Quit:
     """Stop every service gracefully; only a front end that owns the system can carry it out."""
 
 
+@dataclass(frozen=True, slots=True)
+class Confirm:
+    """Carry out the destructive command waiting under ``code`` (``close all``, ``twap cancel``, ``quit``)."""
+
+    code: str
+
+
 TradeCommand = OpenTrade | CloseTrade | CloseAll
 DryRunnable = TradeCommand | CreateTwap
 
@@ -219,7 +226,7 @@ ControlTwap = PauseTwap | ResumeTwap | CancelTwap | ArchiveTwap
 TwapCommand = CreateTwap | ControlTwap | ShowTwap | ListTwaps | TwapReport
 MarketDataCommand = Subscribe | Unsubscribe | ListSubscriptions | ShowBook
 TraderCommand = TradeCommand | ListPositions | ListTrades | ListDeals | ShowBalance
-SystemCommand = ShowStatus | Help | Quit
+SystemCommand = ShowStatus | Help | Quit | Confirm
 Command = TwapCommand | MarketDataCommand | TraderCommand | SystemCommand | DryRun
 
 

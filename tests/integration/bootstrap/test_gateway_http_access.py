@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from tests.support.http_api import TOKEN, call
+from tests.support.http_api import TOKEN, call, command_gate
 from tests.support.logs import captured_logs
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.gateway import http_api
 from tradewind.bootstrap.platform import Platform
 from tradewind.settings import Settings
@@ -26,7 +27,9 @@ def _serving(distributed: bool, **http: Any) -> Callable[[], AbstractAsyncContex
         bus = InMemoryBus()
         await bus.start()
         market_data = MarketDataService(bus, WallClock(), {})
-        parts = http_api(Platform(settings, WallClock(), bus, distributed=distributed), market_data, None)
+        commands = commands_over(settings, None, market_data)
+        platform = Platform(settings, WallClock(), bus, distributed=distributed)
+        parts = http_api(platform, commands, command_gate(commands))
         assert parts.component.start is not None and parts.component.stop is not None
         await parts.component.start()
         try:

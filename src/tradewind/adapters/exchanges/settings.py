@@ -33,6 +33,8 @@ class ExchangeSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: str = Field("sim", min_length=2, max_length=32, pattern=r"^[a-z0-9_]+$")
+    # Built by the `tradewind.exchanges` entry point of this name (a user's package) instead of by `type`.
+    plugin: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     env: BybitEnv = "testnet"  # testnet: the exchange's sandbox (ccxt set_sandbox_mode); demo: Bybit only
     url: str | None = None  # sim-server: base URL of ``tradewind sim-exchange``, e.g. http://127.0.0.1:8080
     # How orders travel: Bybit's raw V5 rows (the default for bybit) or ccxt's unified API (every other id).

@@ -16,6 +16,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from structlog.typing import Processor
 
+from tradewind.adapters.logging.files import FileTee, LogFileSettings, RotatingLogFile
 from tradewind.adapters.logging.redaction import redact_secrets
 from tradewind.adapters.logging.sink import DbLogSink
 
@@ -39,6 +40,7 @@ class LoggingSettings(BaseModel):
     to_database: bool = True
     batch_size: int = Field(500, ge=1)
     flush_interval_s: float = Field(1.0, gt=0)
+    file: LogFileSettings | None = None  # also to a file, as JSON lines, rotated by size and age
 
     @property
     def json_output(self) -> bool | None:
@@ -81,6 +83,7 @@ def configure_logging(
     json: bool | None = None,
     sink: DbLogSink | None = None,
     stream: TextIO | None = None,
+    file: LogFileSettings | None = None,
 ) -> None:
     """Send structlog and stdlib logging to ``stream`` (stderr) and, if given, to ``sink``.
 
@@ -96,6 +99,10 @@ def configure_logging(
     stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
     # redact_secrets renders tracebacks as text (without local variables) so that they are masked too.
     tail: list[Processor] = [redact_secrets]
+    _close_file()
+    if file is not None:
+        _FILE.append(RotatingLogFile(file))
+        tail.append(FileTee(_FILE[0]))
     if sink is not None:
         tail.append(sink)
     renderer: Processor
@@ -141,7 +148,17 @@ def configure_logging(
 def reset_logging() -> None:
     """Undo :func:`configure_logging` (tests, or an embedding application with its own setup)."""
     _remove_handler(logging.getLogger())
+    _close_file()
     structlog.reset_defaults()
+
+
+# The open log file of the process: logging's configuration is process-wide, so a reconfiguration closes it here.
+_FILE: list[RotatingLogFile] = []
+
+
+def _close_file() -> None:
+    while _FILE:
+        _FILE.pop().close()
 
 
 def _remove_handler(root: logging.Logger) -> None:

@@ -23,6 +23,7 @@ class Refusal(StrEnum):
     UNAVAILABLE = "unavailable"  # a service behind the bus failed or did not answer
     UPSTREAM = "upstream"  # the exchange could not be asked; nothing was stored
     UNSUPPORTED = "unsupported"  # this system does not run that workflow
+    FORBIDDEN = "forbidden"  # the user's role (or an unknown identity) may not run it
 
 
 class CommandError(Exception):
@@ -84,6 +85,11 @@ class WouldCreate:
     job: TwapJob
 
 
+@dataclass(frozen=True, slots=True)
+class Stopping:
+    """``quit`` was accepted: every service stops gracefully, flushing what is buffered."""
+
+
 Outcome = (
     TwapJob
     | JobView
@@ -97,4 +103,5 @@ Outcome = (
     | SystemStatus
     | WouldPublish
     | WouldCreate
+    | Stopping
 )

@@ -32,6 +32,7 @@ from tradewind.domain.commands import (
     CloseAll,
     CloseTrade,
     Command,
+    Confirm,
     ControlTwap,
     CreateTwap,
     DryRun,
@@ -122,6 +123,8 @@ class CommandService:
                 raise CommandError(
                     Refusal.UNSUPPORTED, "quit stops the whole system: give it at the terminal (or chat) that runs it"
                 )
+            case Confirm():  # the command gate keeps pending confirmations; the service itself has none
+                raise CommandError(Refusal.NOT_FOUND, f"no command waits for confirmation under {command.code!r}")
             case _:
                 raise CommandError(
                     Refusal.UNSUPPORTED,

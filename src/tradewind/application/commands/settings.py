@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from tradewind.domain.command_access import Role, User, UserDirectory
 from tradewind.domain.command_language import Alias, AliasTable
 
 _SYMBOL = r"^[A-Z0-9]{2,32}$"
@@ -33,6 +34,28 @@ def _default_aliases() -> dict[str, AliasSettings]:
     return {word: AliasSettings(symbol=f"{word.upper()}USDT") for word in ("btc", "eth", "sol")}
 
 
+class UserSettings(BaseModel):
+    """A user of the text front ends: a role and the identities each front end knows them by."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9_.-]{1,32}$")
+    role: Role = Role.VIEW
+    telegram_chats: tuple[int, ...] = ()  # chat ids allowed to command as this user (the Telegram allowlist)
+    http_tokens: tuple[SecretStr, ...] = ()  # bearer tokens of POST /commands (and the other routes) as this user
+    terminal: bool = False  # the operator at `tradewind run`'s prompt is this user
+    notify: bool = True  # Telegram: send this user's chats TWAP fills and completions
+
+    @field_validator("http_tokens")
+    @classmethod
+    def _tokens(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        for token in value:
+            raw = token.get_secret_value()
+            if len(raw) < 16 or not all("!" <= c <= "~" for c in raw):
+                raise ValueError("an http token must be at least 16 printable ASCII characters without spaces")
+        return value
+
+
 class CommandsSettings(BaseModel):
     """Aliases (lowercase word -> market); an unlisted word ending in one of ``quotes`` is a symbol as it is,
     any other word gets ``default_quote`` appended (``doge`` -> ``DOGEUSDT``)."""
@@ -42,6 +65,9 @@ class CommandsSettings(BaseModel):
     aliases: dict[str, AliasSettings] = Field(default_factory=_default_aliases)
     default_quote: str = Field("USDT", pattern=_CURRENCY)
     quotes: tuple[str, ...] = ("USDT", "USDC", "BTC", "ETH", "EUR")
+    users: tuple[UserSettings, ...] = ()
+    terminal_role: Role = Role.ADMIN  # the local operator's role when no user is marked terminal
+    confirm_ttl_s: float = Field(120.0, gt=0, le=3600)  # how long `confirm CODE` is accepted
 
     @field_validator("aliases")
     @classmethod
@@ -58,6 +84,32 @@ class CommandsSettings(BaseModel):
         if bad:
             raise ValueError(f"quote currencies must be uppercase letters and digits (such as USDT), not {bad}")
         return value
+
+    @model_validator(mode="after")
+    def _unique_identities(self) -> CommandsSettings:
+        names = [u.name for u in self.users]
+        chats = [c for u in self.users for c in u.telegram_chats]
+        tokens = [t.get_secret_value() for u in self.users for t in u.http_tokens]
+        terminals = [u.name for u in self.users if u.terminal]
+        for what, values in (("user name", names), ("telegram chat id", chats), ("http token", tokens)):
+            if len(set(values)) != len(values):
+                raise ValueError(f"commands.users: each {what} may belong to one user only")
+        if len(terminals) > 1:
+            raise ValueError(f"commands.users: one user at most is the terminal, not {terminals}")
+        return self
+
+    def directory(self, admin_token: str | None = None) -> UserDirectory:
+        """Who is who on each front end; ``admin_token`` (``http.token``) is the user ``http`` with role admin."""
+        users = {u.name: User(u.name, u.role) for u in self.users}
+        chats = {chat: users[u.name] for u in self.users for chat in u.telegram_chats}
+        tokens = {t.get_secret_value(): users[u.name] for u in self.users for t in u.http_tokens}
+        if admin_token is not None:
+            tokens.setdefault(admin_token, User("http", Role.ADMIN))
+        terminal = next((users[u.name] for u in self.users if u.terminal), User("operator", self.terminal_role))
+        return UserDirectory(MappingProxyType(chats), MappingProxyType(tokens), terminal, MappingProxyType(users))
+
+    def notified_chats(self) -> tuple[int, ...]:
+        return tuple(chat for u in self.users if u.notify for chat in u.telegram_chats)
 
     def alias_table(self) -> AliasTable:
         aliases = {

@@ -88,7 +88,9 @@ HELP = (
     CommandHelp("balance", "balance [-e EXCHANGE]", "The account balances.", "balance -e bybit"),
     CommandHelp("status", "status", "Which services this system runs.", "status"),
     CommandHelp("help", "help [COMMAND]", "Every command, or one command in full.", "help twap"),
-    CommandHelp("quit", "quit", "Stop every service gracefully (from the terminal).", "quit"),
+    CommandHelp("quit", "quit", "Stop every service gracefully (from the terminal or Telegram; confirmed).", "quit"),
+    CommandHelp("confirm", "confirm CODE", "Carry out the destructive command that asked for this code.",
+                "confirm k7q2"),
 )  # fmt: skip
 COMMANDS = tuple(h.word for h in HELP)
 

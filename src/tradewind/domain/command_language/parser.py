@@ -39,6 +39,7 @@ from tradewind.domain.commands import (
     CloseAll,
     CloseTrade,
     Command,
+    Confirm,
     CreateTwap,
     DryRun,
     DryRunnable,
@@ -66,6 +67,7 @@ from tradewind.domain.values import Category, Side
 _DURATION = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 _DURATION_UNITS = (86_400, 3600, 60, 1)
 _JOB_ID = re.compile(r"[a-z0-9]{1,16}")
+CONFIRM_CODE = re.compile(r"[a-z0-9]{4,12}")
 _EXCHANGE_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 _HAS_DIGIT = re.compile(r"[0-9]")
 _NUMERIC = re.compile(r"[0-9.]+")
@@ -139,6 +141,13 @@ class _Parser:
                 return ShowStatus() if word == "status" else Quit()
             case "help":
                 return self._help()
+            case "confirm":
+                self._split(self._tokens[1:], word, ())
+                code = self._next("a confirmation code (the one the command answered)")
+                self._done()
+                if not CONFIRM_CODE.fullmatch(code.word):
+                    raise CommandSyntaxError(code.column, "a confirmation code (4 to 12 letters or digits)", code.text)
+                return Confirm(code.word)
         raise CommandSyntaxError(
             head.column, "a command", head.text, nearest(word, COMMANDS), problem=f"unknown command {quoted(head.text)}"
         )

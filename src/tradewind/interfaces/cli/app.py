@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +17,9 @@ from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.twap import twap_app
 from tradewind.settings import Settings
+
+if TYPE_CHECKING:
+    from tradewind.bootstrap.embedded import EmbeddedSystem
 
 app = typer.Typer(
     help="Tradewind: trading platform and exchange simulator.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -36,15 +40,16 @@ ConfigOption = Annotated[
 def run(
     config: ConfigOption = None,
     headless: Annotated[bool, typer.Option(help="Log instead of drawing the live view")] = False,
+    prompt: Annotated[bool, typer.Option(help="A command prompt under the live view (--no-prompt: view only)")] = True,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
 ) -> None:
-    """Start the embedded system: simulator, storage, and the live market view."""
+    """Start the embedded system: simulator, storage, the live market view and a command prompt."""
     settings = load(config)
     draw = not headless and sys.stdout.isatty()
-    asyncio.run(_run_embedded(settings, draw=draw, duration=duration))
+    asyncio.run(_run_embedded(settings, draw=draw, prompt=prompt and sys.stdin.isatty(), duration=duration))
 
 
-async def _run_embedded(settings: Settings, *, draw: bool, duration: float | None) -> None:
+async def _run_embedded(settings: Settings, *, draw: bool, prompt: bool, duration: float | None) -> None:
     from tradewind.bootstrap import build_embedded
     from tradewind.interfaces.console.view import run_live_view
 
@@ -57,6 +62,7 @@ async def _run_embedded(settings: Settings, *, draw: bool, duration: float | Non
     with starting(settings):
         system = build_embedded(settings, console_logging=not draw)
         await system.start()
+    asyncio.create_task(_relay(system.shutdown, stop))  # noqa: RUF006 - ends with the loop; `quit` sets it
     title = "Tradewind (embedded)"
     if system.http_url is not None:
         # Straight to the terminal, never through logging: a generated token must not reach the logs table.
@@ -64,12 +70,41 @@ async def _run_embedded(settings: Settings, *, draw: bool, duration: float | Non
         shown = f" · token {system.api_token.value}" if system.api_token.generated else ""
         title += f" · API {system.http_url}{shown}"
     try:
-        if draw:
+        if draw and prompt:
+            await _prompt(system, settings, stop, title)
+        elif draw:
             await run_live_view(system.board, stop, settings.console.refresh_per_second, title=title)
         else:
             await system.log_progress_until(stop)
     finally:
         await system.stop()
+        if draw:  # the screen is gone: say that nothing was lost (headless runs log system.stopped instead)
+            published, recorded = system.simulator.published, system.recorder.stats.written
+            typer.echo(f"stopped: {published} market events published, {recorded} recorded", err=True)
+
+
+async def _prompt(system: EmbeddedSystem, settings: Settings, stop: asyncio.Event, title: str) -> None:
+    """The board and the command prompt; the operator is ``commands.users``' terminal user (admin by default)."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from tradewind.interfaces.console.prompt import TerminalPrompt
+
+    path = settings.console.history_file
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    history = InMemoryHistory() if path is None else FileHistory(str(path))
+    operator = settings.commands.directory().terminal
+    console = TerminalPrompt(
+        system.gate, operator, system.board, title=title, refresh_per_second=settings.console.refresh_per_second,
+        history=history,
+    )  # fmt: skip
+    with contextlib.redirect_stderr(console.log_writer()):  # warnings appear under the board, not across it
+        await console.run(stop)
+
+
+async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()
 
 
 def api_banner(url: str, token: str | None, *, generated: bool) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from typing import Annotated, Any
 
 import typer
@@ -24,9 +25,13 @@ def cmd(
     token: Annotated[
         str | None, typer.Option(envvar="TRADEWIND_HTTP__TOKEN", help="Bearer token of the HTTP API, if it asks one")
     ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Idempotency-Key: the same key again answers the first outcome (default: new)")
+    ] = None,
 ) -> None:
     """Run one command of the text language (docs/commands.md) on a running system."""
-    status, answer = _post(f"{api.rstrip('/')}/commands", {"text": text}, token)
+    headers = {"Idempotency-Key": key or f"cli-{uuid.uuid4().hex}"}
+    status, answer = _post(f"{api.rstrip('/')}/commands", {"text": text}, token, headers)
     if status >= 400:
         detail = answer.get("detail") if isinstance(answer, dict) else None
         if isinstance(answer, dict) and isinstance(answer.get("column"), int):
@@ -40,8 +45,8 @@ def cmd(
         typer.echo(json.dumps(answer, indent=2))
 
 
-def _post(url: str, body: dict[str, Any], token: str | None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
+def _post(url: str, body: dict[str, Any], token: str | None, extra: dict[str, str]) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", **extra}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)

@@ -25,8 +25,8 @@ def _fmt(value: Decimal | None) -> str:
     return "-" if value is None else f"{value:f}"
 
 
-def render(board: MarketBoard, title: str = "Tradewind (embedded)") -> Group:
-    """The whole screen: one row per market, then the latest trades."""
+def render(board: MarketBoard, title: str = "Tradewind (embedded)", hint: str = "press q to quit") -> Group:
+    """The whole screen: one row per market, then the latest trades; ``hint`` says how to leave."""
     markets = Table(title="Markets", expand=True)
     for column in ("market", "bid size", "bid", "ask", "ask size", "spread", "mid", "last", "trades", "book seq"):
         markets.add_column(column, justify="left" if column == "market" else "right")
@@ -56,7 +56,7 @@ def render(board: MarketBoard, title: str = "Tradewind (embedded)") -> Group:
             _fmt(t.price),
             _fmt(t.qty),
         )
-    footer = Text(f"{board.message_rate():,.0f} msg/s   {board.messages:,} messages   press q to quit", style="dim")
+    footer = Text(f"{board.message_rate():,.0f} msg/s   {board.messages:,} messages   {hint}", style="dim")
     return Group(Panel(Text(title, style="bold")), markets, trades, footer)
 
 

@@ -32,6 +32,8 @@ class DistributedService:
     refresh: Refresh | None = None
     probe_timeout_s: float = 2.0
     health: HealthServer | None = None
+    # Set from inside the service (an admin's confirmed `quit` on Telegram): run_until returns as if signalled.
+    shutdown: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: Runner | None = None
 
     async def start(self, health_port: int | None = None) -> int:
@@ -56,14 +58,19 @@ class DistributedService:
         return bound
 
     async def run_until(self, stop: asyncio.Event) -> None:
-        """Return when ``stop`` is set; raise ComponentCrashed if a background component ends first."""
+        """Return when ``stop`` or ``shutdown`` is set; raise ComponentCrashed if a background component ends first."""
         if self._runner is None:
             raise RuntimeError(f"{self.name} was not started")
+        either = asyncio.Event()
+        waiters = [asyncio.create_task(_relay(event, either)) for event in (stop, self.shutdown)]
         try:
-            await self._runner.run_until(stop)
+            await self._runner.run_until(either)
         except ComponentCrashed:
             self.metrics.count_error("crash")
             raise
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
 
     async def stop(self) -> None:
         """Stop the components in reverse order, then the probes; idempotent."""
@@ -76,3 +83,8 @@ class DistributedService:
         if self.health is not None:
             await self.health.stop()
         log.info("service.stopped", service=self.name, sent=self.metrics.sent(), received=self.metrics.received())
+
+
+async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()

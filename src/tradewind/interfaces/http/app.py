@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tradewind.application.commands import CommandService
+from tradewind.application.commands.gate import CommandGate
 from tradewind.domain.commands import ListSubscriptions, ShowBook, Subscribe, Unsubscribe
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
@@ -44,9 +45,9 @@ class SubscriptionRequest(BaseModel):
         return InstrumentRef(self.exchange, self.category, self.symbol, self.matching_key)
 
 
-def create_http_app(commands: CommandService, access: ApiAccess) -> FastAPI:
+def create_http_app(commands: CommandService, access: ApiAccess, gate: CommandGate | None = None) -> FastAPI:
     """The API over the command service, guarded by ``access``; nothing global, one app per system. Routes only for
-    what it runs."""
+    what it runs; ``POST /commands`` when a command ``gate`` is given (every system builds one)."""
     app = FastAPI(title="Tradewind", version="0.1.0")
     install_error_handlers(app)
     install_security(app, access)
@@ -59,7 +60,8 @@ def create_http_app(commands: CommandService, access: ApiAccess) -> FastAPI:
         app.include_router(market_data_router(commands))
     if commands.runs_twap:
         app.include_router(twap_router(commands))
-    app.include_router(commands_router(commands))
+    if gate is not None:
+        app.include_router(commands_router(gate))
     return app
 
 

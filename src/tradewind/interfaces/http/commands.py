@@ -6,16 +6,18 @@ naming the column, what was expected there and the nearest known word; a refusal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from tradewind.application.commands import CommandService
-from tradewind.domain.command_language import CommandSyntaxError, parse_command
-from tradewind.domain.commands import ShowTwap, TwapReport
-from tradewind.interfaces.render.commands import command_json, outcome_json
+from tradewind.application.commands import Refusal
+from tradewind.application.commands.gate import CommandGate, Submission
+from tradewind.application.ports.command_journal import Receipt, ReceiptStatus
+from tradewind.domain.command_access import User
+from tradewind.domain.command_language import CommandSyntaxError
+from tradewind.interfaces.http.errors import STATUS
 
 TAG = "command"
 
@@ -38,21 +40,39 @@ def syntax_error_json(exc: CommandSyntaxError) -> dict[str, Any]:
     }
 
 
-def commands_router(commands: CommandService) -> APIRouter:
-    """``POST /commands`` over the command service; served whatever workflows run (help and status always work)."""
+def receipt_response(receipt: Receipt) -> JSONResponse:
+    """A receipt as the route answers it: 200 done, 202 waiting for confirmation, 422 syntax, a refusal's status."""
+    headers = {"Idempotent-Replayed": "true"} if receipt.repeated else None
+    match receipt.status:
+        case ReceiptStatus.DONE:
+            body, status = {"command": receipt.command, "outcome": receipt.outcome}, 200
+        case ReceiptStatus.INVALID:
+            body, status = {"detail": receipt.message, **(receipt.syntax or {})}, 422
+        case ReceiptStatus.PENDING:
+            body, status = {"command": receipt.command, "detail": receipt.message, "confirm": receipt.code}, 202
+        case ReceiptStatus.RUNNING:
+            body, status = {"detail": receipt.message}, 409
+        case ReceiptStatus.REFUSED:
+            body, status = {"detail": receipt.message}, STATUS[Refusal(receipt.refusal or Refusal.INVALID)]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def commands_router(gate: CommandGate) -> APIRouter:
+    """``POST /commands`` through the command gate (roles, confirmation, idempotency, audit); served whatever
+    workflows run (help and status always work)."""
     router = APIRouter(tags=[TAG])
 
     @router.post("/commands", response_model=None)
-    async def run(body: CommandText) -> JSONResponse:
-        """Parse the text, run the command; ``--dry`` answers what would be sent and changes nothing."""
-        try:
-            command = parse_command(body.text, commands.language)
-        except CommandSyntaxError as exc:
-            return JSONResponse(syntax_error_json(exc), status_code=422)
-        outcome = await commands.execute(command)
-        job = None
-        if isinstance(command, TwapReport):  # the report prints at its job's tick size and lot step
-            job = (await commands.show_twap(ShowTwap(command.job_id))).job
-        return JSONResponse({"command": command_json(command), "outcome": outcome_json(outcome, job)})
+    async def run(
+        body: CommandText,
+        request: Request,
+        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=128)] = None,
+    ) -> JSONResponse:
+        """Parse the text, check the sender's role, run the command once per ``Idempotency-Key``; ``--dry`` answers
+        what would be sent and changes nothing; ``close all`` and ``twap cancel`` answer 202 with a code to confirm."""
+        user: User | None = getattr(request.state, "user", None)
+        identity = "no token" if user is None else f"token of {user.name}"
+        submission = Submission("http", identity, user, body.text, idempotency_key)
+        return receipt_response(await gate.submit(submission))
 
     return router

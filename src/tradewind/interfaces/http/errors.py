@@ -27,6 +27,7 @@ STATUS = {
     Refusal.UNAVAILABLE: 503,
     Refusal.UPSTREAM: 502,
     Refusal.UNSUPPORTED: 404,
+    Refusal.FORBIDDEN: 403,
 }
 _SHOWN = 40
 

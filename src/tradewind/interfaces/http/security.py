@@ -7,8 +7,9 @@ middleware, so a refused request reaches no route: its body is not even read, an
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tradewind.domain.command_access import Role, User
 from tradewind.interfaces.http.settings import LOOPBACK_NAMES, HttpSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -23,25 +25,42 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 OPEN_PATHS = frozenset({"/healthz"})  # liveness probes reach it by IP and carry no token; it tells nothing
 SCHEME = "bearer"  # the name of the security scheme in the OpenAPI document
+COMMANDS_PATH = "/commands"  # checks each command's role itself (the command gate), so any user's token passes
+ADMIN = User("http", Role.ADMIN)  # who sends http.token
 _WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
 _SHOWN = 60
 
 
 @dataclass(frozen=True, slots=True)
 class ApiAccess:
-    """The rules one app enforces. ``token`` None: every request that needs it is refused (403), none can pass."""
+    """The rules one app enforces. ``token`` (``http.token``, the admin) and ``user_tokens`` (``commands.users``):
+    with neither, every request that needs a token is refused (403), none can pass."""
 
     token: str | None
     reads_open: bool
     allowed_hosts: frozenset[str]
     cors_origins: tuple[str, ...] = ()
+    user_tokens: Mapping[str, User] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def from_settings(cls, settings: HttpSettings, token: str | None) -> ApiAccess:
+    def from_settings(
+        cls, settings: HttpSettings, token: str | None, user_tokens: Mapping[str, User] | None = None
+    ) -> ApiAccess:
         """Reads are open on loopback (or with ``open_reads``); loopback names and the bind host are always allowed."""
         bind = settings.host.lower()
         hosts = LOOPBACK_NAMES | set(settings.allowed_hosts) | ({bind} - _WILDCARD_BINDS)
-        return cls(token, settings.open_reads or settings.on_loopback, frozenset(hosts), settings.cors_origins)
+        users = MappingProxyType(dict(user_tokens or {}))
+        return cls(token, settings.open_reads or settings.on_loopback, frozenset(hosts), settings.cors_origins, users)
+
+    def user_of(self, given: bytes) -> User | None:
+        """Who sends the bearer token ``given``: the admin (``http.token``) or a configured user; constant time."""
+        found = None
+        if self.token is not None and hmac.compare_digest(given, self.token.encode()):
+            found = ADMIN
+        for token, user in self.user_tokens.items():
+            if hmac.compare_digest(given, token.encode()) and found is None:
+                found = user
+        return found
 
     def host_allowed(self, name: str) -> bool:
         """``name`` (lower case, no port) is listed, or matches a ``*.domain`` entry, or ``*`` is listed."""
@@ -122,7 +141,6 @@ class BearerGuard:
 
     def __init__(self, app: ASGIApp, access: ApiAccess) -> None:
         self.app, self.access = app, access
-        self._token = None if access.token is None else access.token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,7 +154,7 @@ class BearerGuard:
 
     def _unauthorized(self, scope: Scope) -> JSONResponse | None:
         what = "this request changes something" if scope["method"] not in SAFE_METHODS else "reading beyond loopback"
-        if self._token is None:
+        if self.access.token is None and not self.access.user_tokens:
             return _refuse(
                 403,
                 f"no http.token configured: {what} and this server refuses it; set TRADEWIND_HTTP__TOKEN or "
@@ -149,8 +167,13 @@ class BearerGuard:
                 f"{what}: send the header 'Authorization: Bearer <http.token>'",
                 {"WWW-Authenticate": "Bearer"},
             )
-        if not hmac.compare_digest(given.strip(), self._token):
+        user = self.access.user_of(given.strip())
+        if user is None:
             return _refuse(401, "the bearer token is wrong", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        changes = scope["method"] not in SAFE_METHODS and scope["path"] != COMMANDS_PATH
+        if changes and not user.role.allows(Role.TRADE):
+            return _refuse(403, f"{user.name} has role {user.role.value}: it may not change anything")
+        scope.setdefault("state", {})["user"] = user
         return None
 
 

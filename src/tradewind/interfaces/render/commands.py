@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from decimal import Decimal
 from enum import Enum
 from typing import Any, get_args
 
+from tradewind.application.commands import CommandService
 from tradewind.application.commands.outcomes import (
     BookView,
     HelpText,
     Outcome,
+    Stopping,
     SystemStatus,
     Unsubscribed,
     WouldCreate,
     WouldPublish,
 )
 from tradewind.application.messages.commands import TRADE_COMMAND
+from tradewind.application.ports.command_journal import Receipt, ReceiptStatus
 from tradewind.application.ports.market_data import SubscriptionStatus
 from tradewind.application.twap.service import JobView
-from tradewind.domain.commands import Command
+from tradewind.domain.commands import Command, ShowTwap, TwapReport
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.interfaces.render.market import book_json, subscription_json
@@ -29,6 +33,7 @@ from tradewind.interfaces.render.twap import job_json, job_view_json, report_jso
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 _COMMAND_TYPES = get_args(Command)
+_LIST_SHOWN = 20  # items of a list a text answer shows
 
 
 def command_json(command: Command) -> dict[str, Any]:
@@ -66,6 +71,8 @@ def outcome_json(outcome: Outcome, job: TwapJob | None = None) -> Any:
             job = outcome.job
             plan = [at_step(job.qty_step * lots, job.qty_step) for lots in job.plan]
             return {"dry": True, "job": job_json(job), "slice_sizes": plan}
+        case Stopping():
+            return {"stopping": True}
 
 
 def _snake(name: str) -> str:
@@ -86,3 +93,58 @@ def _plain(value: Any) -> Any:
             return command_json(value)  # a command inside a command (--dry): with its type
         return _fields(value)
     return value
+
+
+class JsonRenderer:
+    """The command gate's renderer (``CommandRenderer``): commands and outcomes as JSON, a TWAP report with its job."""
+
+    def __init__(self, commands: CommandService) -> None:
+        self._commands = commands
+
+    def command(self, command: Command) -> dict[str, Any]:
+        return command_json(command)
+
+    async def outcome(self, command: Command, outcome: Outcome) -> Any:
+        job = None
+        if isinstance(command, TwapReport):  # the report prints at its job's tick size and lot step
+            job = (await self._commands.show_twap(ShowTwap(command.job_id))).job
+        return outcome_json(outcome, job)
+
+
+def receipt_text(receipt: Receipt) -> str:
+    """A receipt as a chat or terminal answer: help as its text, an outcome as ``key: value`` lines, else the
+    message."""
+    prefix = "(already received: nothing was run again)\n" if receipt.repeated else ""
+    if receipt.status is not ReceiptStatus.DONE:
+        word = {ReceiptStatus.REFUSED: "refused: ", ReceiptStatus.INVALID: "not a command: "}.get(receipt.status, "")
+        return prefix + word + receipt.message
+    outcome = receipt.outcome
+    if isinstance(outcome, dict) and set(outcome) == {"topic", "text"}:
+        return prefix + str(outcome["text"])
+    return prefix + ("\n".join(_lines(outcome)) or receipt.message)
+
+
+def _lines(value: Any, indent: str = "") -> list[str]:
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines += [f"{indent}{key}:", *_lines(item, indent + "  ")]
+            else:
+                lines.append(f"{indent}{key}: {_scalar(item)}")
+        return lines
+    if isinstance(value, list):
+        if not value:
+            return [f"{indent}(none)"]
+        return [f"{indent}- {json.dumps(item, separators=(', ', ': '))}" for item in value[:_LIST_SHOWN]] + (
+            [f"{indent}... {len(value) - _LIST_SHOWN} more"] if len(value) > _LIST_SHOWN else []
+        )
+    return [f"{indent}{_scalar(value)}"]
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value) if not isinstance(value, dict | list) else json.dumps(value)

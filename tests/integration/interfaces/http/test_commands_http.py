@@ -16,22 +16,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fakes.command_journal import InMemoryCommandJournal
 from tests.support.cli import QUIET, environment, tradewind
-from tests.support.http_api import TOKEN, api_access, call
+from tests.support.http_api import TOKEN, api_access, call, command_gate
 from tests.support.twap import Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.domain.command_access import Role, User
 from tradewind.domain.command_language import COMMANDS, DEFAULT_ALIASES, LanguageContext
 from tradewind.domain.command_language.grammar import FLAGS, TWAP_KEYWORDS, TWAP_VERBS, UNITS
 from tradewind.interfaces.http import HttpServer, create_http_app
+
+VIEW_TOKEN = "view-token-0123456789abcdef"
+TRADE_TOKEN = "trade-token-0123456789abcdef"
+USERS = {VIEW_TOKEN: User("vic", Role.VIEW), TRADE_TOKEN: User("tina", Role.TRADE)}
 
 
 @dataclass
 class Api:
     url: str
     rig: Rig
+    journal: InMemoryCommandJournal
 
     async def post(self, body: Any, token: str | None = TOKEN) -> tuple[int, Any]:
         return await call("POST", self.url + "/commands", body, token=token)
@@ -48,10 +55,12 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         market_data = MarketDataService(bus, WallClock(), {})
         language = LanguageContext(DEFAULT_ALIASES, "sim", ("sim",))
         commands = CommandService(twap=r.service, market_data=market_data, default_exchange="sim", language=language)
-        server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
+        journal = InMemoryCommandJournal()
+        app = create_http_app(commands, api_access(users=USERS), command_gate(commands, journal))
+        server = HttpServer(app, "127.0.0.1", 0)
         await server.start()
         try:
-            yield Api(f"http://127.0.0.1:{server.port}", r)
+            yield Api(f"http://127.0.0.1:{server.port}", r, journal)
         finally:
             await server.stop()
             await market_data.close()
@@ -84,8 +93,33 @@ async def test_a_twap_job_is_created_controlled_and_reported_through_the_languag
     assert status == 200 and Decimal(answer["outcome"]["filled_qty"]) == Decimal("0.12")
     status, answer = await api.run("twap show web1")
     assert status == 200 and answer["outcome"]["status"] == "completed" and answer["outcome"]["log"]
-    status, answer = await api.run("twap cancel nojob")
+    status, answer = await api.run("twap cancel nojob")  # destructive: it waits for its code
+    assert status == 202 and answer["command"] == {"type": "cancel_twap", "job_id": "nojob"}, answer
+    status, answer = await api.run(f"confirm {answer['confirm']}")
     assert status == 404 and "no TWAP job 'nojob'" in answer["detail"]
+
+
+async def test_a_repeated_idempotency_key_answers_the_first_outcome_and_creates_one_job(api: Api) -> None:
+    body = {"text": "twap buy btc 0.12 over 1h slices 12"}  # no --id: a second run would create a second job
+    first = await call("POST", api.url + "/commands", body, headers={"Idempotency-Key": "order-1"})
+    second = await call("POST", api.url + "/commands", body, headers={"Idempotency-Key": "order-1"})
+    assert first[0] == second[0] == 200 and first[1] == second[1]
+    assert len((await api.run("twap list"))[1]["outcome"]) == 1
+    third = await call("POST", api.url + "/commands", body, headers={"Idempotency-Key": "order-2"})
+    assert third[0] == 200 and len((await api.run("twap list"))[1]["outcome"]) == 2
+    audit = [(e.key, e.result.startswith("repeat")) for e in api.journal.entries if e.key]
+    assert audit == [("order-1", False), ("order-1", True), ("order-2", False)]
+
+
+async def test_a_view_users_token_reads_but_its_changes_are_refused_and_change_nothing(api: Api) -> None:
+    status, answer = await api.post({"text": "twap buy btc 0.12 over 1h slices 12"}, token=VIEW_TOKEN)
+    assert (status, answer["detail"]) == (403, "vic has role view; this command needs trade")
+    status, answer = await call("POST", api.url + "/twap", {"symbol": "BTCUSDT"}, token=VIEW_TOKEN)
+    assert (status, answer["detail"]) == (403, "vic has role view: it may not change anything")
+    assert (await api.post({"text": "twap list"}, token=VIEW_TOKEN))[0] == 200
+    status, answer = await api.post({"text": "twap buy btc 0.12 over 1h slices 12 --id t1"}, token=TRADE_TOKEN)
+    assert status == 200 and answer["outcome"]["job_id"] == "t1"
+    assert [e.user for e in api.journal.entries] == ["vic", "vic", "tina"]
 
 
 async def test_a_command_without_the_token_is_refused_and_creates_nothing(api: Api) -> None:
@@ -133,6 +167,8 @@ async def test_a_dry_trade_answers_the_bus_event_it_would_send(api: Api) -> None
 )  # fmt: skip
 async def test_what_needs_the_trader_is_a_4xx_that_says_so(api: Api, text: str) -> None:
     status, answer = await api.run(text)
+    if status == 202:  # close all is destructive: it runs once confirmed
+        status, answer = await api.run(f"confirm {answer['confirm']}")
     assert 400 <= status < 500
     assert "needs the trader service" in answer["detail"] and answer["detail"].startswith(text.split(maxsplit=1)[0])
 

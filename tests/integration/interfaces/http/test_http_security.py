@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.http_api import TOKEN, api_access, auth_headers, call
+from tests.support.http_api import TOKEN, api_access, auth_headers, call, command_gate
 from tests.support.twap import rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -36,7 +36,9 @@ def serve(tmp_path: Path) -> Serve:
             await bus.start()
             market_data = MarketDataService(bus, WallClock(), {})
             commands = CommandService(twap=r.service, market_data=market_data, default_exchange="sim")
-            server = HttpServer(create_http_app(commands, api_access(token, **http)), "127.0.0.1", 0)
+            server = HttpServer(
+                create_http_app(commands, api_access(token, **http), command_gate(commands)), "127.0.0.1", 0
+            )
             try:
                 yield f"http://127.0.0.1:{await server.start()}"
             finally:

@@ -59,3 +59,45 @@ def test_a_malformed_alias_is_refused_naming_it(tmp_path: Path, yaml: str, says:
     path.write_text(yaml)
     with pytest.raises(ConfigError, match=says.replace(".", r"\.")):
         load_settings(path)
+
+
+USERS = [
+    {"name": "ada", "role": "admin", "telegram_chats": [1, 2], "notify": False},
+    {"name": "tina", "role": "trade", "telegram_chats": [3], "http_tokens": ["tina-token-0123456789"]},
+    {"name": "vic", "http_tokens": ["vic-token-0123456789ab"], "terminal": True},
+]
+
+
+def test_users_map_each_front_ends_identities_to_a_name_and_role() -> None:
+    settings = load_settings(commands={"users": USERS})
+    users = settings.commands.directory(admin_token="the-http-token-0123456789")
+    assert {chat: (u.name, u.role.value) for chat, u in users.chats.items()} == {
+        1: ("ada", "admin"), 2: ("ada", "admin"), 3: ("tina", "trade"),
+    }  # fmt: skip
+    assert users.by_token("tina-token-0123456789") == users.named["tina"]
+    assert users.by_token("the-http-token-0123456789") is not None
+    assert users.by_token("the-http-token-0123456789").name == "http"  # type: ignore[union-attr]
+    assert (users.terminal.name, users.terminal.role.value) == ("vic", "view")  # a view user is the terminal
+    assert settings.commands.notified_chats() == (3,)
+    assert "tina-token" not in settings.masked_json()
+
+
+def test_without_a_terminal_user_the_operator_is_admin_unless_configured() -> None:
+    assert load_settings().commands.directory().terminal.role.value == "admin"
+    assert load_settings(commands={"terminal_role": "view"}).commands.directory().terminal.role.value == "view"
+
+
+@pytest.mark.parametrize(
+    ("users", "message"),
+    [
+        ([{"name": "a", "telegram_chats": [1]}, {"name": "b", "telegram_chats": [1]}], "each telegram chat id"),
+        ([{"name": "a"}, {"name": "a"}], "each user name"),
+        ([{"name": "a", "terminal": True}, {"name": "b", "terminal": True}], "one user at most is the terminal"),
+        ([{"name": "a", "http_tokens": ["short"]}], "at least 16 printable ASCII"),
+        ([{"name": "a", "role": "god"}], "commands.users.0.role"),
+        ([{"name": "Not A Name"}], "commands.users.0.name"),
+    ],
+)
+def test_bad_users_stop_start_up_naming_the_problem(users: list[dict[str, object]], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(commands={"users": users})

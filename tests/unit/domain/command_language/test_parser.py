@@ -27,6 +27,7 @@ from tradewind.domain.commands import (
     CloseAll,
     CloseTrade,
     Command,
+    Confirm,
     CreateTwap,
     DryRun,
     Help,
@@ -147,6 +148,7 @@ PARSED: list[tuple[str, Command]] = [
     ("help", Help()),
     ("help TWAP", Help("twap")),
     ("quit", Quit()),
+    ("confirm K7Q2AB", Confirm("k7q2ab")),
 ]
 
 
@@ -229,6 +231,10 @@ REFUSED: list[tuple[str, int, str, str | None, str | None]] = [
     ("help buyy", 6, "a command to explain", "buyy", "buy"),
     ("help buy sell", 10, "the end of the command", "sell", None),
     ("quit now", 6, "the end of the command", "now", None),
+    ("confirm", 9, "a confirmation code", None, None),
+    ("confirm ab", 9, "a confirmation code (4 to 12 letters or digits)", "ab", None),
+    ("confirm abcd efgh", 14, "the end of the command", "efgh", None),
+    ("confrim abcd", 1, "a command", "confrim", "confirm"),
 ]
 
 

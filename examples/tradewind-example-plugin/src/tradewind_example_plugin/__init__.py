@@ -1,0 +1,1 @@
+"""Example Tradewind plugins: a line-protocol front end and an exchange alias."""
