@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.bybit_server import Served, serve
 from tests.support.faults import put_faults
+from tests.support.logs import captured_logs
 from tests.support.order_stream import OrderEvents, following
 from tests.support.twap import D, rig, sim_exchange_gateway
 from tradewind.adapters.bus.memory import InMemoryBus
@@ -83,6 +84,12 @@ async def _publishing(kind: str, served: Served) -> AsyncIterator[tuple[Publishi
         await bus.close()
 
 
+@contextlib.asynccontextmanager
+async def _logged() -> AsyncIterator[list[MutableMapping[str, Any]]]:
+    with captured_logs() as logs:
+        yield logs
+
+
 async def _fired(http: aiohttp.ClientSession, served: Served) -> Counter[str]:
     async with http.get(f"{served.url}/admin/faults") as resp:
         plan = await resp.json()
@@ -103,6 +110,7 @@ async def test_a_twap_job_through_the_faults_sends_each_slice_once_and_counts_ev
         async with (
             _publishing(kind, served) as (gateway, events),
             aiohttp.ClientSession() as http,
+            _logged() as logs,
         ):
             gateways: dict[str, ExchangeGateway] = {"x": gateway}
             async with rig(tmp_path, gateways=gateways, venue=served.venue) as r:
@@ -140,10 +148,12 @@ async def test_a_twap_job_through_the_faults_sends_each_slice_once_and_counts_ev
     assert len(executions) > len(orders)  # fills were cut into pieces: the split was counted, not collapsed
     assert len(pushed) == len(executions) and sum(pushed.values(), Decimal(0)) == TOTAL  # each fill published once
     events_logged = Counter(e.event for e in view.log)
+    gateway_logged = Counter(str(entry["event"]) for entry in logs)
     assert events_logged["twap.fills_disagree"] == 0
     assert fired["maintenance"] > 0 and fired["timeout_after"] > 0, fired  # the faults did happen
     print(  # figures for docs/reliability.md (pytest -s)
         f"\n{kind}: orders={len(orders)} attempts={len(sent)} executions={len(executions)} "
         f"waits={events_logged['twap.exchange_waiting']} reconciled={events_logged['twap.reconciled']} "
-        f"sent={events_logged['twap.slice_sent']} faults={dict(sorted(fired.items()))}"
+        f"sent={events_logged['twap.slice_sent']} lost_or_busy_sends={gateway_logged['exchange.order_unknown']} "
+        f"rate_limited_retries={gateway_logged['exchange.rate_limited']} faults={dict(sorted(fired.items()))}"
     )
