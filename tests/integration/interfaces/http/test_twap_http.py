@@ -239,9 +239,7 @@ async def test_bodies_that_were_500s_are_refused_on_one_kept_alive_connection(ap
         connector=aiohttp.TCPConnector(limit=1), trace_configs=[trace], headers=auth_headers()
     ) as http:
         for body in bodies:
-            async with http.post(
-                api.url + "/twap", data=body, headers={"Content-Type": "application/json"}
-            ) as resp:
+            async with http.post(api.url + "/twap", data=body, headers={"Content-Type": "application/json"}) as resp:
                 answers.append(resp.status)
                 await resp.read()
     assert answers == [422] * 8 + [201, 409]

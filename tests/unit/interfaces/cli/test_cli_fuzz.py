@@ -13,10 +13,57 @@ from typer.testing import CliRunner
 
 from tradewind.interfaces.cli.app import app
 
-NUMBERS = st.sampled_from(["0.12", "1", "0", "-1", "1e30", "1e400", "NaN", "Infinity", "-Infinity", "\u0661", "1_0",
-                           "60.7", "2.7", "true", "", " ", "1000000000000", "0x10", "1e-30", "3600", "12", "9" * 5000])
-WORDS = st.sampled_from(["buy", "Sell", "BTCUSDT", "btcusdt", "ETHUSDT", "spot", "linear", "sim", "x", "--", "-", "-c",
-                         "--qty", "--help", "market", "passive_limit", "stop", "skip", "catch_up", "\x00", "é"])
+NUMBERS = st.sampled_from(
+    [
+        "0.12",
+        "1",
+        "0",
+        "-1",
+        "1e30",
+        "1e400",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "\u0661",
+        "1_0",
+        "60.7",
+        "2.7",
+        "true",
+        "",
+        " ",
+        "1000000000000",
+        "0x10",
+        "1e-30",
+        "3600",
+        "12",
+        "9" * 5000,
+    ]
+)
+WORDS = st.sampled_from(
+    [
+        "buy",
+        "Sell",
+        "BTCUSDT",
+        "btcusdt",
+        "ETHUSDT",
+        "spot",
+        "linear",
+        "sim",
+        "x",
+        "--",
+        "-",
+        "-c",
+        "--qty",
+        "--help",
+        "market",
+        "passive_limit",
+        "stop",
+        "skip",
+        "catch_up",
+        "\x00",
+        "é",
+    ]
+)
 OPTIONS = st.sampled_from(["--qty", "--notional", "--runtime", "--interval", "--slices", "--limit", "--on-limit",
                            "--catch-up", "--style", "--slippage-bps", "--size-jitter", "--time-jitter", "--seed",
                            "--exchange", "--category", "--id"])  # fmt: skip
