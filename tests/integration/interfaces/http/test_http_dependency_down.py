@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 from fastapi import FastAPI
 
+from tests.support.http_api import api_access, authorized_session
 from tests.support.processes import free_port
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -25,7 +25,7 @@ from tradewind.interfaces.http.errors import install_error_handlers
 
 
 async def _call(url: str, method: str, path: str) -> tuple[int, Any, str | None]:
-    async with aiohttp.ClientSession() as http, http.request(method, url + path) as resp:
+    async with authorized_session() as http, http.request(method, url + path) as resp:
         return resp.status, await resp.json(), resp.headers.get("Retry-After")
 
 
@@ -39,7 +39,8 @@ async def api_without_database() -> AsyncIterator[str]:
         SqlTwapRepository(database), {}, bus, clock, JobJournal(SqlLogRepository(database), clock),
         SqlMarketDataRepository(database),
     )  # fmt: skip
-    server = HttpServer(create_http_app(CommandService(twap=service, default_exchange="sim")), "127.0.0.1", 0)
+    commands = CommandService(twap=service, default_exchange="sim")
+    server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
     await server.start()
     try:
         yield f"http://127.0.0.1:{server.port}"
