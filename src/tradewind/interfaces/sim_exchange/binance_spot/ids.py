@@ -27,6 +27,11 @@ class OrderIds:
         existing = [o for account in venue.accounts() for o in account.orders_newest_first(open_only=False)]
         for order in sorted(existing, key=lambda o: (o.created_ms, o.order_id)):
             self.of(order.account, order.order_id)
+        # Executions made before this registry (a venue served again) are numbered first, in the order they happened.
+        made = sorted(
+            (e for account in venue.accounts() for e in account.executions), key=lambda e: (e.exec_time_ms, e.seq)
+        )
+        self._on_events([ExecutionEvent(e.account, e) for e in made])
         self._unsubscribe: Callable[[], None] = venue.subscribe(self._on_events)
 
     def close(self) -> None:
