@@ -208,13 +208,19 @@ def _describe(exc: ValidationError, path: Path | None) -> str:
 
 
 def _problem(error: ErrorDetails) -> str:
-    key = ".".join(str(p) for p in error["loc"])
+    key = ".".join(_key_part(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key"
     message = mask_url(" ".join(error["msg"].split()).removeprefix("Value error, "))
     shown = _shown_input(error)
     got = "" if shown is None else f" (got {shown})"
     return f"{key}: {message}{got}" if key else message + got
+
+
+def _key_part(part: object) -> str:
+    """A key as written when it is plain, quoted when it holds a line break or other control (one line, always)."""
+    text = str(part)
+    return text if text.isprintable() else repr(text)
 
 
 def _shown_input(error: ErrorDetails) -> str | None:

@@ -192,3 +192,39 @@ def test_invalid_config_stops_start_up_naming_the_key(tmp_path: Path) -> None:
     assert "storage.urll: unknown key" in result.stderr
     assert "simulator.step_interval_ms" in result.stderr
     assert not (tmp_path / "x.db").exists() and not (tmp_path / "data").exists()
+
+
+async def test_a_stored_job_beyond_the_calendar_is_quarantined_and_sigterm_still_flushes(running: Running) -> None:
+    """Issue 19: a stored job whose next wake-up APScheduler cannot hold killed the scheduler without a log line (no
+    later job sent a slice) and its traceback aborted the shutdown on SIGTERM before the recorder's flush."""
+    base = running.api
+    slow = {"exchange": "sim", "side": "Buy", "symbol": "BTCUSDT", "quantity": "0.002", "runtime_s": 3600, "slices": 2}
+    quick = {"exchange": "sim", "side": "Buy", "symbol": "BTCUSDT", "quantity": "0.004", "runtime_s": 4, "slices": 4}
+    async with authorized_session(running.token) as http:
+
+        async def job(job_id: str) -> dict[str, Any]:
+            async with http.get(f"{base}/twap/{job_id}") as response:
+                return dict(await response.json())
+
+        async with http.post(f"{base}/twap", json={**slow, "job_id": "farfuture"}) as response:
+            assert response.status == 201, await response.text()
+        await eventually(lambda: job("farfuture"), lambda j: j["next_slice"] == 1, timeout=30)
+        # As stored before input was bounded: its second slice due 10^12 s on (past year 9999).
+        with sqlite3.connect(running.db) as conn:
+            conn.execute("UPDATE twap_jobs SET offsets_ns = ? WHERE job_id = 'farfuture'", (f"[0, {10**21}]",))
+        async with http.post(f"{base}/twap", json={**quick, "job_id": "healthy"}) as response:
+            assert response.status == 201, await response.text()
+        quarantined = await eventually(lambda: job("farfuture"), lambda j: j["status"] == "failed", timeout=30)
+        done = await eventually(lambda: job("healthy"), lambda j: j["status"] == "completed", timeout=60)
+    assert quarantined["reason"].startswith("quarantined: ")
+    assert "twap.quarantined" in {e["event"] for e in quarantined["log"]}
+    assert Decimal(done["filled"]) == Decimal("0.004")
+
+    proc = running.proc
+    assert proc.stderr is not None
+    proc.send_signal(signal.SIGTERM)
+    stopped = await _read_event(proc.stderr, "system.stopped")
+    rest = (await proc.stderr.read()).decode()
+    assert await asyncio.wait_for(proc.wait(), 30) == 0
+    assert "Traceback" not in rest and "OverflowError" not in rest
+    assert stopped["published"] > 0 and stopped["recorded"] == stopped["published"]  # flushed before exit

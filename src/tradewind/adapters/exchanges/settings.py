@@ -49,6 +49,9 @@ class ExchangeSettings(BaseModel):
     timeout_s: float = Field(10.0, gt=0, le=120)
     max_retries: int = Field(3, ge=0, le=10)
     backoff_s: float = Field(0.5, gt=0, le=60)
+    # Whether book deltas' ``u`` is contiguous, so a hole is a lost delta: None = the venue's own fact (Bybit yes; the
+    # sim-exchange no, unless it runs with ``sim_exchange.websocket.book_u_contiguous: true``: then say true here).
+    book_u_contiguous: bool | None = None
 
     @model_validator(mode="after")
     def _check(self) -> ExchangeSettings:

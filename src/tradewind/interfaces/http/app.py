@@ -18,7 +18,7 @@ from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
 from tradewind.interfaces.http.commands import commands_router
-from tradewind.interfaces.http.errors import install_error_handlers
+from tradewind.interfaces.http.errors import document_refusals, install_error_handlers
 from tradewind.interfaces.http.security import ApiAccess, install_security
 from tradewind.interfaces.http.twap import twap_router
 from tradewind.interfaces.render.market import book_json, subscription_json
@@ -50,6 +50,7 @@ def create_http_app(commands: CommandService, access: ApiAccess, gate: CommandGa
     what it runs; ``POST /commands`` when a command ``gate`` is given (every system builds one)."""
     app = FastAPI(title="Tradewind", version="0.1.0")
     install_error_handlers(app)
+    document_refusals(app)
     install_security(app, access)
 
     @app.get("/healthz")

@@ -30,6 +30,13 @@ STATUS = {
     Refusal.FORBIDDEN: 403,
 }
 _SHOWN = 40
+# What every refusal answers, as the OpenAPI documents it in place of FastAPI's list of pydantic errors.
+REFUSAL_SCHEMA: dict[str, Any] = {
+    "title": "Refusal",
+    "type": "object",
+    "properties": {"detail": {"type": "string", "title": "Detail"}},
+    "required": ["detail"],
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -54,6 +61,21 @@ def install_error_handlers(app: FastAPI) -> None:
         route = request.scope.get("route")
         tags = getattr(route, "tags", None) or ["request"]
         return JSONResponse({"detail": validation_detail(exc.errors(), str(tags[0]))}, status_code=422)
+
+
+def document_refusals(app: FastAPI) -> None:
+    """Make the OpenAPI tell the truth about a 422: ``{"detail": "<sentence>"}`` (see ``malformed``), not a list."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schemas = generate().get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = REFUSAL_SCHEMA
+                schemas.pop("ValidationError", None)
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign] # FastAPI's documented way to change its schema
 
 
 def unavailable(dependency: str, detail: str) -> JSONResponse:

@@ -16,6 +16,8 @@ from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt.bybit_ws import BybitPublicStream
+from tradewind.adapters.exchanges.factory import build_market_streams
+from tradewind.adapters.exchanges.settings import ExchangesSettings
 from tradewind.adapters.metrics import ServiceMetrics
 from tradewind.application.marketdata.service import MarketDataService, MarketDataSettings
 from tradewind.application.venue import OrderRequest
@@ -57,7 +59,11 @@ async def test_the_collector_resyncs_after_a_stream_fault_counts_it_and_ends_equ
 ) -> None:
     served = contiguous_server
     metrics = ServiceMetrics("market-data")
-    stream = BybitPublicStream(lambda c: f"{served.url.replace('http', 'ws')}/v5/public/{c.value}", contiguous_u=True)
+    # As configured: a sim-server entry saying its server numbers ``u`` one by one checks for holes.
+    entry = {"type": "bybit", "env": "sim-server", "url": served.url, "book_u_contiguous": True}
+    exchanges = ExchangesSettings.model_validate({"default": "bybit", "entries": {"bybit": entry}})
+    stream = build_market_streams(exchanges)["bybit"]
+    assert isinstance(stream, BybitPublicStream)
     settings = MarketDataSettings(reconnect_min_s=0.01)
     service = MarketDataService(bus, WallClock(), {"bybit": stream}, settings, metrics=metrics)
 

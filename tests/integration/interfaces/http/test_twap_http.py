@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.support.http_api import TOKEN, api_access, call, post_raw
+from tests.support.http_api import TOKEN, api_access, auth_headers, call, post_raw
 from tests.support.twap import MID, Rig, rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -219,6 +219,31 @@ async def test_the_same_job_id_twice_is_a_409_and_the_first_job_stays(api: Api) 
     assert status == 409 and "already exists" in answer["detail"]
     (job,) = (await api.call("GET", "/twap"))[1]
     assert Decimal(job["total"]) == Decimal("0.12")
+
+
+async def test_bodies_that_were_500s_are_refused_on_one_kept_alive_connection(api: Api) -> None:
+    """Issue 19: each of these was a 500, after which the server dropped the keep-alive connection."""
+    opened = 0
+
+    async def on_open(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(on_open)
+    bodies = [_with(f, v) for f in ("runtime_s", "slices", "seed") for v in ("Infinity", "1e400")]
+    bodies += [_with("quantity", "1e308"), _with("limit_price", "1e400000000")]
+    bodies += [json.dumps({**JOB, "quantity": "0.12", "job_id": "again"})] * 2  # the second is a 409
+    answers = []
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=1), trace_configs=[trace], headers=auth_headers()
+    ) as http:
+        for body in bodies:
+            async with http.post(api.url + "/twap", data=body, headers={"Content-Type": "application/json"}) as resp:
+                answers.append(resp.status)
+                await resp.read()
+    assert answers == [422] * 8 + [201, 409]
+    assert opened == 1
 
 
 async def test_the_twap_body_is_a_model_in_the_openapi_schema(api: Api) -> None:

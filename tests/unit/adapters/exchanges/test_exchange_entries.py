@@ -55,6 +55,10 @@ def test_bybit_trades_v5_rows_by_default_and_unified_on_request_every_other_id_u
 
 
 def test_capabilities_follow_the_entry() -> None:
+    assert not capabilities_for(entry(type="bybit", env="sim-server", url="http://x")).book_u_contiguous
+    assert capabilities_for(
+        entry(type="bybit", env="sim-server", url="http://x", book_u_contiguous=True)
+    ).book_u_contiguous
     assert capabilities_for(entry(type="bybit")).client_ids_unique
     binance = capabilities_for(entry(type="binance"))
     assert binance.lookup_by_client_id and not binance.client_ids_unique and binance.categories == (Category.SPOT,)

@@ -55,6 +55,8 @@ def capabilities_for(settings: ExchangeSettings) -> ExchangeCapabilities:
         )  # fmt: skip
     if settings.type == "binance" and settings.env == "sim-server":
         caps = replace(caps, pushes_orders=False)  # the sim-exchange's Binance face has no user-data stream
+    if settings.book_u_contiguous is not None:
+        caps = replace(caps, book_u_contiguous=settings.book_u_contiguous)
     if settings.categories is not None:
         caps = replace(caps, categories=tuple(Category(c) for c in settings.categories))
     return caps

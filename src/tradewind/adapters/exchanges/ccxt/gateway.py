@@ -8,6 +8,7 @@ looked up: ``BybitV5Gateway`` (Bybit's raw V5 rows) and ``UnifiedCcxtGateway`` (
 from __future__ import annotations
 
 import random
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -38,6 +39,9 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 # Pages of fills read for one question: every fill of one order, or of a window, however many executions it had.
 MAX_FILL_PAGES = 1000
+# "Busy, try again" answers ccxt reads as plain errors: Bybit's retCode 10016 (server busy, maintenance, internal
+# error) and Binance's -1008 (SERVER_BUSY). Nothing says whether the request was served, as after a timeout.
+_BUSY = re.compile(r'"retCode"\s*:\s*10016\b|"code"\s*:\s*-1008\b')
 
 
 def translate(exc: Exception, what: str) -> ExchangeError:
@@ -48,7 +52,7 @@ def translate(exc: Exception, what: str) -> ExchangeError:
         return RateLimited(text)
     if isinstance(exc, ccxt_async.OrderNotFound):
         return OrderNotFound(text)
-    if isinstance(exc, ccxt_async.NetworkError):  # timeouts, refused connections, 5xx
+    if isinstance(exc, ccxt_async.NetworkError) or _BUSY.search(str(exc)):  # timeouts, refused connections, 5xx
         return ExchangeUnavailable(text)
     if isinstance(exc, (ccxt_async.InvalidOrder, ccxt_async.InsufficientFunds, ccxt_async.BadRequest)):
         return OrderRejected(str(exc))

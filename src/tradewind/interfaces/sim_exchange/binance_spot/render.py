@@ -114,13 +114,14 @@ def result_row(o: Order, order_id: int, now_ms: int) -> dict[str, Any]:
     }
 
 
-def fill_row(e: Execution) -> dict[str, Any]:
+def fill_row(e: Execution, trade_id: int) -> dict[str, Any]:
+    """One of ``fills`` of a FULL order answer; ``trade_id`` is the execution's ``myTrades`` id."""
     return {
         "price": fmt8(e.exec_price),
         "qty": fmt8(e.exec_qty),
         "commission": fmt8(e.fee),
         "commissionAsset": e.fee_coin,
-        "tradeId": e.trade_id,
+        "tradeId": trade_id,
     }
 
 
@@ -156,11 +157,11 @@ def cancel_row(o: Order, order_id: int, client_order_id: str, now_ms: int) -> di
     }
 
 
-def my_trade_row(e: Execution, order_id: int) -> dict[str, Any]:
-    """One row of ``myTrades``: the trade seen from the account's side, with its commission."""
+def my_trade_row(e: Execution, order_id: int, trade_id: int) -> dict[str, Any]:
+    """One row of ``myTrades``: the execution seen from the account's side, with its commission."""
     return {
         "symbol": e.symbol,
-        "id": e.trade_id,
+        "id": trade_id,
         "orderId": order_id,
         "orderListId": -1,
         "price": fmt8(e.exec_price),

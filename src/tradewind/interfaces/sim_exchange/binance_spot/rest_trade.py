@@ -80,7 +80,7 @@ def new_order(call: Call) -> dict[str, Any]:
         return ack_row(order, order_id, call.now_ms)
     row = result_row(order, order_id, call.now_ms)
     if resp_type == "FULL":
-        row["fills"] = [fill_row(e) for e in _fills_of(call, order)]
+        row["fills"] = [fill_row(e, call.ids.trade_of(e)) for e in _fills_of(call, order)]
     return row
 
 
@@ -313,13 +313,13 @@ def my_trades(call: Call) -> list[dict[str, Any]]:
     if number is not None:
         rows = [e for e in rows if call.ids.of(account.api_key, e.order_id) == number]
     if from_id is not None:
-        rows = [e for e in rows if e.trade_id >= from_id][:limit]
+        rows = [e for e in rows if call.ids.trade_of(e) >= from_id][:limit]
     elif timed:
         inside = [e for e in rows if _within(e.exec_time_ms, start, end)]
         rows = inside[:limit] if start is not None else inside[-limit:]
     else:
         rows = rows[-limit:]
-    return [my_trade_row(e, call.ids.of(account.api_key, e.order_id)) for e in rows]
+    return [my_trade_row(e, call.ids.of(account.api_key, e.order_id), call.ids.trade_of(e)) for e in rows]
 
 
 def no_margin_pairs(call: Call) -> list[Any]:

@@ -39,6 +39,16 @@ def _orders(served: Served) -> int:
         {"qty": "Infinity"},
         {"qty": [[[["1"]]]]},
     ],
+    ids=[
+        "qty-1e22",
+        "price-1e22",
+        "qty-float-1e22",
+        "qty-30-digits",
+        "qty-arabic-indic-one",
+        "qty-1_0",
+        "qty-Infinity",
+        "qty-nested",
+    ],
 )
 async def test_out_of_range_or_non_ascii_numbers_are_params_errors(
     frozen_server: Served, http: aiohttp.ClientSession, change: dict[str, Any]
