@@ -1,0 +1,45 @@
+"""The spread workflow's store: spreads, the answered requests and their legs, written one trade per transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tradewind.domain.spread.orders import SpreadAction, SpreadReply
+from tradewind.domain.spread.position import Spread
+
+
+class StoreUnavailable(ConnectionError):
+    """The database cannot be reached now; the caller keeps the write and tries again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadWrite:
+    """One change: the spread as it now is, and the answered request (with its legs) that made it, if any."""
+
+    spread: Spread
+    reply: SpreadReply | None = None
+    action: SpreadAction | None = None
+    ts_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSpreads:
+    """What a trading engine reloads at start: spreads not closed, and the answers it already gave."""
+
+    open: list[Spread] = field(default_factory=list)
+    replies: dict[str, SpreadReply] = field(default_factory=dict)
+
+
+class SpreadRepository(Protocol):
+    async def write(self, change: SpreadWrite) -> None:
+        """The spread, the request and both legs in one transaction; writing one again changes nothing more.
+
+        Raises StoreUnavailable when the database cannot be reached."""
+        ...
+
+    async def load(self) -> StoredSpreads: ...
+
+    async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
+        """Newest first."""
+        ...
