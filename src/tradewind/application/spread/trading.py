@@ -326,6 +326,10 @@ class TradingEngine:
                     self.stats.write_failures += 1
                     log.warning("spread.store_unavailable", buffered=len(self._pending), error=str(exc))
                     return False
+                except Exception as exc:  # a write the database refuses for good must not block the rest
+                    change = self._pending[0]
+                    self.stats.write_failures += 1
+                    log.error("spread.write_dropped", spread_id=change.spread.spread_id, error=repr(exc))
                 self._pending.pop(0)
         return True
 
