@@ -31,6 +31,7 @@ from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
 from tradewind.application.marketdata.service import MarketDataSettings
 from tradewind.application.simulator.settings import SimulatorSettings
+from tradewind.application.spread.settings import SpreadSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.domain.commands import InputLimits
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     distributed: DistributedSettings = DistributedSettings()
     input: InputSettings = InputSettings()
     commands: CommandsSettings = CommandsSettings()
+    spread: SpreadSettings = SpreadSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from tradewind.application.commands import CommandService
 from tradewind.application.ports.market_data import MarketData
+from tradewind.application.ports.spread import SpreadView
 from tradewind.application.twap.service import TwapService
 from tradewind.domain.command_language import LanguageContext
 from tradewind.settings import Settings
 
 
 def commands_over(
-    settings: Settings, twap: TwapService | None, market_data: MarketData | None = None
+    settings: Settings,
+    twap: TwapService | None,
+    market_data: MarketData | None = None,
+    spreads: SpreadView | None = None,
 ) -> CommandService:
     """The command service of the front ends, over the workflows this process runs, with the configured limits."""
     limits = settings.input.limits()
@@ -19,5 +23,5 @@ def commands_over(
     )
     return CommandService(
         twap=twap, market_data=market_data, default_exchange=settings.exchanges.default, limits=limits,
-        language=language,
+        language=language, spreads=spreads,
     )  # fmt: skip

@@ -25,6 +25,7 @@ from tradewind.bootstrap.simulator import (
     simulated_market,
     site_component,
 )
+from tradewind.bootstrap.spread import SpreadParts, spread
 from tradewind.bootstrap.storage import migrations, recorder
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.console.board import MarketBoard
@@ -47,6 +48,7 @@ class EmbeddedSystem:
     exchange: SimExchangeParts
     http: HttpServer | None
     api_token: ApiToken  # the HTTP API's bearer token (generated at start unless configured)
+    spread: SpreadParts | None = None  # the spread workflow, unless ``spread.enabled`` is off
 
     @property
     def exchange_port(self) -> int | None:
@@ -104,7 +106,9 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     market_data, collecting = collector(platform)
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     trading = twap(platform, execute=True)
-    http = http_api(platform, market_data, trading.service) if settings.http.enabled else None
+    spreads = spread(platform, trading.gateways)  # simulated mode by default: no exchange order
+    spread_view = None if spreads is None else spreads.trading
+    http = http_api(platform, market_data, trading.service, spread_view) if settings.http.enabled else None
     simulator = simulated_market(platform).simulator
     components = [
         platform.database_component(),
@@ -117,6 +121,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *exchange.serving,  # the market itself starts last and stops first
         *collecting,
         *trading.components,
+        *([] if spreads is None else spreads.components),
         *([] if http is None else [http.component]),
         exchange.market,
     ]
@@ -129,6 +134,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         exchange,
         None if http is None else http.server,
         ApiToken(None) if http is None else http.token,
+        spreads,
     )
 
 

@@ -9,6 +9,8 @@ import structlog
 
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.market_data import MarketData
+from tradewind.application.ports.spread import SpreadView
+from tradewind.application.spread.remote import BusSpreadView
 from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.marketdata import mirror
@@ -50,7 +52,9 @@ def api_token(settings: HttpSettings, *, generate: bool) -> ApiToken:
     return ApiToken(secrets.token_urlsafe(32), generated=True) if generate else ApiToken(None)
 
 
-def http_api(platform: Platform, market_data: MarketData, twap: TwapService | None) -> HttpParts:
+def http_api(
+    platform: Platform, market_data: MarketData, twap: TwapService | None, spreads: SpreadView | None = None
+) -> HttpParts:
     """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one).
 
     Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
@@ -59,7 +63,7 @@ def http_api(platform: Platform, market_data: MarketData, twap: TwapService | No
     settings = platform.settings
     token = api_token(settings.http, generate=not platform.distributed)
     access = ApiAccess.from_settings(settings.http, token.value)
-    app = create_http_app(commands_over(settings, twap, market_data), access)
+    app = create_http_app(commands_over(settings, twap, market_data, spreads), access)
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
@@ -79,5 +83,6 @@ def gateway_service(platform: Platform) -> ServiceParts:
     """``gateway``: the HTTP API, market data through the market-data service, TWAP control reaching the scheduler."""
     control = twap(platform, execute=False)  # only reads and writes TWAP rows: the storage service migrates
     market_data, book_mirror = mirror(platform)
-    http = http_api(platform, market_data, control.service)
+    spreads = BusSpreadView(platform.bus) if platform.settings.spread.enabled else None  # the trading engine's
+    http = http_api(platform, market_data, control.service, spreads)
     return ServiceParts([*control.components, book_mirror, http.component])

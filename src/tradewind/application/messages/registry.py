@@ -18,14 +18,12 @@ from tradewind.application.messages.spread import FUNDING, ORDERS_CALL, SPREADS_
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE
 
 CODECS: Mapping[str, Codec[Any]] = {
-    codec.kind: codec for codec in (
-        TRADE, MID, BOOK, ORDER_EVENT, JOB_COMMAND, SLICE_DUE, SLICE_DONE, TRADE_COMMAND, FUNDING
-    )
+    codec.kind: codec
+    for codec in (TRADE, MID, BOOK, ORDER_EVENT, JOB_COMMAND, SLICE_DUE, SLICE_DONE, TRADE_COMMAND, FUNDING)
 }
 CALLS: Mapping[str, Call[Any, Any]] = {
-    call.topic: call for call in (
-        SUBSCRIBE_CALL, UNSUBSCRIBE_CALL, SUBSCRIPTIONS_CALL, BOOK_CALL, ORDERS_CALL, SPREADS_CALL
-    )
+    call.topic: call
+    for call in (SUBSCRIBE_CALL, UNSUBSCRIBE_CALL, SUBSCRIPTIONS_CALL, BOOK_CALL, ORDERS_CALL, SPREADS_CALL)
 }
 
 

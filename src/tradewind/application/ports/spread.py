@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tradewind.domain.spread.orders import SpreadAction, SpreadReply
+from tradewind.domain.spread.orders import SpreadAction, SpreadBook, SpreadQuery, SpreadReply
 from tradewind.domain.spread.position import Spread
 
 
@@ -43,3 +43,9 @@ class SpreadRepository(Protocol):
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         """Newest first."""
         ...
+
+
+class SpreadView(Protocol):
+    """The trading engine's book of spreads and exposure: the engine itself, or it asked over the bus."""
+
+    async def book(self, query: SpreadQuery) -> SpreadBook: ...

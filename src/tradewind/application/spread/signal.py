@@ -131,7 +131,13 @@ class SignalEngine:
             if pair.key not in self._busy:
                 task = asyncio.create_task(self._act(pair), name=f"spread {pair.key}")
                 self._busy[pair.key] = task
-                task.add_done_callback(lambda _t, key=pair.key: self._busy.pop(key, None))
+                task.add_done_callback(self._done(pair.key))
+
+    def _done(self, key: str) -> Callable[[asyncio.Task[None]], None]:
+        def forget(_task: asyncio.Task[None]) -> None:
+            self._busy.pop(key, None)
+
+        return forget
 
     def remove(self, ref: InstrumentRef) -> None:
         """An instrument unsubscribed: its book and group membership go (a spread it holds stays to be closed)."""
@@ -154,7 +160,7 @@ class SignalEngine:
         """Each direction's entry and exit spread now (for the live view)."""
         now = self._clock.now_ns()
         out = []
-        for key in self.groups.keys():
+        for key in self.groups.names():
             for pair in self.groups.pairs(key):
                 a, b = self._books.get(pair.long), self._books.get(pair.short)
                 if a is None or b is None or not a.snapshot.asks or not b.snapshot.bids or not a.snapshot.bids:
@@ -186,9 +192,16 @@ class SignalEngine:
             spread = self.spreads.get(pair.key)
             if spread is not None and spread.qty > 0 and self._churn.may_close(spread.opened_ns, now):
                 clips = closing_clips(
-                    long_book.bids, short_book.asks, spread.qty, spread.long_entry, spread.short_entry,
-                    self._fees(pair.long.category, pair.short.category), self._thresholds, long, short,
-                )  # fmt: skip
+                    long_book.bids,
+                    short_book.asks,
+                    self._fees(pair.long.category, pair.short.category),
+                    self._thresholds,
+                    open_qty=spread.qty,
+                    long_entry=spread.long_entry,
+                    short_entry=spread.short_entry,
+                    long=long,
+                    short=short,
+                )
                 if clips:
                     await self._trade(pair, SpreadAction.CLOSE, clips)
                     return
@@ -198,9 +211,14 @@ class SignalEngine:
             if spread is None and not self._churn.may_open(pair.key, now):
                 return
             clips = opening_clips(
-                long_book.asks, short_book.bids, self._fees(pair.long.category, pair.short.category),
-                self._thresholds, long, short, room,
-            )  # fmt: skip
+                long_book.asks,
+                short_book.bids,
+                self._fees(pair.long.category, pair.short.category),
+                self._thresholds,
+                long=long,
+                short=short,
+                max_qty=room,
+            )
             if clips:
                 await self._trade(pair, SpreadAction.OPEN, clips)
         except asyncio.CancelledError:
@@ -214,9 +232,15 @@ class SignalEngine:
             spread = self.spreads.get(pair.key)
             spread_id = spread.spread_id if spread is not None else f"sp-{uuid.uuid4().hex[:20]}"
             order = SpreadOrder(
-                uuid.uuid4().hex[:24], spread_id, action, pair, clip.qty, clip.long_price, clip.short_price,
+                uuid.uuid4().hex[:24],
+                spread_id,
+                action,
+                pair,
+                clip.qty,
+                clip.long_price,
+                clip.short_price,
                 self._clock.now_ns(),
-            )  # fmt: skip
+            )
             if not await self._request(pair, order):
                 return
             spread = self.spreads.get(pair.key)
@@ -259,9 +283,9 @@ class SignalEngine:
             if spread is None:
                 spread = opening(order.spread_id, pair, now)
                 self._churn.record_open(pair.key, now)
-            self.spreads[pair.key] = add_entry(spread, qty, long_price, short_price, fee, now)
+            self.spreads[pair.key] = add_entry(spread, qty, long_price, short_price, fee=fee, now_ns=now)
         elif spread is not None:
-            updated = add_exit(spread, min(qty, spread.qty), long_price, short_price, fee, now)
+            updated = add_exit(spread, min(qty, spread.qty), long_price, short_price, fee=fee, now_ns=now)
             if updated.qty:
                 self.spreads[pair.key] = updated
             else:
@@ -276,6 +300,4 @@ def _fills(order: SpreadOrder, legs: tuple[LegOutcome, ...]) -> tuple[Decimal, D
         return order.qty, order.long_price, order.short_price, Decimal(0)
     first, second = legs
     qty = min(first.filled_qty - first.unwound_qty, second.filled_qty)
-    return qty, first.price, second.price, first.fee + second.fee
-
-
+    return qty, legs[0].price or order.long_price, legs[1].price or order.short_price, first.fee + second.fee

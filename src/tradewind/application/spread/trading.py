@@ -24,8 +24,8 @@ from tradewind.domain.ids import client_order_id
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import OrderIntent, OrderResult
-from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.exposure import Exposure, LegChange, LegKey
+from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.opportunity import BPS
 from tradewind.domain.spread.orders import (
     ExposureRow,
@@ -165,10 +165,12 @@ class TradingEngine:
         qty, long_price, short_price, fee = filled
         base = spread if spread is not None else opening(order.spread_id, order.pair, now)
         if order.action is SpreadAction.OPEN:
-            updated = add_entry(base, qty, long_price, short_price, fee, now)
+            updated = add_entry(base, qty, long_price, short_price, fee=fee, now_ns=now)
         else:
-            updated = add_exit(base, qty, long_price, short_price, fee, now)
-        self.exposure.apply(_changes(order.pair, qty, long_price, short_price, opening=order.action is SpreadAction.OPEN))
+            updated = add_exit(base, qty, long_price, short_price, fee=fee, now_ns=now)
+        self.exposure.apply(
+            _changes(order.pair, qty, long_price, short_price, opening=order.action is SpreadAction.OPEN)
+        )
         if updated.state is SpreadState.CLOSED:
             self.spreads.pop(updated.spread_id, None)
         else:
@@ -266,7 +268,9 @@ class TradingEngine:
             return replace(empty, detail=str(exc))
         return _outcome(empty, result)
 
-    async def _settled(self, gateway: ExchangeGateway, ref: InstrumentRef, coid: str, result: OrderResult) -> OrderResult:
+    async def _settled(
+        self, gateway: ExchangeGateway, ref: InstrumentRef, coid: str, result: OrderResult
+    ) -> OrderResult:
         """An IOC / market order's final state (a venue may answer before matching): asked a few times."""
         for _ in range(20):
             await self._clock.sleep(0.05)

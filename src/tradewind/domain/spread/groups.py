@@ -57,7 +57,7 @@ class MatchingGroups:
     def members(self, key: str) -> tuple[InstrumentRef, ...]:
         return tuple(self._members.get(key, ()))
 
-    def keys(self) -> tuple[str, ...]:
+    def names(self) -> tuple[str, ...]:
         return tuple(self._members)
 
     def pairs(self, key: str) -> list[Pair]:

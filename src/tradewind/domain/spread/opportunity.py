@@ -114,6 +114,7 @@ def opening_clips(
     short_bids: Sequence[Level],
     fees: Fees,
     thresholds: Thresholds,
+    *,
     long: Instrument,
     short: Instrument,
     max_qty: Decimal,
@@ -131,11 +132,12 @@ def opening_clips(
 def closing_clips(
     long_bids: Sequence[Level],
     short_asks: Sequence[Level],
+    fees: Fees,
+    thresholds: Thresholds,
+    *,
     open_qty: Decimal,
     long_entry: Decimal,
     short_entry: Decimal,
-    fees: Fees,
-    thresholds: Thresholds,
     long: Instrument,
     short: Instrument,
 ) -> list[Clip]:

@@ -73,7 +73,9 @@ def opening(spread_id: str, pair: Pair, now_ns: int) -> Spread:
     return Spread(spread_id, pair, SpreadState.OPENING, now_ns, updated_ns=now_ns)
 
 
-def add_entry(s: Spread, qty: Decimal, long_price: Decimal, short_price: Decimal, fee: Decimal, now_ns: int) -> Spread:
+def add_entry(
+    s: Spread, qty: Decimal, long_price: Decimal, short_price: Decimal, *, fee: Decimal, now_ns: int
+) -> Spread:
     """An acknowledged opening clip (the first or a scale-in)."""
     if qty <= 0:
         raise ValueError(f"an entry needs a positive quantity, got {qty}")
@@ -90,7 +92,9 @@ def add_entry(s: Spread, qty: Decimal, long_price: Decimal, short_price: Decimal
     )
 
 
-def add_exit(s: Spread, qty: Decimal, long_price: Decimal, short_price: Decimal, fee: Decimal, now_ns: int) -> Spread:
+def add_exit(
+    s: Spread, qty: Decimal, long_price: Decimal, short_price: Decimal, *, fee: Decimal, now_ns: int
+) -> Spread:
     """An acknowledged closing clip: realises its share of the entry at the average prices."""
     if not 0 < qty <= s.qty:
         raise ValueError(f"an exit needs a quantity in (0, {s.qty}], got {qty}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 
@@ -17,28 +17,45 @@ from tradewind.domain.spread.position import SpreadState, add_entry, add_exit, o
 from tradewind.domain.values import Category, Side
 
 PAIR = Pair(
-    InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTCUSDT"), InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT")
+    InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTCUSDT"),
+    InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT"),
 )
 
 
 def _reply(request_id: str, side: Side) -> SpreadReply:
     legs = tuple(
-        LegOutcome("sim", category, "BTCUSDT", s, D("0.01"), D("0.01"), D("100000.1"), D("0.000000000000000001"),
-                   LegStatus.SIMULATED)
+        LegOutcome(
+            "sim",
+            category,
+            "BTCUSDT",
+            s,
+            Decimal("0.01"),
+            Decimal("0.01"),
+            Decimal("100000.1"),
+            Decimal("0.000000000000000001"),
+            LegStatus.SIMULATED,
+        )
         for category, s in ((Category.SPOT, side), (Category.LINEAR, side.opposite))
-    )  # fmt: skip
+    )
     return SpreadReply(request_id, Verdict.ACK, "", legs)
 
 
 async def test_a_spread_is_written_with_its_legs_updated_and_reloaded_exactly(database: Database) -> None:
     repo = SqlSpreadRepository(database)
-    opened = add_entry(opening("sp-1", PAIR, 1), D("0.01"), D("100000.1"), D("100100.2"), D("1.5"), 2)
+    opened = add_entry(
+        opening("sp-1", PAIR, 1),
+        Decimal("0.01"),
+        Decimal("100000.1"),
+        Decimal("100100.2"),
+        fee=Decimal("1.5"),
+        now_ns=2,
+    )
     first = SpreadWrite(opened, _reply("r1", Side.BUY), SpreadAction.OPEN, 2)
     await repo.write(first)
     await repo.write(first)  # flushed again after an uncertain write: nothing doubles
     stored = await repo.load()
     assert stored.open == [opened] and stored.replies == {"r1": first.reply}
-    closed = add_exit(opened, D("0.01"), D("100050"), D("100060"), D("1.5"), 3)
+    closed = add_exit(opened, Decimal("0.01"), Decimal("100050"), Decimal("100060"), fee=Decimal("1.5"), now_ns=3)
     await repo.write(SpreadWrite(closed, _reply("r2", Side.SELL), SpreadAction.CLOSE, 3))
     assert (await repo.load()).open == []
     listed = await repo.spreads()
@@ -49,10 +66,12 @@ async def test_a_spread_is_written_with_its_legs_updated_and_reloaded_exactly(da
 
 async def test_funding_only_writes_update_the_spread(database: Database) -> None:
     repo = SqlSpreadRepository(database)
-    opened = add_entry(opening("sp-2", PAIR, 1), D("0.01"), D(100_000), D(100_100), D(0), 2)
+    opened = add_entry(
+        opening("sp-2", PAIR, 1), Decimal("0.01"), Decimal(100_000), Decimal(100_100), fee=Decimal(0), now_ns=2
+    )
     await repo.write(SpreadWrite(opened))
-    await repo.write(SpreadWrite(replace(opened, funding=D("-0.25"))))
-    assert (await repo.load()).open[0].funding == D("-0.25")
+    await repo.write(SpreadWrite(replace(opened, funding=Decimal("-0.25"))))
+    assert (await repo.load()).open[0].funding == Decimal("-0.25")
 
 
 async def test_an_unreachable_database_is_store_unavailable() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal as D
+from decimal import Decimal
 from typing import Any
 
+from tests.fakes.spread_repository import FakeSpreadRepository
 from tradewind.adapters.clock import SimClock
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.application.spread.signal import SignalEngine
@@ -14,7 +15,6 @@ from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.market import BookSnapshot, InstrumentRef, Level
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.values import Category
-from tests.fakes.spread_repository import FakeSpreadRepository
 
 SPOT = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTCUSDT")
 PERP = InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT")
@@ -28,15 +28,20 @@ def instrument_of(ref: InstrumentRef) -> Instrument | None:
 
 def settings(**changes: Any) -> SpreadSettings:
     base: dict[str, Any] = {
-        "fees_bps": {"spot": "0", "linear": "0"}, "open_bps": "5", "close_profit_bps": "5", "min_hold_s": 0,
-        "max_spread_qty": "1", "max_risk_open_position": "1000000", "max_total_exposure": "2000000",
-    }  # fmt: skip
+        "fees_bps": {"spot": "0", "linear": "0"},
+        "open_bps": "5",
+        "close_profit_bps": "5",
+        "min_hold_s": 0,
+        "max_spread_qty": "1",
+        "max_risk_open_position": "1000000",
+        "max_total_exposure": "2000000",
+    }
     return SpreadSettings.model_validate({**base, **changes})
 
 
 def book(ref: InstrumentRef, bids: list[tuple[str, str]], asks: list[tuple[str, str]], seq: int = 1) -> BookSnapshot:
     def levels(raw: list[tuple[str, str]]) -> tuple[Level, ...]:
-        return tuple((D(p), D(q)) for p, q in raw)
+        return tuple((Decimal(p), Decimal(q)) for p, q in raw)
 
     return BookSnapshot(ref, seq, levels(bids), levels(asks), 0)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal
 
+from tests.unit.application.spread.support import LONG_SPOT, PERP, SPOT, book, instrument_of, rig, settings
 from tradewind.application.ports.bus import RequestTimeout
 from tradewind.application.spread.signal import SignalEngine
 from tradewind.domain.spread.orders import SpreadOrder, SpreadReply
 from tradewind.domain.spread.position import SpreadState
-from tests.unit.application.spread.support import LONG_SPOT, PERP, SPOT, book, instrument_of, rig, settings
 
 WIDE_SPOT = book(SPOT, [("99990", "5")], [("100000", "0.2"), ("100010", "0.3")])
 WIDE_PERP = book(PERP, [("100200", "0.4"), ("100150", "1")], [("100210", "5")])
@@ -19,10 +19,10 @@ async def test_opens_and_scales_in_over_the_levels_after_each_ack() -> None:
     await r.books(WIDE_SPOT, WIDE_PERP)
     spread = r.signal.spreads[LONG_SPOT.key]
     # 0.2 @ 100000/100200, 0.2 @ 100010/100200, 0.1 @ 100010/100150: every clip at least 5 bps
-    assert spread.qty == D("0.5") and spread.state is SpreadState.OPEN
-    assert spread.long_cost == D("0.2") * 100_000 + D("0.3") * 100_010
+    assert spread.qty == Decimal("0.5") and spread.state is SpreadState.OPEN
+    assert spread.long_cost == Decimal("0.2") * 100_000 + Decimal("0.3") * 100_010
     assert r.signal.stats.acks == 3 and r.trading.stats.acks == 3
-    assert r.trading.spreads[spread.spread_id].qty == D("0.5")
+    assert r.trading.spreads[spread.spread_id].qty == Decimal("0.5")
     assert len(r.repo.writes) == 3  # each ACK written (both legs in the write)
     assert all(len(w.reply.legs) == 2 for w in r.repo.writes if w.reply is not None)
 
@@ -36,8 +36,10 @@ async def test_closes_partly_then_fully_as_the_spread_converges() -> None:
         book(PERP, [("100100", "5")], [("100110", "5")], 2),
     )
     spread = r.signal.spreads[LONG_SPOT.key]
-    assert spread.qty == D("0.2")
-    await r.books(book(SPOT, [("100150", "5")], [("100160", "5")], 3), book(PERP, [("100100", "5")], [("100110", "5")], 3))
+    assert spread.qty == Decimal("0.2")
+    await r.books(
+        book(SPOT, [("100150", "5")], [("100160", "5")], 3), book(PERP, [("100100", "5")], [("100110", "5")], 3)
+    )
     assert LONG_SPOT.key not in r.signal.spreads and r.trading.spreads == {}
     closed = r.repo.rows[spread.spread_id]
     assert closed.state is SpreadState.CLOSED and closed.net_realised > 0
@@ -96,4 +98,4 @@ async def test_a_timeout_is_unknown_and_reconciled_never_taken_as_a_nack() -> No
     signal.on_book(WIDE_PERP)  # the next evaluation sends the same request again
     await signal.settle()
     assert r.trading.stats.duplicates == 1  # answered with the first verdict: ACK
-    assert signal.spreads[LONG_SPOT.key].qty == D("0.2") and r.trading.exposure.total() > 0
+    assert signal.spreads[LONG_SPOT.key].qty == Decimal("0.2") and r.trading.exposure.total() > 0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal
 
+from tests.fakes.exchange import FakeExchange
+from tests.fakes.spread_repository import FakeSpreadRepository
+from tests.unit.application.spread.support import LONG_SPOT, settings
 from tradewind.adapters.clock import SimClock
 from tradewind.application.ports.exchange import OrderRejected
 from tradewind.application.spread.trading import DUPLICATE, TradingEngine
@@ -11,13 +14,10 @@ from tradewind.domain.orders import OrderIntent, OrderResult
 from tradewind.domain.spread.orders import FundingPayment, LegStatus, SpreadAction, SpreadOrder, SpreadQuery, Verdict
 from tradewind.domain.spread.position import SpreadState
 from tradewind.domain.values import Category, Side
-from tests.fakes.exchange import FakeExchange
-from tests.fakes.spread_repository import FakeSpreadRepository
-from tests.unit.application.spread.support import LONG_SPOT, settings
 
 
 def order(request_id: str = "r1", action: SpreadAction = SpreadAction.OPEN, qty: str = "0.01") -> SpreadOrder:
-    return SpreadOrder(request_id, "s1", action, LONG_SPOT, D(qty), D(100_000), D(100_100), 0)
+    return SpreadOrder(request_id, "s1", action, LONG_SPOT, Decimal(qty), Decimal(100_000), Decimal(100_100), 0)
 
 
 async def engine(**changes: object) -> tuple[TradingEngine, FakeSpreadRepository]:
@@ -32,10 +32,11 @@ async def test_simulated_ack_fills_at_the_quoted_prices_with_fees() -> None:
     reply = await trading.handle(order())
     assert reply.verdict is Verdict.ACK
     assert [(leg.side, leg.price, leg.status) for leg in reply.legs] == [
-        (Side.BUY, D(100_000), LegStatus.SIMULATED), (Side.SELL, D(100_100), LegStatus.SIMULATED),
-    ]  # fmt: skip
-    assert reply.legs[0].fee == D(1) and reply.legs[1].fee == D("0.50050")
-    assert trading.spreads["s1"].fees == D("1.50050")
+        (Side.BUY, Decimal(100_000), LegStatus.SIMULATED),
+        (Side.SELL, Decimal(100_100), LegStatus.SIMULATED),
+    ]
+    assert reply.legs[0].fee == Decimal(1) and reply.legs[1].fee == Decimal("0.50050")
+    assert trading.spreads["s1"].fees == Decimal("1.50050")
     assert repo.writes[-1].reply == reply  # spread, request and both legs in one write
 
 
@@ -44,7 +45,7 @@ async def test_a_repeated_request_id_is_nacked_with_the_first_verdict() -> None:
     await trading.handle(order())
     again = await trading.handle(order())
     assert again.verdict is Verdict.NACK and again.reason == DUPLICATE and again.duplicate_of is Verdict.ACK
-    assert trading.spreads["s1"].qty == D("0.01")  # traded once
+    assert trading.spreads["s1"].qty == Decimal("0.01")  # traded once
 
 
 async def test_exposure_beyond_the_limit_is_nacked_and_changes_nothing() -> None:
@@ -52,7 +53,7 @@ async def test_exposure_beyond_the_limit_is_nacked_and_changes_nothing() -> None
     assert (await trading.handle(order("r1"))).verdict is Verdict.ACK
     refused = await trading.handle(order("r2"))
     assert refused.verdict is Verdict.NACK and "above max_risk_open_position 1500" in refused.reason
-    assert trading.spreads["s1"].qty == D("0.01") and len(repo.writes) == 1
+    assert trading.spreads["s1"].qty == Decimal("0.01") and len(repo.writes) == 1
 
 
 async def test_writes_are_buffered_while_the_database_is_down_and_land_when_it_returns() -> None:
@@ -64,7 +65,7 @@ async def test_writes_are_buffered_while_the_database_is_down_and_land_when_it_r
     repo.down = False
     assert await trading.flush()
     assert [w.reply.request_id for w in repo.writes if w.reply] == ["r1", "r2"]
-    assert repo.rows["s1"].qty == D("0.006")
+    assert repo.rows["s1"].qty == Decimal("0.006")
 
 
 async def test_a_restart_reloads_open_spreads_their_exposure_and_answered_ids() -> None:
@@ -72,28 +73,30 @@ async def test_a_restart_reloads_open_spreads_their_exposure_and_answered_ids() 
     await trading.handle(order("r1"))
     again = TradingEngine(repo, SimClock(), settings())
     await again.start()
-    assert again.spreads["s1"].qty == D("0.01") and again.exposure.total() == trading.exposure.total()
+    assert again.spreads["s1"].qty == Decimal("0.01") and again.exposure.total() == trading.exposure.total()
     assert (await again.handle(order("r1"))).duplicate_of is Verdict.ACK
 
 
 async def test_funding_is_shared_among_the_open_spreads_once_per_payment() -> None:
     trading, repo = await engine()
     await trading.handle(order("r1"))
-    await trading.handle(SpreadOrder("r2", "s2", SpreadAction.OPEN, LONG_SPOT, D("0.03"), D(100_000), D(100_100), 0))
-    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", D("0.4"), 0)
+    await trading.handle(
+        SpreadOrder("r2", "s2", SpreadAction.OPEN, LONG_SPOT, Decimal("0.03"), Decimal(100_000), Decimal(100_100), 0)
+    )
+    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.4"), 0)
     await trading.on_funding(payment)
     await trading.on_funding(payment)  # reported twice: counted once
-    assert trading.spreads["s1"].funding == D("0.1") and trading.spreads["s2"].funding == D("0.3")
-    assert repo.rows["s2"].funding == D("0.3")
+    assert trading.spreads["s1"].funding == Decimal("0.1") and trading.spreads["s2"].funding == Decimal("0.3")
+    assert repo.rows["s2"].funding == Decimal("0.3")
     book = await trading.book(SpreadQuery())
-    assert sum(s.funding for s in book.spreads) == D("0.4")
+    assert sum(s.funding for s in book.spreads) == Decimal("0.4")
 
 
 class RefusingExchange(FakeExchange):
     """Refuses every order of one category: the venue turning the second leg down."""
 
     def __init__(self, refuse: Category) -> None:
-        super().__init__("sim", bid=D(100_000), ask=D(100_000))
+        super().__init__("sim", bid=Decimal(100_000), ask=Decimal(100_000))
         self.refuse = refuse
 
     async def place_order(self, intent: OrderIntent) -> OrderResult:
@@ -110,7 +113,7 @@ async def test_real_mode_unwinds_the_first_leg_when_the_second_is_refused() -> N
     reply = await trading.handle(order())
     assert reply.verdict is Verdict.NACK and "second leg failed (insufficient margin)" in reply.reason
     first, second = reply.legs
-    assert first.status is LegStatus.UNWOUND and first.unwound_qty == D("0.01")
+    assert first.status is LegStatus.UNWOUND and first.unwound_qty == Decimal("0.01")
     assert second.status is LegStatus.FAILED
     assert [(i.side, i.category) for i in venue.placed] == [(Side.BUY, Category.SPOT), (Side.SELL, Category.SPOT)]
     assert trading.exposure.total() == 0 and trading.spreads == {}
@@ -119,12 +122,12 @@ async def test_real_mode_unwinds_the_first_leg_when_the_second_is_refused() -> N
 
 
 async def test_real_mode_acks_with_the_exchange_fills() -> None:
-    venue = FakeExchange("sim", bid=D(100_000), ask=D(100_000))
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
     trading = TradingEngine(FakeSpreadRepository(), SimClock(), settings(mode="real"), {"sim": venue})
     await trading.start()
     reply = await trading.handle(order())
     assert reply.verdict is Verdict.ACK and [leg.status for leg in reply.legs] == [LegStatus.FILLED] * 2
-    assert trading.spreads["s1"].long_entry == D(100_000)  # the venue's price, not the quote
+    assert trading.spreads["s1"].long_entry == Decimal(100_000)  # the venue's price, not the quote
     again = TradingEngine(FakeSpreadRepository(), SimClock(), settings(mode="real"), {"sim": venue})
     await again.start()
     retried = await again.handle(order())  # a restarted engine retried: finds the orders, sends nothing new

@@ -26,7 +26,8 @@ class SqlSpreadRepository(_SqlRepository):
         await self._guarded(self._write_change, change)
 
     async def load(self) -> StoredSpreads:
-        return await self._guarded(self._load)
+        stored: StoredSpreads = await self._guarded(self._load)
+        return stored
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         query = select(spreads).order_by(spreads.c.opened_ns.desc()).limit(limit)

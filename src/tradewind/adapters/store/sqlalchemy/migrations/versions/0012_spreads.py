@@ -19,6 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 MONEY = sa.Numeric(38, 18).with_variant(sa.String(40), "sqlite")  # as in 0002, spelled out
+SPREAD_AMOUNTS = ("qty", "long_cost", "short_proceeds", "realised", "fees", "funding", "traded_qty")
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
@@ -34,9 +35,7 @@ def upgrade() -> None:
         sa.Column("short_category", sa.String(16), nullable=False),
         sa.Column("short_symbol", sa.String(64), nullable=False),
         sa.Column("state", sa.String(10), nullable=False),
-        *(sa.Column(name, MONEY, nullable=False) for name in (
-            "qty", "long_cost", "short_proceeds", "realised", "fees", "funding", "traded_qty",
-        )),  # fmt: skip
+        *(sa.Column(name, MONEY, nullable=False) for name in SPREAD_AMOUNTS),
         sa.Column("opened_ns", sa.BigInteger, nullable=False),
         sa.Column("updated_ns", sa.BigInteger, nullable=False),
         sa.Column("closed_ns", sa.BigInteger, nullable=True),
