@@ -5,8 +5,9 @@ Run: ``.venv/bin/python -m bench.bench_spread [--books 50000] [--requests 2000] 
 * **books/s**: ``md.book`` payloads of a BTC spot/perp group (top 50 levels, no opportunity, so no order is sent)
   handed to the engine's bus handler: decode, keep the book, evaluate both directions of the group.
 * **ACK round trip**: one spread order at a time, the signal side's typed request to the trading engine (simulated
-  mode; exposure checks, PnL, the write of the spread, the request and both legs to SQLite in one transaction) and
-  back, over the in-memory bus and over RabbitMQ (both ends in this process, a unique exchange): p50 and p99.
+  mode; exposure checks, PnL, and without a database or with the write of the spread, the request and both legs to
+  SQLite in one transaction) and back, over the in-memory bus and over RabbitMQ (both ends in this process, a
+  unique exchange): p50 and p99.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ if __package__ in (None, ""):  # run as a script: make ``tradewind`` importable 
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
+from tradewind.adapters.logging import configure_logging
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.spread_repository import SqlSpreadRepository
 from tradewind.application.messages import codec
 from tradewind.application.messages.market import BOOK
 from tradewind.application.messages.spread import ORDERS_CALL
 from tradewind.application.ports.bus import Bus, Message
+from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoredSpreads
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.application.spread.signal import SignalEngine
 from tradewind.application.spread.trading import TradingEngine
@@ -39,6 +42,7 @@ from tradewind.domain.instruments import default_instruments
 from tradewind.domain.market import BookSnapshot, InstrumentRef
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.orders import SpreadAction, SpreadOrder, SpreadReply
+from tradewind.domain.spread.position import Spread
 from tradewind.domain.values import Category
 
 SPOT = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTCUSDT")
@@ -72,9 +76,22 @@ async def books_per_second(count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-async def round_trips(bus: Bus, count: int, database: Database) -> list[float]:
+class MemoryRepository:
+    """No database: what the round trip costs without the write."""
+
+    async def write(self, change: SpreadWrite) -> None:
+        return None
+
+    async def load(self) -> StoredSpreads:
+        return StoredSpreads()
+
+    async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
+        return []
+
+
+async def round_trips(bus: Bus, count: int, repository: SpreadRepository) -> list[float]:
     """Sequential open/close orders through the bus; each latency in microseconds."""
-    trading = TradingEngine(SqlSpreadRepository(database), SimClock(), SETTINGS)
+    trading = TradingEngine(repository, SimClock(), SETTINGS)
     await trading.start()
     served = await codec.serve(bus, ORDERS_CALL, trading.handle, trading.refuse_malformed)
     pair = Pair(SPOT, PERP)
@@ -105,6 +122,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--rabbitmq-url", default="amqp://guest:guest@127.0.0.1:5672/")
     args = parser.parse_args()
+    configure_logging("warning", json=True)  # one info line per ACK would be most of what is measured
     print(f"signal engine: {await books_per_second(args.books):,.0f} md.book events/s (top 50, decode included)")
     print("| bus | requests | ACK p50 µs | ACK p99 µs |")
     print("| --- | ---: | ---: | ---: |")
@@ -113,7 +131,9 @@ async def main() -> None:
         database.upgrade()
         memory = InMemoryBus()
         await memory.start()
-        print(_row("InMemoryBus (SQLite write)", await round_trips(memory, args.requests, database)))
+        print(_row("InMemoryBus, no database", await round_trips(memory, args.requests, MemoryRepository())))
+        sqlite = SqlSpreadRepository(database)
+        print(_row("InMemoryBus, SQLite write", await round_trips(memory, args.requests, sqlite)))
         await memory.close()
         try:
             await rabbit(args, database)
@@ -134,8 +154,10 @@ async def rabbit(args: argparse.Namespace, database: Database) -> None:
     bus = RabbitMqBus(settings)
     await bus.start()
     try:
-        latencies = await round_trips(bus, args.requests // 2, database)
-        print(_row("RabbitMqBus (SQLite write)", latencies))
+        latencies = await round_trips(bus, args.requests // 2, MemoryRepository())
+        print(_row("RabbitMqBus, no database", latencies))
+        latencies = await round_trips(bus, args.requests // 2, SqlSpreadRepository(database))
+        print(_row("RabbitMqBus, SQLite write", latencies))
     finally:
         await bus.close()
         connection = await aio_pika.connect(settings.url)
