@@ -240,6 +240,7 @@ class TradingEngine:
         first = await self._leg(order, first_ref, long_id, order.qty, first_price)
         if first.filled_qty <= 0:
             return (first,)
+        log.info("spread.first_leg_filled", request_id=order.request_id, qty=str(first.filled_qty), symbol=first.symbol)
         second = await self._leg(order, second_ref, short_id, first.filled_qty, None)
         missing = first.filled_qty - second.filled_qty
         if missing > 0:
