@@ -84,7 +84,10 @@ def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) 
         await engine.stop()
 
     def health() -> str | None:
-        return None if not engine.buffered_writes else f"{engine.buffered_writes} spread writes wait for the database"
+        problems = list(engine.mismatches)
+        if engine.buffered_writes:
+            problems.append(f"{engine.buffered_writes} spread writes wait for the database")
+        return "; ".join(problems) or None
 
     return engine, Component("trading-engine", start, engine.run, stop, health)
 
@@ -97,7 +100,7 @@ def signal_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) -
     async def send(order: SpreadOrder) -> SpreadReply:
         return await request(bus, ORDERS_CALL, order, timeout=settings.request_timeout_s)
 
-    engine = SignalEngine(platform.clock, settings, instruments(gateways), send, bus=bus)
+    engine = SignalEngine(platform.clock, settings, instruments(gateways), send, bus=bus, metrics=platform.metrics)
 
     async def start() -> None:
         book = None

@@ -19,6 +19,7 @@ from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.messages.market import BOOK
 from tradewind.application.ports.bus import Bus, BusError, Message, Subscription
 from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.metrics import Metrics
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.market import BookSnapshot, InstrumentRef
@@ -69,7 +70,9 @@ class SignalEngine:
         send: Send,
         *,
         bus: Bus | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics  # stale books are counted there (``tradewind_spread_stale_books``) when given
         self._clock = clock
         self._settings = settings
         self._instrument_of = instrument_of
@@ -156,6 +159,11 @@ class SignalEngine:
             return None
         return book.snapshot
 
+    def _stale(self, ref: InstrumentRef) -> None:
+        self.stats.stale_skips += 1
+        if self._metrics is not None:
+            self._metrics.count_stale_book(ref.exchange, ref.category.value, ref.symbol)
+
     def view(self) -> list[GroupSpread]:
         """Each direction's entry and exit spread now (for the live view)."""
         now = self._clock.now_ns()
@@ -181,7 +189,7 @@ class SignalEngine:
                 return
             long_book, short_book = self._fresh(pair.long, now), self._fresh(pair.short, now)
             if long_book is None or short_book is None:
-                self.stats.stale_skips += 1
+                self._stale(pair.long if long_book is None else pair.short)
                 return
             long, short = self._instrument_of(pair.long), self._instrument_of(pair.short)
             if long is None or short is None:

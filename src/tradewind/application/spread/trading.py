@@ -90,6 +90,7 @@ class TradingEngine:
         self.stats = TradingStats()
         self._pending: list[SpreadWrite] = []
         self._flushing = asyncio.Lock()
+        self.mismatches: list[str] = []  # real mode: legs the venue does not hold as the open spreads say
 
     @property
     def mode(self) -> str:
@@ -110,6 +111,27 @@ class TradingEngine:
             self.spreads[spread.spread_id] = spread
             self.exposure.apply(_changes(spread.pair, spread.qty, spread.long_entry, spread.short_entry, opening=True))
         log.info("spread.trading_started", mode=self.mode, open=len(stored.open), answered=len(stored.replies))
+        if self.mode == "real" and self.spreads:
+            await self._reconcile_positions()
+
+    async def _reconcile_positions(self) -> None:
+        """The venue's derivative positions must cover what the open spreads hold there; a shortfall is logged and
+        kept in ``mismatches`` (the component's health) for an operator: nothing is traded blindly at start."""
+        for key, qty in self.exposure.positions.items():
+            exchange, category, symbol = key
+            if category is Category.SPOT:
+                continue  # spot holdings are wallet balances, shared with everything else the account does
+            try:
+                gateway = self._gateway(InstrumentRef(exchange, category, symbol))
+                positions = await gateway.fetch_positions(category)
+            except ExchangeError as exc:
+                self.mismatches.append(f"{exchange} {category.value} {symbol}: cannot ask the venue ({exc})")
+                continue
+            held = sum((p.size for p in positions if p.symbol == symbol), Decimal(0))
+            if held * qty < 0 or abs(held) < abs(qty):
+                problem = f"{exchange} {category.value} {symbol}: open spreads hold {qty}, the venue {held}"
+                self.mismatches.append(problem)
+                log.error("spread.reconcile_mismatch", problem=problem)
 
     async def run(self) -> None:
         """Retries buffered writes on the clock while the database is down."""

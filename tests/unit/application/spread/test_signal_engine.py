@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.unit.application.spread.support import LONG_SPOT, PERP, SPOT, book, instrument_of, rig, settings
+from tradewind.adapters.metrics import ServiceMetrics
 from tradewind.application.ports.bus import RequestTimeout
 from tradewind.application.spread.signal import SignalEngine
 from tradewind.domain.spread.orders import SpreadOrder, SpreadReply
@@ -46,14 +47,18 @@ async def test_closes_partly_then_fully_as_the_spread_converges() -> None:
     assert r.trading.exposure.total() == 0
 
 
-async def test_a_stale_book_is_ignored_and_counted() -> None:
+async def test_a_stale_book_is_ignored_and_counted_in_the_metrics() -> None:
     r = await rig(max_book_age_ms=500)
-    r.signal.on_book(WIDE_SPOT)
+    metrics = ServiceMetrics("signal")
+    signal = SignalEngine(r.clock, settings(max_book_age_ms=500), instrument_of, r.trading.handle, metrics=metrics)
+    signal.on_book(WIDE_SPOT)
     await r.clock.advance(1)
-    r.signal.on_book(WIDE_PERP)
-    await r.signal.settle()
-    assert r.signal.spreads == {} and r.trading.stats.acks == 0
-    assert r.signal.stats.stale_skips >= 1
+    signal.on_book(WIDE_PERP)
+    await signal.settle()
+    assert signal.spreads == {} and r.trading.stats.acks == 0
+    assert signal.stats.stale_skips >= 1
+    page = metrics.exposition()[0].decode()
+    assert 'tradewind_spread_stale_books_total{category="spot",exchange="sim",symbol="BTCUSDT"}' in page
 
 
 async def test_unsubscribing_removes_the_book_and_the_group_membership() -> None:

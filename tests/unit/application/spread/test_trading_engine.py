@@ -132,3 +132,15 @@ async def test_real_mode_acks_with_the_exchange_fills() -> None:
     await again.start()
     retried = await again.handle(order())  # a restarted engine retried: finds the orders, sends nothing new
     assert retried.verdict is Verdict.ACK and len(venue.placed) == 2
+
+
+async def test_a_real_mode_restart_reports_a_perp_leg_the_venue_does_not_hold() -> None:
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))  # reports no position at all
+    repo = FakeSpreadRepository()
+    first = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await first.start()
+    assert (await first.handle(order())).verdict is Verdict.ACK
+    again = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await again.start()
+    assert again.mismatches == ["sim linear BTCUSDT: open spreads hold -0.01, the venue 0"]
+    assert len(venue.placed) == 2  # reported, nothing traded blindly
