@@ -82,11 +82,17 @@ class MemoryRepository:
     async def write(self, change: SpreadWrite) -> None:
         return None
 
+    async def save_intent(self, order: SpreadOrder) -> None:
+        return None
+
     async def load(self) -> StoredSpreads:
         return StoredSpreads()
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         return []
+
+
+_conforms: SpreadRepository = MemoryRepository()
 
 
 async def round_trips(bus: Bus, count: int, repository: SpreadRepository) -> list[float]:

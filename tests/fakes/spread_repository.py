@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoredSpreads, StoreUnavailable
-from tradewind.domain.spread.orders import SpreadReply
+from tradewind.domain.spread.orders import SpreadOrder, SpreadReply
 from tradewind.domain.spread.position import Spread, SpreadState
 
 
@@ -13,6 +13,7 @@ class FakeSpreadRepository:
         self.rows: dict[str, Spread] = {}
         self.replies: dict[str, SpreadReply] = {}
         self.writes: list[SpreadWrite] = []
+        self.intents: dict[str, SpreadOrder] = {}
 
     def _check(self) -> None:
         if self.down:
@@ -24,11 +25,17 @@ class FakeSpreadRepository:
         self.rows[change.spread.spread_id] = change.spread
         if change.reply is not None:
             self.replies.setdefault(change.reply.request_id, change.reply)
+            self.intents.pop(change.reply.request_id, None)
+
+    async def save_intent(self, order: SpreadOrder) -> None:
+        self._check()
+        if order.request_id not in self.replies:
+            self.intents[order.request_id] = order
 
     async def load(self) -> StoredSpreads:
         self._check()
         opened = [s for s in self.rows.values() if s.state is not SpreadState.CLOSED]
-        return StoredSpreads(opened, dict(self.replies))
+        return StoredSpreads(opened, dict(self.replies), list(self.intents.values()))
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         self._check()

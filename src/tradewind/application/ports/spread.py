@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tradewind.domain.spread.orders import SpreadAction, SpreadBook, SpreadQuery, SpreadReply
+from tradewind.domain.spread.orders import SpreadAction, SpreadBook, SpreadOrder, SpreadQuery, SpreadReply
 from tradewind.domain.spread.position import Spread
 
 
@@ -25,10 +25,12 @@ class SpreadWrite:
 
 @dataclass(frozen=True, slots=True)
 class StoredSpreads:
-    """What a trading engine reloads at start: spreads not closed, and the answers it already gave."""
+    """What a trading engine reloads at start: spreads not closed, the answers it already gave, and the orders it had
+    begun (an intent saved before the first leg) but not answered."""
 
     open: list[Spread] = field(default_factory=list)
     replies: dict[str, SpreadReply] = field(default_factory=dict)
+    pending: list[SpreadOrder] = field(default_factory=list)
 
 
 class SpreadRepository(Protocol):
@@ -36,6 +38,10 @@ class SpreadRepository(Protocol):
         """The spread, the request and both legs in one transaction; writing one again changes nothing more.
 
         Raises StoreUnavailable when the database cannot be reached."""
+        ...
+
+    async def save_intent(self, order: SpreadOrder) -> None:
+        """The order, before its first leg is sent: a restart finds what may be half done (its answer replaces it)."""
         ...
 
     async def load(self) -> StoredSpreads: ...

@@ -113,6 +113,10 @@ class TradingEngine:
         log.info("spread.trading_started", mode=self.mode, open=len(stored.open), answered=len(stored.replies))
         if self.mode == "real" and self.spreads:
             await self._reconcile_positions()
+        for order in stored.pending:  # begun before a crash: its legs are found by client id, completed or unwound
+            if self.mode == "real":
+                reply = await self.handle(order)
+                log.warning("spread.intent_resumed", request_id=order.request_id, verdict=reply.verdict.value)
 
     async def _reconcile_positions(self) -> None:
         """The venue's derivative positions must cover what the open spreads hold there; a shortfall is logged and
@@ -173,6 +177,7 @@ class TradingEngine:
         if self.mode == "simulated":
             legs = self._simulated_legs(order)
         else:
+            await self._save_intent(order)
             legs = await self._real_legs(order)
         filled = _both_filled(legs)
         if filled is None:
@@ -233,6 +238,13 @@ class TradingEngine:
         if order.qty > spread.qty:
             return f"close of {order.qty} is more than the open {spread.qty}"
         return None
+
+    async def _save_intent(self, order: SpreadOrder) -> None:
+        """Before the first leg: so a restart after a crash between the legs finds the order and finishes it."""
+        try:
+            await self._repo.save_intent(order)
+        except StoreUnavailable as exc:  # traded anyway: the signal engine's retry is then the only way back
+            log.warning("spread.intent_not_saved", request_id=order.request_id, error=str(exc))
 
     def _simulated_legs(self, order: SpreadOrder) -> tuple[LegOutcome, ...]:
         out = []

@@ -12,7 +12,7 @@ from tradewind.adapters.store.sqlalchemy.spread_repository import SqlSpreadRepos
 from tradewind.application.ports.spread import SpreadWrite, StoreUnavailable
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
-from tradewind.domain.spread.orders import LegOutcome, LegStatus, SpreadAction, SpreadReply, Verdict
+from tradewind.domain.spread.orders import LegOutcome, LegStatus, SpreadAction, SpreadOrder, SpreadReply, Verdict
 from tradewind.domain.spread.position import SpreadState, add_entry, add_exit, opening
 from tradewind.domain.values import Category, Side
 
@@ -78,3 +78,17 @@ async def test_an_unreachable_database_is_store_unavailable() -> None:
     repo = SqlSpreadRepository(Database("postgresql+psycopg://postgres@127.0.0.1:1/none"))
     with pytest.raises(StoreUnavailable):
         await repo.load()
+
+
+async def test_an_intent_is_pending_until_its_answer_replaces_it(database: Database) -> None:
+    repo = SqlSpreadRepository(database)
+    order = SpreadOrder("r9", "sp-9", SpreadAction.OPEN, PAIR, Decimal("0.01"), Decimal(100_000), Decimal(100_100), 5)
+    await repo.save_intent(order)
+    await repo.save_intent(order)  # saved again (a retry): still one
+    stored = await repo.load()
+    assert stored.pending == [order] and "r9" not in stored.replies
+    opened = add_entry(opening("sp-9", PAIR, 5), Decimal("0.01"), Decimal(100_000), Decimal(100_100), fee=Decimal(0),
+                       now_ns=6)  # fmt: skip
+    await repo.write(SpreadWrite(opened, _reply("r9", Side.BUY), SpreadAction.OPEN, 6))
+    stored = await repo.load()
+    assert stored.pending == [] and stored.replies["r9"].verdict is Verdict.ACK

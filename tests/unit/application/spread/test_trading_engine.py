@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.fakes.exchange import FakeExchange
 from tests.fakes.spread_repository import FakeSpreadRepository
 from tests.unit.application.spread.support import LONG_SPOT, settings
@@ -144,3 +146,32 @@ async def test_a_real_mode_restart_reports_a_perp_leg_the_venue_does_not_hold() 
     await again.start()
     assert again.mismatches == ["sim linear BTCUSDT: open spreads hold -0.01, the venue 0"]
     assert len(venue.placed) == 2  # reported, nothing traded blindly
+
+
+class Crash(BaseException):
+    """The process dying: nothing after it runs."""
+
+
+class DyingBeforeTheSecondLeg(FakeExchange):
+    async def place_order(self, intent: OrderIntent) -> OrderResult:
+        if intent.category is Category.LINEAR:
+            raise Crash
+        return await super().place_order(intent)
+
+
+async def test_a_restart_after_a_crash_between_the_legs_finishes_the_order_without_resending_the_first() -> None:
+    repo = FakeSpreadRepository()
+    dying = DyingBeforeTheSecondLeg("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    first = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": dying})
+    await first.start()
+    with pytest.raises(Crash):
+        await first.handle(order())
+    assert list(repo.intents) == ["r1"] and repo.writes == []  # the first leg filled, nothing answered
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    venue.orders, venue.placed = dying.orders, []  # the same account, seen by the restarted process
+    again = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await again.start()
+    assert [(i.category, i.side) for i in venue.placed] == [(Category.LINEAR, Side.SELL)]  # only the missing leg
+    assert again.spreads["s1"].qty == Decimal("0.01") and repo.intents == {}
+    assert repo.replies["r1"].verdict is Verdict.ACK
+    assert (await again.handle(order())).duplicate_of is Verdict.ACK  # the signal engine's retry is recognised

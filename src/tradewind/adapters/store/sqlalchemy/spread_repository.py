@@ -14,16 +14,26 @@ from tradewind.adapters.store.sqlalchemy.spread_tables import spread_legs, sprea
 from tradewind.application.ports.spread import SpreadWrite, StoredSpreads, StoreUnavailable
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
-from tradewind.domain.spread.orders import reply_from_payload, reply_to_payload
+from tradewind.domain.spread.orders import (
+    SpreadOrder,
+    order_from_payload,
+    order_to_payload,
+    reply_from_payload,
+    reply_to_payload,
+)
 from tradewind.domain.spread.position import Spread, SpreadState
 from tradewind.domain.values import Category
 
+_PENDING = "pending"  # the verdict of an intent: the order begun, not yet answered
 _REPLIES_KEPT = 10_000  # answers reloaded at start, newest first: enough to recognise any retry still in flight
 
 
 class SqlSpreadRepository(_SqlRepository):
     async def write(self, change: SpreadWrite) -> None:
         await self._guarded(self._write_change, change)
+
+    async def save_intent(self, order: SpreadOrder) -> None:
+        await self._guarded(self._save_intent, order)
 
     async def load(self) -> StoredSpreads:
         stored: StoredSpreads = await self._guarded(self._load)
@@ -64,7 +74,14 @@ class SqlSpreadRepository(_SqlRepository):
                 "verdict": reply.verdict.value, "reason": reply.reason, "ts_ns": change.ts_ns,
                 "reply": reply_to_payload(reply),
             }  # fmt: skip
-            conn.execute(dialect.insert(spread_requests).values(request).on_conflict_do_nothing())
+            insert = dialect.insert(spread_requests).values(request)
+            conn.execute(  # an answer replaces the intent saved before the first leg, never another answer
+                insert.on_conflict_do_update(
+                    index_elements=["request_id"],
+                    set_={k: insert.excluded[k] for k in ("action", "verdict", "reason", "ts_ns", "reply")},
+                    where=spread_requests.c.verdict == _PENDING,
+                )
+            )
             for index, leg in enumerate(reply.legs):
                 values = {
                     "request_id": reply.request_id, "leg": index, "exchange": leg.exchange,
@@ -75,14 +92,35 @@ class SqlSpreadRepository(_SqlRepository):
                 }  # fmt: skip
                 conn.execute(dialect.insert(spread_legs).values(values).on_conflict_do_nothing())
 
+    def _save_intent(self, order: SpreadOrder) -> None:
+        dialect = postgresql if self._db.backend == "postgresql" else sqlite
+        row = {
+            "request_id": order.request_id, "spread_id": order.spread_id, "action": order.action.value,
+            "verdict": _PENDING, "reason": "", "ts_ns": order.ts_ns, "reply": {}, "request": order_to_payload(order),
+        }  # fmt: skip
+        with self._db.engine.begin() as conn:
+            conn.execute(dialect.insert(spread_requests).values(row).on_conflict_do_nothing())
+
     def _load(self) -> StoredSpreads:
         with self._db.engine.connect() as conn:
             opened = conn.execute(select(spreads).where(spreads.c.state != SpreadState.CLOSED.value)).all()
             answered = conn.execute(
-                select(spread_requests.c.reply).order_by(spread_requests.c.ts_ns.desc()).limit(_REPLIES_KEPT)
+                select(spread_requests.c.reply)
+                .where(spread_requests.c.verdict != _PENDING)
+                .order_by(spread_requests.c.ts_ns.desc())
+                .limit(_REPLIES_KEPT)
+            ).all()
+            begun = conn.execute(
+                select(spread_requests.c.request)
+                .where(spread_requests.c.verdict == _PENDING)
+                .order_by(spread_requests.c.ts_ns)
             ).all()
         replies = [reply_from_payload(r.reply) for r in answered]
-        return StoredSpreads([_spread(r._mapping) for r in opened], {r.request_id: r for r in replies})
+        return StoredSpreads(
+            [_spread(r._mapping) for r in opened],
+            {r.request_id: r for r in replies},
+            [order_from_payload(r.request) for r in begun],
+        )
 
 
 def _reason(exc: DBAPIError) -> str:

@@ -43,6 +43,7 @@ spread_requests = Table(
     Column("reason", Text, nullable=False),
     Column("ts_ns", BigInteger, nullable=False),
     Column("reply", Json, nullable=False),  # the answer as sent: a repeated request id gets it again
+    Column("request", Json, nullable=True),  # the order itself, saved before its first leg (verdict "pending")
     Index("ix_spread_requests_spread", "spread_id"),
 )
 

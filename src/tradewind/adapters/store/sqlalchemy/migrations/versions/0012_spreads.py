@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("ts_ns", sa.BigInteger, nullable=False),
         sa.Column("reply", JSON, nullable=False),
+        sa.Column("request", JSON, nullable=True),
     )
     op.create_index("ix_spread_requests_spread", "spread_requests", ["spread_id"])
     op.create_table(
