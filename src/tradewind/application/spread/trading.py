@@ -44,6 +44,7 @@ from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 log = structlog.get_logger(__name__)
 DUPLICATE = "duplicate request id"
+_REPLIES_KEPT = 20_000  # answers remembered in memory for duplicate checks
 
 
 def leg_key(ref: InstrumentRef) -> LegKey:
@@ -154,6 +155,9 @@ class TradingEngine:
             reply = await self._handle(order)
         if reply.duplicate_of is None:
             self._replies[order.request_id] = reply
+            if len(self._replies) > _REPLIES_KEPT:  # the oldest half goes: retries come within seconds
+                for old in list(self._replies)[: _REPLIES_KEPT // 2]:
+                    del self._replies[old]
         await self.flush()
         return reply
 
