@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from tests.fakes.spread_repository import FakeSpreadRepository
 from tests.support.bybit_server import Served, secret_of
 from tests.support.faults import put_faults
-from tests.unit.application.spread.support import LONG_SPOT, settings
+from tests.support.spread import LONG_SPOT, settings
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import BybitV5Gateway
 from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings

@@ -13,7 +13,7 @@ import pytest
 from tests.fakes.spread_repository import FakeSpreadRepository
 from tests.support.cli import QUIET, environment, tradewind
 from tests.support.http_api import TOKEN, api_access, call
-from tests.unit.application.spread.support import LONG_SPOT, settings
+from tests.support.spread import LONG_SPOT, settings
 from tradewind.adapters.clock import SimClock
 from tradewind.application.commands import CommandService
 from tradewind.application.spread.trading import TradingEngine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.unit.application.spread.support import LONG_SPOT, PERP, SPOT, book, instrument_of, rig, settings
+from tests.support.spread import LONG_SPOT, PERP, SPOT, book, instrument_of, rig, settings
 from tradewind.adapters.metrics import ServiceMetrics
 from tradewind.application.ports.bus import RequestTimeout
 from tradewind.application.spread.signal import SignalEngine

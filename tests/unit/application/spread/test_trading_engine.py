@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes.exchange import FakeExchange
 from tests.fakes.spread_repository import FakeSpreadRepository
-from tests.unit.application.spread.support import LONG_SPOT, settings
+from tests.support.spread import LONG_SPOT, settings
 from tradewind.adapters.clock import SimClock
 from tradewind.application.ports.exchange import OrderRejected
 from tradewind.application.spread.trading import DUPLICATE, TradingEngine
