@@ -33,6 +33,7 @@ from tradewind.application.marketdata.service import MarketDataSettings
 from tradewind.application.plugin_settings import PluginsSettings
 from tradewind.application.signals.settings import ProducerSettings, StrategySettings
 from tradewind.application.simulator.settings import SimulatorSettings
+from tradewind.application.spread.settings import SpreadSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.domain.commands import InputLimits
@@ -115,6 +116,7 @@ class Settings(BaseSettings):
 
     telegram: TelegramSettings = TelegramSettings()
     plugins: PluginsSettings = PluginsSettings()
+    spread: SpreadSettings = SpreadSettings()
 
     @classmethod
     def settings_customise_sources(

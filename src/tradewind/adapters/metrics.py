@@ -34,6 +34,12 @@ class ServiceMetrics:
             ["exchange", "category", "symbol"],
             registry=self.registry,
         )
+        self.stale_books = Counter(
+            "tradewind_spread_stale_books",
+            "Spread evaluations skipped because a leg's book was older than spread.max_book_age_ms",
+            ["exchange", "category", "symbol"],
+            registry=self.registry,
+        )
         self.up = Gauge("tradewind_service_up", "1 while the service runs", list(labels), registry=self.registry)
         self.up.labels(**labels).set(0)
 
@@ -42,6 +48,9 @@ class ServiceMetrics:
 
     def count_resync(self, exchange: str, category: str, symbol: str) -> None:
         self.md_resyncs.labels(exchange, category, symbol).inc()
+
+    def count_stale_book(self, exchange: str, category: str, symbol: str) -> None:
+        self.stale_books.labels(exchange, category, symbol).inc()
 
     def set_queue_lag(self, queue: str, depth: int) -> None:
         self.queue_lag.labels(queue).set(depth)

@@ -6,6 +6,7 @@ from tradewind.adapters.store.sqlalchemy.command_repository import SqlCommandJou
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.market_data import MarketData
+from tradewind.application.ports.spread import SpreadView
 from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.platform import Platform
 from tradewind.domain.command_language import LanguageContext
@@ -14,7 +15,10 @@ from tradewind.settings import Settings
 
 
 def commands_over(
-    settings: Settings, twap: TwapService | None, market_data: MarketData | None = None
+    settings: Settings,
+    twap: TwapService | None,
+    market_data: MarketData | None = None,
+    spreads: SpreadView | None = None,
 ) -> CommandService:
     """The command service of the front ends, over the workflows this process runs, with the configured limits."""
     limits = settings.input.limits()
@@ -23,7 +27,7 @@ def commands_over(
     )
     return CommandService(
         twap=twap, market_data=market_data, default_exchange=settings.exchanges.default, limits=limits,
-        language=language,
+        language=language, spreads=spreads,
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from tradewind.bootstrap.simulator import (
     simulated_market,
     site_component,
 )
+from tradewind.bootstrap.spread import SpreadParts, spread
 from tradewind.bootstrap.storage import migrations, recorder
 from tradewind.bootstrap.telegram import telegram_bot
 from tradewind.bootstrap.twap import twap
@@ -56,6 +57,7 @@ class EmbeddedSystem:
     commands: CommandService
     gate: CommandGate  # what the text front ends (terminal, Telegram, POST /commands) submit to
     producer: ProducerParts | None = None
+    spread: SpreadParts | None = None  # the spread workflow, unless ``spread.enabled`` is off
 
     @property
     def shutdown(self) -> asyncio.Event:
@@ -118,7 +120,9 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     market_data, collecting = collector(platform)
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     trading = twap(platform, execute=True)
-    commands = commands_over(settings, trading.service, market_data)
+    spreads = spread(platform, trading.gateways)  # simulated mode by default: no exchange order
+    spread_view = None if spreads is None else spreads.trading
+    commands = commands_over(settings, trading.service, market_data, spread_view)
     gate = command_gate(platform, commands)
     http = http_api(platform, commands, gate) if settings.http.enabled else None
     bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
@@ -136,6 +140,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *exchange.serving,  # the market itself starts last and stops first
         *collecting,
         *trading.components,
+        *([] if spreads is None else spreads.components),
         *([] if http is None else [http.component]),
         *([] if signals is None else signals.components),
         *([] if bot is None else [bot]),
@@ -154,6 +159,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         commands,
         gate,
         signals,
+        spreads,
     )
 
 

@@ -10,6 +10,7 @@ import structlog
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
+from tradewind.application.spread.remote import BusSpreadView
 from tradewind.bootstrap.commands import command_gate, commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
@@ -80,6 +81,7 @@ def gateway_service(platform: Platform) -> ServiceParts:
     """``gateway``: the HTTP API, market data through the market-data service, TWAP control reaching the scheduler."""
     control = twap(platform, execute=False)  # only reads and writes TWAP rows: the storage service migrates
     market_data, book_mirror = mirror(platform)
-    commands = commands_over(platform.settings, control.service, market_data)
+    spreads = BusSpreadView(platform.bus) if platform.settings.spread.enabled else None  # the trading engine's
+    commands = commands_over(platform.settings, control.service, market_data, spreads)
     http = http_api(platform, commands, command_gate(platform, commands))
     return ServiceParts([*control.components, book_mirror, http.component])

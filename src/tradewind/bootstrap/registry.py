@@ -15,6 +15,7 @@ from tradewind.bootstrap.marketdata import market_data_service
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.signals import producer_service
 from tradewind.bootstrap.simulator import sim_exchange_service
+from tradewind.bootstrap.spread import signal_service, trading_engine_service
 from tradewind.bootstrap.storage import storage_service
 from tradewind.bootstrap.telegram import telegram_service
 from tradewind.bootstrap.twap import twap_ordering_service, twap_scheduler_service
@@ -69,8 +70,16 @@ SERVICES: tuple[ServiceEntry, ...] = (
         "twap-ordering", 9106, "sends TWAP slices from the `twap.slice` work queue, reconciling first",
         twap_ordering_service,
     ),
-    ServiceEntry("signal", 9107, "spread arbitrage: signal engine"),
-    ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
+    ServiceEntry(
+        "signal", 9107,
+        "spread arbitrage: books of each matching group from `md.book`, spread orders over `rpc.orders`",
+        signal_service,
+    ),
+    ServiceEntry(
+        "trading-engine", 9108,
+        "spread arbitrage: answers `rpc.orders` with ACK/NACK, owns exposure and PnL (one replica)",
+        trading_engine_service,
+    ),
     ServiceEntry(
         "producer", 9109,
         "signal trading: strategies (`--strategy NAME`) on candles of `md.trade`; publishes `signal.trade`",

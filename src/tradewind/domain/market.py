@@ -144,13 +144,20 @@ def _parse_levels(p: Mapping[str, Any], key: str) -> tuple[Level, ...]:
     for i, level in enumerate(raw):
         if not isinstance(level, list) or len(level) != 2:
             raise PayloadError(f"{key}[{i}] must be [price, qty]")
-        out.append(
-            (
-                _dec({f"{key}[{i}].price": level[0]}, f"{key}[{i}].price"),
-                _dec({f"{key}[{i}].qty": level[1]}, f"{key}[{i}].qty"),
-            )
-        )
+        out.append((_level_dec(level[0], key, i, "price"), _level_dec(level[1], key, i, "qty")))
     return tuple(out)
+
+
+def _level_dec(raw: Any, key: str, i: int, part: str) -> Decimal:
+    """``_dec`` of one level's price or size, without building its field name unless it is refused (the hot path)."""
+    if isinstance(raw, str):
+        try:
+            value = Decimal(raw)
+        except ArithmeticError:
+            value = None
+        if value is not None and value.is_finite():
+            return value
+    return _dec({f"{key}[{i}].{part}": raw}, f"{key}[{i}].{part}")  # raises, naming the field
 
 
 def trade_from_payload(p: Mapping[str, Any]) -> TradeTick:

@@ -22,6 +22,7 @@ from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
 from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.application.ports.spread import SpreadView
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.command_events import TradeCommandEvent
@@ -59,6 +60,7 @@ from tradewind.domain.commands import (
 )
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
+from tradewind.domain.spread.orders import SpreadBook, SpreadQuery
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.domain.twap.spec import TwapSpec, TwapSpecError
@@ -76,7 +78,9 @@ class CommandService:
         default_exchange: str | None = None,
         limits: InputLimits | None = None,
         language: LanguageContext | None = None,
+        spreads: SpreadView | None = None,
     ) -> None:
+        self._spreads = spreads
         self._twap = twap
         self._market_data = market_data
         self._default_exchange = default_exchange
@@ -91,6 +95,23 @@ class CommandService:
     @property
     def runs_market_data(self) -> bool:
         return self._market_data is not None
+
+    @property
+    def runs_spreads(self) -> bool:
+        return self._spreads is not None
+
+    async def spread_book(self, *, open_only: bool = False, limit: int = 100) -> SpreadBook:
+        """Spreads (newest first), exposure by instrument and the total, from the trading engine."""
+        if self._spreads is None:
+            raise CommandError(Refusal.UNSUPPORTED, "this system does not run the spread workflow")
+        try:
+            query = SpreadQuery(open_only, limit)
+        except ValueError as exc:
+            raise CommandError(Refusal.INVALID, str(exc)) from None
+        try:
+            return await self._spreads.book(query)
+        except BusError as exc:
+            raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
 
     async def execute(self, command: Command) -> Outcome:
         """Any command; for front ends that parse text into commands (Telegram, the command language)."""

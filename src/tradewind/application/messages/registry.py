@@ -15,6 +15,7 @@ from tradewind.application.messages.commands import TRADE_COMMAND
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
 from tradewind.application.messages.marketdata import BOOK_CALL, SUBSCRIBE_CALL, SUBSCRIPTIONS_CALL, UNSUBSCRIBE_CALL
 from tradewind.application.messages.signals import CANDLE, SIGNAL
+from tradewind.application.messages.spread import FUNDING, ORDERS_CALL, SPREADS_CALL
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE
 
 CODECS: Mapping[str, Codec[Any]] = {
@@ -30,10 +31,12 @@ CODECS: Mapping[str, Codec[Any]] = {
         SLICE_DONE,
         TRADE_COMMAND,
         SIGNAL,
+        FUNDING,
     )
 }
 CALLS: Mapping[str, Call[Any, Any]] = {
-    call.topic: call for call in (SUBSCRIBE_CALL, UNSUBSCRIBE_CALL, SUBSCRIPTIONS_CALL, BOOK_CALL)
+    call.topic: call
+    for call in (SUBSCRIBE_CALL, UNSUBSCRIBE_CALL, SUBSCRIPTIONS_CALL, BOOK_CALL, ORDERS_CALL, SPREADS_CALL)
 }
 
 

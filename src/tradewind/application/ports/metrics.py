@@ -14,6 +14,10 @@ class Metrics(Protocol):
         """A market-data book dropped and resubscribed (a gap, a disconnect, a stream error)."""
         ...
 
+    def count_stale_book(self, exchange: str, category: str, symbol: str) -> None:
+        """The spread signal engine skipped an evaluation because this market's book was too old."""
+        ...
+
     def set_up(self, up: bool) -> None: ...
 
     def exposition(self) -> tuple[bytes, str]:

@@ -56,10 +56,24 @@ class BasisParams:
     mean_bp: float = 1.0
     std_bp: float = 4.0
     half_life_s: float = 1_200.0
+    # An injected mispricing (off by default): ``shock_bp`` is added to the basis for the first ``shock_duty`` of
+    # every ``shock_period_s`` (counted from the start), so the perp is dislocated from spot and then converges.
+    shock_bp: float = 0.0
+    shock_period_s: float = 600.0
+    shock_duty: float = 0.5
 
     def __post_init__(self) -> None:
         if self.std_bp < 0 or self.half_life_s <= 0:
             raise ValueError("basis std_bp must not be negative and half_life_s must be positive")
+        if self.shock_period_s <= 0 or not 0.0 < self.shock_duty < 1.0:
+            raise ValueError("basis shock_period_s must be positive and shock_duty within (0, 1)")
+
+    def shock_at(self, elapsed_s: float) -> float:
+        """The injected offset in bp, ``elapsed_s`` after the start."""
+        if not self.shock_bp:
+            return 0.0
+        phase = (elapsed_s % self.shock_period_s) / self.shock_period_s
+        return self.shock_bp if phase < self.shock_duty else 0.0
 
 
 def _ou_step(value: float, dt_s: float, shock: float, *, mean: float, std: float, half_life_s: float) -> float:
@@ -153,6 +167,7 @@ class FairValueModel:
             for key, (asset, basis) in markets.items()
         }
         self.now_ns = start_ns
+        self._start_ns = start_ns
 
     def advance(self, now_ns: int) -> None:
         """Move every process to ``now_ns``; going back in time is an error."""
@@ -174,11 +189,14 @@ class FairValueModel:
         asset, basis = self._markets[market_key]
         if basis is None:
             return asset.price
-        return asset.price * (1.0 + basis.basis_bp * _BP)
+        return asset.price * (1.0 + self.basis_bp(market_key) * _BP)
 
     def basis_bp(self, market_key: str) -> float:
+        """The basis now, with any injected shock."""
         basis = self._markets[market_key][1]
-        return basis.basis_bp if basis is not None else 0.0
+        if basis is None:
+            return 0.0
+        return basis.basis_bp + basis.params.shock_at((self.now_ns - self._start_ns) / _NS_PER_S)
 
     def asset_of(self, market_key: str) -> AssetProcess:
         return self._markets[market_key][0]

@@ -15,6 +15,7 @@ from tradewind.interfaces.cli.cmd import cmd
 from tradewind.interfaces.cli.exits import load, starting
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.service import register as register_service_commands
+from tradewind.interfaces.cli.spreads import spreads
 from tradewind.interfaces.cli.twap import twap_app
 from tradewind.settings import Settings
 
@@ -30,6 +31,7 @@ app.add_typer(md_app, name="md")
 app.add_typer(twap_app, name="twap")
 register_service_commands(app)
 app.command("cmd")(cmd)
+app.command("spreads")(spreads)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")

@@ -11,6 +11,7 @@ from tradewind.application.messages.market import BOOK, MID, TRADE
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.domain.market import TradeTick
+from tradewind.domain.spread.opportunity import entry_bps
 
 _RATE_WINDOW_NS = 5_000_000_000
 
@@ -30,12 +31,23 @@ class MarketRow:
     last: TradeTick | None = None
     book_seq: int = 0
     trades: int = 0
+    matching_key: str = ""
 
     @property
     def spread(self) -> Decimal | None:
         if self.best_bid is None or self.best_ask is None:
             return None
         return self.best_ask - self.best_bid
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpread:
+    """Buy ``long`` at its ask and sell ``short`` at its bid: what that earns now, in bps (before fees)."""
+
+    group: str
+    long: MarketRow
+    short: MarketRow
+    bps: Decimal
 
 
 @dataclass
@@ -70,10 +82,12 @@ class MarketBoard:
                 mid = MID.decode(message.payload)
                 row = self._row(mid.ref.exchange, mid.ref.category.value, mid.ref.symbol)
                 row.mid, row.best_bid, row.best_ask = mid.mid, mid.best_bid, mid.best_ask
+                row.matching_key = mid.ref.matching_key
             elif kind == BOOK.kind:
                 book = BOOK.decode(message.payload)
                 row = self._row(book.ref.exchange, book.ref.category.value, book.ref.symbol)
                 row.book_seq = book.seq
+                row.matching_key = book.ref.matching_key
                 if book.bids:
                     row.best_bid, row.bid_size = book.bids[0]
                 if book.asks:
@@ -98,6 +112,21 @@ class MarketBoard:
         if row is None:
             row = self.rows[key] = MarketRow(exchange, category, symbol)
         return row
+
+    def group_spreads(self) -> list[GroupSpread]:
+        """Every ordered pair of markets sharing a matching key (spot/perp both ways), best quotes known."""
+        groups: dict[str, list[MarketRow]] = {}
+        for row in self.rows.values():
+            if row.matching_key and row.best_bid is not None and row.best_ask is not None:
+                groups.setdefault(row.matching_key, []).append(row)
+        out = []
+        for key in sorted(groups):
+            rows = sorted(groups[key], key=lambda r: (r.category, r.exchange))
+            for long in rows:
+                for short in rows:
+                    if long is not short and long.best_ask and short.best_bid is not None:
+                        out.append(GroupSpread(key, long, short, entry_bps(long.best_ask, short.best_bid)))
+        return out
 
     def message_rate(self) -> float:
         """Messages per second over the last few seconds (for display only)."""

@@ -26,7 +26,8 @@ def _fmt(value: Decimal | None) -> str:
 
 
 def render(board: MarketBoard, title: str = "Tradewind (embedded)", hint: str = "press q to quit") -> Group:
-    """The whole screen: one row per market, then the latest trades; ``hint`` says how to leave."""
+    """The whole screen: one row per market, the spread of each matching group both ways, the latest trades; ``hint``
+    says how to leave."""
     markets = Table(title="Markets", expand=True)
     for column in ("market", "bid size", "bid", "ask", "ask size", "spread", "mid", "last", "trades", "book seq"):
         markets.add_column(column, justify="left" if column == "market" else "right")
@@ -56,8 +57,19 @@ def render(board: MarketBoard, title: str = "Tradewind (embedded)", hint: str = 
             _fmt(t.price),
             _fmt(t.qty),
         )
+    spreads = Table(title="Spreads (buy one at its ask, sell the other at its bid)", expand=True)
+    for column in ("group", "buy", "sell", "bps"):
+        spreads.add_column(column, justify="right" if column == "bps" else "left")
+    for g in board.group_spreads():
+        style = "green" if g.bps > 0 else "dim"
+        spreads.add_row(
+            g.group,
+            f"{g.long.exchange} {g.long.category}",
+            f"{g.short.exchange} {g.short.category}",
+            Text(f"{g.bps:.2f}", style=style),
+        )
     footer = Text(f"{board.message_rate():,.0f} msg/s   {board.messages:,} messages   {hint}", style="dim")
-    return Group(Panel(Text(title, style="bold")), markets, trades, footer)
+    return Group(Panel(Text(title, style="bold")), markets, spreads, trades, footer)
 
 
 @contextlib.contextmanager

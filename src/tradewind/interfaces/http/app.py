@@ -1,4 +1,5 @@
-"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book) and ``/twap``.
+"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book), ``/twap`` and
+``/spreads``, ``/exposure``.
 
 Every route parses its input into a command, runs it on the ``CommandService`` and renders the outcome with the
 shared renderers; refusals become statuses in ``errors``; who may call which route is decided in ``security``.
@@ -20,6 +21,7 @@ from tradewind.domain.values import Category
 from tradewind.interfaces.http.commands import commands_router
 from tradewind.interfaces.http.errors import document_refusals, install_error_handlers
 from tradewind.interfaces.http.security import ApiAccess, install_security
+from tradewind.interfaces.http.spreads import spreads_router
 from tradewind.interfaces.http.twap import twap_router
 from tradewind.interfaces.render.market import book_json, subscription_json
 
@@ -61,6 +63,8 @@ def create_http_app(commands: CommandService, access: ApiAccess, gate: CommandGa
         app.include_router(market_data_router(commands))
     if commands.runs_twap:
         app.include_router(twap_router(commands))
+    if commands.runs_spreads:
+        app.include_router(spreads_router(commands))
     if gate is not None:
         app.include_router(commands_router(gate))
     return app

@@ -22,6 +22,7 @@ from tradewind.application.messages.marketdata import (
     SubscribeRequest,
 )
 from tradewind.application.messages.registry import CALLS, CODECS, codec_for
+from tradewind.application.messages.spread import ORDERS_CALL
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, JobCommand, SliceDone, SliceDue
 from tradewind.application.ports.bus import PoisonMessage
 from tradewind.application.ports.market_data import SubscriptionStatus
@@ -33,6 +34,16 @@ from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice, Trade
 from tradewind.domain.order_events import OrderEventKind, OrderUpdate
 from tradewind.domain.orders import OrderState
 from tradewind.domain.signals.signal import Action, Signal
+from tradewind.domain.spread.groups import Pair
+from tradewind.domain.spread.orders import (
+    FundingPayment,
+    LegOutcome,
+    LegStatus,
+    SpreadAction,
+    SpreadOrder,
+    SpreadReply,
+    Verdict,
+)
 from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.values import Category, Side
 
@@ -99,6 +110,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "twap.slice": st.builds(SliceDue, words.map(JobId), ints),
     "twap.event": st.builds(SliceDone, words.map(JobId), ints, st.sampled_from(JobStatus), decimals, decimals),
     "cmd.trade": st.builds(TradeCommandEvent, trade_commands, st.booleans()),
+    "funding.payment": st.builds(FundingPayment, words, words, st.sampled_from(Category), words, decimals, ints),
 }
 
 
@@ -109,7 +121,9 @@ def wire(codec: Codec[Any], value: Any) -> Any:
 
 def test_every_registered_kind_has_a_value_strategy() -> None:
     assert set(CODECS) == set(VALUES)
-    assert set(CALLS) == {"rpc.md.subscribe", "rpc.md.unsubscribe", "rpc.md.subscriptions", "rpc.md.book"}
+    assert set(CALLS) == {
+        "rpc.md.subscribe", "rpc.md.unsubscribe", "rpc.md.subscriptions", "rpc.md.book", "rpc.orders", "rpc.spreads",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", sorted(VALUES))
@@ -131,7 +145,7 @@ def test_market_data_requests_and_replies_survive_the_round_trip(
     assert wire(BOOK_CALL.request, ref) == ref
 
 
-@pytest.mark.parametrize("call", sorted(CALLS))
+@pytest.mark.parametrize("call", sorted(c for c in CALLS if c.startswith("rpc.md.")))
 def test_a_refusal_comes_back_as_a_refusal_on_every_call(call: str) -> None:
     refusal = Refusal("not_found", "not subscribed: sim spot BTCUSDT")
     assert CALLS[call].reply.encode(refusal) == {"ok": False, "kind": "not_found", "error": refusal.error}
@@ -256,3 +270,60 @@ def test_a_bad_signal_is_poison_naming_what_is_wrong(payload: dict[str, Any], re
     )  # fmt: skip
     with pytest.raises(PoisonMessage, match=reason):
         CODECS["signal.trade"].decode({**good, **payload})
+
+
+positive = st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(10**9), allow_nan=False, places=6)
+spread_refs = st.builds(InstrumentRef, words, st.sampled_from(Category), words, st.text("ABC", max_size=6))
+
+
+@given(
+    st.builds(
+        SpreadOrder,
+        words,
+        words,
+        st.sampled_from(SpreadAction),
+        st.builds(Pair, spread_refs, spread_refs),
+        positive,
+        positive,
+        positive,
+        ints,
+    ),
+    st.builds(
+        SpreadReply,
+        words,
+        st.sampled_from(Verdict),
+        st.text(max_size=20),
+        st.lists(
+            st.builds(
+                LegOutcome,
+                words,
+                st.sampled_from(Category),
+                words,
+                st.sampled_from(Side),
+                decimals,
+                decimals,
+                maybe_decimals,
+                decimals,
+                st.sampled_from(LegStatus),
+                words,
+                decimals,
+                maybe_decimals,
+            ),
+            max_size=2,
+        ).map(tuple),
+        st.none() | st.sampled_from(Verdict),
+    ),
+)
+def test_spread_orders_and_replies_survive_the_round_trip(order: SpreadOrder, reply: SpreadReply) -> None:
+    assert wire(ORDERS_CALL.request, order) == order
+    assert wire(ORDERS_CALL.reply, reply) == reply
+
+
+def test_a_spread_order_with_a_float_price_is_malformed() -> None:
+    payload = {
+        "request_id": "r", "spread_id": "s", "action": "open", "qty": "1", "long_price": 1.5, "short_price": "2",
+        "long": {"exchange": "sim", "category": "spot", "symbol": "X"}, "ts_ns": 0,
+        "short": {"exchange": "sim", "category": "linear", "symbol": "X"},
+    }  # fmt: skip
+    with pytest.raises(MalformedPayload, match="decimal string"):
+        ORDERS_CALL.request.decode(payload)

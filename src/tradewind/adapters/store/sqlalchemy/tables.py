@@ -137,10 +137,11 @@ logs = Table(
     Index("ix_logs_logger_ts", "logger", "ts"),
 )
 
-# The TWAP, order, subscription, command and APScheduler tables live in their own modules; importing them
+# The TWAP, order, subscription, command, spread and APScheduler tables live in their own modules; importing them
 # completes ``metadata``.
 from tradewind.adapters.store.sqlalchemy import command_tables as _command_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import order_tables as _order_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import schedule_tables as _schedule_tables  # noqa: E402, F401
+from tradewind.adapters.store.sqlalchemy import spread_tables as _spread_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import subscription_tables as _subscription_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import twap_tables as _twap_tables  # noqa: E402, F401

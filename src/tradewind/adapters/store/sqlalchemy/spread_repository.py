@@ -1,0 +1,149 @@
+"""SqlSpreadRepository: the SpreadRepository port; a spread, its request and both legs in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from tradewind.adapters.store.sqlalchemy.repositories import _SqlRepository
+from tradewind.adapters.store.sqlalchemy.spread_tables import spread_legs, spread_requests, spreads
+from tradewind.application.ports.spread import SpreadWrite, StoredSpreads, StoreUnavailable
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.spread.groups import Pair
+from tradewind.domain.spread.orders import (
+    SpreadOrder,
+    order_from_payload,
+    order_to_payload,
+    reply_from_payload,
+    reply_to_payload,
+)
+from tradewind.domain.spread.position import Spread, SpreadState
+from tradewind.domain.values import Category
+
+_PENDING = "pending"  # the verdict of an intent: the order begun, not yet answered
+_REPLIES_KEPT = 10_000  # answers reloaded at start, newest first: enough to recognise any retry still in flight
+
+
+class SqlSpreadRepository(_SqlRepository):
+    async def write(self, change: SpreadWrite) -> None:
+        await self._guarded(self._write_change, change)
+
+    async def save_intent(self, order: SpreadOrder) -> None:
+        await self._guarded(self._save_intent, order)
+
+    async def load(self) -> StoredSpreads:
+        stored: StoredSpreads = await self._guarded(self._load)
+        return stored
+
+    async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
+        query = select(spreads).order_by(spreads.c.opened_ns.desc()).limit(limit)
+        if open_only:
+            query = query.where(spreads.c.state != SpreadState.CLOSED.value)
+        rows = await self._guarded(self._fetch, query)
+        return [_spread(r._mapping) for r in rows]
+
+    async def _guarded(self, call: Any, *args: Any) -> Any:
+        try:
+            return await asyncio.to_thread(call, *args)
+        except OperationalError as exc:  # refused, dropped, shut down: the database will be back
+            raise StoreUnavailable(_reason(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable(_reason(exc)) from exc
+            raise
+
+    def _write_change(self, change: SpreadWrite) -> None:
+        dialect = postgresql if self._db.backend == "postgresql" else sqlite
+        row = _spread_row(change.spread)
+        upsert = dialect.insert(spreads).values(row)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["spread_id"], set_={k: upsert.excluded[k] for k in row if k != "spread_id"}
+        )
+        with self._db.engine.begin() as conn:
+            conn.execute(upsert)
+            reply = change.reply
+            if reply is None:
+                return
+            request = {
+                "request_id": reply.request_id, "spread_id": change.spread.spread_id,
+                "action": change.action.value if change.action is not None else "",
+                "verdict": reply.verdict.value, "reason": reply.reason, "ts_ns": change.ts_ns,
+                "reply": reply_to_payload(reply),
+            }  # fmt: skip
+            insert = dialect.insert(spread_requests).values(request)
+            conn.execute(  # an answer replaces the intent saved before the first leg, never another answer
+                insert.on_conflict_do_update(
+                    index_elements=["request_id"],
+                    set_={k: insert.excluded[k] for k in ("action", "verdict", "reason", "ts_ns", "reply")},
+                    where=spread_requests.c.verdict == _PENDING,
+                )
+            )
+            for index, leg in enumerate(reply.legs):
+                values = {
+                    "request_id": reply.request_id, "leg": index, "exchange": leg.exchange,
+                    "category": leg.category.value, "symbol": leg.symbol, "side": leg.side.value, "qty": leg.qty,
+                    "filled_qty": leg.filled_qty, "price": leg.price, "fee": leg.fee, "status": leg.status.value,
+                    "client_order_id": leg.client_order_id, "unwound_qty": leg.unwound_qty,
+                    "unwind_price": leg.unwind_price, "detail": leg.detail,
+                }  # fmt: skip
+                conn.execute(dialect.insert(spread_legs).values(values).on_conflict_do_nothing())
+
+    def _save_intent(self, order: SpreadOrder) -> None:
+        dialect = postgresql if self._db.backend == "postgresql" else sqlite
+        row = {
+            "request_id": order.request_id, "spread_id": order.spread_id, "action": order.action.value,
+            "verdict": _PENDING, "reason": "", "ts_ns": order.ts_ns, "reply": {}, "request": order_to_payload(order),
+        }  # fmt: skip
+        with self._db.engine.begin() as conn:
+            conn.execute(dialect.insert(spread_requests).values(row).on_conflict_do_nothing())
+
+    def _load(self) -> StoredSpreads:
+        with self._db.engine.connect() as conn:
+            opened = conn.execute(select(spreads).where(spreads.c.state != SpreadState.CLOSED.value)).all()
+            answered = conn.execute(
+                select(spread_requests.c.reply)
+                .where(spread_requests.c.verdict != _PENDING)
+                .order_by(spread_requests.c.ts_ns.desc())
+                .limit(_REPLIES_KEPT)
+            ).all()
+            begun = conn.execute(
+                select(spread_requests.c.request)
+                .where(spread_requests.c.verdict == _PENDING)
+                .order_by(spread_requests.c.ts_ns)
+            ).all()
+        replies = [reply_from_payload(r.reply) for r in answered]
+        return StoredSpreads(
+            [_spread(r._mapping) for r in opened],
+            {r.request_id: r for r in replies},
+            [order_from_payload(r.request) for r in begun],
+        )
+
+
+def _reason(exc: DBAPIError) -> str:
+    return " ".join(str(exc.orig if exc.orig is not None else exc).split())[:300]
+
+
+def _spread_row(s: Spread) -> dict[str, Any]:
+    long, short = s.pair.long, s.pair.short
+    return {
+        "spread_id": s.spread_id, "matching_key": long.matching_key[:64],
+        "long_exchange": long.exchange, "long_category": long.category.value, "long_symbol": long.symbol,
+        "short_exchange": short.exchange, "short_category": short.category.value, "short_symbol": short.symbol,
+        "state": s.state.value, "qty": s.qty, "long_cost": s.long_cost, "short_proceeds": s.short_proceeds,
+        "realised": s.realised, "fees": s.fees, "funding": s.funding, "traded_qty": s.traded_qty,
+        "opened_ns": s.opened_ns, "updated_ns": s.updated_ns, "closed_ns": s.closed_ns,
+    }  # fmt: skip
+
+
+def _spread(r: Any) -> Spread:
+    key = r["matching_key"]
+    long = InstrumentRef(r["long_exchange"], Category(r["long_category"]), r["long_symbol"], key)
+    short = InstrumentRef(r["short_exchange"], Category(r["short_category"]), r["short_symbol"], key)
+    return Spread(
+        r["spread_id"], Pair(long, short), SpreadState(r["state"]), r["opened_ns"], r["qty"], r["long_cost"],
+        r["short_proceeds"], r["realised"], r["fees"], r["funding"], r["traded_qty"], r["updated_ns"], r["closed_ns"],
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""The spread workflow: the signal engine (books -> spread orders) and the trading engine (ACK / NACK)."""

@@ -1,0 +1,438 @@
+"""TradingEngine: the authority on spread exposure and PnL; answers every spread order with ACK or NACK.
+
+It refuses a repeated request id and what would break an exposure limit, then trades both legs (``simulated``:
+filled at the quoted prices, no exchange order; ``real``: through the gateways, first leg at a limit IOC, second at
+market, the first unwound at market if the second fails), updates exposure and PnL, and writes the spread, the
+request and both legs in one transaction. While the database is down it keeps answering and buffers its writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+import structlog
+
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
+from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoreUnavailable
+from tradewind.application.spread.settings import SpreadSettings
+from tradewind.domain.ids import client_order_id
+from tradewind.domain.instruments import FilterError
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.orders import OrderIntent, OrderResult
+from tradewind.domain.spread.exposure import Exposure, LegChange, LegKey
+from tradewind.domain.spread.groups import Pair
+from tradewind.domain.spread.opportunity import BPS
+from tradewind.domain.spread.orders import (
+    ExposureRow,
+    FundingPayment,
+    LegOutcome,
+    LegStatus,
+    SpreadAction,
+    SpreadBook,
+    SpreadOrder,
+    SpreadQuery,
+    SpreadReply,
+    Verdict,
+)
+from tradewind.domain.spread.position import Spread, SpreadState, add_entry, add_exit, add_funding, opening
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+
+log = structlog.get_logger(__name__)
+DUPLICATE = "duplicate request id"
+_REPLIES_KEPT = 20_000  # answers remembered in memory for duplicate checks
+
+
+def leg_key(ref: InstrumentRef) -> LegKey:
+    return (ref.exchange, ref.category, ref.symbol)
+
+
+def order_ids(request_id: str) -> tuple[str, str, str]:
+    """Client order ids of the long leg, the short leg and an unwind: derived, so a retry finds what was sent."""
+    stem = "".join(c for c in request_id if c.isalnum() or c in "-_")[:30]
+    return client_order_id(f"sp{stem}L"), client_order_id(f"sp{stem}S"), client_order_id(f"sp{stem}U")
+
+
+@dataclass(slots=True)
+class TradingStats:
+    acks: int = 0
+    nacks: int = 0
+    duplicates: int = 0
+    unwinds: int = 0
+    write_failures: int = 0
+    funding_applied: int = 0
+    funding_seen: set[str] = field(default_factory=set)
+
+
+class TradingEngine:
+    """Serialises requests (exposure is checked and changed one request at a time)."""
+
+    def __init__(
+        self,
+        repository: SpreadRepository,
+        clock: Clock,
+        settings: SpreadSettings,
+        gateways: Mapping[str, ExchangeGateway] | None = None,
+    ) -> None:
+        if settings.mode == "real" and not gateways:
+            raise ValueError("spread mode real needs exchange gateways")
+        self._repo = repository
+        self._clock = clock
+        self._settings = settings
+        self._gateways = dict(gateways or {})
+        self._lock = asyncio.Lock()
+        self._replies: dict[str, SpreadReply] = {}
+        self.spreads: dict[str, Spread] = {}
+        self.exposure = Exposure()
+        self.stats = TradingStats()
+        self._pending: list[SpreadWrite] = []
+        self._flushing = asyncio.Lock()
+        self.mismatches: list[str] = []  # real mode: legs the venue does not hold as the open spreads say
+
+    @property
+    def mode(self) -> str:
+        return self._settings.mode
+
+    @property
+    def buffered_writes(self) -> int:
+        return len(self._pending)
+
+    async def start(self) -> None:
+        """Reload the open spreads (their exposure) and the answers already given; reconcile legs in real mode."""
+        try:
+            stored = await self._repo.load()
+        except StoreUnavailable as exc:
+            raise ConnectionError(f"spread store unavailable at start: {exc}") from exc
+        self._replies.update(stored.replies)
+        for spread in stored.open:
+            self.spreads[spread.spread_id] = spread
+            self.exposure.apply(_changes(spread.pair, spread.qty, spread.long_entry, spread.short_entry, opening=True))
+        log.info("spread.trading_started", mode=self.mode, open=len(stored.open), answered=len(stored.replies))
+        if self.mode == "real" and self.spreads:
+            await self._reconcile_positions()
+        for order in stored.pending:  # begun before a crash: its legs are found by client id, completed or unwound
+            if self.mode == "real":
+                reply = await self.handle(order)
+                log.warning("spread.intent_resumed", request_id=order.request_id, verdict=reply.verdict.value)
+
+    async def _reconcile_positions(self) -> None:
+        """The venue's derivative positions must cover what the open spreads hold there; a shortfall is logged and
+        kept in ``mismatches`` (the component's health) for an operator: nothing is traded blindly at start."""
+        for key, qty in self.exposure.positions.items():
+            exchange, category, symbol = key
+            if category is Category.SPOT:
+                continue  # spot holdings are wallet balances, shared with everything else the account does
+            try:
+                gateway = self._gateway(InstrumentRef(exchange, category, symbol))
+                positions = await gateway.fetch_positions(category)
+            except ExchangeError as exc:
+                self.mismatches.append(f"{exchange} {category.value} {symbol}: cannot ask the venue ({exc})")
+                continue
+            held = sum((p.size for p in positions if p.symbol == symbol), Decimal(0))
+            if held * qty < 0 or abs(held) < abs(qty):
+                problem = f"{exchange} {category.value} {symbol}: open spreads hold {qty}, the venue {held}"
+                self.mismatches.append(problem)
+                log.error("spread.reconcile_mismatch", problem=problem)
+
+    async def run(self) -> None:
+        """Retries buffered writes on the clock while the database is down."""
+        while True:
+            await self._clock.sleep(self._settings.flush_interval_s)
+            await self.flush()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.flush()
+        if self._pending:
+            log.error("spread.writes_lost_at_stop", count=len(self._pending))
+
+    async def handle(self, order: SpreadOrder) -> SpreadReply:
+        async with self._lock:
+            reply = await self._handle(order)
+        if reply.duplicate_of is None:
+            self._replies[order.request_id] = reply
+            if len(self._replies) > _REPLIES_KEPT:  # the oldest half goes: retries come within seconds
+                for old in list(self._replies)[: _REPLIES_KEPT // 2]:
+                    del self._replies[old]
+        await self.flush()
+        return reply
+
+    def refuse_malformed(self, error: Exception) -> SpreadReply:
+        self.stats.nacks += 1
+        return SpreadReply("", Verdict.NACK, f"malformed request: {error}")
+
+    async def _handle(self, order: SpreadOrder) -> SpreadReply:
+        earlier = self._replies.get(order.request_id)
+        if earlier is not None:
+            self.stats.duplicates += 1
+            self.stats.nacks += 1
+            return replace(earlier, verdict=Verdict.NACK, reason=DUPLICATE, duplicate_of=earlier.verdict)
+        now = self._clock.now_ns()
+        spread = self.spreads.get(order.spread_id)
+        refusal = self._refusal(order, spread)
+        if refusal is not None:
+            self.stats.nacks += 1
+            log.info("spread.nack", request_id=order.request_id, reason=refusal)
+            return SpreadReply(order.request_id, Verdict.NACK, refusal)
+        if self.mode == "simulated":
+            legs = self._simulated_legs(order)
+        else:
+            await self._save_intent(order)
+            legs = await self._real_legs(order)
+        filled = _both_filled(legs)
+        if filled is None:
+            reply = SpreadReply(order.request_id, Verdict.NACK, _failure(legs), legs)
+            self.stats.nacks += 1
+            if any(leg.status is LegStatus.UNWOUND for leg in legs):
+                self.stats.unwinds += 1
+            log.warning("spread.nack", request_id=order.request_id, reason=reply.reason, legs=len(legs))
+            if legs:  # what did trade (and its unwind) is recorded, with its cost
+                self._record_failure(order, spread, legs, reply, now)
+            return reply
+        qty, long_price, short_price, fee = filled
+        base = spread if spread is not None else opening(order.spread_id, order.pair, now)
+        if order.action is SpreadAction.OPEN:
+            updated = add_entry(base, qty, long_price, short_price, fee=fee, now_ns=now)
+        else:
+            updated = add_exit(base, qty, long_price, short_price, fee=fee, now_ns=now)
+        self.exposure.apply(
+            _changes(order.pair, qty, long_price, short_price, opening=order.action is SpreadAction.OPEN)
+        )
+        if updated.state is SpreadState.CLOSED:
+            self.spreads.pop(updated.spread_id, None)
+        else:
+            self.spreads[updated.spread_id] = updated
+        reply = SpreadReply(order.request_id, Verdict.ACK, "", legs)
+        self._queue(SpreadWrite(updated, reply, order.action, now))
+        self.stats.acks += 1
+        log.info(
+            "spread.ack", request_id=order.request_id, spread_id=updated.spread_id, action=order.action.value,
+            qty=str(qty), state=updated.state.value,
+        )  # fmt: skip
+        return reply
+
+    def _record_failure(
+        self, order: SpreadOrder, spread: Spread | None, legs: tuple[LegOutcome, ...], reply: SpreadReply, now: int
+    ) -> None:
+        """A leg that filled and was unwound costs its price difference and fees: booked on the spread."""
+        first = legs[0]
+        gained = Decimal(0)
+        if first.unwind_price is not None and first.price is not None:
+            gained = first.side.sign * (first.unwind_price - first.price) * first.unwound_qty
+        fees = sum((leg.fee for leg in legs), Decimal(0))
+        if spread is None:
+            spread = replace(opening(order.spread_id, order.pair, now), state=SpreadState.CLOSED, closed_ns=now)
+        spread = replace(spread, realised=spread.realised + gained, fees=spread.fees + fees, updated_ns=now)
+        if spread.state is not SpreadState.CLOSED:
+            self.spreads[spread.spread_id] = spread
+        self._queue(SpreadWrite(spread, reply, order.action, now))
+
+    def _refusal(self, order: SpreadOrder, spread: Spread | None) -> str | None:
+        if order.action is SpreadAction.OPEN:
+            if spread is not None and spread.pair != order.pair:
+                return f"spread {order.spread_id} is of another pair"
+            changes = _changes(order.pair, order.qty, order.long_price, order.short_price, opening=True)
+            return self.exposure.refusal(changes, self._settings.limits())
+        if spread is None:
+            return f"no open spread {order.spread_id}"
+        if order.qty > spread.qty:
+            return f"close of {order.qty} is more than the open {spread.qty}"
+        return None
+
+    async def _save_intent(self, order: SpreadOrder) -> None:
+        """Before the first leg: so a restart after a crash between the legs finds the order and finishes it."""
+        try:
+            await self._repo.save_intent(order)
+        except StoreUnavailable as exc:  # traded anyway: the signal engine's retry is then the only way back
+            log.warning("spread.intent_not_saved", request_id=order.request_id, error=str(exc))
+
+    def _simulated_legs(self, order: SpreadOrder) -> tuple[LegOutcome, ...]:
+        out = []
+        for ref, price in ((order.pair.long, order.long_price), (order.pair.short, order.short_price)):
+            fee = order.qty * price * self._settings.fee_bps(ref.category) / BPS
+            out.append(
+                LegOutcome(
+                    ref.exchange, ref.category, ref.symbol, order.side(ref), order.qty, order.qty, price, fee,
+                    LegStatus.SIMULATED,
+                )
+            )  # fmt: skip
+        return tuple(out)
+
+    def _gateway(self, ref: InstrumentRef) -> ExchangeGateway:
+        name = self._settings.exchange or ref.exchange
+        gateway = self._gateways.get(name)
+        if gateway is None:
+            raise ExchangeError(f"no gateway {name!r} for {ref.symbol}")
+        return gateway
+
+    async def _real_legs(self, order: SpreadOrder) -> tuple[LegOutcome, ...]:
+        """First leg limit IOC at its quoted price, the second at market for what the first filled; the first
+        unwound at market when the second fails. Client ids come from the request id: a retry finds the orders."""
+        long_id, short_id, unwind_id = order_ids(order.request_id)
+        first_ref, second_ref = order.pair.long, order.pair.short
+        first_price = order.long_price
+        first = await self._leg(order, first_ref, long_id, order.qty, first_price)
+        if first.filled_qty <= 0:
+            return (first,)
+        log.info("spread.first_leg_filled", request_id=order.request_id, qty=str(first.filled_qty), symbol=first.symbol)
+        second = await self._leg(order, second_ref, short_id, first.filled_qty, None)
+        missing = first.filled_qty - second.filled_qty
+        if missing > 0:
+            first = await self._unwind(order, first_ref, first, missing, unwind_id)
+        return first, second
+
+    async def _leg(
+        self, order: SpreadOrder, ref: InstrumentRef, coid: str, qty: Decimal, price: Decimal | None
+    ) -> LegOutcome:
+        side = order.side(ref)
+        empty = LegOutcome(ref.exchange, ref.category, ref.symbol, side, qty, Decimal(0), None, Decimal(0),
+                           LegStatus.FAILED, coid)  # fmt: skip
+        try:
+            gateway = self._gateway(ref)
+            result = await gateway.fetch_order(ref.category, ref.symbol, coid)  # a retry: the order may exist
+            if result is None:
+                kind = OrderType.MARKET if price is None else OrderType.LIMIT
+                tif = TimeInForce.IOC
+                reduce = ref.category is not Category.SPOT and order.action is SpreadAction.CLOSE
+                intent = OrderIntent(coid, gateway.name, ref.category, ref.symbol, side, kind, qty, price, tif, reduce)
+                result = await gateway.place_order(intent)
+                if not result.is_final:
+                    result = await self._settled(gateway, ref, coid, result)
+        except (ExchangeError, FilterError) as exc:
+            log.warning("spread.leg_failed", client_order_id=coid, symbol=ref.symbol, error=str(exc))
+            return replace(empty, detail=str(exc))
+        return _outcome(empty, result)
+
+    async def _settled(
+        self, gateway: ExchangeGateway, ref: InstrumentRef, coid: str, result: OrderResult
+    ) -> OrderResult:
+        """An IOC / market order's final state (a venue may answer before matching): asked a few times."""
+        for _ in range(20):
+            await self._clock.sleep(0.05)
+            latest = await gateway.fetch_order(ref.category, ref.symbol, coid)
+            if latest is not None:
+                result = latest
+                if result.is_final:
+                    break
+        return result
+
+    async def _unwind(
+        self, order: SpreadOrder, ref: InstrumentRef, leg: LegOutcome, qty: Decimal, coid: str
+    ) -> LegOutcome:
+        """Trade ``qty`` of a filled leg back at market, so no naked leg is left."""
+        back = replace(order, action=SpreadAction.CLOSE if order.action is SpreadAction.OPEN else SpreadAction.OPEN)
+        undone = await self._leg(back, ref, coid, qty, None)
+        log.warning(
+            "spread.unwound", request_id=order.request_id, symbol=ref.symbol, qty=str(qty),
+            filled=str(undone.filled_qty), detail=undone.detail,
+        )  # fmt: skip
+        status = LegStatus.UNWOUND if undone.filled_qty >= qty else LegStatus.PARTIAL
+        return replace(
+            leg, status=status, unwound_qty=undone.filled_qty, unwind_price=undone.price, fee=leg.fee + undone.fee,
+            detail=undone.detail,
+        )  # fmt: skip
+
+    async def on_funding(self, payment: FundingPayment) -> None:
+        """Share a funding payment among the open spreads holding that instrument, by quantity (once per id)."""
+        if payment.funding_id in self.stats.funding_seen:
+            return
+        self.stats.funding_seen.add(payment.funding_id)
+        key = (payment.exchange, payment.category, payment.symbol)
+        holders = [s for s in self.spreads.values() if key in (leg_key(s.pair.long), leg_key(s.pair.short))]
+        total = sum((s.qty for s in holders), Decimal(0))
+        if not total:
+            log.info("spread.funding_unallocated", funding_id=payment.funding_id, symbol=payment.symbol)
+            return
+        now = self._clock.now_ns()
+        async with self._lock:
+            for spread in holders:
+                updated = add_funding(spread, payment.amount * spread.qty / total, now)
+                self.spreads[spread.spread_id] = updated
+                self._queue(SpreadWrite(updated, None, None, now))
+        self.stats.funding_applied += 1
+        await self.flush()
+
+    def _queue(self, change: SpreadWrite) -> None:
+        self._pending.append(change)
+
+    async def flush(self) -> bool:
+        """Write what is buffered, in order; True when nothing is left (False: the database is still down)."""
+        async with self._flushing:
+            while self._pending:
+                try:
+                    await self._repo.write(self._pending[0])
+                except StoreUnavailable as exc:
+                    self.stats.write_failures += 1
+                    log.warning("spread.store_unavailable", buffered=len(self._pending), error=str(exc))
+                    return False
+                except Exception as exc:  # a write the database refuses for good must not block the rest
+                    change = self._pending[0]
+                    self.stats.write_failures += 1
+                    log.error("spread.write_dropped", spread_id=change.spread.spread_id, error=repr(exc))
+                self._pending.pop(0)
+        return True
+
+    async def book(self, query: SpreadQuery) -> SpreadBook:
+        """Open spreads from memory, closed ones from the store (when it answers)."""
+        spreads: list[Spread] = sorted(self.spreads.values(), key=lambda s: s.opened_ns, reverse=True)
+        if not query.open_only:
+            with contextlib.suppress(StoreUnavailable):
+                stored = await self._repo.spreads(limit=query.limit)
+                known = {s.spread_id for s in spreads}
+                spreads += [s for s in stored if s.spread_id not in known]
+        rows = tuple(
+            ExposureRow(k[0], k[1], k[2], qty, notional) for k, (qty, notional) in self.exposure.snapshot().items()
+        )
+        return SpreadBook(self.mode, tuple(spreads[: query.limit]), rows, self.exposure.total(), len(self._pending))
+
+
+def _changes(pair: Pair, qty: Decimal, long_price: Decimal, short_price: Decimal, *, opening: bool) -> list[LegChange]:
+    sign = 1 if opening else -1
+    return [
+        LegChange(leg_key(pair.long), sign * qty, long_price),
+        LegChange(leg_key(pair.short), -sign * qty, short_price),
+    ]
+
+
+def _outcome(empty: LegOutcome, result: OrderResult) -> LegOutcome:
+    filled = result.filled_qty
+    if filled <= 0:
+        status = LegStatus.FAILED
+    elif filled < empty.qty:
+        status = LegStatus.PARTIAL
+    else:
+        status = LegStatus.FILLED
+    return replace(
+        empty, filled_qty=filled, price=result.avg_price, fee=_quote_fee(result, empty.side), status=status,
+        detail=result.reject_reason or "",
+    )  # fmt: skip
+
+
+def _quote_fee(result: OrderResult, side: Side) -> Decimal:
+    """The fee in quote currency: a spot buy pays it in the base coin, valued at the fill price."""
+    if result.fee_currency and result.avg_price is not None and result.fee_currency not in ("USDT", "USDC", "USD"):
+        return result.fee * result.avg_price
+    return result.fee
+
+
+def _both_filled(legs: tuple[LegOutcome, ...]) -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
+    """Quantity both legs hold (after any unwind), their prices and the fees, or None when nothing is held."""
+    if len(legs) != 2:
+        return None
+    first, second = legs
+    held = min(first.filled_qty - first.unwound_qty, second.filled_qty)
+    if held <= 0 or first.price is None or second.price is None:
+        return None
+    return held, first.price, second.price, first.fee + second.fee
+
+
+def _failure(legs: tuple[LegOutcome, ...]) -> str:
+    if not legs:
+        return "no leg traded"
+    if len(legs) == 1:
+        return f"first leg not filled: {legs[0].detail or legs[0].status.value}"
+    return f"second leg failed ({legs[1].detail or legs[1].status.value}); first leg {legs[0].status.value}"

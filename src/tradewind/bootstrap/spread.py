@@ -1,0 +1,143 @@
+"""The spread workflow: the signal engine (``md.book`` -> ``rpc.orders``) and the trading engine (ACK / NACK).
+
+Embedded: both in the process, over the in-memory bus, the trading engine in the configured mode (``simulated`` by
+default: no exchange order). Distributed: the ``signal`` and ``trading-engine`` services over RabbitMQ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import structlog
+
+from tradewind.adapters.exchanges.publishing import PublishingGateway
+from tradewind.adapters.store.sqlalchemy.spread_repository import SqlSpreadRepository
+from tradewind.application.lifecycle import Component
+from tradewind.application.messages.codec import MalformedPayload, request, serve
+from tradewind.application.messages.spread import FUNDING, FUNDING_KIND, ORDERS_CALL, SPREADS_CALL
+from tradewind.application.ports.bus import BusError, Message, Subscription
+from tradewind.application.ports.exchange import ExchangeGateway, UnknownInstrument
+from tradewind.application.spread.signal import InstrumentOf, SignalEngine
+from tradewind.application.spread.trading import TradingEngine
+from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
+from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.storage import schema_at_head
+from tradewind.domain.instruments import Instrument, default_instruments
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.spread.orders import SpreadBook, SpreadOrder, SpreadQuery, SpreadReply
+
+log = structlog.get_logger(__name__)
+_START_ATTEMPTS = 5  # asks of the trading engine for its open spreads before the signal engine starts without
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadParts:
+    signal: SignalEngine
+    trading: TradingEngine
+    components: list[Component]
+
+
+def instruments(gateways: Mapping[str, ExchangeGateway]) -> InstrumentOf:
+    """A leg's instrument from its exchange's gateway when loaded, else the simulator's defaults by symbol."""
+    defaults = {(i.category, i.symbol): i for i in default_instruments()}
+
+    def instrument_of(ref: InstrumentRef) -> Instrument | None:
+        gateway = gateways.get(ref.exchange)
+        if gateway is not None:
+            try:
+                return gateway.instrument(ref.category, ref.symbol)
+            except UnknownInstrument:
+                pass
+        return defaults.get((ref.category, ref.symbol))
+
+    return instrument_of
+
+
+def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) -> tuple[TradingEngine, Component]:
+    """Serves ``rpc.orders`` and ``rpc.spreads``, follows ``funding.payment.#``, retries buffered writes."""
+    settings = platform.settings.spread
+    engine = TradingEngine(
+        SqlSpreadRepository(platform.database), platform.clock, settings,
+        dict(gateways) if settings.mode == "real" else None,
+    )  # fmt: skip
+    subscriptions: list[Subscription] = []
+
+    async def on_funding(message: Message) -> None:
+        await engine.on_funding(FUNDING.decode(message.payload))  # a broken one is dead-lettered
+
+    def refuse_query(exc: MalformedPayload) -> SpreadBook:
+        raise exc
+
+    async def start() -> None:
+        await engine.start()
+        bus = platform.bus
+        subscriptions.append(await serve(bus, ORDERS_CALL, engine.handle, engine.refuse_malformed))
+        subscriptions.append(await serve(bus, SPREADS_CALL, engine.book, refuse_query))
+        subscriptions.append(await bus.subscribe(f"{FUNDING_KIND}.#", on_funding, queue="spread.funding"))
+
+    async def stop() -> None:
+        for subscription in subscriptions:
+            await subscription.cancel()
+        subscriptions.clear()
+        await engine.stop()
+
+    def health() -> str | None:
+        problems = list(engine.mismatches)
+        if engine.buffered_writes:
+            problems.append(f"{engine.buffered_writes} spread writes wait for the database")
+        return "; ".join(problems) or None
+
+    return engine, Component("trading-engine", start, engine.run, stop, health)
+
+
+def signal_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) -> tuple[SignalEngine, Component]:
+    """Follows ``md.book.#`` and asks the trading engine over ``rpc.orders``."""
+    settings = platform.settings.spread
+    bus = platform.bus
+
+    async def send(order: SpreadOrder) -> SpreadReply:
+        return await request(bus, ORDERS_CALL, order, timeout=settings.request_timeout_s)
+
+    engine = SignalEngine(platform.clock, settings, instruments(gateways), send, bus=bus, metrics=platform.metrics)
+
+    async def start() -> None:
+        book = None
+        for attempt in range(_START_ATTEMPTS):
+            try:
+                book = await request(bus, SPREADS_CALL, SpreadQuery(open_only=True), timeout=settings.request_timeout_s)
+                break
+            except BusError as exc:
+                log.warning("spread.trading_engine_not_answering", attempt=attempt + 1, error=str(exc))
+                await asyncio.sleep(min(2.0**attempt, 10.0))
+        await engine.start(list(book.spreads) if book is not None else [])
+
+    return engine, Component("signal", start, None, engine.stop)
+
+
+def spread(platform: Platform, gateways: Mapping[str, PublishingGateway]) -> SpreadParts | None:
+    """Both engines in one process (``make run``); None when ``spread.enabled`` is off."""
+    if not platform.settings.spread.enabled:
+        return None
+    ports = as_ports(gateways)
+    trading, trading_component = trading_engine(platform, ports)
+    signal, signal_component = signal_engine(platform, ports)
+    return SpreadParts(signal, trading, [trading_component, signal_component])
+
+
+def trading_engine_service(platform: Platform) -> ServiceParts:
+    """``trading-engine``: answers spread orders (real mode: through the configured exchanges)."""
+    components = [schema_at_head(platform)]
+    gateways: dict[str, PublishingGateway] = {}
+    if platform.settings.spread.mode == "real":
+        gateways = publishing_gateways(platform)
+        components.append(ExchangeConnections(platform, gateways, follow_orders=False, in_background=False).component())
+    _engine, component = trading_engine(platform, as_ports(gateways))
+    return ServiceParts([*components, component], (f"rpc:{ORDERS_CALL.topic}",))
+
+
+def signal_service(platform: Platform) -> ServiceParts:
+    """``signal``: the books of every matching group from ``md.book``; spread orders to the trading engine."""
+    _engine, component = signal_engine(platform, {})
+    return ServiceParts([component])

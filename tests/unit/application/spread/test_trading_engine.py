@@ -1,0 +1,177 @@
+"""The trading engine: ACK/NACK, duplicates, exposure limits, buffered writes, funding, real-mode unwinds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.fakes.exchange import FakeExchange
+from tests.fakes.spread_repository import FakeSpreadRepository
+from tests.support.spread import LONG_SPOT, settings
+from tradewind.adapters.clock import SimClock
+from tradewind.application.ports.exchange import OrderRejected
+from tradewind.application.spread.trading import DUPLICATE, TradingEngine
+from tradewind.domain.orders import OrderIntent, OrderResult
+from tradewind.domain.spread.orders import FundingPayment, LegStatus, SpreadAction, SpreadOrder, SpreadQuery, Verdict
+from tradewind.domain.spread.position import SpreadState
+from tradewind.domain.values import Category, Side
+
+
+def order(request_id: str = "r1", action: SpreadAction = SpreadAction.OPEN, qty: str = "0.01") -> SpreadOrder:
+    return SpreadOrder(request_id, "s1", action, LONG_SPOT, Decimal(qty), Decimal(100_000), Decimal(100_100), 0)
+
+
+async def engine(**changes: object) -> tuple[TradingEngine, FakeSpreadRepository]:
+    repo = FakeSpreadRepository()
+    trading = TradingEngine(repo, SimClock(), settings(**changes))
+    await trading.start()
+    return trading, repo
+
+
+async def test_simulated_ack_fills_at_the_quoted_prices_with_fees() -> None:
+    trading, repo = await engine(fees_bps={"spot": "10", "linear": "5"})
+    reply = await trading.handle(order())
+    assert reply.verdict is Verdict.ACK
+    assert [(leg.side, leg.price, leg.status) for leg in reply.legs] == [
+        (Side.BUY, Decimal(100_000), LegStatus.SIMULATED),
+        (Side.SELL, Decimal(100_100), LegStatus.SIMULATED),
+    ]
+    assert reply.legs[0].fee == Decimal(1) and reply.legs[1].fee == Decimal("0.50050")
+    assert trading.spreads["s1"].fees == Decimal("1.50050")
+    assert repo.writes[-1].reply == reply  # spread, request and both legs in one write
+
+
+async def test_a_repeated_request_id_is_nacked_with_the_first_verdict() -> None:
+    trading, _ = await engine()
+    await trading.handle(order())
+    again = await trading.handle(order())
+    assert again.verdict is Verdict.NACK and again.reason == DUPLICATE and again.duplicate_of is Verdict.ACK
+    assert trading.spreads["s1"].qty == Decimal("0.01")  # traded once
+
+
+async def test_exposure_beyond_the_limit_is_nacked_and_changes_nothing() -> None:
+    trading, repo = await engine(max_risk_open_position="1500", max_total_exposure="5000")
+    assert (await trading.handle(order("r1"))).verdict is Verdict.ACK
+    refused = await trading.handle(order("r2"))
+    assert refused.verdict is Verdict.NACK and "above max_risk_open_position 1500" in refused.reason
+    assert trading.spreads["s1"].qty == Decimal("0.01") and len(repo.writes) == 1
+
+
+async def test_writes_are_buffered_while_the_database_is_down_and_land_when_it_returns() -> None:
+    trading, repo = await engine()
+    repo.down = True
+    assert (await trading.handle(order("r1"))).verdict is Verdict.ACK  # still answers
+    assert (await trading.handle(order("r2", SpreadAction.CLOSE, "0.004"))).verdict is Verdict.ACK
+    assert trading.buffered_writes == 2 and repo.writes == []
+    repo.down = False
+    assert await trading.flush()
+    assert [w.reply.request_id for w in repo.writes if w.reply] == ["r1", "r2"]
+    assert repo.rows["s1"].qty == Decimal("0.006")
+
+
+async def test_a_restart_reloads_open_spreads_their_exposure_and_answered_ids() -> None:
+    trading, repo = await engine()
+    await trading.handle(order("r1"))
+    again = TradingEngine(repo, SimClock(), settings())
+    await again.start()
+    assert again.spreads["s1"].qty == Decimal("0.01") and again.exposure.total() == trading.exposure.total()
+    assert (await again.handle(order("r1"))).duplicate_of is Verdict.ACK
+
+
+async def test_funding_is_shared_among_the_open_spreads_once_per_payment() -> None:
+    trading, repo = await engine()
+    await trading.handle(order("r1"))
+    await trading.handle(
+        SpreadOrder("r2", "s2", SpreadAction.OPEN, LONG_SPOT, Decimal("0.03"), Decimal(100_000), Decimal(100_100), 0)
+    )
+    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.4"), 0)
+    await trading.on_funding(payment)
+    await trading.on_funding(payment)  # reported twice: counted once
+    assert trading.spreads["s1"].funding == Decimal("0.1") and trading.spreads["s2"].funding == Decimal("0.3")
+    assert repo.rows["s2"].funding == Decimal("0.3")
+    book = await trading.book(SpreadQuery())
+    assert sum(s.funding for s in book.spreads) == Decimal("0.4")
+
+
+class RefusingExchange(FakeExchange):
+    """Refuses every order of one category: the venue turning the second leg down."""
+
+    def __init__(self, refuse: Category) -> None:
+        super().__init__("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+        self.refuse = refuse
+
+    async def place_order(self, intent: OrderIntent) -> OrderResult:
+        if intent.category is self.refuse:
+            raise OrderRejected("insufficient margin", client_order_id=intent.client_order_id)
+        return await super().place_order(intent)
+
+
+async def test_real_mode_unwinds_the_first_leg_when_the_second_is_refused() -> None:
+    venue = RefusingExchange(Category.LINEAR)
+    repo = FakeSpreadRepository()
+    trading = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await trading.start()
+    reply = await trading.handle(order())
+    assert reply.verdict is Verdict.NACK and "second leg failed (insufficient margin)" in reply.reason
+    first, second = reply.legs
+    assert first.status is LegStatus.UNWOUND and first.unwound_qty == Decimal("0.01")
+    assert second.status is LegStatus.FAILED
+    assert [(i.side, i.category) for i in venue.placed] == [(Side.BUY, Category.SPOT), (Side.SELL, Category.SPOT)]
+    assert trading.exposure.total() == 0 and trading.spreads == {}
+    recorded = repo.writes[-1]
+    assert recorded.reply == reply and recorded.spread.state is SpreadState.CLOSED  # both outcomes recorded
+
+
+async def test_real_mode_acks_with_the_exchange_fills() -> None:
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    trading = TradingEngine(FakeSpreadRepository(), SimClock(), settings(mode="real"), {"sim": venue})
+    await trading.start()
+    reply = await trading.handle(order())
+    assert reply.verdict is Verdict.ACK and [leg.status for leg in reply.legs] == [LegStatus.FILLED] * 2
+    assert trading.spreads["s1"].long_entry == Decimal(100_000)  # the venue's price, not the quote
+    again = TradingEngine(FakeSpreadRepository(), SimClock(), settings(mode="real"), {"sim": venue})
+    await again.start()
+    retried = await again.handle(order())  # a restarted engine retried: finds the orders, sends nothing new
+    assert retried.verdict is Verdict.ACK and len(venue.placed) == 2
+
+
+async def test_a_real_mode_restart_reports_a_perp_leg_the_venue_does_not_hold() -> None:
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))  # reports no position at all
+    repo = FakeSpreadRepository()
+    first = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await first.start()
+    assert (await first.handle(order())).verdict is Verdict.ACK
+    again = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await again.start()
+    assert again.mismatches == ["sim linear BTCUSDT: open spreads hold -0.01, the venue 0"]
+    assert len(venue.placed) == 2  # reported, nothing traded blindly
+
+
+class Crash(BaseException):
+    """The process dying: nothing after it runs."""
+
+
+class DyingBeforeTheSecondLeg(FakeExchange):
+    async def place_order(self, intent: OrderIntent) -> OrderResult:
+        if intent.category is Category.LINEAR:
+            raise Crash
+        return await super().place_order(intent)
+
+
+async def test_a_restart_after_a_crash_between_the_legs_finishes_the_order_without_resending_the_first() -> None:
+    repo = FakeSpreadRepository()
+    dying = DyingBeforeTheSecondLeg("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    first = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": dying})
+    await first.start()
+    with pytest.raises(Crash):
+        await first.handle(order())
+    assert list(repo.intents) == ["r1"] and repo.writes == []  # the first leg filled, nothing answered
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    venue.orders, venue.placed = dying.orders, []  # the same account, seen by the restarted process
+    again = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
+    await again.start()
+    assert [(i.category, i.side) for i in venue.placed] == [(Category.LINEAR, Side.SELL)]  # only the missing leg
+    assert again.spreads["s1"].qty == Decimal("0.01") and repo.intents == {}
+    assert repo.replies["r1"].verdict is Verdict.ACK
+    assert (await again.handle(order())).duplicate_of is Verdict.ACK  # the signal engine's retry is recognised
