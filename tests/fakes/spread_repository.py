@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoredSpreads, StoreUnavailable
+from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoredSpreads
 from tradewind.domain.spread.orders import SpreadOrder, SpreadReply
 from tradewind.domain.spread.position import Spread, SpreadState
 

@@ -42,7 +42,7 @@ def test_a_port_out_of_range_is_refused_at_load() -> None:
         load_settings(None, distributed={"ports": {"storage": 70000}})
 
 
-@pytest.mark.parametrize(("name", "message"), [("producer", "reserved"), ("bogus", "unknown service")])
+@pytest.mark.parametrize(("name", "message"), [("trader", "reserved"), ("bogus", "unknown service")])
 def test_a_reserved_or_unknown_service_cannot_be_built(name: str, message: str) -> None:
     with pytest.raises(ServiceUnavailable, match=message):
         builder(name)

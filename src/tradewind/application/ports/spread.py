@@ -9,10 +9,6 @@ from tradewind.domain.spread.orders import SpreadAction, SpreadBook, SpreadOrder
 from tradewind.domain.spread.position import Spread
 
 
-class StoreUnavailable(ConnectionError):
-    """The database cannot be reached now; the caller keeps the write and tries again later."""
-
-
 @dataclass(frozen=True, slots=True)
 class SpreadWrite:
     """One change: the spread as it now is, and the answered request (with its legs) that made it, if any."""

@@ -18,7 +18,8 @@ import structlog
 
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
-from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoreUnavailable
+from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.application.ports.spread import SpreadRepository, SpreadWrite
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.domain.ids import client_order_id
 from tradewind.domain.instruments import FilterError

@@ -9,7 +9,8 @@ import pytest
 
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.spread_repository import SqlSpreadRepository
-from tradewind.application.ports.spread import SpreadWrite, StoreUnavailable
+from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.application.ports.spread import SpreadWrite
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.orders import LegOutcome, LegStatus, SpreadAction, SpreadOrder, SpreadReply, Verdict

@@ -42,7 +42,14 @@ class RefusingAfterFirstLeg(BybitV5Gateway):
 
 async def test_a_refused_second_leg_is_unwound_and_nothing_is_left_open(sim_server: Served) -> None:
     config = ExchangeSettings.model_validate(
-        {"type": "bybit", "env": "sim-server", "url": sim_server.url, "timeout_s": 5, "backoff_s": 0.01}
+        {
+            "type": "bybit",
+            "env": "sim-server",
+            "url": sim_server.url,
+            "timeout_s": 5,
+            "backoff_s": 0.01,
+            "max_retries": 0,
+        }  # a busy venue is retryable: without retries, one busy answer fails the leg
     )
     gateway = RefusingAfterFirstLeg("sim", config, Credentials(SecretStr(KEY), SecretStr(secret_of(KEY))), WallClock())
     gateway.served, gateway.placed = sim_server, []

@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tradewind.adapters.store.sqlalchemy.repositories import _SqlRepository
 from tradewind.adapters.store.sqlalchemy.spread_tables import spread_legs, spread_requests, spreads
-from tradewind.application.ports.spread import SpreadWrite, StoredSpreads, StoreUnavailable
+from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.application.ports.spread import SpreadWrite, StoredSpreads
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.orders import (
