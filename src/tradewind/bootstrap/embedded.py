@@ -14,6 +14,7 @@ from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.gateway import ApiToken, http_api
+from tradewind.bootstrap.lake import lake_components
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
@@ -113,6 +114,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         platform.bus_component(),
         _stop_report(simulator, the_recorder),
         recording,
+        *lake_components(platform),  # off unless lake.enabled
         Component("board", lambda: board.attach(platform.bus), None, board.detach),
         *exchange.serving,  # the market itself starts last and stops first
         *collecting,

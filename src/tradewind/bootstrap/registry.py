@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradewind.bootstrap.gateway import gateway_service
+from tradewind.bootstrap.lake import lake_service
 from tradewind.bootstrap.marketdata import market_data_service
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.simulator import sim_exchange_service
@@ -72,6 +73,11 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("producer", 9109, "signal trading: strategy producers"),
     ServiceEntry("trader", 9110, "signal trading: position manager"),
     ServiceEntry("telegram", 9111, "command control over Telegram"),
+    ServiceEntry(
+        "lake", 9112,
+        "writes `md.*` from the durable queue `lake.md` to Parquet on a folder or S3-compatible store, each row once",
+        lake_service,
+    ),
 )  # fmt: skip
 _BY_NAME = {entry.name: entry for entry in SERVICES}
 

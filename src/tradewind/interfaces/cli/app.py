@@ -12,6 +12,7 @@ import typer
 
 from tradewind.interfaces.cli.cmd import cmd
 from tradewind.interfaces.cli.exits import load, starting
+from tradewind.interfaces.cli.lake import lake_app
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.twap import twap_app
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(md_app, name="md")
 app.add_typer(twap_app, name="twap")
+app.add_typer(lake_app, name="lake")
 register_service_commands(app)
 app.command("cmd")(cmd)
 
@@ -130,7 +132,9 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 @app.command("export-parquet")
 def export_parquet(
-    dest: Annotated[Path, typer.Argument(help="Folder to write the Parquet datasets into")] = Path("data/parquet"),
+    dest: Annotated[
+        str, typer.Argument(help="Folder, or s3://bucket/prefix (with the lake's endpoint and credentials)")
+    ] = "data/parquet",
     config: ConfigOption = None,
 ) -> None:
     """Export stored trades, mid prices and book snapshots to Parquet, partitioned by instrument and day."""
