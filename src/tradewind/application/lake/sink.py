@@ -88,6 +88,8 @@ class LakeSink:
                     await self._timer
                 self._timer = None
         await self.flush()
+        log.info("lake.stopped", written=self.stats.written, duplicates=self.stats.duplicates,
+                 dead_lettered=self.stats.dead_lettered, write_errors=self.stats.write_errors)  # fmt: skip
 
     async def _on_message(self, message: Message) -> None:
         try:

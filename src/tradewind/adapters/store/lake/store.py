@@ -79,9 +79,8 @@ class ParquetLake:
             groups.setdefault(Partition.of(kind.table, item.ref, item.ts_ns), []).append(item)
         stats = WriteStats()
         for partition, rows in groups.items():
-            table = to_table(kind, rows)
-            fresh = self._without_stored(kind, partition, table)
-            stats.duplicates += table.num_rows - fresh.num_rows
+            fresh = self._without_stored(kind, partition, _unique(to_table(kind, rows), kind.key))
+            stats.duplicates += len(rows) - fresh.num_rows
             if fresh.num_rows:
                 name = FileName.of("part", fresh, kind.key)
                 path = self.root.join(partition.path, str(name))
@@ -212,7 +211,7 @@ class ParquetLake:
 
 
 def _unique(table: pa.Table, key: Sequence[str]) -> pa.Table:
-    """``table`` (sorted by ``key``) with one row per key: a defence, the sink never writes a key twice."""
+    """``table`` (sorted by ``key``) with one row per key (an event published twice lands once)."""
     rows = keys(table, key)
     keep = [i for i, row in enumerate(rows) if i == 0 or row != rows[i - 1]]
     return table if len(keep) == table.num_rows else table.take(pa.array(keep, pa.int64()))
