@@ -68,16 +68,16 @@ SERVICES: tuple[ServiceEntry, ...] = (
         "twap-ordering", 9106, "sends TWAP slices from the `twap.slice` work queue, reconciling first",
         twap_ordering_service,
     ),
-    ServiceEntry("signal", 9107, "spread arbitrage: signal engine"),
-    ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
-    ServiceEntry("producer", 9109, "signal trading: strategy producers"),
-    ServiceEntry("trader", 9110, "signal trading: position manager"),
-    ServiceEntry("telegram", 9111, "command control over Telegram"),
     ServiceEntry(
         "lake", 9112,
         "writes `md.*` from the durable queue `lake.md` to Parquet on a folder or S3-compatible store, each row once",
         lake_service,
     ),
+    ServiceEntry("signal", 9107, "spread arbitrage: signal engine"),
+    ServiceEntry("trading-engine", 9108, "spread arbitrage: ACK/NACK trading engine"),
+    ServiceEntry("producer", 9109, "signal trading: strategy producers"),
+    ServiceEntry("trader", 9110, "signal trading: position manager"),
+    ServiceEntry("telegram", 9111, "command control over Telegram"),
 )  # fmt: skip
 _BY_NAME = {entry.name: entry for entry in SERVICES}
 
