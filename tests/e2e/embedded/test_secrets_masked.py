@@ -65,9 +65,8 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
 ) -> None:
     url = make_url(postgres_url)
     db_password = url.password or DB_PASSWORD
-    secrets = (
-        BYBIT_SECRET, ACCOUNT_SECRET, OPTION_SECRET, BUS_PASSWORD, str(db_password), HTTP_TOKEN, LAKE_KEY_ID, LAKE_SECRET,
-    )  # fmt: skip
+    secrets = (BYBIT_SECRET, ACCOUNT_SECRET, OPTION_SECRET, BUS_PASSWORD, str(db_password), HTTP_TOKEN)
+    secrets += (LAKE_KEY_ID, LAKE_SECRET)
     port, exchange_log = sim_exchange
     config = tmp_path / "tw.yaml"
     config.write_text(

@@ -22,11 +22,11 @@ def test_kinds_are_named_and_an_unknown_one_is_refused_with_the_known_ones() -> 
 
 
 def test_credentials_come_in_pairs_from_one_source(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="set both lake.access_key_id and lake.secret_access_key"):
+    with pytest.raises(ValidationError, match=r"set both lake\.access_key_id and lake\.secret_access_key"):
         LakeSettings(access_key_id="k")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="or lake.secrets_file, not both"):
+    with pytest.raises(ValidationError, match=r"or lake\.secrets_file, not both"):
         LakeSettings(access_key_id="k", secret_access_key="s", secrets_file=tmp_path / "x")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="lake.endpoint is a URL"):
+    with pytest.raises(ValidationError, match=r"lake\.endpoint is a URL"):
         LakeSettings(endpoint="minio:9000")
 
 
