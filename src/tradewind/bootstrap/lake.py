@@ -5,6 +5,7 @@ pyarrow loads inside these functions, so a process that runs no lake (or a CLI v
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -50,3 +51,10 @@ def lake_service(platform: Platform) -> ServiceParts:
 def compact(settings: Settings, day: date) -> CompactionResult:
     """``tradewind lake compact --date D``: one file per partition of the closed day ``D``."""
     return lake_store(settings).compact(day, settings.lake.kinds)
+
+
+def release_s3() -> None:
+    """The end of a command: pyarrow's S3 client shut down if this process used it (see ``filesystem.release_s3``)."""
+    module = sys.modules.get("tradewind.adapters.store.lake.filesystem")  # not loaded: S3 was never used
+    if module is not None:
+        module.release_s3()

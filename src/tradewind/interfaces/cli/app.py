@@ -154,4 +154,10 @@ def show_config(config: ConfigOption = None) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        if "tradewind.adapters.store.lake.filesystem" in sys.modules:  # a lake or export ran: maybe on S3
+            from tradewind.bootstrap.lake import release_s3
+
+            release_s3()  # pyarrow's S3 client stopped before the interpreter's exit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,12 @@ def open_root(settings: LakeSettings, location: str | None = None) -> LakeRoot:
     return LakeRoot(s3_filesystem(settings), bucket_and_prefix, local=False)
 
 
+_S3_USED: list[bool] = []  # set once this process has made an S3 filesystem
+
+
 def s3_filesystem(settings: LakeSettings) -> pafs.S3FileSystem:
     """pyarrow's S3 client for the lake's endpoint, region and credentials (the AWS default chain when none)."""
+    _S3_USED.append(True)
     key, secret = _credentials(settings)
     options: dict[str, object] = {"region": settings.region}
     if settings.endpoint is not None:
@@ -62,3 +67,14 @@ def _credentials(settings: LakeSettings) -> tuple[str | None, str | None]:
             f"lake.secrets_file: {settings.secrets_file} must map access_key_id and secret_access_key"
         )
     return str(data["access_key_id"]), str(data["secret_access_key"])
+
+
+def release_s3() -> None:
+    """At the end of a process that used S3: shut pyarrow's S3 client down once its filesystems are collected.
+
+    Left to the interpreter's exit, the AWS SDK's threads may abort it ("terminate called without an active
+    exception", exit -6) after the work is done. Call it last: no S3 filesystem can be made afterwards.
+    """
+    if _S3_USED:
+        gc.collect()
+        pafs.finalize_s3()
