@@ -15,8 +15,11 @@ import pyarrow.fs as pafs
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.lake import files, read_table
+from tests.support.lake import files, read_table, trade
 from tests.support.s3 import S3Server
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
+from tradewind.domain.market import trade_to_payload
 
 from .distributed_support import StartService, counts, until
 
@@ -64,6 +67,10 @@ async def test_a_killed_lake_service_restarts_with_no_duplicate_and_no_gap(
     lake = await start_service("lake")  # both queues exist before anything is published
     exchange = await start_service("sim-exchange")
     exchange_url = exchange.event("service.ready")["health_url"]
+    bus = RabbitMqBus(RabbitMqSettings(url=service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]))
+    await bus.start()
+    malformed = {**trade_to_payload(trade(1)), "trade_id": "bad-1", "price": "not a number"}
+    await bus.publish("md.trade.sim.spot.BTCUSDT", malformed)
 
     await until(lambda: _async(lambda: len(files(fs, f"{s3_bucket}/{PREFIX}", "market_trades"))), lambda n: n >= 3,
                 "the lake service writing files")  # fmt: skip
@@ -86,9 +93,12 @@ async def test_a_killed_lake_service_restarts_with_no_duplicate_and_no_gap(
     await until(landed, lambda n: n == (sent["md.trade"], sent["md.mid"], sent["md.trade"]), "lake and database full")
     assert await restarted.terminate() == 0
     assert await storage.terminate() == 0
+    dead = await bus.dead_letters("lake.md")
+    await bus.close()
 
     stored = database("SELECT category, symbol, trade_id FROM {schema}.market_trades")
     in_lake = lake_trades(fs, s3_bucket)
+    assert [m.payload["trade_id"] for m in dead] == ["bad-1"]  # dead-lettered, and below: not in the lake
     assert len(stored) == sent["md.trade"] > 50
     assert [key for key, n in in_lake.items() if n > 1] == []  # no duplicate
     assert set(in_lake) == {tuple(row) for row in stored}  # no gap, nothing extra
