@@ -5,6 +5,7 @@ pyarrow loads inside these functions, so a process that runs no lake (or a CLI v
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from datetime import date
 from typing import TYPE_CHECKING
@@ -43,9 +44,15 @@ def lake_components(platform: Platform) -> list[Component]:
 
 
 def lake_service(platform: Platform) -> ServiceParts:
-    """``lake``: the sink on its durable queue ``lake.queue``."""
-    _, component = lake_sink(platform)
-    return ServiceParts([component], (platform.settings.lake.queue,))
+    """``lake``: the sink on its durable queue ``lake.queue``; ready while its bucket (or folder) answers."""
+    store = lake_store(platform.settings)
+    sink = LakeSink(platform.bus, store, platform.clock, policy(platform.settings))
+
+    async def reachable() -> None:
+        await asyncio.to_thread(store.ping)
+
+    component = Component("lake", sink.start, None, sink.stop)
+    return ServiceParts([component], (platform.settings.lake.queue,), {"lake": reachable})
 
 
 def compact(settings: Settings, day: date) -> CompactionResult:

@@ -21,7 +21,7 @@ from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.domain.market import trade_to_payload
 
-from .distributed_support import StartService, counts, until
+from .distributed_support import StartService, counts, get, until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 PREFIX = "lake"
@@ -65,6 +65,8 @@ async def test_a_killed_lake_service_restarts_with_no_duplicate_and_no_gap(
     fs = s3_server.filesystem()
     storage = await start_service("storage")
     lake = await start_service("lake")  # both queues exist before anything is published
+    ready = await get(lake.event("service.ready")["health_url"] + "/readyz")
+    assert ready[0] == 200, ready[1]  # the broker and the bucket answer
     exchange = await start_service("sim-exchange")
     exchange_url = exchange.event("service.ready")["health_url"]
     bus = RabbitMqBus(RabbitMqSettings(url=service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]))

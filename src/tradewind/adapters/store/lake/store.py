@@ -68,6 +68,12 @@ class ParquetLake:
             return f"the lake has no table for {topic_kind!r}"
         return layout_refusal(kind, item)
 
+    def ping(self) -> None:
+        """Raises OSError unless the lake's folder, or its bucket, exists and answers."""
+        where, what = (self.root.base, "folder") if self.root.local else (self.root.base.split("/")[0], "bucket")
+        if self._fs.get_file_info(where).type != pafs.FileType.Directory:
+            raise OSError(f"the lake's {what} {where!r} does not exist")
+
     async def write(self, topic_kind: str, items: Sequence[Any]) -> int:
         stats = await asyncio.to_thread(self.write_sync, BY_TOPIC_KIND[topic_kind], items)
         return stats.rows

@@ -22,6 +22,7 @@ TRADES = KINDS["trade"]
 @pytest.fixture(params=["folder", "s3"])
 def lake(request: pytest.FixtureRequest, tmp_path: Path) -> ParquetLake:
     if request.param == "folder":
+        (tmp_path / "lake").mkdir()  # as open_root makes it
         return ParquetLake(LakeRoot(pafs.LocalFileSystem(), (tmp_path / "lake").as_posix(), local=True))
     server: S3Server = request.getfixturevalue("s3_server")
     bucket = request.getfixturevalue("s3_bucket")
@@ -113,3 +114,11 @@ def test_a_compaction_interrupted_after_its_journal_is_rolled_forward_and_the_si
     assert [Path(p).name[:8] for p in files(fs, lake.root.base, "market_trades")] == ["compact-"]
     assert lake.write_sync(TRADES, [trade(5), trade(25)]).rows == 1
     assert ids(lake) == Counter(f"t{i}" for i in [*range(20), 25])
+
+
+def test_ping_answers_for_the_lake_and_names_a_missing_bucket_or_folder(lake: ParquetLake, tmp_path: Path) -> None:
+    lake.ping()
+    missing = ParquetLake(LakeRoot(lake.root.filesystem, f"{tmp_path}/none" if lake.root.local else "no-bucket/x",
+                                   local=lake.root.local))  # fmt: skip
+    with pytest.raises(OSError, match="does not exist"):
+        missing.ping()
