@@ -18,6 +18,7 @@ BENCHES = (
     "bench_marketdata",
     "bench_signals",
     "bench_spread",
+    "bench_lake",
 )
 
 

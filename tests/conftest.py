@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.bus", "tests.fixtures.sim_exchange", "tests.fixtures.store", "tests.fixtures.waiting"]
+pytest_plugins = [
+    "tests.fixtures.bus",
+    "tests.fixtures.s3",
+    "tests.fixtures.sim_exchange",
+    "tests.fixtures.store",
+    "tests.fixtures.waiting",
+]
 
 _TESTS = Path(__file__).parent
 _MARK_BY_DIRECTORY = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}

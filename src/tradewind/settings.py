@@ -26,6 +26,7 @@ from pydantic_settings import (
 from tradewind.adapters.exchanges.settings import ExchangesSettings
 from tradewind.adapters.logging.config import LoggingSettings
 from tradewind.adapters.logging.redaction import is_secret_key, mask_secrets, mask_url
+from tradewind.adapters.store.lake.settings import LakeSettings
 from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.recorder import RecorderSettings
@@ -91,6 +92,7 @@ class Settings(BaseSettings):
     clock: Literal["wall", "sim"] = "wall"
     storage: StoreSettings = StoreSettings()
     recorder: RecorderSettings = RecorderSettings()
+    lake: LakeSettings = LakeSettings()
     logging: LoggingSettings = LoggingSettings()
     console: ConsoleSettings = ConsoleSettings()
     simulator: SimulatorSettings = SimulatorSettings()

@@ -48,7 +48,7 @@ def build_distributed(settings: Settings, service: str) -> DistributedService:
         *parts.components,
         *([] if logs is None else [logs.writer()]),  # last: the schema checks above have passed
     ]
-    readiness = {"broker": _broker_ready(rabbit, probe, parts.queues)}
+    readiness = {"broker": _broker_ready(rabbit, probe, parts.queues), **parts.readiness}
     database = platform.opened_database
     if database is not None:
         readiness["database"] = _database_ready(database)

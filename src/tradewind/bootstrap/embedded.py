@@ -17,6 +17,7 @@ from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.bootstrap.commands import command_gate, commands_over
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.gateway import ApiToken, http_api
+from tradewind.bootstrap.lake import lake_components
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
@@ -136,6 +137,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         platform.bus_component(),
         _stop_report(simulator, the_recorder),
         recording,
+        *lake_components(platform),  # off unless lake.enabled
         Component("board", lambda: board.attach(platform.bus), None, board.detach),
         *exchange.serving,  # the market itself starts last and stops first
         *collecting,

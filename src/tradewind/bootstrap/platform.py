@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -28,10 +29,12 @@ class SimulatedMarket:
 
 @dataclass(frozen=True, slots=True)
 class ServiceParts:
-    """What one service of the distributed mode runs; ``queues`` are the bus queues it consumes (its lag)."""
+    """What one service of the distributed mode runs; ``queues`` are the bus queues it consumes (its lag);
+    ``readiness`` adds checks of what else it needs to /readyz (each raises with the reason when not ready)."""
 
     components: list[Component]
     queues: tuple[str, ...] = ()
+    readiness: Mapping[str, Callable[[], Awaitable[None]]] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradewind.bootstrap.gateway import gateway_service
+from tradewind.bootstrap.lake import lake_service
 from tradewind.bootstrap.marketdata import market_data_service
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.signals import producer_service
@@ -89,6 +90,11 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry(
         "telegram", 9111, "the Telegram bot: the command language from allowlisted chats, TWAP fills pushed",
         telegram_service,
+    ),
+    ServiceEntry(
+        "lake", 9112,
+        "writes `md.*` from the durable queue `lake.md` to Parquet on a folder or S3-compatible store, each row once",
+        lake_service,
     ),
 )  # fmt: skip
 _BY_NAME = {entry.name: entry for entry in SERVICES}

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tradewind.adapters.exchanges.settings import CredentialsError
 from tradewind.adapters.logging.redaction import mask_url
+from tradewind.adapters.store.lake.settings import LakeLocationError
 from tradewind.adapters.store.sqlalchemy.database import DatabaseDown, DatabaseUnavailable, StorageError
 from tradewind.application.lifecycle import StartupError
 from tradewind.application.ports.bus import BusError
@@ -36,7 +37,7 @@ def start_failures(settings: Settings) -> Iterator[None]:
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's statement and link
         raise StartupError(f"database {mask_url(settings.storage.url)}: {_first_line(cause)}") from exc
-    except CredentialsError as exc:  # the keys are configuration too
+    except (CredentialsError, LakeLocationError) as exc:  # the keys are configuration too
         raise ConfigError(str(exc)) from exc
     except (BusError, ExchangeError) as exc:
         raise StartupError(_first_line(exc)) from exc

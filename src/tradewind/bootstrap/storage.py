@@ -58,13 +58,20 @@ def upgrade(settings: Settings) -> str:
     return database.safe_url
 
 
-def export(settings: Settings, dest: Path) -> Mapping[str, int]:
-    """``tradewind export-parquet``: stored market data to Parquet under ``dest``; rows written by table."""
+def export(settings: Settings, dest: str | Path) -> Mapping[str, int]:
+    """``tradewind export-parquet``: stored market data to Parquet under ``dest`` (a folder, or ``s3://bucket/prefix``
+    with the lake's endpoint and credentials), in the lake's layout; rows written by table."""
     from tradewind.adapters.store.parquet import export_parquet  # pyarrow loads for this command alone
 
+    filesystem = None
+    if str(dest).startswith("s3://"):
+        from tradewind.adapters.store.lake.filesystem import open_root
+
+        root = open_root(settings.lake, str(dest))
+        dest, filesystem = root.base, root.filesystem
     database = Database.from_settings(settings.storage)
     try:
-        return export_parquet(database, dest).rows
+        return export_parquet(database, dest, filesystem=filesystem).rows
     finally:
         database.dispose()
 

@@ -23,6 +23,8 @@ OPTION_SECRET = "S3cr3tOpt"
 BUS_PASSWORD = "S3cr3tMq"
 DB_PASSWORD = "S3cr3tPg"  # PostgreSQL trusts loopback here: any password connects
 HTTP_TOKEN = "S3cr3tHttpT0ken-0123"  # the HTTP API's bearer token: never printed once configured
+LAKE_KEY_ID = "S3cr3tLakeId"  # the lake's S3 key pair
+LAKE_SECRET = "S3cr3tLakeKey"
 ACCOUNTS = [
     {"api_key": "bx-key", "api_secret": BYBIT_SECRET, "balances": {"USDT": "100000"}},
     {"api_key": "sim-key", "api_secret": ACCOUNT_SECRET, "balances": {"USDT": "100000", "BTC": "1"}},
@@ -64,6 +66,7 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
     url = make_url(postgres_url)
     db_password = url.password or DB_PASSWORD
     secrets = (BYBIT_SECRET, ACCOUNT_SECRET, OPTION_SECRET, BUS_PASSWORD, str(db_password), HTTP_TOKEN)
+    secrets += (LAKE_KEY_ID, LAKE_SECRET)
     port, exchange_log = sim_exchange
     config = tmp_path / "tw.yaml"
     config.write_text(
@@ -81,6 +84,10 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
         TRADEWIND_SIM_EXCHANGE__PORT="0",
         TRADEWIND_HTTP__PORT="0",
         TRADEWIND_HTTP__TOKEN=HTTP_TOKEN,
+        TRADEWIND_LAKE__BUCKET="lake",
+        TRADEWIND_LAKE__ENDPOINT=f"http://127.0.0.1:{closed_port()}",  # nothing there: the lake verbs fail
+        TRADEWIND_LAKE__ACCESS_KEY_ID=LAKE_KEY_ID,
+        TRADEWIND_LAKE__SECRET_ACCESS_KEY=LAKE_SECRET,
         TRADEWIND_LOGGING__LEVEL="debug",
         TRADEWIND_LOGGING__FORMAT="json",
     )
@@ -96,11 +103,13 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
     no_bus = tradewind("service", "storage", "--health-port", "0", "-c", str(config), env=distributed, cwd=tmp_path)
     dead_db = env | {"TRADEWIND_STORAGE__URL": f"postgresql+psycopg://tw:{db_password}@127.0.0.1:{closed_port()}/x"}
     no_db = tradewind("run", "--headless", "-c", str(config), env=dead_db, cwd=tmp_path)
+    no_lake = tradewind("lake", "compact", "--date", "2024-01-01", "-c", str(config), env=env, cwd=tmp_path)
+    no_s3 = tradewind("export-parquet", "s3://lake/backfill", "-c", str(config), env=env, cwd=tmp_path)
 
     assert run.returncode == 0, run.stderr
     assert "HTTP API on http://127.0.0.1:" in run.stderr and "Token for this run" not in run.stderr
     assert (shown.returncode, twap.returncode, refused.returncode, bad_url.returncode) == (0, 0, 2, 2)
-    assert (no_bus.returncode, no_db.returncode) == (1, 1)
+    assert (no_bus.returncode, no_db.returncode, no_lake.returncode, no_s3.returncode) == (1, 1, 1, 1)
     engine = create_engine(postgres_url)
     with engine.connect() as conn:
         rows = [str(row) for row in conn.execute(text(f'SELECT * FROM "{pg_schema}".logs'))]
@@ -108,7 +117,9 @@ def test_no_secret_appears_in_any_output_or_the_logs_table(
     assert any("system.started" in row for row in rows)
     assert "***" in shown.stdout and "***" in refused.stderr + bad_url.stderr + no_bus.stderr + no_db.stderr
     everything = (
-        "\n".join([*(r.stdout + r.stderr for r in (run, shown, twap, refused, bad_url, no_bus, no_db)), *rows])
+        "\n".join(
+            [*(r.stdout + r.stderr for r in (run, shown, twap, refused, bad_url, no_bus, no_db, no_lake, no_s3)), *rows]
+        )
         + exchange_log.read_text()
     )
     leaked = {secret for secret in secrets if secret in everything}

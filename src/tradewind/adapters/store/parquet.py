@@ -179,7 +179,7 @@ class _Reader:
 def _to_batch(chunk: Sequence[Row[Any]], spec: _Spec, schema: pa.Schema, days: dict[int, str]) -> pa.RecordBatch:
     columns = list(zip(*chunk, strict=True))
     ts_ns: Sequence[int] = columns[3]
-    dates = [days.get(ns // _NS_PER_DAY) or days.setdefault(ns // _NS_PER_DAY, _day(ns)) for ns in ts_ns]
+    dates = [days.get(ns // _NS_PER_DAY) or days.setdefault(ns // _NS_PER_DAY, day_of(ns)) for ns in ts_ns]
     arrays = [
         pa.array(columns[0], pa.string()),
         pa.array(columns[1], pa.string()),
@@ -191,5 +191,6 @@ def _to_batch(chunk: Sequence[Row[Any]], spec: _Spec, schema: pa.Schema, days: d
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _day(ts_ns: int) -> str:
+def day_of(ts_ns: int) -> str:
+    """The UTC date of an epoch-ns time, as the ``date=`` partition spells it."""
     return (_EPOCH + timedelta(days=ts_ns // _NS_PER_DAY)).isoformat()

@@ -13,6 +13,7 @@ import typer
 
 from tradewind.interfaces.cli.cmd import cmd
 from tradewind.interfaces.cli.exits import load, starting
+from tradewind.interfaces.cli.lake import lake_app
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.spreads import spreads
@@ -29,6 +30,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(md_app, name="md")
 app.add_typer(twap_app, name="twap")
+app.add_typer(lake_app, name="lake")
 register_service_commands(app)
 app.command("cmd")(cmd)
 app.command("spreads")(spreads)
@@ -167,7 +169,9 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 @app.command("export-parquet")
 def export_parquet(
-    dest: Annotated[Path, typer.Argument(help="Folder to write the Parquet datasets into")] = Path("data/parquet"),
+    dest: Annotated[
+        str, typer.Argument(help="Folder, or s3://bucket/prefix (with the lake's endpoint and credentials)")
+    ] = "data/parquet",
     config: ConfigOption = None,
 ) -> None:
     """Export stored trades, mid prices and book snapshots to Parquet, partitioned by instrument and day."""
@@ -187,4 +191,10 @@ def show_config(config: ConfigOption = None) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        if "tradewind.adapters.store.lake.filesystem" in sys.modules:  # a lake or export ran: maybe on S3
+            from tradewind.bootstrap.lake import release_s3
+
+            release_s3()  # pyarrow's S3 client stopped before the interpreter's exit
