@@ -142,3 +142,4 @@ from tradewind.adapters.store.sqlalchemy import order_tables as _order_tables  #
 from tradewind.adapters.store.sqlalchemy import schedule_tables as _schedule_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import subscription_tables as _subscription_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import twap_tables as _twap_tables  # noqa: E402, F401
+from tradewind.adapters.store.sqlalchemy import deal_tables as _deal_tables  # noqa: E402, F401
