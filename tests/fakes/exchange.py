@@ -63,6 +63,7 @@ class FakeExchange:
         self.protections: list[tuple[Category, str, PositionProtection]] = []
         self.leverages: list[tuple[Category, str, Decimal]] = []
         self.fee_rate = Decimal(0)  # of the notional, in the quote coin
+        self.positions: dict[str, Decimal] = {}  # linear: signed size by symbol, from our fills
 
     async def load_instruments(self) -> Sequence[Instrument]:
         self.loads += 1
@@ -96,6 +97,10 @@ class FakeExchange:
                 is_maker=False, ts_ns=0, symbol=intent.symbol, side=intent.side,
             )  # fmt: skip
             self.executions.append(fill)
+            if intent.category is Category.LINEAR:
+                self.positions[intent.symbol] = self.positions.get(intent.symbol, Decimal(0)) + intent.side.sign * (
+                    intent.qty
+                )
         elif intent.tif is TimeInForce.IOC:
             result = replace(result, state=OrderState.CANCELLED)
         self.orders[intent.client_order_id] = result
@@ -155,7 +160,17 @@ class FakeExchange:
         return {coin: Balance(coin, free, free, Decimal(0)) for coin, free in self.balances.items()}
 
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
-        return []
+        if category is not Category.LINEAR:
+            return []
+        return [PositionSnapshot(s, category, size, None) for s, size in self.positions.items() if size]
+
+    def stop_out(self, symbol: str, price: Decimal, ts_ns: int) -> None:
+        """The exchange's own stop closes the linear long of ``symbol`` at ``price`` (a fill with no client id)."""
+        size = self.positions.pop(symbol, Decimal(0))
+        fee = price * size * self.fee_rate
+        self.executions.append(
+            ExecutionFill(f"stop-{next(self._ids)}", "", price, size, fee, "USDT", False, ts_ns, symbol, Side.SELL)
+        )
 
     async def amend_order(
         self,

@@ -10,6 +10,7 @@ from tradewind.domain.trading.deals import (
     fee_in_quote,
     protection_levels,
 )
+from tradewind.domain.trading.pnl import OpenPosition, PnlReport, SourcePnl, pnl_report
 from tradewind.domain.trading.status import PositionStatus, position_status
 
 __all__ = [
@@ -17,10 +18,14 @@ __all__ = [
     "CloseReason",
     "Deal",
     "DealStatus",
+    "OpenPosition",
+    "PnlReport",
     "PositionStatus",
     "Protection",
+    "SourcePnl",
     "deal_client_order_id",
     "fee_in_quote",
+    "pnl_report",
     "position_status",
     "protection_levels",
 ]

@@ -62,7 +62,9 @@ def protection_levels(
 ) -> tuple[Decimal, Decimal]:
     """Take-profit and stop-loss prices of a long entered at ``entry``, on the instrument's tick grid."""
     if not 0 < stop_loss_pct < _HUNDRED or take_profit_pct <= 0:
-        raise ValueError(f"take-profit must be positive and stop-loss in (0, 100), got {take_profit_pct}, {stop_loss_pct}")
+        raise ValueError(
+            f"take-profit must be positive and stop-loss in (0, 100), got {take_profit_pct}, {stop_loss_pct}"
+        )
     take_profit = instrument.round_price(entry * (1 + take_profit_pct / _HUNDRED))
     stop_loss = instrument.round_price(entry * (1 - stop_loss_pct / _HUNDRED))
     return take_profit, stop_loss
@@ -139,7 +141,9 @@ class Deal:
     def exit_reason(self, exit_price: Decimal) -> CloseReason:
         """Which of the levels a close by the exchange's own protection hit, told by the exit price."""
         if self.take_profit is None or self.stop_loss is None:
-            return CloseReason.STOP_LOSS if self.price is not None and exit_price < self.price else CloseReason.TAKE_PROFIT
+            return (
+                CloseReason.STOP_LOSS if self.price is not None and exit_price < self.price else CloseReason.TAKE_PROFIT
+            )
         middle = (self.take_profit + self.stop_loss) / 2
         return CloseReason.TAKE_PROFIT if exit_price >= middle else CloseReason.STOP_LOSS
 

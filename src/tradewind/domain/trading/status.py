@@ -20,7 +20,9 @@ class PositionStatus:
     can_open_new: bool
 
 
-def position_status(open_position: Deal | None, last_closed_ns: int | None, now_ns: int, cooling_s: float) -> PositionStatus:
+def position_status(
+    open_position: Deal | None, last_closed_ns: int | None, now_ns: int, cooling_s: float
+) -> PositionStatus:
     """The status at ``now_ns``: a close at ``last_closed_ns`` blocks a new BUY for ``cooling_s`` seconds from it."""
     recently = last_closed_ns is not None and now_ns - last_closed_ns < int(Decimal(str(cooling_s)) * _NS)
     has_open = open_position is not None

@@ -11,8 +11,8 @@ from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.adapters.store.sqlalchemy.columns import exact, ns_to_datetime
-from tradewind.adapters.store.sqlalchemy.deal_tables import deals as table
 from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.deal_tables import deals as table
 from tradewind.adapters.store.sqlalchemy.repositories import _text
 from tradewind.application.ports.deals import DealConflict
 from tradewind.domain.signals.signal import Action
@@ -153,4 +153,3 @@ class SqlDealRepository:
     def _fetch(self, query: Any) -> list[Row[Any]]:
         with self._db.engine.connect() as conn:
             return list(conn.execute(query).all())
-

@@ -138,8 +138,8 @@ logs = Table(
 )
 
 # The TWAP, order, subscription and APScheduler tables live in their own modules; importing them completes ``metadata``.
+from tradewind.adapters.store.sqlalchemy import deal_tables as _deal_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import order_tables as _order_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import schedule_tables as _schedule_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import subscription_tables as _subscription_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import twap_tables as _twap_tables  # noqa: E402, F401
-from tradewind.adapters.store.sqlalchemy import deal_tables as _deal_tables  # noqa: E402, F401
