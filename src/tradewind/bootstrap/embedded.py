@@ -27,6 +27,7 @@ from tradewind.bootstrap.simulator import (
     site_component,
 )
 from tradewind.bootstrap.storage import migrations, recorder
+from tradewind.bootstrap.trading import TraderParts, trader
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.health.server import HttpSite
@@ -49,6 +50,7 @@ class EmbeddedSystem:
     http: HttpServer | None
     api_token: ApiToken  # the HTTP API's bearer token (generated at start unless configured)
     producer: ProducerParts | None = None
+    trader: TraderParts | None = None
 
     @property
     def exchange_port(self) -> int | None:
@@ -106,8 +108,10 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     market_data, collecting = collector(platform)
     # TWAP jobs run here against the in-process venue; jobs created by another process are picked up from the DB.
     trading = twap(platform, execute=True)
-    http = http_api(platform, market_data, trading.service) if settings.http.enabled else None
-    signals = producer(platform) if settings.producer.enabled else None  # off by default until the trader comes
+    positions = trader(platform, trading.gateways) if settings.trader.enabled else None
+    http = http_api(platform, market_data, trading.service, positions) if settings.http.enabled else None
+    running_strategies = any(s.enabled for s in settings.strategies)
+    signals = producer(platform) if settings.producer.enabled and running_strategies else None
     simulator = simulated_market(platform).simulator
     components = [
         platform.database_component(),
@@ -120,6 +124,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *exchange.serving,  # the market itself starts last and stops first
         *collecting,
         *trading.components,
+        *([] if positions is None else positions.components),
         *([] if http is None else [http.component]),
         *([] if signals is None else signals.components),
         exchange.market,
@@ -134,6 +139,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         None if http is None else http.server,
         ApiToken(None) if http is None else http.token,
         signals,
+        positions,
     )
 
 

@@ -13,6 +13,7 @@ from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.trading import TraderParts, trader
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.http import ApiAccess, HttpServer, create_http_app
 from tradewind.interfaces.http.settings import HttpSettings, TokenError
@@ -50,7 +51,9 @@ def api_token(settings: HttpSettings, *, generate: bool) -> ApiToken:
     return ApiToken(secrets.token_urlsafe(32), generated=True) if generate else ApiToken(None)
 
 
-def http_api(platform: Platform, market_data: MarketData, twap: TwapService | None) -> HttpParts:
+def http_api(
+    platform: Platform, market_data: MarketData, twap: TwapService | None, trader: TraderParts | None = None
+) -> HttpParts:
     """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one).
 
     Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
@@ -59,7 +62,8 @@ def http_api(platform: Platform, market_data: MarketData, twap: TwapService | No
     settings = platform.settings
     token = api_token(settings.http, generate=not platform.distributed)
     access = ApiAccess.from_settings(settings.http, token.value)
-    app = create_http_app(commands_over(settings, twap, market_data), access)
+    commands = commands_over(settings, twap, market_data, None if trader is None else trader.service)
+    app = create_http_app(commands, access)
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
@@ -79,5 +83,7 @@ def gateway_service(platform: Platform) -> ServiceParts:
     """``gateway``: the HTTP API, market data through the market-data service, TWAP control reaching the scheduler."""
     control = twap(platform, execute=False)  # only reads and writes TWAP rows: the storage service migrates
     market_data, book_mirror = mirror(platform)
-    http = http_api(platform, market_data, control.service)
+    # Positions and deals read from the deals table (the trader service writes it), marked at the exchanges' prices.
+    positions = trader(platform, control.gateways).readonly()
+    http = http_api(platform, market_data, control.service, positions)
     return ServiceParts([*control.components, book_mirror, http.component])

@@ -36,7 +36,7 @@ from tradewind.application.ports.exchange import (
 )
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.domain.instruments import FilterError, Instrument
-from tradewind.domain.orders import ExecutionFill, OrderIntent, OrderResult, PositionProtection
+from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionProtection
 from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.trading.deals import (
     ZERO,
@@ -527,6 +527,14 @@ class TraderService:
         except ExchangeError:
             return None
         return ticker.last if ticker.last is not None else ticker.mid
+
+    @property
+    def exchanges(self) -> list[str]:
+        return sorted(self._gateways)
+
+    async def balances(self, exchange: str) -> dict[str, Balance]:
+        """The account's balances on ``exchange`` (KeyError if the trader has no gateway of that name)."""
+        return await self._gateways[exchange].fetch_balances()
 
     async def deals(self, *, source: str | None = None, symbol: str | None = None, limit: int = 500) -> list[Deal]:
         return await self._deals.deals(source=source, symbol=symbol, limit=limit)

@@ -13,6 +13,7 @@ import typer
 from tradewind.interfaces.cli.cmd import cmd
 from tradewind.interfaces.cli.exits import load, starting
 from tradewind.interfaces.cli.md import md_app
+from tradewind.interfaces.cli.positions import deals, positions
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.twap import twap_app
 from tradewind.settings import Settings
@@ -26,6 +27,8 @@ app.add_typer(md_app, name="md")
 app.add_typer(twap_app, name="twap")
 register_service_commands(app)
 app.command("cmd")(cmd)
+app.command("positions")(positions)
+app.command("deals")(deals)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")

@@ -1,4 +1,5 @@
-"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book) and ``/twap``.
+"""The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book), ``/twap`` and the
+trader's ``/positions``, ``/deals``, ``/balance``.
 
 Every route parses its input into a command, runs it on the ``CommandService`` and renders the outcome with the
 shared renderers; refusals become statuses in ``errors``; who may call which route is decided in ``security``.
@@ -18,6 +19,7 @@ from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
 from tradewind.interfaces.http.commands import commands_router
 from tradewind.interfaces.http.errors import install_error_handlers
+from tradewind.interfaces.http.positions import positions_router
 from tradewind.interfaces.http.security import ApiAccess, install_security
 from tradewind.interfaces.http.twap import twap_router
 from tradewind.interfaces.render.market import book_json, subscription_json
@@ -59,6 +61,8 @@ def create_http_app(commands: CommandService, access: ApiAccess) -> FastAPI:
         app.include_router(market_data_router(commands))
     if commands.runs_twap:
         app.include_router(twap_router(commands))
+    if commands.runs_trader:
+        app.include_router(positions_router(commands))
     app.include_router(commands_router(commands))
     return app
 
