@@ -256,7 +256,7 @@ class TraderService:
         opened = await self._protect(opened, gateway, inst)
         await self._deals.save(opened)
         log.info(
-            "trader.opened", source=opened.source, symbol=opened.symbol, qty=str(opened.qty), price=str(entry),
+            "trader.opened", source=opened.source, symbol=opened.symbol, qty=str(opened.qty), price=format(entry, "f"),
             take_profit=str(levels[0]), stop_loss=str(levels[1]), protection=opened.protection.value,
         )  # fmt: skip
         if opened.protection is Protection.WATCHED:
@@ -360,7 +360,7 @@ class TraderService:
         await self._deals.save(closed, filled)
         self._unwatch(closed)
         log.info(
-            "trader.closed", source=closed.source, symbol=closed.symbol, reason=reason.value, price=str(price),
+            "trader.closed", source=closed.source, symbol=closed.symbol, reason=reason.value, price=format(price, "f"),
             pnl=str(closed.realised_pnl()),
         )  # fmt: skip
         return closed
@@ -401,7 +401,7 @@ class TraderService:
         self._differences.pop(buy.client_order_id, None)
         self._unwatch(closed)
         log.info(
-            "trader.closed_by_exchange", source=buy.source, symbol=buy.symbol, reason=reason.value, price=str(price),
+            "trader.closed_by_exchange", source=buy.source, symbol=buy.symbol, reason=reason.value, price=format(price, "f"),
             pnl=str(closed.realised_pnl()),
         )  # fmt: skip
 
