@@ -401,8 +401,8 @@ class TraderService:
         self._differences.pop(buy.client_order_id, None)
         self._unwatch(closed)
         log.info(
-            "trader.closed_by_exchange", source=buy.source, symbol=buy.symbol, reason=reason.value, price=format(price, "f"),
-            pnl=str(closed.realised_pnl()),
+            "trader.closed_by_exchange", source=buy.source, symbol=buy.symbol, reason=reason.value,
+            price=format(price, "f"), pnl=str(closed.realised_pnl()),
         )  # fmt: skip
 
     def _differ(self, deal: Deal, text: str) -> None:
