@@ -67,9 +67,7 @@ async def test_a_signal_published_before_the_trader_ever_ran_waits_in_the_queue_
     buy = signal(exchange="sim", price="60000")
     await rig.bus.publish(buy.topic(), SIGNAL.encode(buy))
     await rig.trader.start()
-    await eventually(
-        lambda: rig.deals.open_deals(), lambda found: len(found) == 1 and found[0].status is DealStatus.OPEN
-    )
+    await eventually(rig.deals.open_deals, lambda found: len(found) == 1 and found[0].status is DealStatus.OPEN)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +131,7 @@ async def test_a_buy_redelivered_after_its_consumer_is_sigkilled_mid_transaction
         await bus.publish(buy.topic(), SIGNAL.encode(buy))
 
         marker = tmp_path / "placed"
-        victim = subprocess.Popen(
+        victim = subprocess.Popen(  # noqa: ASYNC220 - started once; the test waits on its marker file
             [sys.executable, "-m", "tests.support.trader_victim", str(config), str(marker)],
             cwd=ROOT, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -150,7 +148,7 @@ async def test_a_buy_redelivered_after_its_consumer_is_sigkilled_mid_transaction
         survivor = TraderService(deals, {"simsrv": gateway}, bus, WallClock())
         await survivor.start()  # reconciles the pending deal by its client id; the redelivery finds it done
         try:
-            opened = await eventually(lambda: deals.open_deals(), lambda f: f and f[0].status is DealStatus.OPEN)
+            opened = await eventually(deals.open_deals, lambda f: bool(f) and f[0].status is DealStatus.OPEN)
             await wait_for(lambda: sum(survivor.handled.values()) == 1, timeout=30)
         finally:
             await survivor.stop()
