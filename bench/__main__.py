@@ -17,6 +17,7 @@ BENCHES = (
     "bench_twap",
     "bench_marketdata",
     "bench_signals",
+    "bench_trader",
 )
 
 

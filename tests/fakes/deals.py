@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 
 from tradewind.application.ports.deals import DealConflict, DealRepository
@@ -31,8 +32,14 @@ class FakeDeals:
                 return True
         return False
 
-    async def insert(self, deal: Deal) -> Deal:
+    async def insert(self, deal: Deal, *, updating: Sequence[Deal] = ()) -> Deal:
+        before = dict(self.rows)
+        if any(u.id not in self.rows for u in updating):
+            raise DealConflict(f"deal {deal.client_order_id} refused")
+        for other in updating:  # updated first, as the database's transaction does
+            self.rows[other.id or 0] = other
         if self._conflict(deal):
+            self.rows = before  # all or nothing
             raise DealConflict(f"deal {deal.client_order_id} refused")
         stored = replace(deal, id=next(self._ids))
         self.rows[stored.id or 0] = stored

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from tradewind.domain.trading.deals import Deal
@@ -15,8 +16,9 @@ class DealConflict(RuntimeError):
 class DealRepository(Protocol):
     """Deals by id; ``insert`` raises DealConflict where the database's unique indexes refuse the row."""
 
-    async def insert(self, deal: Deal) -> Deal:
-        """The deal stored, with its id; DealConflict if another holds its client id or its open position."""
+    async def insert(self, deal: Deal, *, updating: Sequence[Deal] = ()) -> Deal:
+        """The deal stored, with its id, and ``updating`` saved in the same transaction; DealConflict (and nothing
+        stored) if another holds its client id or its open position."""
         ...
 
     async def save(self, *deals: Deal) -> None:

@@ -331,9 +331,8 @@ class TraderService:
                     Action.SELL, cid, DealStatus.PENDING, buy.amount_quote, qty=inst.floor_qty(buy.qty),
                     note=f"closes deal {buy.id}",
                 )  # fmt: skip
-                sell = await self._deals.insert(sell)
                 buy = replace(buy, status=DealStatus.CLOSING)
-                await self._deals.save(buy)
+                sell = await self._deals.insert(sell, updating=[buy])  # one transaction
             intent = OrderIntent(
                 cid, buy.exchange, buy.category, buy.symbol, Side.SELL, OrderType.MARKET, sell.qty,
                 reduce_only=buy.category is Category.LINEAR,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -66,18 +67,27 @@ def _deal(r: Row[Any]) -> Deal:
     )  # fmt: skip
 
 
+def _updates(deals: Sequence[Deal]) -> list[tuple[int, dict[str, Any]]]:
+    if any(d.id is None for d in deals):
+        raise ValueError("save: every deal needs its id (insert it first)")
+    return [(d.id or 0, _row(d)) for d in deals]
+
+
 class SqlDealRepository:
     """Each call is one transaction; the unique indexes (client id, open position) answer DealConflict."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def insert(self, deal: Deal) -> Deal:
+    async def insert(self, deal: Deal, *, updating: Sequence[Deal] = ()) -> Deal:
         row = _row(deal)
+        updates = _updates(updating)
 
         def write() -> int:
             try:
                 with self._db.engine.begin() as conn:
+                    for deal_id, values in updates:
+                        conn.execute(update(table).where(table.c.id == deal_id).values(**values))
                     return int(conn.execute(insert(table).returning(table.c.id), row).scalar_one())
             except IntegrityError as exc:
                 raise DealConflict(
@@ -89,9 +99,7 @@ class SqlDealRepository:
         return replace(deal, id=new_id)
 
     async def save(self, *deals: Deal) -> None:
-        rows = [(d.id, _row(d)) for d in deals]
-        if any(deal_id is None for deal_id, _ in rows):
-            raise ValueError("save: every deal needs its id (insert it first)")
+        rows = _updates(deals)
 
         def write() -> None:
             try:
