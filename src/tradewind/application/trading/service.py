@@ -104,6 +104,7 @@ class TraderService:
         self._watch_subscriptions: dict[tuple[str, Category, str], Subscription] = {}
         self._differences: dict[str, str] = {}  # by deal client id: what the exchange says otherwise
         self.handled: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        self._stopping = asyncio.Event()
 
     @property
     def settings(self) -> TraderSettings:
@@ -124,15 +125,24 @@ class TraderService:
         )
 
     async def run(self) -> None:
-        """Check the positions protected on the exchange every ``sync_interval_s`` (closed by a stop meanwhile?)."""
+        """Check the positions protected on the exchange every ``sync_interval_s`` (closed by a stop meanwhile?),
+        until ``stop``."""
+        self._stopping.clear()
         while True:
-            await self._clock.sleep(self._settings.sync_interval_s)
+            pause = asyncio.ensure_future(self._clock.sleep(self._settings.sync_interval_s))
+            halt = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({pause, halt}, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in (pause, halt):
+                waiting.cancel()
+            if self._stopping.is_set():
+                return
             try:
                 await self.sync_protected()
             except Exception:  # an exchange or database outage costs one round, not the loop
                 log.exception("trader.sync_failed")
 
     async def stop(self) -> None:
+        self._stopping.set()
         subscription, self._subscription = self._subscription, None
         if subscription is not None:
             await subscription.cancel()
