@@ -109,3 +109,29 @@ async def test_no_trader_no_routes_and_the_language_says_why() -> None:
         assert status >= 400 and "trader" in str(answer)
     finally:
         await server.stop()
+
+
+async def test_the_cli_shows_positions_and_deals_from_the_running_api(api: Api) -> None:
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from tests.support.http_api import TOKEN
+    from tradewind.interfaces.cli.app import app
+
+    await api.trader.handle(signal(exchange="sim", price="60000", amount="1000"))
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, [*args, "--api", api.url, "--token", TOKEN])
+        return result.exit_code, result.output
+
+    code, shown = await asyncio.to_thread(run, "positions")
+    assert code == 0, shown
+    assert "trend-btc" in shown and "0.016" in shown and "exchange" in shown and "total: realised 0" in shown
+    code, shown = await asyncio.to_thread(run, "deals", "--json")
+    assert code == 0, shown
+    assert '"action": "BUY"' in shown
+    code, shown = await asyncio.to_thread(run, "positions", "--symbol", "BTCUSDT", "--source", "trend-btc")
+    assert code == 0 and '"can_open_new": false' in shown
+    code, shown = await asyncio.to_thread(run, "positions", "--symbol", "BTCUSDT")
+    assert code == 2 and "--source" in shown
