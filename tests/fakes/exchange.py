@@ -1,8 +1,9 @@
 """FakeExchange: the ExchangeGateway port as one quote per instrument; marketable orders fill at once, whole.
 
 Every ``place_order`` call is kept in ``placed``, a repeated client order id too, so a test can count sends;
-the quote and the kline history (``candles``) are settable; ``refuse`` (a reason) makes the next orders refused,
-``protection_refused`` refuses position protection, and ``protections`` / ``leverages`` keep what was set.
+the quote and the kline history (``candles``) are settable. ``refuse`` (a reason) refuses the next orders,
+``lose_answers`` places orders but loses their answers, ``protection_refused`` refuses position protection, and
+``protections`` / ``leverages`` keep what was set.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from tradewind.application.ports.exchange import (
     ExchangeGateway,
+    ExchangeUnavailable,
     OrderNotFound,
     OrderRejected,
     ProtectionUnsupported,
@@ -59,6 +61,7 @@ class FakeExchange:
         self._instruments = {(i.category, i.symbol): i for i in instruments}
         self._ids = itertools.count(1)
         self.refuse: str | None = None
+        self.lose_answers = 0  # the next this many orders are placed, but their answer is lost (ExchangeUnavailable)
         self.protection_refused = False
         self.protections: list[tuple[Category, str, PositionProtection]] = []
         self.leverages: list[tuple[Category, str, Decimal]] = []
@@ -104,6 +107,9 @@ class FakeExchange:
         elif intent.tif is TimeInForce.IOC:
             result = replace(result, state=OrderState.CANCELLED)
         self.orders[intent.client_order_id] = result
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            raise ExchangeUnavailable(f"{self.name}: the answer to {intent.client_order_id} was lost")
         return result
 
     async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:

@@ -315,10 +315,24 @@ class TraderService:
         if buy is None or buy.status is DealStatus.PENDING:
             log.info("trader.sell_ignored", source=signal.source, symbol=signal.symbol, reason="no open position")
             return Handled(Outcome.IGNORED, "no open position")
-        closed = await self._close(buy, CloseReason.MANUAL, cid, signal.signal_id)
+        unfinished = await self._pending_close(buy)
+        if unfinished is not None:  # an earlier close was sent or begun: finish that one, never a second
+            closed = await self._close(buy, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id)
+        else:
+            closed = await self._close(buy, CloseReason.MANUAL, cid, signal.signal_id)
         if closed is None:
             return Handled(Outcome.IGNORED, "the position was closed on the exchange", buy)
         return Handled(Outcome.CLOSED, "", closed)
+
+    async def _pending_close(self, buy: Deal) -> Deal | None:
+        """The SELL deal of a close of ``buy`` begun but not finished (the BUY is ``closing``), if any."""
+        if buy.status is not DealStatus.CLOSING:
+            return None
+        note = f"closes deal {buy.id}"
+        recent = await self._deals.deals(source=buy.source, symbol=buy.symbol, limit=50)
+        return next(
+            (d for d in recent if d.action is Action.SELL and d.status is DealStatus.PENDING and d.note == note), None
+        )
 
     async def _close(self, buy: Deal, reason: CloseReason | None, cid: str, signal_id: str) -> Deal | None:
         """Close ``buy`` at market with the order ``cid``; None when the exchange had closed it already.
@@ -446,13 +460,9 @@ class TraderService:
                 await self._complete_buy(deal, gateway, None)
             return
         if deal.status is DealStatus.CLOSING:
-            note = f"closes deal {deal.id}"
-            recent = await self._deals.deals(source=deal.source, symbol=deal.symbol, limit=50)
-            sells = [d for d in recent if d.action is Action.SELL and d.status is DealStatus.PENDING and d.note == note]
-            if sells:
-                manual = sells[0].client_order_id.startswith(deal_client_order_id("", "s")[:3])
-                reason = CloseReason.MANUAL if manual else None  # a protection close: told by its exit price
-                await self._close(deal, reason, sells[0].client_order_id, sells[0].signal_id)
+            unfinished = await self._pending_close(deal)
+            if unfinished is not None:
+                await self._close(deal, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id)
                 return
             deal = replace(deal, status=DealStatus.OPEN)
             await self._deals.save(deal)
@@ -508,9 +518,12 @@ class TraderService:
             if current is None or not current.is_open:
                 self._unwatch(deal)
                 return None
-            cid = deal_client_order_id(deal.signal_id, "x")
+            unfinished = await self._pending_close(current)
+            cid = deal_client_order_id(deal.signal_id, "x") if unfinished is None else unfinished.client_order_id
+            signal_id = deal.signal_id if unfinished is None else unfinished.signal_id
             try:
-                return await self._close(current, reason, cid, deal.signal_id)
+                return await self._close(current, reason if unfinished is None else _reason_of(unfinished), cid,
+                                         signal_id)  # fmt: skip
             except ExchangeError as exc:  # the next trade tries again, reconciling first
                 log.warning("trader.protection_close_failed", symbol=deal.symbol, source=deal.source, error=str(exc))
                 return None
@@ -547,6 +560,11 @@ class TraderService:
 
     async def deals(self, *, source: str | None = None, symbol: str | None = None, limit: int = 500) -> list[Deal]:
         return await self._deals.deals(source=source, symbol=symbol, limit=limit)
+
+
+def _reason_of(sell: Deal) -> CloseReason | None:
+    """A SELL signal's close is manual; the trader's own protection close is told by its exit price (None)."""
+    return CloseReason.MANUAL if sell.client_order_id.startswith(deal_client_order_id("", "s")[:3]) else None
 
 
 def _crossed(deal: Deal, price: Decimal) -> CloseReason | None:

@@ -233,3 +233,21 @@ async def test_a_sell_after_the_exchange_took_profit_records_the_hit_and_sends_n
     handled = await rig.trader.handle(signal(Action.SELL, sid="close"))
     (deal,) = rig.rows()
     assert handled.outcome is Outcome.IGNORED and deal.take_profit_hit and len(rig.exchange.placed) == 1
+
+
+async def test_a_close_whose_answer_was_lost_is_finished_by_the_next_sell_never_sent_twice() -> None:
+    from tradewind.application.ports.exchange import ExchangeUnavailable
+
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    rig.exchange.lose_answers = 1
+    with pytest.raises(ExchangeUnavailable):  # the bus would redeliver this SELL
+        await rig.trader.handle(signal(Action.SELL, sid="close"))
+    buy, sell = rig.rows()
+    assert (buy.status, sell.status) == (DealStatus.CLOSING, DealStatus.PENDING)
+    again = await rig.trader.handle(signal(Action.SELL, sid="another"))  # a later SELL, not the redelivery
+    assert again.outcome is Outcome.CLOSED
+    sells = [i for i in rig.exchange.placed if i.side is Side.SELL]
+    assert [i.client_order_id for i in sells] == [sell.client_order_id]  # the first close's order, found, not resent
+    buy, sell = rig.rows()
+    assert (buy.status, buy.manually_closed, sell.status) == (DealStatus.CLOSED, True, DealStatus.FILLED)
