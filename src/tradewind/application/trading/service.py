@@ -334,29 +334,37 @@ class TraderService:
             (d for d in recent if d.action is Action.SELL and d.status is DealStatus.PENDING and d.note == note), None
         )
 
-    async def _close(self, buy: Deal, reason: CloseReason | None, cid: str, signal_id: str) -> Deal | None:
+    async def _close(
+        self, buy: Deal, reason: CloseReason | None, cid: str, signal_id: str, *, record_first: bool = True
+    ) -> Deal | None:
         """Close ``buy`` at market with the order ``cid``; None when the exchange had closed it already.
 
         Reconciles first: a close already sent (by a run that crashed, or whose answer was lost) is looked up by its
         client id and never sent twice; a position the exchange's stop closed is recorded as that stop's hit.
+        ``record_first``: the SELL deal is stored (pending, the BUY ``closing``) before the order, so a later SELL
+        signal finishes this close instead of sending its own. Without it (the trader's own protection close, whose
+        client id is fixed by the BUY: a second attempt finds the first order by it) the order goes out first and
+        both deals are written once, after the fill: no commit between the tick and the order.
         """
         gateway = self._gateways[buy.exchange]
         inst = gateway.instrument(buy.category, buy.symbol)
         sell = await self._deals.by_client_order_id(buy.exchange, cid)
-        result = None if sell is None else await gateway.fetch_order(buy.category, buy.symbol, cid)
-        if result is None:
-            if await self._closed_by_exchange(buy, gateway, inst):
-                if sell is not None and sell.id is not None:
-                    await self._deals.delete(sell.id)
-                return None
-            if sell is None:
-                sell = Deal(
-                    None, self._clock.now_ns(), buy.exchange, buy.category, buy.symbol, buy.source, signal_id,
-                    Action.SELL, cid, DealStatus.PENDING, buy.amount_quote, qty=inst.floor_qty(buy.qty),
-                    note=f"closes deal {buy.id}",
-                )  # fmt: skip
+        asked = sell is not None or not record_first
+        result = await gateway.fetch_order(buy.category, buy.symbol, cid) if asked else None
+        if result is None and await self._closed_by_exchange(buy, gateway, inst):
+            if sell is not None and sell.id is not None:
+                await self._deals.delete(sell.id)
+            return None
+        if sell is None:
+            sell = Deal(
+                None, self._clock.now_ns(), buy.exchange, buy.category, buy.symbol, buy.source, signal_id,
+                Action.SELL, cid, DealStatus.PENDING, buy.amount_quote, qty=inst.floor_qty(buy.qty),
+                note=f"closes deal {buy.id}",
+            )  # fmt: skip
+            if record_first and result is None:
                 buy = replace(buy, status=DealStatus.CLOSING)
                 sell = await self._deals.insert(sell, updating=[buy])  # one transaction
+        if result is None:
             intent = OrderIntent(
                 cid, buy.exchange, buy.category, buy.symbol, Side.SELL, OrderType.MARKET, sell.qty,
                 reduce_only=buy.category is Category.LINEAR,
@@ -366,7 +374,6 @@ class TraderService:
             except (OrderRejected, FilterError) as exc:
                 await self._revert_close(buy, sell, str(exc))
                 return None
-        assert sell is not None
         result = await self._settled(gateway, sell, result)
         if result.filled_qty <= 0 or result.avg_price is None:
             await self._revert_close(buy, sell, result.reject_reason or f"close ended {result.state.value}")
@@ -380,7 +387,10 @@ class TraderService:
             sell, status=DealStatus.FILLED, exchange_order_id=result.exchange_order_id, qty=result.filled_qty,
             price=price, fee=fee,
         )  # fmt: skip
-        await self._deals.save(closed, filled)
+        if filled.id is None:
+            await self._deals.insert(filled, updating=[closed])  # both in one transaction
+        else:
+            await self._deals.save(closed, filled)
         self._unwatch(closed)
         log.info(
             "trader.closed", source=closed.source, symbol=closed.symbol, reason=reason.value, price=format(price, "f"),
@@ -389,9 +399,9 @@ class TraderService:
         return closed
 
     async def _revert_close(self, buy: Deal, sell: Deal, reason: str) -> None:
-        assert sell.id is not None
-        await self._deals.delete(sell.id)
-        await self._deals.save(replace(buy, status=DealStatus.OPEN))
+        if sell.id is not None:  # stored before the order: the close is undone, the position open again
+            await self._deals.delete(sell.id)
+            await self._deals.save(replace(buy, status=DealStatus.OPEN))
         log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
 
     async def _closed_by_exchange(self, buy: Deal, gateway: ExchangeGateway, inst: Instrument) -> bool:
@@ -522,8 +532,9 @@ class TraderService:
             cid = deal_client_order_id(deal.signal_id, "x") if unfinished is None else unfinished.client_order_id
             signal_id = deal.signal_id if unfinished is None else unfinished.signal_id
             try:
-                return await self._close(current, reason if unfinished is None else _reason_of(unfinished), cid,
-                                         signal_id)  # fmt: skip
+                if unfinished is None:
+                    return await self._close(current, reason, cid, signal_id, record_first=False)
+                return await self._close(current, _reason_of(unfinished), cid, signal_id)
             except ExchangeError as exc:  # the next trade tries again, reconciling first
                 log.warning("trader.protection_close_failed", symbol=deal.symbol, source=deal.source, error=str(exc))
                 return None

@@ -251,3 +251,23 @@ async def test_a_close_whose_answer_was_lost_is_finished_by_the_next_sell_never_
     assert [i.client_order_id for i in sells] == [sell.client_order_id]  # the first close's order, found, not resent
     buy, sell = rig.rows()
     assert (buy.status, buy.manually_closed, sell.status) == (DealStatus.CLOSED, True, DealStatus.FILLED)
+
+
+async def test_a_watched_close_whose_answer_was_lost_is_found_by_its_client_id_and_recorded_once() -> None:
+    rig = Rig()
+    await rig.bus.start()
+    await rig.trader.handle(signal(category=Category.SPOT))
+    (deal,) = rig.rows()
+    rig.exchange.lose_answers = 1
+    assert await rig.trader.close_watched(deal, CloseReason.STOP_LOSS) is None  # logged; the next tick tries again
+    assert [d.status for d in rig.rows()] == [DealStatus.OPEN]  # sent first, recorded after the fill: not yet
+    closed = await rig.trader.close_watched(deal, CloseReason.STOP_LOSS)  # the next tick: reconciles first
+    assert closed is not None and closed.stop_loss_hit
+    assert len([i for i in rig.exchange.placed if i.side is Side.SELL]) == 1
+    buy, sell = rig.rows()
+    assert (buy.status, sell.status, sell.client_order_id) == (
+        DealStatus.CLOSED,
+        DealStatus.FILLED,
+        sell.client_order_id,
+    )
+    await rig.bus.close()
