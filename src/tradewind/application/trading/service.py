@@ -348,7 +348,8 @@ class TraderService:
         """
         gateway = self._gateways[buy.exchange]
         inst = gateway.instrument(buy.category, buy.symbol)
-        sell = await self._deals.by_client_order_id(buy.exchange, cid)
+        # Without record_first no SELL deal of ``cid`` can exist while ``buy`` is open (both are written together).
+        sell = await self._deals.by_client_order_id(buy.exchange, cid) if record_first else None
         asked = sell is not None or not record_first
         result = await gateway.fetch_order(buy.category, buy.symbol, cid) if asked else None
         if result is None and await self._closed_by_exchange(buy, gateway, inst):
