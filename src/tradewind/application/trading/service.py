@@ -211,6 +211,8 @@ class TraderService:
                 return await self._complete_buy(known, gateway, signal)
             return Handled(Outcome.REPEATED, "signal already handled", known)
         status = await self.status(signal.exchange, signal.category, signal.symbol, signal.source)
+        if status.open_position is not None and status.open_position.client_order_id == cid:
+            return Handled(Outcome.REPEATED, "signal handled by another consumer", status.open_position)
         if not status.can_open_new:
             reason = "a position is open" if status.has_open_position else "cooling period after the last close"
             log.info("trader.buy_refused", source=signal.source, symbol=signal.symbol, reason=reason)
@@ -224,6 +226,9 @@ class TraderService:
         try:
             pending = await self._deals.insert(pending)
         except DealConflict as exc:  # another consumer holds the place (the database's own check)
+            same = await self._deals.by_client_order_id(signal.exchange, cid)
+            if same is not None:  # the same signal, delivered twice at once: the other consumer carries it out
+                return Handled(Outcome.REPEATED, "signal handled by another consumer", same)
             log.info("trader.buy_refused", source=signal.source, symbol=signal.symbol, reason=str(exc))
             return Handled(Outcome.REFUSED, "a position is open (refused by the database)")
         return await self._complete_buy(pending, gateway, signal)
