@@ -271,3 +271,41 @@ async def test_a_watched_close_whose_answer_was_lost_is_found_by_its_client_id_a
         sell.client_order_id,
     )
     await rig.bus.close()
+
+
+async def test_a_position_the_exchange_lost_without_a_fill_is_shown_as_a_difference_and_left_alone() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    rig.exchange.positions.clear()  # gone from the exchange, and no fill says why
+    await rig.trader.sync_protected()
+    (deal,) = rig.rows()
+    assert deal.status is DealStatus.OPEN  # never fixed silently
+    report = await rig.trader.report()
+    (difference,) = report.differences
+    assert "no stop fill explains it" in difference and f"deal {deal.id}" in difference
+    # A SELL now sends nothing: there is nothing to close.
+    assert (await rig.trader.handle(signal(Action.SELL, sid="close"))).outcome is Outcome.IGNORED
+    assert len(rig.exchange.placed) == 1
+
+
+async def test_at_start_a_pending_buy_whose_order_filled_is_completed_with_the_default_levels() -> None:
+    rig = Rig()
+    from tradewind.domain.orders import OrderIntent
+    from tradewind.domain.trading.deals import Deal, deal_client_order_id
+    from tradewind.domain.values import OrderType
+
+    cid = deal_client_order_id("lost", "b")
+    await rig.deals.insert(
+        Deal(None, 0, "fake", Category.LINEAR, "BTCUSDT", "trend-btc", "lost", Action.BUY, cid, DealStatus.PENDING,
+             D("1000"), qty=D("0.01"))
+    )  # fmt: skip
+    await rig.exchange.place_order(
+        OrderIntent(cid, "fake", Category.LINEAR, "BTCUSDT", Side.BUY, OrderType.MARKET, D("0.01"))
+    )
+    await rig.bus.start()
+    await rig.trader.start()
+    (deal,) = rig.rows()
+    assert (deal.status, deal.take_profit, deal.stop_loss) == (DealStatus.OPEN, D("103010.3"), D("98009.8"))
+    assert "defaults" in deal.note and len(rig.exchange.placed) == 1
+    await rig.trader.stop()
+    await rig.bus.close()
