@@ -16,6 +16,7 @@ from tradewind.application.trading.service import TraderService
 from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.storage import schema_at_head
+from tradewind.settings import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +30,18 @@ class TraderParts:
 
 
 def trader(platform: Platform, gateways: Mapping[str, PublishingGateway]) -> TraderParts:
-    """The position manager over ``gateways`` (connected by their owner): reconciles at start, then consumes."""
-    service = TraderService(
-        SqlDealRepository(platform.database), as_ports(gateways), platform.bus, platform.clock, platform.settings.trader
-    )
+    """The position manager over ``gateways`` (connected by their owner): reconciles at start, then consumes.
+
+    ``trader.exchanges`` lets a signal's exchange word trade through another entry's gateway."""
+    settings = platform.settings.trader
+    ports = as_ports(gateways)
+    for word, name in settings.exchanges.items():
+        if name not in ports:
+            raise ConfigError(
+                f"trader.exchanges.{word}: no exchanges entry {name!r} in this process (entries: {sorted(gateways)})"
+            )
+        ports[word] = ports[name]
+    service = TraderService(SqlDealRepository(platform.database), ports, platform.bus, platform.clock, settings)
     return TraderParts(service, [Component("trader", service.start, service.run, service.stop)])
 
 

@@ -31,3 +31,6 @@ class TraderSettings(BaseModel):
     # How often positions protected on the exchange are checked for a stop-loss / take-profit close.
     sync_interval_s: float = Field(5.0, gt=0, le=3600)
     fill_wait_s: float = Field(10.0, gt=0, le=600)  # how long a market order may take to report its fill
+    # A signal's exchange word -> the `exchanges` entry that trades it, where they differ (distributed: strategies
+    # on the sim-exchange service's `md.trade.sim.*` trade through a Bybit entry on its server: {sim: simsrv}).
+    exchanges: dict[str, str] = Field(default_factory=dict)
