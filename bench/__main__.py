@@ -19,6 +19,7 @@ BENCHES = (
     "bench_signals",
     "bench_spread",
     "bench_lake",
+    "bench_trader",
 )
 
 

@@ -35,6 +35,7 @@ from tradewind.application.plugin_settings import PluginsSettings
 from tradewind.application.signals.settings import ProducerSettings, StrategySettings
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.spread.settings import SpreadSettings
+from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.domain.commands import InputLimits
@@ -107,6 +108,7 @@ class Settings(BaseSettings):
     commands: CommandsSettings = CommandsSettings()
     strategies: tuple[StrategySettings, ...] = ()
     producer: ProducerSettings = ProducerSettings()
+    trader: TraderSettings = TraderSettings()
 
     @model_validator(mode="after")
     def _unique_strategy_ids(self) -> Settings:

@@ -1,7 +1,9 @@
 """FakeExchange: the ExchangeGateway port as one quote per instrument; marketable orders fill at once, whole.
 
 Every ``place_order`` call is kept in ``placed``, a repeated client order id too, so a test can count sends;
-the quote and the kline history (``candles``) are settable.
+the quote and the kline history (``candles``) are settable. ``refuse`` (a reason) refuses the next orders,
+``lose_answers`` places orders but loses their answers, ``protection_refused`` refuses position protection, and
+``protections`` / ``leverages`` keep what was set.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
-from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.application.ports.exchange import (
+    ExchangeGateway,
+    ExchangeUnavailable,
+    OrderNotFound,
+    OrderRejected,
+    ProtectionUnsupported,
+    UnknownInstrument,
+)
 from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.orders import (
@@ -20,6 +29,7 @@ from tradewind.domain.orders import (
     OrderIntent,
     OrderResult,
     OrderState,
+    PositionProtection,
     PositionSnapshot,
     Ticker,
 )
@@ -50,6 +60,13 @@ class FakeExchange:
         self.candle_requests: list[tuple[Category, str, int, int | None, int | None, int]] = []
         self._instruments = {(i.category, i.symbol): i for i in instruments}
         self._ids = itertools.count(1)
+        self.refuse: str | None = None
+        self.lose_answers = 0  # the next this many orders are placed, but their answer is lost (ExchangeUnavailable)
+        self.protection_refused = False
+        self.protections: list[tuple[Category, str, PositionProtection]] = []
+        self.leverages: list[tuple[Category, str, Decimal]] = []
+        self.fee_rate = Decimal(0)  # of the notional, in the quote coin
+        self.positions: dict[str, Decimal] = {}  # linear: signed size by symbol, from our fills
 
     async def load_instruments(self) -> Sequence[Instrument]:
         self.loads += 1
@@ -65,6 +82,8 @@ class FakeExchange:
         self.placed.append(intent)
         if intent.client_order_id in self.orders:
             return self.orders[intent.client_order_id]
+        if self.refuse is not None:
+            raise OrderRejected(self.refuse, client_order_id=intent.client_order_id)
         intent = intent.rounded(self.instrument(intent.category, intent.symbol))
         touch = self.ask if intent.side is Side.BUY else self.bid
         result = OrderResult(
@@ -72,15 +91,25 @@ class FakeExchange:
             qty=intent.qty, price=intent.price,
         )  # fmt: skip
         if touch is not None and _marketable(intent, touch):  # fills at the touch, as the top of a deep book would
-            result = replace(result, state=OrderState.FILLED, filled_qty=intent.qty, avg_price=touch)
+            fee = touch * intent.qty * self.fee_rate
+            result = replace(
+                result, state=OrderState.FILLED, filled_qty=intent.qty, avg_price=touch, fee=fee, fee_currency="USDT"
+            )
             fill = ExecutionFill(
-                f"t-{result.exchange_order_id}", intent.client_order_id, touch, intent.qty, Decimal(0), "USDT",
+                f"t-{result.exchange_order_id}", intent.client_order_id, touch, intent.qty, fee, "USDT",
                 is_maker=False, ts_ns=0, symbol=intent.symbol, side=intent.side,
             )  # fmt: skip
             self.executions.append(fill)
+            if intent.category is Category.LINEAR:
+                self.positions[intent.symbol] = self.positions.get(intent.symbol, Decimal(0)) + intent.side.sign * (
+                    intent.qty
+                )
         elif intent.tif is TimeInForce.IOC:
             result = replace(result, state=OrderState.CANCELLED)
         self.orders[intent.client_order_id] = result
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            raise ExchangeUnavailable(f"{self.name}: the answer to {intent.client_order_id} was lost")
         return result
 
     async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult:
@@ -137,7 +166,43 @@ class FakeExchange:
         return {coin: Balance(coin, free, free, Decimal(0)) for coin, free in self.balances.items()}
 
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
-        return []
+        if category is not Category.LINEAR:
+            return []
+        return [PositionSnapshot(s, category, size, None) for s, size in self.positions.items() if size]
+
+    def stop_out(self, symbol: str, price: Decimal, ts_ns: int) -> None:
+        """The exchange's own stop closes the linear long of ``symbol`` at ``price`` (a fill with no client id)."""
+        size = self.positions.pop(symbol, Decimal(0))
+        fee = price * size * self.fee_rate
+        self.executions.append(
+            ExecutionFill(f"stop-{next(self._ids)}", "", price, size, fee, "USDT", False, ts_ns, symbol, Side.SELL)
+        )
+
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult:
+        order = self.orders.get(client_order_id)
+        if order is None or order.is_final:
+            raise OrderNotFound(f"no open order {client_order_id!r} on {self.name}")
+        order = replace(order, qty=order.qty if qty is None else qty, price=order.price if price is None else price)
+        self.orders[client_order_id] = order
+        return order
+
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+        self.instrument(category, symbol)
+        if self.protection_refused or category is Category.SPOT:
+            raise ProtectionUnsupported(f"{self.name}: no position protection for {category.value} {symbol}")
+        self.protections.append((category, symbol, protection))
+
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
+        self.instrument(category, symbol)
+        self.leverages.append((category, symbol, leverage))
 
     async def close(self) -> None:
         return None

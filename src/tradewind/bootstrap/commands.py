@@ -7,6 +7,7 @@ from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.market_data import MarketData
 from tradewind.application.ports.spread import SpreadView
+from tradewind.application.trading.service import TraderService
 from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.platform import Platform
 from tradewind.domain.command_language import LanguageContext
@@ -19,6 +20,7 @@ def commands_over(
     twap: TwapService | None,
     market_data: MarketData | None = None,
     spreads: SpreadView | None = None,
+    trader: TraderService | None = None,
 ) -> CommandService:
     """The command service of the front ends, over the workflows this process runs, with the configured limits."""
     limits = settings.input.limits()
@@ -26,7 +28,7 @@ def commands_over(
         settings.commands.alias_table(), settings.exchanges.default, tuple(settings.exchanges.entries), limits
     )
     return CommandService(
-        twap=twap, market_data=market_data, default_exchange=settings.exchanges.default, limits=limits,
+        twap=twap, market_data=market_data, trader=trader, default_exchange=settings.exchanges.default, limits=limits,
         language=language, spreads=spreads,
     )  # fmt: skip
 

@@ -34,6 +34,7 @@ from tradewind.bootstrap.simulator import (
 from tradewind.bootstrap.spread import SpreadParts, spread
 from tradewind.bootstrap.storage import migrations, recorder
 from tradewind.bootstrap.telegram import telegram_bot
+from tradewind.bootstrap.trading import TraderParts, trader
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.health.server import HttpSite
@@ -59,6 +60,7 @@ class EmbeddedSystem:
     gate: CommandGate  # what the text front ends (terminal, Telegram, POST /commands) submit to
     producer: ProducerParts | None = None
     spread: SpreadParts | None = None  # the spread workflow, unless ``spread.enabled`` is off
+    trader: TraderParts | None = None
 
     @property
     def shutdown(self) -> asyncio.Event:
@@ -123,12 +125,16 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     trading = twap(platform, execute=True)
     spreads = spread(platform, trading.gateways)  # simulated mode by default: no exchange order
     spread_view = None if spreads is None else spreads.trading
-    commands = commands_over(settings, trading.service, market_data, spread_view)
+    positions = trader(platform, trading.gateways) if settings.trader.enabled else None
+    commands = commands_over(
+        settings, trading.service, market_data, spread_view, None if positions is None else positions.service
+    )
     gate = command_gate(platform, commands)
     http = http_api(platform, commands, gate) if settings.http.enabled else None
     bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
     plugged = plugin_front_ends(platform, gate)
-    signals = producer(platform) if settings.producer.enabled else None  # off by default until the trader comes
+    running_strategies = any(s.enabled for s in settings.strategies)
+    signals = producer(platform) if settings.producer.enabled and running_strategies else None
     simulator = simulated_market(platform).simulator
     components = [
         platform.database_component(),
@@ -143,6 +149,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *collecting,
         *trading.components,
         *([] if spreads is None else spreads.components),
+        *([] if positions is None else positions.components),
         *([] if http is None else [http.component]),
         *([] if signals is None else signals.components),
         *([] if bot is None else [bot]),
@@ -162,6 +169,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         gate,
         signals,
         spreads,
+        positions,
     )
 
 

@@ -14,6 +14,7 @@ from tradewind.application.spread.remote import BusSpreadView
 from tradewind.bootstrap.commands import command_gate, commands_over
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.trading import trader
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.http import ApiAccess, HttpServer, create_http_app
 from tradewind.interfaces.http.settings import HttpSettings, TokenError
@@ -82,6 +83,8 @@ def gateway_service(platform: Platform) -> ServiceParts:
     control = twap(platform, execute=False)  # only reads and writes TWAP rows: the storage service migrates
     market_data, book_mirror = mirror(platform)
     spreads = BusSpreadView(platform.bus) if platform.settings.spread.enabled else None  # the trading engine's
-    commands = commands_over(platform.settings, control.service, market_data, spreads)
+    # Positions and deals read from the deals table (the trader service writes it), marked at the exchanges' prices.
+    positions = trader(platform, control.gateways).readonly()
+    commands = commands_over(platform.settings, control.service, market_data, spreads, positions.service)
     http = http_api(platform, commands, command_gate(platform, commands))
     return ServiceParts([*control.components, book_mirror, http.component])

@@ -19,6 +19,7 @@ from tradewind.bootstrap.simulator import sim_exchange_service
 from tradewind.bootstrap.spread import signal_service, trading_engine_service
 from tradewind.bootstrap.storage import storage_service
 from tradewind.bootstrap.telegram import telegram_service
+from tradewind.bootstrap.trading import trader_service
 from tradewind.bootstrap.twap import twap_ordering_service, twap_scheduler_service
 from tradewind.settings import ConfigError, Settings
 
@@ -86,7 +87,12 @@ SERVICES: tuple[ServiceEntry, ...] = (
         "signal trading: strategies (`--strategy NAME`) on candles of `md.trade`; publishes `signal.trade`",
         producer_service,
     ),
-    ServiceEntry("trader", 9110, "signal trading: position manager"),
+    ServiceEntry(
+        "trader", 9110,
+        "signal trading: the position manager; `signal.trade` from the durable queue `trader.signals`, deals, "
+        "protection, PnL (one replica)",
+        trader_service,
+    ),
     ServiceEntry(
         "telegram", 9111, "the Telegram bot: the command language from allowlisted chats, TWAP fills pushed",
         telegram_service,

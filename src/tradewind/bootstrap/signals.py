@@ -71,9 +71,11 @@ def producer(platform: Platform) -> ProducerParts:
     gateways = history_gateways(platform, {name for _, _, name in built})
     knobs = settings.producer
     feed = CandleFeed(platform.bus, platform.clock, close_delay_s=knobs.close_delay_s, publish=knobs.publish_candles)
+    trader = settings.trader
     the_producer = SignalProducer(
-        platform.bus, platform.clock, feed, strategies=built, gateways=gateways, settings=knobs
-    )
+        platform.bus, platform.clock, feed, strategies=built, gateways=gateways, settings=knobs,
+        work_queue=(trader.pattern, trader.queue),
+    )  # fmt: skip
 
     async def close_gateways() -> None:
         for gateway in gateways.values():

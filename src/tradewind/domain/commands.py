@@ -184,6 +184,16 @@ class ShowBalance:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowPositionStatus:
+    """What the trader allows for one symbol and source: an open position, a recent close, whether a BUY may open."""
+
+    symbol: str
+    source: str
+    exchange: str | None = None  # None: the default exchange
+    category: Category = Category.LINEAR
+
+
+@dataclass(frozen=True, slots=True)
 class ShowStatus:
     """Which workflows this system runs."""
 
@@ -225,7 +235,7 @@ class DryRun:
 ControlTwap = PauseTwap | ResumeTwap | CancelTwap | ArchiveTwap
 TwapCommand = CreateTwap | ControlTwap | ShowTwap | ListTwaps | TwapReport
 MarketDataCommand = Subscribe | Unsubscribe | ListSubscriptions | ShowBook
-TraderCommand = TradeCommand | ListPositions | ListTrades | ListDeals | ShowBalance
+TraderCommand = TradeCommand | ListPositions | ListTrades | ListDeals | ShowBalance | ShowPositionStatus
 SystemCommand = ShowStatus | Help | Quit | Confirm
 Command = TwapCommand | MarketDataCommand | TraderCommand | SystemCommand | DryRun
 

@@ -139,3 +139,21 @@ class PositionSnapshot:
     avg_price: Decimal | None
     unrealised_pnl: Decimal = Decimal(0)
     mark_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PositionProtection:
+    """Stop-loss, take-profit and trailing stop of a derivatives position, set on the exchange (None: unchanged).
+
+    ``trailing_stop`` is a price distance; the exchange closes the position at market when a level is crossed.
+    """
+
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    trailing_stop: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("take_profit", "stop_loss", "trailing_stop"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value < 0):
+                raise ValueError(f"{name} must be a non-negative finite Decimal or None, got {value!r}")

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from typer.testing import CliRunner
 
+from tests.support.logs import captured_logs
 from tests.support.rabbitmq import close_connections
 from tests.support.waiting import eventually
 from tradewind.bootstrap import available_services, build_distributed
@@ -146,3 +147,31 @@ def test_producer_strategy_names_a_configured_instance_or_exits_2(tmp_path: Path
     )
     assert "named 'trend-eth'" in " ".join(disabled.output.split())
     assert "--strategy is an option of the producer service only" in elsewhere.output
+
+
+async def test_trader_service_is_ready_on_the_broker_and_a_migrated_database_and_stops_cleanly(
+    service_env: dict[str, str], postgres_url: str, pg_schema: str
+) -> None:
+    from tradewind.adapters.store.sqlalchemy.database import Database
+
+    migrated = Database(postgres_url, schema=pg_schema)
+    migrated.upgrade()
+    migrated.dispose()
+    settings = load_settings(
+        None,
+        mode="distributed",
+        storage={"url": postgres_url, "pg_schema": pg_schema},
+        distributed={"bus": {"url": service_env["TRADEWIND_DISTRIBUTED__BUS__URL"]}, "probe_timeout_s": 5},
+    )
+    service = build_distributed(settings, "trader")
+    port = await service.start(health_port=0)
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+            body = await ready.json()
+            status = ready.status
+    finally:
+        with captured_logs() as logs:
+            await service.stop()
+    assert status == 200, body
+    assert body["checks"] == {"broker": "ok", "database": "ok"}
+    assert not [e for e in logs if e["event"] == "component.stop_failed"]

@@ -26,8 +26,8 @@ def settings(tmp_path: Path, **changes: Any) -> Settings:
     )
 
 
-async def test_the_producer_runs_its_strategy_on_the_sim_market_only_when_enabled(tmp_path: Path) -> None:
-    off = build_embedded(settings(tmp_path), console_logging=False, serve_exchange=False)
+async def test_the_producer_runs_its_strategy_on_the_sim_market_unless_turned_off(tmp_path: Path) -> None:
+    off = build_embedded(settings(tmp_path, producer={"enabled": False}), console_logging=False, serve_exchange=False)
     on = build_embedded(settings(tmp_path, producer={"enabled": True}), console_logging=False, serve_exchange=False)
 
     assert off.producer is None

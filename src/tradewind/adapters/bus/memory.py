@@ -119,6 +119,13 @@ class InMemoryBus:
         q.workers.extend(workers)
         return _Subscription(self, q, workers)
 
+    async def declare_queue(self, pattern: str, queue: str) -> None:
+        """The named queue bound to ``pattern``; it buffers messages until a consumer subscribes with its name."""
+        q = self._queues.setdefault(queue, _Queue(queue, []))
+        if pattern not in q.patterns:
+            q.patterns.append(pattern)
+        self._routes.clear()
+
     async def _detach(self, queue: _Queue, worker: asyncio.Task[None]) -> None:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)

@@ -68,3 +68,6 @@ class MeteredBus:
 
     async def dead_letters(self, queue: str) -> list[Message]:
         return await self.inner.dead_letters(queue)
+
+    async def declare_queue(self, pattern: str, queue: str) -> None:
+        await self.inner.declare_queue(pattern, queue)

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 import structlog
@@ -19,6 +20,7 @@ from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
+    AbstractQueue,
     AbstractRobustConnection,
     ExchangeType,
 )
@@ -230,14 +232,7 @@ class RabbitMqBus:
         channel = await link.connection.channel(publisher_confirms=False)
         try:
             await channel.set_qos(prefetch_count=max(s.prefetch, concurrency))  # each handler has its message
-            dlq = await channel.declare_queue(f"{dead_name}.dlq", durable=True)
-            await dlq.bind(s.dead_letter_exchange, routing_key=dead_name)
-            arguments = {"x-dead-letter-exchange": s.dead_letter_exchange, "x-dead-letter-routing-key": dead_name}
-            if fanout:
-                amqp_queue = await channel.declare_queue(None, exclusive=True, auto_delete=True, arguments=arguments)
-            else:
-                amqp_queue = await channel.declare_queue(dead_name, durable=True, arguments=arguments)
-            await amqp_queue.bind(s.exchange, routing_key=pattern)
+            amqp_queue = await self._declare(channel, pattern, dead_name, fanout=fanout)
             subscription = RabbitSubscription(
                 self, handler, channel, amqp_queue, dead_name=dead_name, dead_exchange=link.dead, exclusive=fanout,
                 concurrency=concurrency,
@@ -248,6 +243,34 @@ class RabbitMqBus:
             raise BusError(f"cannot subscribe to {pattern!r} on queue {dead_name!r}: {exc!r}") from exc
         self._subscriptions.add(subscription)
         return subscription
+
+    async def declare_queue(self, pattern: str, queue: str) -> None:
+        """Declare the durable queue (and its dead-letter queue) bound to ``pattern``, consuming nothing."""
+        validate_pattern(pattern)
+        name = amqp_queue_name(queue)
+        link = await self._ready()
+        channel = await link.connection.channel(publisher_confirms=False)
+        try:
+            await self._declare(channel, pattern, name, fanout=False)
+        except AMQPError as exc:
+            raise BusError(f"cannot declare queue {name!r} for {pattern!r}: {exc!r}") from exc
+        finally:
+            await channel.close()
+
+    async def _declare(self, channel: AbstractChannel, pattern: str, dead_name: str, *, fanout: bool) -> AbstractQueue:
+        """The queue of a subscription with its dead-letter queue, bound to ``pattern`` on the topic exchange."""
+        s = self._settings
+        dlq = await channel.declare_queue(f"{dead_name}.dlq", durable=True)
+        await dlq.bind(s.dead_letter_exchange, routing_key=dead_name)
+        arguments: dict[str, Any] = {
+            "x-dead-letter-exchange": s.dead_letter_exchange, "x-dead-letter-routing-key": dead_name,
+        }  # fmt: skip
+        if fanout:
+            amqp_queue = await channel.declare_queue(None, exclusive=True, auto_delete=True, arguments=arguments)
+        else:
+            amqp_queue = await channel.declare_queue(dead_name, durable=True, arguments=arguments)
+        await amqp_queue.bind(s.exchange, routing_key=pattern)
+        return amqp_queue
 
     def forget(self, subscription: RabbitSubscription) -> None:
         self._subscriptions.discard(subscription)

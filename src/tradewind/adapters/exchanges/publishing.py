@@ -36,6 +36,7 @@ from tradewind.domain.orders import (
     OrderIntent,
     OrderResult,
     OrderState,
+    PositionProtection,
     PositionSnapshot,
     Ticker,
 )
@@ -151,6 +152,25 @@ class PublishingGateway:
 
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
         return await self._inner.fetch_positions(category)
+
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult:
+        result = await self._inner.amend_order(category, symbol, client_order_id, qty=qty, price=price)
+        await self._state(category, result)
+        return result
+
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+        await self._inner.set_protection(category, symbol, protection)
+
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
+        await self._inner.set_leverage(category, symbol, leverage)
 
     async def close(self) -> None:
         task, self._stream_task = self._stream_task, None

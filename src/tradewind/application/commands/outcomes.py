@@ -9,6 +9,10 @@ from tradewind.application.ports.market_data import SubscriptionStatus
 from tradewind.application.twap.service import JobView
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.market import BookSnapshot, InstrumentRef
+from tradewind.domain.orders import Balance
+from tradewind.domain.trading.deals import Deal
+from tradewind.domain.trading.pnl import PnlReport
+from tradewind.domain.trading.status import PositionStatus
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 
@@ -71,6 +75,21 @@ class SystemStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DealList:
+    """The trader's deals, newest first."""
+
+    deals: tuple[Deal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """Each exchange's balances by coin, as the trader's gateways read them; ``errors`` where one could not be asked."""
+
+    by_exchange: dict[str, dict[str, Balance]]
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class WouldPublish:
     """``--dry`` of a trade command: the event it would put on the bus, and its topic; nothing was sent."""
 
@@ -104,4 +123,8 @@ Outcome = (
     | WouldPublish
     | WouldCreate
     | Stopping
+    | PnlReport
+    | DealList
+    | PositionStatus
+    | Balances
 )

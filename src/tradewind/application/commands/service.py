@@ -8,8 +8,10 @@ from dataclasses import replace
 from decimal import Decimal
 
 from tradewind.application.commands.outcomes import (
+    Balances,
     BookView,
     CommandError,
+    DealList,
     HelpText,
     Outcome,
     Refusal,
@@ -24,6 +26,7 @@ from tradewind.application.ports.market_data import MarketData, SubscriptionStat
 from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.application.ports.spread import SpreadView
 from tradewind.application.ports.twap import JobExists
+from tradewind.application.trading.service import TraderService
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.command_language import COMMANDS, LanguageContext, help_text
@@ -50,6 +53,7 @@ from tradewind.domain.commands import (
     ResumeTwap,
     ShowBalance,
     ShowBook,
+    ShowPositionStatus,
     ShowStatus,
     ShowTwap,
     Subscribe,
@@ -60,7 +64,10 @@ from tradewind.domain.commands import (
 )
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
+from tradewind.domain.orders import Balance
 from tradewind.domain.spread.orders import SpreadBook, SpreadQuery
+from tradewind.domain.trading.pnl import PnlReport
+from tradewind.domain.trading.status import PositionStatus
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.domain.twap.spec import TwapSpec, TwapSpecError
@@ -75,6 +82,7 @@ class CommandService:
         *,
         twap: TwapService | None = None,
         market_data: MarketData | None = None,
+        trader: TraderService | None = None,
         default_exchange: str | None = None,
         limits: InputLimits | None = None,
         language: LanguageContext | None = None,
@@ -83,6 +91,7 @@ class CommandService:
         self._spreads = spreads
         self._twap = twap
         self._market_data = market_data
+        self._trader = trader
         self._default_exchange = default_exchange
         self.limits = limits or InputLimits()
         # What the text front ends parse with: aliases, exchanges and limits of this system.
@@ -113,6 +122,10 @@ class CommandService:
         except BusError as exc:
             raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}") from None
 
+    @property
+    def runs_trader(self) -> bool:
+        return self._trader is not None
+
     async def execute(self, command: Command) -> Outcome:
         """Any command; for front ends that parse text into commands (Telegram, the command language)."""
         match command:
@@ -136,6 +149,14 @@ class CommandService:
                 return await self.show_book(command)
             case DryRun():
                 return await self.dry_run(command)
+            case ListPositions() | ListTrades() if self._trader is not None:
+                return await self.positions(command)
+            case ListDeals() if self._trader is not None:
+                return await self.deals(command)
+            case ShowBalance() if self._trader is not None:
+                return await self.balance(command)
+            case ShowPositionStatus():
+                return await self.position_status(command)
             case ShowStatus():
                 return self.status()
             case Help():
@@ -183,7 +204,49 @@ class CommandService:
         return WouldPublish(event.topic, event)
 
     def status(self) -> SystemStatus:
-        return SystemStatus(self.runs_twap, self.runs_market_data, False, self._default_exchange)
+        return SystemStatus(self.runs_twap, self.runs_market_data, self.runs_trader, self._default_exchange)
+
+    async def positions(self, command: ListPositions | ListTrades) -> PnlReport:
+        """Open positions with unrealised PnL, realised and unrealised by source and in total, and the differences
+        reconciling found (of one exchange, or every one)."""
+        report = await self._trader_service().report()
+        if command.exchange is None:
+            return report
+        return replace(report, positions=tuple(p for p in report.positions if p.deal.exchange == command.exchange))
+
+    async def deals(self, command: ListDeals, *, source: str | None = None, symbol: str | None = None,
+                    limit: int = 500) -> DealList:  # fmt: skip
+        """The trader's deals, newest first (of one exchange, source or symbol)."""
+        found = await self._trader_service().deals(source=source, symbol=symbol, limit=limit)
+        return DealList(tuple(d for d in found if command.exchange in (None, d.exchange)))
+
+    async def balance(self, command: ShowBalance) -> Balances:
+        trader = self._trader_service()
+        names = [command.exchange] if command.exchange is not None else trader.exchanges
+        found: dict[str, dict[str, Balance]] = {}
+        errors: dict[str, str] = {}
+        for name in names:
+            try:
+                found[name] = await trader.balances(name)
+            except (ExchangeError, KeyError) as exc:
+                errors[name] = str(exc)
+        if command.exchange is not None and errors:
+            raise CommandError(Refusal.UPSTREAM, f"balance of {command.exchange}: {errors[command.exchange]}")
+        return Balances(found, errors)
+
+    async def position_status(self, command: ShowPositionStatus) -> PositionStatus:
+        """What the trader allows for one symbol and source now."""
+        trader = self._trader_service()
+        exchange = command.exchange or self._default_exchange
+        if exchange is None:
+            raise CommandError(Refusal.INVALID, "name the exchange: no default exchange is configured")
+        return await trader.status(exchange, command.category, command.symbol, command.source)
+
+    def _trader_service(self) -> TraderService:
+        if self._trader is None:
+            raise CommandError(Refusal.UNSUPPORTED, "positions and deals need the trader service, which this system "
+                               "does not run (trader.enabled, or `tradewind service trader`)")  # fmt: skip
+        return self._trader
 
     def help(self, command: Help) -> HelpText:
         if command.topic is not None and command.topic not in COMMANDS:
@@ -288,6 +351,8 @@ def _verb(command: TraderCommand) -> str:
             return "deals"
         case ShowBalance():
             return "balance"
+        case ShowPositionStatus():
+            return "position status"
 
 
 def _checked_trade(command: TradeCommand, limits: InputLimits) -> TradeCommand:

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import FilterError, Instrument
-from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    PositionProtection,
+    PositionSnapshot,
+    Ticker,
+)
 from tradewind.domain.values import Category
 
 __all__ = [
@@ -28,6 +37,7 @@ __all__ = [
     "OrderStreamUnsupported",
     "OrderUpdateEvent",
     "OrderUpdateStream",
+    "ProtectionUnsupported",
     "RateLimited",
     "RealOrdersRefused",
     "UnknownInstrument",
@@ -72,6 +82,11 @@ class OrderNotFound(ExchangeError):
 
 class RealOrdersRefused(ExchangeError):
     """A mainnet gateway without ``allow_real_orders: true`` refuses to send orders."""
+
+
+class ProtectionUnsupported(ExchangeError):
+    """The exchange (or this category, e.g. spot) cannot keep a stop-loss / take-profit on a position, or refused it:
+    whoever needs the protection watches the price itself."""
 
 
 class OrderStreamClosed(ConnectionError):
@@ -135,6 +150,29 @@ class ExchangeGateway(Protocol):
     async def fetch_balances(self) -> dict[str, Balance]: ...
 
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]: ...
+
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult:
+        """Change an open order's total qty and/or limit price (on the grid); OrderNotFound if it is not open,
+        OrderRejected if the exchange refuses the change."""
+        ...
+
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+        """Keep stop-loss / take-profit / trailing stop on the exchange's position of ``symbol`` (``0`` removes one),
+        so it holds while we are down; ProtectionUnsupported where the exchange or category cannot or refuses."""
+        ...
+
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
+        """The leverage of a derivatives symbol (already that leverage is no error); ProtectionUnsupported-like
+        ExchangeError on spot or where the exchange has none."""
+        ...
 
     async def close(self) -> None: ...
 

@@ -53,12 +53,14 @@ class SignalProducer:
         strategies: Sequence[tuple[StrategySpec, Strategy, str | None]],
         gateways: Mapping[str, ExchangeGateway],
         settings: ProducerSettings | None = None,
+        work_queue: tuple[str, str] | None = None,
     ) -> None:
         self._bus = bus
         self._clock = clock
         self._feed = feed
         self._gateways = dict(gateways)
         self._settings = settings or ProducerSettings()
+        self._work_queue = work_queue  # (pattern, queue) of the signals' consumer, declared at start
         self._loaded: set[str] = set()  # gateways whose instruments are loaded
         self.running: list[RunningStrategy] = []
         for spec, strategy, history_exchange in strategies:
@@ -73,7 +75,10 @@ class SignalProducer:
         return self._feed
 
     async def start(self) -> None:
-        """Warm every instance up from its exchange's history, then follow the live trades."""
+        """Declare the trader's queue (so no signal is lost before it first runs), warm every instance up from its
+        exchange's history, then follow the live trades."""
+        if self._work_queue is not None:
+            await self._bus.declare_queue(*self._work_queue)
         if self._settings.warm_up:
             for running in self.running:
                 await self._warm_up(running)

@@ -48,7 +48,7 @@ class ProducerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    enabled: bool = False
+    enabled: bool = True  # in the embedded system, when a strategy instance is configured and enabled
     # The instances one producer runs: those whose id or strategy name this is (``--strategy``); None: every one.
     strategy: str | None = None
     history_candles: int = Field(500, ge=1, le=10_000)  # candles kept per strategy (fetched at start too)

@@ -11,7 +11,9 @@ from typing import Any, get_args
 
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.outcomes import (
+    Balances,
     BookView,
+    DealList,
     HelpText,
     Outcome,
     Stopping,
@@ -25,10 +27,13 @@ from tradewind.application.ports.command_journal import Receipt, ReceiptStatus
 from tradewind.application.ports.market_data import SubscriptionStatus
 from tradewind.application.twap.service import JobView
 from tradewind.domain.commands import Command, ShowTwap, TwapReport
+from tradewind.domain.trading.pnl import PnlReport
+from tradewind.domain.trading.status import PositionStatus
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.interfaces.render.market import book_json, subscription_json
 from tradewind.interfaces.render.numbers import at_step
+from tradewind.interfaces.render.trading import balances_json, deals_json, pnl_json, status_json
 from tradewind.interfaces.render.twap import job_json, job_view_json, report_json
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
@@ -67,6 +72,14 @@ def outcome_json(outcome: Outcome, job: TwapJob | None = None) -> Any:
             return _fields(outcome)
         case WouldPublish():
             return {"dry": True, "topic": outcome.topic, "event": TRADE_COMMAND.encode(outcome.event)}
+        case PnlReport():
+            return pnl_json(outcome)
+        case DealList():
+            return deals_json(outcome)
+        case PositionStatus():
+            return status_json(outcome)
+        case Balances():
+            return balances_json(outcome)
         case WouldCreate():
             job = outcome.job
             plan = [at_step(job.qty_step * lots, job.qty_step) for lots in job.plan]

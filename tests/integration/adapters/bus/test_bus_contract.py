@@ -113,6 +113,18 @@ async def test_queue_keeps_messages_while_its_consumer_is_away(bus: Bus) -> None
     assert second[0].payload == {"k": 1}
 
 
+async def test_a_declared_queue_keeps_what_was_published_before_its_first_consumer(bus: Bus) -> None:
+    await bus.declare_queue("early.#", "early")
+    await bus.declare_queue("early.#", "early")  # declaring again changes nothing
+    await bus.publish("early.a", {"k": 1})
+    await bus.publish("other.a", {"k": 2})  # not bound: not kept
+    seen, handler = collector()
+    await bus.subscribe("early.#", handler, queue="early")
+    await wait_for(lambda: len(seen) == 1)
+    await asyncio.sleep(0.05)
+    assert [m.payload for m in seen] == [{"k": 1}]
+
+
 async def test_message_in_flight_when_its_consumer_cancels_goes_to_the_next_consumer(bus: Bus) -> None:
     started = asyncio.Event()
 

@@ -11,11 +11,17 @@ from decimal import Decimal
 import pytest
 
 from tests.support.bybit_server import START, Served
+from tradewind.adapters.exchanges.ccxt import UnifiedCcxtGateway
 from tradewind.adapters.exchanges.sim import SimGateway
-from tradewind.application.ports.exchange import ExchangeGateway, OrderNotFound, UnknownInstrument
+from tradewind.application.ports.exchange import (
+    ExchangeGateway,
+    OrderNotFound,
+    ProtectionUnsupported,
+    UnknownInstrument,
+)
 from tradewind.application.venue import MarketUnit, OrderRequest
 from tradewind.domain.instruments import FilterError
-from tradewind.domain.orders import OrderIntent, OrderState
+from tradewind.domain.orders import OrderIntent, OrderState, PositionProtection
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 from .gateway_support import ccxt_gateway
@@ -189,3 +195,42 @@ async def test_kline_history_is_the_venue_tape_as_candles_oldest_first(
     assert (max(c.high for c in candles), min(c.low for c in candles)) == (D(60010), D(59990))
     assert all(c.ref.symbol == "BTCUSDT" and c.ref.category is Category.SPOT for c in candles)
     assert await gateway.fetch_candles(Category.SPOT, "ETHUSDT", 1, end_ms=now + 60_000) == []  # no trade there
+
+
+async def test_amend_changes_a_resting_orders_price_and_qty_on_the_grid(perp_gateway: ExchangeGateway) -> None:
+    gateway = perp_gateway
+    await gateway.place_order(intent("amend-1"))
+    amended = await gateway.amend_order(Category.SPOT, "BTCUSDT", "amend-1", qty=D("0.0200004"), price=D("59100.04"))
+    assert (amended.client_order_id, amended.state, amended.qty, amended.price) == (
+        "amend-1", OrderState.NEW, D("0.02"), D("59100"),
+    )  # fmt: skip
+    (listed,) = await gateway.fetch_open_orders(Category.SPOT, "BTCUSDT")
+    assert (listed.qty, listed.price) == (D("0.02"), D("59100"))
+    with pytest.raises(OrderNotFound):
+        await gateway.amend_order(Category.SPOT, "BTCUSDT", "no-such-order", price=D("59000"))
+
+
+async def test_spot_has_no_position_protection_on_any_gateway(gateway: ExchangeGateway) -> None:
+    with pytest.raises(ProtectionUnsupported):
+        await gateway.set_protection(Category.SPOT, "BTCUSDT", PositionProtection(D("65000"), D("55000")))
+
+
+async def test_linear_position_protection_and_leverage_are_kept_by_the_venue(
+    perp_gateway: ExchangeGateway, sim_server: Served
+) -> None:
+    gateway = perp_gateway
+    await gateway.set_leverage(Category.LINEAR, "BTCUSDT", D("5"))
+    await gateway.set_leverage(Category.LINEAR, "BTCUSDT", D("5"))  # unchanged: no error
+    await gateway.place_order(intent("prot-1", qty="0.005", price=None, category=Category.LINEAR))
+    protection = PositionProtection(D("65000"), D("55000"), D("500"))
+    if isinstance(gateway, UnifiedCcxtGateway):  # ccxt's unified API has no position-level stops: the caller watches
+        with pytest.raises(ProtectionUnsupported, match="unified"):
+            await gateway.set_protection(Category.LINEAR, "BTCUSDT", protection)
+        return
+    await gateway.set_protection(Category.LINEAR, "BTCUSDT", protection)
+    view = sim_server.venue.position_view("trader-1", "BTCUSDT")
+    assert (view.leverage, view.take_profit, view.stop_loss, view.trailing_stop) == (
+        D("5"), D("65000"), D("55000"), D("500"),
+    )  # fmt: skip
+    with pytest.raises(ProtectionUnsupported):  # a stop-loss above the price of a long: refused, and named
+        await gateway.set_protection(Category.LINEAR, "BTCUSDT", PositionProtection(stop_loss=D("70000")))

@@ -10,6 +10,7 @@ import pytest
 
 from tests.fakes.exchange import FakeExchange
 from tests.support.bus import collector
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.application.messages.market import TRADE
@@ -167,3 +168,19 @@ async def test_a_malformed_trade_is_counted_and_the_candle_built_from_the_others
     feed = producer.feed
     assert (feed.stats.malformed, feed.stats.trades) == (1, 3)
     assert CANDLE.decode(rig.candles[0].payload).trades == 3
+
+
+async def test_the_producer_declares_the_traders_queue_so_signals_wait_for_a_trader_not_yet_running(rig: Rig) -> None:
+    feed = CandleFeed(rig.bus, rig.clock, close_delay_s=0.5)
+    producer = SignalProducer(
+        rig.bus, rig.clock, feed, strategies=[(SPEC, TrendStrategy(SPEC), None)], gateways={},
+        work_queue=("signal.trade.#", "trader.signals"),
+    )  # fmt: skip
+    await producer.start()
+    signal = SPEC.signal(Action.BUY, history(REF, ["100"], START_MS)[0])
+    await rig.bus.publish(signal.topic(), SIGNAL.encode(signal))  # before any trader consumes
+    later, on_later = collector()
+    await rig.bus.subscribe("signal.trade.#", on_later, queue="trader.signals")
+    await wait_for(lambda: len(later) == 1)
+    assert SIGNAL.decode(later[0].payload) == signal
+    await producer.stop()

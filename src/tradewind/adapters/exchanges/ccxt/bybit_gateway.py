@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -10,11 +11,26 @@ import structlog
 from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
 from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
-from tradewind.application.ports.exchange import OrderUpdateEvent, UnknownInstrument
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    OrderNotFound,
+    OrderRejected,
+    OrderUpdateEvent,
+    ProtectionUnsupported,
+    UnknownInstrument,
+)
 from tradewind.domain.candles import Candle, bybit_interval, interval_ms
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.market import InstrumentRef
-from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    PositionProtection,
+    PositionSnapshot,
+    Ticker,
+)
 from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
@@ -148,3 +164,61 @@ class BybitV5Gateway(CcxtGateway):
         params = {"category": category.value, "settleCoin": "USDT", "limit": 200}
         rows = bybit.result_list(await self._call("positions", self._client.private_get_v5_position_list, params))
         return [bybit.position(r) for r in rows if bybit.dec(r, "size")]
+
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult:
+        """``/v5/order/amend`` by ``orderLinkId``; qty and price on the instrument's grid."""
+        inst = self.instrument(category, symbol)
+        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
+        if qty is not None:
+            params["qty"] = format(inst.floor_qty(qty), "f")
+        if price is not None:
+            params["price"] = format(inst.round_price(price), "f")
+        try:
+            await self._call("amend order", self._client.private_post_v5_order_amend, params)
+        except (OrderRejected, OrderNotFound) as exc:
+            found = await self.fetch_order(category, symbol, client_order_id)
+            if found is None or found.is_final:
+                raise OrderNotFound(f"{self._name}: cannot amend {client_order_id}: {exc}") from exc
+            raise
+        found = await self.fetch_order(category, symbol, client_order_id)
+        if found is None:
+            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after amend")
+        return found
+
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+        """``/v5/position/trading-stop`` (Full mode, one-way position): the exchange keeps the levels itself."""
+        if category is not Category.LINEAR:
+            raise ProtectionUnsupported(f"{self._name}: {category.value} has no position protection")
+        self.instrument(category, symbol)
+        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "tpslMode": "Full", "positionIdx": 0}
+        for key, value in (
+            ("takeProfit", protection.take_profit),
+            ("stopLoss", protection.stop_loss),
+            ("trailingStop", protection.trailing_stop),
+        ):
+            if value is not None:
+                params[key] = format(value, "f")
+        try:
+            await self._call("trading stop", self._client.private_post_v5_position_trading_stop, params)
+        except OrderRejected as exc:
+            raise ProtectionUnsupported(f"{self._name}: {symbol} protection refused: {exc.reason}") from exc
+
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
+        if category is not Category.LINEAR:
+            raise ExchangeError(f"{self._name}: {category.value} has no leverage")
+        self.instrument(category, symbol)
+        text = format(leverage, "f")
+        params = {"category": category.value, "symbol": symbol, "buyLeverage": text, "sellLeverage": text}
+        try:
+            await self._call("set leverage", self._client.private_post_v5_position_set_leverage, params)
+        except ExchangeError as exc:
+            if "110043" not in str(exc) and "not modified" not in str(exc).lower():
+                raise

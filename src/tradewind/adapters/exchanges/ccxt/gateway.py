@@ -11,6 +11,7 @@ import random
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt_async
@@ -32,7 +33,15 @@ from tradewind.application.ports.exchange import (
 )
 from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
-from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    PositionProtection,
+    PositionSnapshot,
+    Ticker,
+)
 from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
@@ -206,6 +215,23 @@ class CcxtGateway(ABC):
 
     @abstractmethod
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]: ...
+
+    @abstractmethod
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult: ...
+
+    @abstractmethod
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None: ...
+
+    @abstractmethod
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None: ...
 
     # --- shared internals -------------------------------------------------------------------------
 

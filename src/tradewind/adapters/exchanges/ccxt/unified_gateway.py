@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -16,11 +17,25 @@ import structlog
 from tradewind.adapters.exchanges.ccxt import unified
 from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
-from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    OrderNotFound,
+    OrderRejected,
+    OrderUpdateEvent,
+    ProtectionUnsupported,
+)
 from tradewind.domain.candles import Candle, ccxt_timeframe, interval_ms
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.market import InstrumentRef
-from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionSnapshot, Ticker
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    PositionProtection,
+    PositionSnapshot,
+    Ticker,
+)
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 log = structlog.get_logger(__name__)
@@ -195,6 +210,52 @@ class UnifiedCcxtGateway(CcxtGateway):
         return out
 
     # --- internals --------------------------------------------------------------------------------
+
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult:
+        """ccxt's ``edit_order`` on the open order found by our client id (qty and price on the grid)."""
+        market = self._market(category, symbol)
+        inst = market.instrument
+        found = await self.fetch_order(category, symbol, client_order_id)
+        if found is None or found.is_final:
+            raise OrderNotFound(f"{self._name}: cannot amend {client_order_id}: not an open order")
+        new_qty = inst.floor_qty(qty) if qty is not None else found.qty
+        new_price = inst.round_price(price) if price is not None else found.price
+        if new_qty is None or new_price is None or found.side is None:
+            raise OrderRejected(f"{self._name}: only a limit order with a known size can be amended")
+        side = "buy" if found.side is Side.BUY else "sell"
+        await self._call(
+            "amend order", self._client.edit_order, found.exchange_order_id, market.ccxt_symbol, "limit", side,
+            format(market.contracts(new_qty), "f"), format(new_price, "f"), {},
+        )  # fmt: skip
+        amended = await self.fetch_order(category, symbol, client_order_id)
+        if amended is None:
+            raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after amend")
+        return amended
+
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+        """ccxt's unified API has no position-level stop-loss / take-profit: the caller watches the price."""
+        self._market(category, symbol)
+        raise ProtectionUnsupported(
+            f"{self._name}: position protection is not in ccxt's unified API ({category.value} {symbol})"
+        )
+
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
+        market = self._market(category, symbol)
+        if category is not Category.LINEAR:
+            raise ExchangeError(f"{self._name}: {category.value} has no leverage")
+        try:
+            await self._call("set leverage", self._client.set_leverage, format(leverage, "f"), market.ccxt_symbol)
+        except ExchangeError as exc:
+            if "110043" not in str(exc) and "not modified" not in str(exc).lower():
+                raise
 
     def _market(self, category: Category, symbol: str) -> unified.Market:
         self.instrument(category, symbol)  # raises UnknownInstrument naming the symbol

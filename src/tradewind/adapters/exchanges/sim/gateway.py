@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 
 import structlog
 
-from tradewind.application.ports.exchange import OrderNotFound, OrderRejected, OrderUpdateEvent, UnknownInstrument
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    OrderNotFound,
+    OrderRejected,
+    OrderUpdateEvent,
+    ProtectionUnsupported,
+    UnknownInstrument,
+)
 from tradewind.application.venue import (
     Execution,
     ExecutionEvent,
@@ -32,6 +40,7 @@ from tradewind.domain.orders import (
     OrderIntent,
     OrderResult,
     OrderState,
+    PositionProtection,
     PositionSnapshot,
     Ticker,
 )
@@ -204,6 +213,53 @@ class SimGateway:
             )
             for p in self._venue.positions(self._key)
         ]
+
+    async def amend_order(
+        self,
+        category: Category,
+        symbol: str,
+        client_order_id: str,
+        *,
+        qty: Decimal | None = None,
+        price: Decimal | None = None,
+    ) -> OrderResult:
+        """Amend an open order on the venue (qty floored to the lot grid, price rounded to the tick grid)."""
+        inst = self.instrument(category, symbol)
+        ref = OrderRef(category, symbol, order_link_id=client_order_id)
+        try:
+            order = self._venue.amend_order(
+                self._key, ref,
+                qty=None if qty is None else inst.floor_qty(qty),
+                price=None if price is None else inst.round_price(price),
+            )  # fmt: skip
+        except VenueError as exc:
+            if exc.code in (RejectCode.ORDER_NOT_FOUND, RejectCode.ORDER_FINISHED):
+                raise OrderNotFound(f"{self._name}: cannot amend {client_order_id}: {exc.message}") from exc
+            raise OrderRejected(f"{exc.code.value}: {exc.message}", client_order_id=client_order_id) from exc
+        return order_result(order)
+
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+        """The venue's position TP / SL / trailing stop (``/v5/position/trading-stop``); spot has none."""
+        if category is not Category.LINEAR:
+            raise ProtectionUnsupported(f"{self._name}: {category.value} has no position protection")
+        self.instrument(category, symbol)
+        try:
+            self._venue.set_trading_stop(
+                self._key, symbol, take_profit=protection.take_profit, stop_loss=protection.stop_loss,
+                trailing_stop=protection.trailing_stop,
+            )  # fmt: skip
+        except VenueError as exc:
+            raise ProtectionUnsupported(f"{self._name}: {symbol} protection refused: {exc.message}") from exc
+
+    async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
+        if category is not Category.LINEAR:
+            raise ExchangeError(f"{self._name}: {category.value} has no leverage")
+        self.instrument(category, symbol)
+        try:
+            self._venue.set_leverage(self._key, symbol, leverage)
+        except VenueError as exc:
+            if exc.code is not RejectCode.LEVERAGE_NOT_MODIFIED:
+                raise OrderRejected(f"{exc.code.value}: {exc.message}") from exc
 
     async def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
         """This account's order states and executions as the venue reports them, until cancelled."""

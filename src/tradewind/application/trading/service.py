@@ -1,0 +1,596 @@
+"""TraderService: the position manager. Signals in (the ``signal.trade`` work queue), orders and deals out.
+
+Per signal, under a lock of its symbol and source: a BUY is allowed with no open position and none closed within the
+cooling period; its deal is inserted ``pending`` first (the database's partial unique index holds the position's
+place, so a second BUY of another consumer is refused by the database itself), then the market order is placed with
+a client order id derived from the signal id, then the deal is completed, or deleted if the exchange refused: the
+unit of work either opens one position or changes nothing. A redelivered signal finds its deal by that client id and
+reconciles with the exchange's order instead of sending another. A SELL closes the whole position at market after
+asking the exchange what is left (never a second close, never a close of nothing). Stop-loss and take-profit are kept
+on the exchange's position where it can (Bybit linear), else watched here on ``md.trade``; closes by the exchange are
+found in its fills and recorded on the deal, at start too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+import structlog
+
+from tradewind.application.messages.market import TRADE
+from tradewind.application.messages.signals import SIGNAL
+from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.deals import DealConflict, DealRepository
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    ExchangeGateway,
+    InstrumentsNotLoaded,
+    OrderRejected,
+    UnknownInstrument,
+)
+from tradewind.application.trading.settings import TraderSettings
+from tradewind.domain.instruments import FilterError, Instrument
+from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionProtection
+from tradewind.domain.signals.signal import Action, Signal
+from tradewind.domain.trading.deals import (
+    ZERO,
+    CloseReason,
+    Deal,
+    DealStatus,
+    Protection,
+    deal_client_order_id,
+    fee_in_quote,
+    protection_levels,
+)
+from tradewind.domain.trading.pnl import PnlReport, pnl_report
+from tradewind.domain.trading.status import PositionStatus, position_status
+from tradewind.domain.values import Category, OrderType, Side
+
+log = structlog.get_logger(__name__)
+
+Key = tuple[str, Category, str, str]  # exchange, category, symbol, source
+_POLL_S = 0.2  # between look-ups of a market order that has not reported its fill yet
+_HUNDRED = Decimal(100)
+_OURS = "sg"  # the prefix of every client order id the trader sends (deal_client_order_id)
+
+
+class Outcome(StrEnum):
+    OPENED = "opened"
+    CLOSED = "closed"
+    REFUSED = "refused"  # a rule said no (open position, cooling period)
+    REJECTED = "rejected"  # the exchange refused the order: nothing changed
+    IGNORED = "ignored"  # a SELL with nothing open, a NOTHING
+    REPEATED = "repeated"  # the signal was handled before
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What one signal did; ``deal`` is the deal it opened, closed or found."""
+
+    outcome: Outcome
+    reason: str = ""
+    deal: Deal | None = None
+
+
+class TraderError(ValueError):
+    """A signal the trader can never act on (unknown exchange or symbol): dead-lettered with this reason."""
+
+
+class TraderService:
+    """The position manager over one deal repository and the configured exchanges' gateways."""
+
+    def __init__(
+        self,
+        deals: DealRepository,
+        gateways: Mapping[str, ExchangeGateway],
+        bus: Bus,
+        clock: Clock,
+        settings: TraderSettings | None = None,
+    ) -> None:
+        self._deals = deals
+        self._gateways = dict(gateways)
+        self._bus = bus
+        self._clock = clock
+        self._settings = settings or TraderSettings()
+        self._locks: dict[Key, asyncio.Lock] = {}
+        self._subscription: Subscription | None = None
+        self._watched: dict[tuple[str, Category, str], dict[int, Deal]] = {}  # open WATCHED deals by market
+        self._watch_subscriptions: dict[tuple[str, Category, str], Subscription] = {}
+        self._differences: dict[str, str] = {}  # by deal client id: what the exchange says otherwise
+        self.handled: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        self._stopping = asyncio.Event()
+
+    @property
+    def settings(self) -> TraderSettings:
+        return self._settings
+
+    @property
+    def differences(self) -> list[str]:
+        """What reconciling found the exchange to say otherwise than the deals table (logged, never fixed)."""
+        return list(self._differences.values())
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Reconcile the open deals with the exchanges, then consume the signal queue."""
+        await self.reconcile()
+        self._subscription = await self._bus.subscribe(
+            self._settings.pattern, self._on_message, queue=self._settings.queue
+        )
+
+    async def run(self) -> None:
+        """Check the positions protected on the exchange every ``sync_interval_s`` (closed by a stop meanwhile?),
+        until ``stop``."""
+        self._stopping.clear()
+        while True:
+            pause = asyncio.ensure_future(self._clock.sleep(self._settings.sync_interval_s))
+            halt = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({pause, halt}, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in (pause, halt):
+                waiting.cancel()
+            if self._stopping.is_set():
+                return
+            try:
+                await self.sync_protected()
+            except Exception:  # an exchange or database outage costs one round, not the loop
+                log.exception("trader.sync_failed")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            await subscription.cancel()
+        for watch in list(self._watch_subscriptions.values()):
+            await watch.cancel()
+        self._watch_subscriptions.clear()
+
+    # --- signals ----------------------------------------------------------------------------------
+
+    async def _on_message(self, message: Message) -> None:
+        try:
+            signal = SIGNAL.decode(message.payload)
+            self._check(signal)
+        except (PoisonMessage, TraderError) as exc:
+            log.error("trader.signal_refused", topic=message.topic, reason=str(exc))
+            if isinstance(exc, PoisonMessage):
+                raise
+            raise PoisonMessage(str(exc)) from exc
+        await self.handle(signal)
+
+    def _check(self, signal: Signal) -> None:
+        """TraderError for a signal no retry can help: its exchange or symbol is unknown here."""
+        gateway = self._gateways.get(signal.exchange)
+        if gateway is None:
+            raise TraderError(f"signal {signal.signal_id}: unknown exchange {signal.exchange!r}")
+        try:
+            gateway.instrument(signal.category, signal.symbol)
+        except InstrumentsNotLoaded:
+            raise  # not yet: the redelivery may find it
+        except UnknownInstrument as exc:
+            raise TraderError(f"signal {signal.signal_id}: {exc}") from None
+
+    async def handle(self, signal: Signal) -> Handled:
+        """Act on one signal (see the module docstring); raises only what a redelivery may cure."""
+        self._check(signal)
+        if signal.action is Action.NOTHING:
+            log.info("trader.nothing", source=signal.source, symbol=signal.symbol, signal_id=signal.signal_id)
+            return self._count(Handled(Outcome.IGNORED, "NOTHING"))
+        key = (signal.exchange, signal.category, signal.symbol, signal.source)
+        async with self._lock(key):
+            if signal.action is Action.BUY:
+                return self._count(await self._buy(signal))
+            return self._count(await self._sell(signal))
+
+    def _count(self, handled: Handled) -> Handled:
+        self.handled[handled.outcome] += 1
+        return handled
+
+    def _lock(self, key: Key) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    async def status(self, exchange: str, category: Category, symbol: str, source: str) -> PositionStatus:
+        """What a BUY of that symbol and source may do now."""
+        open_deal = await self._deals.open_position(exchange, category, symbol, source)
+        last = await self._deals.last_closed_ns(exchange, category, symbol, source)
+        return position_status(open_deal, last, self._clock.now_ns(), self._settings.cooling_period_s)
+
+    # --- BUY --------------------------------------------------------------------------------------
+
+    async def _buy(self, signal: Signal) -> Handled:
+        gateway = self._gateways[signal.exchange]
+        cid = deal_client_order_id(signal.signal_id, "b")
+        known = await self._deals.by_client_order_id(signal.exchange, cid)
+        if known is not None:
+            if known.status is DealStatus.PENDING:  # redelivered after a crash or a lost answer: finish it
+                return await self._complete_buy(known, gateway, signal)
+            return Handled(Outcome.REPEATED, "signal already handled", known)
+        status = await self.status(signal.exchange, signal.category, signal.symbol, signal.source)
+        if status.open_position is not None and status.open_position.client_order_id == cid:
+            return Handled(Outcome.REPEATED, "signal handled by another consumer", status.open_position)
+        if not status.can_open_new:
+            reason = "a position is open" if status.has_open_position else "cooling period after the last close"
+            log.info("trader.buy_refused", source=signal.source, symbol=signal.symbol, reason=reason)
+            return Handled(Outcome.REFUSED, reason, status.open_position)
+        inst = gateway.instrument(signal.category, signal.symbol)
+        qty = inst.floor_qty(signal.amount_quote / signal.price)
+        pending = Deal(
+            None, self._clock.now_ns(), signal.exchange, signal.category, signal.symbol, signal.source,
+            signal.signal_id, Action.BUY, cid, DealStatus.PENDING, signal.amount_quote, qty=qty,
+        )  # fmt: skip
+        try:
+            pending = await self._deals.insert(pending)
+        except DealConflict as exc:  # another consumer holds the place (the database's own check)
+            same = await self._deals.by_client_order_id(signal.exchange, cid)
+            if same is not None:  # the same signal, delivered twice at once: the other consumer carries it out
+                return Handled(Outcome.REPEATED, "signal handled by another consumer", same)
+            log.info("trader.buy_refused", source=signal.source, symbol=signal.symbol, reason=str(exc))
+            return Handled(Outcome.REFUSED, "a position is open (refused by the database)")
+        return await self._complete_buy(pending, gateway, signal)
+
+    async def _complete_buy(self, deal: Deal, gateway: ExchangeGateway, signal: Signal | None) -> Handled:
+        assert deal.id is not None
+        inst = gateway.instrument(deal.category, deal.symbol)
+        leverage = self._settings.leverage
+        if leverage is not None and deal.category is Category.LINEAR:
+            with contextlib.suppress(ExchangeError):
+                await gateway.set_leverage(deal.category, deal.symbol, leverage)
+        intent = OrderIntent(
+            deal.client_order_id, deal.exchange, deal.category, deal.symbol, Side.BUY, OrderType.MARKET, deal.qty
+        )
+        try:
+            result = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
+            if result is None:  # reconcile first: a redelivery must never send a second order
+                result = await gateway.place_order(intent)
+            result = await self._settled(gateway, deal, result)
+        except (OrderRejected, FilterError) as exc:
+            await self._deals.delete(deal.id)
+            log.warning("trader.buy_rejected", source=deal.source, symbol=deal.symbol, reason=str(exc))
+            return Handled(Outcome.REJECTED, str(exc))
+        if result.filled_qty <= 0 or result.avg_price is None:
+            await self._deals.delete(deal.id)
+            reason = result.reject_reason or f"the order ended {result.state.value} without a fill"
+            log.warning("trader.buy_rejected", source=deal.source, symbol=deal.symbol, reason=reason)
+            return Handled(Outcome.REJECTED, reason)
+        entry = result.avg_price
+        base_fee = result.fee if result.fee_currency == inst.base else ZERO
+        fee = fee_in_quote(result.fee, result.fee_currency, entry, inst)
+        tp_pct = signal.take_profit_pct if signal is not None and signal.take_profit_pct else None
+        sl_pct = signal.stop_loss_pct if signal is not None and signal.stop_loss_pct else None
+        levels = protection_levels(
+            entry, tp_pct or self._settings.take_profit_pct, sl_pct or self._settings.stop_loss_pct, inst
+        )
+        opened = deal.opened(result.exchange_order_id, result.filled_qty - base_fee, entry, fee, levels)
+        if signal is None:
+            opened = replace(opened, note="levels from the defaults (the signal was not redelivered)")
+        opened = await self._protect(opened, gateway, inst)
+        await self._deals.save(opened)
+        log.info(
+            "trader.opened", source=opened.source, symbol=opened.symbol, qty=str(opened.qty), price=format(entry, "f"),
+            take_profit=str(levels[0]), stop_loss=str(levels[1]), protection=opened.protection.value,
+        )  # fmt: skip
+        if opened.protection is Protection.WATCHED:
+            await self._watch(opened)
+        return Handled(Outcome.OPENED, "", opened)
+
+    async def _settled(self, gateway: ExchangeGateway, deal: Deal, result: OrderResult) -> OrderResult:
+        """The market order once it has reported its fill (or ended); ExchangeError if it is still silent."""
+        waited = 0.0
+        while not result.is_final and result.filled_qty < deal.qty:
+            if waited >= self._settings.fill_wait_s:
+                raise ExchangeError(f"order {deal.client_order_id} reported no fill within {waited:.1f} s")
+            await self._clock.sleep(_POLL_S)
+            waited += _POLL_S
+            found = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
+            result = found or result
+        return result
+
+    async def _protect(self, deal: Deal, gateway: ExchangeGateway, inst: Instrument) -> Deal:
+        """Stop-loss and take-profit on the exchange's position where it keeps them, else watched here."""
+        if self._settings.protection == "exchange" and deal.category is Category.LINEAR:
+            trailing = None
+            if self._settings.trailing_stop_pct is not None and deal.price is not None:
+                trailing = inst.round_price(deal.price * self._settings.trailing_stop_pct / _HUNDRED)
+            protection = PositionProtection(deal.take_profit, deal.stop_loss, trailing)
+            try:
+                await gateway.set_protection(deal.category, deal.symbol, protection)
+                return replace(deal, protection=Protection.EXCHANGE)
+            except ExchangeError as exc:
+                note = f"the exchange refused position protection ({exc}): watched by the trader"
+                log.warning("trader.protection_refused", symbol=deal.symbol, source=deal.source, reason=str(exc))
+        elif deal.category is not Category.LINEAR:
+            note = f"{deal.category.value}: stop-loss and take-profit watched by the trader"
+        else:
+            note = "stop-loss and take-profit watched by the trader (trader.protection: watch)"
+        return replace(deal, protection=Protection.WATCHED, note=_joined(deal.note, note))
+
+    # --- SELL and closes --------------------------------------------------------------------------
+
+    async def _sell(self, signal: Signal) -> Handled:
+        cid = deal_client_order_id(signal.signal_id, "s")
+        known = await self._deals.by_client_order_id(signal.exchange, cid)
+        if known is not None and known.status is DealStatus.FILLED:
+            return Handled(Outcome.REPEATED, "signal already handled", known)
+        buy = await self._deals.open_position(signal.exchange, signal.category, signal.symbol, signal.source)
+        if buy is None or buy.status is DealStatus.PENDING:
+            log.info("trader.sell_ignored", source=signal.source, symbol=signal.symbol, reason="no open position")
+            return Handled(Outcome.IGNORED, "no open position")
+        unfinished = await self._pending_close(buy)
+        if unfinished is not None:  # an earlier close was sent or begun: finish that one, never a second
+            closed = await self._close(buy, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id)
+        else:
+            closed = await self._close(buy, CloseReason.MANUAL, cid, signal.signal_id)
+        if closed is None:
+            return Handled(Outcome.IGNORED, "the position was closed on the exchange", buy)
+        return Handled(Outcome.CLOSED, "", closed)
+
+    async def _pending_close(self, buy: Deal) -> Deal | None:
+        """The SELL deal of a close of ``buy`` begun but not finished (the BUY is ``closing``), if any."""
+        if buy.status is not DealStatus.CLOSING:
+            return None
+        note = f"closes deal {buy.id}"
+        recent = await self._deals.deals(source=buy.source, symbol=buy.symbol, limit=50)
+        return next(
+            (d for d in recent if d.action is Action.SELL and d.status is DealStatus.PENDING and d.note == note), None
+        )
+
+    async def _close(
+        self, buy: Deal, reason: CloseReason | None, cid: str, signal_id: str, *, record_first: bool = True
+    ) -> Deal | None:
+        """Close ``buy`` at market with the order ``cid``; None when the exchange had closed it already.
+
+        Reconciles first: a close already sent (by a run that crashed, or whose answer was lost) is looked up by its
+        client id and never sent twice; a position the exchange's stop closed is recorded as that stop's hit.
+        ``record_first``: the SELL deal is stored (pending, the BUY ``closing``) before the order, so a later SELL
+        signal finishes this close instead of sending its own. Without it (the trader's own protection close, whose
+        client id is fixed by the BUY: a second attempt finds the first order by it) the order goes out first and
+        both deals are written once, after the fill: no commit between the tick and the order.
+        """
+        gateway = self._gateways[buy.exchange]
+        inst = gateway.instrument(buy.category, buy.symbol)
+        # Without record_first no SELL deal of ``cid`` can exist while ``buy`` is open (both are written together).
+        sell = await self._deals.by_client_order_id(buy.exchange, cid) if record_first else None
+        asked = sell is not None or not record_first
+        result = await gateway.fetch_order(buy.category, buy.symbol, cid) if asked else None
+        if result is None and await self._closed_by_exchange(buy, gateway, inst):
+            if sell is not None and sell.id is not None:
+                await self._deals.delete(sell.id)
+            return None
+        if sell is None:
+            sell = Deal(
+                None, self._clock.now_ns(), buy.exchange, buy.category, buy.symbol, buy.source, signal_id,
+                Action.SELL, cid, DealStatus.PENDING, buy.amount_quote, qty=inst.floor_qty(buy.qty),
+                note=f"closes deal {buy.id}",
+            )  # fmt: skip
+            if record_first and result is None:
+                buy = replace(buy, status=DealStatus.CLOSING)
+                sell = await self._deals.insert(sell, updating=[buy])  # one transaction
+        if result is None:
+            intent = OrderIntent(
+                cid, buy.exchange, buy.category, buy.symbol, Side.SELL, OrderType.MARKET, sell.qty,
+                reduce_only=buy.category is Category.LINEAR,
+            )  # fmt: skip
+            try:
+                result = await gateway.place_order(intent)
+            except (OrderRejected, FilterError) as exc:
+                await self._revert_close(buy, sell, str(exc))
+                return None
+        result = await self._settled(gateway, sell, result)
+        if result.filled_qty <= 0 or result.avg_price is None:
+            await self._revert_close(buy, sell, result.reject_reason or f"close ended {result.state.value}")
+            return None
+        price = result.avg_price
+        fee = fee_in_quote(result.fee, result.fee_currency, price, inst)
+        note = "" if result.filled_qty >= sell.qty else f"closed {result.filled_qty} of {sell.qty}"
+        reason = reason or buy.exit_reason(price)
+        closed = buy.closed(reason, price, fee, self._clock.now_ns(), note)
+        filled = replace(
+            sell, status=DealStatus.FILLED, exchange_order_id=result.exchange_order_id, qty=result.filled_qty,
+            price=price, fee=fee,
+        )  # fmt: skip
+        if filled.id is None:
+            await self._deals.insert(filled, updating=[closed])  # both in one transaction
+        else:
+            await self._deals.save(closed, filled)
+        self._unwatch(closed)
+        log.info(
+            "trader.closed", source=closed.source, symbol=closed.symbol, reason=reason.value, price=format(price, "f"),
+            pnl=str(closed.realised_pnl()),
+        )  # fmt: skip
+        return closed
+
+    async def _revert_close(self, buy: Deal, sell: Deal, reason: str) -> None:
+        if sell.id is not None:  # stored before the order: the close is undone, the position open again
+            await self._deals.delete(sell.id)
+            await self._deals.save(replace(buy, status=DealStatus.OPEN))
+        log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
+
+    async def _closed_by_exchange(self, buy: Deal, gateway: ExchangeGateway, inst: Instrument) -> bool:
+        """Whether the exchange's own stop closed ``buy`` (recorded here as its hit); a linear position only."""
+        if buy.category is not Category.LINEAR:
+            return False
+        positions = await gateway.fetch_positions(buy.category)
+        size = sum((p.size for p in positions if p.symbol == buy.symbol), ZERO)
+        if size >= buy.qty:
+            return False
+        fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
+        closing = [f for f in fills if f.side is Side.SELL and not f.client_order_id.startswith(_OURS)]
+        if not closing:
+            self._differ(
+                buy, f"the exchange holds {size} {buy.symbol}, the deal {buy.qty}, and no stop fill explains it"
+            )
+            return size <= 0  # nothing to close: never a close of nothing
+        await self._record_exchange_close(buy, closing, inst)
+        return True
+
+    async def _record_exchange_close(self, buy: Deal, fills: list[ExecutionFill], inst: Instrument) -> None:
+        qty = sum((f.qty for f in fills), ZERO)
+        price = inst.round_price(sum((f.price * f.qty for f in fills), ZERO) / qty) if qty else fills[-1].price
+        vwap = sum((f.price * f.qty for f in fills), ZERO) / qty if qty else price
+        fee = sum((fee_in_quote(f.fee, f.fee_currency, f.price, inst) for f in fills), ZERO)
+        reason = buy.exit_reason(vwap)
+        note = "" if qty == buy.qty else f"the exchange closed {qty} of {buy.qty}"
+        closed = buy.closed(reason, vwap, fee, max(f.ts_ns for f in fills), note)
+        await self._deals.save(closed)
+        self._differences.pop(buy.client_order_id, None)
+        self._unwatch(closed)
+        log.info(
+            "trader.closed_by_exchange", source=buy.source, symbol=buy.symbol, reason=reason.value,
+            price=format(price, "f"), pnl=str(closed.realised_pnl()),
+        )  # fmt: skip
+
+    def _differ(self, deal: Deal, text: str) -> None:
+        line = f"deal {deal.id} ({deal.source} {deal.exchange} {deal.category.value} {deal.symbol}): {text}"
+        if self._differences.get(deal.client_order_id) != line:
+            log.warning("trader.difference", deal=deal.id, source=deal.source, symbol=deal.symbol, difference=text)
+        self._differences[deal.client_order_id] = line
+
+    # --- reconciliation ---------------------------------------------------------------------------
+
+    async def reconcile(self) -> None:
+        """At start: every open deal against its exchange's orders and positions; differences logged and shown."""
+        for deal in await self._deals.open_deals():
+            gateway = self._gateways.get(deal.exchange)
+            if gateway is None:
+                self._differ(deal, f"no gateway for exchange {deal.exchange!r} in this process")
+                continue
+            key = (deal.exchange, deal.category, deal.symbol, deal.source)
+            async with self._lock(key):
+                try:
+                    await self._reconcile_one(deal, gateway)
+                except ExchangeError as exc:
+                    self._differ(deal, f"not reconciled: {exc}")
+
+    async def _reconcile_one(self, deal: Deal, gateway: ExchangeGateway) -> None:
+        inst = gateway.instrument(deal.category, deal.symbol)
+        if deal.status is DealStatus.PENDING:
+            order = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
+            if order is None:
+                self._differ(deal, "a pending BUY the exchange has no order of (its signal's redelivery places it)")
+            elif order.filled_qty > 0:
+                await self._complete_buy(deal, gateway, None)
+            return
+        if deal.status is DealStatus.CLOSING:
+            unfinished = await self._pending_close(deal)
+            if unfinished is not None:
+                await self._close(deal, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id)
+                return
+            deal = replace(deal, status=DealStatus.OPEN)
+            await self._deals.save(deal)
+        if await self._closed_by_exchange(deal, gateway, inst):
+            return
+        if deal.category is Category.LINEAR:
+            positions = await gateway.fetch_positions(deal.category)
+            size = sum((p.size for p in positions if p.symbol == deal.symbol), ZERO)
+            if size > deal.qty:
+                self._differ(deal, f"the exchange holds {size} {deal.symbol}, more than the deal's {deal.qty}")
+        if deal.protection is Protection.WATCHED:
+            await self._watch(deal)
+
+    async def sync_protected(self) -> None:
+        """Find positions the exchange's stops closed since the last look, and record the hits."""
+        for deal in await self._deals.open_deals():
+            if deal.protection is not Protection.EXCHANGE or deal.status is not DealStatus.OPEN:
+                continue
+            gateway = self._gateways.get(deal.exchange)
+            if gateway is None:
+                continue
+            async with self._lock((deal.exchange, deal.category, deal.symbol, deal.source)):
+                current = await self._deals.by_client_order_id(deal.exchange, deal.client_order_id)
+                if current is not None and current.status is DealStatus.OPEN:
+                    await self._closed_by_exchange(current, gateway, gateway.instrument(deal.category, deal.symbol))
+
+    # --- positions watched here -------------------------------------------------------------------
+
+    async def _watch(self, deal: Deal) -> None:
+        assert deal.id is not None
+        market = (deal.exchange, deal.category, deal.symbol)
+        self._watched.setdefault(market, {})[deal.id] = deal
+        if market not in self._watch_subscriptions:
+            topic = f"md.trade.{deal.exchange}.{deal.category.value}.{deal.symbol}"
+            self._watch_subscriptions[market] = await self._bus.subscribe(topic, self._on_trade)
+
+    def _unwatch(self, deal: Deal) -> None:
+        if deal.id is not None:
+            self._watched.get((deal.exchange, deal.category, deal.symbol), {}).pop(deal.id, None)
+
+    async def _on_trade(self, message: Message) -> None:
+        trade = TRADE.decode(message.payload)
+        market = (trade.ref.exchange, trade.ref.category, trade.ref.symbol)
+        for deal in list(self._watched.get(market, {}).values()):
+            reason = _crossed(deal, trade.price)
+            if reason is not None:
+                await self.close_watched(deal, reason)
+
+    async def close_watched(self, deal: Deal, reason: CloseReason) -> Deal | None:
+        """Close a watched position whose level the price crossed; the deal records which one."""
+        async with self._lock((deal.exchange, deal.category, deal.symbol, deal.source)):
+            current = await self._deals.by_client_order_id(deal.exchange, deal.client_order_id)
+            if current is None or not current.is_open:
+                self._unwatch(deal)
+                return None
+            unfinished = await self._pending_close(current)
+            cid = deal_client_order_id(deal.signal_id, "x") if unfinished is None else unfinished.client_order_id
+            signal_id = deal.signal_id if unfinished is None else unfinished.signal_id
+            try:
+                if unfinished is None:
+                    return await self._close(current, reason, cid, signal_id, record_first=False)
+                return await self._close(current, _reason_of(unfinished), cid, signal_id)
+            except ExchangeError as exc:  # the next trade tries again, reconciling first
+                log.warning("trader.protection_close_failed", symbol=deal.symbol, source=deal.source, error=str(exc))
+                return None
+
+    # --- views ------------------------------------------------------------------------------------
+
+    async def report(self) -> PnlReport:
+        """Open positions marked at the exchanges' last prices, realised and unrealised PnL, and the differences."""
+        deals = await self._deals.deals(limit=100_000)
+        marks: dict[tuple[str, str, str], Decimal | None] = {}
+        for deal in deals:
+            key = (deal.exchange, deal.category.value, deal.symbol)
+            if deal.is_open and key not in marks:
+                marks[key] = await self._mark(deal)
+        return pnl_report(reversed(deals), marks, self.differences)
+
+    async def _mark(self, deal: Deal) -> Decimal | None:
+        gateway = self._gateways.get(deal.exchange)
+        if gateway is None:
+            return None
+        try:
+            ticker = await gateway.fetch_ticker(deal.category, deal.symbol)
+        except ExchangeError:
+            return None
+        return ticker.last if ticker.last is not None else ticker.mid
+
+    @property
+    def exchanges(self) -> list[str]:
+        return sorted(self._gateways)
+
+    async def balances(self, exchange: str) -> dict[str, Balance]:
+        """The account's balances on ``exchange`` (KeyError if the trader has no gateway of that name)."""
+        return await self._gateways[exchange].fetch_balances()
+
+    async def deals(self, *, source: str | None = None, symbol: str | None = None, limit: int = 500) -> list[Deal]:
+        return await self._deals.deals(source=source, symbol=symbol, limit=limit)
+
+
+def _reason_of(sell: Deal) -> CloseReason | None:
+    """A SELL signal's close is manual; the trader's own protection close is told by its exit price (None)."""
+    return CloseReason.MANUAL if sell.client_order_id.startswith(deal_client_order_id("", "s")[:3]) else None
+
+
+def _crossed(deal: Deal, price: Decimal) -> CloseReason | None:
+    if deal.stop_loss is not None and price <= deal.stop_loss:
+        return CloseReason.STOP_LOSS
+    if deal.take_profit is not None and price >= deal.take_profit:
+        return CloseReason.TAKE_PROFIT
+    return None
+
+
+def _joined(first: str, second: str) -> str:
+    return "; ".join(part for part in (first, second) if part)

@@ -1,0 +1,152 @@
+"""Deals of the position manager: one row per order it sent (a BUY opening a position, a SELL closing one).
+
+A BUY deal is the position: it carries its protection levels, how it is protected, and once closed why (take-profit
+hit, stop-loss hit, or closed manually by a SELL signal) at what price and fee. Client order ids are derived from the
+signal id, so a redelivered signal can never place a second order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+
+from tradewind.domain.instruments import Instrument
+from tradewind.domain.signals.signal import Action
+from tradewind.domain.values import Category
+
+_HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+class DealStatus(StrEnum):
+    """``pending``: the order is being placed (the row holds the position's place); ``open`` / ``closing`` /
+    ``closed`` for a BUY; a SELL ends ``filled``."""
+
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    FILLED = "filled"
+
+
+# The BUY statuses that hold the one open position of a symbol and source (the partial unique index's condition).
+HOLDING = (DealStatus.PENDING, DealStatus.OPEN, DealStatus.CLOSING)
+
+
+class Protection(StrEnum):
+    """Who guards the position's stop-loss and take-profit."""
+
+    EXCHANGE = "exchange"  # set on the exchange's position: holds while Tradewind is down
+    WATCHED = "watched"  # the trader watches the price itself (spot, or the exchange refused)
+    NONE = "none"  # not protected (a SELL deal)
+
+
+class CloseReason(StrEnum):
+    TAKE_PROFIT = "take_profit"
+    STOP_LOSS = "stop_loss"
+    MANUAL = "manual"
+
+
+def deal_client_order_id(signal_id: str, role: str) -> str:
+    """The client order id of the order a signal causes: ``role`` (``b`` buy, ``s`` sell, ``x`` protection close)
+    and 32 hex digits of the signal id's hash, so the same signal always gives the same id (36 characters at most)."""
+    if role not in ("b", "s", "x"):
+        raise ValueError(f"role must be b, s or x, got {role!r}")
+    return f"sg{role}{hashlib.sha256(signal_id.encode()).hexdigest()[:32]}"
+
+
+def protection_levels(
+    entry: Decimal, take_profit_pct: Decimal, stop_loss_pct: Decimal, instrument: Instrument
+) -> tuple[Decimal, Decimal]:
+    """Take-profit and stop-loss prices of a long entered at ``entry``, on the instrument's tick grid."""
+    if not 0 < stop_loss_pct < _HUNDRED or take_profit_pct <= 0:
+        raise ValueError(
+            f"take-profit must be positive and stop-loss in (0, 100), got {take_profit_pct}, {stop_loss_pct}"
+        )
+    take_profit = instrument.round_price(entry * (1 + take_profit_pct / _HUNDRED))
+    stop_loss = instrument.round_price(entry * (1 - stop_loss_pct / _HUNDRED))
+    return take_profit, stop_loss
+
+
+def fee_in_quote(fee: Decimal, fee_currency: str, price: Decimal, instrument: Instrument) -> Decimal:
+    """A fee as quote currency: a base-coin fee (spot buys) is valued at the fill price."""
+    if fee_currency == instrument.base:
+        return fee * price
+    return fee
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    """One order of the position manager and what became of it (see the module docstring)."""
+
+    id: int | None
+    created_ns: int
+    exchange: str
+    category: Category
+    symbol: str
+    source: str
+    signal_id: str
+    action: Action
+    client_order_id: str
+    status: DealStatus
+    amount_quote: Decimal
+    exchange_order_id: str = ""
+    qty: Decimal = ZERO  # filled, base currency (what the position holds for a BUY)
+    price: Decimal | None = None  # average fill price
+    fee: Decimal = ZERO  # in quote currency
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    take_profit_hit: bool = False
+    stop_loss_hit: bool = False
+    manually_closed: bool = False
+    protection: Protection = Protection.NONE
+    closed_ns: int | None = None
+    close_price: Decimal | None = None
+    close_fee: Decimal = ZERO  # in quote currency
+    note: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.action is Action.BUY and self.status in HOLDING
+
+    def opened(
+        self, exchange_order_id: str, qty: Decimal, price: Decimal, fee: Decimal, levels: tuple[Decimal, Decimal]
+    ) -> Deal:
+        return replace(
+            self, status=DealStatus.OPEN, exchange_order_id=exchange_order_id, qty=qty, price=price, fee=fee,
+            take_profit=levels[0], stop_loss=levels[1],
+        )  # fmt: skip
+
+    def closed(self, reason: CloseReason, price: Decimal, fee: Decimal, at_ns: int, note: str = "") -> Deal:
+        return replace(
+            self, status=DealStatus.CLOSED, closed_ns=at_ns, close_price=price, close_fee=fee,
+            take_profit_hit=reason is CloseReason.TAKE_PROFIT, stop_loss_hit=reason is CloseReason.STOP_LOSS,
+            manually_closed=reason is CloseReason.MANUAL, note=_joined(self.note, note),
+        )  # fmt: skip
+
+    def realised_pnl(self) -> Decimal:
+        """A closed BUY's result in quote currency, both fees included; zero while it is open."""
+        if self.status is not DealStatus.CLOSED or self.price is None or self.close_price is None:
+            return ZERO
+        return (self.close_price - self.price) * self.qty - self.fee - self.close_fee
+
+    def unrealised_pnl(self, mark: Decimal | None) -> Decimal:
+        """An open BUY's result at ``mark`` in quote currency, the entry fee included."""
+        if not self.is_open or self.price is None or mark is None:
+            return ZERO
+        return (mark - self.price) * self.qty - self.fee
+
+    def exit_reason(self, exit_price: Decimal) -> CloseReason:
+        """Which of the levels a close by the exchange's own protection hit, told by the exit price."""
+        if self.take_profit is None or self.stop_loss is None:
+            return (
+                CloseReason.STOP_LOSS if self.price is not None and exit_price < self.price else CloseReason.TAKE_PROFIT
+            )
+        middle = (self.take_profit + self.stop_loss) / 2
+        return CloseReason.TAKE_PROFIT if exit_price >= middle else CloseReason.STOP_LOSS
+
+
+def _joined(first: str, second: str) -> str:
+    return "; ".join(part for part in (first, second) if part)

@@ -1,0 +1,108 @@
+"""The trader's outcomes as JSON-able dicts and text lines: positions with PnL, deals, position status, balances."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tradewind.application.commands.outcomes import Balances, DealList
+from tradewind.domain.trading.deals import Deal
+from tradewind.domain.trading.pnl import PnlReport
+from tradewind.domain.trading.status import PositionStatus
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize() if value else Decimal(0), "f")
+
+
+def deal_json(d: Deal) -> dict[str, Any]:
+    return {
+        "id": d.id, "created_ns": d.created_ns, "exchange": d.exchange, "category": d.category.value,
+        "symbol": d.symbol, "source": d.source, "signal_id": d.signal_id, "action": d.action.value,
+        "client_order_id": d.client_order_id, "exchange_order_id": d.exchange_order_id, "status": d.status.value,
+        "amount_quote": _num(d.amount_quote), "qty": _num(d.qty), "price": _num(d.price), "fee": _num(d.fee),
+        "take_profit": _num(d.take_profit), "stop_loss": _num(d.stop_loss), "take_profit_hit": d.take_profit_hit,
+        "stop_loss_hit": d.stop_loss_hit, "manually_closed": d.manually_closed, "protection": d.protection.value,
+        "closed_ns": d.closed_ns, "close_price": _num(d.close_price), "close_fee": _num(d.close_fee),
+        "realised_pnl": _num(d.realised_pnl()), "note": d.note,
+    }  # fmt: skip
+
+
+def deals_json(outcome: DealList) -> list[dict[str, Any]]:
+    return [deal_json(d) for d in outcome.deals]
+
+
+def pnl_json(report: PnlReport) -> dict[str, Any]:
+    return {
+        "positions": [
+            {**deal_json(p.deal), "mark": _num(p.mark), "unrealised_pnl": _num(p.unrealised)} for p in report.positions
+        ],
+        "by_source": {
+            source: {
+                "realised": _num(pnl.realised),
+                "unrealised": _num(pnl.unrealised),
+                "total": _num(pnl.total),
+                "open_positions": pnl.open_positions,
+                "closed_positions": pnl.closed_positions,
+            }
+            for source, pnl in report.by_source.items()
+        },
+        "total": {
+            "realised": _num(report.realised),
+            "unrealised": _num(report.unrealised),
+            "total": _num(report.total),
+        },
+        "differences": list(report.differences),
+    }
+
+
+def status_json(status: PositionStatus) -> dict[str, Any]:
+    return {
+        "has_open_position": status.has_open_position,
+        "open_position": None if status.open_position is None else deal_json(status.open_position),
+        "recently_closed": status.recently_closed,
+        "can_open_new": status.can_open_new,
+    }
+
+
+def balances_json(outcome: Balances) -> dict[str, Any]:
+    return {
+        "balances": {
+            exchange: {
+                coin: {"total": _num(b.total), "free": _num(b.free), "locked": _num(b.locked)}
+                for coin, b in coins.items()
+            }
+            for exchange, coins in outcome.by_exchange.items()
+        },
+        "errors": dict(outcome.errors),
+    }
+
+
+def positions_lines(data: dict[str, Any]) -> list[str]:
+    """``tradewind positions`` as text, from the JSON ``GET /positions`` answers."""
+    lines = [f"{'source':<16} {'symbol':<12} {'qty':>12} {'entry':>12} {'mark':>12} {'SL':>12} {'TP':>12} "
+             f"{'unrealised':>12}  protection"]  # fmt: skip
+    for p in data["positions"]:
+        lines.append(
+            f"{p['source']:<16} {p['symbol']:<12} {p['qty']:>12} {p['price'] or '-':>12} {p['mark'] or '-':>12} "
+            f"{p['stop_loss'] or '-':>12} {p['take_profit'] or '-':>12} {p['unrealised_pnl']:>12}  {p['protection']}"
+        )
+    for source, pnl in data["by_source"].items():
+        lines.append(f"{source}: realised {pnl['realised']}, unrealised {pnl['unrealised']}, total {pnl['total']}")
+    total = data["total"]
+    lines.append(f"total: realised {total['realised']}, unrealised {total['unrealised']}, total {total['total']}")
+    lines.extend(f"difference: {d}" for d in data["differences"])
+    return lines
+
+
+def deals_lines(data: list[dict[str, Any]]) -> list[str]:
+    """``tradewind deals`` as text, from the JSON ``GET /deals`` answers."""
+    lines = [f"{'id':>5} {'action':<5} {'status':<8} {'source':<16} {'symbol':<10} {'qty':>10} {'price':>12} "
+             f"{'close':>12} {'pnl':>10}  flags"]  # fmt: skip
+    for d in data:
+        flags = ",".join(name for name in ("take_profit_hit", "stop_loss_hit", "manually_closed") if d[name])
+        lines.append(
+            f"{d['id']:>5} {d['action']:<5} {d['status']:<8} {d['source']:<16} {d['symbol']:<10} {d['qty']:>10} "
+            f"{d['price'] or '-':>12} {d['close_price'] or '-':>12} {d['realised_pnl']:>10}  {flags}"
+        )
+    return lines
