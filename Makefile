@@ -21,13 +21,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Stamps are rebuilt whenever pyproject.toml changes, so a pull that adds a dependency installs it.
-$(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
+# Stamps are rebuilt whenever pyproject.toml changes, so a pull that adds a dependency installs it, and whenever
+# the matching core's source changes: `pip install -e .` compiles it with mypyc (setup.py; TRADEWIND_PURE_PYTHON=1
+# or no C compiler: plain Python). A stale compiled core is never run: the package then runs the source, with a warning.
+CORE_SRC := setup.py $(wildcard src/tradewind/domain/matching/*.py)
+KERNEL_SAYS = $(BIN)/python -c 'import tradewind.domain.matching as m; print("matching core:", m.KERNEL)'
+
+$(VENV)/.run-stamp: pyproject.toml $(CORE_SRC) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
+	$(KERNEL_SAYS)
 	touch $@
 
-$(VENV)/.dev-stamp: pyproject.toml | $(BIN)/python
+$(VENV)/.dev-stamp: pyproject.toml $(CORE_SRC) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(KERNEL_SAYS)
 	touch $@ $(VENV)/.run-stamp
 
 run: $(VENV)/.run-stamp
@@ -44,7 +51,11 @@ test: $(VENV)/.dev-stamp services
 test-fast: $(VENV)/.dev-stamp
 	$(BIN)/pytest -n 2 -m "not integration and not e2e and not serial" $(ARGS)
 
-bench: $(VENV)/.dev-stamp services
+$(VENV)/.bench-stamp: $(VENV)/.dev-stamp
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-stamp services
 	$(BIN)/python -m bench $(ARGS)
 
 lint: $(VENV)/.dev-stamp
