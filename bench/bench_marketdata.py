@@ -10,6 +10,7 @@ the top-50 ``snapshot`` that ``MarketDataService`` takes per update) is timed.
 and executemany for reference), one ``add_*`` call per batch (500 rows, the recorder's default, and
 5000), next to a raw psycopg COPY of the same rows into the same tables, batched alike. A throwaway
 schema is created and dropped afterwards.
+(c) The same trades and books through the repository to a SQLite file (executemany), next to raw sqlite3.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import gc
 import itertools
 import json
+import os
 import random
 import sys
 import time
@@ -35,7 +37,7 @@ if __package__ in (None, ""):  # run as a script: make ``tradewind`` importable 
 import psycopg
 from sqlalchemy import text
 
-from tradewind.adapters.store.sqlalchemy.columns import ns_to_datetime
+from tradewind.adapters.store.sqlalchemy.columns import levels_literal, ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
 from tradewind.application.marketdata.book import LocalBook
@@ -197,8 +199,7 @@ def _trade_row(t: TradeTick) -> tuple[Any, ...]:
 
 def _book_row(b: BookSnapshot) -> tuple[Any, ...]:
     r = b.ref
-    bids = json.dumps([[str(p), str(q)] for p, q in b.bids])
-    asks = json.dumps([[str(p), str(q)] for p, q in b.asks])
+    bids, asks = levels_literal(b.bids), levels_literal(b.asks)  # the columns are NUMERIC[][] (migration 0014)
     return (r.exchange, r.category.value, r.symbol, r.matching_key, b.seq, bids, asks, b.ts_ns, ns_to_datetime(b.ts_ns))
 
 
@@ -288,6 +289,73 @@ async def bench_postgres(url: str, trades: int, books: list[BookSnapshot], batch
         print(f"| {table} | {n:,} | {batch} | {way} | {rate} |")
 
 
+def _sqlite_trade_row(t: TradeTick) -> tuple[Any, ...]:
+    r = t.ref
+    ts = ns_to_datetime(t.ts_ns).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (r.exchange, r.category.value, r.symbol, r.matching_key, t.trade_id, str(t.price), str(t.qty),
+            t.taker_side.value, t.ts_ns, ts)  # fmt: skip
+
+
+def _sqlite_book_row(b: BookSnapshot) -> tuple[Any, ...]:
+    r = b.ref
+    bids = json.dumps([[str(p), str(q)] for p, q in b.bids])
+    asks = json.dumps([[str(p), str(q)] for p, q in b.asks])
+    ts = ns_to_datetime(b.ts_ns).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (r.exchange, r.category.value, r.symbol, r.matching_key, b.seq, bids, asks, b.ts_ns, ts)
+
+
+async def bench_sqlite(trades: int, books: list[BookSnapshot], batch: int, rounds: int) -> None:
+    """The SQLite path: executemany of INSERT ... ON CONFLICT DO NOTHING per batch, against a raw sqlite3 floor."""
+    import sqlite3
+    import tempfile
+
+    work: dict[str, Sequence[Any]] = {"market_trades": make_trades(trades), "book_snapshots": books}
+    raw_sql = {
+        "market_trades": (
+            "INSERT INTO market_trades (exchange, category, symbol, matching_key, trade_id, price, qty, taker_side, "
+            "ts_ns, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _sqlite_trade_row,
+        ),
+        "book_snapshots": (
+            "INSERT INTO book_snapshots (exchange, category, symbol, matching_key, seq, bids, asks, ts_ns, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _sqlite_book_row,
+        ),
+    }
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: ASYNC240 -- once, before timing
+    best: dict[tuple[str, str], float] = {}
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        database = Database(f"sqlite:///{tmp}/bench.db")
+        database.upgrade()
+        repo = SqlMarketDataRepository(database)
+        raw = sqlite3.connect(f"{tmp}/bench.db")
+        try:
+            for _ in range(rounds):
+                for (table, items), way in itertools.product(work.items(), ("repository", "raw sqlite3")):
+                    raw.execute(f"DELETE FROM {table}")
+                    raw.commit()
+                    started = time.perf_counter()
+                    if way == "repository":
+                        await repo_write(repo, table, items, batch)
+                    else:
+                        statement, row = raw_sql[table]
+                        for start in range(0, len(items), batch):
+                            with raw:
+                                raw.executemany(statement, [row(item) for item in items[start : start + batch]])
+                    elapsed = time.perf_counter() - started
+                    best[table, way] = min(best.get((table, way), elapsed), elapsed)
+        finally:
+            raw.close()
+            database.dispose()
+    print(f"\n(c) SQLite (WAL, file on {folder or 'disk'}), one transaction per {batch}-row batch, best of {rounds}\n")
+    print("| table | rows | way | rows/s | this / raw |")
+    print("| --- | ---: | --- | ---: | ---: |")
+    for (table, items), way in itertools.product(work.items(), ("repository", "raw sqlite3")):
+        seconds = best[table, way]
+        floor = best[table, "raw sqlite3"]
+        print(f"| {table} | {len(items):,} | {way} | {len(items) / seconds:,.0f} | {floor / seconds:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--deltas", type=int, default=20_000)
@@ -300,6 +368,7 @@ def main() -> None:
     batches = [int(b) for b in args.batches.split(",")]
     books = bench_books(args.deltas, args.rounds, args.books)
     asyncio.run(bench_postgres(args.postgres_url, args.trades, books, batches, args.rounds))
+    asyncio.run(bench_sqlite(args.trades, books, batches[0], args.rounds))
 
 
 if __name__ == "__main__":
