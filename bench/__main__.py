@@ -16,6 +16,7 @@ BENCHES = (
     "bench_bus",
     "bench_twap",
     "bench_marketdata",
+    "bench_embedded",
 )
 
 
