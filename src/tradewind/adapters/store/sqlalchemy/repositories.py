@@ -257,43 +257,36 @@ def _copy_cells(table: Table, names: Sequence[str]) -> list[Callable[[Any], Any]
     return cells
 
 
-def _copy_rows(
-    driver: Connection[Any],
-    table: Table,
-    names: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    ignore_duplicates: bool,
+def _copy_rows(driver: Connection[Any], table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """COPY checked rows into ``table`` in the connection's open transaction (the caller commits)."""
+    from psycopg import sql  # psycopg loads where PostgreSQL is written to, not for a SQLite file
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    with driver.cursor() as cur, cur.copy(statement) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
+def _insert_rows_skipping_stored(
+    driver: Connection[Any], table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """COPY checked rows into ``table`` in the connection's open transaction (the caller commits).
+    """INSERT the rows one by one in their given order, skipping each already stored (``ON CONFLICT DO NOTHING``)."""
+    from psycopg import sql
 
-    With ``ignore_duplicates`` the COPY runs under a savepoint: a batch of new rows (the normal case) goes in at COPY
-    speed. When one of its rows is stored already (a redelivery, or a repeat inside the batch), the unique constraint
-    stops the COPY; the batch is rolled back to the savepoint and inserted again row by row with ``ON CONFLICT DO
-    NOTHING``, in its given order, so exactly the new rows are stored.
-    """
-    from psycopg import errors, sql  # psycopg loads where PostgreSQL is written to, not for a SQLite file
-
-    cells = _copy_cells(table, names)
-    if any(cells):
-        rows = [[v if f is None else f(v) for f, v in zip(cells, row, strict=True)] for row in rows]
-    target = sql.Identifier(table.name)
     columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    values = sql.SQL(", ").join(sql.Placeholder() * len(names))
+    insert = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
+        sql.Identifier(table.name), columns, values
+    )
     with driver.cursor() as cur:
-        if ignore_duplicates:
-            cur.execute("SAVEPOINT tw_copy")
-        try:
-            with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)) as copy:
-                write = copy.write_row
-                for row in rows:
-                    write(row)
-        except errors.UniqueViolation:
-            if not ignore_duplicates:
-                raise
-            cur.execute("ROLLBACK TO SAVEPOINT tw_copy")
-            values = sql.SQL(", ").join(sql.Placeholder() * len(names))
-            insert = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(target, columns, values)
-            cur.executemany(insert, rows)
+        cur.executemany(insert, rows)
+
+
+class _AlreadyStored(Exception):
+    """A unique constraint stopped the COPY: some row of the batch is stored already (its transaction rolled back)."""
 
 
 class SqlMarketDataRepository(_SqlRepository):
@@ -309,13 +302,30 @@ class SqlMarketDataRepository(_SqlRepository):
     def _write_copy(
         self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]], ignore_duplicates: bool
     ) -> None:
+        """One COPY transaction: a batch of new rows (the normal case) goes in at COPY speed.
+
+        With ``ignore_duplicates``, a batch holding an already stored row (a redelivery after a crash, or a repeat
+        inside the batch) is stopped by the unique constraint and rolled back; it then goes in row by row in a new
+        transaction, in its given order, skipping the stored rows. No staging table, no savepoint round trip.
+        """
+        cells = _copy_cells(table, names)
+        if any(cells):
+            rows = [[v if f is None else f(v) for f, v in zip(cells, row, strict=True)] for row in rows]
+        try:
+            self._in_transaction(table, lambda driver: _copy_rows(driver, table, names, rows), ignore_duplicates)
+        except _AlreadyStored:
+            self._in_transaction(table, lambda driver: _insert_rows_skipping_stored(driver, table, names, rows), False)
+
+    def _in_transaction(self, table: Table, work: Callable[[Connection[Any]], None], stored_is_expected: bool) -> None:
         import psycopg
 
         with self._db.engine.begin() as conn:
             driver = cast("Connection[Any]", conn.connection.driver_connection)  # psycopg 3: see uses_copy
             try:
-                _copy_rows(driver, table, names, rows, ignore_duplicates=ignore_duplicates)
+                work(driver)
             except psycopg.Error as exc:
+                if stored_is_expected and isinstance(exc, psycopg.errors.UniqueViolation):
+                    raise _AlreadyStored from None  # leaving the block rolls the transaction back
                 # Raise what the executemany path raises, and keep a dead connection out of the pool.
                 gone = driver.closed or driver.broken
                 if gone:
