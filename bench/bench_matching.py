@@ -18,7 +18,7 @@ import random
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -167,13 +167,12 @@ Chunks = list[list[Op]]
 Tally = list[int]  # [fills, lots] a runner produced over one whole run
 
 
-def run_engine(chunks: Chunks, tally: Tally, engine_class: type[MatchingEngine] = MatchingEngine) -> list[float]:
+def run_engine(chunks: Chunks, tally: Tally, engine_class: type[MatchingEngine] = MatchingEngine) -> Iterator[float]:
     """Seconds per chunk of the engine, with the reports it normally produces (and then drops)."""
     engine = engine_class(bench_instrument())
     submit, cancel = engine.submit, engine.cancel
     limit_type, market_type = OrderType.LIMIT, OrderType.MARKET
     clock = time.perf_counter
-    times = []
     for chunk in chunks:
         t0 = clock()
         for kind, oid, side, lots, price in chunk:
@@ -183,9 +182,8 @@ def run_engine(chunks: Chunks, tally: Tally, engine_class: type[MatchingEngine] 
                 cancel(oid)
             else:
                 submit(oid, side, market_type, lots)
-        times.append(clock() - t0)
+        yield clock() - t0
     tally[:] = _engine_tally(chunks, engine_class)
-    return times
 
 
 def _engine_tally(chunks: Chunks, engine_class: type[MatchingEngine]) -> list[int]:
@@ -205,12 +203,12 @@ def _engine_tally(chunks: Chunks, engine_class: type[MatchingEngine]) -> list[in
     return [fills, lots]
 
 
-def run_pure_engine(chunks: Chunks, tally: Tally) -> list[float]:
+def run_pure_engine(chunks: Chunks, tally: Tally) -> Iterator[float]:
     """The engine executed from its ``.py`` source, whatever the installed build."""
     return run_engine(chunks, tally, PureEngine)
 
 
-def run_liquibook(chunks: Chunks, tally: Tally, *, depth: bool = False) -> list[float]:
+def run_liquibook(chunks: Chunks, tally: Tally, *, depth: bool = False) -> Iterator[float]:
     """liquibook's DepthOrderBook; an OrderListener (a Python callback per fill) is how its fills are seen."""
     import liquibook
 
@@ -255,7 +253,6 @@ def run_liquibook(chunks: Chunks, tally: Tally, *, depth: bool = False) -> list[
     add, cancel = book.add, book.cancel
     live: dict[str, Any] = {}
     clock = time.perf_counter
-    times = []
     for chunk in chunks:
         t0 = clock()
         for kind, oid, side, lots, price in chunk:
@@ -267,24 +264,22 @@ def run_liquibook(chunks: Chunks, tally: Tally, *, depth: bool = False) -> list[
                 cancel(live.pop(oid))
             else:
                 add(order_class(side is _BUY, 0, lots), ioc)  # price 0: a market order; IOC: the rest is cancelled
-        times.append(clock() - t0)
+        yield clock() - t0
     tally[:] = [listener.fills, listener.lots]
     if listener.cancel_rejects:
         print(f"liquibook refused {listener.cancel_rejects} cancels")
-    return times
 
 
-def run_liquibook_depth(chunks: Chunks, tally: Tally) -> list[float]:
+def run_liquibook_depth(chunks: Chunks, tally: Tally) -> Iterator[float]:
     """liquibook with its depth listener too (L2 changes, as the engine reports them)."""
     return run_liquibook(chunks, tally, depth=True)
 
 
-def run_bare(chunks: Chunks, tally: Tally) -> list[float]:
+def run_bare(chunks: Chunks, tally: Tally) -> Iterator[float]:
     """Seconds per chunk of the bare-bones reference book."""
     book = BareBook()
     limit, cancel, market = book.limit, book.cancel, book.market
     clock = time.perf_counter
-    times = []
     for chunk in chunks:
         t0 = clock()
         for kind, oid, side, lots, price in chunk:
@@ -294,33 +289,38 @@ def run_bare(chunks: Chunks, tally: Tally) -> list[float]:
                 cancel(oid)
             else:
                 market(oid, side, lots)
-        times.append(clock() - t0)
-    return times
+        yield clock() - t0
 
 
-Runner = Callable[[Chunks, Tally], list[float]]
+Runner = Callable[[Chunks, Tally], Iterator[float]]  # yields each chunk's seconds
 
 
 def measure(runs: Sequence[Runner], chunks: Chunks, repeats: int) -> tuple[list[tuple[float, float]], list[Tally]]:
     """Per runner: (ops/s of the best whole run, ops/s from the best time of each chunk), and its fills and lots.
 
-    Runners interleave, so a busy neighbour slows them alike; the per-chunk figure filters out most of
-    the noise of a shared machine. The garbage collector is paused while timing.
+    Runners interleave chunk by chunk (each keeps its own book), so the same chunk of every runner is timed within
+    milliseconds and a busy neighbour slows them alike; the per-chunk figure filters out most of the remaining noise
+    of a shared machine. The garbage collector is paused while timing.
     """
     n = sum(len(chunk) for chunk in chunks)
     whole = [float("inf")] * len(runs)
     per_chunk = [[float("inf")] * len(chunks) for _ in runs]
     tallies: list[Tally] = [[] for _ in runs]
     for _ in range(repeats):
-        for i, run in enumerate(runs):
-            gc.collect()
-            gc.disable()
-            try:
-                times = run(chunks, tallies[i])
-            finally:
-                gc.enable()
-            whole[i] = min(whole[i], sum(times))
-            per_chunk[i] = [min(a, b) for a, b in zip(per_chunk[i], times, strict=True)]
+        gc.collect()
+        gc.disable()
+        try:
+            running = [run(chunks, tallies[i]) for i, run in enumerate(runs)]
+            times = [[next(r) for r in running] for _ in chunks]  # chunk by chunk, every runner in turn
+            for r in running:  # let each finish (its tally)
+                for _ in r:
+                    pass
+        finally:
+            gc.enable()
+        for i in range(len(runs)):
+            mine = [chunk_times[i] for chunk_times in times]
+            whole[i] = min(whole[i], sum(mine))
+            per_chunk[i] = [min(a, b) for a, b in zip(per_chunk[i], mine, strict=True)]
     return [(n / w, n / sum(c)) for w, c in zip(whole, per_chunk, strict=True)], tallies
 
 
@@ -346,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--chunk", type=int, default=5_000, help="ops per timed chunk")
     args = parser.parse_args(argv)
     ops = make_workload(args.ops, args.seed)
