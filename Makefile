@@ -21,16 +21,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Stamps are rebuilt whenever pyproject.toml changes, so a pull that adds a dependency installs it.
-$(VENV)/.run-stamp: pyproject.toml | $(BIN)/python
+# Stamps are rebuilt whenever pyproject.toml changes, so a pull that adds a dependency installs it, and whenever
+# the matching core's source changes: `pip install -e .` compiles it with mypyc (setup.py; TRADEWIND_PURE_PYTHON=1
+# or no C compiler: plain Python). A stale compiled core is never run: the package then runs the source, with a warning.
+CORE_SRC := setup.py $(wildcard src/tradewind/domain/matching/*.py)
+KERNEL_SAYS = $(BIN)/python -c 'import tradewind.domain.matching as m; print("matching core:", m.KERNEL)'
+
+$(VENV)/.run-stamp: pyproject.toml $(CORE_SRC) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
+	$(KERNEL_SAYS)
 	touch $@
 
 # The dev environment also installs the example plug-ins (examples/): the strategy of docs/strategies.md, and the
 # front end + exchange alias a test loads from YAML.
-$(VENV)/.dev-stamp: pyproject.toml examples/strategy_plugin/pyproject.toml examples/tradewind-example-plugin/pyproject.toml | $(BIN)/python
+$(VENV)/.dev-stamp: pyproject.toml $(CORE_SRC) examples/strategy_plugin/pyproject.toml examples/tradewind-example-plugin/pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]' -e examples/strategy_plugin
 	$(BIN)/python -m pip install -q --no-deps -e examples/tradewind-example-plugin
+	$(KERNEL_SAYS)
 	touch $@ $(VENV)/.run-stamp
 
 run: $(VENV)/.run-stamp
@@ -47,7 +54,11 @@ test: $(VENV)/.dev-stamp services
 test-fast: $(VENV)/.dev-stamp
 	$(BIN)/pytest -n 2 -m "not integration and not e2e and not serial" $(ARGS)
 
-bench: $(VENV)/.dev-stamp services
+$(VENV)/.bench-stamp: $(VENV)/.dev-stamp
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-stamp services
 	$(BIN)/python -m bench $(ARGS)
 
 lint: $(VENV)/.dev-stamp

@@ -8,8 +8,10 @@ and sizes parsed from their wire text. Only ``LocalBook.apply`` (and, second fig
 the top-50 ``snapshot`` that ``MarketDataService`` takes per update) is timed.
 (b) Trades and top-50 book snapshots go to PostgreSQL through ``SqlMarketDataRepository`` (COPY path,
 and executemany for reference), one ``add_*`` call per batch (500 rows, the recorder's default, and
-5000), next to a raw psycopg COPY of the same rows into the same tables, batched alike. A throwaway
-schema is created and dropped afterwards.
+5000), next to a raw psycopg COPY of the same rows into the same tables, batched alike. Each way writes into its own
+throwaway schema (dropped afterwards), and the ways take turns batch by batch, so a neighbour's burst on a shared
+machine lands on all of them alike.
+(c) The same trades and books through the repository to a SQLite file (executemany), next to raw sqlite3.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncio
 import gc
 import itertools
 import json
+import os
 import random
 import sys
 import time
@@ -35,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: make ``tradewind`` importable 
 import psycopg
 from sqlalchemy import text
 
-from tradewind.adapters.store.sqlalchemy.columns import ns_to_datetime
+from tradewind.adapters.store.sqlalchemy.columns import levels_literal, ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
 from tradewind.application.marketdata.book import LocalBook
@@ -197,8 +200,7 @@ def _trade_row(t: TradeTick) -> tuple[Any, ...]:
 
 def _book_row(b: BookSnapshot) -> tuple[Any, ...]:
     r = b.ref
-    bids = json.dumps([[str(p), str(q)] for p, q in b.bids])
-    asks = json.dumps([[str(p), str(q)] for p, q in b.asks])
+    bids, asks = levels_literal(b.bids), levels_literal(b.asks)  # the columns are NUMERIC[][] (migration 0014)
     return (r.exchange, r.category.value, r.symbol, r.matching_key, b.seq, bids, asks, b.ts_ns, ns_to_datetime(b.ts_ns))
 
 
@@ -231,54 +233,66 @@ async def repo_write(repo: SqlMarketDataRepository, table: str, items: Sequence[
 
 
 async def bench_postgres(url: str, trades: int, books: list[BookSnapshot], batches: list[int], rounds: int) -> None:
-    database = Database(url, schema=f"tw_bench_md_{uuid.uuid4().hex[:8]}")
+    """Each way writes into its own throwaway schema, and the ways take turns batch by batch (see the table note)."""
+    ways = ("repository, COPY path", "repository, executemany", "raw psycopg COPY")
+    tag = uuid.uuid4().hex[:8]
+    databases = [Database(url, schema=f"tw_bench_md_{tag}_{i}") for i in range(len(ways))]
     try:
-        database.upgrade()
+        for database in databases:
+            database.upgrade()
     except Exception as exc:
         print(f"\n(b) PostgreSQL skipped: {exc}", file=sys.stderr)
-        database.dispose()
+        for database in databases:
+            database.dispose()
         return
-    conninfo = database.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    raw = psycopg.connect(conninfo, options=f"-csearch_path={database.schema}")
-    copy_repo = SqlMarketDataRepository(database)
-    many_repo = SqlMarketDataRepository(database, use_copy=False)
+    raw_db = databases[2]
+    conninfo = raw_db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    raw = psycopg.connect(conninfo, options=f"-csearch_path={raw_db.schema}")
+    copy_repo = SqlMarketDataRepository(databases[0])
+    many_repo = SqlMarketDataRepository(databases[1], use_copy=False)
     work: dict[str, Sequence[Any]] = {"market_trades": make_trades(trades), "book_snapshots": books}
     gc.collect()
     gc.freeze()  # the inputs stay out of the collector's scans, as in a recorder whose heap is small
-    ways = ("repository, COPY path", "repository, executemany", "raw psycopg COPY")
     best: dict[tuple[int, str, str], float] = {}
 
-    def clear() -> None:
+    def clear(database: Database) -> None:
         with database.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY"))
 
-    def stored(table: str) -> int:
+    def stored(database: Database, table: str) -> int:
         with database.engine.connect() as conn:
             return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
+    async def one_batch(way: str, table: str, chunk: Sequence[Any]) -> float:
+        started = time.perf_counter()
+        if way == ways[2]:
+            raw_copy(raw, table, chunk, len(chunk))
+        else:
+            await repo_write(copy_repo if way == ways[0] else many_repo, table, chunk, len(chunk))
+        return time.perf_counter() - started
+
     try:
-        for _ in range(rounds):  # interleaved, so a busy neighbour slows every way alike
-            for batch, (table, items), way in itertools.product(batches, work.items(), ways):
-                clear()
-                started = time.perf_counter()
-                if way == ways[0]:
-                    await repo_write(copy_repo, table, items, batch)
-                elif way == ways[1]:
-                    await repo_write(many_repo, table, items, batch)
-                else:
-                    raw_copy(raw, table, items, batch)
-                elapsed = time.perf_counter() - started
-                if stored(table) != len(items):
-                    raise AssertionError(f"{way}: {stored(table)} rows in {table}, expected {len(items)}")
-                best[batch, table, way] = min(best.get((batch, table, way), elapsed), elapsed)
+        for _ in range(rounds):
+            for batch, (table, items) in itertools.product(batches, work.items()):
+                for database in databases:
+                    clear(database)
+                spent = dict.fromkeys(ways, 0.0)
+                for start in range(0, len(items), batch):  # every way writes this batch, in turn
+                    for way in ways:
+                        spent[way] += await one_batch(way, table, items[start : start + batch])
+                for way, database in zip(ways, databases, strict=True):
+                    if stored(database, table) != len(items):
+                        raise AssertionError(f"{way}: {stored(database, table)} rows in {table}, expected {len(items)}")
+                    best[batch, table, way] = min(best.get((batch, table, way), spent[way]), spent[way])
     finally:
         raw.close()
-        try:
-            database.drop_schema()
-        except Exception as exc:  # e.g. PostgreSQL restarted by another job: say what is left behind
-            print(f"schema {database.schema} not dropped: {exc}", file=sys.stderr)
-        database.dispose()
-    print(f"\n(b) PostgreSQL, one transaction per batch, best of {rounds} rounds\n")
+        for database in databases:
+            try:
+                database.drop_schema()
+            except Exception as exc:  # e.g. PostgreSQL restarted by another job: say what is left behind
+                print(f"schema {database.schema} not dropped: {exc}", file=sys.stderr)
+            database.dispose()
+    print(f"\n(b) PostgreSQL, one transaction per batch, ways taking turns batch by batch, best of {rounds} rounds\n")
     print("| table | rows | batch | way | rows/s | µs/row | this / raw COPY |")
     print("| --- | ---: | ---: | --- | ---: | ---: | ---: |")
     for batch, (table, items), way in itertools.product(batches, work.items(), ways):
@@ -286,6 +300,73 @@ async def bench_postgres(url: str, trades: int, books: list[BookSnapshot], batch
         n = len(items)
         rate = f"{n / seconds:,.0f} | {seconds / n * 1e6:.0f} | {floor / seconds:.2f}"
         print(f"| {table} | {n:,} | {batch} | {way} | {rate} |")
+
+
+def _sqlite_trade_row(t: TradeTick) -> tuple[Any, ...]:
+    r = t.ref
+    ts = ns_to_datetime(t.ts_ns).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (r.exchange, r.category.value, r.symbol, r.matching_key, t.trade_id, str(t.price), str(t.qty),
+            t.taker_side.value, t.ts_ns, ts)  # fmt: skip
+
+
+def _sqlite_book_row(b: BookSnapshot) -> tuple[Any, ...]:
+    r = b.ref
+    bids = json.dumps([[str(p), str(q)] for p, q in b.bids])
+    asks = json.dumps([[str(p), str(q)] for p, q in b.asks])
+    ts = ns_to_datetime(b.ts_ns).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (r.exchange, r.category.value, r.symbol, r.matching_key, b.seq, bids, asks, b.ts_ns, ts)
+
+
+async def bench_sqlite(trades: int, books: list[BookSnapshot], batch: int, rounds: int) -> None:
+    """The SQLite path: executemany of INSERT ... ON CONFLICT DO NOTHING per batch, against a raw sqlite3 floor."""
+    import sqlite3
+    import tempfile
+
+    work: dict[str, Sequence[Any]] = {"market_trades": make_trades(trades), "book_snapshots": books}
+    raw_sql = {
+        "market_trades": (
+            "INSERT INTO market_trades (exchange, category, symbol, matching_key, trade_id, price, qty, taker_side, "
+            "ts_ns, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _sqlite_trade_row,
+        ),
+        "book_snapshots": (
+            "INSERT INTO book_snapshots (exchange, category, symbol, matching_key, seq, bids, asks, ts_ns, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _sqlite_book_row,
+        ),
+    }
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: ASYNC240 -- once, before timing
+    best: dict[tuple[str, str], float] = {}
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        database = Database(f"sqlite:///{tmp}/bench.db")
+        database.upgrade()
+        repo = SqlMarketDataRepository(database)
+        raw = sqlite3.connect(f"{tmp}/bench.db")
+        try:
+            for _ in range(rounds):
+                for (table, items), way in itertools.product(work.items(), ("repository", "raw sqlite3")):
+                    raw.execute(f"DELETE FROM {table}")
+                    raw.commit()
+                    started = time.perf_counter()
+                    if way == "repository":
+                        await repo_write(repo, table, items, batch)
+                    else:
+                        statement, row = raw_sql[table]
+                        for start in range(0, len(items), batch):
+                            with raw:
+                                raw.executemany(statement, [row(item) for item in items[start : start + batch]])
+                    elapsed = time.perf_counter() - started
+                    best[table, way] = min(best.get((table, way), elapsed), elapsed)
+        finally:
+            raw.close()
+            database.dispose()
+    print(f"\n(c) SQLite (WAL, file on {folder or 'disk'}), one transaction per {batch}-row batch, best of {rounds}\n")
+    print("| table | rows | way | rows/s | this / raw |")
+    print("| --- | ---: | --- | ---: | ---: |")
+    for (table, items), way in itertools.product(work.items(), ("repository", "raw sqlite3")):
+        seconds = best[table, way]
+        floor = best[table, "raw sqlite3"]
+        print(f"| {table} | {len(items):,} | {way} | {len(items) / seconds:,.0f} | {floor / seconds:.2f} |")
 
 
 def main() -> None:
@@ -300,6 +381,7 @@ def main() -> None:
     batches = [int(b) for b in args.batches.split(",")]
     books = bench_books(args.deltas, args.rounds, args.books)
     asyncio.run(bench_postgres(args.postgres_url, args.trades, books, batches, args.rounds))
+    asyncio.run(bench_sqlite(args.trades, books, batches[0], args.rounds))
 
 
 if __name__ == "__main__":

@@ -140,12 +140,14 @@ def test_dockerfile_runs_the_cli_as_a_non_root_user_with_a_healthcheck() -> None
     by_name: dict[str, list[str]] = {}
     for name, *rest in instructions:
         by_name.setdefault(name.upper(), []).append(rest[0] if rest else "")
-    assert by_name["FROM"] == ["python:3.11-slim"]
+    assert by_name["FROM"] == ["python:3.11-slim AS build", "python:3.11-slim"]  # build stage: the C compiler
     assert by_name["USER"][-1] not in ("root", "0")
     assert by_name["ENTRYPOINT"] == ['["tradewind"]']
     assert "service-health" in by_name["HEALTHCHECK"][0]
-    assert any("pip install" in run and " ." in run for run in by_name["RUN"])
+    assert any("pip wheel" in run and run.endswith(" .") for run in by_name["RUN"])  # compiles the matching core
+    assert any("pip install" in run and "/wheels/" in run for run in by_name["RUN"])
     copied = " ".join(by_name["COPY"])
+    assert "setup.py" in copied
     assert "deploy/k8s/tradewind.yaml" in copied
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert ".venv" in ignored and "deploy/k8s/secrets.env" in ignored

@@ -1,6 +1,6 @@
 """The price-time priority book: resting levels per side and the crossing loop, in integer ticks and lots.
 
-Each side keeps ``key -> list of order records`` (time order) plus ``key -> total lots`` and an ascending
+Each side keeps ``key -> list of Records`` (time order) plus ``key -> total lots`` and an ascending
 key list whose last element is the best level: key = price for bids and -price for asks, so one crossing
 loop serves both sides. A cancelled or filled record stays where it is with leaves set to 0 (lazy
 deletion) and is skipped when it reaches the front; an emptied level is dropped whole.
@@ -9,20 +9,33 @@ deletion) and is skipped when it reaches the front; an emptied level is dropped 
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any
+from typing import Final, final
 
-from tradewind.domain.matching.events import Fill, LevelChange
 from tradewind.domain.values import Side
 
-# Order record: a plain list, because records are created and mutated on every operation.
-# [0] order_id, [1] side, [2] price (ticks), [3] leaves (lots; 0 = closed), [4] filled (lots), [5] post-only
-Record = list[Any]
+from .events import Fill, LevelChange
 
 # Ids of closed orders are remembered (duplicates refused, "closed" answers) in two generations of up
 # to this many ids each, so at least the last ID_MEMORY closed ids are known. About 60 bytes per id.
-ID_MEMORY = 500_000
+ID_MEMORY: Final = 500_000
+_BUY: Final = Side.BUY
 
-_new = tuple.__new__
+
+@final
+class Record:
+    """A live (or lazily deleted) order in a level: mutated in place on every fill; leaves 0 = closed."""
+
+    __slots__ = ("filled", "leaves", "order_id", "post_only", "price", "side")
+
+    def __init__(  # noqa: PLR0917 -- positional on purpose: built on the hot path
+        self, order_id: str, side: Side, price: int, leaves: int, filled: int, post_only: bool
+    ) -> None:
+        self.order_id = order_id
+        self.side = side
+        self.price = price  # ticks
+        self.leaves = leaves  # lots
+        self.filled = filled  # lots
+        self.post_only = post_only
 
 
 class BookSide:
@@ -32,8 +45,8 @@ class BookSide:
 
     def __init__(self, side: Side) -> None:
         self.side = side
-        self.ksign = 1 if side is Side.BUY else -1
-        self.levels: dict[int, Record] = {}
+        self.ksign = 1 if side is _BUY else -1
+        self.levels: dict[int, list[Record]] = {}
         self.qty: dict[int, int] = {}
         self.keys: list[int] = []
 
@@ -81,8 +94,8 @@ class PriceTimeBook:
 
     def _rest(self, book: BookSide, rec: Record) -> int:
         """Put ``rec`` at the back of its level; return the level's new total lots."""
-        key = rec[2] * book.ksign
-        lq: int = rec[3]
+        key = rec.price * book.ksign
+        lq = rec.leaves
         level = book.levels.get(key)
         if level is None:
             book.levels[key] = [rec]
@@ -95,17 +108,17 @@ class PriceTimeBook:
         else:
             level.append(rec)
             book.qty[key] = lq = book.qty[key] + lq
-        self._orders[rec[0]] = rec
+        self._orders[rec.order_id] = rec
         return lq
 
     def _unrest(self, book: BookSide, rec: Record) -> int:
         """Take ``rec`` off its level (it stays in the level's list, dead, until it reaches the front).
 
         Returns the level's new total lots; the caller updates the id tables."""
-        key = rec[2] * book.ksign
+        key = rec.price * book.ksign
         qty = book.qty
-        lq: int = qty[key] - rec[3]
-        rec[3] = 0
+        lq = qty[key] - rec.leaves
+        rec.leaves = 0
         if lq:
             qty[key] = lq
         else:
@@ -140,40 +153,40 @@ class PriceTimeBook:
             i = 0
             while True:
                 maker = level[i]
-                ml = maker[3]
+                ml = maker.leaves
                 if not ml:
                     i += 1
                     continue
                 trade_id += 1
                 if ml <= remaining:
-                    maker[3] = 0
-                    maker[4] += ml
-                    maker_id = maker[0]
+                    maker.leaves = 0
+                    maker.filled += ml
+                    maker_id = maker.order_id
                     del orders[maker_id]
                     closed.add(maker_id)
                     remaining -= ml
                     lq -= ml
                     i += 1
-                    fills.append(_new(Fill, (trade_id, price, ml, taker_side, maker_id, taker_id, 0, ts)))
+                    fills.append(Fill(trade_id, price, ml, taker_side, maker_id, taker_id, 0, ts))
                     if not remaining or not lq:
                         break
                 else:
                     ml -= remaining
-                    maker[3] = ml
-                    maker[4] += remaining
+                    maker.leaves = ml
+                    maker.filled += remaining
                     lq -= remaining
-                    fills.append(_new(Fill, (trade_id, price, remaining, taker_side, maker[0], taker_id, ml, ts)))
+                    fills.append(Fill(trade_id, price, remaining, taker_side, maker.order_id, taker_id, ml, ts))
                     remaining = 0
                     break
             if lq:  # the level survives, so the taker is done
                 qtys[k] = lq
                 if i:
                     del level[:i]
-                changes.append(_new(LevelChange, (maker_side, price, lq)))
+                changes.append(LevelChange(maker_side, price, lq))
                 break
             keys.pop()
             del levels[k], qtys[k]
-            changes.append(_new(LevelChange, (maker_side, price, 0)))
+            changes.append(LevelChange(maker_side, price, 0))
             if not remaining:
                 break
         self._trade_id = trade_id

@@ -6,46 +6,39 @@ import sys
 from bisect import bisect_left
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Final
 
 from tradewind.domain.instruments import Instrument
-from tradewind.domain.matching.core import ID_MEMORY, PriceTimeBook, Record
-from tradewind.domain.matching.events import (
-    Fill,
-    L2Snapshot,
-    LevelChange,
-    OrderStatus,
-    RejectReason,
-    Report,
-    RestingOrderView,
-)
 from tradewind.domain.values import OrderType, Side, TimeInForce
 
-# Enum members bound once: looking one up on its class costs more than the rest of a cancel.
-_BUY = Side.BUY
-_LIMIT = OrderType.LIMIT
-_GTC = TimeInForce.GTC
-_FOK = TimeInForce.FOK
-_POST_ONLY = TimeInForce.POST_ONLY
-_NEW = OrderStatus.NEW
-_PARTIAL = OrderStatus.PARTIALLY_FILLED
-_FILLED = OrderStatus.FILLED
-_CANCELLED = OrderStatus.CANCELLED
-_REJECTED = OrderStatus.REJECTED
-_R_QTY = RejectReason.NON_POSITIVE_QTY
-_R_PRICE = RejectReason.NON_POSITIVE_PRICE
-_R_MISSING_PRICE = RejectReason.MISSING_PRICE
-_R_MARKET_PRICE = RejectReason.PRICE_ON_MARKET_ORDER
-_R_DUPLICATE = RejectReason.DUPLICATE_ORDER_ID
-_R_UNKNOWN = RejectReason.UNKNOWN_ORDER
-_R_POST_ONLY = RejectReason.POST_ONLY_WOULD_TAKE
-_R_FOK = RejectReason.FOK_NOT_FILLABLE
-_R_NO_LIQUIDITY = RejectReason.NO_LIQUIDITY
-_R_CLOSED = RejectReason.ORDER_CLOSED
-_R_NOTHING = RejectReason.NOTHING_TO_AMEND
+from .core import ID_MEMORY, PriceTimeBook, Record
+from .events import Fill, L2Snapshot, LevelChange, OrderStatus, RejectReason, Report, RestingOrderView
 
-_new = tuple.__new__
-_EMPTY: tuple[()] = ()
-_NO_LIMIT = -sys.maxsize  # key bound of a market order: every resting level qualifies
+# Enum members bound once (Final: a C static when compiled): a lookup on the class costs more than a cancel.
+_BUY: Final = Side.BUY
+_LIMIT: Final = OrderType.LIMIT
+_GTC: Final = TimeInForce.GTC
+_FOK: Final = TimeInForce.FOK
+_POST_ONLY: Final = TimeInForce.POST_ONLY
+_NEW: Final = OrderStatus.NEW
+_PARTIAL: Final = OrderStatus.PARTIALLY_FILLED
+_FILLED: Final = OrderStatus.FILLED
+_CANCELLED: Final = OrderStatus.CANCELLED
+_REJECTED: Final = OrderStatus.REJECTED
+_R_QTY: Final = RejectReason.NON_POSITIVE_QTY
+_R_PRICE: Final = RejectReason.NON_POSITIVE_PRICE
+_R_MISSING_PRICE: Final = RejectReason.MISSING_PRICE
+_R_MARKET_PRICE: Final = RejectReason.PRICE_ON_MARKET_ORDER
+_R_DUPLICATE: Final = RejectReason.DUPLICATE_ORDER_ID
+_R_UNKNOWN: Final = RejectReason.UNKNOWN_ORDER
+_R_POST_ONLY: Final = RejectReason.POST_ONLY_WOULD_TAKE
+_R_FOK: Final = RejectReason.FOK_NOT_FILLABLE
+_R_NO_LIQUIDITY: Final = RejectReason.NO_LIQUIDITY
+_R_CLOSED: Final = RejectReason.ORDER_CLOSED
+_R_NOTHING: Final = RejectReason.NOTHING_TO_AMEND
+
+_EMPTY: Final[tuple[()]] = ()
+_NO_LIMIT: Final = -sys.maxsize  # key bound of a market order: every resting level qualifies
 
 
 class MatchingEngine(PriceTimeBook):
@@ -94,7 +87,7 @@ class MatchingEngine(PriceTimeBook):
             # Nothing to take. The most common path, so resting is inlined here (see PriceTimeBook._rest).
             if price is None or (tif is not _GTC and tif is not _POST_ONLY):
                 return self._reject(order_id, _R_FOK if tif is _FOK else _R_NO_LIQUIDITY)
-            rec = [order_id, side, price, qty, 0, tif is _POST_ONLY]
+            rec = Record(order_id, side, price, qty, 0, tif is _POST_ONLY)
             key = -limit_key
             level = own.levels.get(key)
             if level is None:
@@ -111,7 +104,7 @@ class MatchingEngine(PriceTimeBook):
                 qd[key] = lq = qd[key] + qty
             orders[order_id] = rec
             self.seq = seq = self.seq + 1
-            return _new(Report, (order_id, _NEW, None, 0, qty, _EMPTY, (_new(LevelChange, (side, price, lq)),), seq))
+            return Report(order_id, _NEW, None, 0, qty, _EMPTY, (LevelChange(side, price, lq),), seq)
         if tif is _POST_ONLY:
             return self._reject(order_id, _R_POST_ONLY)
         if tif is _FOK and not opp.available(limit_key, qty):
@@ -129,19 +122,19 @@ class MatchingEngine(PriceTimeBook):
             self._closed.add(order_id)
         else:
             status = _PARTIAL
-            lq = self._rest(own, [order_id, side, price, leaves, filled, False])
-            changes.append(_new(LevelChange, (side, price, lq)))
+            lq = self._rest(own, Record(order_id, side, price, leaves, filled, False))
+            changes.append(LevelChange(side, price, lq))
         if len(self._closed) >= self._id_memory:
             self._age_closed()
         self.seq = seq = self.seq + 1
-        return _new(Report, (order_id, status, None, filled, leaves, fills, changes, seq))
+        return Report(order_id, status, None, filled, leaves, fills, changes, seq)
 
     def cancel(self, order_id: str, ts: int = 0) -> Report:
         """Cancel a live order; its remaining lots leave the book."""
         rec = self._orders.pop(order_id, None)
         if rec is None:
             return self._reject_missing(order_id)
-        side, price = rec[1], rec[2]
+        side, price = rec.side, rec.price
         closed = self._closed
         closed.add(order_id)
         if len(closed) >= self._id_memory:
@@ -150,8 +143,8 @@ class MatchingEngine(PriceTimeBook):
         book = self._bids if side is _BUY else self._asks
         key = price * book.ksign
         qd = book.qty
-        lq = qd[key] - rec[3]
-        rec[3] = 0
+        lq = qd[key] - rec.leaves
+        rec.leaves = 0
         if lq:
             qd[key] = lq
         else:
@@ -162,8 +155,8 @@ class MatchingEngine(PriceTimeBook):
             else:
                 del keys[bisect_left(keys, key)]
         self.seq = seq = self.seq + 1
-        change = _new(LevelChange, (side, price, lq))
-        return _new(Report, (order_id, _CANCELLED, None, rec[4], 0, _EMPTY, (change,), seq))
+        change = LevelChange(side, price, lq)
+        return Report(order_id, _CANCELLED, None, rec.filled, 0, _EMPTY, (change,), seq)
 
     def amend(self, order_id: str, *, price: int | None = None, qty: int | None = None, ts: int = 0) -> Report:
         """Change a live order's price and/or remaining lots (``qty`` = new leaves).
@@ -178,7 +171,7 @@ class MatchingEngine(PriceTimeBook):
             return self._reject(order_id, _R_QTY, rec)
         if price is not None and price <= 0:
             return self._reject(order_id, _R_PRICE, rec)
-        side, old_price, old_leaves, filled, post_only = rec[1], rec[2], rec[3], rec[4], rec[5]
+        side, old_price, old_leaves, filled, post_only = rec.side, rec.price, rec.leaves, rec.filled, rec.post_only
         new_price = old_price if price is None else price
         new_leaves = old_leaves if qty is None else qty
         if new_price == old_price and new_leaves == old_leaves:
@@ -187,11 +180,11 @@ class MatchingEngine(PriceTimeBook):
         if new_price == old_price and new_leaves < old_leaves:
             key = old_price * own.ksign
             own.qty[key] = lq = own.qty[key] - old_leaves + new_leaves
-            rec[3] = new_leaves
+            rec.leaves = new_leaves
             self.seq = seq = self.seq + 1
             status = _PARTIAL if filled else _NEW
-            change = _new(LevelChange, (side, old_price, lq))
-            return _new(Report, (order_id, status, None, filled, new_leaves, _EMPTY, (change,), seq))
+            change = LevelChange(side, old_price, lq)
+            return Report(order_id, status, None, filled, new_leaves, _EMPTY, (change,), seq)
         limit_key = new_price * opp.ksign
         crosses = bool(opp.keys) and opp.keys[-1] >= limit_key
         if crosses and post_only:
@@ -200,14 +193,14 @@ class MatchingEngine(PriceTimeBook):
         fills: list[Fill] = []
         old_lq = self._unrest(own, rec)
         if new_price != old_price:  # at the same price the re-rest below reports the level's net change
-            changes.append(_new(LevelChange, (side, old_price, old_lq)))
+            changes.append(LevelChange(side, old_price, old_lq))
         if crosses:
             taken = self._take(opp, limit_key, new_leaves, order_id, side, ts, fills, changes)
             filled += taken
             new_leaves -= taken
         if new_leaves:
-            lq = self._rest(own, [order_id, side, new_price, new_leaves, filled, post_only])
-            changes.append(_new(LevelChange, (side, new_price, lq)))
+            lq = self._rest(own, Record(order_id, side, new_price, new_leaves, filled, post_only))
+            changes.append(LevelChange(side, new_price, lq))
             status = _PARTIAL if filled else _NEW
         else:
             status = _FILLED
@@ -216,7 +209,7 @@ class MatchingEngine(PriceTimeBook):
         if len(self._closed) >= self._id_memory:
             self._age_closed()
         self.seq = seq = self.seq + 1
-        return _new(Report, (order_id, status, None, filled, new_leaves, fills, changes, seq))
+        return Report(order_id, status, None, filled, new_leaves, fills, changes, seq)
 
     # --- queries ----------------------------------------------------------------------------------
 
@@ -246,7 +239,7 @@ class MatchingEngine(PriceTimeBook):
         rec = self._orders.get(order_id)
         if rec is None:
             return None
-        return RestingOrderView(rec[0], rec[1], rec[2], rec[3], rec[4])
+        return RestingOrderView(rec.order_id, rec.side, rec.price, rec.leaves, rec.filled)
 
     def open_order_ids(self) -> Iterator[str]:
         """Ids of the live orders (a snapshot: safe to cancel while iterating)."""
@@ -255,8 +248,8 @@ class MatchingEngine(PriceTimeBook):
     # --- rejects ----------------------------------------------------------------------------------
 
     def _reject(self, order_id: str, reason: RejectReason, rec: Record | None = None) -> Report:
-        filled, leaves = (0, 0) if rec is None else (rec[4], rec[3])
-        return _new(Report, (order_id, _REJECTED, reason, filled, leaves, _EMPTY, _EMPTY, self.seq))
+        filled, leaves = (0, 0) if rec is None else (rec.filled, rec.leaves)
+        return Report(order_id, _REJECTED, reason, filled, leaves, _EMPTY, _EMPTY, self.seq)
 
     def _reject_missing(self, order_id: str) -> Report:
         return self._reject(order_id, _R_CLOSED if self._is_closed(order_id) else _R_UNKNOWN)

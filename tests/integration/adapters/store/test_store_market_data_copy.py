@@ -37,8 +37,9 @@ def pg_database(postgres_url: str, pg_schema: str) -> Iterator[Database]:
 
 
 def dump(database: Database) -> Tables:
+    """Every row in id order, without the id: a COPY stopped by an already stored row has used identity values."""
     with database.engine.connect() as conn:
-        return {t: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in TABLES}
+        return {t: [tuple(r)[1:] for r in conn.execute(text(f"SELECT * FROM {t} ORDER BY id"))] for t in TABLES}
 
 
 def clear(database: Database) -> None:
@@ -84,7 +85,7 @@ def test_copy_stores_the_same_rows_as_executemany_including_skipped_duplicates(p
 
     assert copy == executemany
     assert [len(copy[t]) for t in TABLES] == [22, 4, 4]
-    assert copy["market_trades"][-1][2:4] == ("linear", "BTC\tUSDT\n\\N")
+    assert copy["market_trades"][-1][1:3] == ("linear", "BTC\tUSDT\n\\N")
 
 
 def test_any_sequence_of_trade_batches_stores_the_same_on_both_paths(pg_database: Database) -> None:
@@ -146,5 +147,5 @@ async def test_a_batch_postgresql_refuses_mid_copy_stores_nothing_and_the_next_b
         await repo.add_trades([*good, trade("nul\x00", T0)])
     assert dump(pg_database)["market_trades"] == []
 
-    await repo.add_trades(good)  # the staging table of the failed transaction is gone with it
+    await repo.add_trades(good)  # the failed transaction left nothing behind
     assert [t.trade_id for t in await repo.trades(BTC)] == [f"t{i}" for i in range(5)]

@@ -1,4 +1,4 @@
-"""Property tests: random submit / cancel / amend sequences, checked after every operation.
+"""Property tests: random submit / cancel / amend sequences, checked after every operation, on both builds.
 
 The engine must agree with a slow reference model (matching_reference.py) on every outcome and fill,
 and keep the book's invariants: never crossed, quantity conserved, L2 changes replaying to the snapshot,
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from tradewind.domain.instruments import default_instruments
 from tradewind.domain.matching import MatchingEngine, OrderStatus, Report
 from tradewind.domain.values import OrderType, Side, TimeInForce
 
+from .builds import BUILDS
 from .matching_reference import Outcome, ReferenceBook
 
 INSTRUMENT = default_instruments()[0]
@@ -99,8 +101,8 @@ class Ledger:
 
 
 class Harness:
-    def __init__(self) -> None:
-        self.engine = MatchingEngine(INSTRUMENT)
+    def __init__(self, engine_class: type[MatchingEngine]) -> None:
+        self.engine = engine_class(INSTRUMENT)
         self.model = ReferenceBook()
         self.ids: list[str] = []
         self.ledger = Ledger()
@@ -225,18 +227,24 @@ class Harness:
         assert sum(q for _, q in snap.bids + snap.asks) == total_resting
 
 
+@pytest.mark.parametrize("engine_class", BUILDS)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operations)
-def test_random_operation_sequences_match_the_reference_model_and_keep_invariants(ops: list[Op]) -> None:
-    harness = Harness()
+def test_random_operation_sequences_match_the_reference_model_and_keep_invariants(
+    engine_class: type[MatchingEngine], ops: list[Op]
+) -> None:
+    harness = Harness(engine_class)
     for op in ops:
         harness.apply(op)
 
 
+@pytest.mark.parametrize("engine_class", BUILDS)
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(sides, st.integers(1, 5), st.integers(99, 101)), min_size=2, max_size=40))
-def test_fills_of_a_sweep_follow_price_then_arrival_order(orders: list[tuple[Side, int, int]]) -> None:
-    engine = MatchingEngine(INSTRUMENT)
+def test_fills_of_a_sweep_follow_price_then_arrival_order(
+    engine_class: type[MatchingEngine], orders: list[tuple[Side, int, int]]
+) -> None:
+    engine = engine_class(INSTRUMENT)
     for i, (side, qty, price) in enumerate(orders):
         engine.submit(f"m{i}", side, OrderType.LIMIT, qty, price, TimeInForce.POST_ONLY)
     for side in (Side.BUY, Side.SELL):
@@ -245,8 +253,9 @@ def test_fills_of_a_sweep_follow_price_then_arrival_order(orders: list[tuple[Sid
         assert keys == sorted(keys)
 
 
-def test_mid_is_a_decimal_in_price_units() -> None:
-    engine = MatchingEngine(INSTRUMENT)
+@pytest.mark.parametrize("engine_class", BUILDS)
+def test_mid_is_a_decimal_in_price_units(engine_class: type[MatchingEngine]) -> None:
+    engine = engine_class(INSTRUMENT)
     engine.submit("b", Side.BUY, OrderType.LIMIT, 1, 1000)
     engine.submit("a", Side.SELL, OrderType.LIMIT, 1, 1003)
     assert engine.mid() == Decimal("100.15")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Integer, Numeric, String
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -80,6 +81,42 @@ class ExactDecimal(TypeDecorator[Decimal]):
             return canonical(value if isinstance(value, Decimal) else Decimal(str(value)))
         except InvalidOperation:
             raise ValueError(f"stored decimal {value!r} is not a number") from None
+
+
+LevelPairs = Sequence[tuple[Decimal, Decimal]]
+
+
+class Levels(TypeDecorator[LevelPairs]):
+    """Book levels, best first, exact and readable from SQL.
+
+    PostgreSQL: ``NUMERIC[][]`` of [price, qty] pairs (unconstrained numeric: nothing is rounded; ``bids[1][1]`` is
+    the best bid). SQLite: JSON ``[["price", "qty"], ...]`` of decimal strings (``json_each`` reads it).
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Numeric(asdecimal=True), dimensions=2))
+        return dialect.type_descriptor(JSON())
+
+    def process_bind_param(self, value: LevelPairs | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "postgresql":
+            return [[p, q] for p, q in value]
+        return [[format(p, "f"), format(q, "f")] for p, q in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> LevelPairs | None:
+        if value is None:
+            return None
+        return [(canonical(Decimal(p)), canonical(Decimal(q))) for p, q in value]
+
+
+def levels_literal(levels: LevelPairs) -> str:
+    """PostgreSQL's text form of ``levels`` as a 2-D numeric array, for COPY: ``{{65000.5,1.25},{65000,3}}``."""
+    return "{" + ",".join([f"{{{p},{q}}}" for p, q in levels]) + "}"
 
 
 def ns_to_datetime(ts_ns: int) -> datetime:

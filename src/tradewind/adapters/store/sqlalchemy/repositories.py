@@ -2,7 +2,8 @@
 
 Rows are built and checked on the caller's side before any SQL runs, and each ``add_*`` call is one
 transaction, so a bad record raises a clear error and nothing of its batch is stored. On PostgreSQL
-(psycopg 3) market data goes in with COPY; elsewhere with executemany in batches.
+(psycopg 3) market data goes in with COPY (a batch holding an already stored row: row by row, skipping it);
+elsewhere with executemany in batches.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
-from itertools import islice
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, ColumnElement, Insert, Row, Select, Table, insert, select
@@ -19,7 +21,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
-from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, canonical, exact, ns_to_datetime
+from tradewind.adapters.store.sqlalchemy.columns import (
+    PRECISION,
+    SCALE,
+    Levels,
+    canonical,
+    exact,
+    levels_literal,
+    ns_to_datetime,
+)
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.tables import (
     book_snapshots,
@@ -85,13 +95,107 @@ class _Refs:
 
 _SIDES = {side.value: side for side in Side}
 _CANDLE_NUMBERS = ("open", "high", "low", "close", "volume", "turnover")
+_SIDE_TEXT: dict[object, str] = {side: side.value for side in Side} | {side.value: side.value for side in Side}
+_INSTRUMENT = ("exchange", "category", "symbol", "matching_key")
+TRADE_COLUMNS = (*_INSTRUMENT, "trade_id", "price", "qty", "taker_side", "ts_ns", "ts")
+MID_COLUMNS = (*_INSTRUMENT, "mid", "best_bid", "best_ask", "ts_ns", "ts")
+BOOK_COLUMNS = (*_INSTRUMENT, "seq", "bids", "asks", "ts_ns", "ts")
 
 
-def _levels_json(levels: Sequence[Level], what: str) -> list[list[str]]:
-    return [
-        [format(exact(p, f"{what}[{i}] price"), "f"), format(exact(q, f"{what}[{i}] qty"), "f")]
-        for i, (p, q) in enumerate(levels)
-    ]
+def _fits(value: object) -> bool:
+    """Whether ``value`` is a Decimal that NUMERIC(38, 18) stores as written (exact()'s cheap common case)."""
+    if type(value) is not Decimal:
+        return False
+    _sign, digits, exponent = value.as_tuple()
+    return isinstance(exponent, int) and -SCALE <= exponent <= 0 and len(digits) + exponent <= PRECISION - SCALE
+
+
+class _RefCells:
+    """The four instrument cells of each distinct InstrumentRef in one batch, checked once per ref, not per row."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[InstrumentRef, tuple[str, str, str, str]]] = {}
+
+    def get(self, ref: InstrumentRef) -> tuple[str, str, str, str] | None:
+        hit = self._seen.get(id(ref))
+        return hit[1] if hit is not None and hit[0] is ref else None
+
+    def check(self, ref: InstrumentRef, what: str) -> tuple[str, str, str, str]:
+        r = _ref_row(ref, what)
+        cells = (r["exchange"], r["category"], r["symbol"], r["matching_key"])
+        self._seen[id(ref)] = (ref, cells)
+        return cells
+
+
+def _ts_cells(ts_ns: int, what: str) -> tuple[int, datetime]:
+    if type(ts_ns) is not int or not 0 <= ts_ns <= _MAX_NS:
+        _ts(ts_ns, what)  # raises, naming the problem
+    return ts_ns, ns_to_datetime(ts_ns)
+
+
+def trade_rows(trades: Sequence[TradeTick]) -> list[tuple[Any, ...]]:
+    """Checked ``market_trades`` rows (TRADE_COLUMNS order); ValueError/TypeError naming the first bad field."""
+    refs = _RefCells()
+    rows = []
+    for t in trades:
+        tid = t.trade_id
+        if type(tid) is not str or not tid or len(tid) > 64:
+            _text(tid, 64, "trade_id")
+        price, qty = t.price, t.qty
+        if not _fits(price):
+            price = exact(price, f"trade {tid!r} price")
+        if not _fits(qty):
+            qty = exact(qty, f"trade {tid!r} qty")
+        side = _SIDE_TEXT.get(t.taker_side) or Side(t.taker_side).value
+        instrument = refs.get(t.ref) or refs.check(t.ref, f"trade {tid!r}")
+        rows.append((*instrument, tid, price, qty, side, *_ts_cells(t.ts_ns, f"trade {tid!r}")))
+    return rows
+
+
+def mid_rows(mids: Sequence[MidPrice]) -> list[tuple[Any, ...]]:
+    """Checked ``market_mids`` rows (MID_COLUMNS order)."""
+    refs = _RefCells()
+    rows = []
+    for m in mids:
+        instrument = refs.get(m.ref) or refs.check(m.ref, "mid")
+        values = [
+            v if _fits(v) else exact(v, f"mid at {m.ts_ns}{suffix}")
+            for v, suffix in ((m.mid, ""), (m.best_bid, " best_bid"), (m.best_ask, " best_ask"))
+        ]
+        rows.append((*instrument, *values, *_ts_cells(m.ts_ns, "mid")))
+    return rows
+
+
+_is_finite = Decimal.is_finite  # unbound: a TypeError for anything but a Decimal, so one C-level pass checks both
+
+
+def _checked_levels(levels: Sequence[Level], what: str) -> Sequence[Level]:
+    """``levels`` if every price and size is a finite Decimal; no rounding check, as the level columns round nothing."""
+    try:
+        if all(map(_is_finite, chain.from_iterable(levels))):
+            return levels
+    except TypeError:
+        pass
+    for i, (p, q) in enumerate(levels):  # name the first bad value
+        for value, name in ((p, "price"), (q, "qty")):
+            if type(value) is not Decimal or not value.is_finite():
+                if type(value) is not Decimal:
+                    raise TypeError(f"{what}[{i}] {name}: expected Decimal, got {type(value).__name__} {value!r}")
+                raise ValueError(f"{what}[{i}] {name}: {value} is not a finite number")
+    return levels
+
+
+def book_rows(books: Sequence[BookSnapshot]) -> list[tuple[Any, ...]]:
+    """Checked ``book_snapshots`` rows (BOOK_COLUMNS order); the levels stay (price, qty) pairs for the column type."""
+    refs = _RefCells()
+    rows = []
+    for b in books:
+        seq = b.seq
+        instrument = refs.get(b.ref) or refs.check(b.ref, f"book seq {seq}")
+        bids = _checked_levels(b.bids, f"book seq {seq} bids")
+        asks = _checked_levels(b.asks, f"book seq {seq} asks")
+        rows.append((*instrument, seq, bids, asks, *_ts_cells(b.ts_ns, f"book seq {seq}")))
+    return rows
 
 
 def _levels(raw: Any) -> tuple[Level, ...]:
@@ -148,53 +252,49 @@ class _SqlRepository:
             return list(conn.execute(query).all())
 
 
-def _decimal_text(value: Decimal) -> str:
-    return format(value, "f")
-
-
 def _json_text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
 def _copy_cells(table: Table, names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-    # Decimals go as their exact text, never through a float; JSON as its text; the rest psycopg dumps.
+    # Book levels go as a 2-D array literal, JSON as its text; psycopg dumps the rest (Decimals as their exact text).
     cells: list[Callable[[Any], Any] | None] = []
     for name in names:
         kind = table.c[name].type
-        cells.append(
-            _decimal_text if isinstance(kind, ExactDecimal) else _json_text if isinstance(kind, JSON) else None
-        )
+        cells.append(levels_literal if isinstance(kind, Levels) else _json_text if isinstance(kind, JSON) else None)
     return cells
 
 
-def _copy_rows(
-    driver: Connection[Any], table: Table, rows: Sequence[dict[str, Any]], *, ignore_duplicates: bool
-) -> None:
-    """COPY checked rows into ``table`` in the connection's open transaction (the caller commits).
-
-    With ``ignore_duplicates`` the rows go to a temporary table first, then through ``INSERT ... SELECT
-    ... ON CONFLICT DO NOTHING`` in their given order, so ids and skipped rows match executemany's.
-    """
+def _copy_rows(driver: Connection[Any], table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """COPY checked rows into ``table`` in the connection's open transaction (the caller commits)."""
     from psycopg import sql  # psycopg loads where PostgreSQL is written to, not for a SQLite file
 
-    names = list(rows[0])
-    cells = _copy_cells(table, names)
-    target = sql.Identifier(table.name)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    with driver.cursor() as cur, cur.copy(statement) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
+def _insert_rows_skipping_stored(
+    driver: Connection[Any], table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT the rows one by one in their given order, skipping each already stored (``ON CONFLICT DO NOTHING``)."""
+    from psycopg import sql
+
     columns = sql.SQL(", ").join(map(sql.Identifier, names))
-    into, copy_columns = target, columns
+    values = sql.SQL(", ").join(sql.Placeholder() * len(names))
+    insert = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
+        sql.Identifier(table.name), columns, values
+    )
     with driver.cursor() as cur:
-        if ignore_duplicates:
-            into = sql.Identifier(f"tw_copy_{table.name}")
-            copy_columns = sql.SQL("tw_ord, {}").format(columns)
-            create = "CREATE TEMPORARY TABLE {} ON COMMIT DROP AS SELECT 0::bigint AS tw_ord, {} FROM {} WITH NO DATA"
-            cur.execute(sql.SQL(create).format(into, columns, target))
-        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(into, copy_columns)) as copy:
-            for i, row in enumerate(rows):
-                values = [v if f is None else f(v) for f, v in zip(cells, row.values(), strict=True)]
-                copy.write_row([i, *values] if ignore_duplicates else values)
-        if ignore_duplicates:
-            insert_select = "INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY tw_ord ON CONFLICT DO NOTHING"
-            cur.execute(sql.SQL(insert_select).format(target, columns, columns, into))
+        cur.executemany(insert, rows)
+
+
+class _AlreadyStored(Exception):
+    """A unique constraint stopped the COPY: some row of the batch is stored already (its transaction rolled back)."""
 
 
 class SqlMarketDataRepository(_SqlRepository):
@@ -207,14 +307,33 @@ class SqlMarketDataRepository(_SqlRepository):
         super().__init__(database, batch_size=batch_size)
         self.uses_copy = use_copy and database.backend == "postgresql" and database.url.get_driver_name() == "psycopg"
 
-    def _write_copy(self, table: Table, rows: Sequence[dict[str, Any]], ignore_duplicates: bool) -> None:
+    def _write_copy(
+        self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]], ignore_duplicates: bool
+    ) -> None:
+        """One COPY transaction: a batch of new rows (the normal case) goes in at COPY speed.
+
+        With ``ignore_duplicates``, a batch holding an already stored row (a redelivery after a crash, or a repeat
+        inside the batch) is stopped by the unique constraint and rolled back; it then goes in row by row in a new
+        transaction, in its given order, skipping the stored rows. No staging table, no savepoint round trip.
+        """
+        cells = _copy_cells(table, names)
+        if any(cells):
+            rows = [[v if f is None else f(v) for f, v in zip(cells, row, strict=True)] for row in rows]
+        try:
+            self._in_transaction(table, lambda driver: _copy_rows(driver, table, names, rows), ignore_duplicates)
+        except _AlreadyStored:
+            self._in_transaction(table, lambda driver: _insert_rows_skipping_stored(driver, table, names, rows), False)
+
+    def _in_transaction(self, table: Table, work: Callable[[Connection[Any]], None], stored_is_expected: bool) -> None:
         import psycopg
 
         with self._db.engine.begin() as conn:
             driver = cast("Connection[Any]", conn.connection.driver_connection)  # psycopg 3: see uses_copy
             try:
-                _copy_rows(driver, table, rows, ignore_duplicates=ignore_duplicates)
+                work(driver)
             except psycopg.Error as exc:
+                if stored_is_expected and isinstance(exc, psycopg.errors.UniqueViolation):
+                    raise _AlreadyStored from None  # leaving the block rolls the transaction back
                 # Raise what the executemany path raises, and keep a dead connection out of the pool.
                 gone = driver.closed or driver.broken
                 if gone:
@@ -223,55 +342,25 @@ class SqlMarketDataRepository(_SqlRepository):
                     f"COPY {table.name}", None, exc, psycopg.Error, connection_invalidated=gone, dialect=conn.dialect
                 ) from exc
 
-    async def _store(self, table: Table, rows: Sequence[dict[str, Any]], *, ignore_duplicates: bool) -> None:
+    async def _store(
+        self, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]], *, ignore_duplicates: bool
+    ) -> None:
         if not rows:
             return
         if self.uses_copy:
-            await asyncio.to_thread(self._write_copy, table, rows, ignore_duplicates)
-        elif ignore_duplicates:
-            await self._add(self._insert_ignoring_duplicates(table), rows)
-        else:
-            await self._add(insert(table), rows)
+            await asyncio.to_thread(self._write_copy, table, names, rows, ignore_duplicates)
+            return
+        statement = self._insert_ignoring_duplicates(table) if ignore_duplicates else insert(table)
+        await self._add(statement, [dict(zip(names, row, strict=True)) for row in rows])
 
     async def add_trades(self, trades: Sequence[TradeTick]) -> None:
-        rows = [
-            {
-                **_ref_row(t.ref, f"trade {t.trade_id!r}"),
-                "trade_id": _text(t.trade_id, 64, "trade_id"),
-                "price": exact(t.price, f"trade {t.trade_id!r} price"),
-                "qty": exact(t.qty, f"trade {t.trade_id!r} qty"),
-                "taker_side": Side(t.taker_side).value,
-                **_ts(t.ts_ns, f"trade {t.trade_id!r}"),
-            }
-            for t in trades
-        ]
-        await self._store(market_trades, rows, ignore_duplicates=True)
+        await self._store(market_trades, TRADE_COLUMNS, trade_rows(trades), ignore_duplicates=True)
 
     async def add_mids(self, mids: Sequence[MidPrice]) -> None:
-        rows = [
-            {
-                **_ref_row(m.ref, "mid"),
-                "mid": exact(m.mid, f"mid at {m.ts_ns}"),
-                "best_bid": exact(m.best_bid, f"mid at {m.ts_ns} best_bid"),
-                "best_ask": exact(m.best_ask, f"mid at {m.ts_ns} best_ask"),
-                **_ts(m.ts_ns, "mid"),
-            }
-            for m in mids
-        ]
-        await self._store(market_mids, rows, ignore_duplicates=True)
+        await self._store(market_mids, MID_COLUMNS, mid_rows(mids), ignore_duplicates=True)
 
     async def add_books(self, books: Sequence[BookSnapshot]) -> None:
-        rows = [
-            {
-                **_ref_row(b.ref, f"book seq {b.seq}"),
-                "seq": b.seq,
-                "bids": _levels_json(b.bids, f"book seq {b.seq} bids"),
-                "asks": _levels_json(b.asks, f"book seq {b.seq} asks"),
-                **_ts(b.ts_ns, f"book seq {b.seq}"),
-            }
-            for b in books
-        ]
-        await self._store(book_snapshots, rows, ignore_duplicates=True)
+        await self._store(book_snapshots, BOOK_COLUMNS, book_rows(books), ignore_duplicates=True)
 
     async def add_candles(self, candles: Sequence[Candle]) -> None:
         rows = []

@@ -23,7 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Id, Json
+from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Id, Json, Levels
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -98,8 +98,8 @@ book_snapshots = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     *_instrument(),
     Column("seq", BigInteger, nullable=False),
-    Column("bids", Json, nullable=False),  # [[price, qty], ...] as decimal strings, best first
-    Column("asks", Json, nullable=False),
+    Column("bids", Levels, nullable=False),  # [[price, qty], ...] best first: NUMERIC[][] (PostgreSQL), JSON (SQLite)
+    Column("asks", Levels, nullable=False),
     *_time(),
     UniqueConstraint("exchange", "category", "symbol", "ts", "seq", name="uq_book_snapshots_instrument_ts"),
 )
