@@ -375,7 +375,8 @@ class SqlMarketDataRepository(_SqlRepository):
                 {**_ref_row(c.ref, what), "interval": c.interval, **prices, "trades": c.trades,
                  **_ts(c.start_ms * 1_000_000, what)}
             )  # fmt: skip
-        await self._store(market_candles, rows, ignore_duplicates=True)
+        if rows:  # a candle a minute per market: the plain insert, not the COPY path of the ticks
+            await self._add(self._insert_ignoring_duplicates(market_candles), rows)
 
     async def candles(
         self,
