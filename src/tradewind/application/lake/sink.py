@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from tradewind.application.held_acks import HeldAcks
 from tradewind.application.messages.codec import Codec, MalformedPayload
 from tradewind.application.messages.registry import codec_for
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
@@ -56,7 +57,7 @@ class LakeSink:
         self._subscriptions: list[Subscription] = []
         self._timer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
-        self._epoch: asyncio.Future[bool] | None = None  # resolved by the flush that takes the rows buffered now
+        self._held = HeldAcks()
         self._failing = False
         self.stats = SinkStats()
 
@@ -103,13 +104,12 @@ class LakeSink:
             log.warning("lake.dead_lettered", topic=message.topic, error=str(exc))
             raise
         self.stats.received += 1
-        epoch = self._current_epoch()  # taken with the row: no await between
+        epoch = self._held.join()  # taken with the row: no await between
         buffer = self._buffers[codec.kind]
         buffer.append(item)
         if len(buffer) >= self._policy.rows_per_file and not self._failing:
             await self._flush_quietly()
-        while not await asyncio.shield(epoch):
-            epoch = self._current_epoch()  # that write failed and kept the row: the next one takes it
+        await self._held.wait(epoch)
 
     def _codec(self, topic: str) -> Codec[Any]:
         codec = codec_for(topic)
@@ -118,17 +118,11 @@ class LakeSink:
         self._codecs[topic] = codec
         return codec
 
-    def _current_epoch(self) -> asyncio.Future[bool]:
-        if self._epoch is None:
-            self._epoch = asyncio.get_running_loop().create_future()
-        return self._epoch
-
     async def flush(self) -> int:
         """Write every buffered row now; returns the rows newly stored. Raises if the lake fails (rows kept)."""
         async with self._lock:
-            epoch, self._epoch = self._epoch, None
-            written = 0
-            try:
+            with self._held.flushing():
+                written = 0
                 for kind, buffer in self._buffers.items():
                     if not buffer:
                         continue
@@ -143,12 +137,6 @@ class LakeSink:
                     written += stored
                     self.stats.written += stored
                     self.stats.duplicates += len(items) - stored
-            except BaseException:
-                if epoch is not None and not epoch.done():
-                    epoch.set_result(False)
-                raise
-            if epoch is not None and not epoch.done():
-                epoch.set_result(True)
             return written
 
     async def _flush_quietly(self) -> None:

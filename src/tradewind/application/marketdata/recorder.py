@@ -13,6 +13,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
+from tradewind.application.held_acks import HeldAcks
 from tradewind.application.messages.codec import Codec, MalformedPayload
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
 from tradewind.application.messages.registry import CODECS, codec_for
@@ -99,7 +100,7 @@ class MarketDataRecorder:
         self._lock = asyncio.Lock()
         self._failing = False  # after a failed write only the timer retries, not every arriving row
         self._ack_after_store = self._settings.ack_after_store and self._settings.queue is not None
-        self._epoch: asyncio.Future[bool] | None = None  # resolved by the flush that takes the rows buffered now
+        self._held = HeldAcks()
         self.stats = RecorderStats()
 
     @property
@@ -148,14 +149,14 @@ class MarketDataRecorder:
             log.warning("recorder.malformed", topic=message.topic, error=str(exc))
             return
         self.stats.received += 1
-        epoch = self._current_epoch() if self._ack_after_store else None  # taken with the row: no await between
+        epoch = self._held.join() if self._ack_after_store else None  # taken with the row: no await between
         buffer = self._buffers[codec.kind]
         buffer.append(item)
         self._trim(buffer)
         if self.pending >= self._settings.batch_size and not self._failing:
             await self._flush_quietly()
-        while epoch is not None and not await asyncio.shield(epoch):
-            epoch = self._current_epoch()  # that flush failed and put the row back: the next one takes it
+        if epoch is not None:
+            await self._held.wait(epoch)
 
     def _codec(self, topic: str) -> Codec[Any]:
         codec = codec_for(topic)
@@ -163,12 +164,6 @@ class MarketDataRecorder:
             raise MalformedPayload(codec.kind, f"no decoder for kind {codec.kind!r}")
         self._codecs[topic] = codec
         return codec
-
-    def _current_epoch(self) -> asyncio.Future[bool]:
-        """The future the next flush resolves: True once every row buffered before it is stored."""
-        if self._epoch is None:
-            self._epoch = asyncio.get_running_loop().create_future()
-        return self._epoch
 
     def _trim(self, buffer: deque[Any]) -> None:
         if self._ack_after_store:
@@ -208,10 +203,9 @@ class MarketDataRecorder:
     async def flush(self) -> int:
         """Write every buffered row now; returns how many were written. Raises if the repository fails."""
         async with self._lock:
-            epoch, self._epoch = self._epoch, None  # rows buffered from here on wait for the next flush
-            written = 0
-            error: Exception | None = None
-            try:
+            with self._held.flushing():
+                written = 0
+                error: Exception | None = None
                 for kind, buffer in self._buffers.items():
                     if buffer:
                         items = list(buffer)
@@ -223,12 +217,6 @@ class MarketDataRecorder:
                 if error is not None:
                     raise error
                 written += await self._write_spilled()
-            except BaseException:
-                if epoch is not None and not epoch.done():
-                    epoch.set_result(False)
-                raise
-            if epoch is not None and not epoch.done():
-                epoch.set_result(True)
             return written
 
     async def _write(self, kind: str, items: list[Any]) -> int:

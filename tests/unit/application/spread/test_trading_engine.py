@@ -99,10 +99,10 @@ class RefusingExchange(FakeExchange):
 
     def __init__(self, refuse: Category) -> None:
         super().__init__("sim", bid=Decimal(100_000), ask=Decimal(100_000))
-        self.refuse = refuse
+        self.refused_category = refuse
 
     async def place_order(self, intent: OrderIntent) -> OrderResult:
-        if intent.category is self.refuse:
+        if intent.category is self.refused_category:
             raise OrderRejected("insufficient margin", client_order_id=intent.client_order_id)
         return await super().place_order(intent)
 
@@ -137,11 +137,12 @@ async def test_real_mode_acks_with_the_exchange_fills() -> None:
 
 
 async def test_a_real_mode_restart_reports_a_perp_leg_the_venue_does_not_hold() -> None:
-    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))  # reports no position at all
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
     repo = FakeSpreadRepository()
     first = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
     await first.start()
     assert (await first.handle(order())).verdict is Verdict.ACK
+    venue.positions.clear()  # the perp leg closed at the venue while the engine was down (liquidated, say)
     again = TradingEngine(repo, SimClock(), settings(mode="real"), {"sim": venue})
     await again.start()
     assert again.mismatches == ["sim linear BTCUSDT: open spreads hold -0.01, the venue 0"]
