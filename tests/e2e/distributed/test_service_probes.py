@@ -109,7 +109,7 @@ def test_service_list_names_every_service_and_marks_the_runnable_ones() -> None:
     assert {name for name, state in listed.items() if state == "available"} == set(available_services())
 
 
-@pytest.mark.parametrize(("name", "message"), [("signal", "reserved"), ("bogus", "unknown service")])
+@pytest.mark.parametrize(("name", "message"), [("bogus", "unknown service")])
 def test_service_refuses_a_reserved_or_unknown_name(name: str, message: str) -> None:
     result = CliRunner().invoke(app, ["service", name])
     assert result.exit_code == 2
