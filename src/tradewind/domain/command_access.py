@@ -32,6 +32,7 @@ from tradewind.domain.commands import (
     ResumeTwap,
     ShowBalance,
     ShowBook,
+    ShowPositionStatus,
     ShowStatus,
     ShowTwap,
     Subscribe,
@@ -62,7 +63,8 @@ _RANKS = {Role.VIEW: 0, Role.TRADE: 1, Role.ADMIN: 2}
 REQUIRED_ROLE: dict[type[Command], Role] = {
     ShowTwap: Role.VIEW, ListTwaps: Role.VIEW, TwapReport: Role.VIEW, ListSubscriptions: Role.VIEW,
     ShowBook: Role.VIEW, ListPositions: Role.VIEW, ListTrades: Role.VIEW, ListDeals: Role.VIEW,
-    ShowBalance: Role.VIEW, ShowStatus: Role.VIEW, Help: Role.VIEW, DryRun: Role.VIEW, Confirm: Role.VIEW,
+    ShowBalance: Role.VIEW, ShowPositionStatus: Role.VIEW, ShowStatus: Role.VIEW, Help: Role.VIEW, DryRun: Role.VIEW,
+    Confirm: Role.VIEW,
     CreateTwap: Role.TRADE, PauseTwap: Role.TRADE, ResumeTwap: Role.TRADE, CancelTwap: Role.TRADE,
     ArchiveTwap: Role.TRADE, Subscribe: Role.TRADE, Unsubscribe: Role.TRADE, OpenTrade: Role.TRADE,
     CloseTrade: Role.TRADE, CloseAll: Role.TRADE,

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.bybit_server import seeded_venue
-from tests.support.http_api import api_access, call
+from tests.support.http_api import api_access, call, command_gate
 from tests.support.signals import signal
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
@@ -34,7 +34,7 @@ class Api:
 
 
 async def _serve(commands: CommandService) -> HttpServer:
-    server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
+    server = HttpServer(create_http_app(commands, api_access(), command_gate(commands)), "127.0.0.1", 0)
     await server.start()
     return server
 
