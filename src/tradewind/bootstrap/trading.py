@@ -16,6 +16,7 @@ from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeReposit
 from tradewind.application.lifecycle import Component
 from tradewind.application.trading.risk_registry import RISK_GROUP, RiskRegistry
 from tradewind.application.trading.service import TraderService
+from tradewind.application.trading.trade_settings import TradesSettings
 from tradewind.application.trading.trades import TradeDesk
 from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
 from tradewind.bootstrap.platform import Platform, ServiceParts
@@ -57,15 +58,16 @@ class TradeDeskParts:
     components: list[Component]
 
 
-def risk_registry(platform: Platform) -> RiskRegistry:
-    """The built-in risk strategies and the ``tradewind.risk`` plug-ins ``trades.risk`` names."""
+def risk_registry(settings: TradesSettings) -> RiskRegistry:
+    """The built-in risk strategies and the ``tradewind.risk`` plug-ins ``trades.risk`` names (each built once here,
+    so a bad parameter is a ConfigError at start)."""
     plugins: dict[str, RiskFactory] = {}
-    for name in platform.settings.trades.risk:
+    for name in settings.risk:
         if name not in BUILT_IN:
             plugins[name] = load_plugin(RISK_GROUP, name)
     try:
         registry = RiskRegistry(plugins)
-        registry.strategies(platform.settings.trades.risk)
+        registry.strategies(settings.risk)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"trades.risk: {exc}") from None
     return registry
@@ -75,7 +77,7 @@ def trade_desk(platform: Platform, gateways: Mapping[str, PublishingGateway]) ->
     """The trade objects of the ``buy``/``sell``/``close`` commands over ``gateways`` (connected by their owner)."""
     desk = TradeDesk(
         SqlTradeRepository(platform.database), as_ports(gateways), platform.bus, platform.clock,
-        platform.settings.trades, registry=risk_registry(platform),
+        platform.settings.trades, registry=risk_registry(platform.settings.trades),
     )  # fmt: skip
     return TradeDeskParts(desk, [Component("trades", desk.start, desk.run, desk.stop)])
 

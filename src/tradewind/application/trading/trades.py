@@ -360,7 +360,7 @@ class TradeDesk:
             if result is None:
                 intent = OrderIntent(
                     trade.exit_order_id, trade.exchange, trade.category, trade.symbol, trade.exit_side,
-                    OrderType.MARKET, trade.qty, reduce_only=trade.category is Category.LINEAR,
+                    OrderType.MARKET, inst.floor_qty(trade.qty), reduce_only=trade.category is Category.LINEAR,
                 )  # fmt: skip
                 result = await gateway.place_order(intent)
             result = await self._settled(gateway, trade, trade.exit_order_id, result)

@@ -234,21 +234,6 @@ async def test_the_ticker_is_polled_where_no_trade_came() -> None:
     assert await rig.trades.live() == []
 
 
-async def test_a_plugin_strategy_from_the_registry_guards_every_trade() -> None:
-    from tradewind_example_plugin.breakeven import Breakeven
-
-    rig = Rig(risk={"breakeven": "1"})
-    rig.desk = TradeDesk(rig.trades, {"fake": rig.exchange}, rig.bus, rig.clock,
-                         TradesSettings.model_validate({"risk": {"breakeven": "1"}}),
-                         registry=RiskRegistry({"breakeven": Breakeven}))  # fmt: skip
-    trade = await rig.open()
-    assert trade.risk == {"breakeven": D(1)}
-    assert await rig.desk.on_price(MARKET, D("100000")) == []  # not armed yet
-    await rig.desk.on_price(MARKET, D("101020"))  # +1 %: armed
-    (closed,) = await rig.desk.on_price(MARKET, D("100010"))
-    assert closed.close_reason == "breakeven"
-
-
 def test_a_plugin_cannot_take_a_built_in_name() -> None:
     with pytest.raises(ValueError, match="built in"):
         RiskRegistry({"stop_loss": lambda p: None})  # type: ignore[arg-type,return-value]
