@@ -10,6 +10,7 @@ from pathlib import Path
 
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
+from typer.testing import CliRunner
 
 from tests.support.http_api import TOKEN, authorized_session
 from tests.support.tape_painter import TapePainter, painter_account
@@ -18,6 +19,7 @@ from tests.support.waiting import eventually, wait_for
 from tradewind.bootstrap.embedded import build_embedded
 from tradewind.domain.command_access import Role, User
 from tradewind.domain.trading.trades import TradeStatus
+from tradewind.interfaces.cli.app import app
 from tradewind.interfaces.console.prompt import TerminalPrompt
 from tradewind.settings import Settings
 
@@ -77,6 +79,13 @@ async def test_buy_with_a_trailing_stop_from_each_front_end_closes_at_the_traili
                 ("Buy", "100000", {"trailing_stop": "2.8"})
             ] * 3
 
+            def cli(*args: str) -> tuple[int, str]:
+                result = CliRunner().invoke(app, ["trades", *args, "--api", str(base), "--token", TOKEN])
+                return result.exit_code, result.output
+
+            code, shown = await asyncio.to_thread(cli)
+            assert code == 0 and shown.count(" open ") == 3 and "trailing_stop=2.8" in shown, shown
+
             # The price path: up to 103000 (the trailing level follows to 103000 x 0.972 = 100116), back above the
             # level, then down to it, where bids wait for the trades' market sells.
             painter.clear()
@@ -89,6 +98,8 @@ async def test_buy_with_a_trailing_stop_from_each_front_end_closes_at_the_traili
             assert all(t["status"] == "open" for t in await listed())
             painter.print_at(level)
             assert (await eventually(listed, lambda ts: ts == [])) == []
+            code, shown = await asyncio.to_thread(cli, "--all", "--json")
+            assert code == 0 and shown.count('"close_reason": "trailing_stop"') == 3, shown
 
             desk = system.trades
             assert desk is not None

@@ -112,6 +112,19 @@ def positions_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def trades_lines(data: list[dict[str, Any]]) -> list[str]:
+    """``tradewind trades`` as text, from the JSON ``GET /trades`` answer."""
+    lines = [f"{'id':>5} {'status':<8} {'exchange':<10} {'symbol':<10} {'side':<5} {'qty':>12} {'entry':>12} "
+             f"{'best':>12} {'close':>12}  risk"]  # fmt: skip
+    for t in data:
+        risk = ",".join(f"{name}={value}" for name, value in t["risk"].items())
+        lines.append(
+            f"{t['id']:>5} {t['status']:<8} {t['exchange']:<10} {t['symbol']:<10} {t['side']:<5} {t['qty']:>12} "
+            f"{t['entry_price'] or '-':>12} {t['best_price'] or '-':>12} {t['close_price'] or '-':>12}  {risk}"
+        )
+    return lines
+
+
 def deals_lines(data: list[dict[str, Any]]) -> list[str]:
     """``tradewind deals`` as text, from the JSON ``GET /deals`` answers."""
     lines = [f"{'id':>5} {'action':<5} {'status':<8} {'source':<16} {'symbol':<10} {'qty':>10} {'price':>12} "
