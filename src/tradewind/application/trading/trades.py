@@ -33,6 +33,7 @@ from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, OrderRejected, UnknownInstrument
 from tradewind.application.ports.trades import TradeConflict, TradeRepository
 from tradewind.application.trading.risk_registry import RiskRegistry
+from tradewind.application.trading.rounds import every
 from tradewind.application.trading.trade_settings import TRADE_COMMANDS, TradesSettings
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
@@ -94,18 +95,7 @@ class TradeDesk:
     async def run(self) -> None:
         """Poll the ticker of markets that had no ``md.trade`` since the last look, until ``stop``."""
         self._stopping.clear()
-        while True:
-            pause = asyncio.ensure_future(self._clock.sleep(self._settings.poll_interval_s))
-            halt = asyncio.ensure_future(self._stopping.wait())
-            await asyncio.wait({pause, halt}, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in (pause, halt):
-                waiting.cancel()
-            if self._stopping.is_set():
-                return
-            try:
-                await self.poll()
-            except Exception:  # an exchange outage costs one round, not the loop
-                log.exception("trades.poll_failed")
+        await every(self._clock, self._settings.poll_interval_s, self._stopping, self.poll, "trades.poll_failed")
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -52,6 +52,12 @@ def _crossed(trade: Trade, price: Decimal, level: Decimal, *, against: bool) -> 
     return price >= level
 
 
+def _exit(strategy: RiskStrategy, trade: Trade, price: Decimal, instrument: Instrument, *, against: bool) -> str | None:
+    """The strategy's name if ``price`` reached its level (a stop: ``against`` the trade; a target: with it)."""
+    level = strategy.level(trade, instrument)
+    return strategy.name if level is not None and _crossed(trade, price, level, against=against) else None
+
+
 def _checked(pct: Decimal, name: str, *, below_hundred: bool) -> Decimal:
     if not pct > 0 or (below_hundred and pct >= _HUNDRED):
         raise ValueError(f"{name} must be above 0{' and below 100' if below_hundred else ''}, got {pct}")
@@ -73,8 +79,7 @@ class TrailingStop:
         return None if best is None else _away(best, self.pct, trade.side, against=True, instrument=instrument)
 
     def exit(self, trade: Trade, price: Decimal, instrument: Instrument) -> str | None:
-        level = self.level(trade, instrument)
-        return self.name if level is not None and _crossed(trade, price, level, against=True) else None
+        return _exit(self, trade, price, instrument, against=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +97,7 @@ class StopLoss:
         return None if entry is None else _away(entry, self.pct, trade.side, against=True, instrument=instrument)
 
     def exit(self, trade: Trade, price: Decimal, instrument: Instrument) -> str | None:
-        level = self.level(trade, instrument)
-        return self.name if level is not None and _crossed(trade, price, level, against=True) else None
+        return _exit(self, trade, price, instrument, against=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +115,7 @@ class TakeProfit:
         return None if entry is None else _away(entry, self.pct, trade.side, against=False, instrument=instrument)
 
     def exit(self, trade: Trade, price: Decimal, instrument: Instrument) -> str | None:
-        level = self.level(trade, instrument)
-        return self.name if level is not None and _crossed(trade, price, level, against=False) else None
+        return _exit(self, trade, price, instrument, against=False)
 
 
 BUILT_IN: dict[str, RiskFactory] = {TRAILING_STOP: TrailingStop, STOP_LOSS: StopLoss, TAKE_PROFIT: TakeProfit}

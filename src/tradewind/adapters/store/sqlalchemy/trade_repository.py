@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tradewind.adapters.store.sqlalchemy.columns import exact, ns_to_datetime
+from tradewind.adapters.store.sqlalchemy.columns import exact, exact_or_none, ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import _text
 from tradewind.adapters.store.sqlalchemy.trade_tables import trades as table
@@ -21,10 +21,6 @@ from tradewind.domain.values import Category, Side
 _LIVE = [s.value for s in LIVE]
 
 
-def _opt(value: Decimal | None, what: str) -> Decimal | None:
-    return None if value is None else exact(value, what)
-
-
 def _row(t: Trade) -> dict[str, Any]:
     what = f"trade {t.key!r}"
     return {
@@ -32,9 +28,10 @@ def _row(t: Trade) -> dict[str, Any]:
         "exchange": _text(t.exchange, 32, f"{what} exchange"), "category": Category(t.category).value,
         "symbol": _text(t.symbol, 64, f"{what} symbol"), "side": Side(t.side).value, "qty": exact(t.qty, f"{what} qty"),
         "status": TradeStatus(t.status).value, "risk": {k: str(exact(v, f"{what} {k}")) for k, v in t.risk.items()},
-        "entry_price": _opt(t.entry_price, f"{what} entry_price"), "best_price": _opt(t.best_price, f"{what} best"),
+        "entry_price": exact_or_none(t.entry_price, f"{what} entry_price"),
+        "best_price": exact_or_none(t.best_price, f"{what} best_price"),
         "fee": exact(t.fee, f"{what} fee"), "protected_on_exchange": t.protected_on_exchange,
-        "closed_ns": t.closed_ns, "close_price": _opt(t.close_price, f"{what} close_price"),
+        "closed_ns": t.closed_ns, "close_price": exact_or_none(t.close_price, f"{what} close_price"),
         "close_fee": exact(t.close_fee, f"{what} close_fee"), "close_reason": t.close_reason[:64], "note": t.note,
     }  # fmt: skip
 
