@@ -22,6 +22,7 @@ from tradewind.application.commands.outcomes import (
     WouldCreate,
     WouldPublish,
 )
+from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
@@ -223,7 +224,7 @@ class CommandService:
         event = TradeCommandEvent(self._on_exchange(_checked_trade(command, self.limits)), key=key or uuid.uuid4().hex)
         try:
             answer = await client.submit(event)
-        except BusError as exc:  # the desk may have acted: the answer, not the trade, is what is missing
+        except (BusError, MalformedPayload) as exc:  # the desk may have acted: the answer is what is missing
             raise CommandError(
                 Refusal.UNAVAILABLE, f"the trade desk did not answer ({exc}): see `trades` for what it did",
                 dependency="trader",
@@ -236,7 +237,7 @@ class CommandService:
         """The ongoing trades (of one exchange, or every one), oldest first."""
         try:
             answer = await self._trade_client().trades(command.exchange, live_only=live_only)
-        except BusError as exc:
+        except (BusError, MalformedPayload) as exc:
             raise CommandError(
                 Refusal.UNAVAILABLE, f"the trade desk did not answer: {exc}", dependency="trader"
             ) from None

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import structlog
 
-from tradewind.application.messages.codec import serve
+from tradewind.application.messages.codec import MalformedPayload, serve
 from tradewind.application.messages.commands import TRADE_COMMAND
 from tradewind.application.messages.market import TRADE
 from tradewind.application.messages.trades import (
@@ -107,7 +107,11 @@ class TradeDesk:
     # --- commands ---------------------------------------------------------------------------------
 
     async def _on_command(self, message: Message) -> JsonObject:
-        event = TRADE_COMMAND.decode(message.payload)
+        try:
+            event = TRADE_COMMAND.decode(message.payload)
+        except MalformedPayload as exc:  # answered, so the sender hears why instead of timing out
+            log.error("trades.command_refused", topic=message.topic, reason=str(exc))
+            return TRADE_ANSWER.encode(TradeAnswer(error=f"malformed trade command: {exc}"))
         try:
             trades = await self.handle(event, key=event.key or message.message_id)
         except TradeError as exc:
