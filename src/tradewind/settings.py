@@ -36,6 +36,7 @@ from tradewind.application.signals.settings import ProducerSettings, StrategySet
 from tradewind.application.simulator.settings import SimulatorSettings
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.application.trading.settings import TraderSettings
+from tradewind.application.trading.trade_settings import TradesSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
 from tradewind.domain.commands import InputLimits
@@ -109,6 +110,7 @@ class Settings(BaseSettings):
     strategies: tuple[StrategySettings, ...] = ()
     producer: ProducerSettings = ProducerSettings()
     trader: TraderSettings = TraderSettings()
+    trades: TradesSettings = TradesSettings()
 
     @model_validator(mode="after")
     def _unique_strategy_ids(self) -> Settings:

@@ -8,6 +8,7 @@ from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.market_data import MarketData
 from tradewind.application.ports.spread import SpreadView
 from tradewind.application.trading.service import TraderService
+from tradewind.application.trading.trade_client import TradeClient
 from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.platform import Platform
 from tradewind.domain.command_language import LanguageContext
@@ -21,6 +22,8 @@ def commands_over(
     market_data: MarketData | None = None,
     spreads: SpreadView | None = None,
     trader: TraderService | None = None,
+    *,
+    trades: TradeClient | None = None,
 ) -> CommandService:
     """The command service of the front ends, over the workflows this process runs, with the configured limits."""
     limits = settings.input.limits()
@@ -29,8 +32,14 @@ def commands_over(
     )
     return CommandService(
         twap=twap, market_data=market_data, trader=trader, default_exchange=settings.exchanges.default, limits=limits,
-        language=language, spreads=spreads,
+        language=language, spreads=spreads, trades=trades,
     )  # fmt: skip
+
+
+def trade_client(platform: Platform) -> TradeClient | None:
+    """What the command service asks the trade desk through (in this process or the ``trader`` service), if on."""
+    settings = platform.settings.trades
+    return TradeClient(platform.bus, timeout_s=settings.reply_timeout_s) if settings.enabled else None
 
 
 def command_gate(platform: Platform, service: CommandService) -> CommandGate:

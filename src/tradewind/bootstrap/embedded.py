@@ -14,7 +14,7 @@ from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.simulator.service import MarketSimulatorService
-from tradewind.bootstrap.commands import command_gate, commands_over
+from tradewind.bootstrap.commands import command_gate, commands_over, trade_client
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.gateway import ApiToken, http_api
 from tradewind.bootstrap.lake import lake_components
@@ -34,7 +34,7 @@ from tradewind.bootstrap.simulator import (
 from tradewind.bootstrap.spread import SpreadParts, spread
 from tradewind.bootstrap.storage import migrations, recorder
 from tradewind.bootstrap.telegram import telegram_bot
-from tradewind.bootstrap.trading import TraderParts, trader
+from tradewind.bootstrap.trading import TradeDeskParts, TraderParts, trade_desk, trader
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.console.board import MarketBoard
 from tradewind.interfaces.health.server import HttpSite
@@ -61,6 +61,7 @@ class EmbeddedSystem:
     producer: ProducerParts | None = None
     spread: SpreadParts | None = None  # the spread workflow, unless ``spread.enabled`` is off
     trader: TraderParts | None = None
+    trades: TradeDeskParts | None = None  # the trade objects of buy/sell/close, unless ``trades.enabled`` is off
 
     @property
     def shutdown(self) -> asyncio.Event:
@@ -126,8 +127,14 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     spreads = spread(platform, trading.gateways)  # simulated mode by default: no exchange order
     spread_view = None if spreads is None else spreads.trading
     positions = trader(platform, trading.gateways) if settings.trader.enabled else None
+    desk = trade_desk(platform, trading.gateways) if settings.trades.enabled else None
     commands = commands_over(
-        settings, trading.service, market_data, spread_view, None if positions is None else positions.service
+        settings,
+        trading.service,
+        market_data,
+        spread_view,
+        None if positions is None else positions.service,
+        trades=trade_client(platform),
     )
     gate = command_gate(platform, commands)
     http = http_api(platform, commands, gate) if settings.http.enabled else None
@@ -150,6 +157,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *trading.components,
         *([] if spreads is None else spreads.components),
         *([] if positions is None else positions.components),
+        *([] if desk is None else desk.components),
         *([] if http is None else [http.component]),
         *([] if signals is None else signals.components),
         *([] if bot is None else [bot]),
@@ -170,6 +178,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         signals,
         spreads,
         positions,
+        desk,
     )
 
 

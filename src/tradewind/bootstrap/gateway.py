@@ -11,7 +11,7 @@ from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
 from tradewind.application.spread.remote import BusSpreadView
-from tradewind.bootstrap.commands import command_gate, commands_over
+from tradewind.bootstrap.commands import command_gate, commands_over, trade_client
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.trading import trader
@@ -85,6 +85,9 @@ def gateway_service(platform: Platform) -> ServiceParts:
     spreads = BusSpreadView(platform.bus) if platform.settings.spread.enabled else None  # the trading engine's
     # Positions and deals read from the deals table (the trader service writes it), marked at the exchanges' prices.
     positions = trader(platform, control.gateways).readonly()
-    commands = commands_over(platform.settings, control.service, market_data, spreads, positions.service)
+    # Trade commands go to the trade desk of the trader service, as cmd.trade.<exchange> requests.
+    commands = commands_over(
+        platform.settings, control.service, market_data, spreads, positions.service, trades=trade_client(platform)
+    )
     http = http_api(platform, commands, command_gate(platform, commands))
     return ServiceParts([*control.components, book_mirror, http.component])

@@ -90,7 +90,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry(
         "trader", 9110,
         "signal trading: the position manager; `signal.trade` from the durable queue `trader.signals`, deals, "
-        "protection, PnL (one replica)",
+        "protection, PnL; the trade desk answering `cmd.trade.<exchange>` (trade objects) (one replica)",
         trader_service,
     ),
     ServiceEntry(

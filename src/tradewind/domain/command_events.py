@@ -26,6 +26,7 @@ class TradeCommandEvent:
 
     command: TradeCommand
     dry: bool = False
+    key: str = ""  # identifies the trade an open starts: the same key never opens a second one
 
     @property
     def topic(self) -> str:
@@ -59,7 +60,7 @@ def trade_command_to_payload(event: TradeCommandEvent) -> dict[str, Any]:
             }
         case CloseAll():
             body = {"action": "close_all", "exchange": command.exchange}
-    return {**body, "dry": event.dry}
+    return {**body, "dry": event.dry, "key": event.key}
 
 
 def trade_command_from_payload(p: Mapping[str, Any]) -> TradeCommandEvent:
@@ -88,7 +89,10 @@ def trade_command_from_payload(p: Mapping[str, Any]) -> TradeCommandEvent:
         command = CloseAll(exchange)
     else:
         raise ValueError(f"field 'action' must be open, close or close_all, got {action!r}")
-    return TradeCommandEvent(command, dry)
+    key = p.get("key", "")
+    if not isinstance(key, str):
+        raise ValueError(f"field 'key' must be a string, got {key!r}")
+    return TradeCommandEvent(command, dry, key)
 
 
 def _text(value: Decimal | None) -> str | None:

@@ -1,17 +1,26 @@
 """Plugins from YAML: the example package (examples/tradewind-example-plugin, installed in the dev environment) adds
-a front end and an exchange through entry points; the embedded system loads both by the names in tradewind.yaml."""
+a front end, an exchange and a risk strategy through entry points, loaded by the names in tradewind.yaml."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from tests.fakes.exchange import FakeExchange
+from tests.fakes.trades import FakeTrades
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import SimClock
+from tradewind.application.trading.trades import TradeDesk
 from tradewind.bootstrap.embedded import build_embedded
 from tradewind.bootstrap.plugins import load_plugin
+from tradewind.bootstrap.trading import risk_registry
+from tradewind.domain.commands import OpenTrade
+from tradewind.domain.values import Category, Side
 from tradewind.settings import ConfigError, load_settings
 
 CONFIG = """
@@ -84,3 +93,32 @@ async def test_the_example_front_end_and_exchange_load_from_yaml_and_trade(tmp_p
         ("line-socket", "ops", "done"),
         ("watch-socket", "watcher", "refused"),
     ]
+
+
+async def test_the_example_risk_strategy_loads_from_yaml_and_closes_a_trade(tmp_path: Path) -> None:
+    config = tmp_path / "tradewind.yaml"
+    config.write_text('trades: {risk: {breakeven: "1"}}\n')
+    settings = load_settings(config).trades
+    registry = risk_registry(settings)
+    assert "breakeven" in registry.names
+    exchange = FakeExchange("fake", bid=Decimal("99990"), ask=Decimal("100010"))
+    desk = TradeDesk(FakeTrades(), {"fake": exchange}, InMemoryBus(), SimClock(), settings, registry=registry)
+    trade = await desk.open(OpenTrade(Side.BUY, "BTCUSDT", Decimal(100), exchange="fake"), "k")
+    assert trade.risk == {"breakeven": Decimal(1)}  # from YAML, on a trade the command gave no risk flag
+    market = ("fake", Category.SPOT, "BTCUSDT")
+    assert await desk.on_price(market, Decimal("100000")) == []  # not armed: the price never rose 1 %
+    await desk.on_price(market, Decimal("101020"))
+    (closed,) = await desk.on_price(market, Decimal("100010"))
+    assert closed.close_reason == "breakeven"
+
+
+@pytest.mark.parametrize(
+    ("risk", "error"),
+    [('{nope: "1"}', "no plugin 'nope' in entry point group 'tradewind.risk'"),
+     ('{breakeven: "-1"}', "trades.risk: breakeven must be above 0")],
+)  # fmt: skip
+def test_a_bad_risk_strategy_in_yaml_is_a_configuration_error(tmp_path: Path, risk: str, error: str) -> None:
+    config = tmp_path / "tradewind.yaml"
+    config.write_text(f"trades: {{risk: {risk}}}\n")
+    with pytest.raises(ConfigError, match=error):
+        risk_registry(load_settings(config).trades)

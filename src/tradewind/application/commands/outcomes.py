@@ -13,6 +13,7 @@ from tradewind.domain.orders import Balance
 from tradewind.domain.trading.deals import Deal
 from tradewind.domain.trading.pnl import PnlReport
 from tradewind.domain.trading.status import PositionStatus
+from tradewind.domain.trading.trades import Trade
 from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 
@@ -82,6 +83,13 @@ class DealList:
 
 
 @dataclass(frozen=True, slots=True)
+class TradeList:
+    """Trades a command opened or closed, or the ongoing ones (``trades``)."""
+
+    trades: tuple[Trade, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Balances:
     """Each exchange's balances by coin, as the trader's gateways read them; ``errors`` where one could not be asked."""
 
@@ -125,6 +133,7 @@ Outcome = (
     | Stopping
     | PnlReport
     | DealList
+    | TradeList
     | PositionStatus
     | Balances
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -16,10 +17,12 @@ from tradewind.application.commands.outcomes import (
     Outcome,
     Refusal,
     SystemStatus,
+    TradeList,
     Unsubscribed,
     WouldCreate,
     WouldPublish,
 )
+from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
@@ -27,6 +30,7 @@ from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.application.ports.spread import SpreadView
 from tradewind.application.ports.twap import JobExists
 from tradewind.application.trading.service import TraderService
+from tradewind.application.trading.trade_client import TradeClient
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.command_language import COMMANDS, LanguageContext, help_text
@@ -87,8 +91,10 @@ class CommandService:
         limits: InputLimits | None = None,
         language: LanguageContext | None = None,
         spreads: SpreadView | None = None,
+        trades: TradeClient | None = None,
     ) -> None:
         self._spreads = spreads
+        self._trades = trades
         self._twap = twap
         self._market_data = market_data
         self._trader = trader
@@ -149,7 +155,11 @@ class CommandService:
                 return await self.show_book(command)
             case DryRun():
                 return await self.dry_run(command)
-            case ListPositions() | ListTrades() if self._trader is not None:
+            case OpenTrade() | CloseTrade() | CloseAll() if self._trades is not None:
+                return await self.trade(command)
+            case ListTrades() if self._trades is not None:
+                return await self.list_trades(command)
+            case ListPositions() if self._trader is not None:
                 return await self.positions(command)
             case ListDeals() if self._trader is not None:
                 return await self.deals(command)
@@ -203,10 +213,46 @@ class CommandService:
         event = TradeCommandEvent(self._on_exchange(_checked_trade(inner, self.limits)), dry=True)
         return WouldPublish(event.topic, event)
 
+    @property
+    def runs_trades(self) -> bool:
+        return self._trades is not None
+
+    async def trade(self, command: TradeCommand, *, key: str | None = None) -> TradeList:
+        """Send the trade command to the desk (``cmd.trade.<exchange>``) and answer the trades it opened or closed;
+        ``key`` (default: a new one) identifies the trade an open starts."""
+        client = self._trade_client()
+        event = TradeCommandEvent(self._on_exchange(_checked_trade(command, self.limits)), key=key or uuid.uuid4().hex)
+        try:
+            answer = await client.submit(event)
+        except (BusError, MalformedPayload) as exc:  # the desk may have acted: the answer is what is missing
+            raise CommandError(
+                Refusal.UNAVAILABLE, f"the trade desk did not answer ({exc}): see `trades` for what it did",
+                dependency="trader",
+            ) from None  # fmt: skip
+        if answer.error:
+            raise CommandError(Refusal.REJECTED, answer.error)
+        return TradeList(answer.trades)
+
+    async def list_trades(self, command: ListTrades, *, live_only: bool = True) -> TradeList:
+        """The ongoing trades (of one exchange, or every one), oldest first."""
+        try:
+            answer = await self._trade_client().trades(command.exchange, live_only=live_only)
+        except (BusError, MalformedPayload) as exc:
+            raise CommandError(
+                Refusal.UNAVAILABLE, f"the trade desk did not answer: {exc}", dependency="trader"
+            ) from None
+        return TradeList(answer.trades)
+
+    def _trade_client(self) -> TradeClient:
+        if self._trades is None:
+            raise CommandError(Refusal.UNSUPPORTED, "trades need the trade desk, which this system does not run "
+                               "(trades.enabled, or `tradewind service trader`)")  # fmt: skip
+        return self._trades
+
     def status(self) -> SystemStatus:
         return SystemStatus(self.runs_twap, self.runs_market_data, self.runs_trader, self._default_exchange)
 
-    async def positions(self, command: ListPositions | ListTrades) -> PnlReport:
+    async def positions(self, command: ListPositions) -> PnlReport:
         """Open positions with unrealised PnL, realised and unrealised by source and in total, and the differences
         reconciling found (of one exchange, or every one)."""
         report = await self._trader_service().report()

@@ -34,6 +34,7 @@ from tradewind.application.ports.exchange import (
     OrderRejected,
     UnknownInstrument,
 )
+from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionProtection
@@ -128,18 +129,8 @@ class TraderService:
         """Check the positions protected on the exchange every ``sync_interval_s`` (closed by a stop meanwhile?),
         until ``stop``."""
         self._stopping.clear()
-        while True:
-            pause = asyncio.ensure_future(self._clock.sleep(self._settings.sync_interval_s))
-            halt = asyncio.ensure_future(self._stopping.wait())
-            await asyncio.wait({pause, halt}, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in (pause, halt):
-                waiting.cancel()
-            if self._stopping.is_set():
-                return
-            try:
-                await self.sync_protected()
-            except Exception:  # an exchange or database outage costs one round, not the loop
-                log.exception("trader.sync_failed")
+        await every(self._clock, self._settings.sync_interval_s, self._stopping, self.sync_protected,
+                    "trader.sync_failed")  # fmt: skip
 
     async def stop(self) -> None:
         self._stopping.set()

@@ -15,7 +15,7 @@ from tradewind.interfaces.cli.cmd import cmd
 from tradewind.interfaces.cli.exits import load, starting
 from tradewind.interfaces.cli.lake import lake_app
 from tradewind.interfaces.cli.md import md_app
-from tradewind.interfaces.cli.positions import deals, positions
+from tradewind.interfaces.cli.positions import deals, positions, trades
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.spreads import spreads
 from tradewind.interfaces.cli.twap import twap_app
@@ -37,6 +37,7 @@ app.command("cmd")(cmd)
 app.command("spreads")(spreads)
 app.command("positions")(positions)
 app.command("deals")(deals)
+app.command("trades")(trades)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")

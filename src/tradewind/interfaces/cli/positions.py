@@ -1,5 +1,6 @@
-"""``tradewind positions`` and ``tradewind deals``: the trader's positions, PnL and deals, from a running system's
-HTTP API (the trader's in ``tradewind run``, the gateway's in distributed mode), as text or ``--json``."""
+"""``tradewind positions``, ``tradewind deals`` and ``tradewind trades``: the trader's positions, PnL and deals and
+the trade objects, from a running system's HTTP API (``tradewind run``'s, or the gateway's in distributed mode), as
+text or ``--json``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from tradewind.interfaces.cli.exits import BAD_CONFIGURATION, CANNOT_START, fail
-from tradewind.interfaces.render.trading import deals_lines, positions_lines
+from tradewind.interfaces.render.trading import deals_lines, positions_lines, trades_lines
 
 _TIMEOUT_S = 30
 Api = Annotated[str, typer.Option(help="Base URL of the running system's HTTP API")]
@@ -62,6 +63,20 @@ def deals(
     }
     answer = _get(api, "/deals", query, token)
     typer.echo(json.dumps(answer, indent=2) if as_json else "\n".join(deals_lines(answer)))
+
+
+def trades(
+    *,
+    api: Api = "http://127.0.0.1:8000",
+    token: Token = None,
+    as_json: AsJson = False,
+    exchange: Annotated[str | None, typer.Option(help="Only this exchange")] = None,
+    closed: Annotated[bool, typer.Option("--all", help="The newest closed trades too")] = False,
+) -> None:
+    """The ongoing trades of `buy`/`sell`: side, quantity, entry, best price since entry, risk strategies."""
+    query = {**({"exchange": exchange} if exchange else {}), **({"all": "true"} if closed else {})}
+    answer = _get(api, "/trades", query, token)
+    typer.echo(json.dumps(answer, indent=2) if as_json else "\n".join(trades_lines(answer)))
 
 
 def _get(api: str, path: str, query: dict[str, Any], token: str | None) -> Any:

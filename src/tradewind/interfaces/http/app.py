@@ -1,5 +1,5 @@
 """The FastAPI app factory: health, the market-data routes (subscribe, unsubscribe, list, book), ``/twap``,
-``/spreads``, ``/exposure`` and the trader's ``/positions``, ``/deals``, ``/balance``.
+``/spreads``, ``/exposure``, the trader's ``/positions``, ``/deals``, ``/balance`` and the trade desk's ``/trades``.
 
 Every route parses its input into a command, runs it on the ``CommandService`` and renders the outcome with the
 shared renderers; refusals become statuses in ``errors``; who may call which route is decided in ``security``.
@@ -23,6 +23,7 @@ from tradewind.interfaces.http.errors import document_refusals, install_error_ha
 from tradewind.interfaces.http.positions import positions_router
 from tradewind.interfaces.http.security import ApiAccess, install_security
 from tradewind.interfaces.http.spreads import spreads_router
+from tradewind.interfaces.http.trades import trades_router
 from tradewind.interfaces.http.twap import twap_router
 from tradewind.interfaces.render.market import book_json, subscription_json
 
@@ -68,6 +69,8 @@ def create_http_app(commands: CommandService, access: ApiAccess, gate: CommandGa
         app.include_router(spreads_router(commands))
     if commands.runs_trader:
         app.include_router(positions_router(commands))
+    if commands.runs_trades:
+        app.include_router(trades_router(commands))
     if gate is not None:
         app.include_router(commands_router(gate))
     return app

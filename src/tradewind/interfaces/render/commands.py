@@ -18,6 +18,7 @@ from tradewind.application.commands.outcomes import (
     Outcome,
     Stopping,
     SystemStatus,
+    TradeList,
     Unsubscribed,
     WouldCreate,
     WouldPublish,
@@ -33,7 +34,7 @@ from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.interfaces.render.market import book_json, subscription_json
 from tradewind.interfaces.render.numbers import at_step
-from tradewind.interfaces.render.trading import balances_json, deals_json, pnl_json, status_json
+from tradewind.interfaces.render.trading import balances_json, deals_json, pnl_json, status_json, trades_json
 from tradewind.interfaces.render.twap import job_json, job_view_json, report_json
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
@@ -76,6 +77,8 @@ def outcome_json(outcome: Outcome, job: TwapJob | None = None) -> Any:
             return pnl_json(outcome)
         case DealList():
             return deals_json(outcome)
+        case TradeList():
+            return trades_json(outcome)
         case PositionStatus():
             return status_json(outcome)
         case Balances():

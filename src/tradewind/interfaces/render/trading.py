@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tradewind.application.commands.outcomes import Balances, DealList
+from tradewind.application.commands.outcomes import Balances, DealList, TradeList
 from tradewind.domain.trading.deals import Deal
 from tradewind.domain.trading.pnl import PnlReport
 from tradewind.domain.trading.status import PositionStatus
+from tradewind.domain.trading.trades import Trade
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -26,6 +27,22 @@ def deal_json(d: Deal) -> dict[str, Any]:
         "closed_ns": d.closed_ns, "close_price": _num(d.close_price), "close_fee": _num(d.close_fee),
         "realised_pnl": _num(d.realised_pnl()), "note": d.note,
     }  # fmt: skip
+
+
+def trade_json(t: Trade) -> dict[str, Any]:
+    """A trade object: its risk strategies (name -> parameter), entry, best price since entry and, once closed, why."""
+    return {
+        "id": t.id, "key": t.key, "created_ns": t.created_ns, "exchange": t.exchange, "category": t.category.value,
+        "symbol": t.symbol, "side": t.side.value, "qty": _num(t.qty), "status": t.status.value,
+        "risk": {name: _num(value) for name, value in t.risk.items()}, "entry_price": _num(t.entry_price),
+        "best_price": _num(t.best_price), "fee": _num(t.fee), "protected_on_exchange": t.protected_on_exchange,
+        "closed_ns": t.closed_ns, "close_price": _num(t.close_price), "close_fee": _num(t.close_fee),
+        "close_reason": t.close_reason, "pnl": _num(t.pnl()) if t.close_price is not None else None, "note": t.note,
+    }  # fmt: skip
+
+
+def trades_json(outcome: TradeList) -> list[dict[str, Any]]:
+    return [trade_json(t) for t in outcome.trades]
 
 
 def deals_json(outcome: DealList) -> list[dict[str, Any]]:
@@ -92,6 +109,19 @@ def positions_lines(data: dict[str, Any]) -> list[str]:
     total = data["total"]
     lines.append(f"total: realised {total['realised']}, unrealised {total['unrealised']}, total {total['total']}")
     lines.extend(f"difference: {d}" for d in data["differences"])
+    return lines
+
+
+def trades_lines(data: list[dict[str, Any]]) -> list[str]:
+    """``tradewind trades`` as text, from the JSON ``GET /trades`` answer."""
+    lines = [f"{'id':>5} {'status':<8} {'exchange':<10} {'symbol':<10} {'side':<5} {'qty':>12} {'entry':>12} "
+             f"{'best':>12} {'close':>12}  risk"]  # fmt: skip
+    for t in data:
+        risk = ",".join(f"{name}={value}" for name, value in t["risk"].items())
+        lines.append(
+            f"{t['id']:>5} {t['status']:<8} {t['exchange']:<10} {t['symbol']:<10} {t['side']:<5} {t['qty']:>12} "
+            f"{t['entry_price'] or '-':>12} {t['best_price'] or '-':>12} {t['close_price'] or '-':>12}  {risk}"
+        )
     return lines
 
 

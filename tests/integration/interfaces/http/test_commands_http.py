@@ -154,7 +154,7 @@ async def test_a_dry_trade_answers_the_bus_event_it_would_send(api: Api) -> None
         "event": {
             "action": "open", "ticker": "BTCUSDT", "qty": "80", "unit": "quote", "side": "BUY", "exchange": "sim",
             "category": "spot", "trailing_stop_pct": "2.8", "stop_loss_pct": None, "take_profit_pct": None,
-            "limit_price": None, "dry": True,
+            "limit_price": None, "dry": True, "key": "",
         },
     }  # fmt: skip
     status, answer = await api.run("close all --dry")

@@ -22,12 +22,15 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from tests.fakes.trades import FakeTrades
 from tests.support.http_api import api_access, auth_headers
 from tests.support.twap import rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.trading.trade_client import TradeClient
+from tradewind.application.trading.trades import TradeDesk
 from tradewind.domain.command_language import DEFAULT_ALIASES, LanguageContext
 from tradewind.interfaces.http import HttpServer, create_http_app
 
@@ -47,9 +50,12 @@ def _serve_in_thread(tmp_path: Path) -> Iterator[str]:
             await bus.start()
             market_data = MarketDataService(bus, WallClock(), {})
             language = LanguageContext(DEFAULT_ALIASES, "sim", ("sim",))
+            desk = TradeDesk(FakeTrades(), {}, bus, WallClock())  # GET /trades over the bus, as in every system
+            await desk.start()
             commands = CommandService(
-                twap=r.service, market_data=market_data, default_exchange="sim", language=language
-            )
+                twap=r.service, market_data=market_data, default_exchange="sim", language=language,
+                trades=TradeClient(bus, timeout_s=5),
+            )  # fmt: skip
             server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
             await server.start()
             stop = asyncio.Event()
@@ -60,6 +66,7 @@ def _serve_in_thread(tmp_path: Path) -> Iterator[str]:
                 await stop.wait()
             finally:
                 await server.stop()
+                await desk.stop()
                 await market_data.close()
                 await bus.close()
 

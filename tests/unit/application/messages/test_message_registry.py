@@ -183,14 +183,16 @@ def test_a_trade_command_is_the_seeds_json_with_exact_decimal_strings() -> None:
     assert TRADE_COMMAND.encode(event) == {
         "action": "open", "ticker": "BTCUSDT", "qty": "80", "unit": "quote", "side": "BUY", "exchange": "bybit",
         "category": "spot", "trailing_stop_pct": "2.8", "stop_loss_pct": None, "take_profit_pct": None,
-        "limit_price": None, "dry": False,
+        "limit_price": None, "dry": False, "key": "",
     }  # fmt: skip
+    keyed = TradeCommandEvent(event.command, key="tg:42")
+    assert TRADE_COMMAND.decode(TRADE_COMMAND.encode(keyed)) == keyed
     assert event.topic == "cmd.trade.bybit"
     assert codec_for(event.topic) is TRADE_COMMAND
     everywhere = TradeCommandEvent(CloseAll(), dry=True)
     assert (everywhere.topic, TRADE_COMMAND.encode(everywhere)) == (
         "cmd.trade",
-        {"action": "close_all", "exchange": None, "dry": True},
+        {"action": "close_all", "exchange": None, "dry": True, "key": ""},
     )
     assert codec_for(everywhere.topic) is TRADE_COMMAND
 
@@ -240,6 +242,7 @@ MALFORMED: list[tuple[Codec[Any], dict[str, Any], str]] = [
     (TRADE_COMMAND, {**_OPEN, "side": "Buy"}, "BUY or SELL"),
     (TRADE_COMMAND, {**_OPEN, "action": "hold"}, "open, close or close_all"),
     (TRADE_COMMAND, {**_OPEN, "dry": "yes"}, "'dry'"),
+    (TRADE_COMMAND, {**_OPEN, "key": 7}, "'key'"),
     (TRADE_COMMAND, {"action": "close", "exchange": "sim"}, "ticker"),
 ]
 

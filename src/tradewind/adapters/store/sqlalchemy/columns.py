@@ -57,6 +57,11 @@ def exact(value: object, what: str) -> Decimal:
     return number
 
 
+def exact_or_none(value: Decimal | None, what: str) -> Decimal | None:
+    """``exact`` of a nullable column's value."""
+    return None if value is None else exact(value, what)
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC(38, 18) on PostgreSQL; text on SQLite, whose NUMERIC affinity would turn values into floats."""
 

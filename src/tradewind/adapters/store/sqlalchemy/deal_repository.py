@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tradewind.adapters.store.sqlalchemy.columns import exact, ns_to_datetime
+from tradewind.adapters.store.sqlalchemy.columns import exact, exact_or_none, ns_to_datetime
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.deal_tables import deals as table
 from tradewind.adapters.store.sqlalchemy.repositories import _text
@@ -21,10 +20,6 @@ from tradewind.domain.trading.deals import HOLDING, Deal, DealStatus, Protection
 from tradewind.domain.values import Category
 
 _HOLDING = [s.value for s in HOLDING]
-
-
-def _opt(value: Decimal | None, what: str) -> Decimal | None:
-    return None if value is None else exact(value, what)
 
 
 def _row(d: Deal) -> dict[str, Any]:
@@ -43,16 +38,16 @@ def _row(d: Deal) -> dict[str, Any]:
         "status": DealStatus(d.status).value,
         "amount_quote": exact(d.amount_quote, f"{what} amount_quote"),
         "qty": exact(d.qty, f"{what} qty"),
-        "price": _opt(d.price, f"{what} price"),
+        "price": exact_or_none(d.price, f"{what} price"),
         "fee": exact(d.fee, f"{what} fee"),
-        "take_profit": _opt(d.take_profit, f"{what} take_profit"),
-        "stop_loss": _opt(d.stop_loss, f"{what} stop_loss"),
+        "take_profit": exact_or_none(d.take_profit, f"{what} take_profit"),
+        "stop_loss": exact_or_none(d.stop_loss, f"{what} stop_loss"),
         "take_profit_hit": d.take_profit_hit,
         "stop_loss_hit": d.stop_loss_hit,
         "manually_closed": d.manually_closed,
         "protection": Protection(d.protection).value,
         "closed_ns": d.closed_ns,
-        "close_price": _opt(d.close_price, f"{what} close_price"),
+        "close_price": exact_or_none(d.close_price, f"{what} close_price"),
         "close_fee": exact(d.close_fee, f"{what} close_fee"),
         "note": d.note,
     }

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, select
 
-from tradewind.adapters.store.sqlalchemy.columns import exact
+from tradewind.adapters.store.sqlalchemy.columns import exact, exact_or_none
 from tradewind.adapters.store.sqlalchemy.order_tables import orders
 from tradewind.adapters.store.sqlalchemy.repositories import _SqlRepository, _text, _ts
 from tradewind.domain.order_events import OrderEventKind, OrderUpdate
 from tradewind.domain.orders import OrderState
 from tradewind.domain.values import Category, Side
-
-
-def _opt(value: Decimal | None, what: str) -> Decimal | None:
-    return None if value is None else exact(value, what)
 
 
 def _row(u: OrderUpdate) -> dict[str, Any]:
@@ -32,10 +27,10 @@ def _row(u: OrderUpdate) -> dict[str, Any]:
         "side": None if u.side is None else Side(u.side).value,
         "exchange_order_id": u.exchange_order_id[:64],
         "state": None if u.state is None else OrderState(u.state).value,
-        "qty": _opt(u.qty, f"{what} qty"),
-        "price": _opt(u.price, f"{what} price"),
+        "qty": exact_or_none(u.qty, f"{what} qty"),
+        "price": exact_or_none(u.price, f"{what} price"),
         "filled_qty": exact(u.filled_qty, f"{what} filled_qty"),
-        "avg_price": _opt(u.avg_price, f"{what} avg_price"),
+        "avg_price": exact_or_none(u.avg_price, f"{what} avg_price"),
         "fee": exact(u.fee, f"{what} fee"),
         "fee_currency": u.fee_currency[:16],
         "reject_reason": u.reject_reason,

@@ -137,12 +137,13 @@ logs = Table(
     Index("ix_logs_logger_ts", "logger", "ts"),
 )
 
-# The TWAP, order, subscription, command, deal, spread and APScheduler tables live in their own modules; importing
-# them completes ``metadata``.
+# The TWAP, order, subscription, command, deal, trade, spread and APScheduler tables live in their own modules;
+# importing them completes ``metadata``.
 from tradewind.adapters.store.sqlalchemy import command_tables as _command_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import deal_tables as _deal_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import order_tables as _order_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import schedule_tables as _schedule_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import spread_tables as _spread_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import subscription_tables as _subscription_tables  # noqa: E402, F401
+from tradewind.adapters.store.sqlalchemy import trade_tables as _trade_tables  # noqa: E402, F401
 from tradewind.adapters.store.sqlalchemy import twap_tables as _twap_tables  # noqa: E402, F401

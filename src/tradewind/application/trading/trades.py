@@ -1,0 +1,418 @@
+"""TradeDesk: the trade objects of the ``buy``/``sell``/``close`` commands, each following its market and closing
+itself by its risk strategies.
+
+Commands arrive as ``cmd.trade.<exchange>`` requests on the bus (the desk answers with the trades they opened or
+closed); the exchange word picks the gateway (the exchange registry). A trade is stored ``pending`` before its entry
+order, whose client id is derived from the trade's key, so a redelivery or a restart looks the order up instead of
+sending another; its exit order has a derived id too and is sent once, under the market's lock, after the trade is
+marked ``closing``. Prices come from ``md.trade`` of the market, or the ticker every ``poll_interval_s`` where no
+trade came since the last look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+
+import structlog
+
+from tradewind.application.messages.codec import MalformedPayload, serve
+from tradewind.application.messages.commands import TRADE_COMMAND
+from tradewind.application.messages.market import TRADE
+from tradewind.application.messages.trades import (
+    TRADE_ANSWER,
+    TRADES_CALL,
+    TradeAnswer,
+    TradesQuery,
+)
+from tradewind.application.ports.bus import Bus, JsonObject, Message, Subscription
+from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, OrderRejected, UnknownInstrument
+from tradewind.application.ports.trades import TradeConflict, TradeRepository
+from tradewind.application.trading.risk_registry import RiskRegistry
+from tradewind.application.trading.rounds import every
+from tradewind.application.trading.trade_settings import TRADE_COMMANDS, TradesSettings
+from tradewind.domain.command_events import TradeCommandEvent
+from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
+from tradewind.domain.instruments import FilterError, Instrument
+from tradewind.domain.orders import OrderIntent, OrderResult, PositionProtection
+from tradewind.domain.trading.deals import fee_in_quote
+from tradewind.domain.trading.risk import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, RiskStrategy, first_exit
+from tradewind.domain.trading.trades import Trade, TradeStatus
+from tradewind.domain.values import Category, OrderType, Side
+
+log = structlog.get_logger(__name__)
+
+Market = tuple[str, Category, str]
+_POLL_S = 0.2  # between look-ups of an order that has not reported its fill yet
+MANUAL = "manual"
+BY_EXCHANGE = "closed_by_exchange"
+
+
+class TradeError(ValueError):
+    """A trade command the desk refuses (unknown exchange or symbol, nothing to close, order refused): nothing
+    changed."""
+
+
+class TradeDesk:
+    """Open trades over one repository and the configured exchanges' gateways."""
+
+    def __init__(
+        self,
+        trades: TradeRepository,
+        gateways: Mapping[str, ExchangeGateway],
+        bus: Bus,
+        clock: Clock,
+        settings: TradesSettings | None = None,
+        *,
+        registry: RiskRegistry | None = None,
+    ) -> None:
+        self._trades = trades
+        self._gateways = dict(gateways)
+        self._bus = bus
+        self._clock = clock
+        self._settings = settings or TradesSettings()
+        self._registry = registry or RiskRegistry()
+        self._live: dict[Market, dict[int, Trade]] = {}  # open trades by market
+        self._strategies: dict[int, list[RiskStrategy]] = {}
+        self._locks: dict[Market, asyncio.Lock] = {}
+        self._feeds: dict[Market, Subscription] = {}
+        self._ticked: set[Market] = set()  # markets that had an md.trade since the last poll
+        self._served: list[Subscription] = []
+        self._stopping = asyncio.Event()
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Reconcile the stored trades with the exchanges, then answer trade commands and the list."""
+        await self.reconcile()
+        self._served.append(await self._bus.serve(TRADE_COMMANDS, self._on_command))
+        self._served.append(await serve(self._bus, TRADES_CALL, self._list, lambda e: TradeAnswer(error=str(e))))
+
+    async def run(self) -> None:
+        """Poll the ticker of markets that had no ``md.trade`` since the last look, until ``stop``."""
+        self._stopping.clear()
+        await every(self._clock, self._settings.poll_interval_s, self._stopping, self.poll, "trades.poll_failed")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for subscription in [*self._served, *self._feeds.values()]:
+            await subscription.cancel()
+        self._served.clear()
+        self._feeds.clear()
+
+    # --- commands ---------------------------------------------------------------------------------
+
+    async def _on_command(self, message: Message) -> JsonObject:
+        try:
+            event = TRADE_COMMAND.decode(message.payload)
+        except MalformedPayload as exc:  # answered, so the sender hears why instead of timing out
+            log.error("trades.command_refused", topic=message.topic, reason=str(exc))
+            return TRADE_ANSWER.encode(TradeAnswer(error=f"malformed trade command: {exc}"))
+        try:
+            trades = await self.handle(event, key=event.key or message.message_id)
+        except TradeError as exc:
+            return TRADE_ANSWER.encode(TradeAnswer(error=str(exc)))
+        return TRADE_ANSWER.encode(TradeAnswer(tuple(trades)))
+
+    async def handle(self, event: TradeCommandEvent, *, key: str) -> list[Trade]:
+        """Carry out one trade command; ``key`` identifies an open (the same key never opens twice)."""
+        if event.dry:
+            raise TradeError("a dry command is answered by the command service and never reaches the desk")
+        command = event.command
+        match command:
+            case OpenTrade():
+                return [await self.open(command, key)]
+            case CloseTrade():
+                return await self.close_market(command)
+            case CloseAll():
+                return await self.close_all(command.exchange)
+
+    async def _list(self, query: TradesQuery) -> TradeAnswer:
+        return TradeAnswer(tuple(await self.trades(query.exchange, live_only=query.live_only)))
+
+    async def trades(self, exchange: str | None = None, *, live_only: bool = True) -> list[Trade]:
+        found = await self._trades.live() if live_only else await self._trades.recent()
+        return [t for t in found if exchange in (None, t.exchange)]
+
+    def _gateway(self, exchange: str | None) -> ExchangeGateway:
+        gateway = self._gateways.get(exchange or "")
+        if gateway is None:
+            raise TradeError(f"no exchange {exchange!r} here (configured: {', '.join(sorted(self._gateways))})")
+        return gateway
+
+    def _instrument(self, gateway: ExchangeGateway, category: Category, symbol: str) -> Instrument:
+        try:
+            return gateway.instrument(category, symbol)
+        except UnknownInstrument as exc:
+            raise TradeError(str(exc)) from None
+
+    # --- open -------------------------------------------------------------------------------------
+
+    async def open(self, command: OpenTrade, key: str) -> Trade:
+        """Place the entry order and open the trade; the same ``key`` returns the trade it opened before."""
+        known = await self._trades.by_key(key)
+        if known is not None:
+            return known
+        gateway = self._gateway(command.exchange)
+        assert command.exchange is not None
+        inst = self._instrument(gateway, command.category, command.symbol)
+        risk = {**self._settings.risk, **_risk_of(command)}
+        try:
+            self._registry.strategies(risk)
+        except ValueError as exc:
+            raise TradeError(str(exc)) from None
+        qty = await self._quantity(command, gateway, inst)
+        pending = Trade(
+            None, key, self._clock.now_ns(), command.exchange, command.category, command.symbol, command.side, qty,
+            TradeStatus.PENDING, risk,
+        )  # fmt: skip
+        try:
+            pending = await self._trades.insert(pending)
+        except TradeConflict:
+            again = await self._trades.by_key(key)
+            if again is None:
+                raise
+            return again
+        intent = OrderIntent(
+            pending.entry_order_id, command.exchange, command.category, command.symbol, command.side,
+            OrderType.MARKET if command.limit_price is None else OrderType.LIMIT, qty, command.limit_price,
+        )  # fmt: skip
+        return await self._complete_open(pending, gateway, inst, intent)
+
+    async def _quantity(self, command: OpenTrade, gateway: ExchangeGateway, inst: Instrument) -> Decimal:
+        amount = command.amount
+        if command.unit is AmountUnit.QUOTE:
+            price = command.limit_price
+            if price is None:
+                try:
+                    ticker = await gateway.fetch_ticker(command.category, command.symbol)
+                except ExchangeError as exc:
+                    raise TradeError(f"the price of {command.symbol} cannot be asked: {exc}") from None
+                price = (ticker.ask if command.side is Side.BUY else ticker.bid) or ticker.last
+                if price is None:
+                    raise TradeError(f"{command.symbol} has no price yet: give the amount in base (… base)")
+            amount = amount / price
+        qty = inst.floor_qty(amount)
+        if qty <= 0:
+            raise TradeError(f"{command.amount} {command.unit.value} is less than one lot of {command.symbol}")
+        return qty
+
+    async def _complete_open(
+        self, trade: Trade, gateway: ExchangeGateway, inst: Instrument, intent: OrderIntent | None
+    ) -> Trade:
+        assert trade.id is not None
+        try:
+            result = await gateway.fetch_order(trade.category, trade.symbol, trade.entry_order_id)
+            if result is None and intent is not None:  # reconcile first: never a second entry order
+                result = await gateway.place_order(intent)
+            if result is not None:
+                result = await self._settled(gateway, trade, trade.entry_order_id, result)
+        except (OrderRejected, FilterError) as exc:
+            await self._trades.delete(trade.id)
+            raise TradeError(f"the exchange refused the order: {exc}") from None
+        if result is not None and not result.is_final and intent is not None and intent.price is not None:
+            with contextlib.suppress(ExchangeError):  # a limit not reached in time: what filled is the trade
+                result = await gateway.cancel_order(trade.category, trade.symbol, trade.entry_order_id)
+        if result is None or result.filled_qty <= 0 or result.avg_price is None:
+            await self._trades.delete(trade.id)
+            reason = "no order" if result is None else result.reject_reason or f"the order ended {result.state.value}"
+            raise TradeError(f"nothing filled: {reason}")
+        base_fee = result.fee if result.fee_currency == inst.base else Decimal(0)
+        fee = fee_in_quote(result.fee, result.fee_currency, result.avg_price, inst)
+        opened = trade.opened(result.filled_qty - base_fee, result.avg_price, fee)
+        opened = await self._protect(opened, gateway, inst)
+        await self._trades.save(opened)
+        log.info(
+            "trades.opened", trade=opened.id, exchange=opened.exchange, symbol=opened.symbol, side=opened.side.value,
+            qty=str(opened.qty), price=str(opened.entry_price), risk={k: str(v) for k, v in opened.risk.items()},
+        )  # fmt: skip
+        await self._follow(opened)
+        return opened
+
+    async def _settled(self, gateway: ExchangeGateway, trade: Trade, cid: str, result: OrderResult) -> OrderResult:
+        """The order once it reported its fill (or ended), or as it stands after ``fill_wait_s``."""
+        waited = 0.0
+        while not result.is_final and result.filled_qty < trade.qty and waited < self._settings.fill_wait_s:
+            await self._clock.sleep(_POLL_S)
+            waited += _POLL_S
+            result = await gateway.fetch_order(trade.category, trade.symbol, cid) or result
+        return result
+
+    async def _protect(self, trade: Trade, gateway: ExchangeGateway, inst: Instrument) -> Trade:
+        """Stop-loss, take-profit and trailing stop also on the exchange's position where it keeps them (linear)."""
+        if self._settings.protection != "exchange" or trade.category is not Category.LINEAR:
+            return trade
+        built = {s.name: s for s in self._registry.strategies(trade.risk)}
+        levels = {name: s.level(trade, inst) for name, s in built.items()}
+        trailing = None
+        if TRAILING_STOP in trade.risk and trade.entry_price is not None:
+            trailing = inst.round_price(trade.entry_price * trade.risk[TRAILING_STOP] / 100)
+        protection = PositionProtection(levels.get(TAKE_PROFIT), levels.get(STOP_LOSS), trailing)
+        if protection == PositionProtection():
+            return trade
+        try:
+            await gateway.set_protection(trade.category, trade.symbol, protection)
+        except ExchangeError as exc:
+            log.warning("trades.protection_refused", trade=trade.id, reason=str(exc))
+            return replace(trade, note="the exchange refused position protection: watched here only")
+        return replace(trade, protected_on_exchange=True)
+
+    # --- following the price ----------------------------------------------------------------------
+
+    async def _follow(self, trade: Trade) -> None:
+        assert trade.id is not None
+        market = (trade.exchange, trade.category, trade.symbol)
+        self._strategies[trade.id] = self._registry.strategies(trade.risk)
+        self._live.setdefault(market, {})[trade.id] = trade
+        if market not in self._feeds:
+            topic = f"md.trade.{trade.exchange}.{trade.category.value}.{trade.symbol}"
+            self._feeds[market] = await self._bus.subscribe(topic, self._on_tick)
+
+    def _forget(self, trade: Trade) -> None:
+        if trade.id is not None:
+            self._live.get((trade.exchange, trade.category, trade.symbol), {}).pop(trade.id, None)
+            self._strategies.pop(trade.id, None)
+
+    async def _on_tick(self, message: Message) -> None:
+        tick = TRADE.decode(message.payload)
+        market = (tick.ref.exchange, tick.ref.category, tick.ref.symbol)
+        self._ticked.add(market)
+        await self.on_price(market, tick.price)
+
+    async def poll(self) -> None:
+        """The ticker's last price of every market with open trades and no ``md.trade`` since the last poll."""
+        quiet = [m for m, live in self._live.items() if live and m not in self._ticked]
+        self._ticked.clear()
+        for market in quiet:
+            try:
+                ticker = await self._gateways[market[0]].fetch_ticker(market[1], market[2])
+            except ExchangeError as exc:
+                log.warning("trades.ticker_failed", exchange=market[0], symbol=market[2], error=str(exc))
+                continue
+            price = ticker.last if ticker.last is not None else ticker.mid
+            if price is not None:
+                await self.on_price(market, price)
+
+    async def on_price(self, market: Market, price: Decimal) -> list[Trade]:
+        """Follow ``price`` with every open trade of ``market``; the trades its strategies closed."""
+        closed = []
+        async with self._lock(market):
+            for trade in list(self._live.get(market, {}).values()):
+                assert trade.id is not None
+                inst = self._gateways[trade.exchange].instrument(trade.category, trade.symbol)
+                moved = trade.followed(price)
+                reason = first_exit(self._strategies[trade.id], moved, price, inst)
+                if reason is not None:
+                    done = await self._close(moved, reason, price)
+                    if done is not None:
+                        closed.append(done)
+                elif moved is not trade:
+                    self._live[market][trade.id] = moved
+                    await self._trades.save(moved)
+        return closed
+
+    def _lock(self, market: Market) -> asyncio.Lock:
+        return self._locks.setdefault(market, asyncio.Lock())
+
+    # --- close ------------------------------------------------------------------------------------
+
+    async def close_market(self, command: CloseTrade) -> list[Trade]:
+        market = (command.exchange or "", command.category, command.symbol)
+        self._gateway(command.exchange)
+        async with self._lock(market):
+            found = list(self._live.get(market, {}).values())
+            if not found:
+                raise TradeError(f"no open trade of {command.symbol} on {command.exchange}")
+            return [t for t in [await self._close(t, MANUAL, None) for t in found] if t is not None]
+
+    async def close_all(self, exchange: str | None) -> list[Trade]:
+        closed: list[Trade] = []
+        for market in [m for m in self._live if exchange in (None, m[0])]:
+            async with self._lock(market):
+                for trade in list(self._live.get(market, {}).values()):
+                    done = await self._close(trade, MANUAL, None)
+                    if done is not None:
+                        closed.append(done)
+        return closed
+
+    async def _close(self, trade: Trade, reason: str, trigger: Decimal | None) -> Trade | None:
+        """Close ``trade`` at market, under its market's lock: ``closing`` stored first, the exit order (its derived
+        client id, looked up before any send) once; None if the exchange refused (the trade stays open)."""
+        gateway = self._gateways[trade.exchange]
+        inst = gateway.instrument(trade.category, trade.symbol)
+        if trade.status is not TradeStatus.CLOSING:
+            trade = replace(trade, status=TradeStatus.CLOSING)
+            await self._trades.save(trade)
+        try:
+            result = await gateway.fetch_order(trade.category, trade.symbol, trade.exit_order_id)
+            if result is None and trade.protected_on_exchange and await self._flat(trade, gateway):
+                return await self._record(trade, BY_EXCHANGE, trigger or trade.best_price or Decimal(0), Decimal(0))
+            if result is None:
+                intent = OrderIntent(
+                    trade.exit_order_id, trade.exchange, trade.category, trade.symbol, trade.exit_side,
+                    OrderType.MARKET, inst.floor_qty(trade.qty), reduce_only=trade.category is Category.LINEAR,
+                )  # fmt: skip
+                result = await gateway.place_order(intent)
+            result = await self._settled(gateway, trade, trade.exit_order_id, result)
+        except (OrderRejected, FilterError, ExchangeError) as exc:
+            log.warning("trades.close_failed", trade=trade.id, reason=str(exc))
+            await self._trades.save(replace(trade, status=TradeStatus.OPEN))
+            return None
+        if result.filled_qty <= 0 or result.avg_price is None:
+            log.warning("trades.close_failed", trade=trade.id, reason=result.reject_reason or result.state.value)
+            await self._trades.save(replace(trade, status=TradeStatus.OPEN))
+            return None
+        fee = fee_in_quote(result.fee, result.fee_currency, result.avg_price, inst)
+        return await self._record(trade, reason, result.avg_price, fee)
+
+    async def _record(self, trade: Trade, reason: str, price: Decimal, fee: Decimal) -> Trade:
+        closed = trade.closed(reason, price, fee, self._clock.now_ns())
+        await self._trades.save(closed)
+        self._forget(closed)
+        log.info(
+            "trades.closed", trade=closed.id, symbol=closed.symbol, reason=reason, price=str(price),
+            pnl=str(closed.pnl()),
+        )  # fmt: skip
+        return closed
+
+    async def _flat(self, trade: Trade, gateway: ExchangeGateway) -> bool:
+        """Whether the exchange's own protection already closed a linear position."""
+        positions = await gateway.fetch_positions(trade.category)
+        return sum((p.size for p in positions if p.symbol == trade.symbol), Decimal(0)) <= 0
+
+    # --- reconciliation ---------------------------------------------------------------------------
+
+    async def reconcile(self) -> None:
+        """At start: each stored live trade against its exchange's orders, by client order id."""
+        for trade in await self._trades.live():
+            gateway = self._gateways.get(trade.exchange)
+            if gateway is None:
+                log.warning("trades.difference", trade=trade.id, difference=f"no gateway {trade.exchange!r} here")
+                continue
+            inst = gateway.instrument(trade.category, trade.symbol)
+            market = (trade.exchange, trade.category, trade.symbol)
+            try:
+                async with self._lock(market):
+                    if trade.status is TradeStatus.PENDING:
+                        with contextlib.suppress(TradeError):  # no order: the command was never carried out
+                            await self._complete_open(trade, gateway, inst, None)
+                    elif trade.status is TradeStatus.CLOSING:
+                        if await self._close(trade, trade.close_reason or MANUAL, None) is None:
+                            await self._follow(replace(trade, status=TradeStatus.OPEN))
+                    else:
+                        await self._follow(trade)
+            except ExchangeError as exc:
+                log.warning("trades.difference", trade=trade.id, difference=f"not reconciled: {exc}")
+                await self._follow(trade)
+
+
+def _risk_of(command: OpenTrade) -> dict[str, Decimal]:
+    pairs = (
+        (TRAILING_STOP, command.trailing_stop_pct), (STOP_LOSS, command.stop_loss_pct),
+        (TAKE_PROFIT, command.take_profit_pct),
+    )  # fmt: skip
+    return {name: value for name, value in pairs if value is not None}
