@@ -20,6 +20,7 @@ BENCHES = (
     "bench_spread",
     "bench_lake",
     "bench_trader",
+    "bench_dashboard",
 )
 
 

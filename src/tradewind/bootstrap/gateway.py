@@ -62,7 +62,8 @@ def http_api(platform: Platform, commands: CommandService, gate: CommandGate) ->
     token = api_token(settings.http, generate=not platform.distributed)
     users = settings.commands.directory()
     access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
-    app = create_http_app(commands, access, gate)  # quit is refused over HTTP: the gate keeps it for the terminal
+    # quit is refused over HTTP: the gate keeps it for the terminal; the bus feeds the dashboard's live stream
+    app = create_http_app(commands, access, gate, platform.bus)
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
