@@ -78,6 +78,12 @@ function fillTable(sel, rows, columns) {
   rows = rows || [];
   columns = columns || (rows.length ? Object.keys(rows[0]).slice(0, 9) : []);
   table.tHead.rows[0].innerHTML = columns.map((c) => `<th>${c}</th>`).join("");
+  if (!rows.length) {
+    const tr = document.createElement("tr");
+    tr.innerHTML = '<td class="empty">none</td>';
+    table.tBodies[0].replaceChildren(tr);
+    return;
+  }
   table.tBodies[0].replaceChildren(...rows.map((r) => {
     const tr = document.createElement("tr");
     for (const c of columns) { const td = document.createElement("td"); td.textContent = cell(r[c]); tr.appendChild(td); }
@@ -128,6 +134,7 @@ async function refreshTwap() {
     for (const b of tr.querySelectorAll("button")) b.onclick = () => runCommand(`twap ${b.dataset.act} ${j.job_id}`);
     return tr;
   }));
+  state.jobs = Object.fromEntries(jobs.map((j) => [j.job_id, j]));
   if (!state.selectedJob && jobs.length) state.selectedJob = jobs[jobs.length - 1].job_id;
   stamp("twap");
   refreshReport();
@@ -142,7 +149,13 @@ async function refreshReport() {
   let cum = 0;
   const xs = done.map((s) => s.index), px = done.map((s) => Number(s.avg_price));
   const filled = done.map((s) => (cum += Number(s.filled_qty)));
-  chart("twap", "#twap-chart", [xs, px, filled], [{ label: "fill price", stroke: "#4aa3ff" }, { label: "cumulative filled", stroke: "#35c27a", scale: "qty" }], { x: { time: false } });
+  const job = (state.jobs || {})[state.selectedJob] || {};
+  const limit = done.map(() => (job.limit_price ? Number(job.limit_price) : null));
+  chart("twap", "#twap-chart", [xs, px, filled, limit], [
+    { label: "fill price", stroke: "#4aa3ff" },
+    { label: "cumulative filled", stroke: "#35c27a", scale: "qty" },
+    { label: "price limit", stroke: "#ef5b5b", dash: [4, 4] },
+  ], { x: { time: false, range: [0, Math.max(1, (job.slices || 1) - 1)] } });
 }
 
 async function refreshTrading() {
@@ -184,10 +197,15 @@ function chart(name, sel, data, series, scales) {
   if (typeof uPlot === "undefined") return;
   const el = $(sel);
   const width = Math.max(200, el.clientWidth || 300);
-  if (!charts[name] || charts[name].series.length !== series.length + 1) {
+  const shape = JSON.stringify([series.map((s) => s.label), scales || {}]);
+  if (!charts[name] || charts[name].shape !== shape) {
     if (charts[name]) charts[name].destroy();
-    charts[name] = new uPlot({ width, height: 150, scales: scales || {}, series: [{}, ...series],
-      axes: [{ stroke: "#7d8a99" }, { stroke: "#7d8a99" }], legend: { show: true } }, data, el);
+    const axes = [{ stroke: "#7d8a99", grid: { stroke: "#26303b" } }, { stroke: "#7d8a99", grid: { stroke: "#26303b" }, size: 70 }];
+    if (series.some((s) => s.scale === "qty")) axes.push({ scale: "qty", side: 1, stroke: "#35c27a", grid: { show: false } });
+    charts[name] = new uPlot({ width, height: 150, scales: scales || {}, series: [{}, ...series], axes,
+      legend: { show: false } }, data, el);
+    charts[name].shape = shape;
+    el.dataset.series = series.map((s) => s.label).join(" · ");
   } else {
     if (Math.abs(charts[name].width - width) > 20) charts[name].setSize({ width, height: 150 });
     charts[name].setData(data);
@@ -210,7 +228,7 @@ function pushPrice(ts, trade, mid) {
   const [t, tr, md] = state.prices;
   t.push(ts); tr.push(trade); md.push(mid);
   if (t.length > 600) { t.shift(); tr.shift(); md.shift(); }
-  chart("price", "#price-chart", state.prices, [{ label: "trade", stroke: "#f0a030", points: { show: true }, paths: () => null }, { label: "mid", stroke: "#4aa3ff" }]);
+  chart("price", "#price-chart", state.prices, [{ label: "trade", stroke: "#f0a030", points: { show: true }, paths: () => null }, { label: "mid", stroke: "#4aa3ff", spanGaps: true }]);
 }
 
 // ---- live stream -----------------------------------------------------------------------------------------
