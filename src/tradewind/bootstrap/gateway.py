@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
@@ -62,8 +63,9 @@ def http_api(platform: Platform, commands: CommandService, gate: CommandGate) ->
     token = api_token(settings.http, generate=not platform.distributed)
     users = settings.commands.directory()
     access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
-    # quit is refused over HTTP: the gate keeps it for the terminal; the bus feeds the dashboard's live stream
-    app = create_http_app(commands, access, gate, platform.bus)
+    # quit is refused over HTTP: the gate keeps it for the terminal. The dashboard's live stream reads the bus, its
+    # System panel the logs table.
+    app = create_http_app(commands, access, gate, platform.bus, SqlLogRepository(platform.database))
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.bus import Bus
+from tradewind.application.ports.repositories import LogRepository
 from tradewind.domain.commands import ListSubscriptions, ShowBook, Subscribe, Unsubscribe
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
@@ -51,11 +52,15 @@ class SubscriptionRequest(BaseModel):
 
 
 def create_http_app(
-    commands: CommandService, access: ApiAccess, gate: CommandGate | None = None, bus: Bus | None = None
+    commands: CommandService,
+    access: ApiAccess,
+    gate: CommandGate | None = None,
+    bus: Bus | None = None,
+    logs: LogRepository | None = None,
 ) -> FastAPI:
     """The API over the command service, guarded by ``access``; nothing global, one app per system. Routes only for
     what it runs; ``POST /commands`` when a command ``gate`` is given (every system builds one); the dashboard at
-    ``/``, live over ``/events`` when given the ``bus``."""
+    ``/``, live over ``/events`` when given the ``bus``, with ``/logs`` when given the ``logs`` table."""
     app = FastAPI(title="Tradewind", version="0.1.0")
     install_error_handlers(app)
     document_refusals(app)
@@ -75,7 +80,7 @@ def create_http_app(
         app.include_router(positions_router(commands))
     if gate is not None:
         app.include_router(commands_router(gate))
-    install_dashboard(app, bus)
+    install_dashboard(app, bus, logs)
     return app
 
 

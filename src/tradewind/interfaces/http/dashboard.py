@@ -13,12 +13,13 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from tradewind.application.ports.bus import Bus, Message, Subscription
+from tradewind.application.ports.repositories import LogRepository
 
 TAG = "dashboard"
 # What the page shows live: market data, TWAP progress, spreads, the trader, signals and order events.
@@ -35,6 +36,8 @@ CONTENT_TYPES = {
     "vendor/uPlot.LICENSE": "text/plain; charset=utf-8",
 }
 NO_STORE = {"Cache-Control": "no-store"}
+LOG_WINDOW_NS = 15 * 60 * 10**9  # the System panel's recent logs: the last 15 minutes ...
+LOG_SCAN = 5000  # ... read oldest first up to this many rows, the newest ``limit`` of them shown
 
 
 def _read(name: str) -> bytes:
@@ -123,18 +126,18 @@ def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {_json(data)}\n\n"
 
 
-def install_dashboard(app: FastAPI, bus: Bus | None) -> None:
+def install_dashboard(app: FastAPI, bus: Bus | None, logs: LogRepository | None = None) -> None:
     """Serves the page on ``app``; with a ``bus``, ``/events`` too, its hub at ``app.state.live_hub`` and its
-    ``close`` in ``app.state.on_stop`` (``HttpServer.stop`` calls those before stopping)."""
+    ``close`` in ``app.state.on_stop`` (``HttpServer.stop`` calls those before stopping); with ``logs``, ``/logs``."""
     hub = LiveHub(bus) if bus is not None else None
     app.state.live_hub = hub
     if hub is not None:
         app.state.on_stop = [*getattr(app.state, "on_stop", []), hub.close]
-    app.include_router(dashboard_router(hub))
+    app.include_router(dashboard_router(hub, logs))
 
 
-def dashboard_router(hub: LiveHub | None) -> APIRouter:
-    """``/``, ``/static/<file>`` and, with a ``hub``, ``/events``."""
+def dashboard_router(hub: LiveHub | None, logs: LogRepository | None = None) -> APIRouter:
+    """``/``, ``/static/<file>``, with a ``hub`` ``/events`` and with ``logs`` ``/logs``."""
     router = APIRouter(tags=[TAG])
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -155,5 +158,20 @@ def dashboard_router(hub: LiveHub | None) -> APIRouter:
             raise HTTPException(404, "no live events: this process has no bus")
         headers = {**NO_STORE, "X-Accel-Buffering": "no"}
         return StreamingResponse(hub.stream(), media_type="text/event-stream", headers=headers)
+
+    if logs is not None:
+
+        @router.get("/logs", tags=[TAG])
+        async def recent_logs(
+            limit: Annotated[int, Query(ge=1, le=500)] = 50, level: Annotated[str | None, Query(max_length=16)] = None
+        ) -> list[dict[str, Any]]:
+            """The newest log records of the last 15 minutes (the logs table), newest first; ``level`` filters."""
+            since = time.time_ns() - LOG_WINDOW_NS
+            records = await logs.query(start_ns=since, limit=LOG_SCAN)
+            wanted = [r for r in records if level is None or r.level.lower() == level.lower()]
+            return [
+                {"ts_ns": r.ts_ns, "level": r.level, "event": r.event, "logger": r.logger, "job_id": r.job_id}
+                for r in reversed(wanted[-limit:])
+            ]
 
     return router

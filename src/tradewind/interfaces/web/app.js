@@ -178,6 +178,15 @@ async function refreshSpreads() {
 async function refreshSystem() {
   const health = await getJson("/healthz");
   $("#health").textContent = health ? health.status : "—";
+  const logs = await getJson("/logs?limit=15");
+  if (logs !== null) {
+    $("#logs").replaceChildren(...logs.map((r) => {
+      const li = document.createElement("li");
+      li.className = /error|critical|warning/i.test(r.level) ? "error" : "";
+      li.textContent = `${clock(r.ts_ns / 1e6)} ${r.level} ${r.event}${r.job_id ? ` [${r.job_id}]` : ""}`;
+      return li;
+    }));
+  }
   stamp("system");
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,11 @@ import pytest
 from tests.support.http_api import TOKEN, api_access, command_gate
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
+from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.ports.repositories import LogRecord
 from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.interfaces.http.dashboard import CONTENT_TYPES
 
@@ -44,18 +48,21 @@ class Site:
     url: str
     bus: InMemoryBus
     server: HttpServer
+    logs: SqlLogRepository
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[Site]:
+async def site(sqlite_database: Database) -> AsyncIterator[Site]:
     bus = InMemoryBus()
     await bus.start()
     market_data = MarketDataService(bus, WallClock(), {})
     commands = CommandService(market_data=market_data, default_exchange="sim")
-    server = HttpServer(create_http_app(commands, api_access(), command_gate(commands), bus), "127.0.0.1", 0)
+    logs = SqlLogRepository(sqlite_database)
+    app = create_http_app(commands, api_access(), command_gate(commands), bus, logs)
+    server = HttpServer(app, "127.0.0.1", 0)
     await server.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.port}", bus, server)
+        yield Site(f"http://127.0.0.1:{server.port}", bus, server, logs)
     finally:
         await server.stop()
         await market_data.close()
@@ -152,6 +159,19 @@ async def test_stopping_the_server_ends_an_open_stream(site: Site) -> None:
         rest = await asyncio.wait_for(resp.content.read(), 30)
         assert b"event: bus" not in rest
     assert (await asyncio.wait_for(_refused(site.url), 30)) is True
+
+
+async def test_recent_logs_come_newest_first_and_filter_by_level(site: Site) -> None:
+    now = time.time_ns()
+    old = LogRecord(now - 3600 * 10**9, "error", "long.ago", "t")  # outside the panel's window
+    recent = [LogRecord(now - (10 - i) * 10**9, level, f"e{i}", "t") for i, level in enumerate(["info", "error"] * 3)]
+    await site.logs.add([old, *recent])
+    status, _, text = await _get(site.url + "/logs?limit=4")
+    assert status == 200
+    assert [r["event"] for r in json.loads(text)] == ["e5", "e4", "e3", "e2"]
+    _, _, text = await _get(site.url + "/logs?level=ERROR")
+    assert [r["event"] for r in json.loads(text)] == ["e5", "e3", "e1"]
+    assert (await _get(site.url + "/logs?limit=0"))[0] == 422
 
 
 async def _refused(url: str) -> bool:
