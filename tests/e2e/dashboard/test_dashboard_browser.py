@@ -100,6 +100,9 @@ async def test_the_dashboard_live_commands_twap_and_connection_lost(
         "([sel, old]) => document.querySelector(sel).innerText !== old", arg=["#book tbody", first]
     )
 
+    # The spot/perp spread of the BTC group (BTCUSDT spot and linear share a matching key) from their live mids.
+    await expect(page.locator("#groups tbody tr").first).to_contain_text("BTCUSDT")
+
     # The token, entered once, stays for the session; the command box runs commands with it.
     await page.fill("#token", running.token)
     await page.click("#token-form button")

@@ -253,6 +253,7 @@ function onBusEvent(ev) {
     const key = `${p.exchange}/${p.category}/${p.symbol}`;
     if (!state.seen.has(key)) { state.seen.add(key); if (!state.instrument) refreshMarket(); }
   }
+  if (kind === "md.mid" && p.matching_key) noteMid(p, ev.at);
   if (kind === "md.book" && matchesInstrument(p)) showBook(p);
   else if (kind === "md.trade" && matchesInstrument(p)) pushPrice(p.ts_ns / 1e9, Number(p.price), null);
   else if (kind === "md.mid" && matchesInstrument(p)) pushPrice(p.ts_ns / 1e9, null, Number(p.mid));
@@ -270,6 +271,25 @@ function onBusEvent(ev) {
     while ($("#events").children.length > 30) $("#events").lastChild.remove();
   }
 }
+// spot/perp spread of each matching group (the markets sharing a matching_key), from their mids
+const groups = {};
+function noteMid(p, at) {
+  const g = (groups[`${p.exchange}/${p.matching_key}`] ||= {});
+  g[p.category] = { mid: Number(p.mid), at };
+}
+function showGroups() {
+  const rows = Object.entries(groups).filter(([, g]) => g.spot && (g.linear || g.inverse)).sort();
+  $("#groups").tBodies[0].replaceChildren(...rows.map(([key, g]) => {
+    const perp = g.linear || g.inverse;
+    const tr = document.createElement("tr");
+    tr.innerHTML = "<td></td><td></td><td></td><td></td><td></td>";
+    const bps = ((perp.mid - g.spot.mid) / g.spot.mid) * 1e4;
+    [key, g.spot.mid, perp.mid, bps.toFixed(1), clock(Math.max(g.spot.at, perp.at) * 1000)].forEach((v, i) => { tr.cells[i].textContent = v; });
+    return tr;
+  }));
+}
+setInterval(showGroups, 1000);
+
 function showRates() {
   const now = Date.now();
   const rows = Object.entries(state.rates).sort();
