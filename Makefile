@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test test-fast bench lint format services start stop clean help
+.PHONY: run test test-fast bench lint format services browser start stop clean help
 
 help:
 	@echo "make run    - install and start the embedded system (simulator, storage, live view)"
@@ -46,8 +46,12 @@ run: $(VENV)/.run-stamp
 services:
 	bash scripts/ensure-services.sh
 
+# Debian's chromium for the dashboard's end-to-end tests (Playwright drives it; nothing downloaded by Playwright).
+browser:
+	bash scripts/ensure-browser.sh
+
 # Two passes: everything in parallel, then the tests that restart a shared service (marked serial).
-test: $(VENV)/.dev-stamp services
+test: $(VENV)/.dev-stamp services browser
 	$(BIN)/pytest -n 2 -m "not serial" $(ARGS)
 	$(BIN)/pytest -m serial $(ARGS)
 

@@ -21,6 +21,7 @@ BENCHES = (
     "bench_lake",
     "bench_trader",
     "bench_embedded",
+    "bench_dashboard",
 )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component, Runner
@@ -137,7 +138,8 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         trades=trade_client(platform),
     )
     gate = command_gate(platform, commands)
-    http = http_api(platform, commands, gate) if settings.http.enabled else None
+    log_table = SqlLogRepository(platform.database)  # the dashboard's recent logs
+    http = http_api(platform, commands, gate, log_table) if settings.http.enabled else None
     bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
     plugged = plugin_front_ends(platform, gate)
     running_strategies = any(s.enabled for s in settings.strategies)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import structlog
 
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
+from tradewind.application.ports.repositories import LogRepository
 from tradewind.application.spread.remote import BusSpreadView
 from tradewind.bootstrap.commands import command_gate, commands_over, trade_client
 from tradewind.bootstrap.marketdata import mirror
@@ -52,8 +54,11 @@ def api_token(settings: HttpSettings, *, generate: bool) -> ApiToken:
     return ApiToken(secrets.token_urlsafe(32), generated=True) if generate else ApiToken(None)
 
 
-def http_api(platform: Platform, commands: CommandService, gate: CommandGate) -> HttpParts:
-    """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one).
+def http_api(
+    platform: Platform, commands: CommandService, gate: CommandGate, logs: LogRepository | None = None
+) -> HttpParts:
+    """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one). ``logs``: the
+    logs table the dashboard's System panel reads (``/logs``).
 
     Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
     request that needs it, and says so at start.
@@ -62,7 +67,9 @@ def http_api(platform: Platform, commands: CommandService, gate: CommandGate) ->
     token = api_token(settings.http, generate=not platform.distributed)
     users = settings.commands.directory()
     access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
-    app = create_http_app(commands, access, gate)  # quit is refused over HTTP: the gate keeps it for the terminal
+    # quit is refused over HTTP: the gate keeps it for the terminal. The dashboard's live stream reads the bus, its
+    # System panel the logs table.
+    app = create_http_app(commands, access, gate, platform.bus, logs)
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
@@ -89,5 +96,5 @@ def gateway_service(platform: Platform) -> ServiceParts:
     commands = commands_over(
         platform.settings, control.service, market_data, spreads, positions.service, trades=trade_client(platform)
     )
-    http = http_api(platform, commands, command_gate(platform, commands))
+    http = http_api(platform, commands, command_gate(platform, commands), SqlLogRepository(platform.database))
     return ServiceParts([*control.components, book_mirror, http.component])

@@ -120,9 +120,13 @@ def api_banner(url: str, token: str | None, *, generated: bool) -> str:
     if generated:
         return (
             f"HTTP API on {url} (OpenAPI at {url}/docs). Token for this run: {token} "
-            "(send 'Authorization: Bearer <token>' on every changing request; set http.token to keep one)"
+            "(send 'Authorization: Bearer <token>' on every changing request; set http.token to keep one). "
+            f"Dashboard: {url}/"
         )
-    return f"HTTP API on {url} (OpenAPI at {url}/docs); changing requests send 'Authorization: Bearer <http.token>'"
+    return (
+        f"HTTP API on {url} (OpenAPI at {url}/docs); changing requests send 'Authorization: Bearer <http.token>'. "
+        f"Dashboard: {url}/"
+    )
 
 
 @app.command("sim-exchange")

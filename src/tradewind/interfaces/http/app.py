@@ -14,11 +14,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
+from tradewind.application.ports.bus import Bus
+from tradewind.application.ports.repositories import LogRepository
 from tradewind.domain.commands import ListSubscriptions, ShowBook, Subscribe, Unsubscribe
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
 from tradewind.interfaces.http.commands import commands_router
+from tradewind.interfaces.http.dashboard import install_dashboard
 from tradewind.interfaces.http.errors import document_refusals, install_error_handlers
 from tradewind.interfaces.http.positions import positions_router
 from tradewind.interfaces.http.security import ApiAccess, install_security
@@ -49,9 +52,16 @@ class SubscriptionRequest(BaseModel):
         return InstrumentRef(self.exchange, self.category, self.symbol, self.matching_key)
 
 
-def create_http_app(commands: CommandService, access: ApiAccess, gate: CommandGate | None = None) -> FastAPI:
+def create_http_app(
+    commands: CommandService,
+    access: ApiAccess,
+    gate: CommandGate | None = None,
+    bus: Bus | None = None,
+    logs: LogRepository | None = None,
+) -> FastAPI:
     """The API over the command service, guarded by ``access``; nothing global, one app per system. Routes only for
-    what it runs; ``POST /commands`` when a command ``gate`` is given (every system builds one)."""
+    what it runs; ``POST /commands`` when a command ``gate`` is given (every system builds one); the dashboard at
+    ``/``, live over ``/events`` when given the ``bus``, with ``/logs`` when given the ``logs`` table."""
     app = FastAPI(title="Tradewind", version="0.1.0")
     install_error_handlers(app)
     document_refusals(app)
@@ -73,6 +83,7 @@ def create_http_app(commands: CommandService, access: ApiAccess, gate: CommandGa
         app.include_router(trades_router(commands))
     if gate is not None:
         app.include_router(commands_router(gate))
+    install_dashboard(app, bus, logs)
     return app
 
 

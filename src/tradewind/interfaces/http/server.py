@@ -27,6 +27,7 @@ class HttpServer:
     def __init__(self, app: FastAPI, host: str, port: int, *, what: str = _WHAT) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="off")
         self._server = _QuietServer(config)
+        self._app = app
         self._host, self._port, self._what = host, port, what
         self._task: asyncio.Task[None] | None = None
         self.port: int | None = None
@@ -50,6 +51,8 @@ class HttpServer:
     async def stop(self) -> None:
         if self._task is None:
             return
+        for hook in getattr(self._app.state, "on_stop", ()):
+            hook()  # ends long-lived responses (the dashboard's event streams): uvicorn waits for every open one
         self._server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
