@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import ClockDriver, SimClock
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component, Runner
@@ -26,6 +27,7 @@ from tradewind.bootstrap.signals import ProducerParts, producer
 from tradewind.bootstrap.simulator import (
     SimExchangeParts,
     exchange_site,
+    perp_clock,
     running_market,
     sim_exchange,
     simulated_market,
@@ -155,6 +157,8 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *([] if bot is None else [bot]),
         *plugged,
         exchange.market,
+        *exchange.running_perps,
+        *_clock_driver(platform),
     ]
     return EmbeddedSystem(
         platform,
@@ -171,6 +175,15 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         spreads,
         positions,
     )
+
+
+def _clock_driver(platform: Platform) -> list[Component]:
+    """With ``clock: sim`` and ``sim_speed``, the component that moves the simulated clock (nothing else does)."""
+    speed = platform.settings.sim_speed
+    if not isinstance(platform.clock, SimClock) or speed is None:
+        return []
+    driver = ClockDriver(platform.clock, speed)
+    return [Component("sim-clock", None, driver.run, driver.stop)]
 
 
 def _stop_report(simulator: MarketSimulatorService, recorder: MarketDataRecorder) -> Component:
@@ -212,5 +225,11 @@ def build_sim_exchange(settings: Settings, *, host: str | None = None, port: int
     console_logs(platform)  # no database here
     market = simulated_market(platform)
     server = exchange_site(platform, host, port)
-    components = [platform.bus_component(), site_component("sim-exchange", server), running_market(market.simulator)]
+    components = [
+        platform.bus_component(),
+        site_component("sim-exchange", server),
+        running_market(market.simulator),
+        perp_clock(platform),
+        *_clock_driver(platform),
+    ]
     return SimExchangeSystem(Runner("sim-exchange", components), server, market.simulator)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tradewind.interfaces.cli.cmd import cmd
-from tradewind.interfaces.cli.exits import load, starting
+from tradewind.interfaces.cli.exits import load, refuse_undriven_clock, starting
 from tradewind.interfaces.cli.lake import lake_app
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.positions import deals, positions
@@ -49,9 +49,13 @@ def run(
     headless: Annotated[bool, typer.Option(help="Log instead of drawing the live view")] = False,
     prompt: Annotated[bool, typer.Option(help="A command prompt under the live view (--no-prompt: view only)")] = True,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
+    sim_speed: Annotated[
+        float | None, typer.Option(help="Run on the simulated clock, N times as fast as real time", min=0.001)
+    ] = None,
 ) -> None:
     """Start the embedded system: simulator, storage, the live market view and a command prompt."""
-    settings = load(config)
+    settings = load(config) if sim_speed is None else load(config, clock="sim", sim_speed=sim_speed)
+    refuse_undriven_clock(settings)
     draw = not headless and sys.stdout.isatty()
     asyncio.run(_run_embedded(settings, draw=draw, prompt=prompt and sys.stdin.isatty(), duration=duration))
 
@@ -129,9 +133,13 @@ def sim_exchange(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default from config: 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from config: 8080; 0 picks a free one)")] = None,
+    sim_speed: Annotated[
+        float | None, typer.Option(help="Run on the simulated clock, N times as fast as real time", min=0.001)
+    ] = None,
 ) -> None:
     """Serve the simulated exchange over Bybit's V5 and Binance's spot REST and WebSocket protocols (one port)."""
-    settings = load(config)
+    settings = load(config) if sim_speed is None else load(config, clock="sim", sim_speed=sim_speed)
+    refuse_undriven_clock(settings)
     asyncio.run(
         _run_sim_exchange(
             settings, host or settings.sim_exchange.host, settings.sim_exchange.port if port is None else port
