@@ -139,6 +139,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     signals = producer(platform) if settings.producer.enabled and running_strategies else None
     simulator = simulated_market(platform).simulator
     components = [
+        *_clock_driver(platform),  # first: it keeps time moving while the others stop
         platform.database_component(),
         migrations(platform),
         *([] if logs is None else [logs.component()]),
@@ -158,7 +159,6 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *plugged,
         exchange.market,
         *exchange.running_perps,
-        *_clock_driver(platform),
     ]
     return EmbeddedSystem(
         platform,
@@ -226,10 +226,10 @@ def build_sim_exchange(settings: Settings, *, host: str | None = None, port: int
     market = simulated_market(platform)
     server = exchange_site(platform, host, port)
     components = [
+        *_clock_driver(platform),  # first: it keeps time moving while the others stop
         platform.bus_component(),
         site_component("sim-exchange", server),
         running_market(market.simulator),
         perp_clock(platform),
-        *_clock_driver(platform),
     ]
     return SimExchangeSystem(Runner("sim-exchange", components), server, market.simulator)
