@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 
+from tradewind.application.lifecycle import sleep_unless_stopped
 from tradewind.application.messages.spread import FUNDING, funding_topic
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
@@ -23,7 +26,7 @@ class PerpClock:
         self.interval_s = interval_s
         self.published = 0
         self._pending: list[FundingPayment] = []
-        self._running = True
+        self._stopped = asyncio.Event()
         venue.add_funding_listener(self._on_funding)
 
     def _on_funding(self, instrument: Instrument, txn: Transaction) -> None:
@@ -45,9 +48,8 @@ class PerpClock:
             log.info("venue.funding", symbol=payment.symbol, amount=str(payment.amount), id=payment.funding_id)
 
     async def run(self) -> None:
-        while self._running:
-            await self.clock.sleep(self.interval_s)
+        while await sleep_unless_stopped(self.clock, self.interval_s, self._stopped):
             await self.step()
 
     async def stop(self) -> None:
-        self._running = False
+        self._stopped.set()

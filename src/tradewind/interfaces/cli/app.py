@@ -195,6 +195,43 @@ def export_parquet(
         typer.echo(f"{table}: {rows} rows")
 
 
+@app.command("simulate")
+def simulate(
+    hours: Annotated[float, typer.Option(help="Simulated hours to run", min=0.001, max=24 * 366)],
+    out: Annotated[
+        str | None, typer.Option(help="Export trades, mids and books to Parquet here afterwards (folder or s3://)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the market on the simulated clock as fast as the machine goes, record it, then export Parquet."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tradewind.bootstrap.simulate import simulate as run_simulation
+    from tradewind.interfaces.http.settings import HttpSettings
+
+    settings = load(config, clock="sim", sim_speed=None, http=HttpSettings(enabled=False))
+    total = hours * 3600
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[done]}"), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress, starting(settings):
+        task = progress.add_task("simulate", total=total, done="")
+
+        def advance(done_s: float) -> None:
+            progress.update(task, completed=done_s, done=f"{done_s / 3600:.2f} / {hours:g} h")
+
+        result = asyncio.run(run_simulation(settings, hours, advance))
+    typer.echo(
+        f"simulated {result.simulated_s / 3600:g} h: {result.steps} steps, {result.published} market events, "
+        f"{result.recorded} recorded"
+    )
+    if out is not None:
+        from tradewind.bootstrap.storage import export
+
+        with starting(settings):
+            written = export(settings, out)
+        for table, rows in written.items():
+            typer.echo(f"{table}: {rows} rows -> {out}")
+
+
 @app.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Validate the configuration and print it (secrets masked)."""
