@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.simulation.fair_value import AssetParams, BasisParams
 from tradewind.domain.simulation.population import PopulationParams
+from tradewind.domain.simulation.scenarios import Scenario, apply_scenario
 from tradewind.domain.simulation.swarm import MarketConfig, SwarmConfig
 from tradewind.domain.values import Category
 
@@ -109,6 +110,7 @@ class SimulatorSettings(BaseModel):
     basis: BasisParams = Field(default_factory=BasisParams)  # of every linear (perpetual) market
     # Added to (or replacing by category and symbol) the defaults of domain/instruments.py.
     instruments: tuple[InstrumentSettings, ...] = ()
+    scenario: Scenario | None = None  # a named market condition on every market (docs/simulator.md, "Scenarios")
 
     _merge_assets = field_validator("assets", mode="before")(_merged_assets)
 
@@ -156,8 +158,16 @@ class SimulatorSettings(BaseModel):
         markets = []
         for index, market in enumerate(self.markets):
             instrument = self._resolve(index, market, known)
-            basis = self.basis if market.category is Category.LINEAR else None
-            markets.append(MarketConfig(instrument, market.population or self.population, basis))
+            asset = self.assets[instrument.base]
+            _, population, basis = apply_scenario(
+                self.scenario, asset, market.population or self.population, self.basis
+            )
+            linear = market.category is Category.LINEAR
+            markets.append(MarketConfig(instrument, population, basis if linear else None))
         bases = {m.instrument.base for m in markets}
-        assets = tuple((name, params) for name, params in self.assets.items() if name in bases)
+        assets = tuple(
+            (name, apply_scenario(self.scenario, params, self.population, self.basis)[0])
+            for name, params in self.assets.items()
+            if name in bases
+        )
         return SwarmConfig(self.seed, tuple(markets), assets)

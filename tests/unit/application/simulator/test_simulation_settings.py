@@ -7,7 +7,10 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from tests.unit.domain.simulation.simulation_support import NS, START_NS, record
 from tradewind.application.simulator.settings import SimulatorSettings
+from tradewind.domain.simulation.scenarios import Scenario
+from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.values import Category
 
 
@@ -113,3 +116,22 @@ def test_settings_are_frozen() -> None:
     settings = SimulatorSettings()
     with pytest.raises(ValidationError):
         settings.seed = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("scenario", list(Scenario))
+def test_each_named_scenario_changes_the_market_and_stays_seeded(scenario: Scenario) -> None:
+    plain = SimulatorSettings().swarm_config()
+    config = SimulatorSettings.model_validate({"scenario": scenario.value}).swarm_config()
+    assert config != plain
+    assert config == SimulatorSettings.model_validate({"scenario": scenario.value}).swarm_config()
+    assert config.seed == plain.seed
+    trades = record(Swarm(config, START_NS), NS // 10, 100).trade_lines
+    assert trades == record(Swarm(config, START_NS), NS // 10, 100).trade_lines  # same seed, same trades
+
+
+def test_the_dislocation_scenario_reuses_the_basis_shock_and_an_unknown_one_is_refused() -> None:
+    config = SimulatorSettings.model_validate({"scenario": "spot_perp_dislocation"}).swarm_config()
+    perp = config.markets[1]
+    assert perp.basis is not None and perp.basis.shock_bp == 80.0 and perp.basis.shock_at(0) == 80.0
+    with pytest.raises(ValidationError, match="scenario"):
+        SimulatorSettings.model_validate({"scenario": "meteor"})
