@@ -44,6 +44,9 @@ class RecorderSettings(BaseModel):
     # database down) loses nothing the broker let go; the broker, not this process, holds the backlog.
     ack_after_store: bool = True
     dump_orderbook_to_db: bool = True  # False: book snapshots are not stored (trades and mids still are)
+    # Book snapshots are most of the data (about 8 GB a day at the defaults): store one per instrument at most
+    # every this many seconds of the snapshots' own time (0: every one).
+    book_interval_s: float = Field(0.0, ge=0, le=86_400)
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
 
@@ -53,6 +56,7 @@ class RecorderStats:
     written: int = 0
     malformed: int = 0
     dropped: int = 0
+    thinned: int = 0  # book snapshots skipped by ``book_interval_s``
     write_errors: int = 0
     spilled: int = 0
 
@@ -100,6 +104,8 @@ class MarketDataRecorder:
         self._failing = False  # after a failed write only the timer retries, not every arriving row
         self._ack_after_store = self._settings.ack_after_store and self._settings.queue is not None
         self._epoch: asyncio.Future[bool] | None = None  # resolved by the flush that takes the rows buffered now
+        self._book_interval_ns = round(self._settings.book_interval_s * 1e9)
+        self._last_book_ns: dict[str, int] = {}  # topic -> time of the last snapshot kept
         self.stats = RecorderStats()
 
     @property
@@ -148,6 +154,8 @@ class MarketDataRecorder:
             log.warning("recorder.malformed", topic=message.topic, error=str(exc))
             return
         self.stats.received += 1
+        if codec.kind == BOOK.kind and self._book_interval_ns and self._thinned(message.topic, item.ts_ns):
+            return
         epoch = self._current_epoch() if self._ack_after_store else None  # taken with the row: no await between
         buffer = self._buffers[codec.kind]
         buffer.append(item)
@@ -156,6 +164,15 @@ class MarketDataRecorder:
             await self._flush_quietly()
         while epoch is not None and not await asyncio.shield(epoch):
             epoch = self._current_epoch()  # that flush failed and put the row back: the next one takes it
+
+    def _thinned(self, topic: str, ts_ns: int) -> bool:
+        """True when a snapshot of ``topic`` was kept less than ``book_interval_s`` before this one."""
+        last = self._last_book_ns.get(topic)
+        if last is not None and ts_ns - last < self._book_interval_ns:
+            self.stats.thinned += 1
+            return True
+        self._last_book_ns[topic] = ts_ns
+        return False
 
     def _codec(self, topic: str) -> Codec[Any]:
         codec = codec_for(topic)
