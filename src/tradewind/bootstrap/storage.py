@@ -76,6 +76,20 @@ def export(settings: Settings, dest: str | Path) -> Mapping[str, int]:
         database.dispose()
 
 
+def prune(settings: Settings, *, hours: float | None, rows: int | None) -> Mapping[str, int]:
+    """``tradewind db prune``: book snapshots and mids older than ``hours`` (by wall time) or beyond ``rows``."""
+    import time
+
+    from tradewind.adapters.store.sqlalchemy.retention import prune as prune_tables
+
+    before_ns = None if hours is None else time.time_ns() - round(hours * 3600 * 1e9)
+    database = Database.from_settings(settings.storage)
+    try:
+        return prune_tables(database, before_ns=before_ns, keep_rows=rows)
+    finally:
+        database.dispose()
+
+
 def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDataRecorder, Component]:
     """The recorder on ``queue`` (a durable work queue in distributed mode; ``None``: a fan-out subscription)."""
     settings = platform.settings.recorder

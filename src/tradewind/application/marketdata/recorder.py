@@ -47,6 +47,9 @@ class RecorderSettings(BaseModel):
     # Book snapshots are most of the data (about 8 GB a day at the defaults): store one per instrument at most
     # every this many seconds of the snapshots' own time (0: every one).
     book_interval_s: float = Field(0.0, ge=0, le=86_400)
+    # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by rows per table.
+    retention_hours: float | None = Field(None, gt=0)
+    retention_rows: int | None = Field(None, ge=0)
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tradewind.interfaces.cli.cmd import cmd
-from tradewind.interfaces.cli.exits import load, refuse_undriven_clock, starting
+from tradewind.interfaces.cli.exits import fail, load, refuse_undriven_clock, starting
 from tradewind.interfaces.cli.lake import lake_app
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.positions import deals, positions
@@ -176,6 +176,33 @@ def db_upgrade(config: ConfigOption = None) -> None:
     with starting(settings):
         url = upgrade(settings)
     typer.echo(f"database at {url} is at the latest schema")
+
+
+@db_app.command("prune")
+def db_prune(
+    config: ConfigOption = None,
+    older_than_hours: Annotated[
+        float | None,
+        typer.Option(
+            help="Delete book snapshots and mids older than this (default recorder.retention_hours)", min=0.001
+        ),
+    ] = None,
+    keep_rows: Annotated[
+        int | None, typer.Option(help="Keep at most this many of each, newest (default recorder.retention_rows)", min=0)
+    ] = None,
+) -> None:
+    """Delete old book snapshots and mids (trades and candles are kept)."""
+    from tradewind.bootstrap.storage import prune
+
+    settings = load(config)
+    hours = older_than_hours if older_than_hours is not None else settings.recorder.retention_hours
+    rows = keep_rows if keep_rows is not None else settings.recorder.retention_rows
+    if hours is None and rows is None:
+        fail("nothing to prune by: give --older-than-hours or --keep-rows (or recorder.retention_*)", 2)
+    with starting(settings):
+        deleted = prune(settings, hours=hours, rows=rows)
+    for table, count in deleted.items():
+        typer.echo(f"{table}: {count} rows deleted")
 
 
 @app.command("export-parquet")
