@@ -74,6 +74,7 @@ async def _run_embedded(settings: Settings, *, draw: bool, prompt: bool, duratio
         system = build_embedded(settings, console_logging=not draw)
         await system.start()
     asyncio.create_task(_relay(system.shutdown, stop))  # noqa: RUF006 - ends with the loop; `quit` sets it
+    system.board.where = lambda: where_line(system)
     title = "Tradewind (embedded)"
     if system.http_url is not None:
         # Straight to the terminal, never through logging: a generated token must not reach the logs table.
@@ -116,6 +117,25 @@ async def _prompt(system: EmbeddedSystem, settings: Settings, stop: asyncio.Even
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
     await source.wait()
     target.set()
+
+
+def where_line(system: EmbeddedSystem) -> str:
+    """Ports, the database and how much it holds, for the live view."""
+    database = system.platform.database
+    parts = []
+    if system.exchange_port is not None:
+        parts.append(f"sim-exchange :{system.exchange_port}")
+    if system.http_port is not None:
+        parts.append(f"API :{system.http_port}")
+    size = ""
+    if database.backend == "sqlite" and database.url.database:
+        path = Path(database.url.database)
+        files = [f for f in (path, path.with_name(path.name + "-wal")) if f.exists()]  # WAL holds the newest rows
+        with contextlib.suppress(OSError):
+            total = sum(f.stat().st_size for f in files)
+            size = f" ({total / 1e6:,.1f} MB; `tradewind db prune` trims it)"
+    parts.append(f"database {database.safe_url}{size}")
+    return "   ".join(parts)
 
 
 def api_banner(url: str, token: str | None, *, generated: bool) -> str:
