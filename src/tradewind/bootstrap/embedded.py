@@ -34,7 +34,7 @@ from tradewind.bootstrap.simulator import (
     site_component,
 )
 from tradewind.bootstrap.spread import SpreadParts, spread
-from tradewind.bootstrap.storage import migrations, recorder
+from tradewind.bootstrap.storage import migrations, recorder, retention
 from tradewind.bootstrap.telegram import telegram_bot
 from tradewind.bootstrap.trading import TraderParts, trader
 from tradewind.bootstrap.twap import twap
@@ -146,6 +146,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         platform.bus_component(),
         _stop_report(simulator, the_recorder),
         recording,
+        *retention(platform),
         *lake_components(platform),  # off unless lake.enabled
         Component("board", lambda: board.attach(platform.bus), None, board.detach),
         *exchange.serving,  # the market itself starts last and stops first

@@ -50,6 +50,7 @@ class RecorderSettings(BaseModel):
     # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by rows per table.
     retention_hours: float | None = Field(None, gt=0)
     retention_rows: int | None = Field(None, ge=0)
+    retention_check_s: float = Field(600.0, gt=0)  # with either limit set, the running system prunes this often
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
 
