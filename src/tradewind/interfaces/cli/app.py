@@ -282,7 +282,11 @@ def simulate(
 @app.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Validate the configuration and print it (secrets masked)."""
-    typer.echo(load(config).masked_json())
+    settings = load(config)
+    typer.echo(settings.masked_json())
+    if settings.clock == "sim" and settings.sim_speed is None:
+        note = "note: clock: sim without sim_speed: `tradewind run` refuses it, `tradewind simulate` drives it"
+        typer.echo(note, err=True)
 
 
 def main() -> None:
