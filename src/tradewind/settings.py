@@ -92,6 +92,7 @@ class Settings(BaseSettings):
 
     mode: Literal["embedded", "distributed"] = "embedded"
     clock: Literal["wall", "sim"] = "wall"
+    sim_speed: float | None = Field(None, gt=0, le=1_000_000)  # with clock: sim, simulated seconds per real second
     storage: StoreSettings = StoreSettings()
     recorder: RecorderSettings = RecorderSettings()
     lake: LakeSettings = LakeSettings()
@@ -111,6 +112,12 @@ class Settings(BaseSettings):
     producer: ProducerSettings = ProducerSettings()
     trader: TraderSettings = TraderSettings()
     trades: TradesSettings = TradesSettings()
+
+    @model_validator(mode="after")
+    def _sim_speed_needs_sim_clock(self) -> Settings:
+        if self.sim_speed is not None and self.clock != "sim":
+            raise ValueError("sim_speed drives the simulated clock: set clock: sim with it (--sim-speed does)")
+        return self
 
     @model_validator(mode="after")
     def _unique_strategy_ids(self) -> Settings:

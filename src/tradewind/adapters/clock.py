@@ -74,3 +74,25 @@ async def _settle(rounds: int = 5) -> None:
     # Several yields let a woken task run through a few awaits (e.g. a bus hop) before time moves on.
     for _ in range(rounds):
         await asyncio.sleep(0)
+
+
+class ClockDriver:
+    """Moves a SimClock ``speed`` times as fast as real time (``tradewind run --sim-speed N``)."""
+
+    def __init__(self, clock: SimClock, speed: float, tick_s: float = 0.02) -> None:
+        if not speed > 0:
+            raise ValueError(f"sim speed must be positive, got {speed}")
+        self.clock, self.speed, self.tick_s = clock, speed, tick_s
+        self._running = True
+
+    async def run(self) -> None:
+        last = time.monotonic()
+        while self._running:
+            await asyncio.sleep(self.tick_s)
+            now = time.monotonic()
+            # Real time elapsed, not the tick asked for: a slow step does not slow the simulated clock down.
+            await self.clock.advance((now - last) * self.speed)
+            last = now
+
+    async def stop(self) -> None:
+        self._running = False

@@ -17,6 +17,8 @@ from typing import Any
 
 import structlog
 
+from tradewind.application.ports.clock import Clock
+
 log = structlog.get_logger(__name__)
 
 HealthCheck = Callable[[], str | None]  # a problem, or None when fine
@@ -245,3 +247,19 @@ class Runner:
         self._started.clear()
         if interrupted is not None:
             raise interrupted
+
+
+async def sleep_unless_stopped(clock: Clock, seconds: float, stopped: asyncio.Event) -> bool:
+    """Sleep ``seconds`` on ``clock``; return False at once when ``stopped`` is set (a simulated clock may stand
+    still while the system stops, so a loop must not wait for it)."""
+    if stopped.is_set():
+        return False
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    stopping = asyncio.ensure_future(stopped.wait())
+    try:
+        await asyncio.wait({sleeper, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, stopping):
+            if not task.done():
+                task.cancel()
+    return not stopped.is_set()

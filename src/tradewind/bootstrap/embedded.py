@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import ClockDriver, SimClock
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
@@ -27,13 +28,14 @@ from tradewind.bootstrap.signals import ProducerParts, producer
 from tradewind.bootstrap.simulator import (
     SimExchangeParts,
     exchange_site,
+    perp_clock,
     running_market,
     sim_exchange,
     simulated_market,
     site_component,
 )
 from tradewind.bootstrap.spread import SpreadParts, spread
-from tradewind.bootstrap.storage import migrations, recorder
+from tradewind.bootstrap.storage import migrations, recorder, retention
 from tradewind.bootstrap.telegram import telegram_bot
 from tradewind.bootstrap.trading import TradeDeskParts, TraderParts, trade_desk, trader
 from tradewind.bootstrap.twap import twap
@@ -146,12 +148,14 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     signals = producer(platform) if settings.producer.enabled and running_strategies else None
     simulator = simulated_market(platform).simulator
     components = [
+        *_clock_driver(platform),  # first: it keeps time moving while the others stop
         platform.database_component(),
         migrations(platform),
         *([] if logs is None else [logs.component()]),
         platform.bus_component(),
         _stop_report(simulator, the_recorder),
         recording,
+        *retention(platform),
         *lake_components(platform),  # off unless lake.enabled
         Component("board", lambda: board.attach(platform.bus), None, board.detach),
         *exchange.serving,  # the market itself starts last and stops first
@@ -165,6 +169,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *([] if bot is None else [bot]),
         *plugged,
         exchange.market,
+        *exchange.running_perps,
     ]
     return EmbeddedSystem(
         platform,
@@ -182,6 +187,15 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         positions,
         desk,
     )
+
+
+def _clock_driver(platform: Platform) -> list[Component]:
+    """With ``clock: sim`` and ``sim_speed``, the component that moves the simulated clock (nothing else does)."""
+    speed = platform.settings.sim_speed
+    if not isinstance(platform.clock, SimClock) or speed is None:
+        return []
+    driver = ClockDriver(platform.clock, speed)
+    return [Component("sim-clock", None, driver.run, driver.stop)]
 
 
 def _stop_report(simulator: MarketSimulatorService, recorder: MarketDataRecorder) -> Component:
@@ -223,5 +237,11 @@ def build_sim_exchange(settings: Settings, *, host: str | None = None, port: int
     console_logs(platform)  # no database here
     market = simulated_market(platform)
     server = exchange_site(platform, host, port)
-    components = [platform.bus_component(), site_component("sim-exchange", server), running_market(market.simulator)]
+    components = [
+        *_clock_driver(platform),  # first: it keeps time moving while the others stop
+        platform.bus_component(),
+        site_component("sim-exchange", server),
+        running_market(market.simulator),
+        perp_clock(platform),
+    ]
     return SimExchangeSystem(Runner("sim-exchange", components), server, market.simulator)

@@ -8,6 +8,7 @@ from tradewind.application.lifecycle import Component
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.simulator.service import MarketSimulatorService
+from tradewind.application.venue.perp_clock import PerpClock
 from tradewind.application.venue.service import SimVenue
 from tradewind.bootstrap.common import SUPERVISED
 from tradewind.bootstrap.platform import Platform, ServiceParts, SimulatedMarket
@@ -22,6 +23,7 @@ class SimExchangeParts:
 
     server: HttpSite | None
     market: Component
+    perps: Component | None = None
 
     @property
     def serving(self) -> list[Component]:
@@ -29,7 +31,11 @@ class SimExchangeParts:
 
     @property
     def components(self) -> list[Component]:
-        return [*self.serving, self.market]
+        return [*self.serving, self.market, *self.running_perps]
+
+    @property
+    def running_perps(self) -> list[Component]:
+        return [] if self.perps is None else [self.perps]
 
 
 def simulated_market(platform: Platform) -> SimulatedMarket:
@@ -54,7 +60,14 @@ def sim_exchange(
     """The market (and, with ``serve``, its server on ``host:port``, by default from settings)."""
     market = simulated_market(platform)
     server = exchange_site(platform, host, port) if serve else None
-    return SimExchangeParts(server, running_market(market.simulator))
+    return SimExchangeParts(server, running_market(market.simulator), perp_clock(platform))
+
+
+def perp_clock(platform: Platform) -> Component:
+    """The venue's perpetuals each second: mark price, funding every 8 h (published), liquidations."""
+    market = simulated_market(platform)
+    ticker = PerpClock(market.venue, platform.clock, platform.bus, platform.settings.simulator.exchange)
+    return Component("perp-clock", None, ticker.run, ticker.stop, restart=SUPERVISED)
 
 
 def exchange_site(platform: Platform, host: str | None = None, port: int | None = None) -> HttpSite:

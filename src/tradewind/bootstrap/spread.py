@@ -7,7 +7,7 @@ default: no exchange order). Distributed: the ``signal`` and ``trading-engine`` 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -39,9 +39,10 @@ class SpreadParts:
     components: list[Component]
 
 
-def instruments(gateways: Mapping[str, ExchangeGateway]) -> InstrumentOf:
-    """A leg's instrument from its exchange's gateway when loaded, else the simulator's defaults by symbol."""
-    defaults = {(i.category, i.symbol): i for i in default_instruments()}
+def instruments(gateways: Mapping[str, ExchangeGateway], known: Iterable[Instrument] | None = None) -> InstrumentOf:
+    """A leg's instrument from its exchange's gateway when loaded, else the simulator's (``known``: its YAML ones
+    too) by symbol."""
+    defaults = {(i.category, i.symbol): i for i in (default_instruments() if known is None else known)}
 
     def instrument_of(ref: InstrumentRef) -> Instrument | None:
         gateway = gateways.get(ref.exchange)
@@ -100,7 +101,14 @@ def signal_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) -
     async def send(order: SpreadOrder) -> SpreadReply:
         return await request(bus, ORDERS_CALL, order, timeout=settings.request_timeout_s)
 
-    engine = SignalEngine(platform.clock, settings, instruments(gateways), send, bus=bus, metrics=platform.metrics)
+    engine = SignalEngine(
+        platform.clock,
+        settings,
+        instruments(gateways, platform.settings.simulator.all_instruments()),
+        send,
+        bus=bus,
+        metrics=platform.metrics,
+    )
 
     async def start() -> None:
         book = None

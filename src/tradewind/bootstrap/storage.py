@@ -6,14 +6,18 @@ import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 
+import structlog
+
 from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
-from tradewind.application.lifecycle import Component, StartupError
+from tradewind.application.lifecycle import Component, StartupError, sleep_unless_stopped
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 def migrations(platform: Platform) -> Component:
@@ -76,6 +80,20 @@ def export(settings: Settings, dest: str | Path) -> Mapping[str, int]:
         database.dispose()
 
 
+def prune(settings: Settings, *, hours: float | None, rows: int | None) -> Mapping[str, int]:
+    """``tradewind db prune``: book snapshots and mids older than ``hours`` (by wall time) or beyond ``rows``."""
+    import time
+
+    from tradewind.adapters.store.sqlalchemy.retention import prune as prune_tables
+
+    before_ns = None if hours is None else time.time_ns() - round(hours * 3600 * 1e9)
+    database = Database.from_settings(settings.storage)
+    try:
+        return prune_tables(database, before_ns=before_ns, keep_rows=rows)
+    finally:
+        database.dispose()
+
+
 def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDataRecorder, Component]:
     """The recorder on ``queue`` (a durable work queue in distributed mode; ``None``: a fan-out subscription)."""
     settings = platform.settings.recorder
@@ -89,9 +107,36 @@ def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDat
     return the_recorder, Component("recorder", the_recorder.start, None, the_recorder.stop)
 
 
+def retention(platform: Platform) -> list[Component]:
+    """With ``recorder.retention_hours`` or ``retention_rows``: prune book snapshots and mids every
+    ``retention_check_s`` of the clock (the age counts in clock time)."""
+    settings = platform.settings.recorder
+    hours, rows = settings.retention_hours, settings.retention_rows
+    if hours is None and rows is None:
+        return []
+    stopped = asyncio.Event()
+
+    async def run() -> None:
+        from tradewind.adapters.store.sqlalchemy.retention import prune as prune_tables
+
+        while await sleep_unless_stopped(platform.clock, settings.retention_check_s, stopped):
+            before = None if hours is None else platform.clock.now_ns() - round(hours * 3600 * 1e9)
+            try:
+                deleted = await asyncio.to_thread(prune_tables, platform.database, before_ns=before, keep_rows=rows)
+            except Exception as exc:  # the database may be down: the next round tries again
+                log.warning("retention.failed", error=str(exc))
+                continue
+            log.info("retention.pruned", **deleted)
+
+    async def stop() -> None:
+        stopped.set()
+
+    return [Component("retention", None, run, stop)]
+
+
 def storage_service(platform: Platform) -> ServiceParts:
-    """``storage``: the recorder on its durable queue (the registry puts the migrations before it)."""
+    """``storage``: the recorder on its durable queue (the registry puts the migrations before it), and retention."""
     settings = platform.settings
     queue = settings.recorder.queue or settings.distributed.storage_queue
     _, component = recorder(platform, queue=queue)
-    return ServiceParts([component], (queue,))
+    return ServiceParts([component, *retention(platform)], (queue,))

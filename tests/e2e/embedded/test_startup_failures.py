@@ -148,3 +148,21 @@ def test_a_sim_entry_must_trade_an_account_of_the_venue(tmp_path: Path) -> None:
     assert failure_line(tradewind(*RUN, "-c", str(config), env=_sqlite(tmp_path), cwd=tmp_path), 2) == (
         "exchanges.entries.sim.sim_account: 'nobody' is the api_key of no venue.accounts entry"
     )
+
+
+@pytest.mark.parametrize("command", [RUN, ("config",)], ids=lambda c: c[0])
+def test_a_market_without_an_instrument_is_one_line_naming_the_key(tmp_path: Path, command: tuple[str, ...]) -> None:
+    config = tmp_path / "tw.yaml"
+    config.write_text("simulator:\n  markets:\n    - {category: linear, symbol: SOLUSDT}\n")
+
+    line = failure_line(tradewind(*command, "-c", str(config), env=_sqlite(tmp_path), cwd=tmp_path), BAD_CONFIGURATION)
+
+    assert line.startswith(
+        f"invalid configuration in {config}: simulator: markets.0 (linear:SOLUSDT): no instrument linear:SOLUSDT; "
+        "add it under simulator.instruments"
+    ), line
+
+
+def test_a_simulated_clock_with_nothing_to_drive_it_is_refused(tmp_path: Path) -> None:
+    line = failure_line(tradewind(*RUN, env=_sqlite(tmp_path, TRADEWIND_CLOCK="sim"), cwd=tmp_path), BAD_CONFIGURATION)
+    assert line.startswith("clock: sim needs something to move it: give --sim-speed N"), line

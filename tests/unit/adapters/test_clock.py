@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tradewind.adapters.clock import SimClock
+from tradewind.adapters.clock import ClockDriver, SimClock
 
 NS = 1_000_000_000
 
@@ -50,3 +50,28 @@ async def test_clock_refuses_to_go_back() -> None:
     with pytest.raises(ValueError, match="cannot go back"):
         await clock.advance_to(50)
     assert clock.now_ns() == 100
+
+
+async def test_the_clock_driver_moves_a_sim_clock_until_stopped() -> None:
+    clock = SimClock()
+    start = clock.now_ns()
+    driver = ClockDriver(clock, speed=100.0, tick_s=0.001)
+    task = asyncio.create_task(driver.run())
+    woke: list[int] = []
+
+    async def sleeper() -> None:
+        await clock.sleep(0.5)  # simulated seconds: only the driver can end this sleep
+        woke.append(clock.now_ns())
+
+    await sleeper()
+    await driver.stop()
+    await task
+    assert woke and woke[0] >= start + 500_000_000
+    frozen = clock.now_ns()
+    await asyncio.sleep(0.01)
+    assert clock.now_ns() == frozen  # stopped: time no longer moves
+
+
+def test_a_clock_driver_needs_a_positive_speed() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        ClockDriver(SimClock(), speed=0)

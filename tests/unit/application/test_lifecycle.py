@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from tradewind.application.lifecycle import Component, ComponentCrashed, Runner
+from tradewind.adapters.clock import SimClock
+from tradewind.application.lifecycle import Component, ComponentCrashed, Runner, sleep_unless_stopped
 
 
 def recording(name: str, log: list[str], *, fail_start: bool = False, fail_stop: bool = False) -> Component:
@@ -97,3 +98,16 @@ def test_a_component_health_check_is_reported_by_name() -> None:
 def test_component_names_must_be_unique() -> None:
     with pytest.raises(ValueError, match="repeat"):
         Runner("svc", [Component("a"), Component("a")])
+
+
+async def test_a_loop_sleeping_on_a_standing_simulated_clock_ends_when_stopped() -> None:
+    clock = SimClock()
+    stopped = asyncio.Event()
+    ended = asyncio.create_task(sleep_unless_stopped(clock, 10.0, stopped))
+    await asyncio.sleep(0)
+    assert not ended.done()  # the clock stands still: the sleep goes on
+    stopped.set()
+    assert await ended is False
+    assert clock.pending_sleepers == 0
+    await clock.advance(10)
+    assert await sleep_unless_stopped(clock, 1.0, stopped) is False  # already stopped: no sleep at all

@@ -45,6 +45,13 @@ class RecorderSettings(BaseModel):
     # database down) loses nothing the broker let go; the broker, not this process, holds the backlog.
     ack_after_store: bool = True
     dump_orderbook_to_db: bool = True  # False: book snapshots are not stored (trades and mids still are)
+    # Book snapshots are most of the data (about 8 GB a day at the defaults): store one per instrument at most
+    # every this many seconds of the snapshots' own time (0: every one).
+    book_interval_s: float = Field(0.0, ge=0, le=86_400)
+    # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by rows per table.
+    retention_hours: float | None = Field(None, gt=0)
+    retention_rows: int | None = Field(None, ge=0)
+    retention_check_s: float = Field(600.0, gt=0)  # with either limit set, the running system prunes this often
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
 
@@ -54,6 +61,7 @@ class RecorderStats:
     written: int = 0
     malformed: int = 0
     dropped: int = 0
+    thinned: int = 0  # book snapshots skipped by ``book_interval_s``
     write_errors: int = 0
     spilled: int = 0
 
@@ -101,6 +109,8 @@ class MarketDataRecorder:
         self._failing = False  # after a failed write only the timer retries, not every arriving row
         self._ack_after_store = self._settings.ack_after_store and self._settings.queue is not None
         self._held = HeldAcks()
+        self._book_interval_ns = round(self._settings.book_interval_s * 1e9)
+        self._last_book_ns: dict[str, int] = {}  # topic -> time of the last snapshot kept
         self.stats = RecorderStats()
 
     @property
@@ -149,6 +159,8 @@ class MarketDataRecorder:
             log.warning("recorder.malformed", topic=message.topic, error=str(exc))
             return
         self.stats.received += 1
+        if codec.kind == BOOK.kind and self._book_interval_ns and self._thinned(message.topic, item.ts_ns):
+            return
         epoch = self._held.join() if self._ack_after_store else None  # taken with the row: no await between
         buffer = self._buffers[codec.kind]
         buffer.append(item)
@@ -157,6 +169,15 @@ class MarketDataRecorder:
             await self._flush_quietly()
         if epoch is not None:
             await self._held.wait(epoch)
+
+    def _thinned(self, topic: str, ts_ns: int) -> bool:
+        """True when a snapshot of ``topic`` was kept less than ``book_interval_s`` before this one."""
+        last = self._last_book_ns.get(topic)
+        if last is not None and ts_ns - last < self._book_interval_ns:
+            self.stats.thinned += 1
+            return True
+        self._last_book_ns[topic] = ts_ns
+        return False
 
     def _codec(self, topic: str) -> Codec[Any]:
         codec = codec_for(topic)

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import structlog
 
+from tradewind.application.lifecycle import sleep_unless_stopped
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
 from tradewind.application.ports.repositories import StoreUnavailable
@@ -93,6 +94,7 @@ class TradingEngine:
         self._pending: list[SpreadWrite] = []
         self._flushing = asyncio.Lock()
         self.mismatches: list[str] = []  # real mode: legs the venue does not hold as the open spreads say
+        self._stopped = asyncio.Event()
 
     @property
     def mode(self) -> str:
@@ -141,11 +143,11 @@ class TradingEngine:
 
     async def run(self) -> None:
         """Retries buffered writes on the clock while the database is down."""
-        while True:
-            await self._clock.sleep(self._settings.flush_interval_s)
+        while await sleep_unless_stopped(self._clock, self._settings.flush_interval_s, self._stopped):
             await self.flush()
 
     async def stop(self) -> None:
+        self._stopped.set()
         with contextlib.suppress(Exception):
             await self.flush()
         if self._pending:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
-from tradewind.application.venue.model import CoinView, Execution, Order, PositionView, WalletView
+from tradewind.application.venue.model import CoinView, Execution, Order, PositionView, Transaction, WalletView
 from tradewind.application.venue.settings import AccountSettings
-from tradewind.domain.values import Category, OrderType
+from tradewind.domain.values import Category, OrderType, Side
 from tradewind.domain.venue_accounts import ZERO, LinearPosition, Wallet, initial_margin
+from tradewind.domain.venue_accounts.money import MARGIN_QUANTUM
 
 PriceOf = Callable[[str], Decimal | None]  # last price of a linear symbol (or a coin in USDT), None if unknown
 
@@ -29,8 +30,17 @@ class PositionRecord:
 class VenueAccount:
     """Mutable state of one API key's unified account; the venue is the only writer."""
 
-    def __init__(self, settings: AccountSettings, uid: int, default_leverage: Decimal, history_size: int) -> None:
+    def __init__(
+        self,
+        settings: AccountSettings,
+        uid: int,
+        default_leverage: Decimal,
+        history_size: int,
+        taker_rate: Decimal = ZERO,
+    ) -> None:
         self.api_key = settings.api_key
+        self.margin_mode = settings.margin_mode
+        self.taker_rate = taker_rate  # of linear orders: the fees to open and close are reserved with the margin
         self.uid = settings.uid if settings.uid is not None else uid
         self.secret = settings.api_secret.get_secret_value().encode()
         self.start_balances: dict[str, Decimal] = dict(settings.balances)
@@ -40,6 +50,7 @@ class VenueAccount:
         self.open_orders: dict[str, Order] = {}
         self.history: deque[Order] = deque(maxlen=history_size)
         self.executions: deque[Execution] = deque(maxlen=history_size)
+        self.transactions: deque[Transaction] = deque(maxlen=history_size)
         self._links: dict[str, str] = {}  # orderLinkId -> orderId, for every order still known
         self._by_market: dict[tuple[Category, str], dict[str, Order]] = {}  # open orders per market
         self._im_cache: dict[str, Decimal] = {}  # linear symbol -> initial margin of its open orders
@@ -117,13 +128,22 @@ class VenueAccount:
         return record.position.leverage if record is not None else self.default_leverage
 
     def order_margin(self, order: Order) -> Decimal:
-        """Initial margin an open linear order holds: the part of it that would open or grow a position."""
+        """What an open linear order holds for the part of it that would open or grow a position.
+
+        Bybit's order cost: initial margin + the fee to open (at the order price) + the fee to close (at the
+        bankruptcy price), both at the taker rate.
+        """
         if order.category is not Category.LINEAR or order.reduce_only or order.order_type is OrderType.MARKET:
             return ZERO
         record = self.positions.get(order.symbol)
         closable = record.position.closable(order.side) if record is not None else ZERO
         opening = max(ZERO, order.leaves_qty - closable)
-        return initial_margin(opening * order.price, self.leverage(order.symbol)) if opening else ZERO
+        if not opening:
+            return ZERO
+        leverage = self.leverage(order.symbol)
+        return initial_margin(opening * order.price, leverage) + order_fees(
+            opening * order.price, order.side, leverage, self.taker_rate
+        )
 
     def order_im(self, settle_coin: str) -> Decimal:
         total = ZERO
@@ -209,3 +229,11 @@ class VenueAccount:
                 )
             )
         return WalletView(self.api_key, tuple(views), now_ms)
+
+
+def order_fees(notional: Decimal, side: Side, leverage: Decimal, taker_rate: Decimal) -> Decimal:
+    """Fee to open at ``notional`` plus fee to close at the bankruptcy price, rounded up to 1e-8."""
+    if not taker_rate:
+        return ZERO
+    close = notional * (1 - 1 / leverage) if side is Side.BUY else notional * (1 + 1 / leverage)
+    return ((notional + close) * taker_rate).quantize(MARGIN_QUANTUM, rounding=ROUND_UP)

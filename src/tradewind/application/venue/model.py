@@ -164,6 +164,13 @@ class Order:
         return self.leaves_qty * self.price
 
 
+class ExecType(StrEnum):
+    """Bybit's ``execType``: a trade on the book, or the liquidation engine taking a position over."""
+
+    TRADE = "Trade"
+    BUST_TRADE = "BustTrade"
+
+
 @dataclass(frozen=True, slots=True)
 class Execution:
     """One fill seen from one side: what ``execution/list`` and the private ``execution`` topic show."""
@@ -193,6 +200,44 @@ class Execution:
     trade_id: int
     seq: int
     market_unit: MarketUnit | None = None
+    exec_type: ExecType = ExecType.TRADE
+
+
+class TransactionType(StrEnum):
+    """Rows of ``/v5/account/transaction-log`` the venue writes: funding settlements and liquidations."""
+
+    SETTLEMENT = "SETTLEMENT"
+    LIQUIDATION = "LIQUIDATION"
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One row of the account's transaction log; ``change`` moved the ``cash_balance`` shown after it."""
+
+    transaction_id: str
+    account: str
+    type: TransactionType
+    category: Category
+    symbol: str
+    side: Side | None  # the position's side
+    size: Decimal  # the position's size (positive), or the quantity liquidated
+    price: Decimal  # mark price (funding) or bankruptcy price (liquidation)
+    funding: Decimal  # received positive, paid negative
+    fee_rate: Decimal  # the funding rate of a SETTLEMENT row
+    cash_flow: Decimal  # realised PnL of a LIQUIDATION row
+    change: Decimal
+    cash_balance: Decimal
+    coin: str
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRecord:
+    """One settled funding interval of a perpetual, as ``/v5/market/funding/history`` lists it."""
+
+    symbol: str
+    rate: Decimal
+    ts_ms: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal, localcontext
 
-from tradewind.application.venue.account import VenueAccount
+from tradewind.application.venue.account import VenueAccount, order_fees
 from tradewind.application.venue.model import MarketUnit, Order, OrderRequest, RejectCode, VenueError
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.matching.engine import MatchingEngine
@@ -195,12 +195,16 @@ def _plan_linear(
     opening = max(ZERO, qty - closable)
     margin = ZERO
     if opening and not req.reduce_only:
-        margin = initial_margin(notional * opening / qty, account.leverage(inst.symbol))
+        leverage = account.leverage(inst.symbol)
+        opening_notional = notional * opening / qty
+        margin = initial_margin(opening_notional, leverage)
+        fees = order_fees(opening_notional, req.side, leverage, account.taker_rate)
         available = account.available(inst.quote)
-        if margin > available:
+        if margin + fees > available:
             raise _reject(
                 RejectCode.INSUFFICIENT_BALANCE,
-                f"initial margin {margin} {inst.quote} exceeds the available {max(available, ZERO)} {inst.quote}",
+                f"initial margin {margin} plus fees {fees} {inst.quote} exceed the available "
+                f"{max(available, ZERO)} {inst.quote}",
                 inst,
             )
     return OrderPlan(lots, ticks, "", ZERO, margin)

@@ -16,6 +16,9 @@ from tradewind.application.venue.events import FillSplitter, ReportListener, Ven
 from tradewind.application.venue.flow import OrderFlow, uuid_id
 from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import (
+    ExecType,
+    Execution,
+    FundingRecord,
     MarketUnit,
     NoFillReason,
     Order,
@@ -23,12 +26,15 @@ from tradewind.application.venue.model import (
     OrderRequest,
     PositionView,
     RejectCode,
+    Transaction,
+    TransactionType,
     VenueError,
     VenueOrderStatus,
     WalletView,
 )
+from tradewind.application.venue.perp import PerpMarket
 from tradewind.application.venue.rules import plan_amend, plan_order
-from tradewind.application.venue.settings import VenueSettings
+from tradewind.application.venue.settings import MarginMode, VenueSettings
 from tradewind.application.venue.settlement import Settlement
 from tradewind.application.venue.tape import MarketTape
 from tradewind.domain.instruments import FilterError, Instrument
@@ -36,9 +42,19 @@ from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.domain.venue_accounts import ZERO, PositionRuleError, Protection
+from tradewind.domain.venue_accounts.perp import (
+    bankruptcy_price,
+    funding_payment,
+    liquidation_price,
+    maintenance_margin,
+)
+
+FundingListener = Callable[[Instrument, Transaction], None]  # one account's funding settlement
 
 _ORDER_NS = 0x0  # uuid namespaces (top bits) keep order and execution ids apart
 _EXEC_NS = 0xE
+_TXN_NS = 0xF
+_BUST_NS = 0xB
 _LEVERAGE_STEP = Decimal("0.01")
 
 
@@ -61,14 +77,27 @@ class SimVenue:
             self._engines[key] = engine
             tapes[key] = MarketTape(settings.kline_minutes, settings.recent_trades)
         self._tapes = tapes
+        taker = settings.fees[Category.LINEAR].taker if Category.LINEAR in settings.fees else ZERO
         self._accounts = {
-            acc.api_key: VenueAccount(acc, n, settings.default_leverage, settings.history_size)
+            acc.api_key: VenueAccount(acc, n, settings.default_leverage, settings.history_size, taker)
             for n, acc in enumerate(settings.accounts, start=1)
         }
         self._journal = EventJournal(self._position_of, self._wallet_of)
         settlement = Settlement({c: f.rates() for c, f in settings.fees.items()}, lambda n: uuid_id(_EXEC_NS, n))
         self._flow = OrderFlow(self._accounts, tapes, settlement, self._journal, clock)
         self._order_counter = 0
+        self._perp_params = settings.perp.params()
+        self._sample_ms = settings.perp.sample_s * 1_000
+        self._perps = {
+            symbol: PerpMarket(
+                e.instrument, self._perp_params, settings.perp.basis_samples, settings.perp.funding_history
+            )
+            for (category, symbol), e in self._engines.items()
+            if category is Category.LINEAR
+        }
+        self._funding_listeners: list[FundingListener] = []
+        self._txn_counter = 0
+        self._bust_counter = 0
 
     # --- wiring -----------------------------------------------------------------------------------
 
@@ -83,6 +112,16 @@ class SimVenue:
         def remove() -> None:
             if listener in self._flow.report_listeners:
                 self._flow.report_listeners.remove(listener)
+
+        return remove
+
+    def add_funding_listener(self, listener: FundingListener) -> Callable[[], None]:
+        """Call ``listener`` with each account's funding settlement (e.g. to publish ``funding.payment``)."""
+        self._funding_listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._funding_listeners:
+                self._funding_listeners.remove(listener)
 
         return remove
 
@@ -127,6 +166,55 @@ class SimVenue:
         """Last trade price, else the mid, else None; the venue marks positions to it."""
         last = self.tape(category, symbol).last_price
         return last if last is not None else self.engine(category, symbol).mid()
+
+    def mark_price(self, symbol: str) -> Decimal | None:
+        """The perpetual's mark price (after its first sample), else its last price: positions are marked to it."""
+        perp = self._perps.get(symbol)
+        if perp is not None and perp.mark is not None:
+            return perp.mark
+        return self.last_price(Category.LINEAR, symbol)
+
+    def index_price(self, symbol: str) -> Decimal | None:
+        """The spot price of the perpetual's base (its spot market here), else its own mid or last price."""
+        inst = self.instrument(Category.LINEAR, symbol)
+        spot = (Category.SPOT, f"{inst.base}{inst.quote}")
+        if spot in self._engines:
+            price = self._engines[spot].mid()
+            if price is None:
+                price = self._tapes[spot].last_price
+            if price is not None:
+                return price
+        mid = self._engines[(Category.LINEAR, symbol)].mid()
+        return mid if mid is not None else self._tapes[(Category.LINEAR, symbol)].last_price
+
+    def funding_rate(self, symbol: str) -> Decimal:
+        """The rate the coming settlement pays so far (``fundingRate`` of the tickers)."""
+        self.instrument(Category.LINEAR, symbol)
+        return self._perps[symbol].predicted_rate()
+
+    def next_funding_time(self, symbol: str) -> int:
+        self.instrument(Category.LINEAR, symbol)
+        return self._perps[symbol].funding_time(self.clock.now_ms())
+
+    def funding_history(
+        self, symbol: str, start_ms: int | None = None, end_ms: int | None = None, limit: int = 200
+    ) -> list[FundingRecord]:
+        """Settled rates of the symbol in [start_ms, end_ms], newest first."""
+        self.instrument(Category.LINEAR, symbol)
+        out: list[FundingRecord] = []
+        for record in reversed(self._perps[symbol].history):
+            if end_ms is not None and record.ts_ms > end_ms:
+                continue
+            if start_ms is not None and record.ts_ms < start_ms:
+                break
+            out.append(record)
+            if len(out) >= limit:
+                break
+        return out
+
+    @property
+    def funding_interval_ms(self) -> int:
+        return self._perp_params.interval_ms
 
     def coin_price(self, coin: str) -> Decimal | None:
         """Price of one ``coin`` in USDT, from its spot market, else its perpetual."""
@@ -354,6 +442,164 @@ class SimVenue:
     def wallet_view(self, api_key: str) -> WalletView:
         return self._wallet_of(self._account(api_key))
 
+    # --- perpetuals: marks, funding, liquidation ----------------------------------------------------
+
+    def tick(self) -> None:
+        """Advance the perpetuals to the clock: sample premium and mark, settle funding when due, liquidate.
+
+        Called each second by the venue's clock task; only the venue's accounts change, never a book.
+        """
+        now_ms = self.clock.now_ms()
+        for perp in self._perps.values():
+            due = perp.funding_time(now_ms)
+            sample = perp.next_sample_ms is None or now_ms >= perp.next_sample_ms
+            self._observe(perp, now_ms, sample=sample)
+            if sample:
+                perp.next_sample_ms = now_ms - now_ms % self._sample_ms + self._sample_ms
+            if now_ms >= due:
+                self._settle_funding(perp, due)
+                if now_ms >= perp.funding_time(now_ms):  # the clock jumped several intervals: restart from now
+                    perp.next_funding_ms = None
+        for account in self._accounts.values():
+            if any(r.position.size for r in account.positions.values()):
+                self._liquidate_if_due(account, now_ms)
+
+    def _observe(self, perp: PerpMarket, now_ms: int, *, sample: bool) -> None:
+        engine = self._engines[(Category.LINEAR, perp.symbol)]
+        index = self.index_price(perp.symbol)
+        if index is None:
+            return  # no price anywhere yet
+        inst = engine.instrument
+        bid, ask = engine.best_bid(), engine.best_ask()
+        perp.observe(
+            now_ms,
+            index,
+            None if bid is None else inst.ticks_to_price(bid),
+            None if ask is None else inst.ticks_to_price(ask),
+            self._tapes[(Category.LINEAR, perp.symbol)].last_price,
+            sample=sample,
+        )
+
+    def _settle_funding(self, perp: PerpMarket, ts_ms: int) -> None:
+        """Every position pays (or receives) size x mark x rate in the settle coin, logged as SETTLEMENT."""
+        rate = perp.settle(ts_ms)
+        mark = self.mark_price(perp.symbol)
+        inst = perp.instrument
+        if mark is None:
+            return
+        settled: list[Transaction] = []
+        self._journal.begin()
+        try:
+            for account in self._accounts.values():
+                record = account.positions.get(perp.symbol)
+                if record is None or not record.position.size:
+                    continue
+                pos = record.position
+                paid = funding_payment(pos.size, mark, rate)
+                account.wallet.settle(inst.quote, -paid)
+                pos.charge_fee(paid)  # Bybit counts funding in the realised PnL
+                record.updated_ms = ts_ms
+                txn = self._transaction(
+                    account, TransactionType.SETTLEMENT, inst, side=pos.side, size=pos.size, price=mark, ts_ms=ts_ms,
+                    funding=-paid, fee_rate=rate, cash_flow=ZERO, change=-paid,
+                )  # fmt: skip
+                settled.append(txn)
+                self._journal.position(account, perp.symbol)
+        finally:
+            self._end()
+        for txn in settled:
+            for listener in list(self._funding_listeners):
+                listener(inst, txn)
+
+    def _liquidate_if_due(self, account: VenueAccount, now_ms: int) -> None:
+        """Isolated: a position whose mark crosses its liquidation price; cross: all, once equity <= maintenance."""
+        mmr = self._perp_params.maintenance_rate
+        if account.margin_mode is MarginMode.ISOLATED:
+            for symbol, record in list(account.positions.items()):
+                pos = record.position
+                mark = self.mark_price(symbol)
+                if not pos.size or mark is None:
+                    continue
+                long = pos.size > 0
+                entry = pos.entry_value / abs(pos.size)
+                inst = self.instrument(Category.LINEAR, symbol)
+                liq = liquidation_price(entry, long, pos.leverage, mmr, inst.tick_size)
+                if mark <= liq if long else mark >= liq:
+                    self._bust(account, inst, bankruptcy_price(entry, long, pos.leverage), now_ms)
+            return
+        upnl = maintenance = ZERO
+        marks: dict[str, Decimal] = {}
+        for symbol, record in account.positions.items():
+            pos = record.position
+            mark = self.mark_price(symbol)
+            if not pos.size or mark is None:
+                continue
+            marks[symbol] = mark
+            upnl += pos.unrealised_pnl(mark)
+            maintenance += maintenance_margin(pos.size, mark, mmr)
+        if not marks or account.wallet.balance("USDT") + upnl > maintenance:
+            return
+        for symbol, mark in marks.items():
+            self._bust(account, self.instrument(Category.LINEAR, symbol), mark, now_ms)
+
+    def _bust(self, account: VenueAccount, inst: Instrument, price: Decimal, now_ms: int) -> None:
+        """The liquidation engine takes the position over at ``price``, off the book; open orders are cancelled."""
+        engine = self._engines[(inst.category, inst.symbol)]
+        self._journal.begin()
+        try:
+            for order in [o for o in account.open_orders.values() if o.instrument.key == inst.key]:
+                self._flow.cancel(engine, account, order)
+            record = account.position(inst.symbol, now_ms)
+            pos = record.position
+            side, qty = pos.side, abs(pos.size)
+            assert side is not None
+            outcome = pos.apply_fill(side.opposite, qty, price)
+            account.wallet.settle(inst.quote, outcome.realised_pnl)
+            record.updated_ms = now_ms
+            self._bust_counter += 1
+            execution = Execution(
+                exec_id=uuid_id(_BUST_NS, self._bust_counter),
+                account=account.api_key, order_id="", order_link_id="", category=inst.category, symbol=inst.symbol,
+                side=side.opposite, order_type=OrderType.MARKET, order_price=price, order_qty=qty, leaves_qty=ZERO,
+                stop_kind=None, exec_price=price, exec_qty=qty, exec_value=qty * price, exec_time_ms=now_ms,
+                is_maker=False, fee=ZERO, fee_rate=ZERO, fee_coin=inst.quote, closed_size=outcome.closed_qty,
+                exec_pnl=outcome.realised_pnl, trade_id=0, seq=0, exec_type=ExecType.BUST_TRADE,
+            )  # fmt: skip
+            account.executions.append(execution)
+            self._journal.execution(account, execution)
+            self._journal.position(account, inst.symbol)
+            self._transaction(
+                account, TransactionType.LIQUIDATION, inst, side=side.opposite, size=qty, price=price, ts_ms=now_ms,
+                funding=ZERO, fee_rate=ZERO, cash_flow=outcome.realised_pnl, change=outcome.realised_pnl,
+            )  # fmt: skip
+        finally:
+            self._end()
+
+    def _transaction(
+        self,
+        account: VenueAccount,
+        kind: TransactionType,
+        inst: Instrument,
+        *,
+        side: Side | None,
+        size: Decimal,
+        price: Decimal,
+        ts_ms: int,
+        funding: Decimal,
+        fee_rate: Decimal,
+        cash_flow: Decimal,
+        change: Decimal,
+    ) -> Transaction:
+        self._txn_counter += 1
+        txn = Transaction(
+            transaction_id=uuid_id(_TXN_NS, self._txn_counter),
+            account=account.api_key, type=kind, category=inst.category, symbol=inst.symbol, side=side,
+            size=abs(size), price=price, funding=funding, fee_rate=fee_rate, cash_flow=cash_flow, change=change,
+            cash_balance=account.wallet.balance(inst.quote), coin=inst.quote, ts_ms=ts_ms,
+        )  # fmt: skip
+        account.transactions.append(txn)
+        return txn
+
     # --- internals --------------------------------------------------------------------------------
 
     def _end(self) -> None:
@@ -380,10 +626,10 @@ class SimVenue:
                 continue  # e.g. less than one lot left: nothing a market order can close
 
     def _position_of(self, account: VenueAccount, symbol: str) -> PositionView:
-        return account.position_view(symbol, self.last_price(Category.LINEAR, symbol), self.clock.now_ms())
+        return account.position_view(symbol, self.mark_price(symbol), self.clock.now_ms())
 
     def _wallet_of(self, account: VenueAccount) -> WalletView:
-        return account.wallet_view(lambda s: self.last_price(Category.LINEAR, s), self.coin_price, self.clock.now_ms())
+        return account.wallet_view(self.mark_price, self.coin_price, self.clock.now_ms())
 
     def _account(self, api_key: str) -> VenueAccount:
         account = self._accounts.get(api_key)

@@ -3,11 +3,40 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import FeeRates
+from tradewind.domain.venue_accounts.perp import FundingParams
+
+
+class MarginMode(StrEnum):
+    """Bybit's unified account margin modes (``/v5/account/info`` ``marginMode``)."""
+
+    ISOLATED = "ISOLATED_MARGIN"  # each position can lose only its own initial margin
+    CROSS = "REGULAR_MARGIN"  # the whole USDT balance backs every position
+
+
+class PerpSettings(BaseModel):
+    """Funding, mark price and liquidation of the venue's linear perpetuals (Bybit's defaults for BTCUSDT)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    funding_interval_hours: int = Field(default=8, ge=1, le=24)
+    interest_rate: Decimal = Field(default=Decimal("0.0001"), ge=-1, le=1)  # per interval
+    clamp: Decimal = Field(default=Decimal("0.0005"), ge=0, le=1)  # bound of (interest - premium)
+    cap: Decimal = Field(default=Decimal("0.00375"), gt=0, le=1)  # bound of the funding rate
+    maintenance_rate: Decimal = Field(default=Decimal("0.005"), gt=0, lt=1)
+    sample_s: int = Field(default=60, ge=1, le=3_600)  # the premium index is sampled this often
+    basis_samples: int = Field(default=30, ge=1, le=10_000)  # moving average of the basis for the mark price
+    funding_history: int = Field(default=1_000, ge=1)  # settled rates kept per symbol
+
+    def params(self) -> FundingParams:
+        return FundingParams(
+            self.funding_interval_hours * 3_600_000, self.interest_rate, self.clamp, self.cap, self.maintenance_rate
+        )
 
 
 class AccountSettings(BaseModel):
@@ -19,6 +48,7 @@ class AccountSettings(BaseModel):
     api_secret: SecretStr
     balances: dict[str, Decimal] = Field(default_factory=dict)
     uid: int | None = None  # shown by the account probes; defaults to the account's position in the list
+    margin_mode: MarginMode = MarginMode.CROSS  # as a new Bybit unified account
 
     @field_validator("balances")
     @classmethod
@@ -80,6 +110,7 @@ class VenueSettings(BaseModel):
     history_size: int = Field(default=10_000, ge=10)  # closed orders and executions kept per account
     kline_minutes: int = Field(default=20_160, ge=60)  # one-minute bars kept per market (14 days)
     recent_trades: int = Field(default=1_000, ge=1)  # public trades kept per market
+    perp: PerpSettings = Field(default_factory=PerpSettings)
 
     @field_validator("fees")
     @classmethod

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tradewind.interfaces.cli.cmd import cmd
-from tradewind.interfaces.cli.exits import load, starting
+from tradewind.interfaces.cli.exits import fail, load, refuse_undriven_clock, starting
 from tradewind.interfaces.cli.lake import lake_app
 from tradewind.interfaces.cli.md import md_app
 from tradewind.interfaces.cli.positions import deals, positions, trades
@@ -50,9 +50,13 @@ def run(
     headless: Annotated[bool, typer.Option(help="Log instead of drawing the live view")] = False,
     prompt: Annotated[bool, typer.Option(help="A command prompt under the live view (--no-prompt: view only)")] = True,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds")] = None,
+    sim_speed: Annotated[
+        float | None, typer.Option(help="Run on the simulated clock, N times as fast as real time", min=0.001)
+    ] = None,
 ) -> None:
     """Start the embedded system: simulator, storage, the live market view and a command prompt."""
-    settings = load(config)
+    settings = load(config) if sim_speed is None else load(config, clock="sim", sim_speed=sim_speed)
+    refuse_undriven_clock(settings)
     draw = not headless and sys.stdout.isatty()
     asyncio.run(_run_embedded(settings, draw=draw, prompt=prompt and sys.stdin.isatty(), duration=duration))
 
@@ -71,6 +75,7 @@ async def _run_embedded(settings: Settings, *, draw: bool, prompt: bool, duratio
         system = build_embedded(settings, console_logging=not draw)
         await system.start()
     asyncio.create_task(_relay(system.shutdown, stop))  # noqa: RUF006 - ends with the loop; `quit` sets it
+    system.board.where = lambda: where_line(system)
     title = "Tradewind (embedded)"
     if system.http_url is not None:
         # Straight to the terminal, never through logging: a generated token must not reach the logs table.
@@ -115,6 +120,25 @@ async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
     target.set()
 
 
+def where_line(system: EmbeddedSystem) -> str:
+    """Ports, the database and how much it holds, for the live view."""
+    database = system.platform.database
+    parts = []
+    if system.exchange_port is not None:
+        parts.append(f"sim-exchange :{system.exchange_port}")
+    if system.http_port is not None:
+        parts.append(f"API :{system.http_port}")
+    size = ""
+    if database.backend == "sqlite" and database.url.database:
+        path = Path(database.url.database)
+        files = [f for f in (path, path.with_name(path.name + "-wal")) if f.exists()]  # WAL holds the newest rows
+        with contextlib.suppress(OSError):
+            total = sum(f.stat().st_size for f in files)
+            size = f" ({total / 1e6:,.1f} MB; `tradewind db prune` trims it)"
+    parts.append(f"database {database.safe_url}{size}")
+    return "   ".join(parts)
+
+
 def api_banner(url: str, token: str | None, *, generated: bool) -> str:
     """The line ``tradewind run`` prints for the HTTP API, as Jupyter prints its URL: with the token if generated."""
     if generated:
@@ -134,9 +158,13 @@ def sim_exchange(
     config: ConfigOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default from config: 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from config: 8080; 0 picks a free one)")] = None,
+    sim_speed: Annotated[
+        float | None, typer.Option(help="Run on the simulated clock, N times as fast as real time", min=0.001)
+    ] = None,
 ) -> None:
     """Serve the simulated exchange over Bybit's V5 and Binance's spot REST and WebSocket protocols (one port)."""
-    settings = load(config)
+    settings = load(config) if sim_speed is None else load(config, clock="sim", sim_speed=sim_speed)
+    refuse_undriven_clock(settings)
     asyncio.run(
         _run_sim_exchange(
             settings, host or settings.sim_exchange.host, settings.sim_exchange.port if port is None else port
@@ -175,6 +203,33 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"database at {url} is at the latest schema")
 
 
+@db_app.command("prune")
+def db_prune(
+    config: ConfigOption = None,
+    older_than_hours: Annotated[
+        float | None,
+        typer.Option(
+            help="Delete book snapshots and mids older than this (default recorder.retention_hours)", min=0.001
+        ),
+    ] = None,
+    keep_rows: Annotated[
+        int | None, typer.Option(help="Keep at most this many of each, newest (default recorder.retention_rows)", min=0)
+    ] = None,
+) -> None:
+    """Delete old book snapshots and mids (trades and candles are kept)."""
+    from tradewind.bootstrap.storage import prune
+
+    settings = load(config)
+    hours = older_than_hours if older_than_hours is not None else settings.recorder.retention_hours
+    rows = keep_rows if keep_rows is not None else settings.recorder.retention_rows
+    if hours is None and rows is None:
+        fail("nothing to prune by: give --older-than-hours or --keep-rows (or recorder.retention_*)", 2)
+    with starting(settings):
+        deleted = prune(settings, hours=hours, rows=rows)
+    for table, count in deleted.items():
+        typer.echo(f"{table}: {count} rows deleted")
+
+
 @app.command("export-parquet")
 def export_parquet(
     dest: Annotated[
@@ -192,10 +247,51 @@ def export_parquet(
         typer.echo(f"{table}: {rows} rows")
 
 
+@app.command("simulate")
+def simulate(
+    hours: Annotated[float, typer.Option(help="Simulated hours to run", min=0.001, max=24 * 366)],
+    out: Annotated[
+        str | None, typer.Option(help="Export trades, mids and books to Parquet here afterwards (folder or s3://)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the market on the simulated clock as fast as the machine goes, record it, then export Parquet."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tradewind.bootstrap.simulate import simulate as run_simulation
+    from tradewind.interfaces.http.settings import HttpSettings
+
+    settings = load(config, clock="sim", sim_speed=None, http=HttpSettings(enabled=False))
+    total = hours * 3600
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.fields[done]}"), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress, starting(settings):
+        task = progress.add_task("simulate", total=total, done="")
+
+        def advance(done_s: float) -> None:
+            progress.update(task, completed=done_s, done=f"{done_s / 3600:.2f} / {hours:g} h")
+
+        result = asyncio.run(run_simulation(settings, hours, advance))
+    typer.echo(
+        f"simulated {result.simulated_s / 3600:g} h: {result.steps} steps, {result.published} market events, "
+        f"{result.recorded} recorded"
+    )
+    if out is not None:
+        from tradewind.bootstrap.storage import export
+
+        with starting(settings):
+            written = export(settings, out)
+        for table, rows in written.items():
+            typer.echo(f"{table}: {rows} rows -> {out}")
+
+
 @app.command("config")
 def show_config(config: ConfigOption = None) -> None:
     """Validate the configuration and print it (secrets masked)."""
-    typer.echo(load(config).masked_json())
+    settings = load(config)
+    typer.echo(settings.masked_json())
+    if settings.clock == "sim" and settings.sim_speed is None:
+        note = "note: clock: sim without sim_speed: `tradewind run` refuses it, `tradewind simulate` drives it"
+        typer.echo(note, err=True)
 
 
 def main() -> None:

@@ -34,6 +34,16 @@ def load(config: Path | None, **overrides: object) -> Settings:
         fail(str(exc), BAD_CONFIGURATION)
 
 
+def refuse_undriven_clock(settings: Settings) -> None:
+    """``clock: sim`` with nothing to move it would record nothing (``steps: 0``): exit 2 saying what to do."""
+    if settings.clock == "sim" and settings.sim_speed is None:
+        fail(
+            "clock: sim needs something to move it: give --sim-speed N (or sim_speed: N in the config), "
+            "or use `tradewind simulate --hours H` to run as fast as the machine goes",
+            BAD_CONFIGURATION,
+        )
+
+
 @contextlib.contextmanager
 def starting(settings: Settings) -> Iterator[None]:
     """Around building and starting a system: a bad configuration exits 2, a dependency that is not there exits 1."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,6 +62,7 @@ class MarketBoard:
     _arrivals: deque[int] = field(default_factory=deque)
     messages: int = 0
     _subscription: Subscription | None = None
+    where: Callable[[], str] | None = None  # a line saying where things are (ports, database and its size)
 
     def __post_init__(self) -> None:
         self.recent = deque(maxlen=self.trades_kept)

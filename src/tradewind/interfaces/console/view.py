@@ -69,7 +69,18 @@ def render(board: MarketBoard, title: str = "Tradewind (embedded)", hint: str = 
             Text(f"{g.bps:.2f}", style=style),
         )
     footer = Text(f"{board.message_rate():,.0f} msg/s   {board.messages:,} messages   {hint}", style="dim")
-    return Group(Panel(Text(title, style="bold")), markets, spreads, trades, footer)
+    parts: list[Table | Text | Panel] = [Panel(Text(title, style="bold")), markets, spreads, trades, footer]
+    if board.where is not None:
+        parts.append(Text(board.where(), style="dim"))
+    parts.append(Text(LEGEND, style="dim"))
+    return Group(*parts)
+
+
+LEGEND = (
+    "bid / ask: best prices, with the size resting there · spread: ask - bid · mid: (bid + ask) / 2 · "
+    "last: last trade · trades: trades seen since start · book seq: the engine's book sequence · "
+    "bps: (sell-side bid - buy-side ask) / buy-side ask, in basis points (> 0: a profitable cross)"
+)
 
 
 @contextlib.contextmanager

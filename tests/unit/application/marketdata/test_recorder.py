@@ -14,7 +14,15 @@ from tradewind.adapters.clock import SimClock
 from tradewind.application.marketdata.recorder import MarketDataRecorder, RecorderSettings
 from tradewind.application.messages.signals import CANDLE
 from tradewind.domain.candles import Candle
-from tradewind.domain.market import InstrumentRef, MidPrice, TradeTick, mid_to_payload, trade_to_payload
+from tradewind.domain.market import (
+    BookSnapshot,
+    InstrumentRef,
+    MidPrice,
+    TradeTick,
+    book_to_payload,
+    mid_to_payload,
+    trade_to_payload,
+)
 from tradewind.domain.values import Category, Side
 
 T0 = 1_767_225_600_000_000_000
@@ -136,3 +144,21 @@ async def test_storing_orders_without_an_order_repository_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="no order repository"):
         MarketDataRecorder(bus, repo, SimClock(), RecorderSettings(dump_orders_to_db=True))
+
+
+async def test_book_snapshots_are_stored_at_most_once_per_interval_per_instrument(
+    bus: InMemoryBus, repo: InMemoryMarketDataRepository
+) -> None:
+    recorder = MarketDataRecorder(bus, repo, SimClock(), RecorderSettings(batch_size=1, book_interval_s=1.0))
+    await recorder.start()
+    level = ((Decimal("65000"), Decimal("1")),)
+    eth = InstrumentRef("sim", Category.SPOT, "ETHUSDT", "ETH")
+    # Every 300 ms for 2.4 s on BTC: kept at 0, 1.2 and 2.4 s (each at least 1 s after the last kept); ETH kept.
+    for i in range(9):
+        await bus.publish(BTC.topic("book"), book_to_payload(BookSnapshot(BTC, i, level, level, T0 + i * 300_000_000)))
+    await bus.publish(eth.topic("book"), book_to_payload(BookSnapshot(eth, 1, level, level, T0 + 100)))
+    await wait_for(lambda: recorder.stats.received == 10)
+    await recorder.stop()
+    assert [b.seq for b in await repo.books(BTC)] == [0, 4, 8]
+    assert len(await repo.books(eth)) == 1
+    assert recorder.stats.thinned == 6

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from pydantic import ValidationError
 
+from tests.unit.domain.simulation.simulation_support import NS, START_NS, record
 from tradewind.application.simulator.settings import SimulatorSettings
+from tradewind.domain.simulation.scenarios import Scenario
+from tradewind.domain.simulation.swarm import Swarm
 from tradewind.domain.values import Category
 
 
@@ -52,16 +57,81 @@ def test_bad_settings_are_refused_naming_the_problem(raw: dict[str, object], mes
         SimulatorSettings.model_validate(raw)
 
 
-def test_a_market_without_an_instrument_or_asset_is_refused_when_built() -> None:
-    unknown = SimulatorSettings.model_validate({"markets": [{"category": "spot", "symbol": "DOGEUSDT"}]})
-    with pytest.raises(ValueError, match="no instrument spot:DOGEUSDT"):
-        unknown.swarm_config()
-    no_asset = SimulatorSettings.model_validate({"assets": {"ETH": {"initial_price": 3000}}})
-    with pytest.raises(ValueError, match=r"assets\.BTC"):
-        no_asset.swarm_config()
+def test_a_market_without_an_instrument_or_asset_is_refused_naming_the_key() -> None:
+    with pytest.raises(ValidationError, match=r"markets\.0 \(spot:DOGEUSDT\): no instrument spot:DOGEUSDT") as info:
+        SimulatorSettings.model_validate({"markets": [{"category": "spot", "symbol": "DOGEUSDT"}]})
+    assert "simulator.instruments" in str(info.value)
+    sol = {"category": "spot", "symbol": "SOLUSDT", "base": "SOL", "tick_size": "0.01", "qty_step": "0.001"}
+    sol |= {"min_qty": "0.001", "max_qty": "10000"}
+    with pytest.raises(ValidationError, match=r"needs assets\.SOL"):
+        SimulatorSettings.model_validate({"markets": [{"category": "spot", "symbol": "SOLUSDT"}], "instruments": [sol]})
+
+
+def test_an_instrument_in_yaml_is_added_and_one_can_override_a_default() -> None:
+    sol = {"symbol": "SOLUSDT", "base": "SOL", "tick_size": "0.01", "qty_step": "0.1", "min_qty": "0.1"}
+    sol |= {"max_qty": "50000", "min_notional": "5"}
+    tighter_btc = {"category": "linear", "symbol": "BTCUSDT", "base": "BTC", "tick_size": "0.5"}
+    tighter_btc |= {"qty_step": "0.001", "min_qty": "0.001", "max_qty": "100"}
+    settings = SimulatorSettings.model_validate(
+        {
+            "markets": [{"category": "spot", "symbol": "SOLUSDT"}, {"category": "linear", "symbol": "SOLUSDT"}],
+            "instruments": [{"category": "spot", **sol}, {"category": "linear", **sol}, tighter_btc],
+            "assets": {"SOL": {"initial_price": 150}},
+        }
+    )
+    config = settings.swarm_config()
+    assert [m.instrument.key for m in config.markets] == ["spot:SOLUSDT", "linear:SOLUSDT"]
+    assert config.markets[0].instrument.tick_size == Decimal("0.01")
+    assert [name for name, _ in config.assets] == ["SOL"]
+    known = settings.instrument_map()
+    assert known["linear:BTCUSDT"].tick_size == Decimal("0.5")
+    assert known["spot:BTCUSDT"].tick_size == Decimal("0.1")  # the defaults not overridden stay
+
+
+def test_an_assets_block_merges_with_the_defaults() -> None:
+    settings = SimulatorSettings.model_validate(
+        {"assets": {"ETH": {"initial_price": 3000}, "BTC": {"jumps_per_day": 2}}}
+    )
+    assert settings.assets["ETH"].initial_price == 3000
+    assert settings.assets["ETH"].market_correlation == 0.8  # the default's other keys stay
+    assert settings.assets["BTC"].initial_price == 65_000.0 and settings.assets["BTC"].jumps_per_day == 2
+
+
+@pytest.mark.parametrize(
+    ("instrument", "message"),
+    [
+        ({"tick_size": "0"}, "tick_size"),
+        ({"min_qty": "5", "max_qty": "1"}, "min_qty <= max_qty"),
+        ({"qty_step": "abc"}, "qty_step"),
+    ],
+)
+def test_a_bad_instrument_is_refused(instrument: dict[str, str], message: str) -> None:
+    base = {"category": "spot", "symbol": "SOLUSDT", "base": "SOL", "tick_size": "0.01", "qty_step": "0.1"}
+    base |= {"min_qty": "0.1", "max_qty": "10"}
+    with pytest.raises(ValidationError, match=message):
+        SimulatorSettings.model_validate({"instruments": [base | instrument]})
 
 
 def test_settings_are_frozen() -> None:
     settings = SimulatorSettings()
     with pytest.raises(ValidationError):
         settings.seed = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("scenario", list(Scenario))
+def test_each_named_scenario_changes_the_market_and_stays_seeded(scenario: Scenario) -> None:
+    plain = SimulatorSettings().swarm_config()
+    config = SimulatorSettings.model_validate({"scenario": scenario.value}).swarm_config()
+    assert config != plain
+    assert config == SimulatorSettings.model_validate({"scenario": scenario.value}).swarm_config()
+    assert config.seed == plain.seed
+    trades = record(Swarm(config, START_NS), NS // 10, 100).trade_lines
+    assert trades == record(Swarm(config, START_NS), NS // 10, 100).trade_lines  # same seed, same trades
+
+
+def test_the_dislocation_scenario_reuses_the_basis_shock_and_an_unknown_one_is_refused() -> None:
+    config = SimulatorSettings.model_validate({"scenario": "spot_perp_dislocation"}).swarm_config()
+    perp = config.markets[1]
+    assert perp.basis is not None and perp.basis.shock_bp == 80.0 and perp.basis.shock_at(0) == 80.0
+    with pytest.raises(ValidationError, match="scenario"):
+        SimulatorSettings.model_validate({"scenario": "meteor"})

@@ -50,7 +50,10 @@ def test_order_needing_more_margin_than_available_is_refused(venue: SimVenue) ->
     venue.set_leverage("alice", "BTCUSDT", D("20"))
     order = venue.place_order("alice", limit(LINEAR, Side.BUY, "20", "60000"))
     assert order.status is VenueOrderStatus.NEW
-    assert venue.wallet_view("alice").coin("USDT").order_im == D("60000")  # type: ignore[union-attr]
+    # Bybit's order cost: IM 60 000 + the taker fee to open (1 200 000 x 0.00055) and to close at the
+    # bankruptcy price (1 200 000 x (1 - 1/20) x 0.00055).
+    order_cost = D("60000") + D("660") + D("627")
+    assert venue.wallet_view("alice").coin("USDT").order_im == order_cost  # type: ignore[union-attr]
 
 
 def test_resting_linear_order_holds_margin_that_spot_cannot_use(venue: SimVenue) -> None:
@@ -137,19 +140,22 @@ def test_take_profit_below_the_price_of_a_long_is_refused(venue: SimVenue) -> No
 def test_amend_of_a_linear_order_moves_its_margin(venue: SimVenue) -> None:
     order = venue.place_order("alice", limit(LINEAR, Side.BUY, "1", "50000"))
     venue.amend_order("alice", OrderRef(LINEAR, "BTCUSDT", order.order_id), qty=D("2"))
-    assert venue.wallet_view("alice").coin("USDT").order_im == D("10000")  # type: ignore[union-attr]
+    # IM 10 000 + taker fees to open (100 000 x 0.00055) and to close at the bankruptcy price 90 000
+    assert venue.wallet_view("alice").coin("USDT").order_im == D("10000") + D("55") + D("49.5")  # type: ignore[union-attr]
 
 
 def test_leverage_change_moves_the_margin_of_resting_orders(venue: SimVenue) -> None:
     venue.place_order("alice", limit(LINEAR, Side.BUY, "1", "50000"))
-    assert venue.wallet_view("alice").coin("USDT").order_im == D("5000")  # type: ignore[union-attr]
+    open_fee = D("50000") * D("0.00055")
+    assert venue.wallet_view("alice").coin("USDT").order_im == D("5000") + open_fee + D("45000") * D("0.00055")  # type: ignore[union-attr]
     venue.set_leverage("alice", "BTCUSDT", D("20"))
-    assert venue.wallet_view("alice").coin("USDT").order_im == D("2500")  # type: ignore[union-attr]
+    assert venue.wallet_view("alice").coin("USDT").order_im == D("2500") + open_fee + D("47500") * D("0.00055")  # type: ignore[union-attr]
 
 
 def test_a_fill_that_opens_a_position_frees_the_margin_of_an_opposite_order(venue: SimVenue) -> None:
-    venue.place_order("alice", limit(LINEAR, Side.SELL, "0.1", "70000"))  # IM 700 while flat
-    assert venue.wallet_view("alice").coin("USDT").order_im == D("700")  # type: ignore[union-attr]
+    venue.place_order("alice", limit(LINEAR, Side.SELL, "0.1", "70000"))  # IM 700 + fees while flat
+    fees = D("7000") * D("0.00055") + D("7700") * D("0.00055")  # a short closes at the bankruptcy price 77 000
+    assert venue.wallet_view("alice").coin("USDT").order_im == D("700") + fees  # type: ignore[union-attr]
     _book(venue)
     venue.place_order("alice", market(LINEAR, Side.BUY, "0.1"))  # now the sell would only close
     assert venue.wallet_view("alice").coin("USDT").order_im == 0  # type: ignore[union-attr]

@@ -36,3 +36,13 @@ async def test_each_group_shows_the_spread_both_ways_and_a_lone_market_none() ->
     console.print(render(board))
     screen = console.export_text()
     assert "Spreads" in screen and "10.00" in screen and "-11.99" in screen
+
+
+def test_the_view_says_where_data_goes_and_explains_its_columns() -> None:
+    board = MarketBoard(SimClock())
+    board.where = lambda: "sim-exchange :8080   database sqlite:///data/tradewind.db (12.5 MB)"
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(render(board))
+    screen = console.export_text()
+    assert "sim-exchange :8080" in screen and "database sqlite:///data/tradewind.db (12.5 MB)" in screen
+    assert "book seq: the engine's book sequence" in screen and "bps: (sell-side bid" in screen

@@ -55,6 +55,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v5/market/orderbook", rest_market.orderbook, private=False),
     Route("GET", "/v5/market/kline", rest_market.kline, private=False),
     Route("GET", "/v5/market/recent-trade", rest_market.recent_trades, private=False),
+    Route("GET", "/v5/market/funding/history", rest_market.funding_history, private=False),
     # trading
     Route("POST", "/v5/order/create", rest_trade.create_order, private=True),
     Route("POST", "/v5/order/amend", rest_trade.amend_order, private=True),
@@ -69,6 +70,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v5/position/trading-stop", rest_account.trading_stop, private=True),
     Route("GET", "/v5/account/wallet-balance", rest_account.wallet_balance, private=True),
     Route("GET", "/v5/account/fee-rate", rest_account.fee_rate, private=True),
+    Route("GET", "/v5/account/transaction-log", rest_account.transaction_log, private=True),
     # the probes clients make before trading (ccxt: query-api, account/info, coin/query-info)
     Route("GET", "/v5/account/info", rest_account.account_info, private=True),
     Route("GET", "/v5/user/query-api", rest_account.query_api, private=True),

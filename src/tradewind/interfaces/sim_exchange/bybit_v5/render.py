@@ -16,6 +16,7 @@ from tradewind.application.venue import (
     VenueOrderStatus,
     WalletView,
 )
+from tradewind.application.venue.model import Transaction
 from tradewind.application.venue.tape import Kline, PublicTrade
 from tradewind.domain.values import OrderType, Side, TimeInForce
 from tradewind.domain.venue_accounts import ZERO, StopKind, fmt
@@ -141,7 +142,7 @@ def execution_row(e: Execution) -> dict[str, Any]:
         "execId": e.exec_id,
         "execPrice": fmt(e.exec_price),
         "execQty": fmt(e.exec_qty),
-        "execType": "Trade",
+        "execType": e.exec_type.value,
         "execValue": fmt(e.exec_value),
         "execTime": str(e.exec_time_ms),
         "isMaker": e.is_maker,
@@ -269,4 +270,33 @@ def trade_row(symbol: str, t: PublicTrade) -> dict[str, Any]:
         "isBlockTrade": False,
         "isRPITrade": False,
         "seq": str(t.seq),
+    }
+
+
+def transaction_row(t: Transaction) -> dict[str, Any]:
+    """One item of ``account/transaction-log``: ``funding`` positive when received; ``size`` signed (short < 0)."""
+    signed = t.size if t.side is not Side.SELL else -t.size
+    return {
+        "id": t.transaction_id,
+        "symbol": t.symbol,
+        "category": t.category.value,
+        "side": side(t.side) if t.side is not None else "None",
+        "transactionTime": str(t.ts_ms),
+        "type": t.type.value,
+        "transSubType": "",
+        "qty": fmt(t.size),
+        "size": fmt(signed),
+        "currency": t.coin,
+        "tradePrice": fmt(t.price),
+        "funding": fmt(t.funding),
+        "fee": "0",
+        "cashFlow": fmt(t.cash_flow),
+        "change": fmt(t.change),
+        "cashBalance": fmt(t.cash_balance),
+        "feeRate": fmt(t.fee_rate),
+        "bonusChange": "",
+        "tradeId": "",
+        "orderId": "",
+        "orderLinkId": "",
+        "extraFees": "",
     }

@@ -8,7 +8,7 @@ from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import fmt
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
-from tradewind.interfaces.sim_exchange.bybit_v5.render import position_row, wallet_row
+from tradewind.interfaces.sim_exchange.bybit_v5.render import position_row, transaction_row, wallet_row
 
 _ACCOUNT_CREATED = "2026-01-01T00:00:00Z"
 
@@ -84,7 +84,7 @@ def wallet_balance(call: Call) -> dict[str, Any]:
 def account_info(call: Call) -> dict[str, Any]:
     return {
         "unifiedMarginStatus": 6,
-        "marginMode": "REGULAR_MARGIN",
+        "marginMode": call.account.margin_mode.value,
         "isMasterTrader": False,
         "spotHedgingStatus": "OFF",
         "updatedTime": str(call.now_ms),
@@ -154,3 +154,23 @@ def fee_rate(call: Call) -> dict[str, Any]:
         if (not symbol or i.symbol == symbol) and (not base or i.base == base)
     ]
     return {"list": items}
+
+
+def transaction_log(call: Call) -> dict[str, Any]:
+    """The account's SETTLEMENT (funding) and LIQUIDATION rows, newest first (``/v5/account/transaction-log``)."""
+    p = call.params
+    category, kind, coin = p.text("category"), p.text("type"), p.text("currency")
+    base = p.text("baseCoin")
+    start, end = p.millis("startTime"), p.millis("endTime")
+    rows = [
+        t
+        for t in reversed(call.account.transactions)
+        if (not category or t.category.value == category)
+        and (not kind or t.type.value == kind)
+        and (not coin or t.coin == coin)
+        and (not base or t.symbol.startswith(base))
+        and (start is None or t.ts_ms >= start)
+        and (end is None or t.ts_ms <= end)
+    ]
+    chunk, cursor = page(rows, p, default_limit=20, max_limit=50)
+    return {"list": [transaction_row(t) for t in chunk], "nextPageCursor": cursor}

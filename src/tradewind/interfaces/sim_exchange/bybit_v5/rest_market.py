@@ -1,4 +1,4 @@
-"""Public market endpoints: time, instruments-info, tickers, orderbook, kline, recent-trade."""
+"""Public market endpoints: time, instruments-info, tickers, orderbook, kline, recent-trade, funding history."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from tradewind.interfaces.sim_exchange.bybit_v5.render import kline_row, trade_r
 
 # Categories Bybit has that this venue answers with empty lists, so clients that scan them all still work.
 _EMPTY_CATEGORIES = ("inverse", "option")
-_FUNDING_MS = 8 * 3_600_000
 _MAX_PRICE_TICKS = 19_999_998
 
 
@@ -159,17 +158,16 @@ def _ticker(call: Call, inst: Instrument) -> dict[str, Any]:
     if inst.category is Category.SPOT:
         item["usdIndexPrice"] = fmt(last) if last is not None else ""
         return item
-    mark = fmt(last) if last is not None else ""
-    next_funding = call.now_ms - call.now_ms % _FUNDING_MS + _FUNDING_MS
+    mark_price, index_price = venue.mark_price(inst.symbol), venue.index_price(inst.symbol)
     item.update(
-        indexPrice=mark,
-        markPrice=mark,
+        indexPrice=fmt(index_price) if index_price is not None else "",
+        markPrice=fmt(mark_price) if mark_price is not None else "",
         prevPrice1h=fmt(stats.prev_price_1h) if stats.prev_price_1h is not None else "",
         openInterest="0",
         openInterestValue="0",
-        fundingRate="0",
-        nextFundingTime=str(next_funding),
-        fundingIntervalHour="8",
+        fundingRate=fmt(venue.funding_rate(inst.symbol)),
+        nextFundingTime=str(venue.next_funding_time(inst.symbol)),
+        fundingIntervalHour=str(venue.funding_interval_ms // 3_600_000),
         predictedDeliveryPrice="",
         basisRate="",
         basis="",
@@ -220,3 +218,15 @@ def recent_trades(call: Call) -> dict[str, Any]:
     limit = p.integer("limit", default=60 if spot else 500, lo=1, hi=60 if spot else 1000)
     trades = call.venue.tape(category, symbol).recent(limit)
     return {"category": category.value, "list": [trade_row(symbol, t) for t in trades]}
+
+
+def funding_history(call: Call) -> dict[str, Any]:
+    """Settled funding rates of a perpetual, newest first (``/v5/market/funding/history``)."""
+    p = call.params
+    category = p.category(Category.LINEAR)
+    symbol = p.text("symbol", required=True)
+    limit = p.integer("limit", default=200, lo=1, hi=200)
+    start, end = p.millis("startTime"), p.millis("endTime")
+    records = call.venue.funding_history(symbol, start, end, limit)
+    rows = [{"symbol": r.symbol, "fundingRate": fmt(r.rate), "fundingRateTimestamp": str(r.ts_ms)} for r in records]
+    return {"category": category.value, "list": rows}

@@ -21,7 +21,6 @@ from tradewind.interfaces.sim_exchange.tape_cursor import TapeCursor
 from tradewind.interfaces.sim_exchange.ws_session import encode
 
 MAX_TRADES_PER_MESSAGE = 1024  # Bybit's limit per publicTrade message
-_FUNDING_MS = 8 * 3_600_000
 _PCT_QUANTUM = Decimal("0.000001")
 _TICK_HISTORY = 64  # trades looked back over to name the tick direction of a ticker
 
@@ -151,12 +150,12 @@ class TickerFeed:
         ticker.update(
             tickDirection=tick_of(reversed(newest)),
             prevPrice1h=_opt(stats.prev_price_1h),
-            markPrice=_opt(last),
-            indexPrice=_opt(last),
+            markPrice=_opt(self._venue.mark_price(inst.symbol)),
+            indexPrice=_opt(self._venue.index_price(inst.symbol)),
             openInterest="0",
             openInterestValue="0",
-            nextFundingTime=str(now_ms - now_ms % _FUNDING_MS + _FUNDING_MS),
-            fundingRate="0",
+            nextFundingTime=str(self._venue.next_funding_time(inst.symbol)),
+            fundingRate=fmt(self._venue.funding_rate(inst.symbol)),
             bid1Price=fmt(inst.ticks_to_price(bid[0])) if bid else "",
             bid1Size=fmt(inst.lots_to_qty(bid[1])) if bid else "",
             ask1Price=fmt(inst.ticks_to_price(ask[0])) if ask else "",
