@@ -111,6 +111,12 @@ async def test_the_dashboard_live_commands_twap_and_connection_lost(
     await page.press("#command", "Enter")
     await expect(page.locator("#command-output")).to_contain_text("> positions\n200")
 
+    # A trade typed in the box opens at the venue and shows in the positions table (GET /trades).
+    await page.fill("#command", "buy btc 80 -tsl 2.8")
+    await page.press("#command", "Enter")
+    await expect(page.locator("#command-output")).to_contain_text("> buy btc 80 -tsl 2.8\n200")
+    await expect(page.locator("#positions")).to_contain_text("BTCUSDT")
+
     # A TWAP started from the box shows progress; cancel asks for confirmation, then cancels it.
     await page.fill("#command", "twap buy btc 0.06 over 1m slices 6 --id web1")
     await page.press("#command", "Enter")
