@@ -60,6 +60,9 @@ class SimulatorSettings(BaseModel):
     assets: dict[str, AssetParams] = Field(default_factory=_default_assets)
     population: PopulationParams = Field(default_factory=PopulationParams)
     basis: BasisParams = Field(default_factory=BasisParams)  # of every linear (perpetual) market
+    # Spot markets' takers trade at this fraction of the population's rates: on Bybit the perp trades several times
+    # the spot's turnover.
+    spot_flow_ratio: float = Field(default=0.2, gt=0, le=10)
 
     @model_validator(mode="after")
     def _check_markets(self) -> SimulatorSettings:
@@ -80,7 +83,10 @@ class SimulatorSettings(BaseModel):
             if instrument.base not in self.assets:
                 raise ValueError(f"market {market.key} needs assets.{instrument.base} (fair-value parameters)")
             basis = self.basis if market.category is Category.LINEAR else None
-            markets.append(MarketConfig(instrument, market.population or self.population, basis))
+            population = market.population or self.population
+            if market.category is Category.SPOT and self.spot_flow_ratio != 1.0:
+                population = population.with_flow(self.spot_flow_ratio)
+            markets.append(MarketConfig(instrument, population, basis))
         bases = {m.instrument.base for m in markets}
         assets = tuple((name, params) for name, params in self.assets.items() if name in bases)
         return SwarmConfig(self.seed, tuple(markets), assets)
