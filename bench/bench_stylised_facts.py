@@ -227,8 +227,8 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "max |ACF| of 1-min returns, lags 1-10",
         lambda r, k: float(np.abs(r.returns[k].acf_r).max()),
-        "< 0.05 (no linear memory)",
-        lambda s: s.high < 0.05,
+        "< 0.075 (no linear memory: 95 % bound of the largest of 10 white-noise lags, 1 440 returns)",
+        lambda s: s.high < 0.075,
     ),
     Metric(
         "ACF of |1-min returns|, lag 1",

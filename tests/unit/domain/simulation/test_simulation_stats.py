@@ -103,7 +103,7 @@ def _split_parent_signs(rng: np.random.Generator, n: int, alpha: float) -> np.nd
 
 
 def test_signs_of_split_parent_orders_have_long_memory() -> None:
-    signs = _split_parent_signs(np.random.default_rng(7), 200_000, 1.5)
+    signs = _split_parent_signs(np.random.default_rng(7), 60_000, 1.5)
     rho = acf(signs, 100)
     assert (rho > 0).all()
     assert slower_than_exponential(rho, signs.size)
@@ -121,7 +121,7 @@ def test_markov_signs_decay_exponentially() -> None:
 
 def test_roll_model_bounce_gives_lag_one_autocorrelation_of_minus_a_half() -> None:
     rng = np.random.default_rng(9)
-    signs = rng.choice([-1, 1], size=100_000)
+    signs = rng.choice([-1, 1], size=20_000)
     sizes = rng.lognormal(3.0, 1.0, size=signs.size).astype(int) + 1
     orders = [TakerOrder(int(s), int(n), 1_000 + int(s), i) for i, (s, n) in enumerate(zip(signs, sizes, strict=True))]
     stats = flow_stats(orders)
