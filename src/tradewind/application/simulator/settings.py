@@ -111,6 +111,9 @@ class SimulatorSettings(BaseModel):
     # Added to (or replacing by category and symbol) the defaults of domain/instruments.py.
     instruments: tuple[InstrumentSettings, ...] = ()
     scenario: Scenario | None = None  # a named market condition on every market (docs/simulator.md, "Scenarios")
+    # Spot markets' takers trade at this fraction of the population's rates: on Bybit the perp trades several times
+    # the spot's turnover.
+    spot_flow_ratio: float = Field(default=0.2, gt=0, le=10)
 
     _merge_assets = field_validator("assets", mode="before")(_merged_assets)
 
@@ -162,6 +165,8 @@ class SimulatorSettings(BaseModel):
             _, population, basis = apply_scenario(
                 self.scenario, asset, market.population or self.population, self.basis
             )
+            if market.category is Category.SPOT and self.spot_flow_ratio != 1.0:
+                population = population.with_flow(self.spot_flow_ratio)
             linear = market.category is Category.LINEAR
             markets.append(MarketConfig(instrument, population, basis if linear else None))
         bases = {m.instrument.base for m in markets}

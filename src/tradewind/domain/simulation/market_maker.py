@@ -2,7 +2,9 @@
 
 The inner quote sits a few ticks from the maker's centre; deeper levels sit on a fixed price grid,
 so a small move of the fair value only touches the inner quotes and the grid's edges. The centre
-is skewed against inventory, and a maker that is full on one side stops quoting it.
+is skewed against inventory, and a maker that is full on one side stops quoting it. When the book is
+calm, a maker whose centre lies inside a spread wider than one tick refills it: it joins one tick from
+the opposite best, so the spread sits at one tick most of the time, as on a liquid perpetual.
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ class MarketMakerParams:
     skew_ticks: float = 15.0  # centre shift at full inventory
     value_noise_ticks: float = 1.5  # std of the maker's private error on the fair value
     value_noise_half_life_s: float = 30.0
-    requote_probability: float = 0.9  # per step; otherwise the maker's quotes stay as they are
+    requote_probability: float = 1.0  # per step; otherwise the maker's quotes stay as they are (stale)
+    refill_fraction: float = 0.5  # size of a one-tick refill, as a share of level_notional (0: never refill)
+    calm_move_bp: float = 1.0  # the book is calm when the fair value moved less than this since the last step
+    refill_max_inventory: float = 0.5  # no refill beyond this share of max inventory
+    take_edge_ticks: float = 40.0  # a quote would cross only an opposite best mispriced by more than this
 
     def __post_init__(self) -> None:
         if self.half_spread_ticks < 0.5:
@@ -42,11 +48,43 @@ class MarketMakerParams:
             raise ValueError("level_notional and max_inventory_notional must be positive, depth_growth >= 0")
         if self.value_noise_ticks < 0 or self.value_noise_half_life_s <= 0 or self.skew_ticks < 0:
             raise ValueError("value noise must not be negative, its half-life positive, skew_ticks >= 0")
+        if (
+            self.refill_fraction < 0
+            or self.calm_move_bp < 0
+            or self.take_edge_ticks < 0
+            or not 0 <= self.refill_max_inventory <= 1
+        ):
+            raise ValueError("refill_fraction and calm_move_bp must not be negative, refill_max_inventory in [0, 1]")
         if not 0.0 < self.requote_probability <= 1.0:
             raise ValueError(f"requote_probability must be in (0, 1], got {self.requote_probability}")
 
 
 Quote = tuple[int, int]  # (price ticks, lots)
+
+
+def _post_only(side: Side, quotes: list[Quote], view: MarketView, centre: float, take_edge: float) -> list[Quote]:
+    """Quotes that would cross the opposite best join one tick behind it instead, as post-only orders do,
+    unless that best is mispriced by more than ``take_edge`` ticks against ``centre`` (a stale quote: take it).
+
+    Makers then trade with takers, not with each other whenever their centres disagree by a few ticks.
+    """
+    if side is Side.BUY:
+        limit = None if view.best_ask is None else view.best_ask - 1
+        if limit is None or all(px <= limit for px, _ in quotes) or limit + 1 < centre - take_edge:
+            return quotes
+        clamped = [(min(px, limit), lots) for px, lots in quotes]
+    else:
+        limit = None if view.best_bid is None else view.best_bid + 1
+        if limit is None or all(px >= limit for px, _ in quotes) or limit - 1 > centre + take_edge:
+            return quotes
+        clamped = [(max(px, limit), lots) for px, lots in quotes]
+    seen: set[int] = set()
+    out: list[Quote] = []
+    for px, lots in clamped:
+        if px not in seen and px > 0:
+            seen.add(px)
+            out.append((px, lots))
+    return out
 
 
 class MarketMaker:
@@ -60,6 +98,10 @@ class MarketMaker:
         self._last_centre: float | None = None
         self._pending: tuple[Side, list[Quote]] | None = None
         self._grid_phase = rng.randrange(params.level_spacing_ticks)  # makers' grids interleave, not stack
+        self._last_fair: float | None = None
+        self._calm = False
+        self._inventory = 0.0
+        self._refills: dict[Side, str] = {}  # side -> id of the one-tick refill order, outside the ladder
 
     @property
     def name(self) -> str:
@@ -78,10 +120,18 @@ class MarketMaker:
         p = self.params
         self._update_error(view.now_ns)
         self._pending = None
-        if self._last_centre is not None and self._rng.random() >= p.requote_probability:
-            return []
         fair = view.fair_value
+        moved_bp = 0.0 if self._last_fair is None else abs(fair / self._last_fair - 1.0) * 1e4
+        self._last_fair = fair
+        self._calm = moved_bp < p.calm_move_bp
+        for side, oid in list(self._refills.items()):
+            if oid not in view.orders:
+                del self._refills[side]  # filled or gone
+        if self._last_centre is not None and self._rng.random() >= p.requote_probability:
+            self._calm = False  # a maker that does not requote this step does not refill either
+            return []
         inventory = self._sizer.notional(view.position, fair) / p.max_inventory_notional
+        self._inventory = inventory
         centre = fair + self._error - p.skew_ticks * max(-1.0, min(1.0, inventory))
         bids, asks = self._ladder(centre)
         if inventory >= 1.0:
@@ -92,15 +142,55 @@ class MarketMaker:
         self._last_centre = centre
         retreat, advance = (Side.SELL, Side.BUY) if moving_up else (Side.BUY, Side.SELL)
         self._pending = (advance, bids if advance is Side.BUY else asks)
-        return self._reconcile(retreat, asks if retreat is Side.SELL else bids, view.orders)
+        actions = self._drop_stale_refills(view.orders, centre)
+        wanted = _post_only(retreat, asks if retreat is Side.SELL else bids, view, centre, p.take_edge_ticks)
+        actions.extend(self._reconcile(retreat, wanted, view.orders))
+        return actions
 
     def decide(self, view: MarketView) -> Sequence[Action]:
-        """Move the advancing side, now that every maker has withdrawn its stale quotes."""
+        """Move the advancing side, now that every maker has withdrawn its stale quotes; refill a wide spread."""
         if self._pending is None:
             return []
         side, wanted = self._pending
         self._pending = None
-        return self._reconcile(side, wanted, view.orders)
+        centre = self._last_centre
+        assert centre is not None  # set with _pending
+        actions = self._reconcile(
+            side, _post_only(side, wanted, view, centre, self.params.take_edge_ticks), view.orders
+        )
+        if self._calm and self.params.refill_fraction > 0:
+            actions.extend(self._refill(view, centre))
+        return actions
+
+    def _drop_stale_refills(self, orders: Mapping[str, OwnOrder], centre: float) -> list[Action]:
+        """Cancel a refill the new centre has passed (or every refill when the book is not calm)."""
+        actions: list[Action] = []
+        for side, oid in list(self._refills.items()):
+            order = orders[oid]
+            on_its_side = order.price < centre if side is Side.BUY else order.price > centre
+            if not (self._calm and on_its_side):
+                actions.append(Cancel(oid))
+                del self._refills[side]
+        return actions
+
+    def _refill(self, view: MarketView, centre: float) -> list[Action]:
+        """Join one tick from the opposite best when the spread is wider and that price is on our side of centre."""
+        bid, ask = view.best_bid, view.best_ask
+        if bid is None or ask is None or ask - bid <= 1 or abs(self._inventory) > self.params.refill_max_inventory:
+            return []
+        if ask - 1 < centre:
+            side, price = Side.BUY, ask - 1
+        elif bid + 1 > centre:
+            side, price = Side.SELL, bid + 1
+        else:
+            return []
+        lots = self._sizer.lots(self.params.level_notional * self.params.refill_fraction, centre)
+        oid = self._refills.get(side)
+        if oid is not None:
+            return [Amend(oid, price=price, lots=lots)]
+        oid = self._ids.next()
+        self._refills[side] = oid
+        return [Submit(oid, side, OrderType.LIMIT, lots, price)]
 
     def _ladder(self, centre: float) -> tuple[list[Quote], list[Quote]]:
         p, lots = self.params, self._sizer.lots
@@ -122,8 +212,9 @@ class MarketMaker:
         kept: set[int] = set()
         spare: list[OwnOrder] = []
         actions: list[Action] = []
+        refill = self._refills.get(side)
         for order in orders.values():
-            if order.side is not side:
+            if order.side is not side or order.order_id == refill:
                 continue
             want = wanted_lots.get(order.price)
             if want is None or order.price in kept:

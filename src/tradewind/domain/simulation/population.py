@@ -11,6 +11,8 @@ from tradewind.domain.simulation.seeding import derive_rng
 from tradewind.domain.simulation.traders import (
     MeanReversionParams,
     MeanReversionTrader,
+    MetaOrderParams,
+    MetaOrderTrader,
     MomentumParams,
     MomentumTrader,
     NoiseParams,
@@ -27,18 +29,45 @@ class PopulationParams:
     noise_traders: int = 6
     momentum_traders: int = 2
     mean_reversion_traders: int = 2
+    meta_traders: int = 4
     market_maker: MarketMakerParams = field(default_factory=MarketMakerParams)
     noise: NoiseParams = field(default_factory=NoiseParams)
     momentum: MomentumParams = field(default_factory=MomentumParams)
     mean_reversion: MeanReversionParams = field(default_factory=MeanReversionParams)
+    meta: MetaOrderParams = field(default_factory=MetaOrderParams)
     jitter: float = 0.3
 
     def __post_init__(self) -> None:
-        counts = (self.market_makers, self.noise_traders, self.momentum_traders, self.mean_reversion_traders)
+        counts = (
+            self.market_makers,
+            self.noise_traders,
+            self.momentum_traders,
+            self.mean_reversion_traders,
+            self.meta_traders,
+        )
         if min(counts) < 0:
             raise ValueError(f"trader counts must not be negative, got {counts}")
         if not 0.0 <= self.jitter < 1.0:
             raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
+
+    def with_flow(self, factor: float) -> PopulationParams:
+        """The same population with every taker's order rate times ``factor`` (spot trades a fraction of the perp)."""
+        if not factor > 0:
+            raise ValueError(f"the flow factor must be positive, got {factor}")
+        n, m = self.noise, self.meta
+        return replace(
+            self,
+            noise=replace(
+                n,
+                market_orders_per_minute=n.market_orders_per_minute * factor,
+                limit_orders_per_minute=n.limit_orders_per_minute * factor,
+            ),
+            meta=replace(m, parents_per_hour=m.parents_per_hour * factor),
+            momentum=replace(self.momentum, trades_per_minute=self.momentum.trades_per_minute * factor),
+            mean_reversion=replace(
+                self.mean_reversion, trades_per_minute=self.mean_reversion.trades_per_minute * factor
+            ),
+        )
 
 
 def _scale(rng: random.Random, jitter: float) -> float:
@@ -80,6 +109,15 @@ def _reversion_params(base: MeanReversionParams, rng: random.Random, jitter: flo
     )
 
 
+def _meta_params(base: MetaOrderParams, rng: random.Random, jitter: float) -> MetaOrderParams:
+    return replace(
+        base,
+        parents_per_hour=base.parents_per_hour * _scale(rng, jitter),
+        children_per_minute=base.children_per_minute * _scale(rng, jitter),
+        child_notional=base.child_notional * _scale(rng, jitter),
+    )
+
+
 def build_traders(seed: int, market_key: str, instrument: Instrument, population: PopulationParams) -> list[Trader]:
     """The traders of one market, each with its own seeded generator; names are unique in the market."""
     sizer = LotSizer(instrument)
@@ -107,4 +145,8 @@ def build_traders(seed: int, market_key: str, instrument: Instrument, population
                 f"sw-mr{i}", _reversion_params(population.mean_reversion, params_rng, jitter), sizer, rng
             )
         )
+    # Appended last, so that adding them leaves every other trader's name and seed as they were.
+    for i in range(1, population.meta_traders + 1):
+        params_rng, rng = rngs(f"sw-meta{i}")
+        traders.append(MetaOrderTrader(f"sw-meta{i}", _meta_params(population.meta, params_rng, jitter), sizer, rng))
     return traders

@@ -1,4 +1,4 @@
-"""Liquidity takers of the swarm: noise, momentum and mean-reversion traders.
+"""Liquidity takers of the swarm: noise (retail), institutional parent orders, momentum and mean-reversion traders.
 
 Each trader owns a private ``random.Random`` and an id sequence, keeps its small state (EMAs,
 order expiries) and turns a :class:`MarketView` into actions. Rates are per minute of simulated
@@ -31,7 +31,10 @@ class NoiseParams:
     market_orders_per_minute: float = 10.0
     limit_orders_per_minute: float = 20.0
     median_notional: float = 2_000.0  # quote currency
-    notional_dispersion: float = 1.1  # sigma of log(notional): a few orders are much larger
+    notional_dispersion: float = 1.1  # sigma of log(notional) when size_tail is 0
+    size_tail: float = 1.7  # Pareto index of order sizes above the median (0: log-normal sizes instead)
+    max_notional_multiple: float = 100.0  # no order beyond this many medians
+    small_print_share: float = 0.3  # share of market orders that are retail prints of 20-500 quote
     limit_offset_ticks: float = 25.0  # mean distance behind the same-side touch
     limit_lifetime_s: float = 120.0  # mean life of a resting order before it is cancelled
     max_position_notional: float = 100_000.0  # the side is biased to keep the position within this
@@ -42,8 +45,42 @@ class NoiseParams:
         _positive("median_notional", self.median_notional)
         _positive("limit_lifetime_s", self.limit_lifetime_s)
         _positive("max_position_notional", self.max_position_notional)
-        if self.notional_dispersion < 0 or self.limit_offset_ticks < 0:
-            raise ValueError("notional_dispersion and limit_offset_ticks must not be negative")
+        if self.notional_dispersion < 0 or self.limit_offset_ticks < 0 or self.size_tail < 0:
+            raise ValueError("notional_dispersion, size_tail and limit_offset_ticks must not be negative")
+        if self.max_notional_multiple < 1 or not 0 <= self.small_print_share <= 1:
+            raise ValueError("max_notional_multiple must be at least 1 and small_print_share within [0, 1]")
+
+
+@dataclass(frozen=True, slots=True)
+class MetaOrderParams:
+    """Institutions that work large parent orders as many small child market orders over minutes.
+
+    Parent sizes are Pareto (index ``parent_tail``, about 1.5 in real markets): split into children, they give
+    trade signs a long memory (Lillo and Farmer 2004).
+    """
+
+    parents_per_hour: float = 60.0  # arrival rate of a new parent while the trader is idle
+    min_parent_notional: float = 20_000.0
+    parent_tail: float = 1.5
+    max_parent_notional: float = 3_000_000.0
+    child_notional: float = 1_500.0  # median child (Pareto sizes of index child_tail above it)
+    child_tail: float = 1.7
+    max_child_multiple: float = 50.0  # no child beyond this many median children
+    children_per_minute: float = 30.0
+    max_position_notional: float = 1_000_000.0  # parents are biased to bring the position back within this
+
+    def __post_init__(self) -> None:
+        if self.parents_per_hour < 0 or self.children_per_minute < 0:
+            raise ValueError("meta-order rates must not be negative")
+        _positive("min_parent_notional", self.min_parent_notional)
+        _positive("child_notional", self.child_notional)
+        _positive("max_position_notional", self.max_position_notional)
+        if self.parent_tail <= 1.0 or self.child_tail <= 1.0:
+            raise ValueError("parent_tail and child_tail must be above 1 (a finite mean)")
+        if self.max_child_multiple < 1:
+            raise ValueError("max_child_multiple must be at least 1")
+        if self.max_parent_notional < self.min_parent_notional:
+            raise ValueError("max_parent_notional must be at least min_parent_notional")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +178,15 @@ class NoiseTrader:
         return self._name
 
     def _notional(self) -> float:
-        return self.params.median_notional * math.exp(self._rng.gauss(0.0, self.params.notional_dispersion))
+        p = self.params
+        if p.size_tail <= 0:
+            return p.median_notional * math.exp(self._rng.gauss(0.0, p.notional_dispersion))
+        return pareto_notional(self._rng, p.median_notional, p.size_tail, p.median_notional * p.max_notional_multiple)
+
+    def _market_notional(self) -> float:
+        if self._rng.random() < self.params.small_print_share:
+            return float(20.0 * 25.0 ** self._rng.random())  # log-uniform 20..500: a retail print
+        return self._notional()
 
     def decide(self, view: MarketView) -> Sequence[Action]:
         p, rng = self.params, self._rng
@@ -159,7 +204,8 @@ class NoiseTrader:
         p_buy = 0.5 * (1.0 - max(-1.0, min(1.0, load)))
         for _ in range(poisson(rng, p.market_orders_per_minute * minutes)):
             side = Side.BUY if rng.random() < p_buy else Side.SELL
-            actions.append(Submit(self._ids.next(), side, OrderType.MARKET, self._sizer.lots(self._notional(), ref)))
+            lots = self._sizer.lots(self._market_notional(), ref)
+            actions.append(Submit(self._ids.next(), side, OrderType.MARKET, lots))
         for _ in range(poisson(rng, p.limit_orders_per_minute * minutes)):
             side = Side.BUY if rng.random() < p_buy else Side.SELL
             offset = math.floor(rng.expovariate(1.0 / p.limit_offset_ticks)) if p.limit_offset_ticks > 0 else 0
@@ -173,6 +219,55 @@ class NoiseTrader:
             actions.append(Submit(order_id, side, OrderType.LIMIT, self._sizer.lots(self._notional(), price), price))
             life_ns = rng.expovariate(1.0 / p.limit_lifetime_s) * _NS_PER_S
             expiry[order_id] = view.now_ns + max(1, round(life_ns))
+        return actions
+
+
+def pareto_notional(rng: random.Random, median: float, tail: float, cap: float) -> float:
+    """A Pareto draw of index ``tail`` with this median (half the draws below it), capped at ``cap``."""
+    return float(min(cap, median * (2.0 * (1.0 - rng.random())) ** (-1.0 / tail)))
+
+
+class MetaOrderTrader:
+    """Works one parent order at a time as child market orders at a Poisson rate; idle traders start new parents."""
+
+    def __init__(self, name: str, params: MetaOrderParams, sizer: LotSizer, rng: random.Random) -> None:
+        self._name, self.params, self._sizer, self._rng = name, params, sizer, rng
+        self._ids = OrderIds(name)
+        self._clock = _Clocked()
+        self._side = Side.BUY
+        self._remaining = 0.0  # quote notional of the parent still to trade
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def working(self) -> tuple[Side, float] | None:
+        """The parent's side and remaining notional, or None when idle."""
+        return (self._side, self._remaining) if self._remaining > 0 else None
+
+    def decide(self, view: MarketView) -> Sequence[Action]:
+        p, rng = self.params, self._rng
+        minutes = self._clock.elapsed_ns(view.now_ns) / (60 * _NS_PER_S)
+        ref = view.mid if view.mid is not None else view.fair_value
+        if self._remaining <= 0:
+            if rng.random() >= p.parents_per_hour * minutes / 60.0:
+                return []
+            load = self._sizer.notional(view.position, ref) / p.max_position_notional
+            self._side = Side.BUY if rng.random() < 0.5 * (1.0 - max(-1.0, min(1.0, load))) else Side.SELL
+            self._remaining = min(
+                p.max_parent_notional,
+                p.min_parent_notional * (1.0 - rng.random()) ** (-1.0 / p.parent_tail),
+            )
+        actions: list[Action] = []
+        for _ in range(poisson(rng, p.children_per_minute * minutes)):
+            cap = min(self._remaining, p.child_notional * p.max_child_multiple)
+            notional = pareto_notional(rng, p.child_notional, p.child_tail, cap)
+            lots = self._sizer.lots(notional, ref)
+            actions.append(Submit(self._ids.next(), self._side, OrderType.MARKET, lots))
+            self._remaining -= self._sizer.notional(lots, ref)
+            if self._remaining <= 0:
+                break
         return actions
 
 

@@ -135,3 +135,21 @@ def test_the_dislocation_scenario_reuses_the_basis_shock_and_an_unknown_one_is_r
     assert perp.basis is not None and perp.basis.shock_bp == 80.0 and perp.basis.shock_at(0) == 80.0
     with pytest.raises(ValidationError, match="scenario"):
         SimulatorSettings.model_validate({"scenario": "meteor"})
+
+
+def test_spot_takers_trade_a_configurable_fraction_of_the_perps_flow() -> None:
+    spot, perp = SimulatorSettings().swarm_config().markets
+    assert perp.population == SimulatorSettings().population
+    assert spot.population.noise.market_orders_per_minute == pytest.approx(
+        0.2 * perp.population.noise.market_orders_per_minute
+    )
+    assert spot.population.meta.parents_per_hour == pytest.approx(0.2 * perp.population.meta.parents_per_hour)
+    assert spot.population.market_maker == perp.population.market_maker  # the makers quote as on the perp
+    same_spot, same_perp = SimulatorSettings(spot_flow_ratio=1.0).swarm_config().markets
+    assert same_spot.population == same_perp.population
+
+
+@pytest.mark.parametrize("ratio", [0, -1, 11])
+def test_an_impossible_spot_flow_ratio_is_refused(ratio: float) -> None:
+    with pytest.raises(ValidationError, match="spot_flow_ratio"):
+        SimulatorSettings(spot_flow_ratio=ratio)

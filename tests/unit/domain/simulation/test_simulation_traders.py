@@ -7,14 +7,18 @@ import random
 from collections.abc import Sequence
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tradewind.domain.simulation.market_maker import MarketMaker, MarketMakerParams
+from tradewind.domain.simulation.stats import hill_tail_index
 from tradewind.domain.simulation.traders import (
     MeanReversionParams,
     MeanReversionTrader,
+    MetaOrderParams,
+    MetaOrderTrader,
     MomentumParams,
     MomentumTrader,
     NoiseParams,
@@ -61,13 +65,26 @@ def maker(**params: float) -> MarketMaker:
     return MarketMaker("mm", p, LotSizer(instrument(SPOT)), random.Random(1))
 
 
+def alone(
+    now_s: float, *, fair: float = FAIR, orders: dict[str, OwnOrder] | None = None, position: int = 0
+) -> MarketView:
+    """The view of a maker alone in the book: the best prices are its own quotes."""
+    book = orders or {}
+    bid = max((o.price for o in book.values() if o.side is Side.BUY), default=None)
+    ask = min((o.price for o in book.values() if o.side is Side.SELL), default=None)
+    return MarketView(round(now_s * NS), bid, ask, None, fair, book, position)
+
+
 def quote(mm: MarketMaker, v: MarketView) -> list[Action]:
-    return [*mm.withdraw(v), *mm.decide(v)]
+    """Both phases of a step for a maker alone in the book: decide sees what withdraw left."""
+    withdrawn = mm.withdraw(v)
+    after = live(withdrawn, dict(v.orders))
+    return [*withdrawn, *mm.decide(alone(v.now_ns / NS, fair=v.fair_value, orders=after, position=v.position))]
 
 
 def test_market_maker_quotes_a_ladder_on_both_sides_around_the_fair_value() -> None:
     mm = maker(half_spread_ticks=2.0, levels=4, level_spacing_ticks=10)
-    book = live(quote(mm, view(0)))
+    book = live(quote(mm, alone(0)))
     bids = sorted((o.price for o in book.values() if o.side is Side.BUY), reverse=True)
     asks = sorted(o.price for o in book.values() if o.side is Side.SELL)
     assert len(bids) == len(asks) == 4
@@ -79,13 +96,13 @@ def test_market_maker_quotes_a_ladder_on_both_sides_around_the_fair_value() -> N
 
 def test_market_maker_moves_only_the_retreating_side_before_others_act() -> None:
     mm = maker(half_spread_ticks=2.0, levels=3, level_spacing_ticks=10)
-    book = live(quote(mm, view(0)))
-    up = view(1, fair=FAIR + 25, orders=book)
+    book = live(quote(mm, alone(0)))
+    up = alone(1, fair=FAIR + 25, orders=book)
     withdrawn = mm.withdraw(up)
     moved = {a.order_id for a in withdrawn if not isinstance(a, Submit)}
     assert moved and all(book[oid].side is Side.SELL for oid in moved)
     book = live(withdrawn, book)
-    book = live(mm.decide(view(1, fair=FAIR + 25, orders=book)), book)
+    book = live(mm.decide(alone(1, fair=FAIR + 25, orders=book)), book)
     best_bid = max(o.price for o in book.values() if o.side is Side.BUY)
     best_ask = min(o.price for o in book.values() if o.side is Side.SELL)
     assert (best_bid, best_ask) == (FAIR + 23, FAIR + 27)
@@ -93,8 +110,8 @@ def test_market_maker_moves_only_the_retreating_side_before_others_act() -> None
 
 def test_market_maker_reuses_its_orders_instead_of_cancelling_them() -> None:
     mm = maker(levels=5)
-    book = live(quote(mm, view(0)))
-    actions = quote(mm, view(1, fair=FAIR + 3, orders=book))
+    book = live(quote(mm, alone(0)))
+    actions = quote(mm, alone(1, fair=FAIR + 3, orders=book))
     assert not any(isinstance(a, Submit | Cancel) for a in actions)
     assert len(live(actions, book)) == len(book)
 
@@ -102,7 +119,7 @@ def test_market_maker_reuses_its_orders_instead_of_cancelling_them() -> None:
 def test_market_maker_full_of_inventory_stops_buying_and_leans_its_quotes() -> None:
     mm = maker(max_inventory_notional=100_000.0, skew_ticks=15.0)
     long_lots = 2_000_000  # 2 BTC, about 130 000 USDT
-    book = live(quote(mm, view(0, position=long_lots)))
+    book = live(quote(mm, alone(0, position=long_lots)))
     assert all(o.side is Side.SELL for o in book.values())
     assert min(o.price for o in book.values()) < FAIR  # it offers below fair value to unwind
 
@@ -216,3 +233,86 @@ def test_sizer_uses_exact_filters_of_the_instrument() -> None:
     inst = instrument(SPOT)
     assert LotSizer(inst).lots(0.0, 650_000) * inst.qty_step >= inst.min_qty
     assert inst.min_notional == Decimal(5)
+
+
+def meta_trader(**params: float) -> MetaOrderTrader:
+    return MetaOrderTrader("meta", MetaOrderParams(**params), LotSizer(instrument(PERP)), random.Random(4))  # type: ignore[arg-type]
+
+
+def test_meta_order_trader_works_a_parent_as_many_children_on_one_side() -> None:
+    trader = meta_trader(parents_per_hour=1e6, min_parent_notional=100_000.0, max_parent_notional=100_000.0)
+    trader.decide(view(0))
+    children: list[Submit] = []
+    for second in range(1, 600):
+        for a in trader.decide(view(second)):
+            assert isinstance(a, Submit) and a.order_type is OrderType.MARKET
+            children.append(a)
+        if trader.working is None:
+            break
+    assert len(children) > 10  # split, not one block
+    assert len({a.side for a in children}) == 1
+    notional = sum(LotSizer(instrument(PERP)).notional(a.lots, FAIR) for a in children)
+    assert notional == pytest.approx(100_000.0, rel=0.1)
+
+
+def test_meta_order_parent_sizes_have_the_configured_pareto_tail() -> None:
+    rng_trader = meta_trader(parents_per_hour=1e9, children_per_minute=0.0, max_parent_notional=1e12)
+    sizes = []
+    for i in range(4_000):
+        trader = MetaOrderTrader("m", rng_trader.params, LotSizer(instrument(PERP)), random.Random(i))
+        trader.decide(view(0))
+        trader.decide(view(1))
+        working = trader.working
+        assert working is not None
+        sizes.append(working[1])
+    assert hill_tail_index(sizes, 0.1) == pytest.approx(1.5, rel=0.15)
+
+
+def test_noise_trader_sends_small_retail_prints() -> None:
+    params = NoiseParams(market_orders_per_minute=6_000.0, limit_orders_per_minute=0.0, small_print_share=0.5)
+    trader = NoiseTrader("nz", params, LotSizer(instrument(PERP)), random.Random(5))
+    trader.decide(view(0))
+    submits = [a for a in trader.decide(view(60)) if isinstance(a, Submit)]
+    notionals = np.array([LotSizer(instrument(PERP)).notional(a.lots, FAIR) for a in submits])
+    assert np.mean(notionals <= 500.0) > 0.4  # the retail prints
+    assert notionals.max() > 20 * params.median_notional  # and a heavy tail above the median
+
+
+def test_market_maker_joins_one_tick_behind_the_opposite_best_instead_of_crossing_it() -> None:
+    mm = maker(half_spread_ticks=2.0, levels=2, refill_fraction=0.0)
+    book = live(quote(mm, alone(0)))
+    other_ask = int(FAIR) + 1  # another maker's ask, below where this maker would bid after a move up
+    up = MarketView(NS, None, other_ask, None, FAIR + 10, book, 0)
+    actions = [*mm.withdraw(up), *mm.decide(up)]
+    bids = [o.price for o in live(actions, book).values() if o.side is Side.BUY]
+    assert max(bids) == other_ask - 1
+
+
+def test_market_maker_takes_a_quote_that_is_stale_by_more_than_its_edge() -> None:
+    mm = maker(half_spread_ticks=2.0, levels=2, refill_fraction=0.0, take_edge_ticks=20.0)
+    book = live(quote(mm, alone(0)))
+    stale_ask = int(FAIR) + 1
+    up = MarketView(NS, None, stale_ask, None, FAIR + 50, book, 0)
+    actions = [*mm.withdraw(up), *mm.decide(up)]
+    bids = [o.price for o in live(actions, book).values() if o.side is Side.BUY]
+    assert max(bids) == FAIR + 48  # crosses the stale ask: a market maker picks it off
+
+
+def test_market_maker_refills_a_wide_spread_at_one_tick_when_calm() -> None:
+    mm = maker(half_spread_ticks=2.0, levels=2, refill_fraction=0.5)
+    book = live(quote(mm, alone(0)))
+    # Others' best bid at -6 and best ask at +2; this maker's value is at +2.5: a bid at +1 is below it.
+    wide = MarketView(NS, int(FAIR) - 6, int(FAIR) + 2, None, FAIR + 2.5, book, 0)
+    actions = [*mm.withdraw(wide), *mm.decide(wide)]
+    refills = [a for a in actions if isinstance(a, Submit) and a.price == int(FAIR) + 1]
+    assert len(refills) == 1 and refills[0].side is Side.BUY
+    book = live(actions, book)
+    # Value back at the middle of a wide spread: joining at one tick would trade through it, so no refill.
+    wide = MarketView(2 * NS, int(FAIR) - 6, int(FAIR) + 6, None, FAIR, book, 0)
+    actions = [*mm.withdraw(wide), *mm.decide(wide)]
+    assert Cancel(refills[0].order_id) in actions  # the old refill now sits above value: withdrawn
+    assert not [a for a in actions if isinstance(a, Submit) and a.price in (int(FAIR) - 5, int(FAIR) + 5)]
+    # A 10 bp move is not calm: no refill even where one would fit.
+    stormy = MarketView(3 * NS, int(FAIR * 1.001) - 6, int(FAIR * 1.001) + 2, None, FAIR * 1.001 + 2.5, book, 0)
+    actions = [*mm.withdraw(stormy), *mm.decide(stormy)]
+    assert not [a for a in actions if isinstance(a, Submit) and a.price == int(FAIR * 1.001) + 1]
