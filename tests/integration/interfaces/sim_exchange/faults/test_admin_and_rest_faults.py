@@ -72,10 +72,12 @@ async def test_timeout_after_places_the_order_drops_the_answer_and_a_resend_is_r
     sim_server: Served, http: aiohttp.ClientSession
 ) -> None:
     await put_faults(http, sim_server, [{"kind": "timeout_after", "route": "/v5/order/create", "count": 1}])
+    sent_ms = sim_server.venue.clock.now_ms()
     with pytest.raises(aiohttp.ServerDisconnectedError):
-        await signed(http, sim_server, "POST", "/v5/order/create", order("amb-1"))
+        await signed(http, sim_server, "POST", "/v5/order/create", order("amb-1"), timestamp=sent_ms)
     assert open_link_ids(sim_server) == ["amb-1"]  # the ambiguous case: it was placed
-    _, body, _ = await signed(http, sim_server, "POST", "/v5/order/create", order("amb-1"))
+    # A client resends with a fresh timestamp: within the same millisecond the signature would be a replay.
+    _, body, _ = await signed(http, sim_server, "POST", "/v5/order/create", order("amb-1"), timestamp=sent_ms + 1)
     assert body["retCode"] == 170141  # Bybit refuses the same orderLinkId again: no duplicate on a resend
     assert open_link_ids(sim_server) == ["amb-1"]
 
