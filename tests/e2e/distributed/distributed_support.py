@@ -11,11 +11,20 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from tradewind.adapters.clock import WallClock
+from tradewind.adapters.exchanges.ccxt import open_gateway
+from tradewind.adapters.exchanges.settings import load_credentials
+from tradewind.domain.orders import ExecutionFill
+from tradewind.domain.twap.slicer import parse_client_order_id
+from tradewind.domain.values import Category
+from tradewind.settings import load_settings
 
 WAIT = 60.0  # an upper bound for a condition, not a timing expectation
 CREDENTIALS = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
@@ -136,3 +145,27 @@ async def until(probe: Callable[[], Any], accept: Callable[[Any], bool], what: s
     except TimeoutError:
         pytest.fail(f"timed out after {WAIT} s waiting for {what}")
     return result
+
+
+async def twap_cli(env: dict[str, str], cwd: Path, *args: str) -> str:
+    """``tradewind twap ARGS`` as a subprocess; its output (the command must succeed)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tradewind", "twap", *args, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def job_fills(config: Path, job: str) -> list[ExecutionFill]:
+    """The exchange's own fills of TWAP job ``job`` on the ``simsrv`` entry of ``config`` (BTCUSDT spot)."""
+    settings = load_settings(config)
+    entry = settings.exchanges.entries["simsrv"]
+    gateway = open_gateway("simsrv", entry, load_credentials("simsrv", entry, CREDENTIALS), WallClock())
+    try:
+        await gateway.load_instruments()
+        fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")
+    finally:
+        await gateway.close()
+    return [f for f in fills if (parsed := parse_client_order_id(f.client_order_id)) and parsed[0] == job]

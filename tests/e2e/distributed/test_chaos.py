@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -29,14 +28,8 @@ from sqlalchemy import create_engine, text
 
 from tests.support.processes import free_port
 from tests.support.rabbitmq import Broker
-from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt import open_gateway
-from tradewind.adapters.exchanges.settings import load_credentials
-from tradewind.domain.twap.slicer import parse_client_order_id
-from tradewind.domain.values import Category
-from tradewind.settings import load_settings
 
-from .distributed_support import CREDENTIALS, ServiceProcess, StartService, simsrv_config, until
+from .distributed_support import CREDENTIALS, ServiceProcess, StartService, job_fills, simsrv_config, twap_cli, until
 
 pytestmark = [pytest.mark.serial, pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -155,28 +148,6 @@ async def polling(probe: Probe) -> AsyncIterator[None]:
             await task
 
 
-async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradewind", "twap", *args, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
-
-
-async def _exchange_fills(config: Path) -> list[Any]:
-    settings = load_settings(config)
-    entry = settings.exchanges.entries["simsrv"]
-    gateway = open_gateway("simsrv", entry, load_credentials("simsrv", entry, CREDENTIALS), WallClock())
-    try:
-        await gateway.load_instruments()
-        fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")
-    finally:
-        await gateway.close()
-    return [f for f in fills if (parsed := parse_client_order_id(f.client_order_id)) and parsed[0] == JOB]
-
-
 async def _all_ready(probe: Probe, since: float) -> float:
     """Seconds from ``since`` until every service answered 200 again."""
 
@@ -225,8 +196,8 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
 
     async with polling(probe):
         await _all_ready(probe, time.monotonic())
-        await _cli(service_env, tmp_path, "create", "Buy", "BTCUSDT", "--qty", str(TOTAL), "--runtime", str(RUNTIME_S),
-                   "--slices", str(SLICES), "--id", JOB, "-c", str(yaml))  # fmt: skip
+        await twap_cli(service_env, tmp_path, "create", "Buy", "BTCUSDT", "--qty", str(TOTAL),
+                       "--runtime", str(RUNTIME_S), "--slices", str(SLICES), "--id", JOB, "-c", str(yaml))  # fmt: skip
         job_started = time.monotonic()
 
         # 1. The broker restarts (the Erlang node stays up; every connection is dropped).
@@ -276,7 +247,7 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
     # The job: exactly its total, one order per recorded client order id at the exchange itself.
     assert done["status"] == "completed", done
     assert Decimal(done["filled_qty"]) == TOTAL
-    fills = await _exchange_fills(yaml)
+    fills = await job_fills(yaml, JOB)
     assert sum((f.qty for f in fills), Decimal(0)) == TOTAL
     assert len({f.trade_id for f in fills}) == len(fills)
     attempts = query(f"SELECT client_order_id, filled_qty FROM twap_slices WHERE job_id = '{JOB}'")

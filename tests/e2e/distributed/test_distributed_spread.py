@@ -9,9 +9,6 @@ the venue by their client order ids, and completes or unwinds them: no naked leg
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +24,7 @@ from tradewind.domain.orders import ExecutionFill
 from tradewind.domain.values import Category, Side
 from tradewind.settings import load_settings
 
-from .distributed_support import CREDENTIALS, StartService, free_port, until
+from .distributed_support import CREDENTIALS, StartService, sim_exchange, until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -51,27 +48,8 @@ async def exchange(tmp_path: Path) -> AsyncIterator[int]:
     folder = tmp_path / "exchange"
     folder.mkdir()
     (folder / "tradewind.yaml").write_text(MARKET)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEWIND_")} | CREDENTIALS
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradewind", "sim-exchange", "--port", str(port), cwd=folder, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-
-    async def listening() -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        return True
-
-    try:
-        await until(listening, bool, "the sim-exchange listening")
+    async with sim_exchange(folder) as port:
         yield port
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 @pytest.fixture

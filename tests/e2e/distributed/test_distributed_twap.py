@@ -7,7 +7,6 @@ service is SIGKILLed mid-job and started again, and the job must still end with 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
@@ -19,14 +18,8 @@ from sqlalchemy import create_engine, text
 
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
-from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt import open_gateway
-from tradewind.adapters.exchanges.settings import load_credentials
-from tradewind.domain.twap.slicer import parse_client_order_id
-from tradewind.domain.values import Category
-from tradewind.settings import load_settings
 
-from .distributed_support import CREDENTIALS, StartService, sim_exchange, simsrv_config, until
+from .distributed_support import CREDENTIALS, StartService, job_fills, sim_exchange, simsrv_config, twap_cli, until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -64,28 +57,6 @@ def query(postgres_url: str, pg_schema: str) -> Iterator[Callable[[str], list[Ro
     engine.dispose()
 
 
-async def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tradewind", "twap", *args, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode()
-    return out.decode()
-
-
-async def _exchange_fills(config: Path) -> list[Any]:
-    settings = load_settings(config)
-    entry = settings.exchanges.entries["simsrv"]
-    gateway = open_gateway("simsrv", entry, load_credentials("simsrv", entry, CREDENTIALS), WallClock())
-    try:
-        await gateway.load_instruments()
-        fills = await gateway.fetch_fills(Category.SPOT, "BTCUSDT")
-    finally:
-        await gateway.close()
-    return [f for f in fills if (parsed := parse_client_order_id(f.client_order_id)) and parsed[0] == JOB]
-
-
 async def test_ordering_service_killed_mid_job_restarts_and_the_job_fills_exactly_its_total(
     start_service: StartService,
     service_env: dict[str, str],
@@ -97,7 +68,7 @@ async def test_ordering_service_killed_mid_job_restarts_and_the_job_fills_exactl
     scheduler, ordering = await asyncio.gather(
         start_service("twap-scheduler", "-c", str(config)), start_service("twap-ordering", "-c", str(config))
     )
-    await _cli(service_env, tmp_path, "create", "Buy", "BTCUSDT", "--qty", str(TOTAL), "--runtime", "12",
+    await twap_cli(service_env, tmp_path, "create", "Buy", "BTCUSDT", "--qty", str(TOTAL), "--runtime", "12",
                "--slices", "6", "--id", JOB, "-c", str(config))  # fmt: skip
 
     def job() -> Row:
@@ -118,7 +89,7 @@ async def test_ordering_service_killed_mid_job_restarts_and_the_job_fills_exactl
     assert done["status"] == "completed", done
     assert Decimal(done["filled_qty"]) == TOTAL
     assert done["next_index"] == 6 and stalled["next_index"] < 6
-    fills = await _exchange_fills(config)
+    fills = await job_fills(config, JOB)
     assert sum((f.qty for f in fills), Decimal(0)) == TOTAL  # counted by the exchange itself
     assert len({f.trade_id for f in fills}) == len(fills)
     attempts = query(f"SELECT client_order_id, filled_qty FROM twap_slices WHERE job_id = '{JOB}'")
