@@ -3,7 +3,8 @@
 Every ``place_order`` call is kept in ``placed``, a repeated client order id too, so a test can count sends;
 the quote and the kline history (``candles``) are settable. ``refuse`` (a reason) refuses the next orders,
 ``lose_answers`` places orders but loses their answers, ``protection_refused`` refuses position protection, and
-``protections`` / ``leverages`` keep what was set.
+``protections`` / ``leverages`` keep what was set; ``funding`` is the account's funding history ``fetch_funding``
+serves (settable; ``funding_asks`` counts the calls).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from tradewind.application.ports.exchange import (
     ExchangeGateway,
+    FundingHistory,
     ExchangeUnavailable,
     OrderNotFound,
     OrderRejected,
@@ -33,6 +35,7 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 
@@ -67,6 +70,8 @@ class FakeExchange:
         self.leverages: list[tuple[Category, str, Decimal]] = []
         self.fee_rate = Decimal(0)  # of the notional, in the quote coin
         self.positions: dict[str, Decimal] = {}  # linear: signed size by symbol, from our fills
+        self.funding: list[FundingPayment] = []
+        self.funding_asks = 0
 
     async def load_instruments(self) -> Sequence[Instrument]:
         self.loads += 1
@@ -204,6 +209,11 @@ class FakeExchange:
         self.instrument(category, symbol)
         self.leverages.append((category, symbol, leverage))
 
+    async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
+        self.funding_asks += 1
+        found = [p for p in self.funding if p.ts_ns >= since_ns and (symbol is None or p.symbol == symbol)]
+        return sorted(found, key=lambda p: p.ts_ns)
+
     async def close(self) -> None:
         return None
 
@@ -217,3 +227,4 @@ def _marketable(intent: OrderIntent, touch: Decimal) -> bool:
 
 
 _conforms: ExchangeGateway = FakeExchange()
+_funding: FundingHistory = FakeExchange()

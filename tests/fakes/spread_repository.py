@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import SpreadRepository, SpreadWrite, StoredSpreads
-from tradewind.domain.spread.orders import SpreadOrder, SpreadReply
+from tradewind.application.ports.spread import FundingWrite, SpreadRepository, SpreadWrite, StoredSpreads
+from tradewind.domain.spread.orders import FundingPayment, SpreadOrder, SpreadReply
 from tradewind.domain.spread.position import Spread, SpreadState
 
 
@@ -15,6 +15,7 @@ class FakeSpreadRepository:
         self.replies: dict[str, SpreadReply] = {}
         self.writes: list[SpreadWrite] = []
         self.intents: dict[str, SpreadOrder] = {}
+        self.funding: dict[str, FundingPayment] = {}
 
     def _check(self) -> None:
         if self.down:
@@ -28,6 +29,14 @@ class FakeSpreadRepository:
             self.replies.setdefault(change.reply.request_id, change.reply)
             self.intents.pop(change.reply.request_id, None)
 
+    async def write_funding(self, change: FundingWrite) -> None:
+        self._check()
+        if change.payment.funding_id in self.funding:
+            return
+        self.funding[change.payment.funding_id] = change.payment
+        for spread in change.spreads:
+            self.rows[spread.spread_id] = spread
+
     async def save_intent(self, order: SpreadOrder) -> None:
         self._check()
         if order.request_id not in self.replies:
@@ -36,7 +45,8 @@ class FakeSpreadRepository:
     async def load(self) -> StoredSpreads:
         self._check()
         opened = [s for s in self.rows.values() if s.state is not SpreadState.CLOSED]
-        return StoredSpreads(opened, dict(self.replies), list(self.intents.values()))
+        since = max((p.ts_ns for p in self.funding.values()), default=None)
+        return StoredSpreads(opened, dict(self.replies), list(self.intents.values()), set(self.funding), since)
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         self._check()

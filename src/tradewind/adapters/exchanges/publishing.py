@@ -21,6 +21,8 @@ from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import (
     ExchangeGateway,
+    FundingHistory,
+    FundingUnsupported,
     OrderRejected,
     OrderStreamRefused,
     OrderStreamUnsupported,
@@ -40,6 +42,7 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
@@ -129,6 +132,11 @@ class PublishingGateway:
         for fill in fills:
             await self._fill(category, fill)
         return fills
+
+    async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
+        if not isinstance(self._inner, FundingHistory):
+            raise FundingUnsupported(f"{self.name}: this gateway cannot list funding payments")
+        return await self._inner.fetch_funding(since_ns, symbol)
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         return await self._inner.fetch_ticker(category, symbol)

@@ -22,6 +22,7 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "ExchangeGateway",
     "ExchangeUnavailable",
     "FilterError",
+    "FundingHistory",
+    "FundingUnsupported",
     "InstrumentsNotLoaded",
     "OrderNotFound",
     "OrderRejected",
@@ -87,6 +90,10 @@ class RealOrdersRefused(ExchangeError):
 class ProtectionUnsupported(ExchangeError):
     """The exchange (or this category, e.g. spot) cannot keep a stop-loss / take-profit on a position, or refused it:
     whoever needs the protection watches the price itself."""
+
+
+class FundingUnsupported(ExchangeError, NotImplementedError):
+    """The exchange (or its client library) cannot list the account's funding payments; the message names it."""
 
 
 class OrderStreamClosed(ConnectionError):
@@ -192,4 +199,14 @@ class OrderUpdateStream(Protocol):
     def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
         """Updates as they happen, until cancelled; a broken connection raises OrderStreamClosed (a ConnectionError),
         a refusal OrderStreamRefused. Each call opens a new connection."""
+        ...
+
+
+@runtime_checkable
+class FundingHistory(Protocol):
+    """The account's own funding payments on its perpetual positions, as the exchange books them."""
+
+    async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
+        """Every linear funding payment settled at or after ``since_ns`` (of ``symbol``, or all), oldest first, each
+        with the exchange's own id, every page read; FundingUnsupported where the exchange cannot tell."""
         ...

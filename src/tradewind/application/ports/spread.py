@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tradewind.domain.spread.orders import SpreadAction, SpreadBook, SpreadOrder, SpreadQuery, SpreadReply
+from tradewind.domain.spread.orders import (
+    FundingPayment,
+    SpreadAction,
+    SpreadBook,
+    SpreadOrder,
+    SpreadQuery,
+    SpreadReply,
+)
 from tradewind.domain.spread.position import Spread
 
 
@@ -20,6 +27,14 @@ class SpreadWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingWrite:
+    """A funding payment and the spreads it changed (none: no spread held the instrument when it settled)."""
+
+    payment: FundingPayment
+    spreads: tuple[Spread, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSpreads:
     """What a trading engine reloads at start: spreads not closed, the answers it already gave, and the orders it had
     begun (an intent saved before the first leg) but not answered."""
@@ -27,6 +42,8 @@ class StoredSpreads:
     open: list[Spread] = field(default_factory=list)
     replies: dict[str, SpreadReply] = field(default_factory=dict)
     pending: list[SpreadOrder] = field(default_factory=list)
+    funding_ids: set[str] = field(default_factory=set)  # payments already counted, the newest ones
+    funding_since_ns: int | None = None  # settlement time of the newest payment counted
 
 
 class SpreadRepository(Protocol):
@@ -34,6 +51,11 @@ class SpreadRepository(Protocol):
         """The spread, the request and both legs in one transaction; writing one again changes nothing more.
 
         Raises StoreUnavailable when the database cannot be reached."""
+        ...
+
+    async def write_funding(self, change: FundingWrite) -> None:
+        """The payment (by its id) and the spreads it changed in one transaction; a payment already stored changes
+        nothing. Raises StoreUnavailable when the database cannot be reached."""
         ...
 
     async def save_intent(self, order: SpreadOrder) -> None:

@@ -18,9 +18,9 @@ import structlog
 
 from tradewind.application.lifecycle import sleep_unless_stopped
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway
+from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, FundingHistory, FundingUnsupported
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import SpreadRepository, SpreadWrite
+from tradewind.application.ports.spread import FundingWrite, SpreadRepository, SpreadWrite
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.domain.ids import client_order_id
 from tradewind.domain.instruments import FilterError
@@ -41,7 +41,15 @@ from tradewind.domain.spread.orders import (
     SpreadReply,
     Verdict,
 )
-from tradewind.domain.spread.position import Spread, SpreadState, add_entry, add_exit, add_funding, opening
+from tradewind.domain.spread.position import (
+    Spread,
+    SpreadState,
+    add_entry,
+    add_exit,
+    add_funding,
+    opening,
+    shares,
+)
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 log = structlog.get_logger(__name__)
@@ -91,7 +99,9 @@ class TradingEngine:
         self.spreads: dict[str, Spread] = {}
         self.exposure = Exposure()
         self.stats = TradingStats()
-        self._pending: list[SpreadWrite] = []
+        self._pending: list[SpreadWrite | FundingWrite] = []
+        self._funding_since_ns: int | None = None  # settlement time of the newest payment counted
+        self._funding_unsupported: set[str] = set()  # exchanges whose gateway cannot list funding (logged once)
         self._flushing = asyncio.Lock()
         self.mismatches: list[str] = []  # real mode: legs the venue does not hold as the open spreads say
         self._stopped = asyncio.Event()
@@ -111,6 +121,8 @@ class TradingEngine:
         except StoreUnavailable as exc:
             raise ConnectionError(f"spread store unavailable at start: {exc}") from exc
         self._replies.update(stored.replies)
+        self.stats.funding_seen.update(stored.funding_ids)
+        self._funding_since_ns = stored.funding_since_ns
         for spread in stored.open:
             self.spreads[spread.spread_id] = spread
             self.exposure.apply(_changes(spread.pair, spread.qty, spread.long_entry, spread.short_entry, opening=True))
@@ -142,9 +154,15 @@ class TradingEngine:
                 log.error("spread.reconcile_mismatch", problem=problem)
 
     async def run(self) -> None:
-        """Retries buffered writes on the clock while the database is down."""
+        """Retries buffered writes on the clock while the database is down; in real mode reads the venue's funding
+        every ``funding_poll_s``."""
+        poll_ns = int(self._settings.funding_poll_s * 1_000_000_000)
+        next_poll = self._clock.now_ns() + poll_ns
         while await sleep_unless_stopped(self._clock, self._settings.flush_interval_s, self._stopped):
             await self.flush()
+            if self.mode == "real" and self._clock.now_ns() >= next_poll:
+                next_poll = self._clock.now_ns() + poll_ns
+                await self.poll_funding()
 
     async def stop(self) -> None:
         self._stopped.set()
@@ -340,42 +358,84 @@ class TradingEngine:
         )  # fmt: skip
 
     async def on_funding(self, payment: FundingPayment) -> None:
-        """Share a funding payment among the open spreads holding that instrument, by quantity (once per id)."""
+        """Share a funding payment among the spreads that held its instrument when it settled, by quantity, once
+        per id (the ids counted are stored with the spreads they changed, so a restart does not count one again)."""
         if payment.funding_id in self.stats.funding_seen:
             return
         self.stats.funding_seen.add(payment.funding_id)
+        if self._funding_since_ns is None or payment.ts_ns > self._funding_since_ns:
+            self._funding_since_ns = payment.ts_ns
         key = (payment.exchange, payment.category, payment.symbol)
-        holders = [s for s in self.spreads.values() if key in (leg_key(s.pair.long), leg_key(s.pair.short))]
-        total = sum((s.qty for s in holders), Decimal(0))
-        if not total:
-            log.info("spread.funding_unallocated", funding_id=payment.funding_id, symbol=payment.symbol)
-            return
         now = self._clock.now_ns()
         async with self._lock:
-            for spread in holders:
-                updated = add_funding(spread, payment.amount * spread.qty / total, now)
-                self.spreads[spread.spread_id] = updated
-                self._queue(SpreadWrite(updated, None, None, now))
-        self.stats.funding_applied += 1
+            holders = [
+                s for s in self.spreads.values()
+                if key in (leg_key(s.pair.long), leg_key(s.pair.short)) and s.qty and s.opened_ns <= payment.ts_ns
+            ]  # fmt: skip
+            updated: list[Spread] = []
+            if holders:
+                for spread, share in zip(holders, shares(payment.amount, [s.qty for s in holders]), strict=True):
+                    updated.append(add_funding(spread, share, now))
+                    self.spreads[spread.spread_id] = updated[-1]
+                self.stats.funding_applied += 1
+            else:
+                log.info("spread.funding_unallocated", funding_id=payment.funding_id, symbol=payment.symbol)
+            self._queue(FundingWrite(payment, tuple(updated)))
         await self.flush()
 
-    def _queue(self, change: SpreadWrite) -> None:
+    async def poll_funding(self) -> int:
+        """Real mode: ask each gateway of an open linear leg for the account's funding since the newest payment
+        counted (or since the oldest spread holding the leg opened) and count the new ones; returns how many."""
+        refs: dict[LegKey, InstrumentRef] = {}
+        oldest: dict[LegKey, int] = {}
+        for spread in self.spreads.values():
+            for ref in (spread.pair.long, spread.pair.short):
+                if ref.category is Category.LINEAR and spread.qty:
+                    refs.setdefault(leg_key(ref), ref)
+                    oldest[leg_key(ref)] = min(oldest.get(leg_key(ref), spread.opened_ns), spread.opened_ns)
+        counted = 0
+        for key, ref in refs.items():
+            since = max(oldest[key], self._funding_since_ns or 0)
+            try:
+                gateway = self._gateway(ref)
+                if not isinstance(gateway, FundingHistory):
+                    raise FundingUnsupported(f"{gateway.name}: no funding history")
+                payments = await gateway.fetch_funding(since, ref.symbol)
+            except FundingUnsupported as exc:
+                if ref.exchange not in self._funding_unsupported:
+                    self._funding_unsupported.add(ref.exchange)
+                    log.warning("spread.funding_unsupported", exchange=ref.exchange, error=str(exc))
+                continue
+            except ExchangeError as exc:
+                log.warning("spread.funding_poll_failed", exchange=ref.exchange, symbol=ref.symbol, error=str(exc))
+                continue
+            for payment in payments:
+                if payment.funding_id not in self.stats.funding_seen:
+                    counted += 1  # the venue names its own gateway; the spreads name the leg's exchange
+                    await self.on_funding(replace(payment, exchange=ref.exchange, category=ref.category))
+        return counted
+
+    def _queue(self, change: SpreadWrite | FundingWrite) -> None:
         self._pending.append(change)
 
     async def flush(self) -> bool:
         """Write what is buffered, in order; True when nothing is left (False: the database is still down)."""
         async with self._flushing:
             while self._pending:
+                change = self._pending[0]
                 try:
-                    await self._repo.write(self._pending[0])
+                    if isinstance(change, FundingWrite):
+                        await self._repo.write_funding(change)
+                    else:
+                        await self._repo.write(change)
                 except StoreUnavailable as exc:
                     self.stats.write_failures += 1
                     log.warning("spread.store_unavailable", buffered=len(self._pending), error=str(exc))
                     return False
                 except Exception as exc:  # a write the database refuses for good must not block the rest
-                    change = self._pending[0]
                     self.stats.write_failures += 1
-                    log.error("spread.write_dropped", spread_id=change.spread.spread_id, error=repr(exc))
+                    what = change.payment.funding_id if isinstance(change, FundingWrite) else change.spread.spread_id
+                    log.error("spread.write_dropped", change=what, error=repr(exc))
                 self._pending.pop(0)
         return True
 

@@ -125,3 +125,13 @@ def with_state(s: Spread, state: SpreadState, now_ns: int) -> Spread:
 def add_funding(s: Spread, amount: Decimal, now_ns: int) -> Spread:
     """A funding payment on one of the legs, signed as received (negative: paid)."""
     return replace(s, funding=s.funding + amount, updated_ns=now_ns)
+
+
+def shares(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``amount`` split in proportion to ``weights`` (positive), summing to ``amount`` exactly: the last share takes
+    what the rounding of the others left."""
+    total = sum(weights, Decimal(0))
+    if not weights or total <= 0:
+        raise ValueError(f"shares need positive weights, got {weights}")
+    out = [amount * w / total for w in weights[:-1]]
+    return [*out, amount - sum(out, Decimal(0))]

@@ -2,7 +2,8 @@
 
 The swarm is stepped on a simulated clock; the signal engine follows its ``md.book`` events over the in-memory bus
 and asks the trading engine over ``rpc.orders``. In ``real`` mode the legs go to the venue through ``SimGateway``,
-so the realised PnL can be reconciled with the venue's own executions.
+so the realised PnL can be reconciled with the venue's own executions, and with its funding settlements when the
+spreads are held across one (the venue's perp clock ticks each second; the engine polls the venue's funding).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from tradewind.application.simulator.service import MarketSimulatorService
 from tradewind.application.spread.settings import SpreadSettings
 from tradewind.application.spread.signal import SignalEngine
 from tradewind.application.spread.trading import TradingEngine
+from tradewind.application.venue import SimVenue, TransactionType
+from tradewind.application.venue.perp_clock import PerpClock
 from tradewind.bootstrap.simulator import market_and_venue
 from tradewind.bootstrap.spread import instruments
 from tradewind.domain.orders import ExecutionFill
@@ -37,32 +40,44 @@ DEMO_KEY = "tradewind-demo-key"
 CYCLES = 3  # dislocations of 20 s, each followed by 20 s of convergence
 
 
+# The venue settles funding each hour on the hour in this rig; the clock starts shortly before one settlement.
+FUNDING_START_NS = (1_767_225_600 + 3_600 - 10) * NS  # 2026-01-01T00:59:50Z: the first spread holds at 01:00
+
+
 @dataclass
 class Rig:
     clock: SimClock
     simulator: MarketSimulatorService
+    venue: SimVenue
+    perp: PerpClock
     gateway: SimGateway
     trading: TradingEngine
     signal: SignalEngine
 
     async def run(self, seconds: float) -> None:
-        """Step the swarm on the clock; books go out on the bus, the engines answer in between."""
-        for _ in range(int(seconds * 10)):
+        """Step the swarm on the clock; books go out on the bus, the engines answer in between. Each second the
+        venue's perpetuals move (funding when due) and, in real mode, the engine reads the venue's funding."""
+        for step in range(int(seconds * 10)):
             await self.clock.advance(0.1)
             await self.simulator.step_until(self.clock.now_ns())
             await self.signal.settle()
+            if step % 10 == 9:
+                await self.perp.step()
+                if self.trading.mode == "real":
+                    await self.trading.poll_funding()
 
 
 def _settings(mode: str) -> Settings:
     simulator: dict[str, Any] = {"basis": {"shock_bp": 80.0, "shock_period_s": 40.0, "shock_duty": 0.5}}
     spread = {"mode": mode, "min_hold_s": 1, "max_round_trips": 20, "max_book_age_ms": 1000}
-    return Settings.model_validate({"simulator": simulator, "spread": spread})
+    venue = {"perp": {"funding_interval_hours": 1}}
+    return Settings.model_validate({"simulator": simulator, "spread": spread, "venue": venue})
 
 
 @pytest.fixture(params=["simulated", "real"])
 async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     settings = _settings(str(request.param))
-    clock, bus = SimClock(), InMemoryBus()
+    clock, bus = SimClock(FUNDING_START_NS), InMemoryBus()
     await bus.start()
     simulator, venue = market_and_venue(settings, clock, bus)
     gateway = SimGateway(venue, DEMO_KEY)
@@ -77,7 +92,8 @@ async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
 
     signal = SignalEngine(clock, config, instruments({"sim": gateway}), send, bus=bus)
     await signal.start()
-    yield Rig(clock, simulator, gateway, trading, signal)
+    perp = PerpClock(venue, clock, None, "sim")
+    yield Rig(clock, simulator, venue, perp, gateway, trading, signal)
     await signal.stop()
     await served.cancel()
     await bus.close()
@@ -112,4 +128,20 @@ async def test_spreads_open_and_close_on_the_mispricing_with_a_positive_net_pnl(
             *await rig.gateway.fetch_fills(Category.LINEAR, "BTCUSDT"),
         ]
         assert fills and all(f.client_order_id.startswith("sp") for f in fills)
-        assert abs(_cash(fills) - net) < Decimal("0.000001")  # the engine's PnL is the venue's
+        funding = _venue_funding(rig.venue)
+        assert funding  # the spreads were held across a settlement
+        paid = sum(funding, Decimal(0))
+        assert paid != 0 and sum((s.funding for s in book.spreads), Decimal(0)) == paid  # every payment, once
+        assert _cash(fills) + paid == net  # the engine's PnL is the venue's: executions, fees and funding
+        assert await rig.trading.poll_funding() == 0  # read again: nothing counted twice
+
+
+def _venue_funding(venue: SimVenue) -> list[Decimal]:
+    """The demo account's own funding rows on the perp (its transaction log's SETTLEMENT rows)."""
+    account = venue.account(DEMO_KEY)
+    assert account is not None
+    return [
+        t.funding
+        for t in account.transactions
+        if t.type is TransactionType.SETTLEMENT and t.category is Category.LINEAR and t.symbol == "BTCUSDT"
+    ]

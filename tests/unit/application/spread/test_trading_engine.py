@@ -85,13 +85,68 @@ async def test_funding_is_shared_among_the_open_spreads_once_per_payment() -> No
     await trading.handle(
         SpreadOrder("r2", "s2", SpreadAction.OPEN, LONG_SPOT, Decimal("0.03"), Decimal(100_000), Decimal(100_100), 0)
     )
-    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.4"), 0)
+    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.4"), SimClock().now_ns())
     await trading.on_funding(payment)
     await trading.on_funding(payment)  # reported twice: counted once
     assert trading.spreads["s1"].funding == Decimal("0.1") and trading.spreads["s2"].funding == Decimal("0.3")
     assert repo.rows["s2"].funding == Decimal("0.3")
     book = await trading.book(SpreadQuery())
     assert sum(s.funding for s in book.spreads) == Decimal("0.4")
+
+
+async def test_a_payment_counted_before_a_restart_is_not_counted_again() -> None:
+    trading, repo = await engine()
+    await trading.handle(order("r1"))
+    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.4"), SimClock().now_ns())
+    await trading.on_funding(payment)
+    again = TradingEngine(repo, SimClock(), settings())
+    await again.start()
+    await again.on_funding(payment)  # the bus redelivers it, or a poll reads it again
+    assert again.spreads["s1"].funding == Decimal("0.4") and repo.rows["s1"].funding == Decimal("0.4")
+
+
+async def test_funding_shares_sum_exactly_and_skip_spreads_opened_after_the_settlement() -> None:
+    clock = SimClock()
+    repo = FakeSpreadRepository()
+    trading = TradingEngine(repo, clock, settings())
+    await trading.start()
+    for n in (1, 2, 3):
+        await trading.handle(
+            SpreadOrder(f"r{n}", f"s{n}", SpreadAction.OPEN, LONG_SPOT, Decimal("0.01"), Decimal(100_000),
+                        Decimal(100_100), 0)
+        )  # fmt: skip
+    settled = clock.now_ns()
+    await clock.advance(1)
+    await trading.handle(
+        SpreadOrder("r4", "s4", SpreadAction.OPEN, LONG_SPOT, Decimal("0.01"), Decimal(100_000), Decimal(100_100), 0)
+    )
+    await trading.on_funding(FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal(1), settled))
+    held = [trading.spreads[f"s{n}"].funding for n in (1, 2, 3)]
+    assert sum(held, Decimal(0)) == Decimal(1) and held[0] == held[1]  # thirds, the last one rounded to fit
+    assert trading.spreads["s4"].funding == 0  # opened after the settlement
+
+
+async def test_real_mode_polls_the_venue_funding_and_counts_each_payment_once_across_a_restart() -> None:
+    clock = SimClock()
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    repo = FakeSpreadRepository()
+    trading = TradingEngine(repo, clock, settings(mode="real"), {"sim": venue})
+    await trading.start()
+    assert (await trading.handle(order("r1"))).verdict is Verdict.ACK
+    now = clock.now_ns()
+    venue.funding = [
+        FundingPayment("early", "sim", Category.LINEAR, "BTCUSDT", Decimal("9"), now - 1),  # before the spread
+        FundingPayment("t1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.25"), now),
+        FundingPayment("other", "sim", Category.LINEAR, "ETHUSDT", Decimal("5"), now),  # no spread holds it
+    ]
+    assert await trading.poll_funding() == 1  # ETHUSDT is not asked for, ``early`` is before ``since``
+    assert await trading.poll_funding() == 0
+    venue.funding.append(FundingPayment("t2", "sim", Category.LINEAR, "BTCUSDT", Decimal("-0.05"), now + 10))
+    again = TradingEngine(repo, clock, settings(mode="real"), {"sim": venue})
+    await again.start()
+    assert await again.poll_funding() == 1  # only t2: t1 was stored with the spread it changed
+    assert again.spreads["s1"].funding == Decimal("0.20") == repo.rows["s1"].funding
+    assert set(repo.funding) == {"t1", "t2"}
 
 
 class RefusingExchange(FakeExchange):

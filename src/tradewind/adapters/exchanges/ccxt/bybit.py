@@ -22,6 +22,7 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category, OrderType, Side
 
 Row = Mapping[str, Any]
@@ -113,6 +114,14 @@ def fill(row: Row) -> ExecutionFill:
         price=Decimal(str(row["execPrice"])), qty=Decimal(str(row["execQty"])), fee=_dec0(row, "execFee"),
         fee_currency=str(row.get("feeCurrency", "")), is_maker=bool(row.get("isMaker")),
         ts_ns=int(row["execTime"]) * 1_000_000, symbol=str(row.get("symbol", "")), side=Side(row["side"]),
+    )  # fmt: skip
+
+
+def funding(exchange: str, row: Row) -> FundingPayment:
+    """One SETTLEMENT row of ``/v5/account/transaction-log``: ``funding`` is positive when received."""
+    return FundingPayment(
+        str(row["id"]), exchange, Category(str(row.get("category") or "linear")), str(row["symbol"]),
+        Decimal(str(row["funding"])), int(row["transactionTime"]) * 1_000_000,
     )  # fmt: skip
 
 

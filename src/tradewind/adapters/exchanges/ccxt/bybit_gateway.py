@@ -31,10 +31,15 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
 KLINE_PAGE = 1000  # the most rows /v5/market/kline returns at once
+TRANSACTION_PAGE = 50  # the most rows /v5/account/transaction-log returns at once
+# The widest window /v5/account/transaction-log takes (endTime - startTime <= 7 days); without both it answers a day.
+TRANSACTION_WINDOW_MS = 7 * 24 * 3_600_000
+TRANSACTION_HISTORY_MS = 730 * 24 * 3_600_000  # the log goes back two years: an older ``since`` starts there
 
 
 class BybitV5Gateway(CcxtGateway):
@@ -109,6 +114,33 @@ class BybitV5Gateway(CcxtGateway):
         else:
             log.error("exchange.fill_pages_exhausted", exchange=self._name, symbol=symbol, cid=client_order_id)
         return sorted(fills.values(), key=lambda f: (f.ts_ns, f.trade_id))
+
+    async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
+        """SETTLEMENT rows of ``/v5/account/transaction-log``, window by window of at most 7 days up to now, each
+        window paged through ``nextPageCursor`` to its end."""
+        found: dict[str, FundingPayment] = {}  # by id: a page shifted by a new settlement repeats a row
+        now = self._clock.now_ms()
+        start = max(since_ns // 1_000_000, now - TRANSACTION_HISTORY_MS)
+        while start <= now:
+            end = min(start + TRANSACTION_WINDOW_MS, now)
+            params: dict[str, Any] = {
+                "accountType": "UNIFIED", "category": Category.LINEAR.value, "type": "SETTLEMENT",
+                "startTime": start, "endTime": end, "limit": TRANSACTION_PAGE,
+            }  # fmt: skip
+            for _ in range(MAX_FILL_PAGES):
+                response = await self._call("funding", self._client.private_get_v5_account_transaction_log, params)
+                for row in bybit.result_list(response):
+                    if symbol is None or row.get("symbol") == symbol:
+                        payment = bybit.funding(self._name, row)
+                        found[payment.funding_id] = payment
+                cursor = str(response.get("result", {}).get("nextPageCursor") or "")
+                if not cursor:
+                    break
+                params = {**params, "cursor": cursor}
+            else:
+                log.error("exchange.funding_pages_exhausted", exchange=self._name, start=start, end=end)
+            start = end + 1
+        return sorted(found.values(), key=lambda p: (p.ts_ns, p.funding_id))
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         self.instrument(category, symbol)

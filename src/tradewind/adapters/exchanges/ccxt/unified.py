@@ -17,6 +17,7 @@ from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.orders import Balance, ExecutionFill, OrderResult, OrderState, PositionSnapshot, Ticker
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category, Side
 
 Row = Mapping[str, Any]
@@ -165,6 +166,17 @@ def fill(trade: Row, mkt: Market, client_order_id: str) -> ExecutionFill:
         fee_currency=fee_currency, is_maker=trade.get("takerOrMaker") == "maker",
         ts_ns=int(trade.get("timestamp") or 0) * 1_000_000, symbol=mkt.instrument.symbol,
         side=_SIDES.get(str(trade.get("side"))),
+    )  # fmt: skip
+
+
+def funding(exchange: str, row: Row, mkt: Market, received_sign: int) -> FundingPayment:
+    """One ccxt funding-history row; ``received_sign`` turns the exchange's ``amount`` into received-positive."""
+    amount = exact(row.get("amount"))
+    if amount is None:
+        raise ValueError(f"{mkt.instrument.symbol}: funding {row.get('id')} without an amount")
+    return FundingPayment(
+        str(row["id"]), exchange, mkt.instrument.category, mkt.instrument.symbol, received_sign * amount,
+        int(row.get("timestamp") or 0) * 1_000_000,
     )  # fmt: skip
 
 

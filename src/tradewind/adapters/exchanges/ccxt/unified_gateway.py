@@ -19,6 +19,7 @@ from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGatewa
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
 from tradewind.application.ports.exchange import (
     ExchangeError,
+    FundingUnsupported,
     OrderNotFound,
     OrderRejected,
     OrderUpdateEvent,
@@ -36,11 +37,15 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
 log = structlog.get_logger(__name__)
 
 KLINE_PAGE = 1000  # rows asked per fetch_ohlcv call (ccxt's venues cap a page at 200 to 1500)
+# The sign of ccxt's unified funding ``amount`` (read in each exchange's ``parse_income``): Binance passes its
+# ``income`` (received positive), Bybit its ``execFee`` (paid positive). Elsewhere the sign is not known.
+_FUNDING_RECEIVED_SIGN = {"binance": 1, "binanceusdm": 1, "bybit": -1}
 _REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched without a client id can name theirs
 
 
@@ -153,6 +158,24 @@ class UnifiedCcxtGateway(CcxtGateway):
             for row in rows
         ]
         return sorted(fills, key=lambda f: (f.ts_ns, f.trade_id))
+
+    async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
+        """ccxt's ``fetch_funding_history`` per linear market, paged as the trades are; FundingUnsupported where
+        ccxt has none or its sign for this exchange is not known."""
+        sign = _FUNDING_RECEIVED_SIGN.get(self.settings.type)
+        if sign is None or not self._client.has.get("fetchFundingHistory"):
+            raise FundingUnsupported(f"{self._name}: funding history of {self.settings.type} is not read through ccxt")
+        if symbol is not None:
+            markets = [self._market(Category.LINEAR, symbol)]
+        else:
+            markets = [m for (category, _), m in self._markets.items() if category is Category.LINEAR]
+        found: dict[str, FundingPayment] = {}
+        for market in markets:
+            method, leading = self._client.fetch_funding_history, (market.ccxt_symbol,)
+            for row in await self._paged_trades(method, leading, since_ns // 1_000_000, {}):
+                payment = unified.funding(self._name, row, market, sign)
+                found[payment.funding_id] = payment
+        return sorted(found.values(), key=lambda p: (p.ts_ns, p.funding_id))
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         market = self._market(category, symbol)

@@ -26,6 +26,7 @@ from tradewind.application.venue import (
     OrderRequest,
     RejectCode,
     SimVenue,
+    TransactionType,
     VenueError,
     VenueEvent,
     VenueOrderStatus,
@@ -44,6 +45,7 @@ from tradewind.domain.orders import (
     PositionSnapshot,
     Ticker,
 )
+from tradewind.domain.spread.orders import FundingPayment
 from tradewind.domain.values import Category, OrderType
 
 log = structlog.get_logger(__name__)
@@ -260,6 +262,15 @@ class SimGateway:
         except VenueError as exc:
             if exc.code is not RejectCode.LEVERAGE_NOT_MODIFIED:
                 raise OrderRejected(f"{exc.code.value}: {exc.message}") from exc
+
+    async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
+        """The account's SETTLEMENT rows (what ``/v5/account/transaction-log`` serves), oldest first."""
+        since_ms = since_ns // 1_000_000
+        return [
+            FundingPayment(t.transaction_id, self._name, t.category, t.symbol, t.funding, t.ts_ms * 1_000_000)
+            for t in self._account().transactions
+            if t.type is TransactionType.SETTLEMENT and t.ts_ms >= since_ms and (symbol is None or t.symbol == symbol)
+        ]
 
     async def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
         """This account's order states and executions as the venue reports them, until cancelled."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tradewind.adapters.store.sqlalchemy.repositories import _SqlRepository
-from tradewind.adapters.store.sqlalchemy.spread_tables import spread_legs, spread_requests, spreads
+from tradewind.adapters.store.sqlalchemy.spread_tables import spread_funding, spread_legs, spread_requests, spreads
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import SpreadWrite, StoredSpreads
+from tradewind.application.ports.spread import FundingWrite, SpreadWrite, StoredSpreads
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.orders import (
@@ -27,11 +28,15 @@ from tradewind.domain.values import Category
 
 _PENDING = "pending"  # the verdict of an intent: the order begun, not yet answered
 _REPLIES_KEPT = 10_000  # answers reloaded at start, newest first: enough to recognise any retry still in flight
+_FUNDING_KEPT = 10_000  # funding ids reloaded at start, newest first: a poll reads from the newest one on
 
 
 class SqlSpreadRepository(_SqlRepository):
     async def write(self, change: SpreadWrite) -> None:
         await self._guarded(self._write_change, change)
+
+    async def write_funding(self, change: FundingWrite) -> None:
+        await self._guarded(self._write_funding, change)
 
     async def save_intent(self, order: SpreadOrder) -> None:
         await self._guarded(self._save_intent, order)
@@ -57,15 +62,32 @@ class SqlSpreadRepository(_SqlRepository):
                 raise StoreUnavailable(_reason(exc)) from exc
             raise
 
-    def _write_change(self, change: SpreadWrite) -> None:
+    def _upsert(self, spread: Spread) -> Any:
         dialect = postgresql if self._db.backend == "postgresql" else sqlite
-        row = _spread_row(change.spread)
+        row = _spread_row(spread)
         upsert = dialect.insert(spreads).values(row)
-        upsert = upsert.on_conflict_do_update(
+        return upsert.on_conflict_do_update(
             index_elements=["spread_id"], set_={k: upsert.excluded[k] for k in row if k != "spread_id"}
         )
+
+    def _write_funding(self, change: FundingWrite) -> None:
+        dialect = postgresql if self._db.backend == "postgresql" else sqlite
+        p = change.payment
+        row = {
+            "funding_id": p.funding_id, "exchange": p.exchange, "category": p.category.value, "symbol": p.symbol,
+            "amount": p.amount, "allocated": p.amount if change.spreads else Decimal(0), "ts_ns": p.ts_ns,
+        }  # fmt: skip
+        insert = dialect.insert(spread_funding).values(row).on_conflict_do_nothing()
         with self._db.engine.begin() as conn:
-            conn.execute(upsert)
+            if not conn.execute(insert).rowcount:
+                return  # counted before: its spreads already hold it
+            for spread in change.spreads:
+                conn.execute(self._upsert(spread))
+
+    def _write_change(self, change: SpreadWrite) -> None:
+        dialect = postgresql if self._db.backend == "postgresql" else sqlite
+        with self._db.engine.begin() as conn:
+            conn.execute(self._upsert(change.spread))
             reply = change.reply
             if reply is None:
                 return
@@ -116,11 +138,17 @@ class SqlSpreadRepository(_SqlRepository):
                 .where(spread_requests.c.verdict == _PENDING)
                 .order_by(spread_requests.c.ts_ns)
             ).all()
+            counted = conn.execute(
+                select(spread_funding.c.funding_id).order_by(spread_funding.c.ts_ns.desc()).limit(_FUNDING_KEPT)
+            ).all()
+            since = conn.execute(select(func.max(spread_funding.c.ts_ns))).scalar()
         replies = [reply_from_payload(r.reply) for r in answered]
         return StoredSpreads(
             [_spread(r._mapping) for r in opened],
             {r.request_id: r for r in replies},
             [order_from_payload(r.request) for r in begun],
+            {r.funding_id for r in counted},
+            None if since is None else int(since),
         )
 
 

@@ -1,4 +1,4 @@
-"""The spread workflow's tables on the shared metadata: spreads, the answered requests and their legs."""
+"""The spread workflow's tables on the shared metadata: spreads, the answered requests, their legs, funding counted."""
 
 from __future__ import annotations
 
@@ -66,4 +66,17 @@ spread_legs = Table(
     Column("unwind_price", ExactDecimal, nullable=True),
     Column("detail", Text, nullable=False),
     PrimaryKeyConstraint("request_id", "leg", name="pk_spread_legs"),
+)
+
+spread_funding = Table(  # each funding payment counted once: a restart (or a poll reading it again) skips it
+    "spread_funding",
+    metadata,
+    Column("funding_id", String(80), primary_key=True),
+    Column("exchange", String(32), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("symbol", String(64), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("allocated", ExactDecimal, nullable=False),  # the part shared among spreads (0: none held it)
+    Column("ts_ns", BigInteger, nullable=False),
+    Index("ix_spread_funding_ts", "ts_ns"),
 )
