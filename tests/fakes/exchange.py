@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from tradewind.application.ports.exchange import (
     ExchangeGateway,
-    FundingHistory,
     ExchangeUnavailable,
+    FundingHistory,
     OrderNotFound,
     OrderRejected,
     ProtectionUnsupported,

@@ -57,7 +57,8 @@ def instruments(gateways: Mapping[str, ExchangeGateway], known: Iterable[Instrum
 
 
 def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) -> tuple[TradingEngine, Component]:
-    """Serves ``rpc.orders`` and ``rpc.spreads``, follows ``funding.payment.#``, retries buffered writes."""
+    """Serves ``rpc.orders`` and ``rpc.spreads``, counts funding (simulated: ``funding.payment.#``; real: the venue's
+    own funding read by the engine), retries buffered writes."""
     settings = platform.settings.spread
     engine = TradingEngine(
         SqlSpreadRepository(platform.database), platform.clock, settings,
@@ -76,7 +77,10 @@ def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) 
         bus = platform.bus
         subscriptions.append(await serve(bus, ORDERS_CALL, engine.handle, engine.refuse_malformed))
         subscriptions.append(await serve(bus, SPREADS_CALL, engine.book, refuse_query))
-        subscriptions.append(await bus.subscribe(f"{FUNDING_KIND}.#", on_funding, queue="spread.funding"))
+        if settings.mode == "simulated":
+            # Real mode reads its own account's funding from the venue (``poll_funding``): the bus carries the
+            # simulated venue's payments of every account, which are not all this engine's.
+            subscriptions.append(await bus.subscribe(f"{FUNDING_KIND}.#", on_funding, queue="spread.funding"))
 
     async def stop() -> None:
         for subscription in subscriptions:

@@ -10,11 +10,19 @@ import pytest
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.spread_repository import SqlSpreadRepository
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import SpreadWrite
+from tradewind.application.ports.spread import FundingWrite, SpreadWrite
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
-from tradewind.domain.spread.orders import LegOutcome, LegStatus, SpreadAction, SpreadOrder, SpreadReply, Verdict
-from tradewind.domain.spread.position import SpreadState, add_entry, add_exit, opening
+from tradewind.domain.spread.orders import (
+    FundingPayment,
+    LegOutcome,
+    LegStatus,
+    SpreadAction,
+    SpreadOrder,
+    SpreadReply,
+    Verdict,
+)
+from tradewind.domain.spread.position import SpreadState, add_entry, add_exit, add_funding, opening
 from tradewind.domain.values import Category, Side
 
 PAIR = Pair(
@@ -39,6 +47,22 @@ def _reply(request_id: str, side: Side) -> SpreadReply:
         for category, s in ((Category.SPOT, side), (Category.LINEAR, side.opposite))
     )
     return SpreadReply(request_id, Verdict.ACK, "", legs)
+
+
+async def test_a_funding_payment_is_stored_with_its_spreads_once_and_reloaded(database: Database) -> None:
+    repo = SqlSpreadRepository(database)
+    opened = add_entry(opening("sp-f", PAIR, 1), Decimal("0.01"), Decimal(100_000), Decimal(100_100), fee=Decimal(0),
+                       now_ns=2)  # fmt: skip
+    await repo.write(SpreadWrite(opened, None, None, 2))
+    payment = FundingPayment("txn-1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.123456789012345678"), 10)
+    funded = add_funding(opened, payment.amount, 11)
+    await repo.write_funding(FundingWrite(payment, (funded,)))
+    twice = add_funding(funded, payment.amount, 12)  # a second count of the same id must not land
+    await repo.write_funding(FundingWrite(payment, (twice,)))
+    await repo.write_funding(FundingWrite(replace(payment, funding_id="txn-0", ts_ns=5)))  # held by no spread
+    stored = await repo.load()
+    assert stored.open == [funded] and stored.open[0].funding == Decimal("0.123456789012345678")
+    assert stored.funding_ids == {"txn-0", "txn-1"} and stored.funding_since_ns == 10
 
 
 async def test_a_spread_is_written_with_its_legs_updated_and_reloaded_exactly(database: Database) -> None:

@@ -79,7 +79,7 @@ class SqlSpreadRepository(_SqlRepository):
         }  # fmt: skip
         insert = dialect.insert(spread_funding).values(row).on_conflict_do_nothing()
         with self._db.engine.begin() as conn:
-            if not conn.execute(insert).rowcount:
+            if conn.execute(insert.returning(spread_funding.c.funding_id)).first() is None:
                 return  # counted before: its spreads already hold it
             for spread in change.spreads:
                 conn.execute(self._upsert(spread))
