@@ -129,6 +129,7 @@ class TradingEngine:
         log.info("spread.trading_started", mode=self.mode, open=len(stored.open), answered=len(stored.replies))
         if self.mode == "real" and self.spreads:
             await self._reconcile_positions()
+            await self.poll_funding()  # what settled while the engine was down
         for order in stored.pending:  # begun before a crash: its legs are found by client id, completed or unwound
             if self.mode == "real":
                 reply = await self.handle(order)
