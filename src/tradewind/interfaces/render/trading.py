@@ -150,9 +150,10 @@ def trade_event_text(e: TradeEvent) -> str:
     fees = f"fees {at_step(e.fees, money)} {e.quote}"
     if e.kind is EventKind.OPENED or e.exit_price is None or e.pnl is None:
         return f"{what} opened on {where}: {size} at {at_step(e.entry_price, e.tick_size)}, {fees}"
-    why = e.reason.replace("_", " ") or "closed"
-    if e.by_exchange and e.reason != CLOSED_BY_EXCHANGE:
-        why += " on the exchange"
+    if e.reason == CLOSED_BY_EXCHANGE:  # the desk saw the position gone: which of its levels, the exchange knows
+        why = "by the exchange's protection"
+    else:
+        why = (e.reason.replace("_", " ") or "closed") + (" on the exchange" if e.by_exchange else "")
     pnl = at_step(e.pnl, money)
     return (
         f"{what} closed ({why}) on {where}: {size} at {at_step(e.entry_price, e.tick_size)} -> "
