@@ -8,7 +8,8 @@ unit of work either opens one position or changes nothing. A redelivered signal 
 reconciles with the exchange's order instead of sending another. A SELL closes the whole position at market after
 asking the exchange what is left (never a second close, never a close of nothing). Stop-loss and take-profit are kept
 on the exchange's position where it can (Bybit linear), else watched here on ``md.trade``; closes by the exchange are
-found in its fills and recorded on the deal, at start too.
+found in its fills and recorded on the deal, at start too. Each position opened or closed is announced on
+``trader.deal.<kind>`` once its deal is stored.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ closed); the exchange word picks the gateway (the exchange registry). A trade is
 order, whose client id is derived from the trade's key, so a redelivery or a restart looks the order up instead of
 sending another; its exit order has a derived id too and is sent once, under the market's lock, after the trade is
 marked ``closing``. Prices come from ``md.trade`` of the market, or the ticker every ``poll_interval_s`` where no
-trade came since the last look.
+trade came since the last look. Each open and close is announced on ``trade.event.<kind>`` once it is stored.
 """
 
 from __future__ import annotations
