@@ -90,11 +90,13 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry(
         "trader", 9110,
         "signal trading: the position manager; `signal.trade` from the durable queue `trader.signals`, deals, "
-        "protection, PnL; the trade desk answering `cmd.trade.<exchange>` (trade objects) (one replica)",
+        "protection, PnL; the trade desk answering `cmd.trade.<exchange>` (trade objects); `trade.event.<kind>` and "
+        "`trader.deal.<kind>` out (one replica)",
         trader_service,
     ),
     ServiceEntry(
-        "telegram", 9111, "the Telegram bot: the command language from allowlisted chats, TWAP fills pushed",
+        "telegram", 9111,
+        "the Telegram bot: the command language from allowlisted chats; TWAP fills, trades and deals pushed",
         telegram_service,
     ),
     ServiceEntry(

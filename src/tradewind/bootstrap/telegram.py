@@ -13,7 +13,8 @@ from tradewind.settings import ConfigError
 
 
 def telegram_bot(platform: Platform, gate: CommandGate) -> Component:
-    """The bot over ``gate``: chats of ``commands.users`` command, those with ``notify`` get TWAP fills."""
+    """The bot over ``gate``: chats of ``commands.users`` command, those with ``notify`` get TWAP fills and trades
+    and deals opened and closed."""
     from tradewind.interfaces.telegram.bot import TelegramBot  # the library loads only where a bot runs
 
     settings = platform.settings

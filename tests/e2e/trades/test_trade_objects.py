@@ -12,37 +12,28 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from typer.testing import CliRunner
 
+from tests.e2e.trades.painted import painted_settings
 from tests.support.http_api import TOKEN, authorized_session
-from tests.support.tape_painter import TapePainter, painter_account
-from tests.support.telegram_api import BOT_TOKEN, bot_api
+from tests.support.tape_painter import TapePainter
+from tests.support.telegram_api import bot_api
 from tests.support.waiting import eventually, wait_for
 from tradewind.bootstrap.embedded import build_embedded
 from tradewind.domain.command_access import Role, User
 from tradewind.domain.trading.trades import TradeStatus
 from tradewind.interfaces.cli.app import app
 from tradewind.interfaces.console.prompt import TerminalPrompt
-from tradewind.settings import Settings
 
 D = Decimal
 CHAT = 7101
-NOBODY = {"market_makers": 0, "noise_traders": 0, "momentum_traders": 0, "mean_reversion_traders": 0}
-DEMO = {"api_key": "tradewind-demo-key", "api_secret": "tradewind-demo-secret",
-        "balances": {"USDT": "100000", "BTC": "1"}}  # fmt: skip
 TICK = D("0.1")
 
 
 async def test_buy_with_a_trailing_stop_from_each_front_end_closes_at_the_trailing_level(tmp_path: Path) -> None:
     async with bot_api() as api:
-        settings = Settings.model_validate({
-            "storage": {"url": f"sqlite:///{tmp_path / 'tw.db'}"},
-            "logging": {"to_database": False},
-            "http": {"port": 0, "token": TOKEN},
-            "simulator": {"step_interval_ms": 20, "population": NOBODY},  # the painter's trades are the tape
-            "venue": {"accounts": [DEMO, painter_account()]},
-            "producer": {"enabled": False},
-            "telegram": {"enabled": True, "token": BOT_TOKEN, "base_url": api.base_url, "poll_timeout_s": 5},
-            "commands": {"users": [{"name": "tim", "role": "trade", "telegram_chats": [CHAT]}]},
-        })  # fmt: skip
+        # notify off: the chat's first message is the answer, not the push of a trade (test_trade_notifications)
+        settings = painted_settings(
+            tmp_path, api, [{"name": "tim", "role": "trade", "telegram_chats": [CHAT], "notify": False}]
+        )
         system = build_embedded(settings, console_logging=False, serve_exchange=False)
         await system.start()
         try:

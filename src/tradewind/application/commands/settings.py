@@ -44,7 +44,7 @@ class UserSettings(BaseModel):
     telegram_chats: tuple[int, ...] = ()  # chat ids allowed to command as this user (the Telegram allowlist)
     http_tokens: tuple[SecretStr, ...] = ()  # bearer tokens of POST /commands (and the other routes) as this user
     terminal: bool = False  # the operator at `tradewind run`'s prompt is this user
-    notify: bool = True  # Telegram: send this user's chats TWAP fills and completions
+    notify: bool = True  # Telegram: send this user's chats TWAP fills, trades and deals opened and closed
 
     @field_validator("http_tokens")
     @classmethod

@@ -8,7 +8,8 @@ unit of work either opens one position or changes nothing. A redelivered signal 
 reconciles with the exchange's order instead of sending another. A SELL closes the whole position at market after
 asking the exchange what is left (never a second close, never a close of nothing). Stop-loss and take-profit are kept
 on the exchange's position where it can (Bybit linear), else watched here on ``md.trade``; closes by the exchange are
-found in its fills and recorded on the deal, at start too.
+found in its fills and recorded on the deal, at start too. Each position opened or closed is announced on
+``trader.deal.<kind>`` once its deal is stored.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import structlog
 
 from tradewind.application.messages.market import TRADE
 from tradewind.application.messages.signals import SIGNAL
+from tradewind.application.messages.trade_events import announce
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.deals import DealConflict, DealRepository
@@ -49,6 +51,7 @@ from tradewind.domain.trading.deals import (
     fee_in_quote,
     protection_levels,
 )
+from tradewind.domain.trading.events import deal_event
 from tradewind.domain.trading.pnl import PnlReport, pnl_report
 from tradewind.domain.trading.status import PositionStatus, position_status
 from tradewind.domain.values import Category, OrderType, Side
@@ -265,6 +268,7 @@ class TraderService:
             "trader.opened", source=opened.source, symbol=opened.symbol, qty=str(opened.qty), price=format(entry, "f"),
             take_profit=str(levels[0]), stop_loss=str(levels[1]), protection=opened.protection.value,
         )  # fmt: skip
+        await announce(self._bus, deal_event(opened, inst, self._clock.now_ns()))
         if opened.protection is Protection.WATCHED:
             await self._watch(opened)
         return Handled(Outcome.OPENED, "", opened)
@@ -393,6 +397,7 @@ class TraderService:
             "trader.closed", source=closed.source, symbol=closed.symbol, reason=reason.value, price=format(price, "f"),
             pnl=str(closed.realised_pnl()),
         )  # fmt: skip
+        await announce(self._bus, deal_event(closed, inst, self._clock.now_ns(), reason.value))
         return closed
 
     async def _revert_close(self, buy: Deal, sell: Deal, reason: str) -> None:
@@ -434,6 +439,7 @@ class TraderService:
             "trader.closed_by_exchange", source=buy.source, symbol=buy.symbol, reason=reason.value,
             price=format(price, "f"), pnl=str(closed.realised_pnl()),
         )  # fmt: skip
+        await announce(self._bus, deal_event(closed, inst, self._clock.now_ns(), reason.value, by_exchange=True))
 
     def _differ(self, deal: Deal, text: str) -> None:
         line = f"deal {deal.id} ({deal.source} {deal.exchange} {deal.category.value} {deal.symbol}): {text}"

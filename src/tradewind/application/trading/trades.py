@@ -6,7 +6,7 @@ closed); the exchange word picks the gateway (the exchange registry). A trade is
 order, whose client id is derived from the trade's key, so a redelivery or a restart looks the order up instead of
 sending another; its exit order has a derived id too and is sent once, under the market's lock, after the trade is
 marked ``closing``. Prices come from ``md.trade`` of the market, or the ticker every ``poll_interval_s`` where no
-trade came since the last look.
+trade came since the last look. Each open and close is announced on ``trade.event.<kind>`` once it is stored.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import structlog
 from tradewind.application.messages.codec import MalformedPayload, serve
 from tradewind.application.messages.commands import TRADE_COMMAND
 from tradewind.application.messages.market import TRADE
+from tradewind.application.messages.trade_events import announce
 from tradewind.application.messages.trades import (
     TRADE_ANSWER,
     TRADES_CALL,
@@ -40,8 +41,9 @@ from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrad
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import OrderIntent, OrderResult, PositionProtection
 from tradewind.domain.trading.deals import fee_in_quote
+from tradewind.domain.trading.events import trade_event
 from tradewind.domain.trading.risk import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, RiskStrategy, first_exit
-from tradewind.domain.trading.trades import Trade, TradeStatus
+from tradewind.domain.trading.trades import CLOSED_BY_EXCHANGE, Trade, TradeStatus
 from tradewind.domain.values import Category, OrderType, Side
 
 log = structlog.get_logger(__name__)
@@ -49,7 +51,6 @@ log = structlog.get_logger(__name__)
 Market = tuple[str, Category, str]
 _POLL_S = 0.2  # between look-ups of an order that has not reported its fill yet
 MANUAL = "manual"
-BY_EXCHANGE = "closed_by_exchange"
 
 
 class TradeError(ValueError):
@@ -230,6 +231,7 @@ class TradeDesk:
             "trades.opened", trade=opened.id, exchange=opened.exchange, symbol=opened.symbol, side=opened.side.value,
             qty=str(opened.qty), price=str(opened.entry_price), risk={k: str(v) for k, v in opened.risk.items()},
         )  # fmt: skip
+        await announce(self._bus, trade_event(opened, inst, self._clock.now_ns()))
         await self._follow(opened)
         return opened
 
@@ -350,7 +352,8 @@ class TradeDesk:
         try:
             result = await gateway.fetch_order(trade.category, trade.symbol, trade.exit_order_id)
             if result is None and trade.protected_on_exchange and await self._flat(trade, gateway):
-                return await self._record(trade, BY_EXCHANGE, trigger or trade.best_price or Decimal(0), Decimal(0))
+                price = trigger or trade.best_price or Decimal(0)
+                return await self._record(trade, inst, CLOSED_BY_EXCHANGE, price, Decimal(0))
             if result is None:
                 intent = OrderIntent(
                     trade.exit_order_id, trade.exchange, trade.category, trade.symbol, trade.exit_side,
@@ -367,9 +370,9 @@ class TradeDesk:
             await self._trades.save(replace(trade, status=TradeStatus.OPEN))
             return None
         fee = fee_in_quote(result.fee, result.fee_currency, result.avg_price, inst)
-        return await self._record(trade, reason, result.avg_price, fee)
+        return await self._record(trade, inst, reason, result.avg_price, fee)
 
-    async def _record(self, trade: Trade, reason: str, price: Decimal, fee: Decimal) -> Trade:
+    async def _record(self, trade: Trade, inst: Instrument, reason: str, price: Decimal, fee: Decimal) -> Trade:
         closed = trade.closed(reason, price, fee, self._clock.now_ns())
         await self._trades.save(closed)
         self._forget(closed)
@@ -377,6 +380,7 @@ class TradeDesk:
             "trades.closed", trade=closed.id, symbol=closed.symbol, reason=reason, price=str(price),
             pnl=str(closed.pnl()),
         )  # fmt: skip
+        await announce(self._bus, trade_event(closed, inst, self._clock.now_ns()))
         return closed
 
     async def _flat(self, trade: Trade, gateway: ExchangeGateway) -> bool:

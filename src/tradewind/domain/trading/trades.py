@@ -27,6 +27,7 @@ class TradeStatus(StrEnum):
 
 
 LIVE = (TradeStatus.PENDING, TradeStatus.OPEN, TradeStatus.CLOSING)
+CLOSED_BY_EXCHANGE = "closed_by_exchange"  # the close reason of a position the exchange's own protection closed
 
 
 def trade_client_order_id(key: str, role: str) -> str:

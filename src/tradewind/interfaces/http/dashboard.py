@@ -23,7 +23,7 @@ from tradewind.application.ports.repositories import LogRepository
 
 TAG = "dashboard"
 # What the page shows live: market data, TWAP progress, spreads, the trader, signals and order events.
-PATTERNS = ("md.#", "twap.#", "spread.#", "trader.#", "signal.#", "order.#")
+PATTERNS = ("md.#", "twap.#", "spread.#", "trader.#", "trade.event.#", "signal.#", "order.#")
 FLUSH_S = 0.25  # at most four batches a second per page: enough for a ladder, light on the event loop
 HEARTBEAT_S = 1.0  # the page declares the connection lost after a few seconds without any event
 WEB = "tradewind.interfaces.web"

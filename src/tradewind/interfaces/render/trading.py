@@ -7,9 +7,11 @@ from typing import Any
 
 from tradewind.application.commands.outcomes import Balances, DealList, TradeList
 from tradewind.domain.trading.deals import Deal
+from tradewind.domain.trading.events import EventKind, Origin, TradeEvent
 from tradewind.domain.trading.pnl import PnlReport
 from tradewind.domain.trading.status import PositionStatus
-from tradewind.domain.trading.trades import Trade
+from tradewind.domain.trading.trades import CLOSED_BY_EXCHANGE, Trade
+from tradewind.interfaces.render.numbers import at_step
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -136,3 +138,24 @@ def deals_lines(data: list[dict[str, Any]]) -> list[str]:
             f"{d['price'] or '-':>12} {d['close_price'] or '-':>12} {d['realised_pnl']:>10}  {flags}"
         )
     return lines
+
+
+def trade_event_text(e: TradeEvent) -> str:
+    """A trade or deal opened or closed as one chat line: the size at the lot step, prices at the tick size, money at
+    the notional's step (tick x lot), the close's reason in words."""
+    money = e.tick_size * e.qty_step
+    what = f"Trade {e.id}" if e.origin is Origin.DESK else f"Deal {e.id} ({e.source})"
+    where = f"{e.exchange} {e.category.value}"
+    size = f"{e.side.value} {at_step(e.qty, e.qty_step)} {e.symbol}"
+    fees = f"fees {at_step(e.fees, money)} {e.quote}"
+    if e.kind is EventKind.OPENED or e.exit_price is None or e.pnl is None:
+        return f"{what} opened on {where}: {size} at {at_step(e.entry_price, e.tick_size)}, {fees}"
+    if e.reason == CLOSED_BY_EXCHANGE:  # the desk saw the position gone: which of its levels, the exchange knows
+        why = "by the exchange's protection"
+    else:
+        why = (e.reason.replace("_", " ") or "closed") + (" on the exchange" if e.by_exchange else "")
+    pnl = at_step(e.pnl, money)
+    return (
+        f"{what} closed ({why}) on {where}: {size} at {at_step(e.entry_price, e.tick_size)} -> "
+        f"{at_step(e.exit_price, e.tick_size)}, PnL {'' if pnl.startswith('-') else '+'}{pnl} {e.quote}, {fees}"
+    )

@@ -1,5 +1,6 @@
 """The Telegram bot: each text message and button press goes through the command gate (keyed by the update id, so
-a redelivered update runs nothing again); answers are rendered with ``interfaces/render``; TWAP fills are pushed."""
+a redelivered update runs nothing again); answers are rendered with ``interfaces/render``; TWAP fills and trades and
+deals opened or closed are pushed to the notified chats."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from tradewind.application.commands.gate import CommandGate, Submission
+from tradewind.application.messages.registry import codec_for
+from tradewind.application.messages.trade_events import PATTERNS as TRADE_EVENTS
 from tradewind.application.messages.twap import SLICE_DONE, SliceDone
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.command_journal import ReceiptStatus
 from tradewind.domain.command_access import UserDirectory
 from tradewind.interfaces.render.commands import receipt_text
+from tradewind.interfaces.render.trading import trade_event_text
 from tradewind.interfaces.telegram.settings import TelegramSettings
 
 log = structlog.get_logger(__name__)
@@ -48,7 +52,7 @@ class TelegramBot:
         self._settings = settings
         self._bus = bus
         self._notify = tuple(notify_chats) if settings.notify else ()
-        self._subscription: Subscription | None = None
+        self._subscriptions: list[Subscription] = []
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(token).base_url(settings.base_url).build()
         )
@@ -62,12 +66,15 @@ class TelegramBot:
         assert self.app.updater is not None
         await self.app.updater.start_polling(timeout=self._settings.poll_timeout_s, drop_pending_updates=False)
         if self._bus is not None and self._notify:
-            self._subscription = await self._bus.subscribe(SLICE_DONE.kind, self._on_slice_done)
+            self._subscriptions.append(await self._bus.subscribe(SLICE_DONE.kind, self._on_slice_done))
+            for pattern in TRADE_EVENTS:
+                self._subscriptions.append(await self._bus.subscribe(pattern, self._on_trade_event))
         log.info("telegram.polling", bot=self.app.bot.username, notify_chats=len(self._notify))
 
     async def stop(self) -> None:
-        if self._subscription is not None:
-            await self._subscription.cancel()
+        for subscription in self._subscriptions:
+            await subscription.cancel()
+        self._subscriptions.clear()
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:
@@ -101,7 +108,12 @@ class TelegramBot:
         await self.app.bot.send_message(chat_id, reply, reply_markup=markup)
 
     async def _on_slice_done(self, message: Message) -> None:
-        text = notification_text(SLICE_DONE.decode(message.payload))
+        await self._push(notification_text(SLICE_DONE.decode(message.payload)))
+
+    async def _on_trade_event(self, message: Message) -> None:
+        await self._push(trade_event_text(codec_for(message.topic).decode(message.payload)))
+
+    async def _push(self, text: str) -> None:
         for chat in self._notify:
             try:
                 await self.app.bot.send_message(chat, text)

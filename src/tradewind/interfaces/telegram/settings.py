@@ -17,7 +17,7 @@ class TelegramSettings(BaseModel):
     token_file: Path | None = None  # a file outside the repository holding the token
     base_url: str = Field("https://api.telegram.org/bot", pattern=r"^https?://")  # a local Bot API server's, in tests
     poll_timeout_s: int = Field(10, ge=0, le=50)  # long polling: how long each getUpdates may wait for an update
-    notify: bool = True  # TWAP fills and completions to the chats of users with notify on
+    notify: bool = True  # TWAP fills, trades and deals opened and closed to the chats of users with notify on
     max_reply: int = Field(4000, ge=100, le=4096)  # characters; Telegram refuses messages over 4096
 
     @model_validator(mode="after")

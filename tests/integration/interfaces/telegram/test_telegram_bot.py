@@ -1,12 +1,14 @@
 """The Telegram front end against a stand-in Bot API on loopback (python-telegram-bot's ``base_url`` pointed at it):
 allowlisted chats command, other chats change nothing, a redelivered update runs once, destructive commands wait
-for their button, TWAP fills are pushed, and no text makes the bot fail to answer."""
+for their button, TWAP fills and trades and deals opened or closed are pushed, and no text makes the bot fail to
+answer."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,17 +17,23 @@ from hypothesis import strategies as st
 
 from tests.support.telegram_api import BOT_TOKEN, BotApi, bot_api
 from tests.support.twap import Rig, rig
+from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.store.sqlalchemy.command_repository import SqlCommandJournal
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
+from tradewind.application.messages.registry import codec_for
+from tradewind.application.ports.bus import Handler, Subscription
 from tradewind.application.ports.command_journal import ReceiptStatus
 from tradewind.domain.command_access import Role, User, UserDirectory
 from tradewind.domain.command_language import DEFAULT_ALIASES, CommandSyntaxError, LanguageContext, parse_command
+from tradewind.domain.trading.events import EventKind, Origin, TradeEvent
+from tradewind.domain.values import Category, Side
 from tradewind.interfaces.render.commands import JsonRenderer
 from tradewind.interfaces.telegram.bot import TelegramBot
 from tradewind.interfaces.telegram.settings import TelegramSettings
 
 TRADER, VIEWER, ADMIN, STRANGER = 11, 22, 33, 99
+D = Decimal
 
 
 @dataclass
@@ -136,6 +144,65 @@ async def test_twap_fills_and_completion_are_pushed_to_notified_chats(chat: Chat
     pushed = chat.api.replies(ADMIN)
     assert pushed[0] == "TWAP n1 slice 1 done: filled 0.01/0.02 (running)"
     assert any(p.startswith("TWAP n1 completed: filled 0.02") for p in pushed[1:]), pushed
+
+
+def _event(kind: EventKind, origin: Origin, reason: str = "", *, by_exchange: bool = False) -> TradeEvent:
+    closed = kind is EventKind.CLOSED
+    return TradeEvent(
+        kind, origin, 4, "trend-btc" if origin is Origin.TRADER else "", "sim", Category.LINEAR, "BTCUSDT", Side.BUY,
+        D("0.010"), D("100010"), D("98009.8") if closed else None, D("-21.0103") if closed else None,
+        D("1.9801") if closed else D("1.0001"), reason, by_exchange, "USDT", D("0.1"), D("0.001"), 0,
+    )  # fmt: skip
+
+
+async def test_trades_and_deals_opened_and_closed_are_pushed_to_notified_chats_only(chat: Chat) -> None:
+    events = [
+        _event(EventKind.OPENED, Origin.DESK),
+        _event(EventKind.CLOSED, Origin.DESK, "trailing_stop"),
+        _event(EventKind.CLOSED, Origin.TRADER, "stop_loss", by_exchange=True),
+    ]
+    for event in events:  # one at a time: each chat line in the order the events came
+        await chat.rig.bus.publish(event.topic, codec_for(event.topic).encode(event))
+        await chat.api.reply_count(ADMIN, events.index(event) + 1)
+    assert chat.api.replies(ADMIN) == [
+        "Trade 4 opened on sim linear: Buy 0.010 BTCUSDT at 100010.0, fees 1.0001 USDT",
+        "Trade 4 closed (trailing stop) on sim linear: Buy 0.010 BTCUSDT at 100010.0 -> 98009.8, PnL -21.0103 USDT, "
+        "fees 1.9801 USDT",
+        "Deal 4 (trend-btc) closed (stop loss on the exchange) on sim linear: Buy 0.010 BTCUSDT at 100010.0 -> "
+        "98009.8, PnL -21.0103 USDT, fees 1.9801 USDT",
+    ]
+    assert chat.api.replies(TRADER) == [] and chat.api.replies(STRANGER) == []  # only ADMIN has notify on
+
+
+class ListeningBus(InMemoryBus):
+    """The in-memory bus remembering the pattern of every subscription."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.patterns: list[str] = []
+
+    async def subscribe(
+        self, pattern: str, handler: Handler, *, queue: str | None = None, concurrency: int = 1
+    ) -> Subscription:
+        self.patterns.append(pattern)
+        return await super().subscribe(pattern, handler, queue=queue, concurrency=concurrency)
+
+
+@pytest.mark.parametrize("notify", [True, False])
+async def test_telegram_notify_off_listens_to_no_event_at_all(tmp_path: Path, notify: bool) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        commands = CommandService(twap=r.service, default_exchange="sim")
+        gate = CommandGate(commands, SqlCommandJournal(r.database), r.clock, JsonRenderer(commands))
+        users = UserDirectory({ADMIN: User("ada", Role.ADMIN)}, {}, User("operator", Role.ADMIN))
+        bus = ListeningBus()
+        settings = TelegramSettings(base_url=api.base_url, poll_timeout_s=5, notify=notify)
+        bot = TelegramBot(gate, users, BOT_TOKEN, settings, bus=bus, notify_chats=(ADMIN,))
+        await bot.start()
+        try:
+            expected = ["twap.event", "trade.event.#", "trader.deal.#"] if notify else []
+            assert bus.patterns == expected
+        finally:
+            await bot.stop()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

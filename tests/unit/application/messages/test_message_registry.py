@@ -23,6 +23,7 @@ from tradewind.application.messages.marketdata import (
 )
 from tradewind.application.messages.registry import CALLS, CODECS, codec_for
 from tradewind.application.messages.spread import ORDERS_CALL
+from tradewind.application.messages.trade_events import DEAL_EVENT, TRADE_EVENT
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, JobCommand, SliceDone, SliceDue
 from tradewind.application.ports.bus import PoisonMessage
 from tradewind.application.ports.market_data import SubscriptionStatus
@@ -44,6 +45,7 @@ from tradewind.domain.spread.orders import (
     SpreadReply,
     Verdict,
 )
+from tradewind.domain.trading.events import EventKind, Origin, TradeEvent
 from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.values import Category, Side
 
@@ -83,6 +85,21 @@ trade_commands = st.one_of(
     st.builds(CloseAll, st.none() | words),
 )  # fmt: skip
 
+
+@st.composite
+def trade_events(draw: st.DrawFn, origin: Origin) -> TradeEvent:
+    """Consistent events only (exit price and PnL exactly when closed): the codec refuses the others."""
+    kind = draw(st.sampled_from(EventKind))
+    closed = kind is EventKind.CLOSED
+    return TradeEvent(
+        kind, origin, draw(st.integers(0, 2**31)), draw(st.text(max_size=12)), draw(words),
+        draw(st.sampled_from(Category)), draw(words), draw(st.sampled_from(Side)), draw(decimals), draw(decimals),
+        draw(decimals) if closed else None, draw(decimals) if closed else None, draw(decimals),
+        draw(st.text(max_size=20)) if closed else "", draw(st.booleans()), draw(words), draw(prices), draw(prices),
+        draw(ints),
+    )  # fmt: skip
+
+
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "md.trade": st.builds(TradeTick, refs, words, decimals, decimals, st.sampled_from(Side), ints),
     "md.mid": st.builds(MidPrice, refs, decimals, decimals, decimals, ints),
@@ -111,6 +128,8 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "twap.event": st.builds(SliceDone, words.map(JobId), ints, st.sampled_from(JobStatus), decimals, decimals),
     "cmd.trade": st.builds(TradeCommandEvent, trade_commands, st.booleans()),
     "funding.payment": st.builds(FundingPayment, words, words, st.sampled_from(Category), words, decimals, ints),
+    "trade.event": trade_events(Origin.DESK),
+    "trader.deal": trade_events(Origin.TRADER),
 }
 
 
@@ -159,6 +178,8 @@ def test_the_topic_kind_is_the_first_two_words() -> None:
     assert codec_for("twap.slice") is SLICE_DUE
     assert codec_for("md.candle.sim.linear.BTCUSDT.5").kind == "md.candle"
     assert codec_for("signal.trade.sim.linear.BTCUSDT").kind == "signal.trade"
+    assert codec_for("trade.event.closed") is TRADE_EVENT
+    assert codec_for("trader.deal.opened") is DEAL_EVENT
     with pytest.raises(MalformedPayload, match=r"no codec for kind 'md\.quote'"):
         codec_for("md.quote.sim.spot.BTCUSDT")
 

@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 from tests.fakes.exchange import FakeExchange
 from tests.fakes.trades import FakeTrades
+from tests.support.bus import RecordingBus
+from tests.support.logs import captured_logs
 from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.application.messages.market import TRADE
+from tradewind.application.messages.trade_events import TRADE_EVENT
 from tradewind.application.trading.risk_registry import RiskRegistry
 from tradewind.application.trading.trade_client import TradeClient
 from tradewind.application.trading.trade_settings import TradesSettings
@@ -32,11 +35,17 @@ MARKET = ("fake", Category.SPOT, "BTCUSDT")
 
 
 class Rig:
-    def __init__(self, trades: FakeTrades | None = None, exchange: FakeExchange | None = None, **kw: object) -> None:
+    def __init__(
+        self,
+        trades: FakeTrades | None = None,
+        exchange: FakeExchange | None = None,
+        bus: InMemoryBus | None = None,
+        **kw: object,
+    ) -> None:
         self.exchange = exchange or FakeExchange("fake", bid=D("99990"), ask=D("100010"))
         self.trades = trades or FakeTrades()
         self.clock = SimClock()
-        self.bus = InMemoryBus()
+        self.bus = bus or InMemoryBus()
         self.desk = TradeDesk(
             self.trades, {"fake": self.exchange}, self.bus, self.clock, TradesSettings.model_validate(kw)
         )
@@ -264,3 +273,52 @@ def test_a_trade_closes_exactly_once_whatever_the_path(path: list[Decimal], conc
         assert len(set(rig.exits())) == len(rig.exits())
 
     asyncio.run(run())
+
+
+async def test_an_open_and_its_trailing_stop_close_are_announced_once_each_is_stored() -> None:
+    rig: Rig
+    bus = RecordingBus("trade.event.", witness=lambda p: rig.trades.rows[p["id"]].status)
+    rig = Rig(bus=bus)
+    await rig.open(trailing_stop_pct="2.8")
+    await rig.desk.on_price(MARKET, D("110000"))
+    rig.exchange.bid = D("106900")
+    (trade,) = await rig.desk.on_price(MARKET, D("106920"))
+    assert [(topic, stored) for topic, _, stored in bus.kept] == [
+        ("trade.event.opened", TradeStatus.OPEN), ("trade.event.closed", TradeStatus.CLOSED),
+    ]  # fmt: skip
+    opened, closed = (TRADE_EVENT.decode(payload) for _, payload, _ in bus.kept)
+    assert (opened.id, opened.side, opened.qty, opened.entry_price, opened.exit_price) == (
+        trade.id, Side.BUY, D("0.000999"), D("100010"), None,
+    )  # fmt: skip
+    assert (closed.reason, closed.exit_price, closed.pnl, closed.fees) == (
+        "trailing_stop", D("106900"), trade.pnl(), trade.fee + trade.close_fee,
+    )  # fmt: skip
+    assert (closed.quote, closed.tick_size, closed.qty_step) == ("USDT", D("0.1"), D("0.000001"))
+
+
+class FailingSaves(FakeTrades):
+    """The store refuses to save an opened trade, as a database gone away would."""
+
+    async def save(self, trade: object) -> None:
+        raise ConnectionError("database unreachable")
+
+
+async def test_a_trade_the_store_did_not_keep_is_never_announced() -> None:
+    bus = RecordingBus("trade.event.")
+    rig = Rig(trades=FailingSaves(), bus=bus)
+    with pytest.raises(ConnectionError):
+        await rig.open(trailing_stop_pct="2.8")
+    assert bus.kept == []
+
+
+async def test_a_lost_announcement_is_logged_and_the_trade_stands() -> None:
+    bus = RecordingBus("trade.event.")
+    bus.refuse = True
+    rig = Rig(bus=bus)
+    with captured_logs() as logs:
+        await rig.open(stop_loss_pct="2")
+        (closed,) = await rig.desk.on_price(MARKET, D("98000"))
+    assert closed.status is TradeStatus.CLOSED and rig.trades.rows[closed.id or 0].status is TradeStatus.CLOSED
+    assert [e["topic"] for e in logs if e["event"] == "trade_events.lost"] == [
+        "trade.event.opened", "trade.event.closed",
+    ]  # fmt: skip

@@ -9,9 +9,12 @@ import pytest
 
 from tests.fakes.deals import FakeDeals
 from tests.fakes.exchange import FakeExchange
+from tests.support.bus import RecordingBus
+from tests.support.logs import captured_logs
 from tests.support.signals import signal
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
+from tradewind.application.messages.trade_events import DEAL_EVENT
 from tradewind.application.trading.service import Outcome, TraderService
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.domain.orders import PositionProtection
@@ -23,11 +26,11 @@ D = Decimal
 
 
 class Rig:
-    def __init__(self, **settings: object) -> None:
+    def __init__(self, bus: InMemoryBus | None = None, **settings: object) -> None:
         self.exchange = FakeExchange("fake", bid=D("99990"), ask=D("100010"))
         self.deals = FakeDeals()
         self.clock = SimClock()
-        self.bus = InMemoryBus()
+        self.bus = bus or InMemoryBus()
         self.trader = TraderService(
             self.deals, {"fake": self.exchange}, self.bus, self.clock, TraderSettings.model_validate(settings)
         )
@@ -309,3 +312,48 @@ async def test_at_start_a_pending_buy_whose_order_filled_is_completed_with_the_d
     assert "defaults" in deal.note and len(rig.exchange.placed) == 1
     await rig.trader.stop()
     await rig.bus.close()
+
+
+async def test_a_deal_opened_then_sold_is_announced_once_each_is_stored() -> None:
+    rig: Rig
+    bus = RecordingBus("trader.deal.", witness=lambda p: rig.deals.rows[p["id"]].status)
+    rig = Rig(bus)
+    await rig.trader.handle(signal(sid="open"))
+    rig.exchange.bid, rig.exchange.ask = D("101000"), D("101010")
+    await rig.trader.handle(signal(Action.SELL, sid="close"))
+    buy = rig.rows()[0]
+    assert [(topic, stored) for topic, _, stored in bus.kept] == [
+        ("trader.deal.opened", DealStatus.OPEN), ("trader.deal.closed", DealStatus.CLOSED),
+    ]  # fmt: skip
+    opened, closed = (DEAL_EVENT.decode(payload) for _, payload, _ in bus.kept)
+    assert (opened.id, opened.source, opened.qty, opened.entry_price, opened.pnl) == (
+        buy.id, "trend-btc", D("0.01"), D("100010"), None,
+    )  # fmt: skip
+    assert (closed.reason, closed.by_exchange, closed.exit_price, closed.pnl) == (
+        "manual", False, D("101000"), buy.realised_pnl(),
+    )  # fmt: skip
+
+
+async def test_a_stop_the_exchange_carried_out_while_the_trader_was_down_is_announced_at_start() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    hit_ns = rig.clock.now_ns() + 1
+    rig.exchange.stop_out("BTCUSDT", D("98009.8"), hit_ns)
+    bus = RecordingBus("trader.deal.")
+    restarted = TraderService(rig.deals, {"fake": rig.exchange}, bus, rig.clock, TraderSettings())
+    await restarted.reconcile()
+    ((topic, payload, _),) = bus.kept
+    event = DEAL_EVENT.decode(payload)
+    assert topic == "trader.deal.closed"
+    assert (event.reason, event.by_exchange, event.exit_price, event.ts_ns) == ("stop_loss", True, D("98009.8"), hit_ns)
+    assert event.pnl == rig.rows()[0].realised_pnl() < 0
+
+
+async def test_a_lost_announcement_is_logged_and_the_deal_stands() -> None:
+    bus = RecordingBus("trader.deal.")
+    bus.refuse = True
+    rig = Rig(bus)
+    with captured_logs() as logs:
+        handled = await rig.trader.handle(signal(sid="open"))
+    assert handled.outcome is Outcome.OPENED and rig.rows()[0].status is DealStatus.OPEN
+    assert [e["topic"] for e in logs if e["event"] == "trade_events.lost"] == ["trader.deal.opened"]
