@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -16,6 +17,9 @@ from tradewind.application.lifecycle import Component, StartupError, sleep_unles
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.settings import Settings
+
+if TYPE_CHECKING:
+    from tradewind.adapters.store.sqlalchemy.retention import PruneReport
 
 log = structlog.get_logger(__name__)
 
@@ -80,8 +84,8 @@ def export(settings: Settings, dest: str | Path) -> Mapping[str, int]:
         database.dispose()
 
 
-def prune(settings: Settings, *, hours: float | None, rows: int | None) -> Mapping[str, int]:
-    """``tradewind db prune``: book snapshots and mids older than ``hours`` (by wall time) or beyond ``rows``."""
+def prune(settings: Settings, *, hours: float | None, max_bytes: int | None) -> PruneReport:
+    """``tradewind db prune``: book snapshots and mids older than ``hours`` (wall time), then beyond ``max_bytes``."""
     import time
 
     from tradewind.adapters.store.sqlalchemy.retention import prune as prune_tables
@@ -89,7 +93,7 @@ def prune(settings: Settings, *, hours: float | None, rows: int | None) -> Mappi
     before_ns = None if hours is None else time.time_ns() - round(hours * 3600 * 1e9)
     database = Database.from_settings(settings.storage)
     try:
-        return prune_tables(database, before_ns=before_ns, keep_rows=rows)
+        return prune_tables(database, before_ns=before_ns, max_bytes=max_bytes)
     finally:
         database.dispose()
 
@@ -108,11 +112,11 @@ def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDat
 
 
 def retention(platform: Platform) -> list[Component]:
-    """With ``recorder.retention_hours`` or ``retention_rows``: prune book snapshots and mids every
+    """With ``recorder.retention_hours`` or ``retention_max_bytes``: prune book snapshots and mids every
     ``retention_check_s`` of the clock (the age counts in clock time)."""
     settings = platform.settings.recorder
-    hours, rows = settings.retention_hours, settings.retention_rows
-    if hours is None and rows is None:
+    hours, max_bytes = settings.retention_hours, settings.retention_max_bytes
+    if hours is None and max_bytes is None:
         return []
     stopped = asyncio.Event()
 
@@ -122,11 +126,13 @@ def retention(platform: Platform) -> list[Component]:
         while await sleep_unless_stopped(platform.clock, settings.retention_check_s, stopped):
             before = None if hours is None else platform.clock.now_ns() - round(hours * 3600 * 1e9)
             try:
-                deleted = await asyncio.to_thread(prune_tables, platform.database, before_ns=before, keep_rows=rows)
+                report = await asyncio.to_thread(prune_tables, platform.database, before_ns=before, max_bytes=max_bytes)
             except Exception as exc:  # the database may be down: the next round tries again
                 log.warning("retention.failed", error=str(exc))
                 continue
-            log.info("retention.pruned", **deleted)
+            log.info(
+                "retention.pruned", **report.deleted, bytes_before=report.total_before, bytes_after=report.total_after
+            )
 
     async def stop() -> None:
         stopped.set()

@@ -6,9 +6,13 @@ import asyncio
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
+from tradewind.adapters.store.sqlalchemy.retention import table_bytes
 from tradewind.bootstrap.platform import Platform
 from tradewind.bootstrap.storage import retention
 from tradewind.domain.market import BookSnapshot, InstrumentRef
@@ -16,14 +20,15 @@ from tradewind.domain.values import Category
 from tradewind.settings import Settings
 
 BTC = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTC")
-LEVEL = ((Decimal("65000"), Decimal("1")),)
+LEVELS = tuple((Decimal(65000 + i), Decimal("1.5")) for i in range(50))  # a snapshot of a few kilobytes
+N = 200
 
 
 async def test_retention_prunes_on_the_clock_and_stops_while_it_stands_still(tmp_path: Path) -> None:
     settings = Settings.model_validate(
         {
             "storage": {"url": f"sqlite:///{tmp_path / 'tw.db'}"},
-            "recorder": {"retention_rows": 2, "retention_check_s": 60},
+            "recorder": {"retention_max_bytes": "200KB", "retention_check_s": 60},
             "logging": {"to_database": False},
         }
     )
@@ -31,21 +36,33 @@ async def test_retention_prunes_on_the_clock_and_stops_while_it_stands_still(tmp
     platform = Platform(settings, clock, InMemoryBus(), distributed=False)
     platform.database.upgrade()
     repo = SqlMarketDataRepository(platform.database)
-    await repo.add_books([BookSnapshot(BTC, i, LEVEL, LEVEL, clock.now_ns() + i) for i in range(5)])
+    await repo.add_books([BookSnapshot(BTC, i, LEVELS, LEVELS, clock.now_ns() + i) for i in range(N)])
+    assert sum(table_bytes(platform.database).values()) > 200_000
     (component,) = retention(platform)
     assert component.run is not None and component.stop is not None
     task = asyncio.create_task(component.run())
     await asyncio.sleep(0)
-    assert len(await repo.books(BTC)) == 5  # nothing before the first check
+    assert len(await repo.books(BTC)) == N  # nothing before the first check
     await clock.advance(60)
-    for _ in range(100):  # the prune runs in a thread
-        if len(await repo.books(BTC)) == 2:
+    for _ in range(200):  # the prune runs in a thread
+        if len(await repo.books(BTC)) < N:
             break
         await asyncio.sleep(0.01)
-    assert [b.seq for b in await repo.books(BTC)] == [3, 4]
+    kept = [b.seq for b in await repo.books(BTC)]
+    assert kept and kept == list(range(N - len(kept), N))  # the newest, oldest gone first
+    assert sum(table_bytes(platform.database).values()) <= 200_000
     await component.stop()
     await asyncio.wait_for(task, 5)  # ends although the simulated clock stands still
     platform.database.dispose()
+
+
+def test_a_size_that_is_not_one_is_refused_naming_the_key() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings.model_validate({"recorder": {"retention_max_bytes": "2 gigs"}})
+    assert "retention_max_bytes" in str(refused.value)
+    assert (
+        Settings.model_validate({"recorder": {"retention_max_bytes": "2GB"}}).recorder.retention_max_bytes == 2 * 10**9
+    )
 
 
 def test_no_retention_set_means_no_component() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ByteSize, ConfigDict, Field
 
 from tradewind.application.held_acks import HeldAcks
 from tradewind.application.messages.codec import Codec, MalformedPayload
@@ -48,9 +48,10 @@ class RecorderSettings(BaseModel):
     # Book snapshots are most of the data (about 8 GB a day at the defaults): store one per instrument at most
     # every this many seconds of the snapshots' own time (0: every one).
     book_interval_s: float = Field(0.0, ge=0, le=86_400)
-    # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by rows per table.
+    # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by their estimated
+    # bytes together ("2GB", "500MiB" or a number of bytes).
     retention_hours: float | None = Field(None, gt=0)
-    retention_rows: int | None = Field(None, ge=0)
+    retention_max_bytes: ByteSize | None = Field(None, gt=0)
     retention_check_s: float = Field(600.0, gt=0)  # with either limit set, the running system prunes this often
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 

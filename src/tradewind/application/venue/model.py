@@ -34,6 +34,7 @@ class RejectCode(StrEnum):
     ZERO_POSITION = "zero_position"
     TPSL_INVALID = "tpsl_invalid"
     TOO_MANY_ORDERS = "too_many_orders"
+    MARGIN_MODE_LOCKED = "margin_mode_locked"  # open linear positions or orders pin the account's margin mode
 
 
 class VenueError(Exception):
@@ -262,6 +263,9 @@ class PositionView:
     created_ms: int
     updated_ms: int
     seq: int
+    position_mm: Decimal = Decimal(0)  # maintenance margin at the mark
+    liq_price: Decimal | None = None  # isolated margin only: cross liquidates on the whole account's equity
+    bust_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +280,7 @@ class CoinView:
     unrealised_pnl: Decimal
     cum_realised_pnl: Decimal
     usd_value: Decimal
+    position_mm: Decimal = Decimal(0)  # maintenance margin of the positions it settles, at the mark
 
     @property
     def equity(self) -> Decimal:

@@ -387,6 +387,21 @@ class SimVenue:
             self._end()
         return self.position_view(api_key, symbol)
 
+    def set_margin_mode(self, api_key: str, mode: MarginMode) -> None:
+        """Switch the account between isolated and cross margin; refused while it holds linear positions or orders."""
+        account = self._account(api_key)
+        if mode is account.margin_mode:
+            return
+        busy = sorted({s for s, r in account.positions.items() if r.position.size})
+        busy += sorted({o.symbol for o in account.open_orders.values() if o.category is Category.LINEAR} - set(busy))
+        if busy:
+            raise VenueError(
+                RejectCode.MARGIN_MODE_LOCKED,
+                f"close the linear positions and orders of {', '.join(busy)} before switching to {mode.value}",
+                Category.LINEAR,
+            )
+        account.margin_mode = mode
+
     def set_trading_stop(
         self,
         api_key: str,
@@ -626,10 +641,33 @@ class SimVenue:
                 continue  # e.g. less than one lot left: nothing a market order can close
 
     def _position_of(self, account: VenueAccount, symbol: str) -> PositionView:
-        return account.position_view(symbol, self.mark_price(symbol), self.clock.now_ms())
+        view = account.position_view(symbol, self.mark_price(symbol), self.clock.now_ms())
+        if not view.size:
+            return view
+        mmr = self._perp_params.maintenance_rate
+        mm = maintenance_margin(view.size, view.mark_price, mmr)
+        if account.margin_mode is not MarginMode.ISOLATED:
+            return replace(view, position_mm=mm)
+        long, entry = view.side is Side.BUY, view.entry_value / view.size
+        tick = self.instrument(Category.LINEAR, symbol).tick_size
+        return replace(
+            view,
+            position_mm=mm,
+            liq_price=liquidation_price(entry, long, view.leverage, mmr, tick),
+            bust_price=bankruptcy_price(entry, long, view.leverage),
+        )
 
     def _wallet_of(self, account: VenueAccount) -> WalletView:
-        return account.wallet_view(self.mark_price, self.coin_price, self.clock.now_ms())
+        view = account.wallet_view(self.mark_price, self.coin_price, self.clock.now_ms())
+        mmr, mm = self._perp_params.maintenance_rate, ZERO
+        for symbol, record in account.positions.items():
+            mark = self.mark_price(symbol)
+            if record.position.size and mark is not None:
+                mm += maintenance_margin(record.position.size, mark, mmr)
+        if not mm:
+            return view
+        coins = tuple(replace(c, position_mm=mm) if c.coin == "USDT" else c for c in view.coins)
+        return replace(view, coins=coins)
 
     def _account(self, api_key: str) -> VenueAccount:
         account = self._accounts.get(api_key)

@@ -212,22 +212,45 @@ def db_prune(
             help="Delete book snapshots and mids older than this (default recorder.retention_hours)", min=0.001
         ),
     ] = None,
-    keep_rows: Annotated[
-        int | None, typer.Option(help="Keep at most this many of each, newest (default recorder.retention_rows)", min=0)
+    max_bytes: Annotated[
+        str | None,
+        typer.Option(
+            help="Then delete the oldest until both hold at most this much, e.g. 2GB or 500MiB "
+            "(default recorder.retention_max_bytes)"
+        ),
     ] = None,
 ) -> None:
-    """Delete old book snapshots and mids (trades and candles are kept)."""
+    """Delete old book snapshots and mids (trades and candles are kept); report their bytes before and after."""
     from tradewind.bootstrap.storage import prune
 
     settings = load(config)
     hours = older_than_hours if older_than_hours is not None else settings.recorder.retention_hours
-    rows = keep_rows if keep_rows is not None else settings.recorder.retention_rows
-    if hours is None and rows is None:
-        fail("nothing to prune by: give --older-than-hours or --keep-rows (or recorder.retention_*)", 2)
+    budget = settings.recorder.retention_max_bytes if max_bytes is None else _byte_size("--max-bytes", max_bytes)
+    if hours is None and budget is None:
+        fail("nothing to prune by: give --older-than-hours or --max-bytes (or recorder.retention_*)", 2)
     with starting(settings):
-        deleted = prune(settings, hours=hours, rows=rows)
-    for table, count in deleted.items():
-        typer.echo(f"{table}: {count} rows deleted")
+        report = prune(settings, hours=hours, max_bytes=budget)
+    for table, count in report.deleted.items():
+        before, after = report.bytes_before[table], report.bytes_after[table]
+        typer.echo(f"{table}: {count} rows deleted, {_human(before)} -> {_human(after)}")
+    typer.echo(f"total: {_human(report.total_before)} -> {_human(report.total_after)}")
+
+
+def _byte_size(option: str, value: str) -> int:
+    """A positive size such as ``2GB``, ``500MiB`` or ``1000000``, or exit 2 naming the option."""
+    from pydantic import ByteSize, TypeAdapter, ValidationError
+
+    try:
+        size = int(TypeAdapter(ByteSize).validate_python(value.strip()))
+    except ValidationError:
+        size = 0
+    if size <= 0:
+        fail(f"{option}: {value!r} is not a size; give a positive number of bytes with a unit, e.g. 2GB or 500MiB", 2)
+    return size
+
+
+def _human(size: int) -> str:
+    return f"{size:,} bytes ({size / 1e6:,.1f} MB)"
 
 
 @app.command("export-parquet")

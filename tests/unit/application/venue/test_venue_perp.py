@@ -157,6 +157,33 @@ def test_an_isolated_long_is_liquidated_at_the_hand_computed_price_and_loses_its
     assert (row.type, row.change, row.price) == (TransactionType.LIQUIDATION, D("-6000"), D("54000"))
 
 
+def test_switching_to_isolated_shows_the_liquidation_price_it_will_act_on() -> None:
+    venue = _venue(bob={"USDT": D("100000")})
+    venue.set_margin_mode("bob", MarginMode.ISOLATED)
+    _open(venue, "bob", Side.BUY, "1", "60000")
+    (pos,) = venue.positions("bob", "BTCUSDT")
+    assert (pos.liq_price, pos.bust_price) == (D("54300"), D("54000"))  # the prices of the test above
+    assert pos.position_mm == pos.mark_price * D("0.005")
+    _set_market(venue, "54300")
+    venue.tick()
+    assert venue.positions("bob", "BTCUSDT")[0].size == 0  # taken over at the price it showed
+
+
+def test_margin_mode_is_pinned_by_a_position_or_an_open_linear_order() -> None:
+    venue = _venue(bob={"USDT": D("100000")}, carl={"USDT": D("100000")})
+    _open(venue, "bob", Side.BUY, "0.1", "60000")
+    venue.place_order("carl", limit(LINEAR, Side.BUY, "0.1", "50000"))
+    for key in ("bob", "carl"):
+        with pytest.raises(VenueError) as info:
+            venue.set_margin_mode(key, MarginMode.ISOLATED)
+        assert info.value.code is RejectCode.MARGIN_MODE_LOCKED and "BTCUSDT" in info.value.message
+        account = venue.account(key)
+        assert account is not None and account.margin_mode is MarginMode.CROSS
+    (pos,) = venue.positions("bob", "BTCUSDT")
+    assert (pos.liq_price, pos.bust_price) == (None, None)  # cross: the account's equity decides
+    venue.set_margin_mode("bob", MarginMode.CROSS)  # the mode it has: nothing to refuse
+
+
 def test_a_cross_account_is_liquidated_when_equity_falls_to_the_maintenance_margin() -> None:
     venue = _venue(carl={"USDT": D("1000")})
     _open(venue, "carl", Side.BUY, "0.1", "60000")  # pays the taker fee 3.3: balance 996.7

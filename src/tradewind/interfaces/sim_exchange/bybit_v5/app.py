@@ -68,6 +68,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v5/position/list", rest_account.positions, private=True),
     Route("POST", "/v5/position/set-leverage", rest_account.set_leverage, private=True),
     Route("POST", "/v5/position/trading-stop", rest_account.trading_stop, private=True),
+    Route("POST", "/v5/account/set-margin-mode", rest_account.set_margin_mode, private=True),
     Route("GET", "/v5/account/wallet-balance", rest_account.wallet_balance, private=True),
     Route("GET", "/v5/account/fee-rate", rest_account.fee_rate, private=True),
     Route("GET", "/v5/account/transaction-log", rest_account.transaction_log, private=True),

@@ -17,7 +17,13 @@ def ok_body(result: Mapping[str, Any], now_ms: int) -> dict[str, Any]:
 
 def error_body(error: BybitError, now_ms: int) -> dict[str, Any]:
     ext: dict[str, Any] = {"detail": error.detail} if error.detail else {}
-    return {"retCode": int(error.code), "retMsg": error.message, "result": {}, "retExtInfo": ext, "time": now_ms}
+    return {
+        "retCode": int(error.code),
+        "retMsg": error.message,
+        "result": dict(error.result),
+        "retExtInfo": ext,
+        "time": now_ms,
+    }
 
 
 def reply(body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:

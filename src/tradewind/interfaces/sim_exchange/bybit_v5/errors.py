@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
+from typing import Any
 
 from tradewind.application.venue import RejectCode, VenueError
 from tradewind.domain.values import Category
@@ -38,6 +40,7 @@ class RetCode(IntEnum):
     SPOT_DUPLICATE_ID = 170141
     SPOT_AMOUNT_DECIMALS = 170148
     SPOT_ORDER_NOT_EXISTS = 170213
+    SET_MARGIN_MODE_FAILED = 3400045
 
 
 MESSAGES: dict[RetCode, str] = {
@@ -70,14 +73,24 @@ MESSAGES: dict[RetCode, str] = {
     RetCode.SPOT_DUPLICATE_ID: "Duplicate clientOrderId.",
     RetCode.SPOT_AMOUNT_DECIMALS: "Market order amount decimal too long.",
     RetCode.SPOT_ORDER_NOT_EXISTS: "Order does not exist.",
+    RetCode.SET_MARGIN_MODE_FAILED: "Set margin mode failed",
 }
 
 
 class BybitError(Exception):
     """A refused request: the reply carries ``code``, Bybit's message and, in ``retExtInfo``, what was wrong."""
 
-    def __init__(self, code: RetCode, detail: str = "", *, message: str | None = None, http_status: int = 200) -> None:
+    def __init__(
+        self,
+        code: RetCode,
+        detail: str = "",
+        *,
+        message: str | None = None,
+        http_status: int = 200,
+        result: Mapping[str, Any] | None = None,
+    ) -> None:
         self.code = code
+        self.result: Mapping[str, Any] = result or {}  # most refusals carry an empty result; a few say why in it
         self.message = message if message is not None else MESSAGES[code]
         self.detail = detail
         self.http_status = http_status
@@ -109,6 +122,7 @@ _CODES: dict[RejectCode, tuple[RetCode | None, RetCode | None]] = {
     RejectCode.ZERO_POSITION: (None, None),
     RejectCode.TPSL_INVALID: (None, None),
     RejectCode.TOO_MANY_ORDERS: (RetCode.TOO_MANY_ACTIVE, RetCode.TOO_MANY_ACTIVE),
+    RejectCode.MARGIN_MODE_LOCKED: (None, RetCode.SET_MARGIN_MODE_FAILED),
 }
 
 

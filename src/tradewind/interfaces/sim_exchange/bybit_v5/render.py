@@ -177,12 +177,12 @@ def position_row(p: PositionView) -> dict[str, Any]:
         "positionStatus": "Normal",
         "leverage": fmt(p.leverage),
         "markPrice": fmt(p.mark_price),
-        "liqPrice": "",
-        "bustPrice": "",
+        "liqPrice": opt(p.liq_price),  # "" under cross margin: the account's equity, not a price, decides
+        "bustPrice": opt(p.bust_price),
         "positionIM": fmt(p.position_im),
         "positionIMByMp": fmt(p.position_im),
-        "positionMM": "0",
-        "positionMMByMp": "0",
+        "positionMM": fmt(p.position_mm),
+        "positionMMByMp": fmt(p.position_mm),
         "positionBalance": fmt(p.position_im),
         "takeProfit": opt(p.take_profit) or "0",
         "stopLoss": opt(p.stop_loss) or "0",
@@ -222,7 +222,7 @@ def coin_row(c: CoinView) -> dict[str, Any]:
         "accruedInterest": "0",
         "totalOrderIM": fmt(c.order_im),
         "totalPositionIM": fmt(c.position_im),
-        "totalPositionMM": "0",
+        "totalPositionMM": fmt(c.position_mm),
         "unrealisedPnl": fmt(c.unrealised_pnl),
         "cumRealisedPnl": fmt(c.cum_realised_pnl),
         "bonus": "0",
@@ -239,10 +239,11 @@ def wallet_row(w: WalletView, coins: list[CoinView]) -> dict[str, Any]:
     equity = sum((c.usd_value for c in w.coins), ZERO)  # usd_value already includes unrealised PnL
     wallet_usd = equity - upnl
     available = sum((c.available for c in w.coins if c.coin == "USDT"), ZERO)
+    mm = sum((c.position_mm for c in w.coins), ZERO)  # only USDT settles positions: no price to apply
     return {
         "accountType": "UNIFIED",
         "accountIMRate": fmt((im / equity).quantize(Decimal("0.0001"))) if equity > 0 else "0",
-        "accountMMRate": "0",
+        "accountMMRate": fmt((mm / equity).quantize(Decimal("0.0001"))) if equity > 0 else "0",
         "accountLTV": "0",
         "totalEquity": fmt(equity.quantize(Decimal("0.00000001"))),
         "totalWalletBalance": fmt(wallet_usd.quantize(Decimal("0.00000001"))),
@@ -250,7 +251,7 @@ def wallet_row(w: WalletView, coins: list[CoinView]) -> dict[str, Any]:
         "totalAvailableBalance": fmt(available),
         "totalPerpUPL": fmt(upnl),
         "totalInitialMargin": fmt(im),
-        "totalMaintenanceMargin": "0",
+        "totalMaintenanceMargin": fmt(mm),
         "coin": [coin_row(c) for c in coins],
     }
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tradewind.application.venue import VenueError
+from tradewind.application.venue.settings import MarginMode
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import fmt
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
-from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
+from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, params_error
 from tradewind.interfaces.sim_exchange.bybit_v5.render import position_row, transaction_row, wallet_row
 
 _ACCOUNT_CREATED = "2026-01-01T00:00:00Z"
@@ -44,6 +46,29 @@ def set_leverage(call: Call) -> dict[str, Any]:
         raise params_error("buyLeverage must equal sellLeverage in one-way mode")
     call.venue.set_leverage(call.account.api_key, p.text("symbol", required=True), buy)
     return {}
+
+
+def set_margin_mode(call: Call) -> dict[str, Any]:
+    """``/v5/account/set-margin-mode``: the account's isolated or cross margin; a refusal lists its reasons."""
+    raw = call.params.text("setMarginMode", required=True)
+    if raw == "PORTFOLIO_MARGIN":
+        raise _margin_mode_failed("PORTFOLIO_MARGIN is not simulated; use ISOLATED_MARGIN or REGULAR_MARGIN")
+    try:
+        mode = MarginMode(raw)
+    except ValueError:
+        raise params_error(
+            f"setMarginMode must be ISOLATED_MARGIN, REGULAR_MARGIN or PORTFOLIO_MARGIN, got {raw!r}"
+        ) from None
+    try:
+        call.venue.set_margin_mode(call.account.api_key, mode)
+    except VenueError as exc:
+        raise _margin_mode_failed(exc.message) from exc
+    return {"reasons": []}
+
+
+def _margin_mode_failed(why: str) -> BybitError:
+    reason = {"reasonCode": str(int(RetCode.SET_MARGIN_MODE_FAILED)), "reasonMsg": why}
+    return BybitError(RetCode.SET_MARGIN_MODE_FAILED, why, result={"reasons": [reason]})
 
 
 def trading_stop(call: Call) -> dict[str, Any]:

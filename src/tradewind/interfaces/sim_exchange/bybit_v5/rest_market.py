@@ -60,7 +60,7 @@ def _spot_item(inst: Instrument) -> dict[str, Any]:
     }
 
 
-def _linear_item(inst: Instrument, max_leverage: Decimal) -> dict[str, Any]:
+def _linear_item(inst: Instrument, max_leverage: Decimal, funding_interval_ms: int) -> dict[str, Any]:
     return {
         "symbol": inst.symbol,
         "contractType": "LinearPerpetual",
@@ -87,7 +87,7 @@ def _linear_item(inst: Instrument, max_leverage: Decimal) -> dict[str, Any]:
             "minNotionalValue": fmt(inst.min_notional),
         },
         "unifiedMarginTrade": True,
-        "fundingInterval": 480,
+        "fundingInterval": funding_interval_ms // 60_000,  # minutes, as Bybit (the tickers say hours)
         "copyTrading": "none",
         "upperFundingRate": "0.00375",
         "lowerFundingRate": "-0.00375",
@@ -105,9 +105,12 @@ def instruments_info(call: Call) -> dict[str, Any]:
     symbol, status, base = p.text("symbol"), p.text("status"), p.text("baseCoin")
     if category is None or status not in ("", "Trading"):
         return {"category": raw_category, "list": [], "nextPageCursor": ""}
+    venue = call.venue
     items = [
-        _spot_item(i) if category is Category.SPOT else _linear_item(i, call.venue.settings.max_leverage)
-        for i in call.venue.instruments(category)
+        _spot_item(i)
+        if category is Category.SPOT
+        else _linear_item(i, venue.settings.max_leverage, venue.funding_interval_ms)
+        for i in venue.instruments(category)
         if (not symbol or i.symbol == symbol) and (not base or i.base == base)
     ]
     return {"category": category.value, "list": items, "nextPageCursor": ""}
