@@ -10,7 +10,7 @@ import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import ClockDriver, SimClock
-from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component, Runner
@@ -144,7 +144,10 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     gate = command_gate(platform, commands)
     log_table = SqlLogRepository(platform.database)  # the dashboard's recent logs
     status = RunnerStatus(bus.backlog)  # the System panel: the runner below is set on it once built
-    http = http_api(platform, commands, gate, log_table, system=status) if settings.http.enabled else None
+    stored = SqlMarketDataRepository(platform.database)  # the candles of the price chart
+    http = None
+    if settings.http.enabled:
+        http = http_api(platform, commands, gate, log_table, market=stored, system=status)
     bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
     plugged = plugin_front_ends(platform, gate)
     running_strategies = any(s.enabled for s in settings.strategies)

@@ -12,7 +12,7 @@ from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, S
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
-from tradewind.application.ports.repositories import LogRepository
+from tradewind.application.ports.repositories import LogRepository, MarketDataRepository
 from tradewind.application.ports.system import SystemStatus
 from tradewind.application.spread.remote import BusSpreadView
 from tradewind.bootstrap.commands import command_gate, commands_over, trade_client
@@ -63,11 +63,12 @@ def http_api(
     gate: CommandGate,
     logs: LogRepository | None = None,
     *,
+    market: MarketDataRepository | None = None,
     system: SystemStatus | None = None,
 ) -> HttpParts:
     """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one). ``logs``: the
-    logs table the dashboard's System panel reads (``/logs``), ``system`` its services and queues (``/system``); the
-    price chart's candles come from the database's candles table (``/candles``).
+    logs table the dashboard's System panel reads (``/logs``), ``system`` its services and queues (``/system``),
+    ``market`` the stored candles of its price chart (``/candles``).
 
     Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
     request that needs it, and says so at start.
@@ -78,7 +79,6 @@ def http_api(
     access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
     # quit is refused over HTTP: the gate keeps it for the terminal. The dashboard's live stream reads the bus, its
     # System panel the logs table.
-    market = SqlMarketDataRepository(platform.database)
     app = create_http_app(commands, access, gate, platform.bus, logs, market=market, system=system)
     server = HttpServer(app, settings.http.host, settings.http.port)
 
@@ -116,6 +116,9 @@ def gateway_service(platform: Platform) -> ServiceParts:
         settings.distributed.probe_timeout_s,
     )  # fmt: skip
     gate = command_gate(platform, commands)
-    http = http_api(platform, commands, gate, SqlLogRepository(platform.database), system=status)
+    database = platform.database
+    http = http_api(
+        platform, commands, gate, SqlLogRepository(database), market=SqlMarketDataRepository(database), system=status
+    )
     probe_component = Component("system-queue-probe", probe.start, None, probe.close)
     return ServiceParts([*control.components, book_mirror, probe_component, http.component])

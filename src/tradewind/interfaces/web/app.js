@@ -127,7 +127,10 @@ async function refreshCandles() {
   if (rows === null || !zoomedOut()) return;
   const data = [rows.map((c) => c.start_ms / 1000), ...["open", "high", "low", "close"].map((k) => rows.map((c) => Number(c[k])))];
   const hidden = { paths: () => null, points: { show: false } };
-  chart("price", "#price-chart", data, ["open", "high", "low", "close"].map((label) => ({ label, ...hidden })), null, { draw: [drawCandles] });
+  // the x axis spans the chosen window, up to now, however few candles are stored yet
+  const span = () => { const now = Date.now() / 1000; return [now - Number($("#window").value) * 60, now + 60]; };
+  const scales = { x: { time: true, range: span } };
+  chart("price", "#price-chart", data, ["open", "high", "low", "close"].map((label) => ({ label, ...hidden })), scales, { draw: [drawCandles] });
   $("#price-chart").dataset.candles = rows.length;
 }
 // Bodies open->close and wicks low->high on the plot's canvas, as uPlot's own candlestick demo draws them.
@@ -136,7 +139,7 @@ function drawCandles(u) {
   if (!xs.length) return;
   const ctx = u.ctx, px = (v) => u.valToPos(v, "y", true);
   const slot = u.bbox.width / Math.max(1, (u.scales.x.max - u.scales.x.min) / 60);
-  const body = Math.max(1, Math.min(12 * devicePixelRatio, slot * 0.7));
+  const body = Math.max(2 * devicePixelRatio, Math.min(12 * devicePixelRatio, slot * 0.7));
   ctx.save();
   for (let i = 0; i < xs.length; i++) {
     const x = Math.round(u.valToPos(xs[i], "x", true));
@@ -340,7 +343,9 @@ function showSystem(system) {
   $("#mode").textContent = system.mode;
   rowsInto("#services", system.services, (s) => [[s.name], s.ready ? ["ready", "ready"] : [s.detail || "not ready", "error detail"]]);
   $("#services").dataset.count = system.services.length;
-  rowsInto("#queues", system.queues, (q) => [[q.queue], q.depth === null ? [q.detail || "unknown", "error detail"] : [String(q.depth)]]);
+  // a fan-out subscription's queue matters only when it backs up; work and request queues always show
+  const queues = system.queues.filter((q) => !(q.queue.startsWith("fanout:") && q.depth === 0));
+  rowsInto("#queues", queues, (q) => [[q.queue], q.depth === null ? [q.detail || "unknown", "error detail"] : [String(q.depth)]]);
   rowsInto("#rates", Object.entries(system.rates), ([kind, rate]) => [[kind], [rate.toFixed(1)], [clock((system.last[kind] || 0) * 1000)]]);
 }
 
