@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.support.waiting import in_background
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.application.messages.market import TRADE
@@ -50,13 +51,10 @@ async def publishing(url: str) -> AsyncIterator[None]:
             await bus.publish(TICK.ref.topic("trade"), TRADE.encode(TICK))
             await asyncio.sleep(0.2)
 
-    task = asyncio.create_task(repeat())
     try:
-        yield
+        async with in_background(repeat()):
+            yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await bus.close()
 
 
