@@ -117,6 +117,11 @@ def service_urls(settings: Settings) -> list[tuple[str, str]]:
     """Each available service's probe URL: ``distributed.service_hosts`` (by name, else ``127.0.0.1``) and its
     health port."""
     hosts = settings.distributed.service_hosts
+    unknown = sorted(set(hosts) - set(_BY_NAME))
+    if unknown:
+        raise ConfigError(
+            f"distributed.service_hosts: no service named {', '.join(map(repr, unknown))}; known: {', '.join(_BY_NAME)}"
+        )
     return [
         (name, f"http://{hosts.get(name, '127.0.0.1')}:{health_port(settings, name)}") for name in available_services()
     ]

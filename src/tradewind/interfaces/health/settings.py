@@ -29,7 +29,7 @@ class DistributedSettings(BaseModel):
     # docker-compose or Kubernetes the service's own host name.
     service_hosts: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("ports", mode="before")
+    @field_validator("ports", "service_hosts", mode="before")
     @classmethod
     def _service_names(cls, value: object) -> object:
         """``twap_scheduler`` (YAML, environment) and ``twap-scheduler`` (the service's name) are the same key."""
