@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 WAIT = 15.0  # an upper bound for a condition, not a timing expectation
@@ -24,3 +25,15 @@ async def eventually(probe: Callable[[], Awaitable[T]], accept: Callable[[T], bo
         while not accept(result := await probe()):  # noqa: ASYNC110 - polling another process's state
             await asyncio.sleep(0.05)
     return result
+
+
+@contextlib.asynccontextmanager
+async def in_background(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Runs ``work`` as a task while the block runs; cancels it and waits for it on leaving."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -200,6 +200,14 @@ class Runner:
         doing = "restarted" if state.running else "restarting"
         return f"crashed {state.crashes} time(s), {doing}; last: {state.last_error}"
 
+    def states(self) -> dict[str, str | None]:
+        """Every component, in order: None when started and well, else what is wrong ("not started" before start)."""
+        started = {c.name for c in self._started}
+        problems = self.problems()
+        return {
+            c.name: problems.get(c.name) if c.name in started else "not started" for c in self.components
+        }  # fmt: skip
+
     def checks(self) -> dict[str, HealthCheck]:
         """One liveness check per component that can tell its health."""
         return {c.name: self._check(c.name) for c in self.components if c.health is not None or c.run is not None}

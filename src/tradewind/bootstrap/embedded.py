@@ -10,12 +10,13 @@ import structlog
 
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import ClockDriver, SimClock
-from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.application.simulator.service import MarketSimulatorService
+from tradewind.application.system import RunnerStatus
 from tradewind.bootstrap.commands import command_gate, commands_over, trade_client
 from tradewind.bootstrap.common import build_clock
 from tradewind.bootstrap.gateway import ApiToken, http_api
@@ -24,7 +25,7 @@ from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
 from tradewind.bootstrap.platform import Platform
 from tradewind.bootstrap.plugins import plugin_front_ends
-from tradewind.bootstrap.signals import ProducerParts, producer
+from tradewind.bootstrap.signals import ProducerParts, chart_candles, producer
 from tradewind.bootstrap.simulator import (
     SimExchangeParts,
     exchange_site,
@@ -117,7 +118,8 @@ class EmbeddedSystem:
 
 def build_embedded(settings: Settings, *, console_logging: bool = True, serve_exchange: bool = True) -> EmbeddedSystem:
     """One process: the union of the workflows' components over the in-memory bus and the configured database."""
-    platform = Platform(settings, build_clock(settings), InMemoryBus(), distributed=False)
+    bus = InMemoryBus()
+    platform = Platform(settings, build_clock(settings), bus, distributed=False)
     # Under the live view only warnings reach the terminal; everything still reaches the database.
     logs = database_logs(platform, level=None if console_logging else "warning")
 
@@ -141,12 +143,17 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     )
     gate = command_gate(platform, commands)
     log_table = SqlLogRepository(platform.database)  # the dashboard's recent logs
-    http = http_api(platform, commands, gate, log_table) if settings.http.enabled else None
+    status = RunnerStatus(bus.backlog)  # the System panel: the runner below is set on it once built
+    stored = SqlMarketDataRepository(platform.database)  # the candles of the price chart
+    http = None
+    if settings.http.enabled:
+        http = http_api(platform, commands, gate, log_table, market=stored, system=status)
     bot = telegram_bot(platform, gate) if settings.telegram.enabled else None
     plugged = plugin_front_ends(platform, gate)
     running_strategies = any(s.enabled for s in settings.strategies)
     signals = producer(platform) if settings.producer.enabled and running_strategies else None
     simulator = simulated_market(platform).simulator
+    candles = chart_candles(platform, simulator.refs, signals) if settings.http.enabled else []
     components = [
         *_clock_driver(platform),  # first: it keeps time moving while the others stop
         platform.database_component(),
@@ -166,14 +173,17 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         *([] if desk is None else desk.components),
         *([] if http is None else [http.component]),
         *([] if signals is None else signals.components),
+        *candles,
         *([] if bot is None else [bot]),
         *plugged,
         exchange.market,
         *exchange.running_perps,
     ]
+    runner = Runner("embedded", components, stop_timeout_s=5)
+    status.runner = runner
     return EmbeddedSystem(
         platform,
-        Runner("embedded", components, stop_timeout_s=5),
+        runner,
         simulator,
         the_recorder,
         board,

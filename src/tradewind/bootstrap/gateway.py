@@ -7,17 +7,20 @@ from dataclasses import dataclass
 
 import structlog
 
-from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
+from tradewind.adapters.bus.queue_depth import QueueDepthProbe
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
-from tradewind.application.ports.repositories import LogRepository
+from tradewind.application.ports.repositories import LogRepository, MarketDataRepository
+from tradewind.application.ports.system import SystemStatus
 from tradewind.application.spread.remote import BusSpreadView
 from tradewind.bootstrap.commands import command_gate, commands_over, trade_client
 from tradewind.bootstrap.marketdata import mirror
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.trading import trader
 from tradewind.bootstrap.twap import twap
+from tradewind.interfaces.health.status import RegistryStatus
 from tradewind.interfaces.http import ApiAccess, HttpServer, create_http_app
 from tradewind.interfaces.http.settings import HttpSettings, TokenError
 from tradewind.settings import ConfigError
@@ -55,10 +58,17 @@ def api_token(settings: HttpSettings, *, generate: bool) -> ApiToken:
 
 
 def http_api(
-    platform: Platform, commands: CommandService, gate: CommandGate, logs: LogRepository | None = None
+    platform: Platform,
+    commands: CommandService,
+    gate: CommandGate,
+    logs: LogRepository | None = None,
+    *,
+    market: MarketDataRepository | None = None,
+    system: SystemStatus | None = None,
 ) -> HttpParts:
     """The HTTP API on ``http.host:http.port``; its port is known once started (0 picks a free one). ``logs``: the
-    logs table the dashboard's System panel reads (``/logs``).
+    logs table the dashboard's System panel reads (``/logs``), ``system`` its services and queues (``/system``),
+    ``market`` the stored candles of its price chart (``/candles``).
 
     Without a configured token, one process (``tradewind run``) generates one; a distributed gateway refuses every
     request that needs it, and says so at start.
@@ -69,7 +79,7 @@ def http_api(
     access = ApiAccess.from_settings(settings.http, token.value, users.tokens)
     # quit is refused over HTTP: the gate keeps it for the terminal. The dashboard's live stream reads the bus, its
     # System panel the logs table.
-    app = create_http_app(commands, access, gate, platform.bus, logs)
+    app = create_http_app(commands, access, gate, platform.bus, logs, market=market, system=system)
     server = HttpServer(app, settings.http.host, settings.http.port)
 
     async def serve() -> None:
@@ -96,5 +106,19 @@ def gateway_service(platform: Platform) -> ServiceParts:
     commands = commands_over(
         platform.settings, control.service, market_data, spreads, positions.service, trades=trade_client(platform)
     )
-    http = http_api(platform, commands, command_gate(platform, commands), SqlLogRepository(platform.database))
-    return ServiceParts([*control.components, book_mirror, http.component])
+    from tradewind.bootstrap import registry  # the registry names this builder: imported when it runs
+
+    settings = platform.settings
+    # The System panel reads the queues' depths from the broker itself: a stopped consumer's queue still shows.
+    probe = QueueDepthProbe(settings.distributed.bus)
+    status = RegistryStatus(
+        registry.service_urls(settings), registry.consumed_queues(settings), probe.depth,
+        settings.distributed.probe_timeout_s,
+    )  # fmt: skip
+    gate = command_gate(platform, commands)
+    database = platform.database
+    http = http_api(
+        platform, commands, gate, SqlLogRepository(database), market=SqlMarketDataRepository(database), system=status
+    )
+    probe_component = Component("system-queue-probe", probe.start, None, probe.close)
+    return ServiceParts([*control.components, book_mirror, probe_component, http.component])

@@ -16,8 +16,8 @@ from tradewind.bootstrap.marketdata import market_data_service
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.signals import producer_service
 from tradewind.bootstrap.simulator import sim_exchange_service
-from tradewind.bootstrap.spread import signal_service, trading_engine_service
-from tradewind.bootstrap.storage import storage_service
+from tradewind.bootstrap.spread import ORDERS_QUEUE, signal_service, trading_engine_service
+from tradewind.bootstrap.storage import storage_queue, storage_service
 from tradewind.bootstrap.telegram import telegram_service
 from tradewind.bootstrap.trading import trader_service
 from tradewind.bootstrap.twap import twap_ordering_service, twap_scheduler_service
@@ -106,6 +106,27 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ),
 )  # fmt: skip
 _BY_NAME = {entry.name: entry for entry in SERVICES}
+
+
+def consumed_queues(settings: Settings) -> tuple[str, ...]:
+    """Every durable bus queue a service consumes (the lag its ``/metrics`` reports), as ``settings`` name them."""
+    return (
+        storage_queue(settings), settings.twap.slice_queue, settings.trader.queue, settings.lake.queue, ORDERS_QUEUE,
+    )  # fmt: skip
+
+
+def service_urls(settings: Settings) -> list[tuple[str, str]]:
+    """Each available service's probe URL: ``distributed.service_hosts`` (by name, else ``127.0.0.1``) and its
+    health port."""
+    hosts = settings.distributed.service_hosts
+    unknown = sorted(set(hosts) - set(_BY_NAME))
+    if unknown:
+        raise ConfigError(
+            f"distributed.service_hosts: no service named {', '.join(map(repr, unknown))}; known: {', '.join(_BY_NAME)}"
+        )
+    return [
+        (name, f"http://{hosts.get(name, '127.0.0.1')}:{health_port(settings, name)}") for name in available_services()
+    ]
 
 
 def service_names() -> tuple[str, ...]:

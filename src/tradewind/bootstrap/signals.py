@@ -6,6 +6,7 @@ NAME`` (``producer.strategy``) runs the instances whose id or strategy name is N
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -17,9 +18,11 @@ from tradewind.application.signals.producer import SignalProducer
 from tradewind.application.signals.registry import StrategyError, StrategyRegistry
 from tradewind.application.signals.settings import StrategySettings
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.domain.market import InstrumentRef
 from tradewind.settings import ConfigError, Settings
 
 log = structlog.get_logger(__name__)
+CHART_INTERVAL = 1  # minutes: the candles the dashboard's zoomed-out price chart reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,20 @@ def producer(platform: Platform) -> ProducerParts:
         Component("producer", the_producer.start, None, the_producer.stop),
     ]
     return ProducerParts(the_producer, feed, components)
+
+
+def chart_candles(platform: Platform, refs: Iterable[InstrumentRef], producer: ProducerParts | None) -> list[Component]:
+    """One-minute candles of ``refs`` on the bus (``md.candle``, so the recorder stores them for the dashboard's price
+    chart): on the producer's feed when one runs (no second feed, no candle published twice), else on a feed of
+    their own."""
+    if producer is not None:
+        for ref in refs:
+            producer.feed.track(ref, CHART_INTERVAL)
+        return []
+    feed = CandleFeed(platform.bus, platform.clock, close_delay_s=platform.settings.producer.close_delay_s)
+    for ref in refs:
+        feed.track(ref, CHART_INTERVAL)
+    return [Component("chart-candles", feed.start, None, feed.stop)]
 
 
 def producer_service(platform: Platform) -> ServiceParts:

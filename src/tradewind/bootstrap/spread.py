@@ -29,6 +29,7 @@ from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.orders import SpreadBook, SpreadOrder, SpreadQuery, SpreadReply
 
 log = structlog.get_logger(__name__)
+ORDERS_QUEUE = f"rpc:{ORDERS_CALL.topic}"  # the trading engine's request queue (its lag)
 _START_ATTEMPTS = 5  # asks of the trading engine for its open spreads before the signal engine starts without
 
 
@@ -146,7 +147,7 @@ def trading_engine_service(platform: Platform) -> ServiceParts:
         gateways = publishing_gateways(platform)
         components.append(ExchangeConnections(platform, gateways, follow_orders=False, in_background=False).component())
     _engine, component = trading_engine(platform, as_ports(gateways))
-    return ServiceParts([*components, component], (f"rpc:{ORDERS_CALL.topic}",))
+    return ServiceParts([*components, component], (ORDERS_QUEUE,))
 
 
 def signal_service(platform: Platform) -> ServiceParts:

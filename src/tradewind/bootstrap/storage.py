@@ -140,9 +140,13 @@ def retention(platform: Platform) -> list[Component]:
     return [Component("retention", None, run, stop)]
 
 
+def storage_queue(settings: Settings) -> str:
+    """The storage service's durable queue: ``recorder.queue``, else ``distributed.storage_queue``."""
+    return settings.recorder.queue or settings.distributed.storage_queue
+
+
 def storage_service(platform: Platform) -> ServiceParts:
     """``storage``: the recorder on its durable queue (the registry puts the migrations before it), and retention."""
-    settings = platform.settings
-    queue = settings.recorder.queue or settings.distributed.storage_queue
+    queue = storage_queue(platform.settings)
     _, component = recorder(platform, queue=queue)
     return ServiceParts([component, *retention(platform)], (queue,))

@@ -1,6 +1,8 @@
 """The dashboard in headless Chromium (Debian's ``chromium``, driven by Playwright) against ``tradewind run`` on
 loopback: the book updates live, the command box runs commands, a TWAP started from the page progresses and is
-cancelled through the confirmation, and stopping the server shows "connection lost". Screenshots go to tmp_path."""
+cancelled through the confirmation, the System panel lists the components with their health, the price chart zoomed
+out draws the stored one-minute candles, and stopping the server shows "connection lost". Screenshots go to
+tmp_path."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ BANNER = r"HTTP API on (\S+) \(OpenAPI at \S+/docs\)\. Token for this run: (\S+)
 WIDE: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 STEP_MS = 20_000  # the longest any one step may take before the test fails (not a measured figure)
+CANDLE_MS = 120_000  # the first one-minute candle closes a minute after the first trade at the latest, plus a second
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} missing: make test installs it")
 
@@ -132,6 +135,23 @@ async def test_the_dashboard_live_commands_twap_and_connection_lost(
     await page.click("#confirm-button")
     await expect(row.locator(".status")).to_have_text("cancelled")
 
+    # The System panel: every component of the running system with its health, the bus queues, messages per second.
+    await expect(page.locator("#mode")).to_have_text("embedded")
+    services = page.locator("#services tbody")
+    for component in ("recorder", "http", "simulator"):
+        await expect(services.locator("tr", has_text=component).first).to_contain_text("ready")
+    await expect(page.locator("#rates tbody")).to_contain_text("md.book")
+
+    # Zoomed out past five minutes the price chart draws the stored one-minute candles (GET /candles).
+    await page.select_option("#window", "60")
+    await page.wait_for_function(
+        "() => Number(document.querySelector('#price-chart').dataset.candles) > 0", timeout=CANDLE_MS
+    )
+    await expect(page.locator("#price-chart")).to_have_attribute("data-series", "open · high · low · close")
+    await page.screenshot(path=str(tmp_path / "dashboard-candles-1280x800.png"), full_page=True)
+    await page.select_option("#window", "0")  # back to the live trades: the candles leave the chart
+    await expect(page.locator("#price-chart")).to_have_attribute("data-series", "trade · mid")
+
     phone = await browser.new_page(viewport=PHONE)
     await phone.goto(running.url + "/")
     await expect(phone.locator("#conn")).to_have_text("live", timeout=STEP_MS)
@@ -145,3 +165,4 @@ async def test_the_dashboard_live_commands_twap_and_connection_lost(
     await expect(page.locator("#conn")).to_have_text("connection lost", timeout=5000)
     await expect(page.locator("#lost-banner")).to_be_visible(timeout=5000)
     assert (tmp_path / "dashboard-1280x800.png").stat().st_size > 0
+    assert (tmp_path / "dashboard-candles-1280x800.png").stat().st_size > 0

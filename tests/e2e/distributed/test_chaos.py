@@ -12,11 +12,10 @@ Marked ``serial``: it restarts the machine's RabbitMQ and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +27,7 @@ from sqlalchemy import create_engine, text
 
 from tests.support.processes import free_port
 from tests.support.rabbitmq import Broker
+from tests.support.waiting import in_background
 
 from .distributed_support import CREDENTIALS, ServiceProcess, StartService, job_fills, simsrv_config, twap_cli, until
 
@@ -137,17 +137,6 @@ def database_restored(postgres_url: str) -> Iterator[None]:
         _pg_ctl("start")
 
 
-@contextlib.asynccontextmanager
-async def polling(probe: Probe) -> AsyncIterator[None]:
-    task = asyncio.create_task(probe.poll())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def _all_ready(probe: Probe, since: float) -> float:
     """Seconds from ``since`` until every service answered 200 again."""
 
@@ -194,7 +183,7 @@ async def test_broker_restart_and_database_outage_lose_nothing_duplicate_nothing
     probe = Probe({name: str((s.event("service.ready") or {})["health_url"]) for name, s in services.items()})
     figures: dict[str, Any] = {"start_s": round(time.monotonic() - started, 1)}
 
-    async with polling(probe):
+    async with in_background(probe.poll()):
         await _all_ready(probe, time.monotonic())
         await twap_cli(service_env, tmp_path, "create", "Buy", "BTCUSDT", "--qty", str(TOTAL),
                        "--runtime", str(RUNTIME_S), "--slices", str(SLICES), "--id", JOB, "-c", str(yaml))  # fmt: skip

@@ -111,3 +111,11 @@ async def test_a_loop_sleeping_on_a_standing_simulated_clock_ends_when_stopped()
     assert clock.pending_sleepers == 0
     await clock.advance(10)
     assert await sleep_unless_stopped(clock, 1.0, stopped) is False  # already stopped: no sleep at all
+
+
+async def test_states_name_every_component_not_started_then_well_or_what_is_wrong() -> None:
+    runner = Runner("t", [Component("well"), Component("sick", health=lambda: "disk full")])
+    assert runner.states() == {"well": "not started", "sick": "not started"}
+    await runner.start()
+    assert runner.states() == {"well": None, "sick": "disk full"}
+    await runner.stop()

@@ -39,6 +39,23 @@ def test_a_port_for_no_such_service_is_refused_naming_it() -> None:
         health_port(settings, "storage")
 
 
+def test_the_gateway_reaches_each_service_at_its_host_and_health_port() -> None:
+    settings = load_settings(
+        None, distributed={"service_hosts": {"twap_ordering": "ordering.local"}, "ports": {"storage": 19103}}
+    )
+    urls = dict(registry.service_urls(settings))
+    assert list(urls) == list(available_services())
+    assert urls["twap-ordering"] == "http://ordering.local:9106"
+    assert urls["storage"] == "http://127.0.0.1:19103"
+    with pytest.raises(ConfigError, match="'stroage'"):
+        registry.service_urls(load_settings(None, distributed={"service_hosts": {"stroage": "db"}}))
+
+
+def test_the_consumed_queues_follow_the_settings() -> None:
+    settings = load_settings(None, recorder={"queue": "rec.md"}, trader={"queue": "sig.q"})
+    assert registry.consumed_queues(settings) == ("rec.md", "twap.slice", "sig.q", "lake.md", "rpc:rpc.orders")
+
+
 def test_a_port_out_of_range_is_refused_at_load() -> None:
     with pytest.raises(ConfigError, match="ports"):
         load_settings(None, distributed={"ports": {"storage": 70000}})

@@ -86,6 +86,17 @@ class InMemoryBus:
         let run before it moves time on)."""
         return sum(q.buffer.qsize() for q in self._queues.values() if q.workers)
 
+    def backlog(self) -> dict[str, int]:
+        """Messages waiting per queue: named queues by name, fan-out subscriptions summed by their pattern (the
+        private reply queue of requests left out)."""
+        found: dict[str, int] = {}
+        for name, queue in self._queues.items():
+            if queue.patterns == [self._reply_topic]:
+                continue
+            key = name.rsplit("#", 1)[0] if queue.exclusive else name
+            found[key] = found.get(key, 0) + queue.buffer.qsize()
+        return found
+
     async def publish(self, topic: str, payload: JsonObject, *, headers: Mapping[str, str] | None = None) -> None:
         frozen_headers = dict(headers) if headers else _NO_HEADERS
         await self._route(Message(topic, payload, f"m-{next(self._ids)}", headers=frozen_headers))

@@ -25,8 +25,11 @@ class DistributedSettings(BaseModel):
     ports: dict[str, Port] = Field(default_factory=dict)
     storage_queue: str = Field("storage.md", min_length=1)
     probe_timeout_s: float = Field(2.0, gt=0)
+    # Where the gateway's System panel reaches each service's probes, by service name (default 127.0.0.1); in
+    # docker-compose or Kubernetes the service's own host name.
+    service_hosts: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("ports", mode="before")
+    @field_validator("ports", "service_hosts", mode="before")
     @classmethod
     def _service_names(cls, value: object) -> object:
         """``twap_scheduler`` (YAML, environment) and ``twap-scheduler`` (the service's name) are the same key."""

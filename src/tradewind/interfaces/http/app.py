@@ -15,7 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.bus import Bus
-from tradewind.application.ports.repositories import LogRepository
+from tradewind.application.ports.repositories import LogRepository, MarketDataRepository
+from tradewind.application.ports.system import SystemStatus
 from tradewind.domain.commands import ListSubscriptions, ShowBook, Subscribe, Unsubscribe
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
@@ -58,10 +59,14 @@ def create_http_app(
     gate: CommandGate | None = None,
     bus: Bus | None = None,
     logs: LogRepository | None = None,
+    *,
+    market: MarketDataRepository | None = None,
+    system: SystemStatus | None = None,
 ) -> FastAPI:
     """The API over the command service, guarded by ``access``; nothing global, one app per system. Routes only for
     what it runs; ``POST /commands`` when a command ``gate`` is given (every system builds one); the dashboard at
-    ``/``, live over ``/events`` when given the ``bus``, with ``/logs`` when given the ``logs`` table."""
+    ``/``, live over ``/events`` and ``/system`` when given the ``bus`` (services and queues from ``system``), with
+    ``/logs`` when given the ``logs`` table and ``/candles`` when given the stored ``market`` data."""
     app = FastAPI(title="Tradewind", version="0.1.0")
     install_error_handlers(app)
     document_refusals(app)
@@ -83,7 +88,7 @@ def create_http_app(
         app.include_router(trades_router(commands))
     if gate is not None:
         app.include_router(commands_router(gate))
-    install_dashboard(app, bus, logs)
+    install_dashboard(app, bus, logs, market=market, system=system)
     return app
 
 

@@ -1,8 +1,10 @@
 """The web dashboard: the page at ``/``, its static files (``interfaces/web``) and ``GET /events``, a server-sent
-event stream of the bus's market-data, TWAP, spread and trader messages, coalesced per topic and throttled.
+event stream of the bus's market-data, TWAP, spread, signal, trader and order messages, throttled.
 
-One bus subscription per app feeds every connected page (a ``LiveHub``); each page keeps only the newest message of
-each topic until its next flush, so a slow page drops intermediate values instead of growing a queue.
+One bus subscription per app feeds every connected page (a ``LiveHub``). Market data is state: each page keeps only
+the newest message of each ``md.*`` topic until its next flush, so a slow page drops intermediate books instead of
+growing a queue. Every other message is an event (a signal, a TWAP step, an order's fill): each one is sent, in
+order, up to ``MAX_EVENTS`` per page between flushes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,15 +20,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import BeforeValidator
 
+from tradewind.application.messages.codec import topic_kind
 from tradewind.application.ports.bus import Bus, Message, Subscription
-from tradewind.application.ports.repositories import LogRepository
+from tradewind.application.ports.repositories import LogRepository, MarketDataRepository
+from tradewind.application.ports.system import SystemStatus
+from tradewind.domain.candles import MINUTE_MS, candle_to_payload, check_interval
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.numbers import parse_int
+from tradewind.domain.values import Category
 
 TAG = "dashboard"
 # What the page shows live: market data, TWAP progress, spreads, the trader, signals and order events.
 PATTERNS = ("md.#", "twap.#", "spread.#", "trader.#", "trade.event.#", "signal.#", "order.#")
 FLUSH_S = 0.25  # at most four batches a second per page: enough for a ladder, light on the event loop
 HEARTBEAT_S = 1.0  # the page declares the connection lost after a few seconds without any event
+COALESCED = "md."  # state: only the newest message of each topic matters; the other kinds are events, all sent
+MAX_EVENTS = 500  # events a page keeps between two flushes; a page further behind loses the oldest
+RATE_WINDOW_S = 10  # messages per second by topic kind: averaged over the last 10 whole seconds
 WEB = "tradewind.interfaces.web"
 # Every file the page may load, by its name under /static/ (nothing else is served: no path is ever joined).
 CONTENT_TYPES = {
@@ -38,6 +51,7 @@ CONTENT_TYPES = {
 NO_STORE = {"Cache-Control": "no-store"}
 LOG_WINDOW_NS = 15 * 60 * 10**9  # the System panel's recent logs: the last 15 minutes ...
 LOG_SCAN = 5000  # ... read oldest first up to this many rows, the newest ``limit`` of them shown
+MAX_CANDLES = 1500  # a day of one-minute candles: what the price chart's widest window shows
 
 
 def _read(name: str) -> bytes:
@@ -48,7 +62,8 @@ def _read(name: str) -> bytes:
 class _Page:
     """One connected page: the newest payload per topic since its last flush."""
 
-    pending: dict[str, str] = field(default_factory=dict)  # topic -> its newest event, encoded
+    pending: dict[str, str] = field(default_factory=dict)  # md topic -> its newest message, encoded
+    events: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_EVENTS))  # every other message, in order
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
 
@@ -62,6 +77,7 @@ class LiveHub:
         self._subscriptions: list[Subscription] = []
         self._lock = asyncio.Lock()
         self.closing = False
+        self.rates = Rates()
 
     @property
     def pages(self) -> int:
@@ -69,9 +85,15 @@ class LiveHub:
 
     async def _on_message(self, message: Message) -> None:
         # Encoded once here, not once per page: with 20 pages the JSON would otherwise cost 20 times over.
-        event = _json({"topic": message.topic, "at": time.time(), "payload": message.payload})
+        now = time.time()
+        self.rates.count(topic_kind(message.topic), now)
+        event = _json({"topic": message.topic, "at": now, "payload": message.payload})
+        coalesced = message.topic.startswith(COALESCED)
         for page in self._pages:
-            page.pending[message.topic] = event
+            if coalesced:
+                page.pending[message.topic] = event
+            else:
+                page.events.append(event)
             page.ready.set()
 
     async def attach(self) -> _Page:
@@ -111,11 +133,39 @@ class LiveHub:
                     continue
                 await asyncio.sleep(flush_s)  # coalesce: whatever arrives meanwhile replaces older values
                 page.ready.clear()
-                batch, page.pending = list(page.pending.values()), {}
+                batch, page.pending = [*page.pending.values(), *page.events], {}
+                page.events.clear()
                 if batch:
                     yield f'event: bus\ndata: {{"at":{time.time()},"events":[{",".join(batch)}]}}\n\n'
         finally:
             await self.detach(page)
+
+
+class Rates:
+    """Messages per second by topic kind over the last ``window_s`` whole seconds (what the hub received)."""
+
+    def __init__(self, window_s: int = RATE_WINDOW_S) -> None:
+        self._window_s = window_s
+        self._seconds: deque[tuple[int, Counter[str]]] = deque()
+        self.last: dict[str, float] = {}  # kind -> when its newest message came (unix s)
+
+    def count(self, kind: str, now: float) -> None:
+        second = int(now)
+        if not self._seconds or self._seconds[-1][0] != second:
+            self._seconds.append((second, Counter()))
+            while self._seconds[0][0] <= second - self._window_s:
+                self._seconds.popleft()
+        self._seconds[-1][1][kind] += 1
+        self.last[kind] = now
+
+    def per_second(self, now: float) -> dict[str, float]:
+        """Each kind's rate over the whole seconds before ``now``'s (the current one is still counting)."""
+        second = int(now)
+        total: Counter[str] = Counter()
+        for at, counts in self._seconds:
+            if second - self._window_s <= at < second:
+                total.update(counts)
+        return {kind: round(total[kind] / self._window_s, 2) for kind in sorted(self.last)}
 
 
 def _json(data: dict[str, Any]) -> str:
@@ -126,18 +176,42 @@ def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {_json(data)}\n\n"
 
 
-def install_dashboard(app: FastAPI, bus: Bus | None, logs: LogRepository | None = None) -> None:
-    """Serves the page on ``app``; with a ``bus``, ``/events`` too, its hub at ``app.state.live_hub`` and its
-    ``close`` in ``app.state.on_stop`` (``HttpServer.stop`` calls those before stopping); with ``logs``, ``/logs``."""
+def _interval(raw: object) -> int:
+    """Through the one number parser, then one of the candle intervals (a ValueError names the choices)."""
+    return check_interval(parse_int(raw, "interval", low=1, high=1440))
+
+
+def _limit(raw: object) -> int:
+    return parse_int(raw, "limit", low=1, high=MAX_CANDLES)
+
+
+def install_dashboard(
+    app: FastAPI,
+    bus: Bus | None,
+    logs: LogRepository | None = None,
+    *,
+    market: MarketDataRepository | None = None,
+    system: SystemStatus | None = None,
+) -> None:
+    """Serves the page on ``app``; with a ``bus``, ``/events`` and ``/system`` too, its hub at ``app.state.live_hub``
+    and its ``close`` in ``app.state.on_stop`` (``HttpServer.stop`` calls those before stopping); with ``logs``,
+    ``/logs``; with the stored ``market`` data, ``/candles``; ``system`` adds services and queues to ``/system``."""
     hub = LiveHub(bus) if bus is not None else None
     app.state.live_hub = hub
     if hub is not None:
         app.state.on_stop = [*getattr(app.state, "on_stop", []), hub.close]
-    app.include_router(dashboard_router(hub, logs))
+    app.include_router(dashboard_router(hub, logs, market=market, system=system))
 
 
-def dashboard_router(hub: LiveHub | None, logs: LogRepository | None = None) -> APIRouter:
-    """``/``, ``/static/<file>``, with a ``hub`` ``/events`` and with ``logs`` ``/logs``."""
+def dashboard_router(
+    hub: LiveHub | None,
+    logs: LogRepository | None = None,
+    *,
+    market: MarketDataRepository | None = None,
+    system: SystemStatus | None = None,
+) -> APIRouter:
+    """``/``, ``/static/<file>``, with a ``hub`` ``/events`` and ``/system``, with ``logs`` ``/logs``, with ``market``
+    ``/candles``."""
     router = APIRouter(tags=[TAG])
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -158,6 +232,47 @@ def dashboard_router(hub: LiveHub | None, logs: LogRepository | None = None) -> 
             raise HTTPException(404, "no live events: this process has no bus")
         headers = {**NO_STORE, "X-Accel-Buffering": "no"}
         return StreamingResponse(hub.stream(), media_type="text/event-stream", headers=headers)
+
+    if hub is not None:
+
+        @router.get("/system", tags=[TAG])
+        async def system_state() -> dict[str, Any]:
+            """The services (components when embedded) and their readiness, the bus queues' lag, and messages per
+            second by topic kind as the dashboard's stream receives them (while a page is connected)."""
+            now = time.time()
+            report = None if system is None else await system.report()
+            return {
+                "at": now,
+                "mode": "unknown" if report is None else report.mode,
+                "services": [] if report is None else [
+                    {"name": s.name, "ready": s.ready, "detail": s.detail} for s in report.services
+                ],
+                "queues": [] if report is None else [
+                    {"queue": q.queue, "depth": q.depth, "detail": q.detail} for q in report.queues
+                ],
+                "rates": hub.rates.per_second(now),
+                "rates_window_s": RATE_WINDOW_S,
+                "last": hub.rates.last,
+                "pages": hub.pages,
+            }  # fmt: skip
+
+    if market is not None:
+
+        @router.get("/candles", tags=[TAG])
+        async def candles(
+            exchange: Annotated[str, Query(min_length=1, max_length=32)],
+            category: Category,
+            symbol: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")],
+            interval: Annotated[int, Query(), BeforeValidator(_interval)] = 1,
+            limit: Annotated[int, Query(ge=1, le=MAX_CANDLES), BeforeValidator(_limit)] = 300,
+        ) -> list[dict[str, Any]]:
+            """The newest ``limit`` stored candles of ``interval`` minutes of one market, oldest first; prices,
+            volume and turnover as decimal strings."""
+            since_ms = time.time_ns() // 1_000_000 - (limit + 1) * interval * MINUTE_MS
+            stored = await market.candles(
+                InstrumentRef(exchange, category, symbol), interval, since_ms * 1_000_000, limit=limit + 1
+            )
+            return [candle_to_payload(c) for c in stored[-limit:]]
 
     if logs is not None:
 

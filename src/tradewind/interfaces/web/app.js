@@ -4,9 +4,10 @@
 
 const LOST_AFTER_MS = 3000;  // the server sends a beat every second: three missed means the link is gone
 const POLL_MS = 2000;
+const CANDLES_AFTER_MIN = 5;  // a price chart window longer than this shows one-minute candles, shorter ones trades
 const TOKEN_KEY = "tradewind.token";
 const $ = (sel) => document.querySelector(sel);
-const state = { seen: new Set(), lastEvent: 0, live: false, instrument: null, prices: [[], [], []], rates: {}, selectedJob: null };
+const state = { seen: new Set(), lastEvent: 0, live: false, instrument: null, prices: [[], [], []], selectedJob: null };
 
 // ---- connection state --------------------------------------------------------------------------------------
 function setLive(live) {
@@ -111,8 +112,44 @@ async function refreshMarket() {
   const [exchange, category, symbol] = state.instrument.split("/");
   const book = await getJson(`/book?exchange=${exchange}&category=${category}&symbol=${symbol}&depth=10`);
   if (book) showBook(book);
+  await refreshCandles();
 }
 $("#instrument").addEventListener("change", () => { state.instrument = $("#instrument").value; state.prices = [[], [], []]; refreshMarket(); });
+$("#window").addEventListener("change", () => { if (!zoomedOut()) drawPrices(); refreshMarket(); });
+
+// ---- price chart: trades as points when zoomed in, one-minute OHLC candles (GET /candles) when zoomed out ----
+function zoomedOut() { return Number($("#window").value) > CANDLES_AFTER_MIN; }
+async function refreshCandles() {
+  if (!zoomedOut() || !state.instrument) return;
+  const minutes = Number($("#window").value);
+  const [exchange, category, symbol] = state.instrument.split("/");
+  const rows = await getJson(`/candles?exchange=${exchange}&category=${category}&symbol=${symbol}&interval=1&limit=${minutes}`);
+  if (rows === null || !zoomedOut()) return;
+  const data = [rows.map((c) => c.start_ms / 1000), ...["open", "high", "low", "close"].map((k) => rows.map((c) => Number(c[k])))];
+  const hidden = { paths: () => null, points: { show: false } };
+  // the x axis spans the chosen window, up to now, however few candles are stored yet
+  const span = () => { const now = Date.now() / 1000; return [now - Number($("#window").value) * 60, now + 60]; };
+  const scales = { x: { time: true, range: span } };
+  chart("price", "#price-chart", data, ["open", "high", "low", "close"].map((label) => ({ label, ...hidden })), scales, { draw: [drawCandles] });
+  $("#price-chart").dataset.candles = rows.length;
+}
+// Bodies open->close and wicks low->high on the plot's canvas, as uPlot's own candlestick demo draws them.
+function drawCandles(u) {
+  const [xs, open, high, low, close] = u.data;
+  if (!xs.length) return;
+  const ctx = u.ctx, px = (v) => u.valToPos(v, "y", true);
+  const slot = u.bbox.width / Math.max(1, (u.scales.x.max - u.scales.x.min) / 60);
+  const body = Math.max(2 * devicePixelRatio, Math.min(12 * devicePixelRatio, slot * 0.7));
+  ctx.save();
+  for (let i = 0; i < xs.length; i++) {
+    const x = Math.round(u.valToPos(xs[i], "x", true));
+    ctx.fillStyle = close[i] >= open[i] ? "#35c27a" : "#ef5b5b";
+    ctx.fillRect(x - devicePixelRatio / 2, px(high[i]), devicePixelRatio, Math.max(1, px(low[i]) - px(high[i])));
+    const top = px(Math.max(open[i], close[i])), bottom = px(Math.min(open[i], close[i]));
+    ctx.fillRect(Math.round(x - body / 2), top, body, Math.max(devicePixelRatio, bottom - top));
+  }
+  ctx.restore();
+}
 
 async function refreshTwap() {
   const jobs = await getJson("/twap");
@@ -178,6 +215,8 @@ async function refreshSpreads() {
 async function refreshSystem() {
   const health = await getJson("/healthz");
   $("#health").textContent = health ? health.status : "—";
+  const system = await getJson("/system");
+  if (system !== null) showSystem(system);
   const logs = await getJson("/logs?limit=15");
   if (logs !== null) {
     $("#logs").replaceChildren(...logs.map((r) => {
@@ -202,7 +241,7 @@ setInterval(refresh, POLL_MS);
 
 // ---- charts ----------------------------------------------------------------------------------------------
 const charts = {};
-function chart(name, sel, data, series, scales) {
+function chart(name, sel, data, series, scales, hooks) {
   if (typeof uPlot === "undefined") return;
   const el = $(sel);
   const width = Math.max(200, el.clientWidth || 300);
@@ -212,7 +251,7 @@ function chart(name, sel, data, series, scales) {
     const axes = [{ stroke: "#7d8a99", grid: { stroke: "#26303b" } }, { stroke: "#7d8a99", grid: { stroke: "#26303b" }, size: 70 }];
     if (series.some((s) => s.scale === "qty")) axes.push({ scale: "qty", side: 1, stroke: "#35c27a", grid: { show: false } });
     charts[name] = new uPlot({ width, height: 150, scales: scales || {}, series: [{}, ...series], axes,
-      legend: { show: false } }, data, el);
+      legend: { show: false }, hooks: hooks || {} }, data, el);
     charts[name].shape = shape;
     el.dataset.series = series.map((s) => s.label).join(" · ");
   } else {
@@ -237,6 +276,10 @@ function pushPrice(ts, trade, mid) {
   const [t, tr, md] = state.prices;
   t.push(ts); tr.push(trade); md.push(mid);
   if (t.length > 600) { t.shift(); tr.shift(); md.shift(); }
+  if (!zoomedOut()) drawPrices();
+}
+function drawPrices() {
+  delete $("#price-chart").dataset.candles;
   chart("price", "#price-chart", state.prices, [{ label: "trade", stroke: "#f0a030", points: { show: true }, paths: () => null }, { label: "mid", stroke: "#4aa3ff", spanGaps: true }]);
 }
 
@@ -246,8 +289,6 @@ function matchesInstrument(p) {
 }
 function onBusEvent(ev) {
   const kind = ev.topic.split(".").slice(0, 2).join(".");
-  const r = (state.rates[kind] ||= { n: 0, last: 0 });
-  r.n += 1; r.last = ev.at * 1000;
   const p = ev.payload || {};
   if (kind.startsWith("md.") && p.symbol) {
     const key = `${p.exchange}/${p.category}/${p.symbol}`;
@@ -290,19 +331,23 @@ function showGroups() {
 }
 setInterval(showGroups, 1000);
 
-function showRates() {
-  const now = Date.now();
-  const rows = Object.entries(state.rates).sort();
-  $("#rates").tBodies[0].replaceChildren(...rows.map(([kind, r]) => {
+// services (embedded: the components) with their health, the bus queues' backlog, messages/s as the server counts
+function rowsInto(sel, rows, cells) {
+  $(sel).tBodies[0].replaceChildren(...rows.map((r) => {
     const tr = document.createElement("tr");
-    tr.innerHTML = "<td></td><td></td><td></td>";
-    tr.cells[0].textContent = kind; tr.cells[1].textContent = (r.n / 5).toFixed(1); tr.cells[2].textContent = clock(r.last);
-    r.n = 0;
+    for (const [text, cls] of cells(r)) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); }
     return tr;
   }));
-  if (state.live) stamp("system", now);
 }
-setInterval(showRates, 5000);
+function showSystem(system) {
+  $("#mode").textContent = system.mode;
+  rowsInto("#services", system.services, (s) => [[s.name], s.ready ? ["ready", "ready"] : [s.detail || "not ready", "error detail"]]);
+  $("#services").dataset.count = system.services.length;
+  // a fan-out subscription's queue matters only when it backs up; work and request queues always show
+  const queues = system.queues.filter((q) => !(q.queue.startsWith("fanout:") && q.depth === 0));
+  rowsInto("#queues", queues, (q) => [[q.queue], q.depth === null ? [q.detail || "unknown", "error detail"] : [String(q.depth)]]);
+  rowsInto("#rates", Object.entries(system.rates), ([kind, rate]) => [[kind], [rate.toFixed(1)], [clock((system.last[kind] || 0) * 1000)]]);
+}
 
 function connect() {
   const source = new EventSource("/events");

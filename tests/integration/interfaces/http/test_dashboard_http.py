@@ -1,5 +1,6 @@
 """The dashboard on loopback: the page and its static files with their types, nothing from another site, the live
-stream's content (coalesced per topic), actions refused without the token, and a stop that ends open streams."""
+stream's content (market data coalesced per topic, signals and other events each sent), actions refused without the
+token, a stop that ends open streams, the stored candles (``/candles``) and the system's state (``/system``)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,28 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.support.http_api import TOKEN, api_access, command_gate
+from tests.support.signals import signal
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.store.sqlalchemy.database import Database
-from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository
+from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.application.commands import CommandService
+from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.messages.signals import SIGNAL
 from tradewind.application.ports.repositories import LogRecord
+from tradewind.application.system import RunnerStatus
+from tradewind.domain.candles import MINUTE_MS, Candle
+from tradewind.domain.market import InstrumentRef
+from tradewind.domain.signals.signal import Action
+from tradewind.domain.values import Category
 from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.interfaces.http.dashboard import CONTENT_TYPES
 
@@ -49,22 +59,29 @@ class Site:
     bus: InMemoryBus
     server: HttpServer
     logs: SqlLogRepository
+    market: SqlMarketDataRepository
 
 
 @pytest.fixture
 async def site(sqlite_database: Database) -> AsyncIterator[Site]:
     bus = InMemoryBus()
     await bus.start()
+    await bus.declare_queue("signal.trade.#", "trader.signals")  # a queue nobody consumes yet: its backlog shows
     market_data = MarketDataService(bus, WallClock(), {})
     commands = CommandService(market_data=market_data, default_exchange="sim")
     logs = SqlLogRepository(sqlite_database)
-    app = create_http_app(commands, api_access(), command_gate(commands), bus, logs)
+    market = SqlMarketDataRepository(sqlite_database)
+    runner = Runner("site", [Component("well"), Component("sick", health=lambda: "lost its socket")])
+    status = RunnerStatus(bus.backlog, runner)
+    app = create_http_app(commands, api_access(), command_gate(commands), bus, logs, market=market, system=status)
     server = HttpServer(app, "127.0.0.1", 0)
+    await runner.start()
     await server.start()
     try:
-        yield Site(f"http://127.0.0.1:{server.port}", bus, server, logs)
+        yield Site(f"http://127.0.0.1:{server.port}", bus, server, logs, market)
     finally:
         await server.stop()
+        await runner.stop()
         await market_data.close()
         await bus.close()
 
@@ -172,6 +189,84 @@ async def test_recent_logs_come_newest_first_and_filter_by_level(site: Site) -> 
     _, _, text = await _get(site.url + "/logs?level=ERROR")
     assert [r["event"] for r in json.loads(text)] == ["e5", "e3", "e1"]
     assert (await _get(site.url + "/logs?limit=0"))[0] == 422
+
+
+async def test_every_signal_reaches_the_page_in_order_even_two_on_one_topic_in_one_flush(site: Site) -> None:
+    first = signal(Action.BUY, sid="s1", exchange="sim", category=Category.SPOT)
+    second = signal(Action.SELL, sid="s2", exchange="sim", category=Category.SPOT)
+    async with aiohttp.ClientSession() as http, http.get(site.url + "/events") as resp:
+        await _events(resp, 1)
+        for sent in (first, second):  # both on signal.trade.sim.spot.BTCUSDT, well inside one 250 ms flush
+            await site.bus.publish(sent.topic(), SIGNAL.encode(sent))
+        got: list[dict[str, Any]] = []
+        while len(got) < 2:
+            name, data = (await _events(resp, 1))[0]
+            got += [e for e in data.get("events", []) if name == "bus" and e["topic"].startswith("signal.")]
+    assert [e["topic"] for e in got] == [first.topic()] * 2
+    assert [e["payload"]["signal_id"] for e in got] == ["s1", "s2"]
+    assert got[0]["payload"]["amount_quote"] == "1000"  # decimals stay strings
+
+
+def _candle(start_ms: int, close: str) -> Candle:
+    ref = InstrumentRef("sim", Category.SPOT, "BTCUSDT")
+    price = Decimal(close)
+    return Candle(ref, 1, start_ms, price - 1, price + 2, price - 3, price, Decimal("0.5"), price / 2, 3)
+
+
+async def test_candles_come_newest_limit_oldest_first_with_decimal_strings(site: Site) -> None:
+    now_ms = time.time_ns() // 1_000_000
+    minute = now_ms - now_ms % MINUTE_MS
+    await site.market.add_candles([_candle(minute - (5 - i) * MINUTE_MS, f"100.{i}") for i in range(5)])
+    query = "/candles?exchange=sim&category=spot&symbol=BTCUSDT&interval=1"
+    status, _, text = await _get(site.url + query + "&limit=3")
+    assert status == 200
+    rows = json.loads(text)
+    assert [r["close"] for r in rows] == ["100.2", "100.3", "100.4"]
+    assert rows[-1] | {"start_ms": 0} == {
+        "exchange": "sim", "category": "spot", "symbol": "BTCUSDT", "matching_key": "", "interval": 1,
+        "start_ms": 0, "open": "99.4", "high": "102.4", "low": "97.4", "close": "100.4", "volume": "0.5",
+        "turnover": "50.2", "trades": 3,
+    }  # fmt: skip
+    assert json.loads((await _get(site.url + query.replace("=1", "=5", 1) + "&limit=3"))[2]) == []  # none of 5 min
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("exchange=sim&category=spot&symbol=BTCUSDT&interval=7", "interval"),
+        ("exchange=sim&category=spot&symbol=BTCUSDT&interval=1.5", "interval"),
+        ("exchange=sim&category=spot&symbol=BTCUSDT&limit=0", "limit"),
+        ("exchange=sim&category=spot&symbol=BTCUSDT&limit=ten", "limit"),
+        ("exchange=sim&category=bonds&symbol=BTCUSDT", "category"),
+        ("exchange=sim&category=spot&symbol=btc-usdt", "symbol"),
+        ("category=spot&symbol=BTCUSDT", "exchange"),
+    ],
+)
+async def test_candles_refuse_bad_parameters_with_a_422_naming_them(site: Site, query: str, named: str) -> None:
+    status, media, text = await _get(f"{site.url}/candles?{query}")
+    assert (status, media) == (422, "application/json")
+    assert named in json.loads(text)["detail"]
+
+
+async def test_system_lists_components_with_health_queues_and_message_rates(site: Site) -> None:
+    await site.bus.publish(signal().topic(), SIGNAL.encode(signal()))  # waits in trader.signals: nobody consumes it
+    async with aiohttp.ClientSession() as http, http.get(site.url + "/events") as resp:
+        await _events(resp, 1)
+        await site.bus.publish("md.book.sim.spot.BTCUSDT", BOOK)
+        while True:
+            status, _, text = await _get(site.url + "/system")
+            system = json.loads(text)
+            if "md.book" in system["last"]:
+                break
+            await asyncio.sleep(0.05)
+    assert status == 200 and system["mode"] == "embedded" and system["pages"] == 1
+    assert system["services"] == [
+        {"name": "well", "ready": True, "detail": ""},
+        {"name": "sick", "ready": False, "detail": "lost its socket"},
+    ]
+    assert {"queue": "trader.signals", "depth": 1, "detail": ""} in system["queues"]
+    assert set(system["rates"]) == {"md.book"}  # what the hub received while a page was connected
+    assert system["rates"]["md.book"] >= 0
 
 
 async def _refused(url: str) -> bool:

@@ -27,8 +27,11 @@ from tests.support.http_api import api_access, auth_headers
 from tests.support.twap import rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
+from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
 from tradewind.application.commands import CommandService
+from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.system import RunnerStatus
 from tradewind.application.trading.trade_client import TradeClient
 from tradewind.application.trading.trades import TradeDesk
 from tradewind.domain.command_language import DEFAULT_ALIASES, LanguageContext
@@ -56,7 +59,12 @@ def _serve_in_thread(tmp_path: Path) -> Iterator[str]:
                 twap=r.service, market_data=market_data, default_exchange="sim", language=language,
                 trades=TradeClient(bus, timeout_s=5),
             )  # fmt: skip
-            server = HttpServer(create_http_app(commands, api_access()), "127.0.0.1", 0)
+            # The dashboard's reads too: /candles over the rig's migrated database, /system over a runner.
+            status = RunnerStatus(bus.backlog, Runner("fuzzed", [Component("http")]))
+            app = create_http_app(
+                commands, api_access(), None, bus, market=SqlMarketDataRepository(r.database), system=status
+            )
+            server = HttpServer(app, "127.0.0.1", 0)
             await server.start()
             stop = asyncio.Event()
             stopping.append((asyncio.get_running_loop(), stop))
