@@ -136,7 +136,7 @@ async def bench_in_process(n: int, folder: Path) -> None:
     clock = SimClock()
     service = trader(sqlite_deals(folder), InMemoryBus(), clock, venue(clock))
     signals = stream(n)
-    before = load()
+    loaded = load()
     started = time.perf_counter()
     for s in signals:
         await service.handle(s)
@@ -144,7 +144,7 @@ async def bench_in_process(n: int, folder: Path) -> None:
     await service.stop()
     opened = service.handled
     print(f"in-process: {n:,} signals in {elapsed:.2f} s: {n / elapsed:,.0f} signals/s "
-          f"(deals in SQLite; {dict((k.value, v) for k, v in opened.items() if v)}; {before})")  # fmt: skip
+          f"(deals in SQLite; {dict((k.value, v) for k, v in opened.items() if v)}; {loaded})")  # fmt: skip
 
 
 async def bench_rabbitmq(n: int, url: str, folder: Path) -> None:
@@ -165,7 +165,7 @@ async def bench_rabbitmq(n: int, url: str, folder: Path) -> None:
     await bus.declare_queue(service.settings.pattern, service.settings.queue)
     for s in signals:  # queued before the consumer starts: the figure is the consumer's
         await bus.publish(s.topic(), SIGNAL.encode(s))
-    before = load()
+    loaded = load()
     started = time.perf_counter()
     await service.start()
     while sum(service.handled.values()) < n:  # noqa: ASYNC110 - polls the consumer's counter, no event to wait on
@@ -173,7 +173,7 @@ async def bench_rabbitmq(n: int, url: str, folder: Path) -> None:
     elapsed = time.perf_counter() - started
     await service.stop()
     await bus.close()
-    print(f"over RabbitMQ: {n:,} signals in {elapsed:.2f} s: {n / elapsed:,.0f} signals/s (deals in SQLite; {before})")
+    print(f"over RabbitMQ: {n:,} signals in {elapsed:.2f} s: {n / elapsed:,.0f} signals/s (deals in SQLite; {loaded})")
 
 
 async def bench_tick_to_order(n: int, deals_factory: Callable[[], DealRepository], label: str) -> None:
@@ -194,7 +194,7 @@ async def bench_tick_to_order(n: int, deals_factory: Callable[[], DealRepository
     gateway.place_order = timed  # type: ignore[method-assign]
     ref = InstrumentRef("sim", Category.SPOT, "BTCUSDT", "BTCUSDT")
     latencies: list[float] = []
-    before = load()
+    loaded = load()
     gc.collect()
     gc.disable()  # the figure is the path's, not a collection's that happens to fall in it
     for i in range(n):
@@ -215,7 +215,7 @@ async def bench_tick_to_order(n: int, deals_factory: Callable[[], DealRepository
     latencies.sort()
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
     print(f"tick-to-order ({label}): {n:,} ticks: p50 {p50 * 1e6:,.0f} us, p99 {p99 * 1e6:,.0f} us "
-          f"(target p99 < 1000 us; {before})")  # fmt: skip
+          f"(target p99 < 1000 us; {loaded})")  # fmt: skip
 
 
 def in_memory_deals() -> DealRepository:
