@@ -8,12 +8,12 @@ from dataclasses import replace
 
 from tradewind.application.ports.deals import DealConflict, DealRepository
 from tradewind.domain.signals.signal import Action
-from tradewind.domain.trading.deals import Deal, DealStatus
+from tradewind.domain.trading.deals import HOLDING, Deal, DealStatus
 from tradewind.domain.values import Category
 
 
 class FakeDeals:
-    """Deals by id; ``insert`` raises DealConflict for a taken client id or a second open position."""
+    """Deals by id; DealConflict for a taken client id, a second open position, or a finished deal rewritten."""
 
     def __init__(self) -> None:
         self.rows: dict[int, Deal] = {}
@@ -32,9 +32,13 @@ class FakeDeals:
                 return True
         return False
 
+    def _finished(self, deal: Deal) -> bool:
+        stored = self.rows.get(deal.id or 0)
+        return stored is None or stored.status not in HOLDING
+
     async def insert(self, deal: Deal, *, updating: Sequence[Deal] = ()) -> Deal:
         before = dict(self.rows)
-        if any(u.id not in self.rows for u in updating):
+        if any(self._finished(u) for u in updating):
             raise DealConflict(f"deal {deal.client_order_id} refused")
         for other in updating:  # updated first, as the database's transaction does
             self.rows[other.id or 0] = other
@@ -47,7 +51,7 @@ class FakeDeals:
 
     async def save(self, *deals: Deal) -> None:
         for deal in deals:
-            if deal.id is None or deal.id not in self.rows or self._conflict(deal, ignore=deal.id):
+            if deal.id is None or self._finished(deal) or self._conflict(deal, ignore=deal.id):
                 raise DealConflict(f"deal {deal.id} refused")
         for deal in deals:
             self.rows[deal.id or 0] = deal

@@ -19,6 +19,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from tradewind.adapters.exchanges.settings import load_credentials
 from tradewind.bootstrap import available_services
 from tradewind.bootstrap.registry import health_port, markdown_table
 from tradewind.settings import load_settings
@@ -158,3 +159,36 @@ def test_deploy_docs_list_the_services_as_the_registry_does() -> None:
     begin = text.index("-->\n", text.index("<!-- services:")) + len("-->\n")
     table = text[begin : text.index("<!-- /services -->")].strip()
     assert table == markdown_table()
+
+
+def _compose_default(value: str) -> str:
+    """The default of a Compose ``${VAR:-default}`` value."""
+    assert value.startswith("${") and ":-" in value and value.endswith("}"), value
+    return value[value.index(":-") + 2 : -1]
+
+
+def test_shipped_config_trades_sim_signals_through_the_sim_exchanges_bybit_face_with_its_demo_keys() -> None:
+    settings = load_settings(K8S / "tradewind.yaml")
+    word = settings.trader.exchanges["sim"]  # what bootstrap.trading.trader resolves, or refuses to start
+    entry = settings.exchanges.entries[word]
+    assert (entry.type, entry.env, entry.url) == (
+        "bybit",
+        "sim-server",
+        f"http://sim-exchange:{settings.sim_exchange.port}",
+    )
+    assert not entry.is_mainnet and not entry.allow_real_orders  # the opt-in for real money stays off
+    prefix = f"TRADEWIND_{word.upper()}"
+    demo = {(a.api_key, a.api_secret.get_secret_value()) for a in settings.venue.accounts}  # the sim-exchange's
+    shared = compose()["x-tradewind"]["environment"]
+    from_compose = {k: _compose_default(shared[k]) for k in (f"{prefix}_API_KEY", f"{prefix}_API_SECRET")}
+    example = dict(line.split("=", 1) for line in (K8S / "secrets.env.example").read_text().splitlines() if "=" in line)
+    for environ in (from_compose, example):
+        credentials = load_credentials(word, entry, environ)
+        assert (credentials.api_key.get_secret_value(), credentials.api_secret.get_secret_value()) in demo
+    # The trader's exchanges must answer at its start: it waits for the sim-exchange in both deployments.
+    assert compose()["services"]["trader"]["depends_on"]["sim-exchange"]["condition"] == "service_healthy"
+    waits = deployments()["trader"]["spec"]["template"]["spec"]["initContainers"]
+    assert any("service-health sim-exchange" in " ".join(c["command"]) for c in waits)
+    ports = {p["port"] for d in manifests() if d[1]["kind"] == "Service" and d[1]["metadata"]["name"] == "sim-exchange"
+             for p in d[1]["spec"]["ports"]}  # fmt: skip
+    assert settings.sim_exchange.port in ports

@@ -18,11 +18,12 @@ class DealRepository(Protocol):
 
     async def insert(self, deal: Deal, *, updating: Sequence[Deal] = ()) -> Deal:
         """The deal stored, with its id, and ``updating`` saved in the same transaction; DealConflict (and nothing
-        stored) if another holds its client id or its open position."""
+        stored) if another holds its client id or its open position, or one of ``updating`` is finished."""
         ...
 
     async def save(self, *deals: Deal) -> None:
-        """Update the stored deals (by id) in one transaction: all or none."""
+        """Update the stored deals (by id) in one transaction: all or none; DealConflict if one is finished (closed
+        or filled: a finished deal is never rewritten, so a close recorded twice is refused)."""
         ...
 
     async def delete(self, deal_id: int) -> None:

@@ -7,8 +7,9 @@ a client order id derived from the signal id, then the deal is completed, or del
 unit of work either opens one position or changes nothing. A redelivered signal finds its deal by that client id and
 reconciles with the exchange's order instead of sending another. A SELL closes the whole position at market after
 asking the exchange what is left (never a second close, never a close of nothing). Stop-loss and take-profit are kept
-on the exchange's position where it can (Bybit linear), else watched here on ``md.trade``; closes by the exchange are
-found in its fills and recorded on the deal, at start too. Each position opened or closed is announced on
+on the exchange's position where it can (Bybit linear), else watched here on ``md.trade``: those positions are kept in
+memory (``WatchedPositions``), so a tick decides and sends its close without a database read; closes by the exchange
+are found in its fills and recorded on the deal, at start too. Each position opened or closed is announced on
 ``trader.deal.<kind>`` once its deal is stored.
 """
 
@@ -38,6 +39,7 @@ from tradewind.application.ports.exchange import (
 )
 from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
+from tradewind.application.trading.watched import Market, WatchedPosition, WatchedPositions, market_of
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionProtection
 from tradewind.domain.signals.signal import Action, Signal
@@ -104,8 +106,8 @@ class TraderService:
         self._settings = settings or TraderSettings()
         self._locks: dict[Key, asyncio.Lock] = {}
         self._subscription: Subscription | None = None
-        self._watched: dict[tuple[str, Category, str], dict[int, Deal]] = {}  # open WATCHED deals by market
-        self._watch_subscriptions: dict[tuple[str, Category, str], Subscription] = {}
+        self._watched = WatchedPositions()
+        self._watch_subscriptions: dict[Market, Subscription] = {}
         self._differences: dict[str, str] = {}  # by deal client id: what the exchange says otherwise
         self.handled: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         self._stopping = asyncio.Event()
@@ -115,6 +117,11 @@ class TraderService:
         return self._settings
 
     @property
+    def watched(self) -> list[WatchedPosition]:
+        """The positions the trader protects itself, as last committed (what a tick decides from)."""
+        return self._watched.all()
+
+    @property
     def differences(self) -> list[str]:
         """What reconciling found the exchange to say otherwise than the deals table (logged, never fixed)."""
         return list(self._differences.values())
@@ -122,7 +129,9 @@ class TraderService:
     # --- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Reconcile the open deals with the exchanges, then consume the signal queue."""
+        """Reconcile the open deals with the exchanges (loading the watched positions afresh), then consume the
+        signal queue."""
+        self._watched.clear()
         await self.reconcile()
         self._subscription = await self._bus.subscribe(
             self._settings.pattern, self._on_message, queue=self._settings.queue
@@ -317,7 +326,7 @@ class TraderService:
             return Handled(Outcome.IGNORED, "no open position")
         unfinished = await self._pending_close(buy)
         if unfinished is not None:  # an earlier close was sent or begun: finish that one, never a second
-            closed = await self._close(buy, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id)
+            closed = await self._finish_close(buy, unfinished)
         else:
             closed = await self._close(buy, CloseReason.MANUAL, cid, signal.signal_id)
         if closed is None:
@@ -334,8 +343,21 @@ class TraderService:
             (d for d in recent if d.action is Action.SELL and d.status is DealStatus.PENDING and d.note == note), None
         )
 
+    async def _finish_close(self, buy: Deal, unfinished: Deal) -> Deal | None:
+        """Finish the close ``unfinished`` (its pending SELL deal) of ``buy``, by its own client id."""
+        return await self._close(
+            buy, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id, begun=unfinished
+        )
+
     async def _close(
-        self, buy: Deal, reason: CloseReason | None, cid: str, signal_id: str, *, record_first: bool = True
+        self,
+        buy: Deal,
+        reason: CloseReason | None,
+        cid: str,
+        signal_id: str,
+        *,
+        record_first: bool = True,
+        begun: Deal | None = None,
     ) -> Deal | None:
         """Close ``buy`` at market with the order ``cid``; None when the exchange had closed it already.
 
@@ -344,12 +366,15 @@ class TraderService:
         ``record_first``: the SELL deal is stored (pending, the BUY ``closing``) before the order, so a later SELL
         signal finishes this close instead of sending its own. Without it (the trader's own protection close, whose
         client id is fixed by the BUY: a second attempt finds the first order by it) the order goes out first and
-        both deals are written once, after the fill: no commit between the tick and the order.
+        both deals are written once, after the fill: no commit between the tick and the order. ``begun``: the
+        pending SELL deal of ``cid`` when the caller holds it already (not read again).
         """
         gateway = self._gateways[buy.exchange]
         inst = gateway.instrument(buy.category, buy.symbol)
         # Without record_first no SELL deal of ``cid`` can exist while ``buy`` is open (both are written together).
-        sell = await self._deals.by_client_order_id(buy.exchange, cid) if record_first else None
+        sell = begun
+        if sell is None and record_first:
+            sell = await self._deals.by_client_order_id(buy.exchange, cid)
         asked = sell is not None or not record_first
         result = await gateway.fetch_order(buy.category, buy.symbol, cid) if asked else None
         if result is None and await self._closed_by_exchange(buy, gateway, inst):
@@ -365,6 +390,7 @@ class TraderService:
             if record_first and result is None:
                 buy = replace(buy, status=DealStatus.CLOSING)
                 sell = await self._deals.insert(sell, updating=[buy])  # one transaction
+                self._watched.committed(buy, sell)
         if result is None:
             intent = OrderIntent(
                 cid, buy.exchange, buy.category, buy.symbol, Side.SELL, OrderType.MARKET, sell.qty,
@@ -403,7 +429,10 @@ class TraderService:
     async def _revert_close(self, buy: Deal, sell: Deal, reason: str) -> None:
         if sell.id is not None:  # stored before the order: the close is undone, the position open again
             await self._deals.delete(sell.id)
-            await self._deals.save(replace(buy, status=DealStatus.OPEN))
+            self._watched.committed(buy)
+            reopened = replace(buy, status=DealStatus.OPEN)
+            await self._deals.save(reopened)
+            self._watched.committed(reopened)
         log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
 
     async def _closed_by_exchange(self, buy: Deal, gateway: ExchangeGateway, inst: Instrument) -> bool:
@@ -475,7 +504,7 @@ class TraderService:
         if deal.status is DealStatus.CLOSING:
             unfinished = await self._pending_close(deal)
             if unfinished is not None:
-                await self._close(deal, _reason_of(unfinished), unfinished.client_order_id, unfinished.signal_id)
+                await self._finish_close(deal, unfinished)
                 return
             deal = replace(deal, status=DealStatus.OPEN)
             await self._deals.save(deal)
@@ -505,41 +534,46 @@ class TraderService:
     # --- positions watched here -------------------------------------------------------------------
 
     async def _watch(self, deal: Deal) -> None:
-        assert deal.id is not None
-        market = (deal.exchange, deal.category, deal.symbol)
-        self._watched.setdefault(market, {})[deal.id] = deal
+        self._watched.watch(deal)
+        market = market_of(deal)
         if market not in self._watch_subscriptions:
             topic = f"md.trade.{deal.exchange}.{deal.category.value}.{deal.symbol}"
             self._watch_subscriptions[market] = await self._bus.subscribe(topic, self._on_trade)
 
     def _unwatch(self, deal: Deal) -> None:
-        if deal.id is not None:
-            self._watched.get((deal.exchange, deal.category, deal.symbol), {}).pop(deal.id, None)
+        self._watched.drop(deal)
 
     async def _on_trade(self, message: Message) -> None:
         trade = TRADE.decode(message.payload)
         market = (trade.ref.exchange, trade.ref.category, trade.ref.symbol)
-        for deal in list(self._watched.get(market, {}).values()):
-            reason = _crossed(deal, trade.price)
+        for position in self._watched.in_market(market):
+            reason = _crossed(position.deal, trade.price)
             if reason is not None:
-                await self.close_watched(deal, reason)
+                await self.close_watched(position.deal, reason)
 
     async def close_watched(self, deal: Deal, reason: CloseReason) -> Deal | None:
-        """Close a watched position whose level the price crossed; the deal records which one."""
+        """Close a watched position whose level the price crossed; the deal records which one.
+
+        Decided from the watched positions in memory (under the position's lock, as committed): no database read
+        before the order. The close's client id is fixed by its BUY, so a second attempt finds the first order, and
+        the deals table's unique indexes refuse a second record of it.
+        """
         async with self._lock((deal.exchange, deal.category, deal.symbol, deal.source)):
-            current = await self._deals.by_client_order_id(deal.exchange, deal.client_order_id)
-            if current is None or not current.is_open:
-                self._unwatch(deal)
+            position = self._watched.get(deal)
+            if position is None:  # closed since the tick was read
                 return None
-            unfinished = await self._pending_close(current)
+            current, unfinished = position.deal, position.unfinished
             cid = deal_client_order_id(deal.signal_id, "x") if unfinished is None else unfinished.client_order_id
-            signal_id = deal.signal_id if unfinished is None else unfinished.signal_id
             try:
                 if unfinished is None:
-                    return await self._close(current, reason, cid, signal_id, record_first=False)
-                return await self._close(current, _reason_of(unfinished), cid, signal_id)
+                    return await self._close(current, reason, cid, deal.signal_id, record_first=False)
+                return await self._finish_close(current, unfinished)
             except ExchangeError as exc:  # the next trade tries again, reconciling first
                 log.warning("trader.protection_close_failed", symbol=deal.symbol, source=deal.source, error=str(exc))
+                return None
+            except DealConflict as exc:  # the table no longer holds this position open: another writer closed it
+                self._unwatch(current)
+                self._differ(current, f"the close {cid} was sent, but the deals table refused to record it ({exc})")
                 return None
 
     # --- views ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The deals table on SQLite and PostgreSQL: round trip, the client id and the one-open-position indexes."""
+"""The deals table on SQLite and PostgreSQL: round trip, the client id and the one-open-position indexes, finished
+deals never rewritten."""
 
 from __future__ import annotations
 
@@ -68,3 +69,20 @@ async def test_the_database_itself_refuses_a_second_open_row_when_the_code_check
     sell = {**_row(buy("sgs1")), "action": Action.SELL.value, "status": DealStatus.PENDING.value}
     with database.engine.begin() as conn:  # nor does a SELL
         conn.execute(insert(table), sell)
+
+
+async def test_a_finished_deal_is_never_rewritten_and_a_close_recorded_on_it_stores_nothing(
+    database: Database,
+) -> None:
+    repo = SqlDealRepository(database)
+    stored = await repo.insert(buy())
+    closed = stored.closed(CloseReason.MANUAL, D("61000"), D("0.5"), NS + 10**12)
+    await repo.save(closed)
+    again = stored.closed(CloseReason.STOP_LOSS, D("58000"), D("0.4"), NS + 2 * 10**12)  # a stale second close
+    with pytest.raises(DealConflict, match="finished"):
+        await repo.save(again)
+    sell = replace(buy("sgx1"), action=Action.SELL, status=DealStatus.FILLED, protection=Protection.NONE)
+    with pytest.raises(DealConflict, match="finished"):
+        await repo.insert(sell, updating=[again])
+    assert await repo.by_client_order_id("sim", "sgb1") == closed  # the first close stands
+    assert await repo.by_client_order_id("sim", "sgx1") is None  # rolled back with the refused update

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tradewind.adapters.store.sqlalchemy.columns import exact, exact_or_none, ns_to_datetime
@@ -68,8 +68,18 @@ def _updates(deals: Sequence[Deal]) -> list[tuple[int, dict[str, Any]]]:
     return [(d.id or 0, _row(d)) for d in deals]
 
 
+def _update_unfinished(conn: Connection, updates: list[tuple[int, dict[str, Any]]]) -> None:
+    """Rewrite each deal only while its stored row is unfinished (pending, open, closing); DealConflict (the caller's
+    transaction rolls back) for a row closed or filled meanwhile, or gone."""
+    for deal_id, values in updates:
+        done = conn.execute(update(table).where(table.c.id == deal_id, table.c.status.in_(_HOLDING)).values(**values))
+        if done.rowcount != 1:
+            raise DealConflict(f"deal {deal_id} refused by the database: it is finished (closed or filled) or gone")
+
+
 class SqlDealRepository:
-    """Each call is one transaction; the unique indexes (client id, open position) answer DealConflict."""
+    """Each call is one transaction; the unique indexes (client id, open position) and a finished row (never
+    rewritten) answer DealConflict."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -81,8 +91,7 @@ class SqlDealRepository:
         def write() -> int:
             try:
                 with self._db.engine.begin() as conn:
-                    for deal_id, values in updates:
-                        conn.execute(update(table).where(table.c.id == deal_id).values(**values))
+                    _update_unfinished(conn, updates)
                     return int(conn.execute(insert(table).returning(table.c.id), row).scalar_one())
             except IntegrityError as exc:
                 raise DealConflict(
@@ -99,8 +108,7 @@ class SqlDealRepository:
         def write() -> None:
             try:
                 with self._db.engine.begin() as conn:
-                    for deal_id, row in rows:
-                        conn.execute(update(table).where(table.c.id == deal_id).values(**row))
+                    _update_unfinished(conn, rows)
             except IntegrityError as exc:
                 raise DealConflict(f"deals {[i for i, _ in rows]} refused by the database: {exc.orig}") from exc
 
