@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support.processes import free_port
 from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import open_gateway
 from tradewind.adapters.exchanges.settings import load_credentials
@@ -28,12 +28,6 @@ from tradewind.settings import load_settings
 
 WAIT = 60.0  # an upper bound for a condition, not a timing expectation
 CREDENTIALS = {"TRADEWIND_SIMSRV_API_KEY": "tradewind-demo-key", "TRADEWIND_SIMSRV_API_SECRET": "tradewind-demo-secret"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.support.processes import free_port
 from tests.support.waiting import in_background
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
@@ -23,7 +24,7 @@ from tradewind.bootstrap.registry import available_services
 from tradewind.domain.market import InstrumentRef, TradeTick
 from tradewind.domain.values import Category, Side
 
-from .distributed_support import CREDENTIALS, StartService, free_port, get, sim_exchange, simsrv_config, until
+from .distributed_support import CREDENTIALS, StartService, get, sim_exchange, simsrv_config, until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 TICK = TradeTick(
