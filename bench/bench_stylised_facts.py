@@ -1,8 +1,8 @@
 """Realism metrics of the simulated market (Vyetrenko et al. 2019, "Get Real"), over seeds, spot and perpetual.
 
 Run: ``.venv/bin/python -m bench.bench_stylised_facts`` (5 seeds; per seed one simulated day at 2 s steps for
-returns and volumes, and 20 minutes at the service's live 100 ms step for the book and the order flow), or
-``--fast`` (2 seeds, 3 hours and 4 minutes). Every figure is printed as the mean, the standard deviation and the
+returns and volumes, and 60 minutes at the service's live 100 ms step for the book and the order flow), or
+``--fast`` (2 seeds, 6 hours and 15 minutes). Every figure is printed as the mean, the standard deviation and the
 range over the seeds, beside the target it is judged against:
 
 * returns: excess kurtosis of 1, 5, 15 and 30-minute returns, the Hill tail index of absolute one-minute returns,

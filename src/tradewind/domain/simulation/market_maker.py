@@ -24,7 +24,7 @@ _NS_PER_S = 1_000_000_000
 class MarketMakerParams:
     """Quoting parameters; the population jitters them per maker so that makers differ."""
 
-    half_spread_ticks: float = 2.0
+    half_spread_ticks: float = 1.0
     levels: int = 6  # per side, inner quote included
     level_spacing_ticks: int = 10  # grid step of the deeper levels
     level_notional: float = 20_000.0  # quote currency at the inner level
@@ -34,9 +34,9 @@ class MarketMakerParams:
     value_noise_ticks: float = 1.5  # std of the maker's private error on the fair value
     value_noise_half_life_s: float = 30.0
     requote_probability: float = 1.0  # per step; otherwise the maker's quotes stay as they are (stale)
-    refill_fraction: float = 0.5  # size of a one-tick refill, as a share of level_notional (0: never refill)
+    refill_fraction: float = 1.5  # size of a one-tick refill, as a share of level_notional (0: never refill)
     calm_move_bp: float = 1.0  # the book is calm when the fair value moved less than this since the last step
-    refill_max_inventory: float = 0.5  # no refill beyond this share of max inventory
+    refill_max_inventory: float = 1.0  # no refill beyond this share of max inventory
     take_edge_ticks: float = 40.0  # a quote would cross only an opposite best mispriced by more than this
 
     def __post_init__(self) -> None:

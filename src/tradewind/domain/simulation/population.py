@@ -51,10 +51,15 @@ class PopulationParams:
             raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
 
     def with_flow(self, factor: float) -> PopulationParams:
-        """The same population with every taker's order rate times ``factor`` (spot trades a fraction of the perp)."""
+        """The same population with every taker's turnover times ``factor`` (spot trades a fraction of the perp).
+
+        Every rate is scaled, a meta-order's children too: the flow is the perp's slowed down, so a parent spans as
+        many taker orders and the signs keep the same memory per order. Momentum and mean-reversion traders trade
+        toward a position set by the signal: their position limit is scaled with their rate.
+        """
         if not factor > 0:
             raise ValueError(f"the flow factor must be positive, got {factor}")
-        n, m = self.noise, self.meta
+        n, m, mom, mr = self.noise, self.meta, self.momentum, self.mean_reversion
         return replace(
             self,
             noise=replace(
@@ -62,10 +67,18 @@ class PopulationParams:
                 market_orders_per_minute=n.market_orders_per_minute * factor,
                 limit_orders_per_minute=n.limit_orders_per_minute * factor,
             ),
-            meta=replace(m, parents_per_hour=m.parents_per_hour * factor),
-            momentum=replace(self.momentum, trades_per_minute=self.momentum.trades_per_minute * factor),
+            meta=replace(
+                m, parents_per_hour=m.parents_per_hour * factor, children_per_minute=m.children_per_minute * factor
+            ),
+            momentum=replace(
+                mom,
+                trades_per_minute=mom.trades_per_minute * factor,
+                max_position_notional=mom.max_position_notional * factor,
+            ),
             mean_reversion=replace(
-                self.mean_reversion, trades_per_minute=self.mean_reversion.trades_per_minute * factor
+                mr,
+                trades_per_minute=mr.trades_per_minute * factor,
+                max_position_notional=mr.max_position_notional * factor,
             ),
         )
 

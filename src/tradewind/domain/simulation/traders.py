@@ -29,14 +29,14 @@ class NoiseParams:
     """Uninformed flow: random-side market orders and resting limit orders that expire."""
 
     market_orders_per_minute: float = 10.0
-    limit_orders_per_minute: float = 20.0
+    limit_orders_per_minute: float = 2.0  # few and short-lived: one the price runs over is picked off mid-move
     median_notional: float = 2_000.0  # quote currency
     notional_dispersion: float = 1.1  # sigma of log(notional) when size_tail is 0
     size_tail: float = 1.7  # Pareto index of order sizes above the median (0: log-normal sizes instead)
     max_notional_multiple: float = 100.0  # no order beyond this many medians
     small_print_share: float = 0.3  # share of market orders that are retail prints of 20-500 quote
-    limit_offset_ticks: float = 25.0  # mean distance behind the same-side touch
-    limit_lifetime_s: float = 120.0  # mean life of a resting order before it is cancelled
+    limit_offset_ticks: float = 100.0  # mean distance behind the same-side touch
+    limit_lifetime_s: float = 10.0  # mean life of a resting order before it is cancelled
     max_position_notional: float = 100_000.0  # the side is biased to keep the position within this
 
     def __post_init__(self) -> None:

@@ -56,7 +56,8 @@ async def run_for(seed: int, seconds: float) -> list[bytes]:
 async def test_service_publishes_trades_mids_and_books_for_spot_and_perp(bus: InMemoryBus) -> None:
     seen = await collect(bus)
     service = MarketSimulatorService(SimClock(START_NS), bus, SimulatorSettings(seed=1))
-    assert await service.step_until(START_NS + 30 * NS) == 300
+    # A minute: the spot trades a fifth of the perp's flow, about one taker order every two seconds.
+    assert await service.step_until(START_NS + 60 * NS) == 600
     await wait_for(lambda: len(seen) == service.published)
     topics = Counter(m.topic for m in seen)
     for kind in ("trade", "mid", "book"):
@@ -88,7 +89,7 @@ async def test_at_most_one_mid_and_one_book_per_step_and_market(bus: InMemoryBus
 
 
 async def test_same_seed_gives_the_same_published_trades_and_another_seed_others() -> None:
-    first, again, other = await run_for(5, 20), await run_for(5, 20), await run_for(6, 20)
+    first, again, other = await run_for(5, 40), await run_for(5, 40), await run_for(6, 40)
     assert len(first) > 50
     assert first == again
     assert first != other

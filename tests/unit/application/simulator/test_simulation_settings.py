@@ -144,6 +144,17 @@ def test_spot_takers_trade_a_configurable_fraction_of_the_perps_flow() -> None:
         0.2 * perp.population.noise.market_orders_per_minute
     )
     assert spot.population.meta.parents_per_hour == pytest.approx(0.2 * perp.population.meta.parents_per_hour)
+    # A parent is worked five times as slowly: it spans as many taker orders, and the signs keep their memory.
+    assert spot.population.meta.children_per_minute == pytest.approx(0.2 * perp.population.meta.children_per_minute)
+    assert spot.population.meta.min_parent_notional == perp.population.meta.min_parent_notional
+    # Signal traders trade toward a position: a fifth of the position is a fifth of the turnover.
+    for spot_p, perp_p in (
+        (spot.population.momentum, perp.population.momentum),
+        (spot.population.mean_reversion, perp.population.mean_reversion),
+    ):
+        assert spot_p.max_position_notional == pytest.approx(0.2 * perp_p.max_position_notional)
+        assert spot_p.trades_per_minute == pytest.approx(0.2 * perp_p.trades_per_minute)
+        assert spot_p.trade_notional == perp_p.trade_notional
     assert spot.population.market_maker == perp.population.market_maker  # the makers quote as on the perp
     same_spot, same_perp = SimulatorSettings(spot_flow_ratio=1.0).swarm_config().markets
     assert same_spot.population == same_perp.population

@@ -149,8 +149,8 @@ def test_adding_a_market_does_not_change_another_markets_trades() -> None:
         ),
         assets=(*btc.assets, ("ETH", AssetParams(initial_price=3_200.0, market_correlation=0.8))),
     )
-    alone = record(Swarm(btc, START_NS), STEP, 300)
-    beside_eth = record(Swarm(with_eth, START_NS), STEP, 300)
+    alone = record(Swarm(btc, START_NS), STEP, 450)
+    beside_eth = record(Swarm(with_eth, START_NS), STEP, 450)
     btc_lines = [line for line in beside_eth.trade_lines if b'"symbol": "BTCUSDT"' in line]
     assert len(alone.trade_lines) > 100
     assert btc_lines == alone.trade_lines
