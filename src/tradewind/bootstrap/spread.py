@@ -16,7 +16,7 @@ from tradewind.adapters.exchanges.publishing import PublishingGateway
 from tradewind.adapters.store.sqlalchemy.spread_repository import SqlSpreadRepository
 from tradewind.application.lifecycle import Component
 from tradewind.application.messages.codec import MalformedPayload, request, serve
-from tradewind.application.messages.spread import FUNDING, FUNDING_KIND, ORDERS_CALL, SPREADS_CALL
+from tradewind.application.messages.spread import ORDERS_CALL, SETTLEMENT, SETTLEMENT_KIND, SPREADS_CALL
 from tradewind.application.ports.bus import BusError, Message, Subscription
 from tradewind.application.ports.exchange import ExchangeGateway, UnknownInstrument
 from tradewind.application.spread.signal import InstrumentOf, SignalEngine
@@ -58,8 +58,8 @@ def instruments(gateways: Mapping[str, ExchangeGateway], known: Iterable[Instrum
 
 
 def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) -> tuple[TradingEngine, Component]:
-    """Serves ``rpc.orders`` and ``rpc.spreads``, counts funding (simulated: ``funding.payment.#``; real: the venue's
-    own funding read by the engine), retries buffered writes."""
+    """Serves ``rpc.orders`` and ``rpc.spreads``, counts funding (simulated: each spread's own, from the settlements
+    of ``funding.rate.#``; real: the account's, read from the venue by the engine), retries buffered writes."""
     settings = platform.settings.spread
     engine = TradingEngine(
         SqlSpreadRepository(platform.database), platform.clock, settings,
@@ -67,8 +67,8 @@ def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) 
     )  # fmt: skip
     subscriptions: list[Subscription] = []
 
-    async def on_funding(message: Message) -> None:
-        await engine.on_funding(FUNDING.decode(message.payload))  # a broken one is dead-lettered
+    async def on_settlement(message: Message) -> None:
+        await engine.on_settlement(SETTLEMENT.decode(message.payload))  # a broken one is dead-lettered
 
     def refuse_query(exc: MalformedPayload) -> SpreadBook:
         raise exc
@@ -79,9 +79,12 @@ def trading_engine(platform: Platform, gateways: Mapping[str, ExchangeGateway]) 
         subscriptions.append(await serve(bus, ORDERS_CALL, engine.handle, engine.refuse_malformed))
         subscriptions.append(await serve(bus, SPREADS_CALL, engine.book, refuse_query))
         if settings.mode == "simulated":
-            # Real mode reads its own account's funding from the venue (``poll_funding``): the bus carries the
-            # simulated venue's payments of every account, which are not all this engine's.
-            subscriptions.append(await bus.subscribe(f"{FUNDING_KIND}.#", on_funding, queue="spread.funding"))
+            # The spreads hold no venue position: each one's funding is computed from the settlement's rate and mark.
+            # (``funding.payment`` is every venue account's, none of them the spreads'.) Real mode reads its own
+            # account's funding from the venue (``poll_funding``).
+            subscriptions.append(
+                await bus.subscribe(f"{SETTLEMENT_KIND}.#", on_settlement, queue="spread.funding_rate")
+            )
 
     async def stop() -> None:
         for subscription in subscriptions:

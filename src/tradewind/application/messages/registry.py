@@ -15,7 +15,7 @@ from tradewind.application.messages.commands import TRADE_COMMAND
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
 from tradewind.application.messages.marketdata import BOOK_CALL, SUBSCRIBE_CALL, SUBSCRIPTIONS_CALL, UNSUBSCRIBE_CALL
 from tradewind.application.messages.signals import CANDLE, SIGNAL
-from tradewind.application.messages.spread import FUNDING, ORDERS_CALL, SPREADS_CALL
+from tradewind.application.messages.spread import FUNDING, ORDERS_CALL, SETTLEMENT, SPREADS_CALL
 from tradewind.application.messages.trade_events import DEAL_EVENT, TRADE_EVENT
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE
 
@@ -33,6 +33,7 @@ CODECS: Mapping[str, Codec[Any]] = {
         TRADE_COMMAND,
         SIGNAL,
         FUNDING,
+        SETTLEMENT,
         TRADE_EVENT,
         DEAL_EVENT,
     )

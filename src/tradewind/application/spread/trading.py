@@ -32,6 +32,7 @@ from tradewind.domain.spread.opportunity import BPS
 from tradewind.domain.spread.orders import (
     ExposureRow,
     FundingPayment,
+    FundingSettlement,
     LegOutcome,
     LegStatus,
     SpreadAction,
@@ -47,10 +48,12 @@ from tradewind.domain.spread.position import (
     add_entry,
     add_exit,
     add_funding,
+    held,
     opening,
     shares,
 )
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+from tradewind.domain.venue_accounts.perp import funding_payment
 
 log = structlog.get_logger(__name__)
 DUPLICATE = "duplicate request id"
@@ -361,28 +364,57 @@ class TradingEngine:
     async def on_funding(self, payment: FundingPayment) -> None:
         """Share a funding payment among the spreads that held its instrument when it settled, by quantity, once
         per id (the ids counted are stored with the spreads they changed, so a restart does not count one again)."""
-        if payment.funding_id in self.stats.funding_seen:
+        if self._already_counted(payment.funding_id, payment.ts_ns):
             return
-        self.stats.funding_seen.add(payment.funding_id)
-        if self._funding_since_ns is None or payment.ts_ns > self._funding_since_ns:
-            self._funding_since_ns = payment.ts_ns
         key = (payment.exchange, payment.category, payment.symbol)
-        now = self._clock.now_ns()
         async with self._lock:
-            holders = [
-                s for s in self.spreads.values()
-                if key in (leg_key(s.pair.long), leg_key(s.pair.short)) and s.qty and s.opened_ns <= payment.ts_ns
-            ]  # fmt: skip
-            updated: list[Spread] = []
-            if holders:
-                for spread, share in zip(holders, shares(payment.amount, [s.qty for s in holders]), strict=True):
-                    updated.append(add_funding(spread, share, now))
-                    self.spreads[spread.spread_id] = updated[-1]
-                self.stats.funding_applied += 1
-            else:
-                log.info("spread.funding_unallocated", funding_id=payment.funding_id, symbol=payment.symbol)
-            self._queue(FundingWrite(payment, tuple(updated)))
+            holders = self._holders(key, payment.ts_ns)
+            amounts = shares(payment.amount, [s.qty for s in holders]) if holders else []
+            self._count_funding(payment, holders, amounts)
         await self.flush()
+
+    async def on_settlement(self, settlement: FundingSettlement) -> None:
+        """Simulated mode: each spread open at a perpetual's settlement gets its own position's funding, computed
+        as the venue charges an account's (``funding_payment``: a long pays a positive rate), once per settlement."""
+        if self.mode != "simulated":
+            return  # real mode counts what the venue charged its own account (``poll_funding``)
+        if self._already_counted(settlement.funding_id, settlement.ts_ns):
+            return
+        key = (settlement.exchange, settlement.category, settlement.symbol)
+        async with self._lock:
+            holders = self._holders(key, settlement.ts_ns)
+            amounts = [-funding_payment(held(s, *key), settlement.mark, settlement.rate) for s in holders]
+            total = sum(amounts, Decimal(0))
+            self._count_funding(FundingPayment(settlement.funding_id, *key, total, settlement.ts_ns), holders, amounts)
+        await self.flush()
+
+    def _already_counted(self, funding_id: str, ts_ns: int) -> bool:
+        """True for an id counted before; else it is marked counted (and the newest settlement time kept)."""
+        if funding_id in self.stats.funding_seen:
+            return True
+        self.stats.funding_seen.add(funding_id)
+        if self._funding_since_ns is None or ts_ns > self._funding_since_ns:
+            self._funding_since_ns = ts_ns
+        return False
+
+    def _holders(self, key: LegKey, ts_ns: int) -> list[Spread]:
+        """The open spreads with a leg on ``key`` that were opened at or before ``ts_ns``."""
+        return [
+            s for s in self.spreads.values()
+            if key in (leg_key(s.pair.long), leg_key(s.pair.short)) and s.qty and s.opened_ns <= ts_ns
+        ]  # fmt: skip
+
+    def _count_funding(self, payment: FundingPayment, holders: list[Spread], amounts: list[Decimal]) -> None:
+        """Each holder's amount into its funding; the payment and the spreads it changed queued as one write."""
+        now = self._clock.now_ns()
+        updated = [add_funding(spread, amount, now) for spread, amount in zip(holders, amounts, strict=True)]
+        for spread in updated:
+            self.spreads[spread.spread_id] = spread
+        if updated:
+            self.stats.funding_applied += 1
+        elif payment.amount:
+            log.info("spread.funding_unallocated", funding_id=payment.funding_id, symbol=payment.symbol)
+        self._queue(FundingWrite(payment, tuple(updated)))
 
     async def poll_funding(self) -> int:
         """Real mode: ask each gateway of an open linear leg for the account's funding since the newest payment

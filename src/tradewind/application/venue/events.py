@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tradewind.application.venue.model import Execution, Order, PositionView, WalletView
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.events import Report
+
+L = TypeVar("L")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +56,14 @@ ReportListener = Callable[[Instrument, Report], None]
 # Cuts one taker fill (account, instrument, lots) into the lot sizes of its executions; None leaves it whole.
 # The simulated exchange's ``odd_partial_fills`` fault sets one; the pieces must sum to the fill's lots.
 FillSplitter = Callable[[str, Instrument, int], Sequence[int] | None]
+
+
+def listen(listeners: list[L], listener: L) -> Callable[[], None]:
+    """Add ``listener`` to ``listeners``; the function returned takes it out again (once, harmless after)."""
+    listeners.append(listener)
+
+    def remove() -> None:
+        if listener in listeners:
+            listeners.remove(listener)
+
+    return remove

@@ -12,6 +12,7 @@ from tradewind.application.venue.events import (
     VenueEvent,
     VenueListener,
     WalletEvent,
+    listen,
 )
 from tradewind.application.venue.model import Execution, Order, PositionView, WalletView
 from tradewind.domain.values import Category
@@ -35,13 +36,7 @@ class EventJournal:
         self._wallets: dict[str, VenueAccount] = {}
 
     def subscribe(self, listener: VenueListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return listen(self._listeners, listener)
 
     @property
     def depth(self) -> int:

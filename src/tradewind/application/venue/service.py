@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from tradewind.application.ports.clock import Clock
 from tradewind.application.venue.account import VenueAccount
-from tradewind.application.venue.events import FillSplitter, ReportListener, VenueListener
+from tradewind.application.venue.events import FillSplitter, ReportListener, VenueListener, listen
 from tradewind.application.venue.flow import OrderFlow, uuid_id
 from tradewind.application.venue.journal import EventJournal
 from tradewind.application.venue.model import (
@@ -50,6 +50,7 @@ from tradewind.domain.venue_accounts.perp import (
 )
 
 FundingListener = Callable[[Instrument, Transaction], None]  # one account's funding settlement
+SettlementListener = Callable[[Instrument, FundingRecord, Decimal], None]  # a perpetual's settlement and its mark
 
 _ORDER_NS = 0x0  # uuid namespaces (top bits) keep order and execution ids apart
 _EXEC_NS = 0xE
@@ -96,6 +97,7 @@ class SimVenue:
             if category is Category.LINEAR
         }
         self._funding_listeners: list[FundingListener] = []
+        self._settlement_listeners: list[SettlementListener] = []
         self._txn_counter = 0
         self._bust_counter = 0
 
@@ -107,23 +109,15 @@ class SimVenue:
 
     def add_report_listener(self, listener: ReportListener) -> Callable[[], None]:
         """Call ``listener`` with every Report of an operation the venue itself made on an engine."""
-        self._flow.report_listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._flow.report_listeners:
-                self._flow.report_listeners.remove(listener)
-
-        return remove
+        return listen(self._flow.report_listeners, listener)
 
     def add_funding_listener(self, listener: FundingListener) -> Callable[[], None]:
         """Call ``listener`` with each account's funding settlement (e.g. to publish ``funding.payment``)."""
-        self._funding_listeners.append(listener)
+        return listen(self._funding_listeners, listener)
 
-        def remove() -> None:
-            if listener in self._funding_listeners:
-                self._funding_listeners.remove(listener)
-
-        return remove
+    def add_settlement_listener(self, listener: SettlementListener) -> Callable[[], None]:
+        """Call ``listener`` with each funding settlement (rate and mark), whether or not an account holds the perp."""
+        return listen(self._settlement_listeners, listener)
 
     def set_fill_splitter(self, splitter: FillSplitter | None) -> None:
         """Cut each fill of a venue account's taker order into several executions (a fault), or stop (None)."""
@@ -525,6 +519,8 @@ class SimVenue:
         for txn in settled:
             for listener in list(self._funding_listeners):
                 listener(inst, txn)
+        for settlement_listener in list(self._settlement_listeners):
+            settlement_listener(inst, FundingRecord(perp.symbol, rate, ts_ms), mark)
 
     def _liquidate_if_due(self, account: VenueAccount, now_ms: int) -> None:
         """Isolated: a position whose mark crosses its liquidation price; cross: all, once equity <= maintenance."""

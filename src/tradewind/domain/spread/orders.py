@@ -1,5 +1,5 @@
 """What the signal engine asks the trading engine (a spread order) and what it answers (ACK / NACK), and their
-JSON payloads (decimals as strings). Also a funding payment reported for a leg."""
+JSON payloads (decimals as strings). Also a funding payment reported for a leg, and a perpetual's funding settlement."""
 
 from __future__ import annotations
 
@@ -102,6 +102,31 @@ class FundingPayment:
     ts_ns: int
 
 
+@dataclass(frozen=True, slots=True)
+class FundingSettlement:
+    """One settled funding interval of a perpetual: every position pays size x mark x rate (a long pays a positive
+    rate). ``funding_id`` names the settlement, the same for every account, so it is counted once."""
+
+    funding_id: str
+    exchange: str
+    category: Category
+    symbol: str
+    rate: Decimal
+    mark: Decimal
+    ts_ns: int
+
+    def __post_init__(self) -> None:
+        if not self.funding_id:
+            raise ValueError("funding_id must not be empty")
+        if self.mark <= 0:
+            raise ValueError(f"mark price must be positive, got {self.mark}")
+
+
+def settlement_id(exchange: str, symbol: str, ts_ms: int) -> str:
+    """A settlement's id: its exchange, symbol and time (a venue settles a symbol once per time)."""
+    return f"settle:{exchange}:{symbol}:{ts_ms}"
+
+
 def _ref(ref: InstrumentRef) -> dict[str, Any]:
     return {"exchange": ref.exchange, "category": ref.category.value, "symbol": ref.symbol, "key": ref.matching_key}
 
@@ -119,6 +144,13 @@ def _dec(raw: Any) -> Decimal:
     return value
 
 
+def _ts_ns(p: Mapping[str, Any]) -> int:
+    ts = p["ts_ns"]
+    if not isinstance(ts, int) or isinstance(ts, bool):
+        raise ValueError("ts_ns must be an integer")
+    return ts
+
+
 def _opt(raw: Any) -> Decimal | None:
     return None if raw is None else _dec(raw)
 
@@ -132,9 +164,7 @@ def order_to_payload(o: SpreadOrder) -> dict[str, Any]:
 
 
 def order_from_payload(p: Mapping[str, Any]) -> SpreadOrder:
-    ts = p["ts_ns"]
-    if not isinstance(ts, int) or isinstance(ts, bool):
-        raise ValueError("ts_ns must be an integer")
+    ts = _ts_ns(p)
     return SpreadOrder(
         str(p["request_id"]), str(p["spread_id"]), SpreadAction(p["action"]),
         Pair(_ref_from(p["long"]), _ref_from(p["short"])), _dec(p["qty"]),
@@ -188,12 +218,25 @@ def funding_to_payload(f: FundingPayment) -> dict[str, Any]:
 
 
 def funding_from_payload(p: Mapping[str, Any]) -> FundingPayment:
-    ts = p["ts_ns"]
-    if not isinstance(ts, int) or isinstance(ts, bool):
-        raise ValueError("ts_ns must be an integer")
+    ts = _ts_ns(p)
     return FundingPayment(
         str(p["funding_id"]), str(p["exchange"]), Category(p["category"]), str(p["symbol"]), _dec(p["amount"]), ts
     )
+
+
+def settlement_to_payload(f: FundingSettlement) -> dict[str, Any]:
+    return {
+        "funding_id": f.funding_id, "exchange": f.exchange, "category": f.category.value, "symbol": f.symbol,
+        "rate": str(f.rate), "mark": str(f.mark), "ts_ns": f.ts_ns,
+    }  # fmt: skip
+
+
+def settlement_from_payload(p: Mapping[str, Any]) -> FundingSettlement:
+    ts = _ts_ns(p)
+    return FundingSettlement(
+        str(p["funding_id"]), str(p["exchange"]), Category(p["category"]), str(p["symbol"]), _dec(p["rate"]),
+        _dec(p["mark"]), ts,
+    )  # fmt: skip
 
 
 def spread_to_payload(s: Spread) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tradewind.domain.spread.groups import Pair
+from tradewind.domain.values import Category
 
 
 class SpreadState(StrEnum):
@@ -125,6 +126,15 @@ def with_state(s: Spread, state: SpreadState, now_ns: int) -> Spread:
 def add_funding(s: Spread, amount: Decimal, now_ns: int) -> Spread:
     """A funding payment on one of the legs, signed as received (negative: paid)."""
     return replace(s, funding=s.funding + amount, updated_ns=now_ns)
+
+
+def held(s: Spread, exchange: str, category: Category, symbol: str) -> Decimal:
+    """The spread's signed position in one instrument: its quantity on the long leg, minus it on the short leg."""
+    out = Decimal(0)
+    for ref, sign in ((s.pair.long, 1), (s.pair.short, -1)):
+        if (ref.exchange, ref.category, ref.symbol) == (exchange, category, symbol):
+            out += sign * s.qty
+    return out
 
 
 def shares(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:

@@ -22,7 +22,7 @@ from tradewind.application.messages.marketdata import (
     SubscribeRequest,
 )
 from tradewind.application.messages.registry import CALLS, CODECS, codec_for
-from tradewind.application.messages.spread import ORDERS_CALL
+from tradewind.application.messages.spread import ORDERS_CALL, SETTLEMENT, settlement_topic
 from tradewind.application.messages.trade_events import DEAL_EVENT, TRADE_EVENT
 from tradewind.application.messages.twap import JOB_COMMAND, SLICE_DONE, SLICE_DUE, JobCommand, SliceDone, SliceDue
 from tradewind.application.ports.bus import PoisonMessage
@@ -38,6 +38,7 @@ from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.orders import (
     FundingPayment,
+    FundingSettlement,
     LegOutcome,
     LegStatus,
     SpreadAction,
@@ -57,6 +58,7 @@ levels = st.lists(st.tuples(decimals, decimals), max_size=5).map(tuple)
 prices = st.decimals(min_value=Decimal("0.001"), max_value=Decimal(10**9), places=3)
 amounts = st.decimals(min_value=0, max_value=Decimal(10**9), places=6)
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}", fullmatch=True)
+settlements = st.builds(FundingSettlement, words, words, st.sampled_from(Category), words, decimals, prices, ints)
 
 
 @st.composite
@@ -128,6 +130,7 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "twap.event": st.builds(SliceDone, words.map(JobId), ints, st.sampled_from(JobStatus), decimals, decimals),
     "cmd.trade": st.builds(TradeCommandEvent, trade_commands, st.booleans()),
     "funding.payment": st.builds(FundingPayment, words, words, st.sampled_from(Category), words, decimals, ints),
+    "funding.rate": settlements,
     "trade.event": trade_events(Origin.DESK),
     "trader.deal": trade_events(Origin.TRADER),
 }
@@ -351,3 +354,48 @@ def test_a_spread_order_with_a_float_price_is_malformed() -> None:
     }  # fmt: skip
     with pytest.raises(MalformedPayload, match="decimal string"):
         ORDERS_CALL.request.decode(payload)
+
+
+_SETTLEMENT_FIELDS = ("funding_id", "exchange", "category", "symbol", "rate", "mark", "ts_ns")
+
+
+@given(settlements)
+def test_a_settlement_keeps_its_wire_format_and_topic(settlement: FundingSettlement) -> None:
+    payload = SETTLEMENT.encode(settlement)
+    assert set(payload) == set(_SETTLEMENT_FIELDS)
+    assert payload["rate"] == str(settlement.rate) and payload["mark"] == str(settlement.mark)
+    topic = settlement_topic(settlement)
+    assert topic == f"funding.rate.{settlement.exchange}.{settlement.category.value}.{settlement.symbol}"
+    assert codec_for(topic) is SETTLEMENT
+
+
+@given(
+    settlements,
+    st.sampled_from(
+        [
+            ("rate", 0.0001, "decimal string"),
+            ("mark", 60000.5, "decimal string"),
+            ("rate", "Infinity", "finite"),
+            ("mark", "0", "mark price must be positive"),
+            ("mark", "-1", "mark price must be positive"),
+            ("ts_ns", "1", "ts_ns must be an integer"),
+            ("ts_ns", True, "ts_ns must be an integer"),
+            ("category", "option", "option"),
+            ("funding_id", "", "funding_id must not be empty"),
+        ]
+    ),
+)
+def test_a_malformed_settlement_is_poison_naming_the_field(
+    settlement: FundingSettlement, broken: tuple[str, Any, str]
+) -> None:
+    name, value, named = broken
+    with pytest.raises(MalformedPayload, match=named) as raised:
+        SETTLEMENT.decode({**SETTLEMENT.encode(settlement), name: value})
+    assert raised.value.kind == "funding.rate"
+
+
+@given(settlements, st.sampled_from(_SETTLEMENT_FIELDS))
+def test_a_settlement_missing_a_field_is_poison_naming_it(settlement: FundingSettlement, missing: str) -> None:
+    payload = {k: v for k, v in SETTLEMENT.encode(settlement).items() if k != missing}
+    with pytest.raises(MalformedPayload, match=f"missing field '{missing}'"):
+        SETTLEMENT.decode(payload)

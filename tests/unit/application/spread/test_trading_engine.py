@@ -8,12 +8,21 @@ import pytest
 
 from tests.fakes.exchange import FakeExchange
 from tests.fakes.spread_repository import FakeSpreadRepository
-from tests.support.spread import LONG_SPOT, settings
+from tests.support.spread import LONG_SPOT, PERP, SPOT, settings
 from tradewind.adapters.clock import SimClock
 from tradewind.application.ports.exchange import OrderRejected
 from tradewind.application.spread.trading import DUPLICATE, TradingEngine
 from tradewind.domain.orders import OrderIntent, OrderResult
-from tradewind.domain.spread.orders import FundingPayment, LegStatus, SpreadAction, SpreadOrder, SpreadQuery, Verdict
+from tradewind.domain.spread.groups import Pair
+from tradewind.domain.spread.orders import (
+    FundingPayment,
+    FundingSettlement,
+    LegStatus,
+    SpreadAction,
+    SpreadOrder,
+    SpreadQuery,
+    Verdict,
+)
 from tradewind.domain.spread.position import SpreadState
 from tradewind.domain.values import Category, Side
 
@@ -22,9 +31,9 @@ def order(request_id: str = "r1", action: SpreadAction = SpreadAction.OPEN, qty:
     return SpreadOrder(request_id, "s1", action, LONG_SPOT, Decimal(qty), Decimal(100_000), Decimal(100_100), 0)
 
 
-async def engine(**changes: object) -> tuple[TradingEngine, FakeSpreadRepository]:
+async def engine(clock: SimClock | None = None, **changes: object) -> tuple[TradingEngine, FakeSpreadRepository]:
     repo = FakeSpreadRepository()
-    trading = TradingEngine(repo, SimClock(), settings(**changes))
+    trading = TradingEngine(repo, clock or SimClock(), settings(**changes))
     await trading.start()
     return trading, repo
 
@@ -107,9 +116,7 @@ async def test_a_payment_counted_before_a_restart_is_not_counted_again() -> None
 
 async def test_funding_shares_sum_exactly_and_skip_spreads_opened_after_the_settlement() -> None:
     clock = SimClock()
-    repo = FakeSpreadRepository()
-    trading = TradingEngine(repo, clock, settings())
-    await trading.start()
+    trading, _ = await engine(clock)
     for n in (1, 2, 3):
         await trading.handle(
             SpreadOrder(f"r{n}", f"s{n}", SpreadAction.OPEN, LONG_SPOT, Decimal("0.01"), Decimal(100_000),
@@ -126,7 +133,78 @@ async def test_funding_shares_sum_exactly_and_skip_spreads_opened_after_the_sett
     assert trading.spreads["s4"].funding == 0  # opened after the settlement
 
 
-async def test_real_mode_polls_the_venue_funding_and_counts_each_payment_once_across_a_restart() -> None:
+LONG_PERP = Pair(PERP, SPOT)
+
+
+def opening_of(spread_id: str, pair: Pair, qty: str) -> SpreadOrder:
+    return SpreadOrder(f"r-{spread_id}", spread_id, SpreadAction.OPEN, pair, Decimal(qty), Decimal(60_000),
+                       Decimal(60_050), 0)  # fmt: skip
+
+
+def settlement(
+    ts_ns: int, rate: str = "0.0001", mark: str = "60000.5", funding_id: str = "settle-1"
+) -> FundingSettlement:
+    return FundingSettlement(funding_id, "sim", Category.LINEAR, "BTCUSDT", Decimal(rate), Decimal(mark), ts_ns)
+
+
+@pytest.mark.parametrize(
+    ("pair", "rate", "received"),
+    [
+        (LONG_PERP, "0.0001", "-0.06000050"),  # long perp, positive rate: pays 0.01 x 60 000.5 x 0.0001
+        (LONG_SPOT, "0.0001", "0.06000050"),  # short perp: receives it
+        (LONG_PERP, "-0.00025", "0.15000125"),  # long perp, negative rate: receives
+    ],
+)
+async def test_a_simulated_spread_gets_its_own_funding_from_the_settlement(
+    pair: Pair, rate: str, received: str
+) -> None:
+    trading, repo = await engine()
+    await trading.handle(opening_of("s1", pair, "0.01"))
+    await trading.on_settlement(settlement(SimClock().now_ns(), rate))
+    assert trading.spreads["s1"].funding == Decimal(received) == repo.rows["s1"].funding
+    assert trading.stats.funding_applied == 1
+
+
+async def test_settlement_funding_is_each_spreads_own_and_skips_spreads_opened_after_it() -> None:
+    clock = SimClock()
+    trading, repo = await engine(clock)
+    await trading.handle(opening_of("s1", LONG_PERP, "0.01"))
+    await trading.handle(opening_of("s2", LONG_SPOT, "0.03"))
+    settled = clock.now_ns()
+    await clock.advance(1)
+    await trading.handle(opening_of("s3", LONG_PERP, "0.02"))  # opened after the settlement
+    await trading.on_settlement(settlement(settled))
+    assert trading.spreads["s1"].funding == Decimal("-0.06000050")
+    assert trading.spreads["s2"].funding == Decimal("0.18000150")  # 0.03 short: receives three times s1's
+    assert trading.spreads["s3"].funding == 0
+    stored = repo.funding["settle-1"]
+    assert stored.amount == Decimal("0.12000100") and stored.ts_ns == settled  # the spreads' sum, with them
+    assert repo.rows["s1"].funding == Decimal("-0.06000050") and repo.rows["s2"].funding == Decimal("0.18000150")
+
+
+async def test_a_settlement_counts_once_even_when_delivered_again_and_after_a_restart() -> None:
+    clock = SimClock()
+    trading, repo = await engine(clock)
+    await trading.handle(opening_of("s1", LONG_PERP, "0.01"))
+    event = settlement(clock.now_ns())
+    await trading.on_settlement(event)
+    await trading.on_settlement(event)  # the bus redelivers it
+    assert trading.spreads["s1"].funding == Decimal("-0.06000050")
+    again = TradingEngine(repo, clock, settings())
+    await again.start()
+    await again.on_settlement(event)
+    assert again.spreads["s1"].funding == Decimal("-0.06000050") == repo.rows["s1"].funding
+    await again.on_settlement(settlement(clock.now_ns(), funding_id="settle-2"))  # the next one does count
+    assert again.spreads["s1"].funding == Decimal("-0.12000100")
+
+
+async def test_a_settlement_no_spread_held_is_stored_with_nothing_allocated() -> None:
+    trading, repo = await engine()
+    await trading.on_settlement(settlement(0))
+    assert repo.funding["settle-1"].amount == 0 and trading.stats.funding_applied == 0
+
+
+async def test_real_mode_polls_the_venue_funding_once_per_payment_across_a_restart_and_ignores_settlements() -> None:
     clock = SimClock()
     venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
     repo = FakeSpreadRepository()
@@ -141,6 +219,7 @@ async def test_real_mode_polls_the_venue_funding_and_counts_each_payment_once_ac
     ]
     assert await trading.poll_funding() == 1  # ETHUSDT is not asked for, ``early`` is before ``since``
     assert await trading.poll_funding() == 0
+    await trading.on_settlement(settlement(now))  # real mode counts its own account's funding, not settlements
     venue.funding.append(FundingPayment("t2", "sim", Category.LINEAR, "BTCUSDT", Decimal("-0.05"), now + 10))
     again = TradingEngine(repo, clock, settings(mode="real"), {"sim": venue})
     await again.start()  # reads what settled while it was down: only t2, t1 was stored with the spread it changed
