@@ -9,6 +9,7 @@ from tradewind.application.marketdata.remote import BusMarketData
 from tradewind.application.marketdata.rpc import MarketDataResponder
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.signals import chart_candles, chart_markets
 from tradewind.bootstrap.storage import schema_at_head
 
 
@@ -36,6 +37,8 @@ def mirror(platform: Platform) -> tuple[BusMarketData, Component]:
 
 
 def market_data_service(platform: Platform) -> ServiceParts:
-    """``market-data``: the collector (subscriptions saved in the database) and its request/reply face."""
+    """``market-data``: the collector (subscriptions saved in the database), its request/reply face, and the
+    dashboard chart's one-minute candles of the simulated markets (this one replica alone publishes them)."""
     service, components = collector(platform)
-    return ServiceParts([schema_at_head(platform), *components, responder(platform, service)])
+    candles = chart_candles(platform, chart_markets(platform.settings), None)
+    return ServiceParts([schema_at_head(platform), *components, responder(platform, service), *candles])

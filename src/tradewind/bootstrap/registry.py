@@ -51,7 +51,8 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ),
     ServiceEntry(
         "market-data", 9102,
-        "the collector: a local book per subscription, `md.*` on the bus, `rpc.md.*` answers, saved subscriptions",
+        "the collector: a local book per subscription, `md.*` on the bus, `rpc.md.*` answers, saved subscriptions; "
+        "the chart's one-minute candles of the simulated markets (`md.candle`)",
         market_data_service,
     ),
     ServiceEntry(

@@ -2,6 +2,8 @@
 
 Embedded: ``producer(platform)`` when ``producer.enabled``. Distributed: ``tradewind service producer --strategy
 NAME`` (``producer.strategy``) runs the instances whose id or strategy name is NAME, publishing over RabbitMQ.
+The dashboard's chart candles (``chart_candles``): embedded on the producer's feed when one runs, else on a feed of
+their own; distributed in the ``market-data`` service alone, the producer leaving those candles unpublished.
 """
 
 from __future__ import annotations
@@ -62,8 +64,9 @@ def history_gateways(platform: Platform, names: set[str]) -> dict[str, ExchangeG
     return gateways
 
 
-def producer(platform: Platform) -> ProducerParts:
-    """The enabled strategy instances of config (those ``producer.strategy`` names, if set) over one candle feed."""
+def producer(platform: Platform, *, charted: Iterable[InstrumentRef] = ()) -> ProducerParts:
+    """The enabled strategy instances of config (those ``producer.strategy`` names, if set) over one candle feed;
+    the one-minute candles of the ``charted`` markets are another service's to publish."""
     settings = platform.settings
     chosen = selected(settings, settings.producer.strategy)
     registry = StrategyRegistry()
@@ -73,7 +76,11 @@ def producer(platform: Platform) -> ProducerParts:
         raise ConfigError(str(exc)) from None
     gateways = history_gateways(platform, {name for _, _, name in built})
     knobs = settings.producer
-    feed = CandleFeed(platform.bus, platform.clock, close_delay_s=knobs.close_delay_s, publish=knobs.publish_candles)
+    elsewhere = [(ref, CHART_INTERVAL) for ref in charted]
+    feed = CandleFeed(
+        platform.bus, platform.clock, close_delay_s=knobs.close_delay_s, publish=knobs.publish_candles,
+        published_elsewhere=elsewhere,
+    )  # fmt: skip
     trader = settings.trader
     the_producer = SignalProducer(
         platform.bus, platform.clock, feed, strategies=built, gateways=gateways, settings=knobs,
@@ -91,6 +98,12 @@ def producer(platform: Platform) -> ProducerParts:
     return ProducerParts(the_producer, feed, components)
 
 
+def chart_markets(settings: Settings) -> list[InstrumentRef]:
+    """The simulated markets as the sim-exchange names them on the bus: those with chart candles in distributed mode."""
+    simulator = settings.simulator
+    return [InstrumentRef(simulator.exchange, m.category, m.symbol, m.group) for m in simulator.markets]
+
+
 def chart_candles(platform: Platform, refs: Iterable[InstrumentRef], producer: ProducerParts | None) -> list[Component]:
     """One-minute candles of ``refs`` on the bus (``md.candle``, so the recorder stores them for the dashboard's price
     chart): on the producer's feed when one runs (no second feed, no candle published twice), else on a feed of
@@ -106,5 +119,6 @@ def chart_candles(platform: Platform, refs: Iterable[InstrumentRef], producer: P
 
 
 def producer_service(platform: Platform) -> ServiceParts:
-    """``producer``: strategy instances on candles of the bus's trades; publishes ``signal.trade`` and ``md.candle``."""
-    return ServiceParts(producer(platform).components)
+    """``producer``: strategy instances on candles of the bus's trades; publishes ``signal.trade`` and ``md.candle``
+    (not the chart's one-minute candles of the simulated markets: ``market-data`` publishes those)."""
+    return ServiceParts(producer(platform, charted=chart_markets(platform.settings)).components)

@@ -130,14 +130,14 @@ async def counts(health_url: str, metric: str) -> dict[str, int]:
     return found
 
 
-async def until(probe: Callable[[], Any], accept: Callable[[Any], bool], what: str) -> Any:
-    """Poll ``probe`` until its result is accepted; fail naming ``what`` after WAIT seconds."""
+async def until(probe: Callable[[], Any], accept: Callable[[Any], bool], what: str, wait: float = WAIT) -> Any:
+    """Poll ``probe`` until its result is accepted; fail naming ``what`` after ``wait`` seconds."""
     try:
-        async with asyncio.timeout(WAIT):
+        async with asyncio.timeout(wait):
             while not accept(result := await probe()):  # noqa: ASYNC110 - polling other processes
                 await asyncio.sleep(0.05)
     except TimeoutError:
-        pytest.fail(f"timed out after {WAIT} s waiting for {what}")
+        pytest.fail(f"timed out after {wait} s waiting for {what}")
     return result
 
 

@@ -14,14 +14,16 @@ import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
+import pytest
 import yaml
 
 from tradewind.adapters.exchanges.settings import load_credentials
 from tradewind.bootstrap import available_services
-from tradewind.bootstrap.registry import health_port, markdown_table
+from tradewind.bootstrap.registry import health_port, markdown_table, service_urls
 from tradewind.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -59,6 +61,10 @@ def k8s_error(document: dict[str, Any]) -> str | None:
 
 def deployments() -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for _, doc in manifests() if doc["kind"] == "Deployment"}
+
+
+def k8s_services() -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _, doc in manifests() if doc["kind"] == "Service"}
 
 
 def tradewind_services() -> dict[str, dict[str, Any]]:
@@ -119,6 +125,7 @@ def test_shipped_distributed_config_is_valid_and_selects_distributed_mode() -> N
     assert settings.mode == "distributed"
     assert settings.storage.url.startswith("postgresql")
     assert settings.distributed.health_host == "0.0.0.0"
+    assert "candle" in settings.recorder.kinds  # storage records the chart's candles (GET /candles)
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
     generated = {f for gen in kustomization["configMapGenerator"] for f in gen["files"]}
     assert generated == {"tradewind.yaml"}
@@ -192,3 +199,36 @@ def test_shipped_config_trades_sim_signals_through_the_sim_exchanges_bybit_face_
     ports = {p["port"] for d in manifests() if d[1]["kind"] == "Service" and d[1]["metadata"]["name"] == "sim-exchange"
              for p in d[1]["spec"]["ports"]}  # fmt: skip
     assert settings.sim_exchange.port in ports
+
+
+def test_the_gateways_system_panel_reaches_every_services_health_port_on_kubernetes() -> None:
+    settings = load_settings(K8S / "tradewind.yaml")
+    services, found = k8s_services(), deployments()
+    # No NetworkPolicy ships, so pods reach each other; one added must admit the gateway's pods to every health port
+    # (and this test check it).
+    assert [doc["metadata"]["name"] for _, doc in manifests() if doc["kind"] == "NetworkPolicy"] == []
+    urls = dict(service_urls(settings))
+    assert set(urls) == set(available_services())
+    for name, url in urls.items():
+        where = urlsplit(url)
+        assert where.hostname in services, f"{name}: no Service {where.hostname!r} (distributed.service_hosts)"
+        service = services[where.hostname]
+        assert service["spec"].get("type", "ClusterIP") == "ClusterIP"
+        # An unready pod answers /readyz with its failing checks: the panel must reach it to show them.
+        assert service["spec"]["publishNotReadyAddresses"] is True
+        pod = found[name]["spec"]["template"]["metadata"]["labels"]
+        assert service["spec"]["selector"].items() <= pod.items(), f"{where.hostname} selects no {name} pod"
+        (port,) = [p for p in service["spec"]["ports"] if p["port"] == where.port]
+        container = found[name]["spec"]["template"]["spec"]["containers"][0]
+        health = next(p for p in container["ports"] if p["name"] == "health")
+        assert port["targetPort"] in ("health", health["containerPort"])
+        assert health["containerPort"] == health_port(settings, name) == where.port
+
+
+def test_the_gateways_system_panel_reaches_every_container_by_name_in_compose(monkeypatch: pytest.MonkeyPatch) -> None:
+    hosts = compose()["services"]["gateway"]["environment"]["TRADEWIND_DISTRIBUTED__SERVICE_HOSTS"]
+    monkeypatch.setenv("TRADEWIND_DISTRIBUTED__SERVICE_HOSTS", hosts)
+    settings = load_settings(K8S / "tradewind.yaml")  # the image's config, the environment over it
+    urls = dict(service_urls(settings))
+    assert set(urls) == set(tradewind_services())
+    assert {name: urlsplit(url).hostname for name, url in urls.items()} == {name: name for name in urls}

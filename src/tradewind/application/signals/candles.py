@@ -2,14 +2,15 @@
 
 A candle closes ``close_delay_s`` after its end (trades still on their way join it; later ones are dropped and
 counted, see ``domain/candles.py``). Closed candles are published as ``md.candle.<exchange>.<category>.<symbol>.
-<interval>`` (when ``publish``) and handed to each listener of their market and interval, oldest first.
+<interval>`` (when ``publish``, unless another process's feed publishes that market and interval) and handed to each
+listener of their market and interval, oldest first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import structlog
@@ -49,11 +50,21 @@ class _Tracked:
 class CandleFeed:
     """Candles of every tracked (market, interval), from the bus's trades and the clock."""
 
-    def __init__(self, bus: Bus, clock: Clock, *, close_delay_s: float = 1.0, publish: bool = True) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        clock: Clock,
+        *,
+        close_delay_s: float = 1.0,
+        publish: bool = True,
+        published_elsewhere: Iterable[tuple[InstrumentRef, int]] = (),
+    ) -> None:
         self._bus = bus
         self._clock = clock
         self._delay_ms = round(close_delay_s * 1000)
         self._publish = publish
+        # (market, interval) pairs another process's feed publishes: built here for the listeners, never sent twice
+        self._elsewhere = {(_key(ref), interval) for ref, interval in published_elsewhere}
         self._tracked: dict[Key, dict[int, _Tracked]] = {}
         self._subscriptions: list[Subscription] = []
         self._timer: asyncio.Task[None] | None = None
@@ -120,7 +131,7 @@ class CandleFeed:
 
     async def _emit(self, candle: Candle, listeners: list[CandleListener]) -> None:
         self.stats.candles += 1
-        if self._publish:
+        if self._publish and (_key(candle.ref), candle.interval) not in self._elsewhere:
             await self._bus.publish(candle.topic(), CANDLE.encode(candle))
         for listener in listeners:
             try:

@@ -53,8 +53,14 @@ class Rig:
     signals: list[Message]
     candles: list[Message]
 
-    def producer(self, strategy: Strategy | None = None, *, history_exchange: str | None = "sim") -> SignalProducer:
-        feed = CandleFeed(self.bus, self.clock, close_delay_s=0.5)
+    def producer(
+        self,
+        strategy: Strategy | None = None,
+        *,
+        history_exchange: str | None = "sim",
+        published_elsewhere: Sequence[tuple[InstrumentRef, int]] = (),
+    ) -> SignalProducer:
+        feed = CandleFeed(self.bus, self.clock, close_delay_s=0.5, published_elsewhere=published_elsewhere)
         return SignalProducer(
             self.bus, self.clock, feed, strategies=[(SPEC, strategy or TrendStrategy(SPEC), history_exchange)],
             gateways={"sim": self.exchange}, settings=ProducerSettings(history_candles=50),
@@ -113,6 +119,19 @@ async def test_warm_up_then_a_live_cross_publishes_one_buy_on_the_closed_candle(
     assert rig.signals[0].topic == "signal.trade.sim.linear.BTCUSDT"
     assert rig.exchange.candle_requests[0][2:] == (1, START_MS - 50 * MINUTE_MS, START_MS + 30_000, 50)
     assert rig.exchange.loads == 1  # its instruments first: a ccxt gateway knows no symbol before
+
+
+async def test_candles_another_service_publishes_still_reach_the_strategy_but_are_not_published_again(
+    rig: Rig,
+) -> None:
+    # Distributed: market-data publishes the chart's one-minute candles of the simulated markets (matching_key aside).
+    producer = rig.producer(published_elsewhere=[(InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT"), 1)])
+    await producer.start()
+    await run_the_rising_minute(rig)
+    await producer.stop()
+
+    assert [SIGNAL.decode(m.payload).candle_start_ms for m in rig.signals] == [START_MS]  # the strategy had it
+    assert rig.candles == []
 
 
 async def test_a_restarted_producer_repeats_the_signal_id_of_the_same_candle(rig: Rig) -> None:
