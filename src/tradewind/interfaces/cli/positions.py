@@ -5,9 +5,6 @@ text or ``--json``."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Annotated, Any
 
 import typer
@@ -80,6 +77,10 @@ def trades(
 
 
 def _get(api: str, path: str, query: dict[str, Any], token: str | None) -> Any:
+    import urllib.error  # http.client and email load only when a verb calls the API
+    import urllib.parse
+    import urllib.request
+
     url = f"{api.rstrip('/')}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     request = urllib.request.Request(url, method="GET", headers=headers)

@@ -13,7 +13,6 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from tradewind.application.commands import CommandError, CommandService
@@ -246,6 +245,8 @@ def watch(
     config: ConfigOption = None,
 ) -> None:
     """A progress bar: filled / total, average price, time left; ends when the job does."""
+
+    from rich.progress import BarColumn, Progress, TextColumn  # only this verb draws a bar
 
     async def work(commands: CommandService) -> None:
         clock_ns = __import__("time").time_ns
