@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import QUIET, environment
+from tests.support.cli import QUIET, closed_port, environment
 from tradewind.adapters.store.sqlalchemy.database import Database, StoreSettings
 
 # Runs the CLI as `tradewind` does and writes the loaded module names on exit (after typer's SystemExit).
@@ -92,3 +92,15 @@ def test_the_config_verb_still_loads_every_section(tmp_path: Path, config: Path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["storage"]["url"].endswith("tw.db")
     assert {"tradewind.application.simulator.settings", "tradewind.interfaces.sim_exchange.settings"} <= modules
+
+
+@pytest.mark.parametrize("verb", ["positions", "deals", "trades", "spreads"])
+def test_a_verb_asking_the_http_api_loads_no_configuration_or_database(tmp_path: Path, verb: str) -> None:
+    api = f"http://127.0.0.1:{closed_port()}"
+
+    result, modules = _loaded(tmp_path, verb, "--api", api)
+
+    assert result.returncode == 1, result.stderr
+    assert "cannot reach" in result.stderr
+    unneeded = ("pydantic_settings", "sqlalchemy", "structlog", "yaml", "tradewind.settings", "tradewind.bootstrap")
+    assert sorted(m for m in modules if m.startswith(unneeded)) == []
