@@ -29,8 +29,7 @@ from tradewind.adapters.logging.redaction import is_secret_key, mask_secrets, ma
 from tradewind.adapters.store.lake.settings import LakeSettings
 from tradewind.adapters.store.sqlalchemy.database import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
-from tradewind.application.marketdata.recorder import RecorderSettings
-from tradewind.application.marketdata.service import MarketDataSettings
+from tradewind.application.marketdata.settings import MarketDataSettings, RecorderSettings
 from tradewind.application.plugin_settings import PluginsSettings
 from tradewind.application.signals.settings import ProducerSettings, StrategySettings
 from tradewind.application.simulator.settings import SimulatorSettings

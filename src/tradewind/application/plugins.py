@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway
-from tradewind.application.venue import SimVenue
 from tradewind.domain.command_access import UserDirectory
+
+if TYPE_CHECKING:  # the venue and its matching engines load only where a simulated exchange runs
+    from tradewind.application.venue import SimVenue
 
 FRONTENDS = "tradewind.frontends"
 EXCHANGES = "tradewind.exchanges"

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tradewind.adapters.store.sqlalchemy.command_repository import SqlCommandJournal
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.ports.market_data import MarketData
-from tradewind.application.ports.spread import SpreadView
-from tradewind.application.trading.service import TraderService
-from tradewind.application.trading.trade_client import TradeClient
 from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.platform import Platform
 from tradewind.domain.command_language import LanguageContext
 from tradewind.interfaces.render.commands import JsonRenderer
 from tradewind.settings import Settings
+
+if TYPE_CHECKING:  # the `twap` verbs build a command service over TWAP alone
+    from tradewind.application.ports.spread import SpreadView
+    from tradewind.application.trading.service import TraderService
+    from tradewind.application.trading.trade_client import TradeClient
 
 
 def commands_over(
@@ -38,6 +42,8 @@ def commands_over(
 
 def trade_client(platform: Platform) -> TradeClient | None:
     """What the command service asks the trade desk through (in this process or the ``trader`` service), if on."""
+    from tradewind.application.trading.trade_client import TradeClient
+
     settings = platform.settings.trades
     return TradeClient(platform.bus, timeout_s=settings.reply_timeout_s) if settings.enabled else None
 

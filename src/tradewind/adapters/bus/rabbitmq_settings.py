@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from yarl import URL
 
 from tradewind.adapters.logging.redaction import mask_url
 
@@ -26,6 +25,8 @@ class RabbitMqSettings(BaseModel):
     @field_validator("url")
     @classmethod
     def _amqp_url(cls, url: str) -> str:
+        from yarl import URL  # only where a url is configured: the reading verbs never parse one
+
         if URL(url).scheme not in ("amqp", "amqps") or not URL(url).host:
             raise ValueError(f"RabbitMQ url must be an amqp:// or amqps:// URL with a host, got {mask_url(url)!r}")
         return url

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tradewind.application.commands.outcomes import (
     Balances,
@@ -27,10 +28,7 @@ from tradewind.application.ports.bus import BusError
 from tradewind.application.ports.exchange import ExchangeError
 from tradewind.application.ports.market_data import MarketData, SubscriptionStatus
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import SpreadView
 from tradewind.application.ports.twap import JobExists
-from tradewind.application.trading.service import TraderService
-from tradewind.application.trading.trade_client import TradeClient
 from tradewind.application.twap.service import JobNotFound, JobTransitionError, JobView, TwapService
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.command_language import COMMANDS, LanguageContext, help_text
@@ -76,6 +74,11 @@ from tradewind.domain.twap.job import TwapJob
 from tradewind.domain.twap.report import ExecutionReport
 from tradewind.domain.twap.spec import TwapSpec, TwapSpecError
 from tradewind.domain.values import Side
+
+if TYPE_CHECKING:  # the workflows this service reaches load with the processes that run them, not with every verb
+    from tradewind.application.ports.spread import SpreadView
+    from tradewind.application.trading.service import TraderService
+    from tradewind.application.trading.trade_client import TradeClient
 
 
 class CommandService:

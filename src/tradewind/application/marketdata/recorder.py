@@ -7,13 +7,12 @@ import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import structlog
-from pydantic import BaseModel, ByteSize, ConfigDict, Field
 
 from tradewind.application.held_acks import HeldAcks
+from tradewind.application.marketdata.settings import RecorderSettings
 from tradewind.application.messages.codec import Codec, MalformedPayload
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
 from tradewind.application.messages.registry import CODECS, codec_for
@@ -24,36 +23,6 @@ from tradewind.application.ports.repositories import MarketDataRepository, Order
 from tradewind.application.ports.spill import SpillStore
 
 log = structlog.get_logger(__name__)
-
-Kind = Literal["trade", "mid", "book", "candle"]
-
-
-class RecorderSettings(BaseModel):
-    """Which ``md.<kind>.#`` topics to record and how to batch them; ``queue`` makes the subscription durable."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kinds: tuple[Kind, ...] = ("trade", "mid", "book", "candle")
-    batch_size: int = Field(500, ge=1)
-    flush_interval_s: float = Field(1.0, gt=0)
-    max_pending: int = Field(100_000, ge=1)
-    queue: str | None = None
-    # Beyond max_pending, rows go to this JSON-lines file (instead of being dropped) and are written back
-    # once the database answers again; bootstrap gives the recorder a spill store on it.
-    spill_path: Path | None = None
-    # With a durable ``queue``: a message is acknowledged only once its row is stored, so a crash (even with the
-    # database down) loses nothing the broker let go; the broker, not this process, holds the backlog.
-    ack_after_store: bool = True
-    dump_orderbook_to_db: bool = True  # False: book snapshots are not stored (trades and mids still are)
-    # Book snapshots are most of the data (about 8 GB a day at the defaults): store one per instrument at most
-    # every this many seconds of the snapshots' own time (0: every one).
-    book_interval_s: float = Field(0.0, ge=0, le=86_400)
-    # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by their estimated
-    # bytes together ("2GB", "500MiB" or a number of bytes).
-    retention_hours: float | None = Field(None, gt=0)
-    retention_max_bytes: ByteSize | None = Field(None, gt=0)
-    retention_check_s: float = Field(600.0, gt=0)  # with either limit set, the running system prunes this often
-    dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table
 
 
 @dataclass(slots=True)

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field
 
 from tradewind.application.marketdata.book import LocalBook, SequenceGap
+from tradewind.application.marketdata.settings import MarketDataSettings
 from tradewind.application.messages.market import BOOK, MID, TRADE
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
@@ -27,19 +27,6 @@ from tradewind.application.ports.repositories import StoredSubscription, Subscri
 from tradewind.domain.market import BookSnapshot, InstrumentRef, MidPrice
 
 log = structlog.get_logger(__name__)
-
-
-class MarketDataSettings(BaseModel):
-    """Collector behaviour: default depth, resync backoff, staleness, and what to subscribe at start."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    depth: int = Field(50, ge=1, le=1000)
-    stale_after_s: float = Field(5.0, gt=0)
-    reconnect_min_s: float = Field(0.05, gt=0)
-    reconnect_max_s: float = Field(5.0, gt=0)
-    publish_mid: bool = True
-    subscriptions: tuple[InstrumentRef, ...] = ()
 
 
 @dataclass(slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -13,8 +13,10 @@ from tradewind.domain.instruments import Instrument, default_instruments
 from tradewind.domain.simulation.fair_value import AssetParams, BasisParams
 from tradewind.domain.simulation.population import PopulationParams
 from tradewind.domain.simulation.scenarios import Scenario, apply_scenario
-from tradewind.domain.simulation.swarm import MarketConfig, SwarmConfig
 from tradewind.domain.values import Category
+
+if TYPE_CHECKING:
+    from tradewind.domain.simulation.swarm import SwarmConfig
 
 
 class MarketSettings(BaseModel):
@@ -157,6 +159,8 @@ class SimulatorSettings(BaseModel):
 
     def swarm_config(self, instruments: Iterable[Instrument] | None = None) -> SwarmConfig:
         """The domain configuration, with each market's instrument looked up in ``instruments``."""
+        from tradewind.domain.simulation.swarm import MarketConfig, SwarmConfig  # the engines load where they run
+
         known = self.instrument_map() if instruments is None else {i.key: i for i in instruments}
         markets = []
         for index, market in enumerate(self.markets):

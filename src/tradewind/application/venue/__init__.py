@@ -1,6 +1,6 @@
 """The simulated venue: accounts, orders, fills, fees and positions on the simulator's engines, in its own terms.
 
-The service loads on first use, so reading ``VenueSettings`` with the configuration stays quick.
+Every name loads its module on first use, so reading ``VenueSettings`` with the configuration stays quick.
 """
 
 from __future__ import annotations
@@ -8,37 +8,36 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradewind.application.venue.events import (
-    ExecutionEvent,
-    FillSplitter,
-    OrderEvent,
-    PositionEvent,
-    ReportListener,
-    VenueEvent,
-    VenueListener,
-    WalletEvent,
-)
-from tradewind.application.venue.model import (
-    CancelCause,
-    CoinView,
-    Execution,
-    MarketUnit,
-    NoFillReason,
-    Order,
-    OrderRef,
-    OrderRequest,
-    PositionView,
-    RejectCode,
-    Transaction,
-    TransactionType,
-    VenueError,
-    VenueOrderStatus,
-    WalletView,
-)
-from tradewind.application.venue.settings import AccountSettings, FeeSettings, VenueSettings
-
 if TYPE_CHECKING:
+    from tradewind.application.venue.events import (
+        ExecutionEvent,
+        FillSplitter,
+        OrderEvent,
+        PositionEvent,
+        ReportListener,
+        VenueEvent,
+        VenueListener,
+        WalletEvent,
+    )
+    from tradewind.application.venue.model import (
+        CancelCause,
+        CoinView,
+        Execution,
+        MarketUnit,
+        NoFillReason,
+        Order,
+        OrderRef,
+        OrderRequest,
+        PositionView,
+        RejectCode,
+        Transaction,
+        TransactionType,
+        VenueError,
+        VenueOrderStatus,
+        WalletView,
+    )
     from tradewind.application.venue.service import SimVenue, UnknownAccount
+    from tradewind.application.venue.settings import AccountSettings, FeeSettings, VenueSettings
 
 __all__ = [
     "AccountSettings",
@@ -72,7 +71,16 @@ __all__ = [
 ]
 
 
+_EVENTS = ("ExecutionEvent", "FillSplitter", "OrderEvent", "PositionEvent", "ReportListener", "VenueEvent",
+           "VenueListener", "WalletEvent")  # fmt: skip
+_SETTINGS = ("AccountSettings", "FeeSettings", "VenueSettings")
+_MODULES = {
+    **dict.fromkeys(_EVENTS, "events"), **dict.fromkeys(_SETTINGS, "settings"),
+    **dict.fromkeys(("SimVenue", "UnknownAccount"), "service"),
+}  # fmt: skip
+
+
 def __getattr__(name: str) -> object:
-    if name in ("SimVenue", "UnknownAccount"):
-        return getattr(import_module(f"{__name__}.service"), name)
+    if name in __all__:
+        return getattr(import_module(f"{__name__}.{_MODULES.get(name, 'model')}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,10 +19,10 @@ from tradewind.interfaces.cli.positions import deals, positions, trades
 from tradewind.interfaces.cli.service import register as register_service_commands
 from tradewind.interfaces.cli.spreads import spreads
 from tradewind.interfaces.cli.twap import twap_app
-from tradewind.settings import Settings
 
 if TYPE_CHECKING:
     from tradewind.bootstrap.embedded import EmbeddedSystem
+    from tradewind.settings import Settings
 
 app = typer.Typer(
     help="Tradewind: trading platform and exchange simulator.", no_args_is_help=True, pretty_exceptions_enable=False

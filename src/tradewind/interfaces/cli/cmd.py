@@ -7,8 +7,6 @@ the answer: help as text, anything else as JSON, a syntax error as the text with
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Annotated, Any
 
@@ -46,6 +44,9 @@ def cmd(
 
 
 def _post(url: str, body: dict[str, Any], token: str | None, extra: dict[str, str]) -> tuple[int, Any]:
+    import urllib.error  # http.client and email load only when a verb calls the API
+    import urllib.request
+
     headers = {"Content-Type": "application/json", **extra}
     if token:
         headers["Authorization"] = f"Bearer {token}"

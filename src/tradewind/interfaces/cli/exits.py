@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from tradewind.application.lifecycle import StartupError
-from tradewind.settings import ConfigError, Settings, load_settings
+if TYPE_CHECKING:  # the verbs that only call the HTTP API never load the configuration (pydantic, SQLAlchemy)
+    from tradewind.settings import Settings
 
 BAD_CONFIGURATION = 2
 CANNOT_START = 1
@@ -28,6 +28,8 @@ def fail(message: str, code: int) -> NoReturn:
 
 def load(config: Path | None, **overrides: object) -> Settings:
     """The validated settings, or exit 2 naming what is wrong."""
+    from tradewind.settings import ConfigError, load_settings
+
     try:
         return load_settings(config, **overrides)
     except ConfigError as exc:
@@ -47,7 +49,9 @@ def refuse_undriven_clock(settings: Settings) -> None:
 @contextlib.contextmanager
 def starting(settings: Settings) -> Iterator[None]:
     """Around building and starting a system: a bad configuration exits 2, a dependency that is not there exits 1."""
+    from tradewind.application.lifecycle import StartupError
     from tradewind.bootstrap.startup import start_failures
+    from tradewind.settings import ConfigError
 
     try:
         with start_failures(settings):

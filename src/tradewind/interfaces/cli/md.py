@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 import typer
@@ -21,6 +19,9 @@ TOKEN = typer.Option(
 
 
 def _call(method: str, url: str, token: str | None, body: dict[str, Any] | None = None) -> Any:
+    import urllib.error  # http.client and email load only when a verb calls the API
+    import urllib.request
+
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     request = urllib.request.Request(url, data=data, method=method, headers=headers)

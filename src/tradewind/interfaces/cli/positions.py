@@ -5,15 +5,11 @@ text or ``--json``."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Annotated, Any
 
 import typer
 
 from tradewind.interfaces.cli.exits import BAD_CONFIGURATION, CANNOT_START, fail
-from tradewind.interfaces.render.trading import deals_lines, positions_lines, trades_lines
 
 _TIMEOUT_S = 30
 Api = Annotated[str, typer.Option(help="Base URL of the running system's HTTP API")]
@@ -43,7 +39,12 @@ def positions(
         typer.echo(json.dumps(answer, indent=2))
         return
     answer = _get(api, "/positions", {"exchange": exchange} if exchange else {}, token)
-    typer.echo(json.dumps(answer, indent=2) if as_json else "\n".join(positions_lines(answer)))
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2))
+        return
+    from tradewind.interfaces.render.trading import positions_lines  # the domain types, only to render text
+
+    typer.echo("\n".join(positions_lines(answer)))
 
 
 def deals(
@@ -62,7 +63,12 @@ def deals(
         **({"symbol": symbol} if symbol else {}),
     }
     answer = _get(api, "/deals", query, token)
-    typer.echo(json.dumps(answer, indent=2) if as_json else "\n".join(deals_lines(answer)))
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2))
+        return
+    from tradewind.interfaces.render.trading import deals_lines  # the domain types, only to render text
+
+    typer.echo("\n".join(deals_lines(answer)))
 
 
 def trades(
@@ -76,10 +82,19 @@ def trades(
     """The ongoing trades of `buy`/`sell`: side, quantity, entry, best price since entry, risk strategies."""
     query = {**({"exchange": exchange} if exchange else {}), **({"all": "true"} if closed else {})}
     answer = _get(api, "/trades", query, token)
-    typer.echo(json.dumps(answer, indent=2) if as_json else "\n".join(trades_lines(answer)))
+    if as_json:
+        typer.echo(json.dumps(answer, indent=2))
+        return
+    from tradewind.interfaces.render.trading import trades_lines  # the domain types, only to render text
+
+    typer.echo("\n".join(trades_lines(answer)))
 
 
 def _get(api: str, path: str, query: dict[str, Any], token: str | None) -> Any:
+    import urllib.error  # http.client and email load only when a verb calls the API
+    import urllib.parse
+    import urllib.request
+
     url = f"{api.rstrip('/')}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     request = urllib.request.Request(url, method="GET", headers=headers)

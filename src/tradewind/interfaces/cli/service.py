@@ -6,12 +6,14 @@ import asyncio
 import json
 import signal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from tradewind.interfaces.cli.exits import BAD_CONFIGURATION, CANNOT_START, fail, load, starting
-from tradewind.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from tradewind.settings import Settings
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default ./tradewind.yaml)")
@@ -90,6 +92,7 @@ def service_health(
 ) -> None:
     """Probe a running service: exit 0 when healthy (and ready), 1 otherwise; prints what each probe said."""
     from tradewind.bootstrap.registry import ServiceUnavailable, entry, health_port
+    from tradewind.settings import ConfigError
 
     try:
         entry(name)

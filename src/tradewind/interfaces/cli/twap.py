@@ -9,14 +9,12 @@ import signal
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from tradewind.application.commands import CommandError, CommandService
 from tradewind.domain.commands import (
     ArchiveTwap,
     CancelTwap,
@@ -48,7 +46,10 @@ from tradewind.interfaces.render.twap import (
     slice_rows,
     status_line,
 )
-from tradewind.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:  # loaded by the verbs that run, not by `tradewind` for every other verb
+    from tradewind.application.commands import CommandService
+    from tradewind.settings import Settings
 
 twap_app = typer.Typer(help="TWAP execution: slice an order over time.", no_args_is_help=True)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file")]
@@ -62,6 +63,8 @@ def _refuse(message: str) -> NoReturn:
 
 
 def _settings(config: Path | None) -> Settings:
+    from tradewind.settings import ConfigError, load_settings
+
     try:
         return load_settings(config)
     except ConfigError as exc:
@@ -79,6 +82,7 @@ def _with_commands(
 
     Only ``create`` (``exchanges``) and ``run`` (``execute``) reach an exchange; every other verb needs the database.
     """
+    from tradewind.application.commands import CommandError
     from tradewind.bootstrap.twap import build_twap  # the composition root loads after the arguments are parsed
 
     async def main() -> T:
@@ -246,6 +250,8 @@ def watch(
     config: ConfigOption = None,
 ) -> None:
     """A progress bar: filled / total, average price, time left; ends when the job does."""
+
+    from rich.progress import BarColumn, Progress, TextColumn  # only this verb draws a bar
 
     async def work(commands: CommandService) -> None:
         clock_ns = __import__("time").time_ns

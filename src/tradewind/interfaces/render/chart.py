@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tradewind.application.twap.service import JobView
-from tradewind.domain.twap.report import ExecutionReport
+if TYPE_CHECKING:
+    from tradewind.application.twap.service import JobView
+    from tradewind.domain.twap.report import ExecutionReport
 
 
 def write_chart(view: JobView, report: ExecutionReport, path: Path) -> None:

@@ -7,12 +7,14 @@ Prices print at the job's tick size and sizes at its lot step (:func:`at_step`),
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tradewind.application.twap.service import JobView
-from tradewind.domain.twap.job import SliceRecord, TwapJob
-from tradewind.domain.twap.report import ExecutionReport
 from tradewind.interfaces.render.numbers import BPS, at_step, maybe_at_step
+
+if TYPE_CHECKING:  # the CLI loads this module for every verb; the TWAP workflow loads with the verbs that use it
+    from tradewind.application.twap.service import JobView
+    from tradewind.domain.twap.job import SliceRecord, TwapJob
+    from tradewind.domain.twap.report import ExecutionReport
 
 Rows = list[tuple[str, ...]]
 JOB_COLUMNS = ("id", "status", "side", "symbol", "filled / total", "slice", "reason")

@@ -1,0 +1,106 @@
+"""The reading ``twap`` verbs load only what they use: a guard on start-up time that counts modules, not seconds.
+
+Each verb runs in a fresh interpreter, in process, and reports ``sys.modules`` when it exits; what a reading verb
+never needs (exchange clients, web servers, Parquet, Alembic, the simulator, the other workflows) must not be there.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import QUIET, closed_port, environment
+from tradewind.adapters.store.sqlalchemy.database import Database, StoreSettings
+
+# Runs the CLI as `tradewind` does and writes the loaded module names on exit (after typer's SystemExit).
+_PROBE = """
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+sys.argv[0] = "tradewind"
+from tradewind.interfaces.cli.app import main
+main()
+"""
+
+HEAVY = (
+    "alembic", "aio_pika", "aiohttp", "apscheduler", "ccxt", "fastapi", "matplotlib", "numpy", "pandas",
+    "prompt_toolkit", "pyarrow", "sqlalchemy.orm", "starlette", "telegram", "uvicorn", "yarl",
+    "urllib.request",  # the HTTP-client verbs load it when they call
+    "rich.progress",  # `twap watch` and `twap run` draw bars; the reading verbs print tables
+    "tradewind.adapters.exchanges.ccxt", "tradewind.adapters.store.lake.store", "tradewind.application.lake",
+    "tradewind.application.marketdata.service", "tradewind.application.signals.producer",
+    "tradewind.application.simulator.service", "tradewind.application.spread.trading",
+    "tradewind.application.trading.trades", "tradewind.application.venue.events", "tradewind.application.venue.service",
+    "tradewind.bootstrap.embedded", "tradewind.domain.matching", "tradewind.domain.simulation.swarm",
+    "tradewind.interfaces.console", "tradewind.interfaces.http.app", "tradewind.interfaces.sim_exchange.app",
+    "tradewind.interfaces.sim_exchange.faults.plan",
+)  # fmt: skip
+
+
+def _is_heavy(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in HEAVY)
+
+
+def _loaded(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    out = tmp_path / "modules.json"
+    command = [sys.executable, "-c", _PROBE, str(out), *args]
+    env = environment(**QUIET)
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return result, set(json.loads(out.read_text()))
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A SQLite database already at the schema head (so the verb itself does not migrate) and a config naming it."""
+    url = f"sqlite:///{tmp_path / 'tw.db'}"
+    database = Database.from_settings(StoreSettings(url=url))
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    path = tmp_path / "tw.yaml"
+    path.write_text(f"storage: {{url: '{url}'}}\nlogging: {{to_database: false}}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("verb", "answer"),
+    [
+        (("twap", "list"), "no TWAP jobs"),
+        (("twap", "show", "nojob"), "nojob"),
+        (("twap", "report", "nojob"), "nojob"),
+    ],
+)
+def test_a_reading_twap_verb_loads_no_other_workflow(
+    tmp_path: Path, config: Path, verb: tuple[str, ...], answer: str
+) -> None:
+    result, modules = _loaded(tmp_path, *verb, "-c", str(config))
+
+    assert "Traceback" not in result.stderr, result.stderr
+    assert answer in result.stdout + result.stderr
+    assert {"tradewind.application.twap.service", "tradewind.adapters.store.sqlalchemy.twap_repository"} <= modules
+    assert sorted(m for m in modules if _is_heavy(m)) == []
+
+
+def test_the_config_verb_still_loads_every_section(tmp_path: Path, config: Path) -> None:
+    result, modules = _loaded(tmp_path, "config", "-c", str(config))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["storage"]["url"].endswith("tw.db")
+    assert {"tradewind.application.simulator.settings", "tradewind.interfaces.sim_exchange.settings"} <= modules
+
+
+@pytest.mark.parametrize("verb", ["positions", "deals", "trades", "spreads"])
+def test_a_verb_asking_the_http_api_loads_no_configuration_or_database(tmp_path: Path, verb: str) -> None:
+    api = f"http://127.0.0.1:{closed_port()}"
+
+    result, modules = _loaded(tmp_path, verb, "--api", api)
+
+    assert result.returncode == 1, result.stderr
+    assert "cannot reach" in result.stderr
+    unneeded = ("pydantic_settings", "sqlalchemy", "structlog", "yaml", "tradewind.settings", "tradewind.bootstrap")
+    assert sorted(m for m in modules if m.startswith(unneeded)) == []
