@@ -326,7 +326,9 @@ class TraderService:
             note = f"{deal.category.value}: stop-loss and take-profit watched by the trader"
         else:
             note = "stop-loss and take-profit watched by the trader (trader.protection: watch)"
-        return replace(deal, protection=Protection.WATCHED, note=_joined(deal.note, note))
+        return replace(
+            deal, protection=Protection.WATCHED, tp_order_id="", sl_order_id="", note=_joined(deal.note, note)
+        )
 
     # --- SELL and closes --------------------------------------------------------------------------
 
@@ -463,10 +465,10 @@ class TraderService:
             if unprotected:
                 gateway = self._gateways[buy.exchange]
                 reopened = await self._protect(reopened, gateway, gateway.instrument(buy.category, buy.symbol))
-                if reopened.protection is Protection.WATCHED:
-                    await self._watch(reopened)
             await self._deals.save(reopened)
             self._watched.committed(reopened)
+            if reopened.protection is Protection.WATCHED and self._watched.get(reopened) is None:
+                await self._watch(reopened)  # the exchange refused a new pair: watched here from now on
         log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
 
     async def _closed_by_exchange(self, buy: Deal, gateway: ExchangeGateway, inst: Instrument) -> bool:

@@ -407,3 +407,14 @@ async def test_a_position_opened_with_a_trailing_stop_setting_says_the_exchange_
     (deal,) = rig.rows()
     assert deal.protection is Protection.EXCHANGE and "no trailing stop" in deal.note
     assert rig.exchange.protections[0][2].trailing_stop is None
+
+
+async def test_a_refused_sell_whose_new_pair_is_refused_too_leaves_the_position_watched_by_the_trader() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    rig.exchange.refuse = "reduce-only order refused"
+    rig.exchange.protection_refused = True
+    await rig.trader.handle(signal(Action.SELL, sid="close"))
+    (deal,) = rig.rows()
+    assert (deal.status, deal.protection) == (DealStatus.OPEN, Protection.WATCHED)
+    assert [p.deal.id for p in rig.trader.watched] == [deal.id] and (deal.tp_order_id, deal.sl_order_id) == ("", "")
