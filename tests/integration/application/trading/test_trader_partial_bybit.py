@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from pydantic import SecretStr
 
-from tests.support.bybit_server import Served, secret_of
+from tests.integration.adapters.exchanges.gateway_support import ccxt_gateway
+from tests.support.bybit_server import Served
 from tests.support.signals import signal
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
-from tradewind.adapters.exchanges.ccxt import CcxtGateway, open_gateway
-from tradewind.adapters.exchanges.settings import Credentials, ExchangeSettings
+from tradewind.adapters.exchanges.ccxt import CcxtGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
 from tradewind.application.trading.service import TraderService
@@ -30,11 +29,7 @@ LINEAR = Category.LINEAR
 
 @pytest.fixture
 async def gateway(sim_server: Served) -> AsyncIterator[CcxtGateway]:
-    settings = ExchangeSettings.model_validate(
-        {"type": "bybit", "env": "sim-server", "url": sim_server.url, "timeout_s": 5, "backoff_s": 0.01}
-    )
-    gw = open_gateway("simsrv", settings, Credentials(SecretStr("trader-1"), SecretStr(secret_of("trader-1"))),
-                      WallClock())  # fmt: skip
+    gw = ccxt_gateway(sim_server.url)
     await gw.load_instruments()
     yield gw
     await gw.close()
