@@ -132,7 +132,14 @@ class FakeExchange:
         return self.orders.get(client_order_id)
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
-        return [o for o in self.orders.values() if not o.is_final and symbol in (None, o.symbol)]
+        found = [o for o in self.orders.values() if not o.is_final and symbol in (None, o.symbol)]
+        for stop_symbol, orders, protection in self.stops.values():  # each open partial pair: two conditional orders
+            if symbol in (None, stop_symbol):
+                found += [
+                    OrderResult("", i, OrderState.NEW, symbol=stop_symbol, side=Side.SELL, qty=protection.size)
+                    for i in orders.ids
+                ]
+        return found
 
     async def fetch_fills(
         self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None

@@ -564,6 +564,12 @@ class TraderService:
             await self._deals.save(deal)
         if await self._closed_by_exchange(deal, gateway, inst):
             return
+        orders = _orders_of(deal)
+        if orders.ids:  # neither fired: both must still be there, or the position is not protected as the deal says
+            open_ids = {o.exchange_order_id for o in await gateway.fetch_open_orders(deal.category, deal.symbol)}
+            gone = [i for i in orders.ids if i not in open_ids]
+            if gone:
+                self._differ(deal, f"its TP / SL orders {', '.join(gone)} are no longer open on the exchange")
         if deal.category is Category.LINEAR:
             positions = await gateway.fetch_positions(deal.category)
             size = sum((p.size for p in positions if p.symbol == deal.symbol), ZERO)

@@ -418,3 +418,15 @@ async def test_a_refused_sell_whose_new_pair_is_refused_too_leaves_the_position_
     (deal,) = rig.rows()
     assert (deal.status, deal.protection) == (DealStatus.OPEN, Protection.WATCHED)
     assert [p.deal.id for p in rig.trader.watched] == [deal.id] and (deal.tp_order_id, deal.sl_order_id) == ("", "")
+
+
+async def test_a_restart_names_a_deal_whose_own_stops_are_gone_from_the_exchange_without_firing() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    (deal,) = rig.rows()
+    rig.exchange.stops.clear()  # cancelled or deactivated on the exchange (by hand, say): the position is bare
+    await rig.trader.start()
+    (difference,) = rig.trader.differences
+    assert deal.tp_order_id in difference and deal.sl_order_id in difference and "no longer open" in difference
+    assert rig.rows()[0].status is DealStatus.OPEN  # shown, never fixed silently
+    await rig.trader.stop()
