@@ -33,6 +33,7 @@ from tradewind.domain.orders import (
     OrderState,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.spread.orders import FundingPayment
@@ -67,6 +68,8 @@ class FakeExchange:
         self.lose_answers = 0  # the next this many orders are placed, but their answer is lost (ExchangeUnavailable)
         self.protection_refused = False
         self.protections: list[tuple[Category, str, PositionProtection]] = []
+        self.stops: dict[str, tuple[str, ProtectionOrders, PositionProtection]] = {}  # open partial pairs by TP id
+        self.cancelled_stops: list[ProtectionOrders] = []
         self.leverages: list[tuple[Category, str, Decimal]] = []
         self.fee_rate = Decimal(0)  # of the notional, in the quote coin
         self.positions: dict[str, Decimal] = {}  # linear: signed size by symbol, from our fills
@@ -129,7 +132,14 @@ class FakeExchange:
         return self.orders.get(client_order_id)
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
-        return [o for o in self.orders.values() if not o.is_final and symbol in (None, o.symbol)]
+        found = [o for o in self.orders.values() if not o.is_final and symbol in (None, o.symbol)]
+        for stop_symbol, orders, protection in self.stops.values():  # each open partial pair: two conditional orders
+            if symbol in (None, stop_symbol):
+                found += [
+                    OrderResult("", i, OrderState.NEW, symbol=stop_symbol, side=Side.SELL, qty=protection.size)
+                    for i in orders.ids
+                ]
+        return found
 
     async def fetch_fills(
         self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
@@ -176,11 +186,27 @@ class FakeExchange:
         return [PositionSnapshot(s, category, size, None) for s, size in self.positions.items() if size]
 
     def stop_out(self, symbol: str, price: Decimal, ts_ns: int) -> None:
-        """The exchange's own stop closes the linear long of ``symbol`` at ``price`` (a fill with no client id)."""
+        """The exchange's own stops close the linear long of ``symbol`` at ``price`` (fills with no client id): each
+        open partial pair by its stop-loss (below its middle) or take-profit order, the rest by the position's."""
         size = self.positions.pop(symbol, Decimal(0))
-        fee = price * size * self.fee_rate
+        for key, (stop_symbol, orders, protection) in list(self.stops.items()):
+            if stop_symbol != symbol or size <= 0:
+                continue
+            del self.stops[key]
+            assert protection.size is not None and protection.take_profit and protection.stop_loss
+            low = price < (protection.take_profit + protection.stop_loss) / 2
+            qty = min(size, protection.size)
+            self._stop_fill(symbol, price, qty, ts_ns, orders.stop_loss_id if low else orders.take_profit_id)
+            size -= qty
+        if size > 0:
+            self._stop_fill(symbol, price, size, ts_ns, "")
+
+    def _stop_fill(self, symbol: str, price: Decimal, qty: Decimal, ts_ns: int, order_id: str) -> None:
+        fee = price * qty * self.fee_rate
         self.executions.append(
-            ExecutionFill(f"stop-{next(self._ids)}", "", price, size, fee, "USDT", False, ts_ns, symbol, Side.SELL)
+            ExecutionFill(
+                f"stop-{next(self._ids)}", "", price, qty, fee, "USDT", False, ts_ns, symbol, Side.SELL, order_id
+            )
         )
 
     async def amend_order(
@@ -199,11 +225,22 @@ class FakeExchange:
         self.orders[client_order_id] = order
         return order
 
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> ProtectionOrders:
         self.instrument(category, symbol)
         if self.protection_refused or category is Category.SPOT:
             raise ProtectionUnsupported(f"{self.name}: no position protection for {category.value} {symbol}")
         self.protections.append((category, symbol, protection))
+        if protection.size is None:
+            return ProtectionOrders()
+        n = next(self._ids)
+        orders = ProtectionOrders(f"ptp-{n}", f"psl-{n}")
+        self.stops[orders.take_profit_id] = (symbol, orders, protection)
+        return orders
+
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
+        self.instrument(category, symbol)
+        self.cancelled_stops.append(orders)
+        return self.stops.pop(orders.take_profit_id, None) is not None
 
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
         self.instrument(category, symbol)

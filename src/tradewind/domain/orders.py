@@ -104,6 +104,7 @@ class ExecutionFill:
     ts_ns: int
     symbol: str = ""
     side: Side | None = None
+    order_id: str = ""  # the exchange's id: what a conditional order (a partial TP / SL) is told by
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,14 +147,39 @@ class PositionProtection:
     """Stop-loss, take-profit and trailing stop of a derivatives position, set on the exchange (None: unchanged).
 
     ``trailing_stop`` is a price distance; the exchange closes the position at market when a level is crossed.
+    ``size`` None protects the whole position (Bybit's Full mode: one set per symbol); a size adds a TP / SL pair of
+    its own closing only that much (Partial mode), so several owners of one position each keep their own.
     """
 
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
     trailing_stop: Decimal | None = None
+    size: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name in ("take_profit", "stop_loss", "trailing_stop"):
+        for name in ("take_profit", "stop_loss", "trailing_stop", "size"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value < 0):
                 raise ValueError(f"{name} must be a non-negative finite Decimal or None, got {value!r}")
+        if self.size is not None:
+            if self.size <= 0:
+                raise ValueError(f"size must be positive (None protects the whole position), got {self.size}")
+            if self.trailing_stop is not None:
+                raise ValueError("a trailing stop protects the whole position: it takes no size")
+            if not self.take_profit and not self.stop_loss:
+                raise ValueError("a sized protection needs a take-profit or a stop-loss")
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectionOrders:
+    """The exchange's conditional orders keeping one sized protection (their exchange order ids; "" for none).
+
+    Whole-position protection (Full mode) has none: the levels live on the position itself.
+    """
+
+    take_profit_id: str = ""
+    stop_loss_id: str = ""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(i for i in (self.take_profit_id, self.stop_loss_id) if i)

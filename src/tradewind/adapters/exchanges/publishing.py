@@ -40,6 +40,7 @@ from tradewind.domain.orders import (
     OrderState,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.spread.orders import FundingPayment
@@ -174,8 +175,11 @@ class PublishingGateway:
         await self._state(category, result)
         return result
 
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
-        await self._inner.set_protection(category, symbol, protection)
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> ProtectionOrders:
+        return await self._inner.set_protection(category, symbol, protection)
+
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
+        return await self._inner.cancel_protection(category, symbol, orders)
 
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
         await self._inner.set_leverage(category, symbol, leverage)

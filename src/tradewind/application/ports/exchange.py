@@ -20,6 +20,7 @@ from tradewind.domain.orders import (
     OrderResult,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.spread.orders import FundingPayment
@@ -171,9 +172,18 @@ class ExchangeGateway(Protocol):
         OrderRejected if the exchange refuses the change."""
         ...
 
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> ProtectionOrders:
         """Keep stop-loss / take-profit / trailing stop on the exchange's position of ``symbol`` (``0`` removes one),
-        so it holds while we are down; ProtectionUnsupported where the exchange or category cannot or refuses."""
+        so it holds while we are down; ProtectionUnsupported where the exchange or category cannot or refuses.
+
+        With ``protection.size`` it adds a TP / SL pair of that size beside any others (Bybit's Partial mode) and
+        returns the ids of the conditional orders it created; without, the whole position's levels (no ids).
+        """
+        ...
+
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
+        """Cancel the conditional orders of a sized protection; True when every one was still open (and is now
+        cancelled), False when one had triggered or ended already (its fills tell what it did)."""
         ...
 
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:

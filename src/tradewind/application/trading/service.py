@@ -41,7 +41,14 @@ from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.trading.watched import Market, WatchedPosition, WatchedPositions, market_of
 from tradewind.domain.instruments import FilterError, Instrument
-from tradewind.domain.orders import Balance, ExecutionFill, OrderIntent, OrderResult, PositionProtection
+from tradewind.domain.orders import (
+    Balance,
+    ExecutionFill,
+    OrderIntent,
+    OrderResult,
+    PositionProtection,
+    ProtectionOrders,
+)
 from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.trading.deals import (
     ZERO,
@@ -295,15 +302,23 @@ class TraderService:
         return result
 
     async def _protect(self, deal: Deal, gateway: ExchangeGateway, inst: Instrument) -> Deal:
-        """Stop-loss and take-profit on the exchange's position where it keeps them, else watched here."""
+        """Stop-loss and take-profit on the exchange where it keeps them, else watched here.
+
+        On the exchange each deal gets a TP / SL pair of its own quantity (Bybit's Partial mode), not the symbol's
+        one set: another source's position on the same symbol keeps its own levels, and the ids of the pair's
+        conditional orders, stored on the deal, tell its close by the exchange from anyone else's.
+        """
         if self._settings.protection == "exchange" and deal.category is Category.LINEAR:
-            trailing = None
-            if self._settings.trailing_stop_pct is not None and deal.price is not None:
-                trailing = inst.round_price(deal.price * self._settings.trailing_stop_pct / _HUNDRED)
-            protection = PositionProtection(deal.take_profit, deal.stop_loss, trailing)
+            protection = PositionProtection(deal.take_profit, deal.stop_loss, size=deal.qty)
+            note = ""
+            if self._settings.trailing_stop_pct is not None:
+                note = "no trailing stop on the exchange: it keeps one per symbol, not per deal"
             try:
-                await gateway.set_protection(deal.category, deal.symbol, protection)
-                return replace(deal, protection=Protection.EXCHANGE)
+                orders = await gateway.set_protection(deal.category, deal.symbol, protection)
+                return replace(
+                    deal, protection=Protection.EXCHANGE, tp_order_id=orders.take_profit_id,
+                    sl_order_id=orders.stop_loss_id, note=_joined(deal.note, note),
+                )  # fmt: skip
             except ExchangeError as exc:
                 note = f"the exchange refused position protection ({exc}): watched by the trader"
                 log.warning("trader.protection_refused", symbol=deal.symbol, source=deal.source, reason=str(exc))
@@ -311,7 +326,9 @@ class TraderService:
             note = f"{deal.category.value}: stop-loss and take-profit watched by the trader"
         else:
             note = "stop-loss and take-profit watched by the trader (trader.protection: watch)"
-        return replace(deal, protection=Protection.WATCHED, note=_joined(deal.note, note))
+        return replace(
+            deal, protection=Protection.WATCHED, tp_order_id="", sl_order_id="", note=_joined(deal.note, note)
+        )
 
     # --- SELL and closes --------------------------------------------------------------------------
 
@@ -391,7 +408,18 @@ class TraderService:
                 buy = replace(buy, status=DealStatus.CLOSING)
                 sell = await self._deals.insert(sell, updating=[buy])  # one transaction
                 self._watched.committed(buy, sell)
+        unprotected = False
         if result is None:
+            orders = _orders_of(buy)
+            if orders.ids:
+                # Its own TP / SL go first: a close shrinking the position under them would make the exchange cut
+                # the oldest partial orders, perhaps another source's. One that fired already is the close instead.
+                unprotected = True
+                cancelled = await gateway.cancel_protection(buy.category, buy.symbol, orders)
+                if not cancelled and await self._closed_by_exchange(buy, gateway, inst):
+                    if sell.id is not None:
+                        await self._deals.delete(sell.id)
+                    return None
             intent = OrderIntent(
                 cid, buy.exchange, buy.category, buy.symbol, Side.SELL, OrderType.MARKET, sell.qty,
                 reduce_only=buy.category is Category.LINEAR,
@@ -399,11 +427,12 @@ class TraderService:
             try:
                 result = await gateway.place_order(intent)
             except (OrderRejected, FilterError) as exc:
-                await self._revert_close(buy, sell, str(exc))
+                await self._revert_close(buy, sell, str(exc), unprotected)
                 return None
         result = await self._settled(gateway, sell, result)
         if result.filled_qty <= 0 or result.avg_price is None:
-            await self._revert_close(buy, sell, result.reject_reason or f"close ended {result.state.value}")
+            reason_text = result.reject_reason or f"close ended {result.state.value}"
+            await self._revert_close(buy, sell, reason_text, unprotected)
             return None
         price = result.avg_price
         fee = fee_in_quote(result.fee, result.fee_currency, price, inst)
@@ -426,25 +455,47 @@ class TraderService:
         await announce(self._bus, deal_event(closed, inst, self._clock.now_ns(), reason.value))
         return closed
 
-    async def _revert_close(self, buy: Deal, sell: Deal, reason: str) -> None:
+    async def _revert_close(self, buy: Deal, sell: Deal, reason: str, unprotected: bool = False) -> None:
+        """The exchange refused the close: the position is open again (``unprotected``: with a new TP / SL pair,
+        its own having been cancelled for the close)."""
         if sell.id is not None:  # stored before the order: the close is undone, the position open again
             await self._deals.delete(sell.id)
             self._watched.committed(buy)
             reopened = replace(buy, status=DealStatus.OPEN)
+            if unprotected:
+                gateway = self._gateways[buy.exchange]
+                reopened = await self._protect(reopened, gateway, gateway.instrument(buy.category, buy.symbol))
             await self._deals.save(reopened)
             self._watched.committed(reopened)
+            if reopened.protection is Protection.WATCHED and self._watched.get(reopened) is None:
+                await self._watch(reopened)  # the exchange refused a new pair: watched here from now on
         log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
 
     async def _closed_by_exchange(self, buy: Deal, gateway: ExchangeGateway, inst: Instrument) -> bool:
-        """Whether the exchange's own stop closed ``buy`` (recorded here as its hit); a linear position only."""
+        """Whether the exchange's own stop closed ``buy`` (recorded here as its hit); a linear position only.
+
+        A deal with its own TP / SL orders is closed by their fills, whatever the account's position (other sources
+        hold the same symbol); one protected the whole-position way (before those orders) by the position shrinking.
+        """
         if buy.category is not Category.LINEAR:
             return False
+        # The position before the fills: a stop firing in between shows as its fill, never as an unexplained gap.
         positions = await gateway.fetch_positions(buy.category)
         size = sum((p.size for p in positions if p.symbol == buy.symbol), ZERO)
+        orders = _orders_of(buy)
+        if orders.ids:
+            fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
+            closing = [f for f in fills if f.order_id in orders.ids and f.side is Side.SELL]
+            if closing:
+                hit = CloseReason.TAKE_PROFIT if closing[0].order_id == orders.take_profit_id else None
+                await self._record_exchange_close(buy, closing, inst, hit or CloseReason.STOP_LOSS)
+                return True
         if size >= buy.qty:
             return False
-        fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
-        closing = [f for f in fills if f.side is Side.SELL and not f.client_order_id.startswith(_OURS)]
+        closing = []
+        if not orders.ids:
+            fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
+            closing = [f for f in fills if f.side is Side.SELL and not f.client_order_id.startswith(_OURS)]
         if not closing:
             self._differ(
                 buy, f"the exchange holds {size} {buy.symbol}, the deal {buy.qty}, and no stop fill explains it"
@@ -453,12 +504,14 @@ class TraderService:
         await self._record_exchange_close(buy, closing, inst)
         return True
 
-    async def _record_exchange_close(self, buy: Deal, fills: list[ExecutionFill], inst: Instrument) -> None:
+    async def _record_exchange_close(
+        self, buy: Deal, fills: list[ExecutionFill], inst: Instrument, reason: CloseReason | None = None
+    ) -> None:
         qty = sum((f.qty for f in fills), ZERO)
         price = inst.round_price(sum((f.price * f.qty for f in fills), ZERO) / qty) if qty else fills[-1].price
         vwap = sum((f.price * f.qty for f in fills), ZERO) / qty if qty else price
         fee = sum((fee_in_quote(f.fee, f.fee_currency, f.price, inst) for f in fills), ZERO)
-        reason = buy.exit_reason(vwap)
+        reason = reason or buy.exit_reason(vwap)
         note = "" if qty == buy.qty else f"the exchange closed {qty} of {buy.qty}"
         closed = buy.closed(reason, vwap, fee, max(f.ts_ns for f in fills), note)
         await self._deals.save(closed)
@@ -480,7 +533,8 @@ class TraderService:
 
     async def reconcile(self) -> None:
         """At start: every open deal against its exchange's orders and positions; differences logged and shown."""
-        for deal in await self._deals.open_deals():
+        deals = await self._deals.open_deals()
+        for deal in deals:
             gateway = self._gateways.get(deal.exchange)
             if gateway is None:
                 self._differ(deal, f"no gateway for exchange {deal.exchange!r} in this process")
@@ -488,11 +542,11 @@ class TraderService:
             key = (deal.exchange, deal.category, deal.symbol, deal.source)
             async with self._lock(key):
                 try:
-                    await self._reconcile_one(deal, gateway)
+                    await self._reconcile_one(deal, gateway, deals)
                 except ExchangeError as exc:
                     self._differ(deal, f"not reconciled: {exc}")
 
-    async def _reconcile_one(self, deal: Deal, gateway: ExchangeGateway) -> None:
+    async def _reconcile_one(self, deal: Deal, gateway: ExchangeGateway, deals: list[Deal]) -> None:
         inst = gateway.instrument(deal.category, deal.symbol)
         if deal.status is DealStatus.PENDING:
             order = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
@@ -510,11 +564,21 @@ class TraderService:
             await self._deals.save(deal)
         if await self._closed_by_exchange(deal, gateway, inst):
             return
+        orders = _orders_of(deal)
+        if orders.ids:  # neither fired: both must still be there, or the position is not protected as the deal says
+            open_ids = {o.exchange_order_id for o in await gateway.fetch_open_orders(deal.category, deal.symbol)}
+            gone = [i for i in orders.ids if i not in open_ids]
+            if gone:
+                self._differ(deal, f"its TP / SL orders {', '.join(gone)} are no longer open on the exchange")
         if deal.category is Category.LINEAR:
             positions = await gateway.fetch_positions(deal.category)
             size = sum((p.size for p in positions if p.symbol == deal.symbol), ZERO)
-            if size > deal.qty:
-                self._differ(deal, f"the exchange holds {size} {deal.symbol}, more than the deal's {deal.qty}")
+            # Every source's open deal of the symbol shares the one-way position: more than all of them differs.
+            held = sum(
+                (d.qty for d in deals if market_of(d) == market_of(deal) and d.status is not DealStatus.PENDING), ZERO
+            )
+            if size > held:
+                self._differ(deal, f"the exchange holds {size} {deal.symbol}, more than the open deals' {held}")
         if deal.protection is Protection.WATCHED:
             await self._watch(deal)
 
@@ -613,6 +677,10 @@ class TraderService:
 def _reason_of(sell: Deal) -> CloseReason | None:
     """A SELL signal's close is manual; the trader's own protection close is told by its exit price (None)."""
     return CloseReason.MANUAL if sell.client_order_id.startswith(deal_client_order_id("", "s")[:3]) else None
+
+
+def _orders_of(deal: Deal) -> ProtectionOrders:
+    return ProtectionOrders(deal.tp_order_id, deal.sl_order_id)
 
 
 def _crossed(deal: Deal, price: Decimal) -> CloseReason | None:

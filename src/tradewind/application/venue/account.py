@@ -99,6 +99,11 @@ class VenueAccount:
         if not open_only:
             yield from reversed(self.history)
 
+    def conditional_orders(self, symbol: str) -> list[Order]:
+        """The linear symbol's open partial TP / SL orders, oldest first."""
+        orders = self._by_market.get((Category.LINEAR, symbol), {})
+        return [o for o in orders.values() if o.stop_kind is not None and o.stop_kind.is_partial]
+
     def open_count(self, category: Category, symbol: str) -> int:
         return len(self._by_market.get((category, symbol), ()))
 

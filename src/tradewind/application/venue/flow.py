@@ -32,7 +32,7 @@ from tradewind.domain.instruments import Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
 from tradewind.domain.values import Category
-from tradewind.domain.venue_accounts import ZERO, StopKind
+from tradewind.domain.venue_accounts import ZERO, StopKind, capped_sizes, partial_crossed
 
 log = structlog.get_logger(__name__)
 MarketKey = tuple[Category, str]
@@ -70,7 +70,9 @@ class OrderFlow:
         self._owner: dict[str, VenueAccount] = {}  # open venue order id -> its account
         self.report_listeners: list[ReportListener] = []
         self.fill_splitter: FillSplitter | None = None
-        self.triggers: deque[tuple[VenueAccount, str, StopKind]] = deque()
+        # Stops fired by an operation's trades, sent after it: (account, symbol, kind, the partial order's id or "").
+        self.triggers: deque[tuple[VenueAccount, str, StopKind, str]] = deque()
+        self.attachments: deque[tuple[VenueAccount, Order]] = deque()  # filled tpslMode Partial orders: add a pair
 
     def open(self, account: VenueAccount, order: Order) -> None:
         account.add_order(order)
@@ -131,6 +133,8 @@ class OrderFlow:
 
     def cancel(self, engine: MatchingEngine, account: VenueAccount, order: Order) -> Order:
         inst = engine.instrument
+        if order.status.is_conditional:  # not on the book: nothing for the engine to do
+            return self.close(account, order, VenueOrderStatus.CANCELLED, cancel_cause=CancelCause.USER)
         report = engine.cancel(order.order_id, self._clock.now_ns())
         if report.status is OrderStatus.REJECTED:
             raise VenueError(RejectCode.ORDER_FINISHED, f"order {order.order_id} is no longer open", inst.category)
@@ -161,6 +165,8 @@ class OrderFlow:
         )
         self._owner.pop(order.order_id, None)
         self.update(account, closed)
+        if order.tpsl_partial and closed.cum_exec_qty and (order.take_profit or order.stop_loss):
+            self.attachments.append((account, closed))
         return closed
 
     def _settle(
@@ -198,6 +204,7 @@ class OrderFlow:
             record.updated_ms = now_ms
             record.seq = seq
             self._journal.position(account, order.symbol)
+            self._cap_partials(account, order.symbol)
         account.executions.append(execution)
         self._journal.execution(account, execution)
         if updated.leaves_qty == 0:
@@ -229,6 +236,7 @@ class OrderFlow:
             record = account.positions.get(symbol)
             if record is None or record.position.size == 0:
                 continue
+            self._arm_partials(account, symbol, record.position.size > 0, prices)
             p = record.position.protection
             if p.take_profit is None and p.stop_loss is None and p.trailing_stop is None:
                 continue
@@ -237,8 +245,38 @@ class OrderFlow:
                 if kind is not None:
                     record.position.clear_protection()
                     self._journal.position(account, symbol)
-                    self.triggers.append((account, symbol, kind))
+                    self.triggers.append((account, symbol, kind, ""))
                     break
+
+    def _arm_partials(self, account: VenueAccount, symbol: str, long: bool, prices: Sequence[Decimal]) -> None:
+        """Fire each partial TP / SL a price crossed (its pair's other order is deactivated: one closes, not both)."""
+        for order in account.conditional_orders(symbol):
+            if order.status is not VenueOrderStatus.UNTRIGGERED or order.stop_kind is None:
+                continue  # its pair fired earlier in this loop
+            assert order.trigger_price is not None
+            if any(partial_crossed(order.stop_kind, long, order.trigger_price, price) for price in prices):
+                self.update(account, replace(order, status=VenueOrderStatus.TRIGGERED, updated_ms=self._clock.now_ms()))
+                linked = account.open_orders.get(order.linked_id) if order.linked_id else None
+                if linked is not None and linked.status is VenueOrderStatus.UNTRIGGERED:
+                    self.close(account, linked, VenueOrderStatus.DEACTIVATED)
+                self.triggers.append((account, symbol, order.stop_kind, order.order_id))
+
+    def _cap_partials(self, account: VenueAccount, symbol: str) -> None:
+        """After the position changed: partial TP / SL sizes cut to its size (oldest first), all ended when it is
+        flat or turned to the other side, as Bybit does."""
+        pending = [o for o in account.conditional_orders(symbol) if o.status is VenueOrderStatus.UNTRIGGERED]
+        if not pending:
+            return
+        pos = account.positions[symbol].position
+        size = abs(pos.size)
+        for kind in (StopKind.PARTIAL_TAKE_PROFIT, StopKind.PARTIAL_STOP_LOSS):
+            orders = [o for o in pending if o.stop_kind is kind]
+            cap = size if pos.side is not None and all(o.side is not pos.side for o in orders) else ZERO
+            for order, new in zip(orders, capped_sizes([o.qty for o in orders], cap), strict=True):
+                if new == 0:
+                    self.close(account, order, VenueOrderStatus.DEACTIVATED)
+                elif new != order.qty:
+                    self.update(account, replace(order, qty=new, leaves_qty=new, updated_ms=self._clock.now_ms()))
 
 
 def _cancelled(order: Order) -> VenueOrderStatus:

@@ -63,10 +63,21 @@ class VenueOrderStatus(StrEnum):
     CANCELLED = "cancelled"
     PARTIALLY_FILLED_CANCELED = "partially_filled_cancelled"  # spot: cancelled after some fills
     REJECTED = "rejected"
+    UNTRIGGERED = "untriggered"  # a conditional order (partial TP / SL) waiting for its trigger price
+    TRIGGERED = "triggered"  # fired: its market order goes to the book next, under the same id
+    DEACTIVATED = "deactivated"  # a conditional order the venue ended (its pair fired, the position closed)
 
     @property
     def is_open(self) -> bool:
-        return self in (VenueOrderStatus.NEW, VenueOrderStatus.PARTIALLY_FILLED)
+        return self in (
+            VenueOrderStatus.NEW, VenueOrderStatus.PARTIALLY_FILLED, VenueOrderStatus.UNTRIGGERED,
+            VenueOrderStatus.TRIGGERED,
+        )  # fmt: skip
+
+    @property
+    def is_conditional(self) -> bool:
+        """Not on the book yet: nothing for the matching engine to cancel."""
+        return self in (VenueOrderStatus.UNTRIGGERED, VenueOrderStatus.TRIGGERED)
 
 
 class CancelCause(StrEnum):
@@ -102,6 +113,7 @@ class OrderRequest:
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
     stop_kind: StopKind | None = None  # set by the venue for TP / SL / trailing closes
+    tpsl_partial: bool = False  # tpslMode Partial: the TP / SL become a pair of conditional orders of the filled qty
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +155,9 @@ class Order:
     close_on_trigger: bool = False
     created_ms: int = 0
     updated_ms: int = 0
+    trigger_price: Decimal | None = None  # a conditional order's (partial TP / SL)
+    linked_id: str = ""  # the other order of a partial TP / SL pair: ended when this one fires
+    tpsl_partial: bool = False
     lock_coin: str = ""  # spot: the coin held for this order and how much is still held
     lock_left: Decimal = ZERO
 

@@ -6,6 +6,7 @@ is called and its Report applied (``flow``); each operation's events go out as o
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -40,8 +41,8 @@ from tradewind.application.venue.tape import MarketTape
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.matching.engine import MatchingEngine
 from tradewind.domain.matching.events import OrderStatus, RejectReason, Report
-from tradewind.domain.values import Category, OrderType, Side
-from tradewind.domain.venue_accounts import ZERO, PositionRuleError, Protection
+from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+from tradewind.domain.venue_accounts import ZERO, PositionRuleError, Protection, StopKind
 from tradewind.domain.venue_accounts.perp import (
     bankruptcy_price,
     funding_payment,
@@ -260,6 +261,7 @@ class SimVenue:
                 stop_kind=req.stop_kind,
                 take_profit=req.take_profit,
                 stop_loss=req.stop_loss,
+                tpsl_partial=req.tpsl_partial,
                 reduce_only=req.reduce_only or req.close_on_trigger,
                 close_on_trigger=req.close_on_trigger,
                 created_ms=now_ms,
@@ -617,8 +619,15 @@ class SimVenue:
         if not self._journal.end():
             return
         # Stops armed by this operation's trades fire now, each as its own operation.
-        while self._flow.triggers:
-            account, symbol, kind = self._flow.triggers.popleft()
+        while self._flow.triggers or self._flow.attachments:
+            if self._flow.attachments:
+                account, filled = self._flow.attachments.popleft()
+                self._attach_partial(account, filled)
+                continue
+            account, symbol, kind, order_id = self._flow.triggers.popleft()
+            if order_id:
+                self._fire_partial(account, order_id)
+                continue
             pos = account.positions[symbol].position
             if pos.side is None:
                 continue
@@ -635,6 +644,105 @@ class SimVenue:
                 self.place_order(account.api_key, request)
             except VenueError:
                 continue  # e.g. less than one lot left: nothing a market order can close
+
+    def _fire_partial(self, account: VenueAccount, order_id: str) -> None:
+        """A triggered partial TP / SL goes to the book as a reduce-only market order of its size (at most what the
+        position holds), under its own id, so its fills name it."""
+        order = account.open_orders.get(order_id)
+        if order is None or order.status is not VenueOrderStatus.TRIGGERED:
+            return
+        inst = order.instrument
+        pos = account.position(inst.symbol, self.clock.now_ms()).position
+        qty = inst.floor_qty(min(order.qty, pos.closable(order.side)))
+        now_ns = self.clock.now_ns()
+        self._journal.begin()
+        try:
+            if qty <= 0:  # nothing of the position left for it (another close came first)
+                self._flow.close(account, order, VenueOrderStatus.DEACTIVATED)
+                return
+            fired = replace(order, status=VenueOrderStatus.NEW, qty=qty, leaves_qty=qty, updated_ms=now_ns // 1_000_000)
+            self._flow.update(account, fired)
+            engine = self.engine(inst.category, inst.symbol)
+            report = engine.submit(
+                order.order_id, order.side, OrderType.MARKET, inst.qty_to_lots(qty), None, order.tif, now_ns
+            )
+            self._flow.apply(inst, report, account, notify=True)
+        finally:
+            self._end()
+
+    def _attach_partial(self, account: VenueAccount, filled: Order) -> None:
+        """An order placed with tpslMode Partial has filled: its TP / SL become a pair of its filled size."""
+        with contextlib.suppress(VenueError):  # e.g. the price moved past a level meanwhile: Bybit drops it too
+            self.add_partial_stop(
+                account.api_key, filled.symbol, take_profit=filled.take_profit, stop_loss=filled.stop_loss,
+                size=filled.cum_exec_qty,
+            )  # fmt: skip
+
+    def add_partial_stop(
+        self,
+        api_key: str,
+        symbol: str,
+        *,
+        take_profit: Decimal | None,
+        stop_loss: Decimal | None,
+        size: Decimal,
+    ) -> tuple[Order | None, Order | None]:
+        """Add a partial TP / SL pair of ``size`` to the linear position (``/v5/position/trading-stop`` in Partial
+        mode): conditional reduce-only orders beside any others, each closing ``size`` at market when its price
+        trades; when one fires the other is deactivated. Returns (take-profit order, stop-loss order)."""
+        account = self._account(api_key)
+        inst = self.instrument(Category.LINEAR, symbol)
+        cat = inst.category
+        tp, sl = take_profit or None, stop_loss or None
+        if tp is None and sl is None:
+            raise VenueError(RejectCode.INVALID_PARAM, "Partial mode needs takeProfit or stopLoss", cat)
+        try:
+            inst.qty_to_lots(size)
+        except FilterError as exc:
+            raise VenueError(RejectCode.QTY_STEP, f"tpSize/slSize: {exc}", cat) from exc
+        if size <= 0:
+            raise VenueError(RejectCode.INVALID_PARAM, f"tpSize/slSize must be positive, got {size}", cat)
+        for name, value in (("takeProfit", tp), ("stopLoss", sl)):
+            if value is not None:
+                try:
+                    inst.price_to_ticks(value)
+                except FilterError as exc:
+                    raise VenueError(RejectCode.PRICE_TICK, f"{name}: {exc}", cat) from exc
+        now_ms = self.clock.now_ms()
+        pos = account.position(symbol, now_ms).position
+        try:
+            pos.check_levels(tp, sl, self.last_price(cat, symbol))
+        except PositionRuleError as exc:
+            code = RejectCode.ZERO_POSITION if pos.side is None else RejectCode.TPSL_INVALID
+            raise VenueError(code, str(exc), cat) from exc
+        if size > abs(pos.size):
+            raise VenueError(
+                RejectCode.TPSL_INVALID, f"{symbol}: tpSize/slSize {size} exceed the position's {abs(pos.size)}", cat
+            )
+        side = pos.side
+        assert side is not None
+        ids = {}
+        for kind, price in ((StopKind.PARTIAL_TAKE_PROFIT, tp), (StopKind.PARTIAL_STOP_LOSS, sl)):
+            if price is not None:
+                self._order_counter += 1
+                ids[kind] = uuid_id(_ORDER_NS, self._order_counter)
+        made: dict[StopKind, Order] = {}
+        self._journal.begin()
+        try:
+            for kind, order_id in ids.items():
+                other = next((i for k, i in ids.items() if k is not kind), "")
+                order = Order(
+                    order_id=order_id, order_link_id="", account=account.api_key, instrument=inst, side=side.opposite,
+                    order_type=OrderType.MARKET, tif=TimeInForce.IOC, qty=size, price=ZERO, market_unit=None,
+                    status=VenueOrderStatus.UNTRIGGERED, leaves_qty=size, stop_kind=kind, reduce_only=True,
+                    close_on_trigger=True, created_ms=now_ms, updated_ms=now_ms,
+                    trigger_price=tp if kind is StopKind.PARTIAL_TAKE_PROFIT else sl, linked_id=other,
+                )  # fmt: skip
+                self._flow.open(account, order)
+                made[kind] = order
+        finally:
+            self._end()
+        return made.get(StopKind.PARTIAL_TAKE_PROFIT), made.get(StopKind.PARTIAL_STOP_LOSS)
 
     def _position_of(self, account: VenueAccount, symbol: str) -> PositionView:
         view = account.position_view(symbol, self.mark_price(symbol), self.clock.now_ms())

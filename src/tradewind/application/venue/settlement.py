@@ -63,7 +63,7 @@ class Settlement:
                 pos.charge_fee(fee)
                 account.wallet.settle(inst.quote, outcome.realised_pnl - fee)
                 closed_size, pnl = outcome.closed_qty, outcome.realised_pnl
-                if (order.take_profit or order.stop_loss) and pos.side is order.side:
+                if (order.take_profit or order.stop_loss) and pos.side is order.side and not order.tpsl_partial:
                     pos.protection = Protection(order.take_profit, order.stop_loss)
             leaves = maker_leaves if maker_leaves is not None else order.leaves_qty - qty
             updated = replace(

@@ -106,6 +106,10 @@ class Deal:
     close_price: Decimal | None = None
     close_fee: Decimal = ZERO  # in quote currency
     note: str = ""
+    # The exchange's conditional orders of this deal's own partial TP / SL (Bybit Partial mode): a fill of one of
+    # them is this deal's close by the exchange, whoever else holds the symbol; "" where there are none.
+    tp_order_id: str = ""
+    sl_order_id: str = ""
 
     @property
     def is_open(self) -> bool:

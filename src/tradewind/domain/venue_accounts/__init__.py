@@ -8,6 +8,8 @@ from tradewind.domain.venue_accounts.position import (
     PositionRuleError,
     Protection,
     StopKind,
+    capped_sizes,
+    partial_crossed,
 )
 from tradewind.domain.venue_accounts.wallet import CoinBalance, InsufficientBalance, Wallet
 
@@ -23,9 +25,11 @@ __all__ = [
     "SpotSettlement",
     "StopKind",
     "Wallet",
+    "capped_sizes",
     "exact_context",
     "fmt",
     "initial_margin",
     "linear_fee",
+    "partial_crossed",
     "spot_settlement",
 ]

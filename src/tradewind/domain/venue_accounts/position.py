@@ -18,6 +18,12 @@ class StopKind(StrEnum):
     TAKE_PROFIT = "take_profit"
     STOP_LOSS = "stop_loss"
     TRAILING_STOP = "trailing_stop"
+    PARTIAL_TAKE_PROFIT = "partial_take_profit"  # a sized TP of Partial mode: closes its own size only
+    PARTIAL_STOP_LOSS = "partial_stop_loss"
+
+    @property
+    def is_partial(self) -> bool:
+        return self in (StopKind.PARTIAL_TAKE_PROFIT, StopKind.PARTIAL_STOP_LOSS)
 
 
 class PositionRuleError(ValueError):
@@ -130,12 +136,21 @@ class LinearPosition:
 
     def set_protection(self, protection: Protection, last_price: Decimal | None) -> None:
         """Validate TP / SL against the side and the last price, as Bybit does, then store them."""
+        self.check_levels(protection.take_profit, protection.stop_loss, last_price)
+        trail = protection.trailing_stop
+        if trail is not None and trail <= 0:
+            raise PositionRuleError(f"{self.symbol}: trailingStop must be positive, got {trail}")
+        if trail != self.protection.trailing_stop or protection.active_price != self.protection.active_price:
+            self._trail_extreme = None
+        self.protection = protection
+
+    def check_levels(self, tp: Decimal | None, sl: Decimal | None, last_price: Decimal | None) -> None:
+        """PositionRuleError unless the position is open and TP / SL lie on the right side of the last price."""
         side = self.side
         if side is None:
             raise PositionRuleError(f"{self.symbol}: can not set tp/sl/ts for zero position")
         long = side is Side.BUY
         ref = last_price if last_price is not None else self.avg_price
-        tp, sl, trail = protection.take_profit, protection.stop_loss, protection.trailing_stop
         if tp is not None and (tp <= ref if long else tp >= ref):
             word = "higher" if long else "lower"
             raise PositionRuleError(
@@ -146,11 +161,6 @@ class LinearPosition:
             raise PositionRuleError(
                 f"{self.symbol}: StopLoss {sl} for a {side.value} position must be {word} than {ref}"
             )
-        if trail is not None and trail <= 0:
-            raise PositionRuleError(f"{self.symbol}: trailingStop must be positive, got {trail}")
-        if trail != self.protection.trailing_stop or protection.active_price != self.protection.active_price:
-            self._trail_extreme = None
-        self.protection = protection
 
     def trigger(self, price: Decimal) -> StopKind | None:
         """Feed one trade price; return the protective order that fires at it, if any (the stop loss wins ties)."""
@@ -184,3 +194,25 @@ class LinearPosition:
         if d is None or self._trail_extreme is None:
             return None
         return self._trail_extreme - d if self.size > 0 else self._trail_extreme + d
+
+
+def partial_crossed(kind: StopKind, long: bool, trigger: Decimal, price: Decimal) -> bool:
+    """Whether a trade at ``price`` fires a partial TP / SL at ``trigger`` of a long (or short) position."""
+    take_profit = kind is StopKind.PARTIAL_TAKE_PROFIT
+    if take_profit == long:
+        return price >= trigger
+    return price <= trigger
+
+
+def capped_sizes(sizes: list[Decimal], cap: Decimal) -> list[Decimal]:
+    """Partial TP (or SL) sizes, oldest first, cut so they sum to at most ``cap`` (the position's size): the oldest
+    are reduced first, as Bybit does when a position shrinks under its partial orders; a zero is an order gone."""
+    excess = sum(sizes, ZERO) - cap
+    out = list(sizes)
+    for i, size in enumerate(out):
+        if excess <= 0:
+            break
+        cut = min(size, excess)
+        out[i] = size - cut
+        excess -= cut
+    return out

@@ -27,7 +27,8 @@ def deal_json(d: Deal) -> dict[str, Any]:
         "take_profit": _num(d.take_profit), "stop_loss": _num(d.stop_loss), "take_profit_hit": d.take_profit_hit,
         "stop_loss_hit": d.stop_loss_hit, "manually_closed": d.manually_closed, "protection": d.protection.value,
         "closed_ns": d.closed_ns, "close_price": _num(d.close_price), "close_fee": _num(d.close_fee),
-        "realised_pnl": _num(d.realised_pnl()), "note": d.note,
+        "realised_pnl": _num(d.realised_pnl()), "note": d.note, "tp_order_id": d.tp_order_id,
+        "sl_order_id": d.sl_order_id,
     }  # fmt: skip
 
 

@@ -21,8 +21,9 @@ from tradewind.application.ports.exchange import (
 )
 from tradewind.application.venue import MarketUnit, OrderRequest
 from tradewind.domain.instruments import FilterError
-from tradewind.domain.orders import OrderIntent, OrderState, PositionProtection
+from tradewind.domain.orders import OrderIntent, OrderState, PositionProtection, ProtectionOrders
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
+from tradewind.domain.venue_accounts import StopKind
 
 from .gateway_support import ccxt_gateway
 
@@ -234,3 +235,44 @@ async def test_linear_position_protection_and_leverage_are_kept_by_the_venue(
     )  # fmt: skip
     with pytest.raises(ProtectionUnsupported):  # a stop-loss above the price of a long: refused, and named
         await gateway.set_protection(Category.LINEAR, "BTCUSDT", PositionProtection(stop_loss=D("70000")))
+
+
+async def test_sized_protections_are_separate_partial_orders_each_closing_its_own_size(
+    perp_gateway: ExchangeGateway, sim_server: Served
+) -> None:
+    gateway = perp_gateway
+    await gateway.place_order(intent("part-1", qty="0.005", price=None, category=Category.LINEAR))  # at 60010
+    a_levels = PositionProtection(D("65000"), D("59985"), size=D("0.002"))
+    b_levels = PositionProtection(D("66000"), D("59950"), size=D("0.003"))
+    if isinstance(gateway, UnifiedCcxtGateway):
+        with pytest.raises(ProtectionUnsupported, match="sized"):
+            await gateway.set_protection(Category.LINEAR, "BTCUSDT", a_levels)
+        return
+    a = await gateway.set_protection(Category.LINEAR, "BTCUSDT", a_levels)
+    b = await gateway.set_protection(Category.LINEAR, "BTCUSDT", b_levels)
+    assert len({*a.ids, *b.ids}) == 4  # two pairs, four conditional orders, each named
+    account = sim_server.venue.account("trader-1")
+    assert account is not None
+    stops = {o.order_id: (o.stop_kind, o.qty, o.trigger_price) for o in account.conditional_orders("BTCUSDT")}
+    assert stops == {
+        a.take_profit_id: (StopKind.PARTIAL_TAKE_PROFIT, D("0.002"), D("65000")),
+        a.stop_loss_id: (StopKind.PARTIAL_STOP_LOSS, D("0.002"), D("59985")),
+        b.take_profit_id: (StopKind.PARTIAL_TAKE_PROFIT, D("0.003"), D("66000")),
+        b.stop_loss_id: (StopKind.PARTIAL_STOP_LOSS, D("0.003"), D("59950")),
+    }
+    view = sim_server.venue.position_view("trader-1", "BTCUSDT")
+    assert (view.take_profit, view.stop_loss) == (None, None)  # no whole-position levels
+    # another account sells through 59990 to 59980: A's stop fires, B's (59950) does not
+    sim_server.venue.place_order(
+        "trader-2", OrderRequest(Category.LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("1.5"))
+    )
+    assert sim_server.venue.position_view("trader-1", "BTCUSDT").size == D("0.003")
+    fills = await gateway.fetch_fills(Category.LINEAR, "BTCUSDT")
+    assert [(f.qty, f.price, f.side) for f in fills if f.order_id == a.stop_loss_id] == [
+        (D("0.002"), D("59980"), Side.SELL)
+    ]
+    assert not [f for f in fills if f.order_id in b.ids]
+    assert await gateway.cancel_protection(Category.LINEAR, "BTCUSDT", a) is False  # fired, its pair deactivated
+    assert await gateway.cancel_protection(Category.LINEAR, "BTCUSDT", b) is True
+    assert account.conditional_orders("BTCUSDT") == []
+    assert await gateway.cancel_protection(Category.LINEAR, "BTCUSDT", ProtectionOrders()) is True  # nothing to do

@@ -26,6 +26,7 @@ def buy(cid: str = "sgb1", *, source: str = "trend-btc", status: DealStatus = De
     return Deal(
         None, NS, "sim", Category.LINEAR, "BTCUSDT", source, f"sig-{cid}", Action.BUY, cid, status, D("1000"),
         "x-1", D("0.016"), D("60010.5"), D("0.528092"), D("61810.8"), D("58810.3"), protection=Protection.EXCHANGE,
+        tp_order_id="00000000-0000-4000-8000-00000000000a", sl_order_id="00000000-0000-4000-8000-00000000000b",
     )  # fmt: skip
 
 

@@ -77,6 +77,8 @@ async def test_positions_status_and_deals_after_a_buy(api: Api) -> None:
     assert [(d["action"], d["status"], d["manually_closed"]) for d in deals] == [
         ("SELL", "filled", False), ("BUY", "closed", True),
     ]  # fmt: skip
+    assert deals[1]["tp_order_id"] and deals[1]["sl_order_id"]  # its own partial TP / SL on the venue
+    assert (deals[0]["tp_order_id"], deals[0]["sl_order_id"]) == ("", "")
     status, answer = await api.get("/positions/status?symbol=BTCUSDT&source=trend-btc")
     assert answer == {**answer, "has_open_position": False, "recently_closed": True, "can_open_new": False}
 

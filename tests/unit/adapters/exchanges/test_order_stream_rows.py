@@ -57,7 +57,7 @@ def test_an_execution_row_is_a_fill() -> None:
     assert event.category is Category.SPOT
     assert event.update == ExecutionFill(
         "e-1", "c-2", D("59995.3"), D("0.012345"), D("0.000012345"), "BTC", True, 1767225600123 * 1_000_000,
-        "BTCUSDT", Side.BUY,
+        "BTCUSDT", Side.BUY, "o-2",
     )  # fmt: skip
 
 

@@ -47,7 +47,10 @@ async def test_buy_opens_one_position_with_default_levels_protected_on_the_excha
     assert (deal.status, deal.qty, deal.price) == (DealStatus.OPEN, D("0.01"), D("100010"))
     assert (deal.take_profit, deal.stop_loss) == (D("103010.3"), D("98009.8"))  # 3 % and 2 % on the tick grid
     assert deal.protection is Protection.EXCHANGE
-    assert rig.exchange.protections == [(Category.LINEAR, "BTCUSDT", PositionProtection(D("103010.3"), D("98009.8")))]
+    # the deal's own TP / SL pair of its quantity (Partial mode), their orders' ids kept on the deal
+    sized = PositionProtection(D("103010.3"), D("98009.8"), size=D("0.01"))
+    assert rig.exchange.protections == [(Category.LINEAR, "BTCUSDT", sized)]
+    assert deal.tp_order_id.startswith("ptp-") and deal.sl_order_id.startswith("psl-")
     assert [i.client_order_id for i in rig.exchange.placed] == [deal.client_order_id]
 
 
@@ -357,3 +360,73 @@ async def test_a_lost_announcement_is_logged_and_the_deal_stands() -> None:
         handled = await rig.trader.handle(signal(sid="open"))
     assert handled.outcome is Outcome.OPENED and rig.rows()[0].status is DealStatus.OPEN
     assert [e["topic"] for e in logs if e["event"] == "trade_events.lost"] == ["trader.deal.opened"]
+
+
+async def test_a_refused_sell_puts_a_new_pair_of_its_own_on_the_position_in_place_of_the_cancelled_one() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    (opened,) = rig.rows()
+    first = (opened.tp_order_id, opened.sl_order_id)
+    rig.exchange.refuse = "reduce-only order refused"
+    handled = await rig.trader.handle(signal(Action.SELL, sid="close"))
+    assert handled.outcome is Outcome.IGNORED
+    (deal,) = rig.rows()  # the SELL row rolled back, the BUY open again
+    assert deal.status is DealStatus.OPEN and deal.protection is Protection.EXCHANGE
+    assert [(o.take_profit_id, o.stop_loss_id) for o in rig.exchange.cancelled_stops] == [first]
+    assert (deal.tp_order_id, deal.sl_order_id) != first and deal.tp_order_id in rig.exchange.stops
+    assert rig.exchange.protections[-1][2] == PositionProtection(deal.take_profit, deal.stop_loss, size=deal.qty)
+
+
+async def test_a_sell_whose_stop_fired_meanwhile_records_that_stop_and_sends_no_close() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    (opened,) = rig.rows()
+    # the stop fires between the trader's look at the fills and its cancel: the cancel finds it gone
+    real_fetch = rig.exchange.fetch_fills
+    looks = 0
+
+    async def fills_then_stop(*args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        nonlocal looks
+        looks += 1
+        found = await real_fetch(*args, **kwargs)  # type: ignore[arg-type]
+        if looks == 1:
+            rig.exchange.stop_out("BTCUSDT", D("98009.8"), rig.clock.now_ns() + 1)
+        return found
+
+    rig.exchange.fetch_fills = fills_then_stop  # type: ignore[method-assign]
+    handled = await rig.trader.handle(signal(Action.SELL, sid="close"))
+    (deal,) = rig.rows()
+    assert handled.outcome is Outcome.IGNORED and deal.status is DealStatus.CLOSED and deal.stop_loss_hit
+    assert len(rig.exchange.placed) == 1  # the BUY only: no close of what the stop closed
+    assert deal.sl_order_id == opened.sl_order_id
+
+
+async def test_a_position_opened_with_a_trailing_stop_setting_says_the_exchange_keeps_none_per_deal() -> None:
+    rig = Rig(trailing_stop_pct="1")
+    await rig.trader.handle(signal(sid="open"))
+    (deal,) = rig.rows()
+    assert deal.protection is Protection.EXCHANGE and "no trailing stop" in deal.note
+    assert rig.exchange.protections[0][2].trailing_stop is None
+
+
+async def test_a_refused_sell_whose_new_pair_is_refused_too_leaves_the_position_watched_by_the_trader() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    rig.exchange.refuse = "reduce-only order refused"
+    rig.exchange.protection_refused = True
+    await rig.trader.handle(signal(Action.SELL, sid="close"))
+    (deal,) = rig.rows()
+    assert (deal.status, deal.protection) == (DealStatus.OPEN, Protection.WATCHED)
+    assert [p.deal.id for p in rig.trader.watched] == [deal.id] and (deal.tp_order_id, deal.sl_order_id) == ("", "")
+
+
+async def test_a_restart_names_a_deal_whose_own_stops_are_gone_from_the_exchange_without_firing() -> None:
+    rig = Rig()
+    await rig.trader.handle(signal(sid="open"))
+    (deal,) = rig.rows()
+    rig.exchange.stops.clear()  # cancelled or deactivated on the exchange (by hand, say): the position is bare
+    await rig.trader.start()
+    (difference,) = rig.trader.differences
+    assert deal.tp_order_id in difference and deal.sl_order_id in difference and "no longer open" in difference
+    assert rig.rows()[0].status is DealStatus.OPEN  # shown, never fixed silently
+    await rig.trader.stop()

@@ -114,6 +114,7 @@ def fill(row: Row) -> ExecutionFill:
         price=Decimal(str(row["execPrice"])), qty=Decimal(str(row["execQty"])), fee=_dec0(row, "execFee"),
         fee_currency=str(row.get("feeCurrency", "")), is_maker=bool(row.get("isMaker")),
         ts_ns=int(row["execTime"]) * 1_000_000, symbol=str(row.get("symbol", "")), side=Side(row["side"]),
+        order_id=str(row.get("orderId", "")),
     )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from tradewind.domain.orders import (
     OrderResult,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.spread.orders import FundingPayment
@@ -40,6 +42,10 @@ TRANSACTION_PAGE = 50  # the most rows /v5/account/transaction-log returns at on
 # The widest window /v5/account/transaction-log takes (endTime - startTime <= 7 days); without both it answers a day.
 TRANSACTION_WINDOW_MS = 7 * 24 * 3_600_000
 TRANSACTION_HISTORY_MS = 730 * 24 * 3_600_000  # the log goes back two years: an older ``since`` starts there
+ORDER_PAGE = 50  # the most rows /v5/order/realtime returns at once
+PARTIAL_LOOKS = 5  # how often the new partial TP / SL orders are looked for after trading-stop answered
+PARTIAL_LOOK_S = 0.2
+_PARTIAL_KINDS = {"PartialTakeProfit": "take_profit", "PartialStopLoss": "stop_loss"}
 
 
 class BybitV5Gateway(CcxtGateway):
@@ -50,6 +56,8 @@ class BybitV5Gateway(CcxtGateway):
         self._private = BybitPrivateStream(
             self._name, private_ws_url(settings), self._credentials, timeout_s=settings.timeout_s
         )
+        # trading-stop answers no ids: one sized protection at a time per symbol, so the new orders are ours
+        self._protect_locks: dict[str, asyncio.Lock] = {}
 
     def order_updates(self) -> AsyncIterator[OrderUpdateEvent]:
         """Our orders' states and fills pushed over Bybit's private WebSocket (``order`` + ``execution``)."""
@@ -225,12 +233,16 @@ class BybitV5Gateway(CcxtGateway):
             raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after amend")
         return found
 
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
-        """``/v5/position/trading-stop`` (Full mode, one-way position): the exchange keeps the levels itself."""
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> ProtectionOrders:
+        """``/v5/position/trading-stop`` (one-way position): Full mode keeps the whole position's levels; with a
+        size, Partial mode adds a TP / SL pair of ``tpSize``/``slSize``, whose conditional orders (which the answer
+        does not name) are then found in ``/v5/order/realtime`` as the new ``PartialTakeProfit`` /
+        ``PartialStopLoss`` of those prices."""
         if category is not Category.LINEAR:
             raise ProtectionUnsupported(f"{self._name}: {category.value} has no position protection")
-        self.instrument(category, symbol)
-        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "tpslMode": "Full", "positionIdx": 0}
+        inst = self.instrument(category, symbol)
+        mode = "Full" if protection.size is None else "Partial"
+        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "tpslMode": mode, "positionIdx": 0}
         for key, value in (
             ("takeProfit", protection.take_profit),
             ("stopLoss", protection.stop_loss),
@@ -238,10 +250,55 @@ class BybitV5Gateway(CcxtGateway):
         ):
             if value is not None:
                 params[key] = format(value, "f")
+        if protection.size is None:
+            await self._trading_stop(symbol, params)
+            return ProtectionOrders()
+        size = inst.floor_qty(protection.size)
+        params["tpSize"] = params["slSize"] = format(size, "f")
+        async with self._protect_locks.setdefault(symbol, asyncio.Lock()):
+            before = {row["orderId"] for row in await self._partial_rows(category, symbol)}
+            await self._trading_stop(symbol, params)
+            for look in range(PARTIAL_LOOKS):
+                found = _new_partials(
+                    await self._partial_rows(category, symbol), before, size, protection.take_profit,
+                    protection.stop_loss,
+                )  # fmt: skip
+                if found is not None:
+                    return found
+                if look + 1 < PARTIAL_LOOKS:
+                    await self._clock.sleep(PARTIAL_LOOK_S)
+        raise ExchangeError(f"{self._name}: {symbol} partial TP / SL set, but its orders were not found to name")
+
+    async def _trading_stop(self, symbol: str, params: dict[str, Any]) -> None:
         try:
             await self._call("trading stop", self._client.private_post_v5_position_trading_stop, params)
         except OrderRejected as exc:
             raise ProtectionUnsupported(f"{self._name}: {symbol} protection refused: {exc.reason}") from exc
+
+    async def _partial_rows(self, category: Category, symbol: str) -> list[bybit.Row]:
+        """The symbol's open partial TP / SL orders (every page of ``/v5/order/realtime``)."""
+        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": ORDER_PAGE}
+        rows: list[bybit.Row] = []
+        for _ in range(MAX_FILL_PAGES):
+            response = await self._call("open orders", self._client.private_get_v5_order_realtime, params)
+            rows.extend(r for r in bybit.result_list(response) if r.get("stopOrderType") in _PARTIAL_KINDS)
+            cursor = str(response.get("result", {}).get("nextPageCursor") or "")
+            if not cursor:
+                break
+            params = {**params, "cursor": cursor}
+        return rows
+
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
+        """``/v5/order/cancel`` by ``orderId`` for each conditional order; False when one had fired or ended."""
+        self.instrument(category, symbol)
+        all_open = True
+        for order_id in orders.ids:
+            params = {"category": category.value, "symbol": symbol, "orderId": order_id}
+            try:
+                await self._call("cancel protection", self._client.private_post_v5_order_cancel, params)
+            except (OrderNotFound, OrderRejected):
+                all_open = False
+        return all_open
 
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
         if category is not Category.LINEAR:
@@ -254,3 +311,24 @@ class BybitV5Gateway(CcxtGateway):
         except ExchangeError as exc:
             if "110043" not in str(exc) and "not modified" not in str(exc).lower():
                 raise
+
+
+def _new_partials(
+    rows: list[bybit.Row],
+    before: set[Any],
+    size: Decimal,
+    take_profit: Decimal | None,
+    stop_loss: Decimal | None,
+) -> ProtectionOrders | None:
+    """The ids of the pair trading-stop just made: new rows of that size at those prices; None until all are there."""
+    ids = {"take_profit": "", "stop_loss": ""}
+    wanted = {"take_profit": take_profit or None, "stop_loss": stop_loss or None}
+    for row in rows:
+        kind = _PARTIAL_KINDS[str(row["stopOrderType"])]
+        price = bybit.dec(row, "triggerPrice")
+        if row["orderId"] in before or ids[kind] or bybit.dec(row, "qty") != size or price != wanted[kind]:
+            continue
+        ids[kind] = str(row["orderId"])
+    if any(wanted[k] is not None and not ids[k] for k in ids):
+        return None
+    return ProtectionOrders(ids["take_profit"], ids["stop_loss"])

@@ -40,6 +40,7 @@ from tradewind.domain.orders import (
     OrderResult,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.values import Category
@@ -228,7 +229,12 @@ class CcxtGateway(ABC):
     ) -> OrderResult: ...
 
     @abstractmethod
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None: ...
+    async def set_protection(
+        self, category: Category, symbol: str, protection: PositionProtection
+    ) -> ProtectionOrders: ...
+
+    @abstractmethod
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool: ...
 
     @abstractmethod
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None: ...

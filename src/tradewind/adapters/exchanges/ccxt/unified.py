@@ -165,7 +165,7 @@ def fill(trade: Row, mkt: Market, client_order_id: str) -> ExecutionFill:
         trade_id=str(trade["id"]), client_order_id=client_order_id, price=price, qty=mkt.base(amount), fee=fee,
         fee_currency=fee_currency, is_maker=trade.get("takerOrMaker") == "maker",
         ts_ns=int(trade.get("timestamp") or 0) * 1_000_000, symbol=mkt.instrument.symbol,
-        side=_SIDES.get(str(trade.get("side"))),
+        side=_SIDES.get(str(trade.get("side"))), order_id=str(trade.get("order") or ""),
     )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ from tradewind.domain.orders import (
     OrderResult,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.spread.orders import FundingPayment
@@ -263,12 +264,18 @@ class UnifiedCcxtGateway(CcxtGateway):
             raise OrderNotFound(f"{self._name}: order {client_order_id} vanished after amend")
         return amended
 
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
-        """ccxt's unified API has no position-level stop-loss / take-profit: the caller watches the price."""
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> ProtectionOrders:
+        """ccxt's unified API has no position-level stop-loss / take-profit, whole or sized: the caller watches."""
         self._market(category, symbol)
+        what = "sized (partial) " if protection.size is not None else ""
         raise ProtectionUnsupported(
-            f"{self._name}: position protection is not in ccxt's unified API ({category.value} {symbol})"
+            f"{self._name}: {what}position protection is not in ccxt's unified API ({category.value} {symbol})"
         )
+
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
+        """Nothing to cancel: this gateway never sets protection orders."""
+        self._market(category, symbol)
+        raise ProtectionUnsupported(f"{self._name}: no position protection orders through ccxt's unified API")
 
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
         market = self._market(category, symbol)

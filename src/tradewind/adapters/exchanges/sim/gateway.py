@@ -43,6 +43,7 @@ from tradewind.domain.orders import (
     OrderState,
     PositionProtection,
     PositionSnapshot,
+    ProtectionOrders,
     Ticker,
 )
 from tradewind.domain.spread.orders import FundingPayment
@@ -57,6 +58,9 @@ _STATES = {
     VenueOrderStatus.CANCELLED: OrderState.CANCELLED,
     VenueOrderStatus.PARTIALLY_FILLED_CANCELED: OrderState.CANCELLED,
     VenueOrderStatus.REJECTED: OrderState.REJECTED,
+    VenueOrderStatus.UNTRIGGERED: OrderState.NEW,
+    VenueOrderStatus.TRIGGERED: OrderState.NEW,
+    VenueOrderStatus.DEACTIVATED: OrderState.CANCELLED,
 }
 
 
@@ -84,7 +88,7 @@ def execution_fill(e: Execution) -> ExecutionFill:
     """One venue execution as the port's fill."""
     return ExecutionFill(
         e.exec_id, e.order_link_id, e.exec_price, e.exec_qty, e.fee, e.fee_coin, e.is_maker,
-        e.exec_time_ms * 1_000_000, e.symbol, e.side,
+        e.exec_time_ms * 1_000_000, e.symbol, e.side, e.order_id,
     )  # fmt: skip
 
 
@@ -240,18 +244,39 @@ class SimGateway:
             raise OrderRejected(f"{exc.code.value}: {exc.message}", client_order_id=client_order_id) from exc
         return order_result(order)
 
-    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> None:
-        """The venue's position TP / SL / trailing stop (``/v5/position/trading-stop``); spot has none."""
+    async def set_protection(self, category: Category, symbol: str, protection: PositionProtection) -> ProtectionOrders:
+        """The venue's position TP / SL / trailing stop (``/v5/position/trading-stop``); with a size, a partial pair
+        of conditional orders whose ids come back. Spot has none."""
         if category is not Category.LINEAR:
             raise ProtectionUnsupported(f"{self._name}: {category.value} has no position protection")
         self.instrument(category, symbol)
         try:
+            if protection.size is not None:
+                tp, sl = self._venue.add_partial_stop(
+                    self._key, symbol, take_profit=protection.take_profit, stop_loss=protection.stop_loss,
+                    size=protection.size,
+                )  # fmt: skip
+                return ProtectionOrders("" if tp is None else tp.order_id, "" if sl is None else sl.order_id)
             self._venue.set_trading_stop(
                 self._key, symbol, take_profit=protection.take_profit, stop_loss=protection.stop_loss,
                 trailing_stop=protection.trailing_stop,
             )  # fmt: skip
         except VenueError as exc:
             raise ProtectionUnsupported(f"{self._name}: {symbol} protection refused: {exc.message}") from exc
+        return ProtectionOrders()
+
+    async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
+        """Cancel the partial TP / SL orders by their ids; False when one had fired or ended already."""
+        self.instrument(category, symbol)
+        all_open = True
+        for order_id in orders.ids:
+            try:
+                self._venue.cancel_order(self._key, OrderRef(category, symbol, order_id=order_id))
+            except VenueError as exc:
+                if exc.code not in (RejectCode.ORDER_NOT_FOUND, RejectCode.ORDER_FINISHED):
+                    raise OrderRejected(f"{exc.code.value}: {exc.message}") from exc
+                all_open = False
+        return all_open
 
     async def set_leverage(self, category: Category, symbol: str, leverage: Decimal) -> None:
         if category is not Category.LINEAR:

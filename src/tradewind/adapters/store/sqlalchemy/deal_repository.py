@@ -50,6 +50,8 @@ def _row(d: Deal) -> dict[str, Any]:
         "close_price": exact_or_none(d.close_price, f"{what} close_price"),
         "close_fee": exact(d.close_fee, f"{what} close_fee"),
         "note": d.note,
+        "tp_order_id": d.tp_order_id[:64],
+        "sl_order_id": d.sl_order_id[:64],
     }
 
 
@@ -58,7 +60,7 @@ def _deal(r: Row[Any]) -> Deal:
         r.id, r.created_ns, r.exchange, Category(r.category), r.symbol, r.source, r.signal_id, Action(r.action),
         r.client_order_id, DealStatus(r.status), r.amount_quote, r.exchange_order_id, r.qty, r.price, r.fee,
         r.take_profit, r.stop_loss, bool(r.take_profit_hit), bool(r.stop_loss_hit), bool(r.manually_closed),
-        Protection(r.protection), r.closed_ns, r.close_price, r.close_fee, r.note,
+        Protection(r.protection), r.closed_ns, r.close_price, r.close_fee, r.note, r.tp_order_id, r.sl_order_id,
     )  # fmt: skip
 
 

@@ -39,6 +39,8 @@ deals = Table(
     Column("close_price", ExactDecimal, nullable=True),
     Column("close_fee", ExactDecimal, nullable=False),
     Column("note", Text, nullable=False),
+    Column("tp_order_id", String(64), nullable=False, server_default=""),  # 0017: the deal's partial TP / SL orders
+    Column("sl_order_id", String(64), nullable=False, server_default=""),
     Index("ux_deals_client_order_id", "exchange", "client_order_id", unique=True),
     Index("ix_deals_source_symbol", "source", "symbol", "created_ns"),
     # One open position per symbol and source, kept by the database even if a code check is bypassed: see 0011.

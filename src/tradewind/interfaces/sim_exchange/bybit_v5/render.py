@@ -36,6 +36,9 @@ ORDER_STATUS = {
     VenueOrderStatus.CANCELLED: "Cancelled",
     VenueOrderStatus.PARTIALLY_FILLED_CANCELED: "PartiallyFilledCanceled",
     VenueOrderStatus.REJECTED: "Rejected",
+    VenueOrderStatus.UNTRIGGERED: "Untriggered",
+    VenueOrderStatus.TRIGGERED: "Triggered",
+    VenueOrderStatus.DEACTIVATED: "Deactivated",
 }
 MARKET_UNIT = {MarketUnit.BASE: "baseCoin", MarketUnit.QUOTE: "quoteCoin"}
 _ORDER_TYPE = {OrderType.LIMIT: "Limit", OrderType.MARKET: "Market"}
@@ -49,6 +52,8 @@ _STOP_ORDER_TYPE = {
     StopKind.TAKE_PROFIT: "TakeProfit",
     StopKind.STOP_LOSS: "StopLoss",
     StopKind.TRAILING_STOP: "TrailingStop",
+    StopKind.PARTIAL_TAKE_PROFIT: "PartialTakeProfit",
+    StopKind.PARTIAL_STOP_LOSS: "PartialStopLoss",
 }
 
 
@@ -100,12 +105,12 @@ def order_row(o: Order) -> dict[str, Any]:
         "orderType": order_type(o.order_type),
         "stopOrderType": stop_order_type(o.stop_kind),
         "orderIv": "",
-        "triggerPrice": "0",
+        "triggerPrice": fmt(o.trigger_price) if o.trigger_price is not None else "0",
         "takeProfit": opt(o.take_profit),
         "stopLoss": opt(o.stop_loss),
         "tpTriggerBy": "LastPrice" if o.take_profit is not None else "",
         "slTriggerBy": "LastPrice" if o.stop_loss is not None else "",
-        "triggerDirection": 0,
+        "triggerDirection": _trigger_direction(o),
         "triggerBy": "",
         "lastPriceOnCreated": "",
         "reduceOnly": o.reduce_only,
@@ -113,7 +118,7 @@ def order_row(o: Order) -> dict[str, Any]:
         "smpType": "None",
         "smpGroup": 0,
         "smpOrderId": "",
-        "tpslMode": "Full" if o.take_profit is not None or o.stop_loss is not None else "",
+        "tpslMode": _tpsl_mode(o),
         "tpLimitPrice": "",
         "slLimitPrice": "",
         "placeType": "",
@@ -121,6 +126,20 @@ def order_row(o: Order) -> dict[str, Any]:
         "createdTime": str(o.created_ms),
         "updatedTime": str(o.updated_ms),
     }
+
+
+def _tpsl_mode(o: Order) -> str:
+    if o.tpsl_partial or (o.stop_kind is not None and o.stop_kind.is_partial):
+        return "Partial"
+    return "Full" if o.take_profit is not None or o.stop_loss is not None else ""
+
+
+def _trigger_direction(o: Order) -> int:
+    """1: fires when the price rises to the trigger, 2: when it falls (a long's partial TP rises, its SL falls)."""
+    if o.trigger_price is None or o.stop_kind is None:
+        return 0
+    rises = (o.stop_kind is StopKind.PARTIAL_TAKE_PROFIT) == (o.side is Side.SELL)
+    return 1 if rises else 2
 
 
 def execution_row(e: Execution) -> dict[str, Any]:

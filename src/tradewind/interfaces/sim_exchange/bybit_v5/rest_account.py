@@ -72,22 +72,49 @@ def _margin_mode_failed(why: str) -> BybitError:
 
 
 def trading_stop(call: Call) -> dict[str, Any]:
+    """Full mode: the position's one TP / SL / trailing stop; Partial: a TP / SL pair of ``tpSize`` added beside the
+    others, each a conditional reduce-only order (``PartialTakeProfit`` / ``PartialStopLoss`` in ``order/realtime``)."""
     p = call.params
     p.category(Category.LINEAR)
-    if p.text("tpslMode", default="Full") != "Full":
-        raise params_error("tpslMode: only Full is supported")
+    mode = p.text("tpslMode", default="Full")
+    if mode not in ("Full", "Partial"):
+        raise params_error(f"tpslMode must be Full or Partial, got {mode!r}")
     if p.integer("positionIdx", default=0, lo=0, hi=2):
         raise params_error("position idx not match position mode: only one-way mode (positionIdx 0) is served")
-    for name in ("tpSize", "slSize", "tpLimitPrice", "slLimitPrice"):
+    for name in ("tpLimitPrice", "slLimitPrice"):
         if name in p:
-            raise params_error(f"{name}: partial or limit TP / SL are not supported by this simulator")
+            raise params_error(f"{name}: limit TP / SL are not supported by this simulator")
+    symbol = p.text("symbol", required=True)
+    if mode == "Partial":
+        return _partial_stop(call, symbol)
+    for name in ("tpSize", "slSize"):
+        if name in p:
+            raise params_error(f"{name} is for tpslMode Partial only")
     call.venue.set_trading_stop(
         call.account.api_key,
-        p.text("symbol", required=True),
+        symbol,
         take_profit=p.decimal("takeProfit"),
         stop_loss=p.decimal("stopLoss"),
         trailing_stop=p.decimal("trailingStop"),
         active_price=p.decimal("activePrice"),
+    )
+    return {}
+
+
+def _partial_stop(call: Call, symbol: str) -> dict[str, Any]:
+    p = call.params
+    for name in ("trailingStop", "activePrice"):
+        if name in p:
+            raise params_error(f"{name} is for tpslMode Full only (a trailing stop guards the whole position)")
+    tp_size, sl_size = p.decimal("tpSize"), p.decimal("slSize")
+    if tp_size is None and sl_size is None:
+        raise params_error("tpslMode Partial needs tpSize and slSize")
+    if tp_size is not None and sl_size is not None and tp_size != sl_size:
+        raise params_error(f"tpSize {tp_size} and slSize {sl_size} must be equal")
+    size = tp_size if tp_size is not None else sl_size
+    assert size is not None
+    call.venue.add_partial_stop(
+        call.account.api_key, symbol, take_profit=p.decimal("takeProfit"), stop_loss=p.decimal("stopLoss"), size=size
     )
     return {}
 

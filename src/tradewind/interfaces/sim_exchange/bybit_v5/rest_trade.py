@@ -40,8 +40,9 @@ def create_order(call: Call) -> dict[str, Any]:
         raise params_error("isLeverage=1: spot margin trading is not supported by this simulator")
     if p.text("orderFilter", default="Order") != "Order":
         raise params_error("orderFilter: only Order is supported (no tpslOrder / StopOrder)")
-    if p.text("tpslMode", default="Full") != "Full":
-        raise params_error("tpslMode: only Full is supported")
+    tpsl_mode = p.text("tpslMode", default="Full")
+    if tpsl_mode not in ("Full", "Partial"):
+        raise params_error(f"tpslMode must be Full or Partial, got {tpsl_mode!r}")
     _position_idx(p)
     raw_type = p.text("orderType", required=True)
     if raw_type not in _ORDER_TYPES:
@@ -69,6 +70,7 @@ def create_order(call: Call) -> dict[str, Any]:
         close_on_trigger=False,
         take_profit=_price_or_none(p, "takeProfit"),
         stop_loss=_price_or_none(p, "stopLoss"),
+        tpsl_partial=tpsl_mode == "Partial",
     )
     order = call.venue.place_order(call.account.api_key, request)
     return {"orderId": order.order_id, "orderLinkId": order.order_link_id}

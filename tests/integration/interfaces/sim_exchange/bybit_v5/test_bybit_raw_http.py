@@ -199,6 +199,68 @@ async def test_trading_stop_closes_the_position_when_the_price_reaches_it(
     assert ("TakeProfit", "Filled") in kinds
 
 
+async def test_partial_trading_stops_are_conditional_orders_of_their_own_size(
+    frozen_server: Served, http: aiohttp.ClientSession
+) -> None:
+    buy = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Market", "qty": "0.3"}
+    assert (await signed(http, frozen_server, "POST", "/v5/order/create", buy))[1]["retCode"] == 0
+    stop = {"category": "linear", "symbol": "BTCUSDT", "tpslMode": "Partial", "positionIdx": 0}
+    for tp, size in (("60030", "0.1"), ("60100", "0.2")):
+        pair = {**stop, "takeProfit": tp, "stopLoss": "59000", "tpSize": size, "slSize": size}
+        _, answer, _ = await signed(http, frozen_server, "POST", "/v5/position/trading-stop", pair)
+        assert (answer["retCode"], answer["result"]) == (0, {})  # as Bybit: the orders are not named in the answer
+    query = {"category": "linear", "symbol": "BTCUSDT"}
+    _, realtime, _ = await signed(http, frozen_server, "GET", "/v5/order/realtime", query)
+    rows = {(o["stopOrderType"], o["triggerPrice"], o["qty"], o["orderStatus"], o["tpslMode"], o["reduceOnly"])
+            for o in realtime["result"]["list"]}  # fmt: skip
+    assert rows == {
+        ("PartialTakeProfit", "60030", "0.1", "Untriggered", "Partial", True),
+        ("PartialStopLoss", "59000", "0.1", "Untriggered", "Partial", True),
+        ("PartialTakeProfit", "60100", "0.2", "Untriggered", "Partial", True),
+        ("PartialStopLoss", "59000", "0.2", "Untriggered", "Partial", True),
+    }
+    lift = {**buy, "qty": "3"}  # trader-2 lifts the offers up to 60040: the first TP fires, the second does not
+    assert (await signed(http, frozen_server, "POST", "/v5/order/create", lift, key="trader-2"))[1]["retCode"] == 0
+    _, listed, _ = await signed(http, frozen_server, "GET", "/v5/position/list", query)
+    assert listed["result"]["list"][0]["size"] == "0.2"
+    _, execs, _ = await signed(http, frozen_server, "GET", "/v5/execution/list", query)
+    (fired,) = [e for e in execs["result"]["list"] if e["stopOrderType"] == "PartialTakeProfit"]
+    assert (fired["execQty"], fired["side"]) == ("0.1", "Sell")
+    by_id = {**query, "orderId": fired["orderId"]}
+    _, history, _ = await signed(http, frozen_server, "GET", "/v5/order/history", by_id)
+    assert [(o["stopOrderType"], o["orderStatus"]) for o in history["result"]["list"]] == [
+        ("PartialTakeProfit", "Filled")
+    ]
+    _, realtime, _ = await signed(http, frozen_server, "GET", "/v5/order/realtime", query)
+    left = sorted((o["stopOrderType"], o["qty"]) for o in realtime["result"]["list"])
+    assert left == [("PartialStopLoss", "0.2"), ("PartialTakeProfit", "0.2")]  # the pair's SL went with its TP
+    cancel = {**query, "orderId": realtime["result"]["list"][0]["orderId"]}
+    assert (await signed(http, frozen_server, "POST", "/v5/order/cancel", cancel))[1]["retCode"] == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"tpslMode": "Partial", "tpSize": "0.1", "slSize": "0.2"}, "must be equal"),
+        ({"tpslMode": "Partial", "tpSize": "0.1", "slSize": "0.1", "trailingStop": "50"}, "tpslMode Full only"),
+        ({"tpslMode": "Partial"}, "needs tpSize"),
+        ({"tpslMode": "Full", "tpSize": "0.1"}, "Partial only"),
+        ({"tpslMode": "Half"}, "Full or Partial"),
+        ({"tpslMode": "Partial", "tpSize": "0.5", "slSize": "0.5"}, "exceed"),
+    ],
+)
+async def test_bad_partial_trading_stops_are_refused_by_name(
+    frozen_server: Served, http: aiohttp.ClientSession, extra: dict[str, str], words: str
+) -> None:
+    buy = {"category": "linear", "symbol": "BTCUSDT", "side": "Buy", "orderType": "Market", "qty": "0.1"}
+    assert (await signed(http, frozen_server, "POST", "/v5/order/create", buy))[1]["retCode"] == 0
+    stop = {"category": "linear", "symbol": "BTCUSDT", "positionIdx": 0, "stopLoss": "59000", **extra}
+    _, answer, _ = await signed(http, frozen_server, "POST", "/v5/position/trading-stop", stop)
+    assert answer["retCode"] != 0 and words in answer["retMsg"]
+    account = frozen_server.venue.account("trader-1")
+    assert account is not None and account.conditional_orders("BTCUSDT") == []
+
+
 async def test_account_probes_answer_as_a_unified_account(frozen_server: Served, http: aiohttp.ClientSession) -> None:
     _, api, _ = await signed(http, frozen_server, "GET", "/v5/user/query-api", {})
     _, info, _ = await signed(http, frozen_server, "GET", "/v5/account/info", {})
