@@ -4,6 +4,7 @@ sim-exchange's Binance spot face). Derivative checks run where the venue has per
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -221,6 +222,8 @@ async def test_linear_position_protection_and_leverage_are_kept_by_the_venue(
 ) -> None:
     gateway = perp_gateway
     await gateway.set_leverage(Category.LINEAR, "BTCUSDT", D("5"))
+    # The same signed request within one millisecond is a replay to the sim's face (10002): a later one is a new call.
+    await asyncio.sleep(0.002)
     await gateway.set_leverage(Category.LINEAR, "BTCUSDT", D("5"))  # unchanged: no error
     await gateway.place_order(intent("prot-1", qty="0.005", price=None, category=Category.LINEAR))
     protection = PositionProtection(D("65000"), D("55000"), D("500"))
