@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +11,7 @@ import structlog
 
 from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
-from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
+from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
 from tradewind.application.ports.exchange import (
     ExchangeError,
     OrderNotFound,
@@ -43,6 +43,9 @@ TRANSACTION_PAGE = 50  # the most rows /v5/account/transaction-log returns at on
 TRANSACTION_WINDOW_MS = 7 * 24 * 3_600_000
 TRANSACTION_HISTORY_MS = 730 * 24 * 3_600_000  # the log goes back two years: an older ``since`` starts there
 ORDER_PAGE = 50  # the most rows /v5/order/realtime returns at once
+POSITION_PAGE = 200  # the most rows /v5/position/list returns at once
+INSTRUMENT_PAGE = 1000  # the most rows /v5/market/instruments-info returns at once (linear pages; spot is one answer)
+FILL_PAGE = 100  # the most rows /v5/execution/list returns at once
 PARTIAL_LOOKS = 5  # how often the new partial TP / SL orders are looked for after trading-stop answered
 PARTIAL_LOOK_S = 0.2
 _PARTIAL_KINDS = {"PartialTakeProfit": "take_profit", "PartialStopLoss": "stop_loss"}
@@ -66,18 +69,15 @@ class BybitV5Gateway(CcxtGateway):
     async def _load_instruments(self) -> Sequence[Instrument]:
         loaded: list[Instrument] = []
         for category in self.capabilities.categories:
-            cursor = ""
-            while True:
-                params = {"category": category.value, "limit": 1000, **({"cursor": cursor} if cursor else {})}
-                response = await self._call("instruments", self._client.public_get_v5_market_instruments_info, params)
+            params = {"category": category.value, "limit": INSTRUMENT_PAGE}
+            async for response in self._v5_pages(
+                "instruments", self._client.public_get_v5_market_instruments_info, params
+            ):
                 loaded.extend(
                     bybit.instrument(category, row)
                     for row in bybit.result_list(response)
                     if row.get("status", "Trading") == "Trading"
                 )
-                cursor = str(response.get("result", {}).get("nextPageCursor") or "")
-                if not cursor:
-                    break
         return loaded
 
     async def _send_order(self, intent: OrderIntent) -> None:
@@ -96,31 +96,33 @@ class BybitV5Gateway(CcxtGateway):
         return None
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
-        params: dict[str, Any] = {"category": category.value, "limit": 50}
+        """Every page of ``/v5/order/realtime``: resting orders and untriggered conditional ones (partial TP / SL)."""
+        params: dict[str, Any] = {"category": category.value}
         params.update({"symbol": symbol} if symbol else {"settleCoin": "USDT"} if category is Category.LINEAR else {})
-        rows = bybit.result_list(await self._call("open orders", self._client.private_get_v5_order_realtime, params))
-        return [bybit.order_result(r) for r in rows]
+        return [bybit.order_result(r) for r in await self._open_rows(params)]
+
+    async def _open_rows(self, params: dict[str, Any]) -> list[bybit.Row]:
+        """The rows of every page of ``/v5/order/realtime`` for ``params``, by order id (a page shifted by an order
+        placed or ended meanwhile repeats or skips a row: the next look sees it)."""
+        rows: dict[str, bybit.Row] = {}
+        method = self._client.private_get_v5_order_realtime
+        async for response in self._v5_pages("open orders", method, {**params, "limit": ORDER_PAGE}):
+            rows.update((str(r.get("orderId")), r) for r in bybit.result_list(response))
+        return list(rows.values())
 
     async def fetch_fills(
         self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
     ) -> list[ExecutionFill]:
-        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": 100}
+        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": FILL_PAGE}
         if client_order_id:
             params["orderLinkId"] = client_order_id
         if since_ns is not None:
             params["startTime"] = since_ns // 1_000_000
         fills: dict[str, ExecutionFill] = {}  # by execution id: a page shifted by a new fill repeats a row
-        for _ in range(MAX_FILL_PAGES):
-            response = await self._call("fills", self._client.private_get_v5_execution_list, params)
+        async for response in self._v5_pages("fills", self._client.private_get_v5_execution_list, params):
             for row in bybit.result_list(response):
                 fill = bybit.fill(row)
                 fills[fill.trade_id] = fill
-            cursor = str(response.get("result", {}).get("nextPageCursor") or "")
-            if not cursor:
-                break
-            params = {**params, "cursor": cursor}
-        else:
-            log.error("exchange.fill_pages_exhausted", exchange=self._name, symbol=symbol, cid=client_order_id)
         return sorted(fills.values(), key=lambda f: (f.ts_ns, f.trade_id))
 
     async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
@@ -135,18 +137,12 @@ class BybitV5Gateway(CcxtGateway):
                 "accountType": "UNIFIED", "category": Category.LINEAR.value, "type": "SETTLEMENT",
                 "startTime": start, "endTime": end, "limit": TRANSACTION_PAGE,
             }  # fmt: skip
-            for _ in range(MAX_FILL_PAGES):
-                response = await self._call("funding", self._client.private_get_v5_account_transaction_log, params)
+            method = self._client.private_get_v5_account_transaction_log
+            async for response in self._v5_pages("funding", method, params):
                 for row in bybit.result_list(response):
                     if symbol is None or row.get("symbol") == symbol:
                         payment = bybit.funding(self._name, row)
                         found[payment.funding_id] = payment
-                cursor = str(response.get("result", {}).get("nextPageCursor") or "")
-                if not cursor:
-                    break
-                params = {**params, "cursor": cursor}
-            else:
-                log.error("exchange.funding_pages_exhausted", exchange=self._name, start=start, end=end)
             start = end + 1
         return sorted(found.values(), key=lambda p: (p.ts_ns, p.funding_id))
 
@@ -201,9 +197,13 @@ class BybitV5Gateway(CcxtGateway):
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
         if category is not Category.LINEAR:
             return []
-        params = {"category": category.value, "settleCoin": "USDT", "limit": 200}
-        rows = bybit.result_list(await self._call("positions", self._client.private_get_v5_position_list, params))
-        return [bybit.position(r) for r in rows if bybit.dec(r, "size")]
+        params = {"category": category.value, "settleCoin": "USDT", "limit": POSITION_PAGE}
+        found: dict[str, PositionSnapshot] = {}  # by symbol (one-way mode): a shifted page repeats a row
+        async for response in self._v5_pages("positions", self._client.private_get_v5_position_list, params):
+            found.update(
+                (str(r["symbol"]), bybit.position(r)) for r in bybit.result_list(response) if bybit.dec(r, "size")
+            )
+        return list(found.values())
 
     async def amend_order(
         self,
@@ -277,16 +277,19 @@ class BybitV5Gateway(CcxtGateway):
 
     async def _partial_rows(self, category: Category, symbol: str) -> list[bybit.Row]:
         """The symbol's open partial TP / SL orders (every page of ``/v5/order/realtime``)."""
-        params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": ORDER_PAGE}
-        rows: list[bybit.Row] = []
-        for _ in range(MAX_FILL_PAGES):
-            response = await self._call("open orders", self._client.private_get_v5_order_realtime, params)
-            rows.extend(r for r in bybit.result_list(response) if r.get("stopOrderType") in _PARTIAL_KINDS)
-            cursor = str(response.get("result", {}).get("nextPageCursor") or "")
-            if not cursor:
-                break
-            params = {**params, "cursor": cursor}
-        return rows
+        rows = await self._open_rows({"category": category.value, "symbol": symbol})
+        return [r for r in rows if r.get("stopOrderType") in _PARTIAL_KINDS]
+
+    def _v5_pages(
+        self, what: str, method: Callable[[dict[str, Any]], Awaitable[Any]], params: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Each answer of a V5 list endpoint, ``params`` plus the ``cursor`` its last ``nextPageCursor`` named."""
+
+        async def fetch(cursor: str) -> dict[str, Any]:
+            answer: dict[str, Any] = await self._call(what, method, {**params, "cursor": cursor} if cursor else params)
+            return answer
+
+        return self._pages(what, fetch, _next_cursor)
 
     async def cancel_protection(self, category: Category, symbol: str, orders: ProtectionOrders) -> bool:
         """``/v5/order/cancel`` by ``orderId`` for each conditional order; False when one had fired or ended."""
@@ -311,6 +314,10 @@ class BybitV5Gateway(CcxtGateway):
         except ExchangeError as exc:
             if "110043" not in str(exc) and "not modified" not in str(exc).lower():
                 raise
+
+
+def _next_cursor(response: dict[str, Any]) -> str:
+    return str(response.get("result", {}).get("nextPageCursor") or "")
 
 
 def _new_partials(

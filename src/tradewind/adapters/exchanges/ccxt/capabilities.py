@@ -24,6 +24,9 @@ class ExchangeCapabilities:
     # ccxt leaves in one row's ``info``), a trade id (Binance's ``fromId``), or the last page's time.
     trade_paging: Literal["cursor", "from_id", "time"] = "time"
     trades_per_page: int = 100  # the most trades one call may ask for (Bybit 100, Binance 1000)
+    # How the unified gateway reads open orders, order history and positions: page by page through the venue's cursor
+    # (Bybit), or as the one answer the venue gives (Binance's openOrders and positions are whole lists).
+    list_paging: Literal["cursor", "whole"] = "whole"
 
 
 BYBIT = ExchangeCapabilities(
@@ -37,7 +40,7 @@ BYBIT_SIM_SERVER = replace(BYBIT, book_u_contiguous=False)
 # is closed, so for these the gateway looks an id up before the first send too.
 _CLIENT_ID_FETCH = frozenset({"binance", "okx", "kraken"})
 _TRADE_PAGING: dict[str, dict[str, Any]] = {
-    "bybit": {"trade_paging": "cursor", "trades_per_page": 100},
+    "bybit": {"trade_paging": "cursor", "trades_per_page": 100, "list_paging": "cursor"},
     "binance": {"trade_paging": "from_id", "trades_per_page": 1000},
 }
 

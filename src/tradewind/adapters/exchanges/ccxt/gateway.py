@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -47,8 +47,9 @@ from tradewind.domain.values import Category
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
-# Pages of fills read for one question: every fill of one order, or of a window, however many executions it had.
-MAX_FILL_PAGES = 1000
+# Pages read for one list (open orders, positions, fills of one order or window, ...): far beyond any real list,
+# so only a venue whose cursor never ends reaches it, and gets a clear error instead of a read for ever.
+MAX_PAGES = 1000
 # "Busy, try again" answers ccxt reads as plain errors: Bybit's retCode 10016 (server busy, maintenance, internal
 # error) and Binance's -1008 (SERVER_BUSY). Nothing says whether the request was served, as after a timeout.
 _BUSY = re.compile(r'"retCode"\s*:\s*10016\b|"code"\s*:\s*-1008\b')
@@ -265,9 +266,32 @@ class CcxtGateway(ABC):
             await self._backoff(attempt)
         raise AssertionError("unreachable")
 
+    async def _pages(
+        self, what: str, fetch: Callable[[str], Awaitable[T]], cursor_of: Callable[[T], str]
+    ) -> AsyncIterator[T]:
+        """Each page ``fetch(cursor)`` answers, from cursor "" on, until the venue names no next one; a cursor named
+        twice, or more than ``MAX_PAGES`` pages, raise ``ExchangeError`` rather than read for ever."""
+        cursor, seen = "", set()
+        for _ in range(MAX_PAGES):
+            page = await fetch(cursor)
+            yield page
+            cursor = cursor_of(page)
+            if not cursor:
+                return
+            if cursor in seen:
+                raise ExchangeError(f"{self._name} {what}: the venue named the page cursor {cursor!r} again")
+            seen.add(cursor)
+        raise self._pages_exhausted(what, cursor)
+
+    def _pages_exhausted(self, what: str, cursor: object) -> ExchangeError:
+        return ExchangeError(
+            f"{self._name} {what}: still a next page after {MAX_PAGES} pages (cursor {cursor!r}); "
+            "the list was not read to its end"
+        )
+
     async def _backoff(self, attempt: int) -> None:
         delay = self.settings.backoff_s * (2**attempt)
         await self._clock.sleep(delay * (0.5 + self._rng.random()))  # jitter spreads retries of many clients
 
 
-__all__ = ["MAX_FILL_PAGES", "CcxtGateway", "translate"]
+__all__ = ["MAX_PAGES", "CcxtGateway", "translate"]

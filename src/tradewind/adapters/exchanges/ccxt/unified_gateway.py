@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 
 from tradewind.adapters.exchanges.ccxt import unified
-from tradewind.adapters.exchanges.ccxt.gateway import MAX_FILL_PAGES, CcxtGateway
+from tradewind.adapters.exchanges.ccxt.gateway import MAX_PAGES, CcxtGateway
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
 from tradewind.application.ports.exchange import (
     ExchangeError,
@@ -44,6 +44,9 @@ from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 log = structlog.get_logger(__name__)
 
 KLINE_PAGE = 1000  # rows asked per fetch_ohlcv call (ccxt's venues cap a page at 200 to 1500)
+ORDER_PAGE = 50  # orders asked per page where the venue pages them by cursor (Bybit's most)
+POSITION_PAGE = 200  # positions asked per page where the venue pages them by cursor (Bybit's most)
+ORDER_ID_PAGE = 1000  # orders asked per page where the venue pages them by ``orderId`` (Binance's allOrders most)
 # The sign of ccxt's unified funding ``amount`` (read in each exchange's ``parse_income``): Binance passes its
 # ``income`` (received positive), Bybit its ``execFee`` (paid positive). Elsewhere the sign is not known.
 _FUNDING_RECEIVED_SIGN = {"binance": 1, "binanceusdm": 1, "bybit": -1}
@@ -131,12 +134,17 @@ class UnifiedCcxtGateway(CcxtGateway):
         return unified.order_result(row, market)
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
+        """Every page of the venue's open orders (of the category's market type when no symbol is named)."""
         ccxt_symbol = self._market(category, symbol).ccxt_symbol if symbol else None
-        rows = await self._call("open orders", self._client.fetch_open_orders, ccxt_symbol)
+        scope = {} if symbol else _market_type(category)
+        rows = await self._all_rows("open orders", self._client.fetch_open_orders, ccxt_symbol, ORDER_PAGE, scope)
         results = []
         for row in rows:
-            market = self._by_ccxt_symbol.get(str(row.get("symbol")))
-            if market is not None and market.instrument.category is category:
+            named = self._by_ccxt_symbol.get(str(row.get("symbol")))
+            # Every row is of the category asked for; ccxt, parsing a row of no one symbol, may name the linear market
+            # of the same id for a spot row (Bybit's "BTCUSDT"): the market is the category's of that id.
+            market = None if named is None else self._markets.get((category, named.instrument.symbol))
+            if market is not None:
                 results.append(unified.order_result(row, market))
         return results
 
@@ -152,8 +160,9 @@ class UnifiedCcxtGateway(CcxtGateway):
             rows = await self._order_trades(market, order.exchange_order_id, since_ms)
         else:
             rows = await self._paged_trades(self._client.fetch_my_trades, (market.ccxt_symbol,), since_ms, {})
-            if any(str(row.get("order")) not in self._client_ids for row in rows):
-                await self._learn_client_ids(market)  # a trade names only its exchange order id
+            unknown = {str(row.get("order")) for row in rows} - self._client_ids.keys()
+            if unknown:
+                await self._learn_client_ids(market, unknown)  # a trade names only its exchange order id
         fills = [
             unified.fill(row, market, client_order_id or self._client_ids.get(str(row.get("order")), ""))
             for row in rows
@@ -222,7 +231,13 @@ class UnifiedCcxtGateway(CcxtGateway):
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
         if category is Category.SPOT or not self._client.has.get("fetchPositions"):
             return []
-        rows = await self._call("positions", self._client.fetch_positions)  # some venues take one symbol at most
+        # Some venues take one symbol at most: all of them, page by page where the venue pages them.
+        if self.capabilities.list_paging == "cursor":
+            rows: list[dict[str, Any]] = []
+            async for page in self._pages("positions", self._positions_page, _row_cursor):
+                rows.extend(page)
+        else:
+            rows = await self._call("positions", self._client.fetch_positions)
         out = []
         for row in rows:
             market = self._by_ccxt_symbol.get(str(row.get("symbol")))
@@ -306,17 +321,44 @@ class UnifiedCcxtGateway(CcxtGateway):
                 return None
             return row
         for listing in self._listings():
-            for candidate in await self._call("fetch order", listing, market.ccxt_symbol):
-                if candidate.get("clientOrderId") == client_order_id:
-                    return dict(candidate)
+            async for page in self._listing_pages("fetch order", listing, market.ccxt_symbol, ORDER_PAGE, {}):
+                for candidate in page:
+                    if candidate.get("clientOrderId") == client_order_id:
+                        return dict(candidate)
         return None
 
-    async def _learn_client_ids(self, market: unified.Market) -> None:
-        """Remember the client id of every order the venue still lists for the market (open and recent)."""
+    async def _learn_client_ids(self, market: unified.Market, wanted: set[str]) -> None:
+        """Remember the client ids of the market's orders the venue lists, page by page until each ``wanted`` order
+        id is named or the lists end (Binance: ``allOrders`` by ``orderId``, on from the least wanted one)."""
+        if self.capabilities.trade_paging == "from_id" and all(w.isdigit() for w in wanted):
+            await self._learn_from_order_id(market, wanted)
+            return
         for listing in self._listings():
-            for row in await self._call("orders", listing, market.ccxt_symbol):
-                if row.get("clientOrderId"):
-                    self._remember(str(row.get("id") or ""), str(row["clientOrderId"]))
+            async for page in self._listing_pages("orders", listing, market.ccxt_symbol, ORDER_PAGE, {}):
+                self._remember_rows(page)
+                if wanted <= self._client_ids.keys():
+                    return
+
+    async def _learn_from_order_id(self, market: unified.Market, wanted: set[str]) -> None:
+        async def fetch(cursor: str) -> list[dict[str, Any]]:
+            params = {"orderId": int(cursor or min(wanted, key=int))}
+            rows: list[dict[str, Any]] = await self._call(
+                "orders", self._client.fetch_orders, market.ccxt_symbol, None, ORDER_ID_PAGE, params
+            )
+            return rows
+
+        def next_id(rows: list[dict[str, Any]]) -> str:
+            if len(rows) < ORDER_ID_PAGE or wanted <= self._client_ids.keys():
+                return ""
+            return str(max(int(r["id"]) for r in rows) + 1)
+
+        async for page in self._pages("orders", fetch, next_id):
+            self._remember_rows(page)
+
+    def _remember_rows(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if row.get("clientOrderId"):
+                self._remember(str(row.get("id") or ""), str(row["clientOrderId"]))
 
     def _listings(self) -> list[Any]:
         """The ccxt methods that together list open, filled and cancelled orders of a market."""
@@ -349,7 +391,7 @@ class UnifiedCcxtGateway(CcxtGateway):
         since = since_ms
         if caps.trade_paging == "from_id" and since is None:
             params = {**params, "fromId": 0}  # from the first trade on: without it the venue answers the newest page
-        for _ in range(MAX_FILL_PAGES):
+        for _ in range(MAX_PAGES):
             rows = await self._call("fills", method, *leading, since, limit, params)
             fresh = [r for r in rows if str(r.get("id")) not in by_id]
             by_id.update((str(r.get("id")), r) for r in fresh)
@@ -357,7 +399,7 @@ class UnifiedCcxtGateway(CcxtGateway):
                 break
             if caps.trade_paging == "cursor":
                 # ccxt sorts the rows by time after putting the cursor in the first raw row's info: look in each.
-                cursor = next((c for r in rows if (c := r.get("info", {}).get("nextPageCursor"))), "")
+                cursor = _row_cursor(rows)
                 if not cursor:
                     break
                 params = {**params, "cursor": cursor}
@@ -366,8 +408,37 @@ class UnifiedCcxtGateway(CcxtGateway):
             else:  # by time, inclusive: a repeat of the last millisecond's trades is dropped by id
                 since = max(int(r.get("timestamp") or 0) for r in rows)
         else:
-            log.error("exchange.fill_pages_exhausted", exchange=self._name, symbol=leading[-1])
+            raise self._pages_exhausted("fills", params.get("cursor") or params.get("fromId") or since)
         return list(by_id.values())
+
+    def _listing_pages(
+        self, what: str, method: Any, ccxt_symbol: str | None, limit: int, params: dict[str, Any]
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Each page of a ccxt order listing: followed by Bybit's cursor (ccxt leaves it in one row's ``info``) where
+        the venue pages so, else the venue's one answer."""
+        paged = self.capabilities.list_paging == "cursor"
+
+        async def fetch(cursor: str) -> list[dict[str, Any]]:
+            if not paged:
+                rows: list[dict[str, Any]] = await self._call(what, method, ccxt_symbol, None, None, params)
+                return rows
+            return await self._call(what, method, ccxt_symbol, None, limit, {**params, **_cursor_param(cursor)})
+
+        return self._pages(what, fetch, _row_cursor if paged else _no_cursor)
+
+    async def _all_rows(
+        self, what: str, method: Any, ccxt_symbol: str | None, limit: int, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Every row of every page of a listing, by id (a page shifted by an order placed meanwhile repeats one)."""
+        by_id: dict[str, dict[str, Any]] = {}
+        async for page in self._listing_pages(what, method, ccxt_symbol, limit, params):
+            by_id.update((str(r.get("id")), r) for r in page)
+        return list(by_id.values())
+
+    async def _positions_page(self, cursor: str) -> list[dict[str, Any]]:
+        params = {"limit": POSITION_PAGE, **_cursor_param(cursor)}
+        rows: list[dict[str, Any]] = await self._call("positions", self._client.fetch_positions, None, params)
+        return rows
 
     def _market_of_symbol(self, ccxt_symbol: str) -> unified.Market | None:
         return self._by_ccxt_symbol.get(ccxt_symbol)
@@ -382,3 +453,21 @@ class UnifiedCcxtGateway(CcxtGateway):
         self._client_ids.move_to_end(order_id)
         while len(self._client_ids) > _REMEMBERED_ORDERS:
             self._client_ids.popitem(last=False)
+
+
+def _market_type(category: Category) -> dict[str, str]:
+    """ccxt's ``type`` param naming the category's markets, for a listing of no one symbol."""
+    return {"type": "spot"} if category is Category.SPOT else {"type": "swap"}
+
+
+def _cursor_param(cursor: str) -> dict[str, str]:
+    return {"cursor": cursor} if cursor else {}
+
+
+def _row_cursor(rows: list[dict[str, Any]]) -> str:
+    """Bybit's ``nextPageCursor``, which ccxt puts in the first raw row's ``info`` before sorting the rows."""
+    return str(next((c for r in rows if (c := r.get("info", {}).get("nextPageCursor"))), ""))
+
+
+def _no_cursor(rows: list[dict[str, Any]]) -> str:
+    return ""

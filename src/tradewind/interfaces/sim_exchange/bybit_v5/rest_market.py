@@ -10,7 +10,7 @@ from tradewind.application.venue.tape import KLINE_INTERVALS
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import fmt
-from tradewind.interfaces.sim_exchange.bybit_v5.call import Call
+from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
 from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
 from tradewind.interfaces.sim_exchange.bybit_v5.render import kline_row, trade_row
@@ -113,7 +113,10 @@ def instruments_info(call: Call) -> dict[str, Any]:
         for i in venue.instruments(category)
         if (not symbol or i.symbol == symbol) and (not base or i.base == base)
     ]
-    return {"category": category.value, "list": items, "nextPageCursor": ""}
+    if category is Category.SPOT:
+        return {"category": category.value, "list": items, "nextPageCursor": ""}  # Bybit pages no spot list
+    chunk, cursor = page(items, p, default_limit=500, max_limit=1000)
+    return {"category": category.value, "list": chunk, "nextPageCursor": cursor}
 
 
 def tickers(call: Call) -> dict[str, Any]:
