@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import FundingWrite, SpreadRepository, SpreadWrite, StoredSpreads
-from tradewind.domain.spread.orders import FundingPayment, SpreadOrder, SpreadReply
+from tradewind.application.ports.spread import (
+    FundingWrite,
+    SpreadRepository,
+    SpreadTrade,
+    SpreadWrite,
+    StoredSpreads,
+)
+from tradewind.domain.spread.orders import FundingPayment, SpreadOrder, SpreadReply, Verdict
 from tradewind.domain.spread.position import Spread, SpreadState
 
 
@@ -42,11 +48,26 @@ class FakeSpreadRepository:
         if order.request_id not in self.replies:
             self.intents[order.request_id] = order
 
-    async def load(self) -> StoredSpreads:
+    async def load(self, *, closed_since_ns: int | None = None) -> StoredSpreads:
         self._check()
         opened = [s for s in self.rows.values() if s.state is not SpreadState.CLOSED]
+        closed = [
+            s for s in self.rows.values()
+            if s.closed_ns is not None and closed_since_ns is not None and s.closed_ns >= closed_since_ns
+        ]  # fmt: skip
+        reloaded = {s.spread_id for s in (*opened, *closed)}
+        trades: dict[str, SpreadTrade] = {}
+        for w in self.writes:  # an answer written again (a retried flush) is one trade
+            reply, action = w.reply, w.action
+            if reply is None or action is None or reply.verdict is not Verdict.ACK:
+                continue
+            if w.spread.spread_id in reloaded:
+                trades.setdefault(reply.request_id, SpreadTrade(w.spread.spread_id, action, w.ts_ns, reply))
         since = max((p.ts_ns for p in self.funding.values()), default=None)
-        return StoredSpreads(opened, dict(self.replies), list(self.intents.values()), set(self.funding), since)
+        return StoredSpreads(
+            opened, dict(self.replies), list(self.intents.values()), set(self.funding), since, closed,
+            sorted(trades.values(), key=lambda t: t.ts_ns),
+        )  # fmt: skip
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         self._check()

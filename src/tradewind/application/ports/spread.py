@@ -35,6 +35,16 @@ class FundingWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class SpreadTrade:
+    """An acknowledged request of a reloaded spread: what its legs filled and when (the spread's quantity history)."""
+
+    spread_id: str
+    action: SpreadAction
+    ts_ns: int
+    reply: SpreadReply
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSpreads:
     """What a trading engine reloads at start: spreads not closed, the answers it already gave, and the orders it had
     begun (an intent saved before the first leg) but not answered."""
@@ -44,6 +54,8 @@ class StoredSpreads:
     pending: list[SpreadOrder] = field(default_factory=list)
     funding_ids: set[str] = field(default_factory=set)  # payments already counted, the newest ones
     funding_since_ns: int | None = None  # settlement time of the newest payment counted
+    closed: list[Spread] = field(default_factory=list)  # closed at or after ``load``'s ``closed_since_ns``
+    trades: list[SpreadTrade] = field(default_factory=list)  # of the open and closed ones above, oldest first
 
 
 class SpreadRepository(Protocol):
@@ -62,7 +74,10 @@ class SpreadRepository(Protocol):
         """The order, before its first leg is sent: a restart finds what may be half done (its answer replaces it)."""
         ...
 
-    async def load(self) -> StoredSpreads: ...
+    async def load(self, *, closed_since_ns: int | None = None) -> StoredSpreads:
+        """Also the spreads closed at or after ``closed_since_ns`` (none without it), which may still be owed funding,
+        and the acknowledged trades of every spread returned."""
+        ...
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
         """Newest first."""

@@ -42,6 +42,7 @@ class SpreadSettings(BaseModel):
     request_timeout_s: float = Field(5.0, gt=0)  # rpc.orders; a timeout is reconciled, never taken as a NACK
     flush_interval_s: float = Field(1.0, gt=0)  # buffered DB writes retried this often while the DB is down
     funding_poll_s: float = Field(60.0, gt=0)  # real mode: the venue's funding of open legs read this often
+    funding_late_s: float = Field(86_400.0, gt=0)  # a spread closed this long ago gets no funding seen since
     exchange: str | None = None  # real mode: the gateway of every leg (default: the leg's own exchange name)
 
     @model_validator(mode="after")

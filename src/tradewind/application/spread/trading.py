@@ -50,6 +50,7 @@ from tradewind.domain.spread.position import (
     add_funding,
     held,
     opening,
+    qty_at,
     shares,
 )
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
@@ -100,6 +101,8 @@ class TradingEngine:
         self._lock = asyncio.Lock()
         self._replies: dict[str, SpreadReply] = {}
         self.spreads: dict[str, Spread] = {}
+        self.closed: dict[str, Spread] = {}  # closed within ``funding_late_s``: still owed funding seen late
+        self._history: dict[str, list[tuple[int, Decimal]]] = {}  # spread id: (time, quantity after), oldest first
         self.exposure = Exposure()
         self.stats = TradingStats()
         self._pending: list[SpreadWrite | FundingWrite] = []
@@ -120,7 +123,7 @@ class TradingEngine:
     async def start(self) -> None:
         """Reload the open spreads (their exposure) and the answers already given; reconcile legs in real mode."""
         try:
-            stored = await self._repo.load()
+            stored = await self._repo.load(closed_since_ns=self._late_horizon_ns())
         except StoreUnavailable as exc:
             raise ConnectionError(f"spread store unavailable at start: {exc}") from exc
         self._replies.update(stored.replies)
@@ -129,9 +132,16 @@ class TradingEngine:
         for spread in stored.open:
             self.spreads[spread.spread_id] = spread
             self.exposure.apply(_changes(spread.pair, spread.qty, spread.long_entry, spread.short_entry, opening=True))
+        for spread in sorted(stored.closed, key=lambda s: s.closed_ns or 0):
+            self._keep(spread)
+        for trade in stored.trades:
+            filled = _both_filled(trade.reply.legs)
+            if filled is not None:
+                self._record_qty(trade.spread_id, trade.action, filled[0], trade.ts_ns)
         log.info("spread.trading_started", mode=self.mode, open=len(stored.open), answered=len(stored.replies))
         if self.mode == "real" and self.spreads:
             await self._reconcile_positions()
+        if self.mode == "real" and (self.spreads or self.closed):
             await self.poll_funding()  # what settled while the engine was down
         for order in stored.pending:  # begun before a crash: its legs are found by client id, completed or unwound
             if self.mode == "real":
@@ -227,10 +237,8 @@ class TradingEngine:
         self.exposure.apply(
             _changes(order.pair, qty, long_price, short_price, opening=order.action is SpreadAction.OPEN)
         )
-        if updated.state is SpreadState.CLOSED:
-            self.spreads.pop(updated.spread_id, None)
-        else:
-            self.spreads[updated.spread_id] = updated
+        self._record_qty(updated.spread_id, order.action, qty, now)
+        self._keep(updated)
         reply = SpreadReply(order.request_id, Verdict.ACK, "", legs)
         self._queue(SpreadWrite(updated, reply, order.action, now))
         self.stats.acks += 1
@@ -252,9 +260,40 @@ class TradingEngine:
         if spread is None:
             spread = replace(opening(order.spread_id, order.pair, now), state=SpreadState.CLOSED, closed_ns=now)
         spread = replace(spread, realised=spread.realised + gained, fees=spread.fees + fees, updated_ns=now)
+        self._keep(spread)
+        self._queue(SpreadWrite(spread, reply, order.action, now))
+
+    def _keep(self, spread: Spread) -> None:
+        """In ``spreads`` while not closed, then in ``closed`` (funding settled while it was open may come late)."""
         if spread.state is not SpreadState.CLOSED:
             self.spreads[spread.spread_id] = spread
-        self._queue(SpreadWrite(spread, reply, order.action, now))
+            self.closed.pop(spread.spread_id, None)  # an id opened again: its old position is overwritten in the store
+            return
+        self.spreads.pop(spread.spread_id, None)
+        derivative = any(ref.category is not Category.SPOT for ref in (spread.pair.long, spread.pair.short))
+        if spread.traded_qty and derivative:  # else no funding is owed: it never held a perpetual
+            self.closed[spread.spread_id] = spread
+            self._forget_closed()
+
+    def _record_qty(self, spread_id: str, action: SpreadAction, qty: Decimal, ts_ns: int) -> None:
+        """The spread's quantity after an acknowledged trade: what a later-seen settlement shares by."""
+        history = self._history.setdefault(spread_id, [])
+        before = history[-1][1] if history else Decimal(0)
+        history.append((ts_ns, before + qty if action is SpreadAction.OPEN else before - qty))
+
+    def _late_horizon_ns(self) -> int:
+        return self._clock.now_ns() - int(self._settings.funding_late_s * 1_000_000_000)
+
+    def _forget_closed(self) -> None:
+        """Closed spreads past ``funding_late_s`` get no more funding: dropped from memory with their history
+        (``closed`` is in the order they closed, so the oldest are first)."""
+        horizon = self._late_horizon_ns()
+        while self.closed:
+            spread_id, spread = next(iter(self.closed.items()))
+            if spread.closed_ns is not None and spread.closed_ns >= horizon:
+                return
+            del self.closed[spread_id]
+            self._history.pop(spread_id, None)
 
     def _refusal(self, order: SpreadOrder, spread: Spread | None) -> str | None:
         if order.action is SpreadAction.OPEN:
@@ -362,20 +401,22 @@ class TradingEngine:
         )  # fmt: skip
 
     async def on_funding(self, payment: FundingPayment) -> None:
-        """Share a funding payment among the spreads that held its instrument when it settled, by quantity, once
-        per id (the ids counted are stored with the spreads they changed, so a restart does not count one again)."""
+        """Share a funding payment among the spreads that held its instrument when it settled (closed since or not),
+        by their quantity then, once per id (the ids counted are stored with the spreads they changed, so a restart
+        does not count one again)."""
         if self._already_counted(payment.funding_id, payment.ts_ns):
             return
         key = (payment.exchange, payment.category, payment.symbol)
         async with self._lock:
             holders = self._holders(key, payment.ts_ns)
-            amounts = shares(payment.amount, [s.qty for s in holders]) if holders else []
-            self._count_funding(payment, holders, amounts)
+            amounts = shares(payment.amount, [qty for _, qty in holders]) if holders else []
+            self._count_funding(payment, [s for s, _ in holders], amounts)
         await self.flush()
 
     async def on_settlement(self, settlement: FundingSettlement) -> None:
-        """Simulated mode: each spread open at a perpetual's settlement gets its own position's funding, computed
-        as the venue charges an account's (``funding_payment``: a long pays a positive rate), once per settlement."""
+        """Simulated mode: each spread open at a perpetual's settlement (closed since or not) gets its own position's
+        funding then, computed as the venue charges an account's (``funding_payment``: a long pays a positive rate),
+        once per settlement."""
         if self.mode != "simulated":
             return  # real mode counts what the venue charged its own account (``poll_funding``)
         if self._already_counted(settlement.funding_id, settlement.ts_ns):
@@ -383,9 +424,10 @@ class TradingEngine:
         key = (settlement.exchange, settlement.category, settlement.symbol)
         async with self._lock:
             holders = self._holders(key, settlement.ts_ns)
-            amounts = [-funding_payment(held(s, *key), settlement.mark, settlement.rate) for s in holders]
+            amounts = [-funding_payment(held(s, *key, qty), settlement.mark, settlement.rate) for s, qty in holders]
             total = sum(amounts, Decimal(0))
-            self._count_funding(FundingPayment(settlement.funding_id, *key, total, settlement.ts_ns), holders, amounts)
+            payment = FundingPayment(settlement.funding_id, *key, total, settlement.ts_ns)
+            self._count_funding(payment, [s for s, _ in holders], amounts)
         await self.flush()
 
     def _already_counted(self, funding_id: str, ts_ns: int) -> bool:
@@ -397,19 +439,26 @@ class TradingEngine:
             self._funding_since_ns = ts_ns
         return False
 
-    def _holders(self, key: LegKey, ts_ns: int) -> list[Spread]:
-        """The open spreads with a leg on ``key`` that were opened at or before ``ts_ns``."""
-        return [
-            s for s in self.spreads.values()
-            if key in (leg_key(s.pair.long), leg_key(s.pair.short)) and s.qty and s.opened_ns <= ts_ns
-        ]  # fmt: skip
+    def _holders(self, key: LegKey, ts_ns: int) -> list[tuple[Spread, Decimal]]:
+        """The spreads, open or closed since, with a leg on ``key`` and a quantity at ``ts_ns``, with that quantity."""
+        self._forget_closed()
+        out = []
+        for s in (*self.spreads.values(), *self.closed.values()):
+            if key not in (leg_key(s.pair.long), leg_key(s.pair.short)):
+                continue
+            # no trade of it known (its requests not reloaded): as held now, since it opened
+            history = self._history.get(s.spread_id) or [(s.opened_ns, s.qty)]
+            qty = qty_at(history, ts_ns)
+            if qty > 0:
+                out.append((s, qty))
+        return out
 
     def _count_funding(self, payment: FundingPayment, holders: list[Spread], amounts: list[Decimal]) -> None:
         """Each holder's amount into its funding; the payment and the spreads it changed queued as one write."""
         now = self._clock.now_ns()
         updated = [add_funding(spread, amount, now) for spread, amount in zip(holders, amounts, strict=True)]
         for spread in updated:
-            self.spreads[spread.spread_id] = spread
+            self._keep(spread)
         if updated:
             self.stats.funding_applied += 1
         elif payment.amount:
@@ -417,13 +466,15 @@ class TradingEngine:
         self._queue(FundingWrite(payment, tuple(updated)))
 
     async def poll_funding(self) -> int:
-        """Real mode: ask each gateway of an open linear leg for the account's funding since the newest payment
-        counted (or since the oldest spread holding the leg opened) and count the new ones; returns how many."""
+        """Real mode: ask each gateway of a linear leg of an open spread, or one closed within ``funding_late_s``,
+        for the account's funding since the newest payment counted (or since the oldest spread holding the leg
+        opened) and count the new ones; returns how many."""
+        self._forget_closed()
         refs: dict[LegKey, InstrumentRef] = {}
         oldest: dict[LegKey, int] = {}
-        for spread in self.spreads.values():
+        for spread in (*self.spreads.values(), *self.closed.values()):
             for ref in (spread.pair.long, spread.pair.short):
-                if ref.category is Category.LINEAR and spread.qty:
+                if ref.category is Category.LINEAR and (spread.qty or spread.spread_id in self.closed):
                     refs.setdefault(leg_key(ref), ref)
                     oldest[leg_key(ref)] = min(oldest.get(leg_key(ref), spread.opened_ns), spread.opened_ns)
         counted = 0
@@ -473,13 +524,13 @@ class TradingEngine:
         return True
 
     async def book(self, query: SpreadQuery) -> SpreadBook:
-        """Open spreads from memory, closed ones from the store (when it answers)."""
+        """Open spreads from memory, closed ones from the store (when it answers; the copy in memory of one closed
+        lately, whose late funding may not be written yet)."""
         spreads: list[Spread] = sorted(self.spreads.values(), key=lambda s: s.opened_ns, reverse=True)
         if not query.open_only:
             with contextlib.suppress(StoreUnavailable):
                 stored = await self._repo.spreads(limit=query.limit)
-                known = {s.spread_id for s in spreads}
-                spreads += [s for s in stored if s.spread_id not in known]
+                spreads += [self.closed.get(s.spread_id, s) for s in stored if s.spread_id not in self.spreads]
         rows = tuple(
             ExposureRow(k[0], k[1], k[2], qty, notional) for k, (qty, notional) in self.exposure.snapshot().items()
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
@@ -128,13 +130,22 @@ def add_funding(s: Spread, amount: Decimal, now_ns: int) -> Spread:
     return replace(s, funding=s.funding + amount, updated_ns=now_ns)
 
 
-def held(s: Spread, exchange: str, category: Category, symbol: str) -> Decimal:
-    """The spread's signed position in one instrument: its quantity on the long leg, minus it on the short leg."""
+def held(s: Spread, exchange: str, category: Category, symbol: str, qty: Decimal | None = None) -> Decimal:
+    """The spread's signed position in one instrument: its quantity (``qty`` if given, say at a past settlement) on
+    the long leg, minus it on the short leg."""
+    size = s.qty if qty is None else qty
     out = Decimal(0)
     for ref, sign in ((s.pair.long, 1), (s.pair.short, -1)):
         if (ref.exchange, ref.category, ref.symbol) == (exchange, category, symbol):
-            out += sign * s.qty
+            out += sign * size
     return out
+
+
+def qty_at(history: Sequence[tuple[int, Decimal]], ts_ns: int) -> Decimal:
+    """The quantity a spread held at ``ts_ns`` from its history of (time, quantity after the trade), oldest first:
+    after the last trade at or before that time, 0 before the first."""
+    index = bisect_right(history, ts_ns, key=lambda change: change[0])
+    return history[index - 1][1] if index else Decimal(0)
 
 
 def shares(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:

@@ -117,3 +117,29 @@ async def test_an_intent_is_pending_until_its_answer_replaces_it(database: Datab
     await repo.write(SpreadWrite(opened, _reply("r9", Side.BUY), SpreadAction.OPEN, 6))
     stored = await repo.load()
     assert stored.pending == [] and stored.replies["r9"].verdict is Verdict.ACK
+
+
+async def test_a_payment_seen_after_a_spread_closed_updates_its_funding_once_and_it_reloads_with_its_trades(
+    database: Database,
+) -> None:
+    repo = SqlSpreadRepository(database)
+    opened = add_entry(opening("sp-late", PAIR, 1), Decimal("0.01"), Decimal(100_000), Decimal(100_100),
+                       fee=Decimal("0.5"), now_ns=1)  # fmt: skip
+    await repo.write(SpreadWrite(opened, _reply("rl1", Side.BUY), SpreadAction.OPEN, 1))
+    closed = add_exit(opened, Decimal("0.01"), Decimal(100_050), Decimal(100_060), fee=Decimal("0.5"), now_ns=20)
+    await repo.write(SpreadWrite(closed, _reply("rl2", Side.SELL), SpreadAction.CLOSE, 20))
+    payment = FundingPayment("txn-late", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.000000000000000007"), 10)
+    funded = add_funding(closed, payment.amount, 80)
+    await repo.write_funding(FundingWrite(payment, (funded,)))
+    await repo.write_funding(FundingWrite(payment, (add_funding(funded, payment.amount, 90),)))  # counted once
+    listed = await repo.spreads()
+    assert listed == [funded] and listed[0].state is SpreadState.CLOSED
+    assert listed[0].net_realised == closed.net_realised + Decimal("0.000000000000000007")
+    stored = await repo.load(closed_since_ns=20)
+    assert stored.open == [] and stored.closed == [funded] and "txn-late" in stored.funding_ids
+    assert [(t.spread_id, t.action, t.ts_ns, t.reply.request_id) for t in stored.trades] == [
+        ("sp-late", SpreadAction.OPEN, 1, "rl1"),
+        ("sp-late", SpreadAction.CLOSE, 20, "rl2"),
+    ]
+    later = await repo.load(closed_since_ns=21)  # closed before the horizon: not reloaded, nor its trades
+    assert later.closed == [] and later.trades == []

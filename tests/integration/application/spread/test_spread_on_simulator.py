@@ -59,6 +59,7 @@ class Rig:
     gateway: SimGateway
     trading: TradingEngine
     signal: SignalEngine
+    polling: bool = True  # False: a long funding_poll_s, the venue's funding read only when the test asks
 
     async def run(self, seconds: float) -> None:
         """Step the swarm on the clock; books go out on the bus, the engines answer in between. Each second the
@@ -69,7 +70,7 @@ class Rig:
             await self.signal.settle()
             if step % 10 == 9:
                 await self.perp.step()
-                if self.trading.mode == "real":
+                if self.trading.mode == "real" and self.polling:
                     await self.trading.poll_funding()
 
 
@@ -140,6 +141,31 @@ async def test_spreads_open_and_close_on_the_mispricing_with_a_positive_net_pnl(
         assert paid != 0 and sum((s.funding for s in book.spreads), Decimal(0)) == paid  # every payment, once
         assert _cash(fills) + paid == net  # the engine's PnL is the venue's: executions, fees and funding
         assert await rig.trading.poll_funding() == 0  # read again: nothing counted twice
+
+
+@pytest.mark.parametrize("rig", ["real"], indirect=True)
+async def test_funding_read_after_the_spreads_that_held_the_settlement_closed_is_theirs_exactly(rig: Rig) -> None:
+    """Real mode with a poll long after the settlement: by then every spread that held it is closed, and the
+    venue's funding still lands on them, exactly, once."""
+    rig.polling = False
+    await rig.run(CYCLES * 40)
+    for _ in range(10):
+        if not rig.trading.spreads:
+            break
+        await rig.run(10)
+    assert rig.trading.spreads == {} and rig.trading.stats.funding_applied == 0  # all closed, nothing read yet
+    paid = sum(_venue_funding(rig.venue), Decimal(0))
+    assert paid != 0  # spreads were held across the settlement
+    assert await rig.trading.poll_funding() >= 1
+    assert await rig.trading.poll_funding() == 0  # read again: nothing counted twice
+    book = await rig.trading.book(SpreadQuery())
+    closed = [s for s in book.spreads if s.state is SpreadState.CLOSED]
+    assert sum((s.funding for s in closed), Decimal(0)) == paid and len(closed) == len(book.spreads)
+    fills = [
+        *await rig.gateway.fetch_fills(Category.SPOT, "BTCUSDT"),
+        *await rig.gateway.fetch_fills(Category.LINEAR, "BTCUSDT"),
+    ]
+    assert _cash(fills) + paid == sum((s.net_realised for s in closed), Decimal(0))
 
 
 def _venue_funding(venue: SimVenue) -> list[Decimal]:

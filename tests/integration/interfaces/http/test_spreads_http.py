@@ -17,7 +17,8 @@ from tests.support.spread import LONG_SPOT, settings
 from tradewind.adapters.clock import SimClock
 from tradewind.application.commands import CommandService
 from tradewind.application.spread.trading import TradingEngine
-from tradewind.domain.spread.orders import SpreadAction, SpreadOrder
+from tradewind.domain.spread.orders import FundingPayment, SpreadAction, SpreadOrder
+from tradewind.domain.values import Category
 from tradewind.interfaces.http import HttpServer, create_http_app
 
 
@@ -78,3 +79,33 @@ async def test_the_cli_prints_the_spreads_of_a_running_system(api: str, tmp_path
     assert lines[-1].startswith("mode simulated  total exposure 2000")
     raw = await asyncio.to_thread(tradewind, "spreads", "--open", "--json", "--api", api, env=env, cwd=tmp_path)
     assert [s["spread_id"] for s in json.loads(raw.stdout)["spreads"]] == ["s1"]
+
+
+async def test_a_closed_spreads_funding_seen_after_its_close_is_in_its_served_pnl(tmp_path: Path) -> None:
+    clock = SimClock()
+    trading = TradingEngine(FakeSpreadRepository(), clock, settings())
+    await trading.start()
+    for spread_id in ("s1", "s2"):
+        await trading.handle(SpreadOrder(f"o-{spread_id}", spread_id, SpreadAction.OPEN, LONG_SPOT, Decimal("0.01"),
+                                         Decimal(100_000), Decimal(100_200), 0))  # fmt: skip
+    settled = clock.now_ns()
+    await clock.advance(1)
+    await trading.handle(SpreadOrder("c-s2", "s2", SpreadAction.CLOSE, LONG_SPOT, Decimal("0.01"), Decimal(100_000),
+                                     Decimal(100_000), 0))  # fmt: skip
+    await clock.advance(60)
+    await trading.on_funding(FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("-0.5"), settled))
+    server = HttpServer(create_http_app(CommandService(spreads=trading), api_access()), "127.0.0.1", 0)
+    await server.start()
+    try:
+        api = f"http://127.0.0.1:{server.port}"
+        status, body = await call("GET", f"{api}/spreads")
+        assert status == 200
+        closed = {s["spread_id"]: s for s in body["spreads"]}["s2"]
+        assert closed["state"] == "closed" and closed["funding"] == "-0.25"
+        assert Decimal(closed["net_realised"]) == Decimal(2) - Decimal("0.25")  # no fees in these settings
+        assert Decimal(body["realised"]) == Decimal(2) - Decimal("0.5")  # s1's half too
+        env = environment(**QUIET)
+        text = await asyncio.to_thread(tradewind, "spreads", "--api", api, "--token", TOKEN, env=env, cwd=tmp_path)
+        assert any(line.startswith("s2  closed") and "funding -0.25" in line for line in text.stdout.splitlines())
+    finally:
+        await server.stop()

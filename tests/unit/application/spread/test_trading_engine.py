@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -165,13 +166,21 @@ async def test_a_simulated_spread_gets_its_own_funding_from_the_settlement(
     assert trading.stats.funding_applied == 1
 
 
-async def test_settlement_funding_is_each_spreads_own_and_skips_spreads_opened_after_it() -> None:
+async def held_at_a_settlement(
+    *spreads: tuple[str, Pair, str],
+) -> tuple[TradingEngine, FakeSpreadRepository, SimClock, int]:
+    """An engine with these spreads (id, pair, quantity) opened, the settlement time, and the clock a second on."""
     clock = SimClock()
     trading, repo = await engine(clock)
-    await trading.handle(opening_of("s1", LONG_PERP, "0.01"))
-    await trading.handle(opening_of("s2", LONG_SPOT, "0.03"))
+    for spread_id, pair, qty in spreads:
+        await trading.handle(opening_of(spread_id, pair, qty))
     settled = clock.now_ns()
     await clock.advance(1)
+    return trading, repo, clock, settled
+
+
+async def test_settlement_funding_is_each_spreads_own_and_skips_spreads_opened_after_it() -> None:
+    trading, repo, _, settled = await held_at_a_settlement(("s1", LONG_PERP, "0.01"), ("s2", LONG_SPOT, "0.03"))
     await trading.handle(opening_of("s3", LONG_PERP, "0.02"))  # opened after the settlement
     await trading.on_settlement(settlement(settled))
     assert trading.spreads["s1"].funding == Decimal("-0.06000050")
@@ -310,3 +319,75 @@ async def test_a_restart_after_a_crash_between_the_legs_finishes_the_order_witho
     assert again.spreads["s1"].qty == Decimal("0.01") and repo.intents == {}
     assert repo.replies["r1"].verdict is Verdict.ACK
     assert (await again.handle(order())).duplicate_of is Verdict.ACK  # the signal engine's retry is recognised
+
+
+def closing_of(spread_id: str, pair: Pair, qty: str, n: int = 1) -> SpreadOrder:
+    return SpreadOrder(f"c{n}-{spread_id}", spread_id, SpreadAction.CLOSE, pair, Decimal(qty), Decimal(60_010),
+                       Decimal(60_020), 0)  # fmt: skip
+
+
+async def test_a_spread_closed_a_second_after_the_settlement_gets_its_exact_share_of_a_payment_seen_60_s_later() -> (
+    None
+):
+    trading, repo, clock, settled = await held_at_a_settlement(("s1", LONG_SPOT, "0.01"), ("s2", LONG_SPOT, "0.03"))
+    await trading.handle(closing_of("s1", LONG_SPOT, "0.01"))  # closed a second after the settlement
+    await trading.handle(opening_of("s3", LONG_SPOT, "0.02"))  # opened after it: owed nothing
+    before = repo.rows["s1"]
+    await clock.advance(59)
+    await trading.on_funding(FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.4"), settled))
+    closed = repo.rows["s1"]
+    assert closed.state is SpreadState.CLOSED and closed.funding == Decimal("0.1")  # a quarter, as it held then
+    assert closed.net_realised == before.net_realised + Decimal("0.1")
+    assert trading.spreads["s2"].funding == Decimal("0.3") and trading.spreads["s3"].funding == 0
+    assert repo.funding["f1"].amount == Decimal("0.4")
+    book = await trading.book(SpreadQuery())
+    assert {s.spread_id: s.funding for s in book.spreads} == {"s1": Decimal("0.1"), "s2": Decimal("0.3"), "s3": 0}
+
+
+async def test_a_settlement_delivered_after_a_partial_and_a_full_close_counts_each_spreads_quantity_then() -> None:
+    trading, repo, _, settled = await held_at_a_settlement(("s1", LONG_PERP, "0.01"), ("s2", LONG_PERP, "0.02"))
+    await trading.handle(closing_of("s1", LONG_PERP, "0.01"))
+    await trading.handle(closing_of("s2", LONG_PERP, "0.005"))  # partly closed: held 0.02 at the settlement
+    await trading.on_settlement(settlement(settled))
+    assert repo.rows["s1"].funding == Decimal("-0.06000050") and repo.rows["s1"].state is SpreadState.CLOSED
+    assert trading.spreads["s2"].funding == Decimal("-0.12000100") == repo.rows["s2"].funding
+
+
+async def test_a_restart_between_the_close_and_the_payment_shares_it_by_the_stored_trades_and_counts_it_once() -> None:
+    trading, repo, clock, settled = await held_at_a_settlement(("s1", LONG_SPOT, "0.01"), ("s2", LONG_SPOT, "0.01"))
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    await trading.handle(closing_of("s1", LONG_SPOT, "0.01"))
+    await trading.handle(replace(opening_of("s2", LONG_SPOT, "0.02"), request_id="r-s2-more"))  # 0.01 at settlement
+    await clock.advance(59)
+    payment = FundingPayment("f1", "sim", Category.LINEAR, "BTCUSDT", Decimal("-0.5"), settled)
+    venue.funding = [payment]
+    again = TradingEngine(repo, clock, settings(mode="real"), {"sim": venue})
+    await again.start()  # s1 reloaded as closed lately; the start's poll finds the payment
+    assert again.closed["s1"].funding == Decimal("-0.25") == repo.rows["s1"].funding
+    assert again.spreads["s2"].funding == Decimal("-0.25") == repo.rows["s2"].funding
+    third = TradingEngine(repo, clock, settings(mode="real"), {"sim": venue})
+    await third.start()
+    await third.on_funding(payment)
+    assert await third.poll_funding() == 0
+    assert repo.rows["s1"].funding == Decimal("-0.25") and third.closed["s1"].funding == Decimal("-0.25")
+
+
+async def test_real_mode_polls_the_leg_of_a_spread_closed_since_the_settlement_until_funding_late_s() -> None:
+    clock = SimClock()
+    venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
+    repo = FakeSpreadRepository()
+    trading = TradingEngine(repo, clock, settings(mode="real", funding_late_s=3_600), {"sim": venue})
+    await trading.start()
+    assert (await trading.handle(order("r1"))).verdict is Verdict.ACK
+    settled = clock.now_ns()
+    await clock.advance(1)
+    assert (await trading.handle(order("r2", SpreadAction.CLOSE))).verdict is Verdict.ACK
+    assert trading.spreads == {}
+    venue.funding = [FundingPayment("t1", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.25"), settled)]
+    assert await trading.poll_funding() == 1  # no spread is open, the closed one's leg is still read
+    assert repo.rows["s1"].funding == Decimal("0.25") and repo.rows["s1"].state is SpreadState.CLOSED
+    await clock.advance(3_601)
+    venue.funding.append(FundingPayment("t2", "sim", Category.LINEAR, "BTCUSDT", Decimal("0.25"), settled + 1))
+    asks = venue.funding_asks
+    assert await trading.poll_funding() == 0 and venue.funding_asks == asks  # past funding_late_s: not asked
+    assert trading.closed == {}

@@ -21,6 +21,7 @@ from tradewind.domain.spread.position import (
     add_exit,
     add_funding,
     opening,
+    qty_at,
     with_state,
 )
 from tradewind.domain.values import Category
@@ -230,3 +231,11 @@ def test_pnl_counts_fees_and_funding_and_the_states_are_guarded() -> None:
         with_state(closed, SpreadState.OPEN, 3)
     with pytest.raises(ValueError, match="exit needs a quantity"):
         add_exit(spread, Decimal(2), Decimal(100), Decimal(100), fee=Decimal(0), now_ns=2)
+
+
+def test_the_quantity_at_a_time_is_the_one_after_the_last_trade_at_or_before_it() -> None:
+    history = [(10, Decimal("0.01")), (20, Decimal("0.03")), (30, Decimal(0))]
+    assert [qty_at(history, t) for t in (9, 10, 19, 20, 29, 30, 99)] == [
+        0, Decimal("0.01"), Decimal("0.01"), Decimal("0.03"), Decimal("0.03"), 0, 0,
+    ]  # fmt: skip
+    assert qty_at([], 10) == 0

@@ -6,18 +6,20 @@ import asyncio
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tradewind.adapters.store.sqlalchemy.repositories import _SqlRepository
 from tradewind.adapters.store.sqlalchemy.spread_tables import spread_funding, spread_legs, spread_requests, spreads
 from tradewind.application.ports.repositories import StoreUnavailable
-from tradewind.application.ports.spread import FundingWrite, SpreadWrite, StoredSpreads
+from tradewind.application.ports.spread import FundingWrite, SpreadTrade, SpreadWrite, StoredSpreads
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.orders import (
+    SpreadAction,
     SpreadOrder,
+    Verdict,
     order_from_payload,
     order_to_payload,
     reply_from_payload,
@@ -41,8 +43,8 @@ class SqlSpreadRepository(_SqlRepository):
     async def save_intent(self, order: SpreadOrder) -> None:
         await self._guarded(self._save_intent, order)
 
-    async def load(self) -> StoredSpreads:
-        stored: StoredSpreads = await self._guarded(self._load)
+    async def load(self, *, closed_since_ns: int | None = None) -> StoredSpreads:
+        stored: StoredSpreads = await self._guarded(self._load, closed_since_ns)
         return stored
 
     async def spreads(self, *, open_only: bool = False, limit: int = 100) -> list[Spread]:
@@ -124,9 +126,20 @@ class SqlSpreadRepository(_SqlRepository):
         with self._db.engine.begin() as conn:
             conn.execute(dialect.insert(spread_requests).values(row).on_conflict_do_nothing())
 
-    def _load(self) -> StoredSpreads:
+    def _load(self, closed_since_ns: int | None) -> StoredSpreads:
+        not_closed = spreads.c.state != SpreadState.CLOSED.value
+        recent = not_closed
+        if closed_since_ns is not None:
+            recent = or_(not_closed, spreads.c.closed_ns >= closed_since_ns)
         with self._db.engine.connect() as conn:
-            opened = conn.execute(select(spreads).where(spreads.c.state != SpreadState.CLOSED.value)).all()
+            reloaded = [_spread(r._mapping) for r in conn.execute(select(spreads).where(recent)).all()]
+            traded = conn.execute(
+                select(spread_requests.c.spread_id, spread_requests.c.action, spread_requests.c.ts_ns,
+                       spread_requests.c.reply)
+                .where(spread_requests.c.verdict == Verdict.ACK.value)
+                .where(spread_requests.c.spread_id.in_(select(spreads.c.spread_id).where(recent)))
+                .order_by(spread_requests.c.ts_ns)
+            ).all()  # fmt: skip
             answered = conn.execute(
                 select(spread_requests.c.reply)
                 .where(spread_requests.c.verdict != _PENDING)
@@ -144,12 +157,15 @@ class SqlSpreadRepository(_SqlRepository):
             since = conn.execute(select(func.max(spread_funding.c.ts_ns))).scalar()
         replies = [reply_from_payload(r.reply) for r in answered]
         return StoredSpreads(
-            [_spread(r._mapping) for r in opened],
+            [s for s in reloaded if s.state is not SpreadState.CLOSED],
             {r.request_id: r for r in replies},
             [order_from_payload(r.request) for r in begun],
             {r.funding_id for r in counted},
             None if since is None else int(since),
-        )
+            [s for s in reloaded if s.state is SpreadState.CLOSED],
+            [SpreadTrade(r.spread_id, SpreadAction(r.action), int(r.ts_ns), reply_from_payload(r.reply))
+             for r in traded],
+        )  # fmt: skip
 
 
 def _reason(exc: DBAPIError) -> str:
