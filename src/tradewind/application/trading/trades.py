@@ -399,7 +399,7 @@ class TradeDesk:
                 if not fired and not await gateway.cancel_protection(
                     trade.category, trade.symbol, trade.protection_orders
                 ):  # one of the pair fired (or ended) meanwhile: its fills say which
-                    fired = await self._fired(trade, gateway)
+                    fired = await self._fired_within(trade, gateway)
                 if fired:
                     return await self._record_fills(trade, inst, fired)
                 unprotected = True
@@ -443,6 +443,20 @@ class TradeDesk:
         """The fills of the trade's own TP / SL orders: the exchange's close of this trade, whoever else holds the
         symbol."""
         return _fills_of(trade, await gateway.fetch_fills(trade.category, trade.symbol, since_ns=trade.created_ns))
+
+    async def _fired_within(self, trade: Trade, gateway: ExchangeGateway) -> list[ExecutionFill]:
+        """The pair's fills once reported, waiting up to ``fill_wait_s``: an exit sent while a fired stop's fills
+        lag would sell that quantity twice, the second time out of another trade's or deal's share (reduce-only
+        caps it at the position, not at this trade)."""
+        fired = await self._fired(trade, gateway)
+        waited = 0.0
+        while not fired and waited < self._settings.fill_wait_s:
+            await self._clock.sleep(_POLL_S)
+            waited += _POLL_S
+            fired = await self._fired(trade, gateway)
+        if not fired:  # ended without firing (cut by the exchange as the position shrank): the desk's exit closes it
+            log.warning("trades.difference", trade=trade.id, difference="its TP / SL pair ended without a fill")
+        return fired
 
     async def _record_fills(self, trade: Trade, inst: Instrument, fills: list[ExecutionFill]) -> Trade:
         """The trade closed by its own TP / SL pair: the fills' quantity, price and fees, the stop that fired."""

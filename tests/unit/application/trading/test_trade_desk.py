@@ -378,3 +378,18 @@ async def test_a_lost_announcement_is_logged_and_the_trade_stands() -> None:
     assert [e["topic"] for e in logs if e["event"] == "trade_events.lost"] == [
         "trade.event.opened", "trade.event.closed",
     ]  # fmt: skip
+
+
+async def test_a_pair_that_fired_while_its_fill_is_not_reported_yet_is_waited_for_never_sold_twice() -> None:
+    rig = Rig()
+    trade = await open_linear(rig, "lag", stop_loss_pct=D(2), take_profit_pct=D(5))
+    rig.exchange.stop_out("BTCUSDT", D("97990.5"), ts_ns=rig.clock.now_ns() + 1)  # the pair fired...
+    fill = rig.exchange.executions.pop()  # ...and its fill is not in the account's list yet
+    closing = asyncio.create_task(rig.desk.on_price(LINEAR_MARKET, D("98000")))
+    await wait_for(lambda: rig.clock.pending_sleepers == 1)  # the cancel found the pair gone: waiting for its fill
+    assert rig.exits() == [] and rig.exchange.cancelled_stops == [trade.protection_orders]
+    rig.exchange.executions.append(fill)
+    await rig.clock.advance(0.2)
+    (closed,) = await closing
+    assert (closed.closed_by_exchange, closed.close_price, closed.qty) == (True, D("97990.5"), D("0.01"))
+    assert rig.exits() == []  # no exit of the desk's own: it would have sold another's share
