@@ -35,7 +35,8 @@ def trade_to_payload(t: Trade) -> dict[str, Any]:
         "risk": {name: str(value) for name, value in t.risk.items()}, "entry_price": _text(t.entry_price),
         "best_price": _text(t.best_price), "fee": str(t.fee), "protected_on_exchange": t.protected_on_exchange,
         "closed_ns": t.closed_ns, "close_price": _text(t.close_price), "close_fee": str(t.close_fee),
-        "close_reason": t.close_reason, "note": t.note,
+        "close_reason": t.close_reason, "note": t.note, "tp_order_id": t.tp_order_id, "sl_order_id": t.sl_order_id,
+        "closed_by_exchange": t.closed_by_exchange,
     }  # fmt: skip
 
 
@@ -45,6 +46,8 @@ def trade_from_payload(p: Mapping[str, Any]) -> Trade:
         Decimal(p["qty"]), TradeStatus(p["status"]), {k: Decimal(v) for k, v in p["risk"].items()},
         _decimal(p["entry_price"]), _decimal(p["best_price"]), Decimal(p["fee"]), bool(p["protected_on_exchange"]),
         p["closed_ns"], _decimal(p["close_price"]), Decimal(p["close_fee"]), p["close_reason"], p["note"],
+        # Absent from a desk that predates partial protection: none then.
+        str(p.get("tp_order_id", "")), str(p.get("sl_order_id", "")), bool(p.get("closed_by_exchange", False)),
     )  # fmt: skip
 
 

@@ -56,6 +56,7 @@ from tradewind.domain.trading.deals import (
     Deal,
     DealStatus,
     Protection,
+    closing_fills,
     deal_client_order_id,
     fee_in_quote,
     protection_levels,
@@ -507,13 +508,11 @@ class TraderService:
     async def _record_exchange_close(
         self, buy: Deal, fills: list[ExecutionFill], inst: Instrument, reason: CloseReason | None = None
     ) -> None:
-        qty = sum((f.qty for f in fills), ZERO)
-        price = inst.round_price(sum((f.price * f.qty for f in fills), ZERO) / qty) if qty else fills[-1].price
-        vwap = sum((f.price * f.qty for f in fills), ZERO) / qty if qty else price
-        fee = sum((fee_in_quote(f.fee, f.fee_currency, f.price, inst) for f in fills), ZERO)
-        reason = reason or buy.exit_reason(vwap)
-        note = "" if qty == buy.qty else f"the exchange closed {qty} of {buy.qty}"
-        closed = buy.closed(reason, vwap, fee, max(f.ts_ns for f in fills), note)
+        done = closing_fills(fills, inst)
+        price = inst.round_price(done.price)
+        reason = reason or buy.exit_reason(done.price)
+        note = "" if done.qty == buy.qty else f"the exchange closed {done.qty} of {buy.qty}"
+        closed = buy.closed(reason, done.price, done.fee, done.ts_ns, note)
         await self._deals.save(closed)
         self._differences.pop(buy.client_order_id, None)
         self._unwatch(closed)

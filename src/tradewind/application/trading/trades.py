@@ -7,6 +7,9 @@ order, whose client id is derived from the trade's key, so a redelivery or a res
 sending another; its exit order has a derived id too and is sent once, under the market's lock, after the trade is
 marked ``closing``. Prices come from ``md.trade`` of the market, or the ticker every ``poll_interval_s`` where no
 trade came since the last look. Each open and close is announced on ``trade.event.<kind>`` once it is stored.
+On a linear market each trade's stop-loss / take-profit is also a partial TP / SL pair of its own quantity on the
+exchange; that pair's fills (told by their order ids) are the trade's close by the exchange, and the pair is cancelled
+before the desk's own exit.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ from tradewind.application.trading.trade_settings import TRADE_COMMANDS, TradesS
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
 from tradewind.domain.instruments import FilterError, Instrument
-from tradewind.domain.orders import OrderIntent, OrderResult, PositionProtection
-from tradewind.domain.trading.deals import fee_in_quote
+from tradewind.domain.orders import ExecutionFill, OrderIntent, OrderResult, PositionProtection
+from tradewind.domain.trading.deals import closing_fills, fee_in_quote
 from tradewind.domain.trading.events import trade_event
 from tradewind.domain.trading.risk import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, RiskStrategy, first_exit
 from tradewind.domain.trading.trades import CLOSED_BY_EXCHANGE, Trade, TradeStatus
@@ -245,23 +248,34 @@ class TradeDesk:
         return result
 
     async def _protect(self, trade: Trade, gateway: ExchangeGateway, inst: Instrument) -> Trade:
-        """Stop-loss, take-profit and trailing stop also on the exchange's position where it keeps them (linear)."""
+        """Stop-loss and take-profit also on the exchange where it keeps them (linear): a pair of the trade's own.
+
+        Each trade gets a TP / SL pair of its quantity (Bybit's Partial mode), never the symbol's one set: other trades
+        and the position manager's deals on the symbol keep their own levels, and the pair's order ids tell this
+        trade's close by the exchange from anyone else's. The trailing stop stays watched here only: the exchange
+        keeps one per symbol, not per size.
+        """
         if self._settings.protection != "exchange" or trade.category is not Category.LINEAR:
             return trade
-        built = {s.name: s for s in self._registry.strategies(trade.risk)}
-        levels = {name: s.level(trade, inst) for name, s in built.items()}
-        trailing = None
-        if TRAILING_STOP in trade.risk and trade.entry_price is not None:
-            trailing = inst.round_price(trade.entry_price * trade.risk[TRAILING_STOP] / 100)
-        protection = PositionProtection(levels.get(TAKE_PROFIT), levels.get(STOP_LOSS), trailing)
-        if protection == PositionProtection():
-            return trade
+        levels = {s.name: s.level(trade, inst) for s in self._registry.strategies(trade.risk)}
+        trailing = ""
+        if TRAILING_STOP in trade.risk:
+            trailing = "trailing stop watched here: the exchange keeps one per symbol"
+        if not levels.get(TAKE_PROFIT) and not levels.get(STOP_LOSS):
+            return replace(trade, note=trailing)
+        protection = PositionProtection(levels.get(TAKE_PROFIT), levels.get(STOP_LOSS), size=inst.floor_qty(trade.qty))
         try:
-            await gateway.set_protection(trade.category, trade.symbol, protection)
-        except ExchangeError as exc:
+            orders = await gateway.set_protection(trade.category, trade.symbol, protection)
+        except ExchangeError as exc:  # ProtectionUnsupported (ccxt's unified API, levels refused): watched here
             log.warning("trades.protection_refused", trade=trade.id, reason=str(exc))
-            return replace(trade, note="the exchange refused position protection: watched here only")
-        return replace(trade, protected_on_exchange=True)
+            return replace(
+                trade, protected_on_exchange=False, tp_order_id="", sl_order_id="",
+                note="the exchange refused position protection: watched here only",
+            )  # fmt: skip
+        return replace(
+            trade, protected_on_exchange=True, tp_order_id=orders.take_profit_id, sl_order_id=orders.stop_loss_id,
+            note=trailing,
+        )  # fmt: skip
 
     # --- following the price ----------------------------------------------------------------------
 
@@ -286,7 +300,8 @@ class TradeDesk:
         await self.on_price(market, tick.price)
 
     async def poll(self) -> None:
-        """The ticker's last price of every market with open trades and no ``md.trade`` since the last poll."""
+        """The ticker's last price of every market with open trades and no ``md.trade`` since the last poll; then the
+        fills of the trades' own TP / SL pairs (closed by the exchange meanwhile?)."""
         quiet = [m for m, live in self._live.items() if live and m not in self._ticked]
         self._ticked.clear()
         for market in quiet:
@@ -298,6 +313,28 @@ class TradeDesk:
             price = ticker.last if ticker.last is not None else ticker.mid
             if price is not None:
                 await self.on_price(market, price)
+        await self.sync_protected()
+
+    async def sync_protected(self) -> list[Trade]:
+        """Record the trades whose own TP / SL pair the exchange fired since the last look (one fills query per
+        market); the trades it closed."""
+        closed = []
+        for market in [m for m, live in self._live.items() if any(t.protection_orders.ids for t in live.values())]:
+            gateway = self._gateways[market[0]]
+            async with self._lock(market):
+                live = [t for t in self._live.get(market, {}).values() if t.protection_orders.ids]
+                if not live:
+                    continue
+                try:
+                    fills = await gateway.fetch_fills(market[1], market[2], since_ns=min(t.created_ns for t in live))
+                except ExchangeError as exc:
+                    log.warning("trades.fills_failed", exchange=market[0], symbol=market[2], error=str(exc))
+                    continue
+                for trade in live:
+                    own = _fills_of(trade, fills)
+                    if own:
+                        closed.append(await self._record_fills(trade, gateway.instrument(market[1], market[2]), own))
+        return closed
 
     async def on_price(self, market: Market, price: Decimal) -> list[Trade]:
         """Follow ``price`` with every open trade of ``market``; the trades its strategies closed."""
@@ -343,15 +380,31 @@ class TradeDesk:
 
     async def _close(self, trade: Trade, reason: str, trigger: Decimal | None) -> Trade | None:
         """Close ``trade`` at market, under its market's lock: ``closing`` stored first, the exit order (its derived
-        client id, looked up before any send) once; None if the exchange refused (the trade stays open)."""
+        client id, looked up before any send) once; None if the exchange refused (the trade stays open).
+
+        A trade with its own TP / SL pair is closed by the pair's fills if one fired; else the pair is cancelled
+        before the exit, as a close shrinking the position under it would make the exchange cut the oldest partial
+        orders, perhaps another trade's or deal's.
+        """
         gateway = self._gateways[trade.exchange]
         inst = gateway.instrument(trade.category, trade.symbol)
         if trade.status is not TradeStatus.CLOSING:
             trade = replace(trade, status=TradeStatus.CLOSING)
             await self._trades.save(trade)
+        unprotected = False
         try:
             result = await gateway.fetch_order(trade.category, trade.symbol, trade.exit_order_id)
-            if result is None and trade.protected_on_exchange and await self._flat(trade, gateway):
+            if result is None and trade.protection_orders.ids:
+                fired = await self._fired(trade, gateway)
+                if not fired and not await gateway.cancel_protection(
+                    trade.category, trade.symbol, trade.protection_orders
+                ):  # one of the pair fired (or ended) meanwhile: its fills say which
+                    fired = await self._fired_within(trade, gateway)
+                if fired:
+                    return await self._record_fills(trade, inst, fired)
+                unprotected = True
+            elif result is None and trade.protected_on_exchange and await self._flat(trade, gateway):
+                # Whole-position protection of a trade opened before the pairs (migration 0018): no fills name it.
                 price = trigger or trade.best_price or Decimal(0)
                 return await self._record(trade, inst, CLOSED_BY_EXCHANGE, price, Decimal(0))
             if result is None:
@@ -363,35 +416,90 @@ class TradeDesk:
             result = await self._settled(gateway, trade, trade.exit_order_id, result)
         except (OrderRejected, FilterError, ExchangeError) as exc:
             log.warning("trades.close_failed", trade=trade.id, reason=str(exc))
-            await self._trades.save(replace(trade, status=TradeStatus.OPEN))
+            await self._reopen(trade, gateway, inst, unprotected)
             return None
         if result.filled_qty <= 0 or result.avg_price is None:
             log.warning("trades.close_failed", trade=trade.id, reason=result.reject_reason or result.state.value)
-            await self._trades.save(replace(trade, status=TradeStatus.OPEN))
+            await self._reopen(trade, gateway, inst, unprotected)
             return None
         fee = fee_in_quote(result.fee, result.fee_currency, result.avg_price, inst)
         return await self._record(trade, inst, reason, result.avg_price, fee)
 
-    async def _record(self, trade: Trade, inst: Instrument, reason: str, price: Decimal, fee: Decimal) -> Trade:
-        closed = trade.closed(reason, price, fee, self._clock.now_ns())
+    async def _reopen(self, trade: Trade, gateway: ExchangeGateway, inst: Instrument, unprotected: bool) -> Trade:
+        """The exchange refused the close: the trade is open again (``unprotected``: with a new TP / SL pair, its own
+        having been cancelled for the close, or watched here only if the exchange refuses that too)."""
+        reopened = replace(trade, status=TradeStatus.OPEN)
+        if unprotected:
+            bare = replace(reopened, protected_on_exchange=False, tp_order_id="", sl_order_id="")
+            reopened = await self._protect(bare, gateway, inst)
+        await self._trades.save(reopened)
+        assert reopened.id is not None
+        live = self._live.get((trade.exchange, trade.category, trade.symbol), {})
+        if reopened.id in live:  # followed from now on with its new pair's ids
+            live[reopened.id] = reopened
+        return reopened
+
+    async def _fired(self, trade: Trade, gateway: ExchangeGateway) -> list[ExecutionFill]:
+        """The fills of the trade's own TP / SL orders: the exchange's close of this trade, whoever else holds the
+        symbol."""
+        return _fills_of(trade, await gateway.fetch_fills(trade.category, trade.symbol, since_ns=trade.created_ns))
+
+    async def _fired_within(self, trade: Trade, gateway: ExchangeGateway) -> list[ExecutionFill]:
+        """The pair's fills once reported, waiting up to ``fill_wait_s``: an exit sent while a fired stop's fills
+        lag would sell that quantity twice, the second time out of another trade's or deal's share (reduce-only
+        caps it at the position, not at this trade)."""
+        fired = await self._fired(trade, gateway)
+        waited = 0.0
+        while not fired and waited < self._settings.fill_wait_s:
+            await self._clock.sleep(_POLL_S)
+            waited += _POLL_S
+            fired = await self._fired(trade, gateway)
+        if not fired:  # ended without firing (cut by the exchange as the position shrank): the desk's exit closes it
+            log.warning("trades.difference", trade=trade.id, difference="its TP / SL pair ended without a fill")
+        return fired
+
+    async def _record_fills(self, trade: Trade, inst: Instrument, fills: list[ExecutionFill]) -> Trade:
+        """The trade closed by its own TP / SL pair: the fills' quantity, price and fees, the stop that fired."""
+        done = closing_fills(fills, inst)
+        reason = TAKE_PROFIT if fills[0].order_id == trade.tp_order_id else STOP_LOSS
+        note = "" if done.qty == trade.qty else f"the exchange closed {done.qty} of {trade.qty}"
+        return await self._record(
+            replace(trade, note=note or trade.note), inst, reason, done.price, done.fee, at_ns=done.ts_ns,
+            by_exchange=True,
+        )  # fmt: skip
+
+    async def _record(
+        self,
+        trade: Trade,
+        inst: Instrument,
+        reason: str,
+        price: Decimal,
+        fee: Decimal,
+        *,
+        at_ns: int | None = None,
+        by_exchange: bool = False,
+    ) -> Trade:
+        at = self._clock.now_ns() if at_ns is None else at_ns
+        closed = trade.closed(reason, price, fee, at, by_exchange=by_exchange)
         await self._trades.save(closed)
         self._forget(closed)
         log.info(
             "trades.closed", trade=closed.id, symbol=closed.symbol, reason=reason, price=str(price),
-            pnl=str(closed.pnl()),
+            pnl=str(closed.pnl()), by_exchange=by_exchange,
         )  # fmt: skip
         await announce(self._bus, trade_event(closed, inst, self._clock.now_ns()))
         return closed
 
     async def _flat(self, trade: Trade, gateway: ExchangeGateway) -> bool:
-        """Whether the exchange's own protection already closed a linear position."""
+        """Whether the exchange's own protection already closed a linear position (whole-position protection)."""
         positions = await gateway.fetch_positions(trade.category)
         return sum((p.size for p in positions if p.symbol == trade.symbol), Decimal(0)) <= 0
 
     # --- reconciliation ---------------------------------------------------------------------------
 
     async def reconcile(self) -> None:
-        """At start: each stored live trade against its exchange's orders, by client order id."""
+        """At start: each stored live trade against its exchange's orders, by client order id, and its own TP / SL
+        pair's fills (fired while the desk was down: that trade only)."""
         for trade in await self._trades.live():
             gateway = self._gateways.get(trade.exchange)
             if gateway is None:
@@ -406,12 +514,36 @@ class TradeDesk:
                             await self._complete_open(trade, gateway, inst, None)
                     elif trade.status is TradeStatus.CLOSING:
                         if await self._close(trade, trade.close_reason or MANUAL, None) is None:
-                            await self._follow(replace(trade, status=TradeStatus.OPEN))
+                            again = await self._trades.by_key(trade.key)  # reopened, perhaps with a new pair
+                            await self._follow(again or replace(trade, status=TradeStatus.OPEN))
+                    elif trade.protection_orders.ids:
+                        fired = await self._fired(trade, gateway)
+                        if fired:
+                            await self._record_fills(trade, inst, fired)
+                        else:
+                            await self._follow(await self._check_pair(trade, gateway))
                     else:
                         await self._follow(trade)
             except ExchangeError as exc:
                 log.warning("trades.difference", trade=trade.id, difference=f"not reconciled: {exc}")
                 await self._follow(trade)
+
+    async def _check_pair(self, trade: Trade, gateway: ExchangeGateway) -> Trade:
+        """Neither of the pair fired: both must still be open, or the trade is watched here only (said in a note)."""
+        open_ids = {o.exchange_order_id for o in await gateway.fetch_open_orders(trade.category, trade.symbol)}
+        gone = [i for i in trade.protection_orders.ids if i not in open_ids]
+        if not gone:
+            return trade
+        text = f"its TP / SL orders {', '.join(gone)} are no longer open on the exchange: watched here only"
+        log.warning("trades.difference", trade=trade.id, difference=text)
+        trade = replace(trade, note=text)
+        await self._trades.save(trade)
+        return trade
+
+
+def _fills_of(trade: Trade, fills: list[ExecutionFill]) -> list[ExecutionFill]:
+    ids = trade.protection_orders.ids
+    return [f for f in fills if f.order_id and f.order_id in ids]
 
 
 def _risk_of(command: OpenTrade) -> dict[str, Decimal]:

@@ -8,11 +8,13 @@ signal id, so a redelivered signal can never place a second order.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.orders import ExecutionFill
 from tradewind.domain.signals.signal import Action
 from tradewind.domain.values import Category
 
@@ -75,6 +77,26 @@ def fee_in_quote(fee: Decimal, fee_currency: str, price: Decimal, instrument: In
     if fee_currency == instrument.base:
         return fee * price
     return fee
+
+
+@dataclass(frozen=True, slots=True)
+class ClosingFills:
+    """What the fills of an exchange's close came to: quantity, volume-weighted price, fees in quote, last fill time."""
+
+    qty: Decimal
+    price: Decimal
+    fee: Decimal
+    ts_ns: int
+
+
+def closing_fills(fills: Sequence[ExecutionFill], instrument: Instrument) -> ClosingFills:
+    """The sum of ``fills`` (at least one): a stop's close may fill in several pieces."""
+    if not fills:
+        raise ValueError("closing_fills needs at least one fill")
+    qty = sum((f.qty for f in fills), ZERO)
+    price = sum((f.price * f.qty for f in fills), ZERO) / qty if qty else fills[-1].price
+    fee = sum((fee_in_quote(f.fee, f.fee_currency, f.price, instrument) for f in fills), ZERO)
+    return ClosingFills(qty, price, fee, max(f.ts_ns for f in fills))
 
 
 @dataclass(frozen=True, slots=True)

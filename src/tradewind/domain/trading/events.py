@@ -87,7 +87,8 @@ def trade_event(trade: Trade, instrument: Instrument, at_ns: int) -> TradeEvent:
     return TradeEvent(
         EventKind.CLOSED if closed else EventKind.OPENED, Origin.DESK, trade.id, "", trade.exchange, trade.category,
         trade.symbol, trade.side, trade.qty, trade.entry_price, trade.close_price, trade.pnl() if closed else None,
-        trade.fee + trade.close_fee, trade.close_reason, trade.close_reason == CLOSED_BY_EXCHANGE, instrument.quote,
+        trade.fee + trade.close_fee, trade.close_reason,
+        trade.closed_by_exchange or trade.close_reason == CLOSED_BY_EXCHANGE, instrument.quote,
         instrument.tick_size, instrument.qty_step, trade.closed_ns if trade.closed_ns is not None else at_ns,
     )  # fmt: skip
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from tradewind.domain.orders import ProtectionOrders
 from tradewind.domain.values import Category, Side
 
 ZERO = Decimal(0)
@@ -60,6 +61,11 @@ class Trade:
     close_fee: Decimal = ZERO
     close_reason: str = ""
     note: str = ""
+    # The exchange's conditional orders of this trade's own partial TP / SL (Bybit Partial mode): a fill of one of
+    # them is this trade's close by the exchange, whoever else holds the symbol; "" where there are none.
+    tp_order_id: str = ""
+    sl_order_id: str = ""
+    closed_by_exchange: bool = False  # closed by the fills of its own TP / SL pair, not by an order of the desk
 
     @property
     def entry_order_id(self) -> str:
@@ -68,6 +74,10 @@ class Trade:
     @property
     def exit_order_id(self) -> str:
         return trade_client_order_id(self.key, "x")
+
+    @property
+    def protection_orders(self) -> ProtectionOrders:
+        return ProtectionOrders(self.tp_order_id, self.sl_order_id)
 
     @property
     def is_live(self) -> bool:
@@ -90,10 +100,11 @@ class Trade:
     def opened(self, qty: Decimal, price: Decimal, fee: Decimal) -> Trade:
         return replace(self, status=TradeStatus.OPEN, qty=qty, entry_price=price, best_price=price, fee=fee)
 
-    def closed(self, reason: str, price: Decimal, fee: Decimal, at_ns: int) -> Trade:
+    def closed(self, reason: str, price: Decimal, fee: Decimal, at_ns: int, *, by_exchange: bool = False) -> Trade:
         return replace(
-            self, status=TradeStatus.CLOSED, close_reason=reason, close_price=price, close_fee=fee, closed_ns=at_ns
-        )
+            self, status=TradeStatus.CLOSED, close_reason=reason, close_price=price, close_fee=fee, closed_ns=at_ns,
+            closed_by_exchange=by_exchange,
+        )  # fmt: skip
 
     def pnl(self, mark: Decimal | None = None) -> Decimal:
         """Realised (closed) or unrealised at ``mark`` result in quote currency, fees included."""

@@ -41,6 +41,7 @@ def trade_json(t: Trade) -> dict[str, Any]:
         "best_price": _num(t.best_price), "fee": _num(t.fee), "protected_on_exchange": t.protected_on_exchange,
         "closed_ns": t.closed_ns, "close_price": _num(t.close_price), "close_fee": _num(t.close_fee),
         "close_reason": t.close_reason, "pnl": _num(t.pnl()) if t.close_price is not None else None, "note": t.note,
+        "tp_order_id": t.tp_order_id, "sl_order_id": t.sl_order_id, "closed_by_exchange": t.closed_by_exchange,
     }  # fmt: skip
 
 

@@ -34,6 +34,13 @@ async def test_a_trade_round_trips_exactly_through_open_and_close(database: Data
     closed = opened.closed("trailing_stop", D("120000.1"), D("0.09588"), NS + 10**12)
     await repo.save(closed)
     assert await repo.live() == [] and await repo.recent() == [closed]
+    # A trade's own partial TP / SL pair (0018) and a close by its fills round-trip too.
+    paired = replace(opened, tp_order_id="tp-" + "9" * 61, sl_order_id="sl-1")
+    await repo.save(paired)
+    assert await repo.by_key("k1") == paired
+    by_stop = paired.closed("stop_loss", D("99000.5"), D("0.05"), NS + 5, by_exchange=True)
+    await repo.save(by_stop)
+    assert await repo.by_key("k1") == by_stop and by_stop.closed_by_exchange
     assert closed.pnl() == (D("120000.1") - D("100010.1")) * D("0.000799") - D("0.079908") - D("0.09588")
 
 

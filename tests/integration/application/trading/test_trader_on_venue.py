@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
 from tests.support.bybit_server import seeded_venue
 from tests.support.signals import signal
+from tests.support.venue_rig import VenueRig as Rig
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
 from tradewind.application.trading.service import Outcome, TraderService
-from tradewind.application.venue import OrderRequest, SimVenue, VenueOrderStatus
+from tradewind.application.venue import VenueOrderStatus
 from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.trading.deals import Deal, DealStatus, Protection, deal_client_order_id
 from tradewind.domain.values import Category, OrderType, Side
@@ -26,25 +26,6 @@ from tradewind.domain.venue_accounts import StopKind
 
 D = Decimal
 LINEAR = Category.LINEAR
-
-
-@dataclass
-class Rig:
-    clock: SimClock
-    venue: SimVenue
-    database: Database
-    bus: InMemoryBus
-
-    def trader(self) -> TraderService:
-        gateway = SimGateway(self.venue, "trader-1", "sim")
-        return TraderService(SqlDealRepository(self.database), {"sim": gateway}, self.bus, self.clock)
-
-    def trade_at(self, price: str, side: Side = Side.SELL) -> None:
-        """Another account trades 0.01 BTC at ``price`` on an otherwise empty book, with depth left there."""
-        self.venue.cancel_all("maker", LINEAR, "BTCUSDT")
-        resting = side.opposite
-        self.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", resting, OrderType.LIMIT, D("1"), D(price)))
-        self.venue.place_order("trader-3", OrderRequest(LINEAR, "BTCUSDT", side, OrderType.MARKET, D("0.01")))
 
 
 @pytest.fixture
@@ -60,13 +41,6 @@ def buy(sid: str = "b1") -> object:
     return signal(exchange="sim", sid=sid, price="60000", amount="1000")
 
 
-def _stops(rig: Rig) -> dict[str, tuple[StopKind | None, Decimal, Decimal | None]]:
-    """trader-1's open partial TP / SL orders on the venue: id -> kind, size, trigger price."""
-    account = rig.venue.account("trader-1")
-    assert account is not None
-    return {o.order_id: (o.stop_kind, o.qty, o.trigger_price) for o in account.conditional_orders("BTCUSDT")}
-
-
 async def test_the_venue_keeps_the_stop_loss_while_the_trader_is_down_and_the_restart_records_the_hit(
     rig: Rig,
 ) -> None:
@@ -77,7 +51,7 @@ async def test_the_venue_keeps_the_stop_loss_while_the_trader_is_down_and_the_re
     deal = opened.deal
     assert opened.outcome is Outcome.OPENED and deal is not None and deal.protection is Protection.EXCHANGE
     assert rig.venue.position_view("trader-1", "BTCUSDT").size == deal.qty
-    assert _stops(rig) == {
+    assert rig.stops() == {
         deal.tp_order_id: (StopKind.PARTIAL_TAKE_PROFIT, deal.qty, deal.take_profit),
         deal.sl_order_id: (StopKind.PARTIAL_STOP_LOSS, deal.qty, deal.stop_loss),
     }
@@ -189,7 +163,7 @@ async def _closed_by_its_own_stop_only(rig: Rig, trader: TraderService, a: Deal,
     (stop_fill,) = [e for e in account.executions if e.order_id == a.sl_order_id]
     assert a_now.close_fee == stop_fill.fee and a_now.note == ""  # A's own fill, all of A's quantity
     assert b_now.status is DealStatus.OPEN  # B keeps its position and its own protection, untouched
-    assert _stops(rig) == {
+    assert rig.stops() == {
         b.tp_order_id: (StopKind.PARTIAL_TAKE_PROFIT, D("0.016"), b.take_profit),
         b.sl_order_id: (StopKind.PARTIAL_STOP_LOSS, D("0.016"), D("58209.7")),
     }
@@ -201,7 +175,7 @@ async def test_two_sources_long_one_symbol_the_price_falls_through_a_stop_only_a
     trader = rig.trader()
     await trader.start()
     a, b = await _two_longs(trader)
-    assert len(_stops(rig)) == 4  # two pairs, not one set for the symbol
+    assert len(rig.stops()) == 4  # two pairs, not one set for the symbol
     await rig.clock.advance(60)
     rig.trade_at("59000")  # through A's stop-loss, above B's
     await trader.sync_protected()
@@ -230,7 +204,7 @@ async def test_a_sell_cancels_its_own_stops_before_closing_so_the_other_sources_
     closed = await trader.handle(signal(Action.SELL, exchange="sim", sid="a2", source="trend-a", price="60000"))
     assert closed.outcome is Outcome.CLOSED and closed.deal is not None and closed.deal.manually_closed
     # Had A's pair stayed while A's close shrank the position, the venue would have cut the oldest pair: B's.
-    assert _stops(rig) == {
+    assert rig.stops() == {
         b.tp_order_id: (StopKind.PARTIAL_TAKE_PROFIT, D("0.016"), b.take_profit),
         b.sl_order_id: (StopKind.PARTIAL_STOP_LOSS, D("0.016"), D("58209.7")),
     }

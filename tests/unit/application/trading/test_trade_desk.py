@@ -27,7 +27,7 @@ from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
 from tradewind.domain.market import InstrumentRef, TradeTick
 from tradewind.domain.orders import PositionProtection
-from tradewind.domain.trading.trades import TradeStatus
+from tradewind.domain.trading.trades import Trade, TradeStatus
 from tradewind.domain.values import Category, Side
 
 D = Decimal
@@ -200,15 +200,71 @@ async def test_a_pending_trade_without_an_order_is_dropped_at_start() -> None:
     assert rig.trades.rows == {}
 
 
-async def test_protection_is_also_set_on_the_exchange_for_a_linear_trade() -> None:
+LINEAR_MARKET = ("fake", Category.LINEAR, "BTCUSDT")
+
+
+async def open_linear(rig: Rig, key: str, **risk: Decimal) -> Trade:
+    command = OpenTrade(Side.BUY, "BTCUSDT", D("0.01"), AmountUnit.BASE, "fake", Category.LINEAR, **risk)
+    return await rig.desk.open(command, key)
+
+
+async def test_a_linear_trade_gets_a_tp_sl_pair_of_its_own_size_on_the_exchange_and_keeps_its_ids() -> None:
     rig = Rig()
-    command = OpenTrade(Side.BUY, "BTCUSDT", D("0.01"), AmountUnit.BASE, "fake", Category.LINEAR,
-                        trailing_stop_pct=D("2.8"), stop_loss_pct=D(2), take_profit_pct=D(5))  # fmt: skip
-    trade = await rig.desk.open(command, "lin")
-    assert trade.protected_on_exchange
+    trade = await open_linear(rig, "lin", trailing_stop_pct=D("2.8"), stop_loss_pct=D(2), take_profit_pct=D(5))
+    assert trade.protected_on_exchange and (trade.tp_order_id, trade.sl_order_id) == ("ptp-2", "psl-2")
+    # Sized (Partial mode): the trailing stop is not sent, as the exchange keeps one per symbol, not per size.
     assert rig.exchange.protections == [
-        (Category.LINEAR, "BTCUSDT", PositionProtection(D("105010.5"), D("98009.8"), D("2800.3")))
+        (Category.LINEAR, "BTCUSDT", PositionProtection(D("105010.5"), D("98009.8"), size=D("0.01")))
     ]
+    assert "trailing stop watched here" in trade.note and await rig.trades.live() == [trade]
+
+
+async def test_a_linear_trade_with_only_a_trailing_stop_sets_nothing_on_the_exchange() -> None:
+    rig = Rig()
+    trade = await open_linear(rig, "tsl", trailing_stop_pct=D("2.8"))
+    assert not trade.protected_on_exchange and rig.exchange.protections == [] and trade.sl_order_id == ""
+
+
+async def test_where_the_gateway_refuses_sized_protection_the_trade_is_watched_here_and_closes_itself() -> None:
+    rig = Rig()
+    rig.exchange.protection_refused = True  # as ccxt's unified API: ProtectionUnsupported
+    trade = await open_linear(rig, "w", stop_loss_pct=D(2))
+    assert not trade.protected_on_exchange and trade.protection_orders.ids == ()
+    assert "watched here only" in trade.note
+    (closed,) = await rig.desk.on_price(LINEAR_MARKET, D("98000"))
+    assert (closed.close_reason, closed.closed_by_exchange, closed.close_price) == ("stop_loss", False, D("99990"))
+    assert rig.exits() == [trade.exit_order_id] and rig.exchange.cancelled_stops == []
+
+
+async def test_a_close_the_exchange_refuses_gives_the_trade_a_new_pair_in_place_of_the_cancelled_one() -> None:
+    rig = Rig()
+    trade = await open_linear(rig, "r", stop_loss_pct=D(2), take_profit_pct=D(5))
+    rig.exchange.refuse = "exchange busy"
+    assert await rig.desk.close_market(CloseTrade("BTCUSDT", "fake", Category.LINEAR)) == []  # nothing closed
+    (reopened,) = await rig.trades.live()
+    assert reopened.status is TradeStatus.OPEN and reopened.protected_on_exchange
+    assert rig.exchange.cancelled_stops == [trade.protection_orders]
+    assert reopened.protection_orders.ids not in ((), trade.protection_orders.ids)
+    assert list(rig.exchange.stops) == [reopened.tp_order_id]  # the new pair is the one on the exchange
+    rig.exchange.refuse = None
+    (closed,) = await rig.desk.close_market(CloseTrade("BTCUSDT", "fake", Category.LINEAR))
+    assert closed.close_reason == "manual" and rig.exchange.stops == {}
+    assert rig.exchange.cancelled_stops[-1] == reopened.protection_orders  # the new pair, not the first one
+
+
+async def test_a_stop_fill_of_the_trades_pair_is_its_close_with_the_fills_price_and_fee() -> None:
+    rig = Rig()
+    rig.exchange.fee_rate = D("0.00055")
+    trade = await open_linear(rig, "f", stop_loss_pct=D(2), take_profit_pct=D(5))
+    at = rig.clock.now_ns() + 7
+    rig.exchange.stop_out("BTCUSDT", D("97990.5"), ts_ns=at)  # the exchange's stop, below the level's 98009.8
+    (closed,) = await rig.desk.on_price(LINEAR_MARKET, D("98000"))
+    fee = D("97990.5") * D("0.01") * D("0.00055")
+    assert (closed.close_reason, closed.closed_by_exchange, closed.close_price, closed.close_fee, closed.closed_ns) == (
+        "stop_loss", True, D("97990.5"), fee, at,
+    )  # fmt: skip
+    assert rig.exits() == [] and rig.exchange.cancelled_stops == []  # no order of ours, nothing left to cancel
+    assert closed.pnl() == (D("97990.5") - trade.entry_price) * D("0.01") - trade.fee - fee  # type: ignore[operator]
 
 
 async def test_commands_and_the_list_travel_over_the_bus() -> None:
@@ -322,3 +378,18 @@ async def test_a_lost_announcement_is_logged_and_the_trade_stands() -> None:
     assert [e["topic"] for e in logs if e["event"] == "trade_events.lost"] == [
         "trade.event.opened", "trade.event.closed",
     ]  # fmt: skip
+
+
+async def test_a_pair_that_fired_while_its_fill_is_not_reported_yet_is_waited_for_never_sold_twice() -> None:
+    rig = Rig()
+    trade = await open_linear(rig, "lag", stop_loss_pct=D(2), take_profit_pct=D(5))
+    rig.exchange.stop_out("BTCUSDT", D("97990.5"), ts_ns=rig.clock.now_ns() + 1)  # the pair fired...
+    fill = rig.exchange.executions.pop()  # ...and its fill is not in the account's list yet
+    closing = asyncio.create_task(rig.desk.on_price(LINEAR_MARKET, D("98000")))
+    await wait_for(lambda: rig.clock.pending_sleepers == 1)  # the cancel found the pair gone: waiting for its fill
+    assert rig.exits() == [] and rig.exchange.cancelled_stops == [trade.protection_orders]
+    rig.exchange.executions.append(fill)
+    await rig.clock.advance(0.2)
+    (closed,) = await closing
+    assert (closed.closed_by_exchange, closed.close_price, closed.qty) == (True, D("97990.5"), D("0.01"))
+    assert rig.exits() == []  # no exit of the desk's own: it would have sold another's share

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text, false
 
 from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Id, Json
 from tradewind.adapters.store.sqlalchemy.tables import metadata
@@ -30,6 +30,9 @@ trades = Table(
     Column("close_fee", ExactDecimal, nullable=False),
     Column("close_reason", String(64), nullable=False),
     Column("note", Text, nullable=False),
+    Column("tp_order_id", String(64), nullable=False, server_default=""),  # 0018: the trade's partial TP / SL orders
+    Column("sl_order_id", String(64), nullable=False, server_default=""),
+    Column("closed_by_exchange", Boolean, nullable=False, server_default=false()),
     Index("ux_trades_key", "key", unique=True),
     Index("ix_trades_status", "status"),
 )

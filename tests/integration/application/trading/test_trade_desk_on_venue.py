@@ -1,0 +1,199 @@
+"""Trade objects on the simulated venue's linear market and a real database: each trade protected by a partial TP / SL
+pair of its own, closed by that pair's fills only (at run time and after a restart), its pair cancelled before its own
+close, and beside a position manager's deal on the same symbol each closes only its own quantity."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+
+from tests.support.bus import collector
+from tests.support.bybit_server import seeded_venue
+from tests.support.signals import signal
+from tests.support.venue_rig import VenueRig
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import SimClock
+from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
+from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeRepository
+from tradewind.application.messages.trade_events import TRADE_EVENT
+from tradewind.application.ports.bus import Message
+from tradewind.application.trading.service import Outcome
+from tradewind.application.trading.trades import TradeDesk
+from tradewind.application.venue import OrderRequest, VenueOrderStatus
+from tradewind.domain.commands import AmountUnit, CloseTrade, OpenTrade
+from tradewind.domain.signals.signal import Action
+from tradewind.domain.trading.deals import DealStatus
+from tradewind.domain.trading.trades import Trade, TradeStatus
+from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import StopKind
+
+D = Decimal
+LINEAR = Category.LINEAR
+MARKET = ("sim", LINEAR, "BTCUSDT")
+
+
+@dataclass
+class Rig(VenueRig):
+    events: list[Message] = field(default_factory=list)  # trade.event.# as published
+
+    def desk(self) -> TradeDesk:
+        return TradeDesk(SqlTradeRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock)
+
+    def position(self) -> Decimal:
+        return self.venue.position_view("trader-1", "BTCUSDT").size
+
+    def fills_of(self, order_id: str) -> list[tuple[Decimal, Decimal, Decimal]]:
+        """The account's executions of one order: qty, price, fee."""
+        account = self.venue.account("trader-1")
+        assert account is not None
+        return [(e.exec_qty, e.exec_price, e.fee) for e in account.executions if e.order_id == order_id]
+
+
+@pytest.fixture
+async def rig(database: Database) -> AsyncIterator[Rig]:
+    clock = SimClock()
+    bus = InMemoryBus()
+    await bus.start()
+    events, on_event = collector()
+    await bus.subscribe("trade.event.#", on_event)
+    yield Rig(clock, seeded_venue(clock), database, bus, events)
+    await bus.close()
+
+
+async def long_trade(desk: TradeDesk, key: str, qty: str = "0.016", *, sl: str, tsl: str | None = None) -> Trade:
+    trailing = None if tsl is None else D(tsl)
+    command = OpenTrade(
+        Side.BUY, "BTCUSDT", D(qty), AmountUnit.BASE, "sim", LINEAR, trailing_stop_pct=trailing, stop_loss_pct=D(sl)
+    )
+    return await desk.open(command, key)
+
+
+def pair_of(trade: Trade) -> dict[str, tuple[StopKind | None, Decimal, Decimal | None]]:
+    """The venue's view of a trade's own stop-loss-only pair."""
+    return {trade.sl_order_id: (StopKind.PARTIAL_STOP_LOSS, trade.qty, _stop_level(trade))}
+
+
+def _stop_level(trade: Trade) -> Decimal:
+    assert trade.entry_price is not None
+    return (trade.entry_price * (1 - trade.risk["stop_loss"] / 100)).quantize(D("0.1"))
+
+
+async def two_longs(desk: TradeDesk) -> tuple[Trade, Trade]:
+    """A (stop-loss 1 %: 59409.9) and B (3 %: 58209.7), each long 0.016 BTCUSDT at 60010 on one account."""
+    a = await long_trade(desk, "a", sl="1")
+    b = await long_trade(desk, "b", sl="3")
+    assert (_stop_level(a), _stop_level(b), a.entry_price, b.entry_price) == (
+        D("59409.9"), D("58209.7"), D(60010), D(60010),
+    )  # fmt: skip
+    assert a.protected_on_exchange and b.protected_on_exchange and a.tp_order_id == b.tp_order_id == ""
+    assert "" != a.sl_order_id != b.sl_order_id
+    return a, b
+
+
+async def assert_only_a_closed_by_its_stop(rig: Rig, a: Trade, b: Trade) -> None:
+    repo = SqlTradeRepository(rig.database)
+    a_now, b_now = await repo.by_key("a"), await repo.by_key("b")
+    assert a_now is not None and b_now is not None
+    ((stop_qty, stop_price, stop_fee),) = rig.fills_of(a.sl_order_id)
+    assert (a_now.status, a_now.close_reason, a_now.closed_by_exchange, a_now.qty, a_now.close_price) == (
+        TradeStatus.CLOSED, "stop_loss", True, stop_qty, stop_price,
+    )  # fmt: skip
+    assert (stop_qty, stop_price, a_now.close_fee, a_now.note) == (D("0.016"), D(59000), stop_fee, "")
+    assert b_now.status is TradeStatus.OPEN and (b_now.sl_order_id, b_now.tp_order_id) == (b.sl_order_id, "")
+    assert rig.stops() == pair_of(b)  # B keeps its own pair, untouched
+    assert rig.position() == D("0.016")
+    # The announced close has the stop's fill price and fee, not the trigger level.
+    closed = [TRADE_EVENT.decode(m.payload) for m in rig.events if m.topic == "trade.event.closed"]
+    assert [(e.id, e.exit_price, e.fees, e.reason, e.by_exchange, e.pnl) for e in closed] == [
+        (a.id, D(59000), a.fee + stop_fee, "stop_loss", True, a_now.pnl()),
+    ]
+
+
+@pytest.mark.parametrize("seen_by", ["tick", "sync"])
+async def test_two_trades_long_one_symbol_the_price_falls_through_a_stop_only_a_is_closed_by_the_exchange(
+    rig: Rig, seen_by: str
+) -> None:
+    desk = rig.desk()
+    a, b = await two_longs(desk)
+    assert rig.stops() == {**pair_of(a), **pair_of(b)}  # two pairs of the trades' own size, not one for the symbol
+    await rig.clock.advance(60)
+    rig.trade_at("59000")  # through A's stop-loss, above B's: the venue fires A's pair only
+    assert rig.position() == D("0.016")
+    if seen_by == "tick":
+        assert [t.key for t in await desk.on_price(MARKET, D(59000))] == ["a"]
+    else:  # no tick crossed A's level here: the look at the pairs' fills finds it
+        assert [t.key for t in await desk.sync_protected()] == ["a"]
+        assert await desk.on_price(MARKET, D(59000)) == []
+    await assert_only_a_closed_by_its_stop(rig, a, b)
+    assert [t.key for t in await desk.trades()] == ["b"]
+
+
+async def test_the_stop_fires_while_the_desk_is_down_and_the_restart_marks_only_that_trade(rig: Rig) -> None:
+    first = rig.desk()
+    a, b = await two_longs(first)
+    await first.stop()
+    await rig.clock.advance(60)
+    rig.trade_at("59000")
+    second = rig.desk()
+    await second.reconcile()  # A's pair's fills name A; the position's size names no one
+    await assert_only_a_closed_by_its_stop(rig, a, b)
+    assert await second.on_price(MARKET, D(58300)) == []  # B still followed, above its level
+    (b_live,) = await second.trades()
+    assert b_live.key == "b" and b_live.status is TradeStatus.OPEN
+
+
+async def test_a_trailing_stop_close_cancels_the_trades_own_pair_first_and_leaves_the_others_whole(rig: Rig) -> None:
+    desk = rig.desk()
+    b = await long_trade(desk, "b", sl="3")  # B first: its pair is the oldest on the venue
+    a = await long_trade(desk, "a", tsl="1", sl="3")
+    assert "trailing stop watched here" in a.note and rig.stops() == {**pair_of(a), **pair_of(b)}
+    rig.trade_at("61000", Side.BUY)
+    assert await desk.on_price(MARKET, D(61000)) == []  # A's trailing level: 61000 x 0.99 = 60390
+    rig.trade_at("60300")
+    (closed,) = await desk.on_price(MARKET, D(60300))
+    assert (closed.key, closed.close_reason, closed.closed_by_exchange, closed.close_price) == (
+        "a", "trailing_stop", False, D(60300),
+    )  # fmt: skip
+    # Had A's pair stayed while A's close shrank the position, the venue would have cut the oldest pair: B's.
+    account = rig.venue.account("trader-1")
+    assert account is not None
+    assert account.find_order(a.sl_order_id).status is VenueOrderStatus.CANCELLED  # type: ignore[union-attr]
+    assert rig.stops() == pair_of(b) and rig.position() == D("0.016")
+    assert [t.key for t in await desk.trades()] == ["b"]
+
+
+async def test_a_desk_trade_beside_a_position_manager_deal_each_closes_only_its_own_quantity(rig: Rig) -> None:
+    desk, trader = rig.desk(), rig.trader()
+    handled = await trader.handle(
+        signal(exchange="sim", sid="d1", source="trend", price="60000", amount="1000", stop_loss_pct="3")
+    )
+    deal = handled.deal
+    assert handled.outcome is Outcome.OPENED and deal is not None and deal.qty == D("0.016")
+    a = await long_trade(desk, "a", "0.01", sl="1")
+    assert rig.position() == D("0.026")
+    assert set(rig.stops()) == {deal.tp_order_id, deal.sl_order_id, a.sl_order_id}  # each its own
+    await rig.clock.advance(60)
+    rig.trade_at("59000")  # through the trade's stop-loss (59409.9), above the deal's (58209.7)
+    (closed,) = await desk.on_price(MARKET, D(59000))
+    assert (closed.key, closed.qty, closed.close_price, closed.closed_by_exchange) == ("a", D("0.01"), D(59000), True)
+    assert rig.position() == D("0.016")
+    await trader.sync_protected()
+    repo = SqlDealRepository(rig.database)
+    deal_now = await repo.by_client_order_id("sim", deal.client_order_id)
+    assert deal_now is not None and deal_now.status is DealStatus.OPEN and trader.differences == []
+    assert set(rig.stops()) == {deal.tp_order_id, deal.sl_order_id}
+
+    # `close btc` of a second trade: its pair goes first, its own 0.01 is sold; the deal's pair stays whole.
+    rig.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.LIMIT, D(1), D(59010)))
+    c = await long_trade(desk, "c", "0.01", sl="2")
+    (manual,) = await desk.close_market(CloseTrade("BTCUSDT", "sim", LINEAR))
+    assert (manual.key, manual.close_reason, manual.closed_by_exchange) == ("c", "manual", False)
+    assert rig.position() == D("0.016") and set(rig.stops()) == {deal.tp_order_id, deal.sl_order_id}
+    assert c.sl_order_id not in rig.stops()
+
+    sold = await trader.handle(signal(Action.SELL, exchange="sim", sid="d2", source="trend", price="60000"))
+    assert sold.outcome is Outcome.CLOSED and rig.position() == 0 and rig.stops() == {}

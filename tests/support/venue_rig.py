@@ -1,0 +1,48 @@
+"""The simulated venue's linear BTCUSDT, a real database and the in-memory bus for the position manager and the trade
+desk sharing one account (``trader-1``): other accounts move the price; the account's partial TP / SL as the venue
+holds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.clock import SimClock
+from tradewind.adapters.exchanges.sim import SimGateway
+from tradewind.adapters.store.sqlalchemy.database import Database
+from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
+from tradewind.application.trading.service import TraderService
+from tradewind.application.venue import OrderRequest, SimVenue
+from tradewind.domain.values import Category, OrderType, Side
+from tradewind.domain.venue_accounts import StopKind
+
+D = Decimal
+LINEAR = Category.LINEAR
+
+
+@dataclass
+class VenueRig:
+    clock: SimClock
+    venue: SimVenue
+    database: Database
+    bus: InMemoryBus
+
+    def gateway(self) -> SimGateway:
+        return SimGateway(self.venue, "trader-1", "sim")
+
+    def trader(self) -> TraderService:
+        return TraderService(SqlDealRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock)
+
+    def trade_at(self, price: str, side: Side = Side.SELL) -> None:
+        """Another account trades 0.01 BTC at ``price`` on an otherwise empty book, with depth left there."""
+        self.venue.cancel_all("maker", LINEAR, "BTCUSDT")
+        resting = side.opposite
+        self.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", resting, OrderType.LIMIT, D("1"), D(price)))
+        self.venue.place_order("trader-3", OrderRequest(LINEAR, "BTCUSDT", side, OrderType.MARKET, D("0.01")))
+
+    def stops(self) -> dict[str, tuple[StopKind | None, Decimal, Decimal | None]]:
+        """trader-1's open partial TP / SL orders on the venue: id -> kind, size, trigger price."""
+        account = self.venue.account("trader-1")
+        assert account is not None
+        return {o.order_id: (o.stop_kind, o.qty, o.trigger_price) for o in account.conditional_orders("BTCUSDT")}
