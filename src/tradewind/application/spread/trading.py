@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import structlog
 
+from tradewind.application.held_acks import HeldAcks
 from tradewind.application.lifecycle import sleep_unless_stopped
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, FundingHistory, FundingUnsupported
@@ -109,6 +110,7 @@ class TradingEngine:
         self._funding_since_ns: int | None = None  # settlement time of the newest payment counted
         self._funding_unsupported: set[str] = set()  # exchanges whose gateway cannot list funding (logged once)
         self._flushing = asyncio.Lock()
+        self._held = HeldAcks()  # a settlement's handler returns (its message is acked) once its write is stored
         self.mismatches: list[str] = []  # real mode: legs the venue does not hold as the open spreads say
         self._stopped = asyncio.Event()
 
@@ -403,7 +405,11 @@ class TradingEngine:
     async def on_funding(self, payment: FundingPayment) -> None:
         """Share a funding payment among the spreads that held its instrument when it settled (closed since or not),
         by their quantity then, once per id (the ids counted are stored with the spreads they changed, so a restart
-        does not count one again)."""
+        does not count one again); returns once it is stored, so a bus message of it is acked only then."""
+        await self._count_payment(payment)
+        await self._stored(payment.funding_id)
+
+    async def _count_payment(self, payment: FundingPayment) -> None:
         if self._already_counted(payment.funding_id, payment.ts_ns):
             return
         key = (payment.exchange, payment.category, payment.symbol)
@@ -411,7 +417,6 @@ class TradingEngine:
             holders = self._holders(key, payment.ts_ns)
             amounts = shares(payment.amount, [qty for _, qty in holders]) if holders else []
             self._count_funding(payment, [s for s, _ in holders], amounts)
-        await self.flush()
 
     async def on_settlement(self, settlement: FundingSettlement) -> None:
         """Simulated mode: each spread open at a perpetual's settlement (closed since or not) gets its own position's
@@ -419,16 +424,25 @@ class TradingEngine:
         once per settlement."""
         if self.mode != "simulated":
             return  # real mode counts what the venue charged its own account (``poll_funding``)
-        if self._already_counted(settlement.funding_id, settlement.ts_ns):
+        if not self._already_counted(settlement.funding_id, settlement.ts_ns):
+            key = (settlement.exchange, settlement.category, settlement.symbol)
+            async with self._lock:
+                holders = self._holders(key, settlement.ts_ns)
+                amounts = [-funding_payment(held(s, *key, qty), settlement.mark, settlement.rate) for s, qty in holders]
+                total = sum(amounts, Decimal(0))
+                payment = FundingPayment(settlement.funding_id, *key, total, settlement.ts_ns)
+                self._count_funding(payment, [s for s, _ in holders], amounts)
+        await self._stored(settlement.funding_id)
+
+    async def _stored(self, funding_id: str) -> None:
+        """Return once the write of ``funding_id`` is stored: while the database is down the caller waits (its bus
+        message stays unacknowledged, so a crash leaves it in the queue; the restarted engine counts it once, from
+        the ids stored). A duplicate delivered before its first copy was stored waits the same way."""
+        if not any(isinstance(c, FundingWrite) and c.payment.funding_id == funding_id for c in self._pending):
             return
-        key = (settlement.exchange, settlement.category, settlement.symbol)
-        async with self._lock:
-            holders = self._holders(key, settlement.ts_ns)
-            amounts = [-funding_payment(held(s, *key, qty), settlement.mark, settlement.rate) for s, qty in holders]
-            total = sum(amounts, Decimal(0))
-            payment = FundingPayment(settlement.funding_id, *key, total, settlement.ts_ns)
-            self._count_funding(payment, [s for s, _ in holders], amounts)
+        epoch = self._held.join()  # the write is pending now: the next flush that completes stores it
         await self.flush()
+        await self._held.wait(epoch)
 
     def _already_counted(self, funding_id: str, ts_ns: int) -> bool:
         """True for an id counted before; else it is marked counted (and the newest settlement time kept)."""
@@ -496,7 +510,10 @@ class TradingEngine:
             for payment in payments:
                 if payment.funding_id not in self.stats.funding_seen:
                     counted += 1  # the venue names its own gateway; the spreads name the leg's exchange
-                    await self.on_funding(replace(payment, exchange=ref.exchange, category=ref.category))
+                    # not waited for: the venue lists it again after a crash, and waiting here would stall ``run``
+                    await self._count_payment(replace(payment, exchange=ref.exchange, category=ref.category))
+        if counted:
+            await self.flush()
         return counted
 
     def _queue(self, change: SpreadWrite | FundingWrite) -> None:
@@ -505,23 +522,30 @@ class TradingEngine:
     async def flush(self) -> bool:
         """Write what is buffered, in order; True when nothing is left (False: the database is still down)."""
         async with self._flushing:
-            while self._pending:
-                change = self._pending[0]
-                try:
-                    if isinstance(change, FundingWrite):
-                        await self._repo.write_funding(change)
-                    else:
-                        await self._repo.write(change)
-                except StoreUnavailable as exc:
-                    self.stats.write_failures += 1
-                    log.warning("spread.store_unavailable", buffered=len(self._pending), error=str(exc))
-                    return False
-                except Exception as exc:  # a write the database refuses for good must not block the rest
-                    self.stats.write_failures += 1
-                    what = change.payment.funding_id if isinstance(change, FundingWrite) else change.spread.spread_id
-                    log.error("spread.write_dropped", change=what, error=repr(exc))
-                self._pending.pop(0)
+            try:
+                with self._held.flushing():
+                    await self._write_pending()
+            except StoreUnavailable as exc:
+                self.stats.write_failures += 1
+                log.warning("spread.store_unavailable", buffered=len(self._pending), error=str(exc))
+                return False
         return True
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            change = self._pending[0]
+            try:
+                if isinstance(change, FundingWrite):
+                    await self._repo.write_funding(change)
+                else:
+                    await self._repo.write(change)
+            except StoreUnavailable:
+                raise
+            except Exception as exc:  # a write the database refuses for good must not block the rest
+                self.stats.write_failures += 1
+                what = change.payment.funding_id if isinstance(change, FundingWrite) else change.spread.spread_id
+                log.error("spread.write_dropped", change=what, error=repr(exc))
+            self._pending.pop(0)
 
     async def book(self, query: SpreadQuery) -> SpreadBook:
         """Open spreads from memory, closed ones from the store (when it answers; the copy in memory of one closed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from tests.fakes.exchange import FakeExchange
 from tests.fakes.spread_repository import FakeSpreadRepository
 from tests.support.spread import LONG_SPOT, PERP, SPOT, settings
+from tests.support.waiting import wait_for
 from tradewind.adapters.clock import SimClock
 from tradewind.application.ports.exchange import OrderRejected
 from tradewind.application.spread.trading import DUPLICATE, TradingEngine
@@ -163,6 +165,23 @@ async def test_a_simulated_spread_gets_its_own_funding_from_the_settlement(
     await trading.handle(opening_of("s1", pair, "0.01"))
     await trading.on_settlement(settlement(SimClock().now_ns(), rate))
     assert trading.spreads["s1"].funding == Decimal(received) == repo.rows["s1"].funding
+    assert trading.stats.funding_applied == 1
+
+
+async def test_a_settlement_returns_once_stored_and_a_copy_delivered_meanwhile_waits_for_the_same_write() -> None:
+    clock = SimClock()
+    trading, repo = await engine(clock)
+    await trading.handle(opening_of("s1", LONG_PERP, "0.01"))
+    event = settlement(clock.now_ns())
+    repo.down = True
+    first = asyncio.create_task(trading.on_settlement(event))  # its bus message stays unacknowledged meanwhile
+    copy = asyncio.create_task(trading.on_settlement(event))  # the broker handing it over again
+    await wait_for(lambda: trading.stats.write_failures >= 2)
+    assert not first.done() and not copy.done() and "settle-1" not in repo.funding
+    repo.down = False
+    assert await trading.flush()
+    await asyncio.gather(first, copy)
+    assert repo.funding["settle-1"].amount == Decimal("-0.06000050") == repo.rows["s1"].funding
     assert trading.stats.funding_applied == 1
 
 
