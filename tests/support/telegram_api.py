@@ -1,6 +1,7 @@
 """A stand-in for the Telegram Bot API on loopback (aiohttp), speaking its JSON: getMe, deleteWebhook, getUpdates
 (long polling with offsets), sendMessage, answerCallbackQuery. python-telegram-bot talks to it through its
-``base_url``; tests push updates (texts, button presses, a redelivery) and read what the bot sent."""
+``base_url``; tests push updates (texts, button presses, a redelivery), make sends to a chat fail, and read what the
+bot sent."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class BotApi:
     sent: list[Sent] = field(default_factory=list)
     answered_callbacks: list[str] = field(default_factory=list)
     _pending: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
+    _failures: dict[int, list[tuple[int, str, dict[str, Any]]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -73,6 +75,10 @@ class BotApi:
         self._arrived.set()
         return update
 
+    def fail_sends(self, chat_id: int, code: int, description: str, *, times: int = 1, **parameters: Any) -> None:
+        """The next ``times`` sendMessage calls to ``chat_id`` get this error (``parameters``: e.g. retry_after)."""
+        self._failures.setdefault(chat_id, []).extend([(code, description, parameters)] * times)
+
     def replies(self, chat_id: int) -> list[str]:
         return [s.text for s in self.sent if s.chat_id == chat_id]
 
@@ -100,6 +106,9 @@ class BotApi:
                 markup = params.get("reply_markup")
                 markup = json.loads(markup) if isinstance(markup, str) else markup
                 chat_id = int(params["chat_id"])
+                if self._failures.get(chat_id):
+                    code, description, parameters = self._failures[chat_id].pop(0)
+                    return _error(code, description, parameters)
                 self.sent.append(Sent(chat_id, str(params["text"]), markup))
                 return _ok({
                     "message_id": len(self.sent), "date": 1_765_000_000, "text": params["text"], "from": BOT,
@@ -135,8 +144,11 @@ def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-def _error(code: int, description: str) -> web.Response:
-    return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return web.json_response(body, status=code)
 
 
 @asynccontextmanager

@@ -42,4 +42,5 @@ def telegram_service(platform: Platform) -> ServiceParts:
     market_data, book_mirror = mirror(platform)
     commands = commands_over(platform.settings, control.service, market_data)
     gate = command_gate(platform, commands)
-    return ServiceParts([schema_at_head(platform), *control.components, book_mirror, telegram_bot(platform, gate)])
+    components = [schema_at_head(platform), *control.components, book_mirror, telegram_bot(platform, gate)]
+    return ServiceParts(components, (platform.settings.telegram.notify_queue,))  # the notices waiting for it

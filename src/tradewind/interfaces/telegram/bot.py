@@ -1,14 +1,18 @@
 """The Telegram bot: each text message and button press goes through the command gate (keyed by the update id, so
 a redelivered update runs nothing again); answers are rendered with ``interfaces/render``; TWAP fills and trades and
-deals opened or closed are pushed to the notified chats."""
+deals opened or closed are pushed to the notified chats from a durable work queue (``telegram.notify_queue``), each
+notice acknowledged once every notified chat was sent it or refused it for good."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import structlog
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from tradewind.application.commands.gate import CommandGate, Submission
@@ -24,6 +28,12 @@ from tradewind.interfaces.telegram.settings import TelegramSettings
 
 log = structlog.get_logger(__name__)
 SOURCE = "telegram"
+_SENT_KEPT = 1000  # notices whose chats are remembered while a redelivery may still come
+_RETRY_AFTER_CAP_S = 60.0  # the longest flood-control pause honoured within one delivery
+
+
+class NoticeNotSent(Exception):
+    """Some notified chat could not be sent a notice for a passing reason on any attempt: the bus redelivers it."""
 
 
 def notification_text(done: SliceDone) -> str:
@@ -53,6 +63,7 @@ class TelegramBot:
         self._bus = bus
         self._notify = tuple(notify_chats) if settings.notify else ()
         self._subscriptions: list[Subscription] = []
+        self._sent: OrderedDict[str, set[int]] = OrderedDict()  # notice message id: the chats done with it
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(token).base_url(settings.base_url).build()
         )
@@ -66,9 +77,13 @@ class TelegramBot:
         assert self.app.updater is not None
         await self.app.updater.start_polling(timeout=self._settings.poll_timeout_s, drop_pending_updates=False)
         if self._bus is not None and self._notify:
-            self._subscriptions.append(await self._bus.subscribe(SLICE_DONE.kind, self._on_slice_done))
-            for pattern in TRADE_EVENTS:
-                self._subscriptions.append(await self._bus.subscribe(pattern, self._on_trade_event))
+            # One durable queue bound to every notice, consumed one at a time: what is published while the bot is
+            # down waits there, and notices reach the chats in the order they were published.
+            queue = self._settings.notify_queue
+            first, *others = (SLICE_DONE.kind, *TRADE_EVENTS)
+            for pattern in others:
+                await self._bus.declare_queue(pattern, queue)
+            self._subscriptions.append(await self._bus.subscribe(first, self._on_notice, queue=queue))
         log.info("telegram.polling", bot=self.app.bot.username, notify_chats=len(self._notify))
 
     async def stop(self) -> None:
@@ -107,18 +122,62 @@ class TelegramBot:
             reply = reply[: limit - 20] + "\n... (cut)"
         await self.app.bot.send_message(chat_id, reply, reply_markup=markup)
 
-    async def _on_slice_done(self, message: Message) -> None:
-        await self._push(notification_text(SLICE_DONE.decode(message.payload)))
+    async def _on_notice(self, message: Message) -> None:
+        """Send the notice to each notified chat not done with it yet; return (ack) once every one is done.
 
-    async def _on_trade_event(self, message: Message) -> None:
-        await self._push(trade_event_text(codec_for(message.topic).decode(message.payload)))
+        A payload no codec decodes raises MalformedPayload: dead-lettered. A chat that refuses for good is logged
+        and done; a passing failure is retried with backoff, then NoticeNotSent has the bus redeliver the notice,
+        and the chats already sent it (remembered by message id) are not sent it again.
+        """
+        if message.topic == SLICE_DONE.kind:
+            text = notification_text(SLICE_DONE.decode(message.payload))
+        else:
+            text = trade_event_text(codec_for(message.topic).decode(message.payload))
+        key = message.message_id or text
+        done = self._sent.setdefault(key, set())
+        self._sent.move_to_end(key)
+        while len(self._sent) > _SENT_KEPT:
+            self._sent.popitem(last=False)
+        failed = [chat for chat in self._notify if chat not in done and not await self._send(chat, text, done)]
+        if failed:
+            raise NoticeNotSent(f"chats {failed}: not reachable after {self._settings.send_attempts} attempts")
+        self._sent.pop(key, None)
 
-    async def _push(self, text: str) -> None:
-        for chat in self._notify:
+    async def _send(self, chat: int, text: str, done: set[int]) -> bool:
+        """Send with backoff on passing failures; True once ``chat`` is done with the notice (sent, or refused)."""
+        pause = self._settings.send_backoff_s
+        for attempt in range(1, self._settings.send_attempts + 1):
             try:
                 await self.app.bot.send_message(chat, text)
-            except Exception as exc:  # one chat that cannot be reached does not stop the others' notifications
-                log.warning("telegram.notify_failed", chat=chat, error=str(exc))
+            except RetryAfter as exc:  # flood control: Telegram says how long to wait
+                wait = min(_seconds(exc.retry_after), _RETRY_AFTER_CAP_S)
+            except BadRequest as exc:  # a NetworkError subclass, yet final: chat not found, text refused
+                return _refused(chat, exc, done)
+            except NetworkError as exc:  # timed out, connection refused, Telegram's 5xx: may pass
+                log.warning("telegram.notify_retry", chat=chat, attempt=attempt, error=str(exc))
+                wait = pause
+                pause *= 2
+            except Exception as exc:  # Forbidden (bot blocked), invalid token, migrated chat: sending again won't do
+                return _refused(chat, exc, done)
+            else:
+                done.add(chat)
+                return True
+            if attempt < self._settings.send_attempts:
+                await asyncio.sleep(wait)
+        return False
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram.handler_failed", error=repr(context.error), update=getattr(update, "update_id", None))
+
+
+def _refused(chat: int, exc: Exception, done: set[int]) -> bool:
+    """A chat that refuses a notice for good: logged, and done with it (the other chats still get theirs)."""
+    log.warning("telegram.notify_failed", chat=chat, error=str(exc))
+    done.add(chat)
+    return True
+
+
+def _seconds(retry_after: object) -> float:
+    """``RetryAfter.retry_after``: an int of seconds, or a timedelta in newer python-telegram-bot releases."""
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]

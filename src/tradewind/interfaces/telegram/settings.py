@@ -19,6 +19,9 @@ class TelegramSettings(BaseModel):
     poll_timeout_s: int = Field(10, ge=0, le=50)  # long polling: how long each getUpdates may wait for an update
     notify: bool = True  # TWAP fills, trades and deals opened and closed to the chats of users with notify on
     max_reply: int = Field(4000, ge=100, le=4096)  # characters; Telegram refuses messages over 4096
+    notify_queue: str = Field("telegram.notices", min_length=1)  # durable: holds notices while the bot is down
+    send_attempts: int = Field(5, ge=1, le=20)  # per chat and delivery, on timeouts, 5xx and flood control
+    send_backoff_s: float = Field(1.0, gt=0, le=60)  # the pause after the first passing failure, doubled each time
 
     @model_validator(mode="after")
     def _one_token_source(self) -> TelegramSettings:

@@ -1,7 +1,8 @@
 """The Telegram front end against a stand-in Bot API on loopback (python-telegram-bot's ``base_url`` pointed at it):
 allowlisted chats command, other chats change nothing, a redelivered update runs once, destructive commands wait
-for their button, TWAP fills and trades and deals opened or closed are pushed, and no text makes the bot fail to
-answer."""
+for their button, TWAP fills and trades and deals opened or closed are pushed (from a durable queue: what is published
+while the bot is down arrives once it starts; each chat gets a notice once through Telegram's passing failures), and
+no text makes the bot fail to answer."""
 
 from __future__ import annotations
 
@@ -17,18 +18,22 @@ from hypothesis import strategies as st
 
 from tests.support.telegram_api import BOT_TOKEN, BotApi, bot_api
 from tests.support.twap import Rig, rig
+from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
+from tradewind.adapters.bus.rabbitmq import RabbitMqBus
+from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.store.sqlalchemy.command_repository import SqlCommandJournal
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
 from tradewind.application.messages.registry import codec_for
-from tradewind.application.ports.bus import Handler, Subscription
+from tradewind.application.ports.bus import Bus, Handler, Subscription
 from tradewind.application.ports.command_journal import ReceiptStatus
 from tradewind.domain.command_access import Role, User, UserDirectory
 from tradewind.domain.command_language import DEFAULT_ALIASES, CommandSyntaxError, LanguageContext, parse_command
 from tradewind.domain.trading.events import EventKind, Origin, TradeEvent
 from tradewind.domain.values import Category, Side
 from tradewind.interfaces.render.commands import JsonRenderer
+from tradewind.interfaces.render.trading import trade_event_text
 from tradewind.interfaces.telegram.bot import TelegramBot
 from tradewind.interfaces.telegram.settings import TelegramSettings
 
@@ -175,7 +180,7 @@ async def test_trades_and_deals_opened_and_closed_are_pushed_to_notified_chats_o
 
 
 class ListeningBus(InMemoryBus):
-    """The in-memory bus remembering the pattern of every subscription."""
+    """The in-memory bus remembering the pattern of every subscription and queue declared."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -186,6 +191,10 @@ class ListeningBus(InMemoryBus):
     ) -> Subscription:
         self.patterns.append(pattern)
         return await super().subscribe(pattern, handler, queue=queue, concurrency=concurrency)
+
+    async def declare_queue(self, pattern: str, queue: str) -> None:
+        self.patterns.append(pattern)
+        await super().declare_queue(pattern, queue)
 
 
 @pytest.mark.parametrize("notify", [True, False])
@@ -199,10 +208,98 @@ async def test_telegram_notify_off_listens_to_no_event_at_all(tmp_path: Path, no
         bot = TelegramBot(gate, users, BOT_TOKEN, settings, bus=bus, notify_chats=(ADMIN,))
         await bot.start()
         try:
-            expected = ["twap.event", "trade.event.#", "trader.deal.#"] if notify else []
+            expected = ["trade.event.#", "trader.deal.#", "twap.event"] if notify else []
             assert bus.patterns == expected
         finally:
             await bot.stop()
+
+
+def _notifier(r: Rig, api: BotApi, bus: Bus, chats: tuple[int, ...], **changes: object) -> TelegramBot:
+    """A bot pushing notices from ``bus`` to ``chats``; ``changes`` to its Telegram settings."""
+    commands = CommandService(twap=r.service, default_exchange="sim")
+    gate = CommandGate(commands, SqlCommandJournal(r.database), r.clock, JsonRenderer(commands))
+    users = UserDirectory(
+        {ADMIN: User("ada", Role.ADMIN), TRADER: User("tina", Role.TRADE)}, {}, User("operator", Role.ADMIN)
+    )
+    settings = TelegramSettings.model_validate({"base_url": api.base_url, "poll_timeout_s": 5, **changes})
+    return TelegramBot(gate, users, BOT_TOKEN, settings, bus=bus, notify_chats=chats)
+
+
+OPENED_TEXT = "Trade 4 opened on sim linear: Buy 0.010 BTCUSDT at 100010.0, fees 1.0001 USDT"
+
+
+async def _announce(bus: Bus, event: TradeEvent) -> None:
+    await bus.publish(event.topic, codec_for(event.topic).encode(event))
+
+
+async def test_trades_published_while_the_bot_is_down_reach_the_chats_once_it_starts(
+    tmp_path: Path, rabbit_settings: RabbitMqSettings
+) -> None:
+    queue = "telegram.notices.downtime"
+    async with rig(tmp_path) as r, bot_api() as api:
+        publisher = RabbitMqBus(rabbit_settings)
+        await publisher.start()
+        first_bus = RabbitMqBus(rabbit_settings)
+        first = _notifier(r, api, first_bus, (ADMIN, TRADER), notify_queue=queue)
+        await first.start()  # its first start declares the queue: from now on it holds what the bot has not sent
+        await first.stop()
+        await first_bus.close()
+        events = [_event(EventKind.OPENED, Origin.DESK), _event(EventKind.CLOSED, Origin.DESK, "trailing_stop")]
+        for event in events:
+            await _announce(publisher, event)
+        second_bus = RabbitMqBus(rabbit_settings)
+        second = _notifier(r, api, second_bus, (ADMIN, TRADER), notify_queue=queue)
+        await second.start()
+        try:
+            await api.reply_count(ADMIN, 2)
+            await _announce(publisher, _event(EventKind.OPENED, Origin.TRADER))  # a marker after both
+            await api.reply_count(TRADER, 3)
+            await wait_for(lambda: second_bus.delivered == 3)  # all acknowledged: none comes again
+        finally:
+            await second.stop()
+            await second_bus.close()
+            await publisher.close()
+        texts = [trade_event_text(e) for e in (*events, _event(EventKind.OPENED, Origin.TRADER))]
+        assert api.replies(ADMIN) == api.replies(TRADER) == texts
+        assert texts[0] == OPENED_TEXT
+
+
+async def test_passing_telegram_failures_are_retried_and_each_chat_gets_the_notice_once(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        bot = _notifier(r, api, r.bus, (ADMIN, TRADER), send_attempts=2, send_backoff_s=0.01)
+        api.fail_sends(ADMIN, 502, "Bad Gateway")  # passes on the second attempt
+        api.fail_sends(TRADER, 429, "Too Many Requests: retry after 0", retry_after=0)
+        api.fail_sends(TRADER, 500, "Internal Server Error", times=2)  # every attempt of the first delivery fails
+        await bot.start()
+        try:
+            await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+            await api.reply_count(TRADER, 1)  # the bus delivered it again; ADMIN, done with it, was skipped
+            await _announce(r.bus, _event(EventKind.OPENED, Origin.TRADER))  # a marker after it
+            await api.reply_count(TRADER, 2)
+        finally:
+            await bot.stop()
+        assert api.replies(ADMIN)[0] == api.replies(TRADER)[0] == OPENED_TEXT
+        assert len(api.replies(ADMIN)) == len(api.replies(TRADER)) == 2
+        assert await r.bus.dead_letters("telegram.notices") == []
+
+
+async def test_a_chat_refusing_for_good_is_skipped_and_a_broken_payload_is_dead_lettered(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        bot = _notifier(r, api, r.bus, (ADMIN, TRADER), send_backoff_s=0.01)
+        api.fail_sends(TRADER, 403, "Forbidden: bot was blocked by the user")
+        await bot.start()
+        try:
+            await r.bus.publish("trade.event.opened", {"id": "not a trade"})
+            await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+            await api.reply_count(ADMIN, 1)
+            await _announce(r.bus, _event(EventKind.OPENED, Origin.TRADER))
+            await api.reply_count(TRADER, 1)
+        finally:
+            await bot.stop()
+        assert api.replies(ADMIN)[0] == OPENED_TEXT and len(api.replies(ADMIN)) == 2
+        assert api.replies(TRADER) == [api.replies(ADMIN)[1]]  # the blocked send is not tried again
+        (dead,) = await r.bus.dead_letters("telegram.notices")
+        assert dead.payload == {"id": "not a trade"}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
