@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import QUIET, closed_port, environment
-from tradewind.adapters.store.sqlalchemy.database import Database, StoreSettings
+from tests.support.cli import QUIET, closed_port, environment, migrated_sqlite
 
 # Runs the CLI as `tradewind` does and writes the loaded module names on exit (after typer's SystemExit).
 _PROBE = """
@@ -70,12 +69,7 @@ def _loaded(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """A SQLite database already at the schema head (so the verb itself does not migrate) and a config naming it."""
-    url = f"sqlite:///{tmp_path / 'tw.db'}"
-    database = Database.from_settings(StoreSettings(url=url))
-    try:
-        database.upgrade()
-    finally:
-        database.dispose()
+    url = migrated_sqlite(tmp_path / "tw.db")
     path = tmp_path / "tw.yaml"
     path.write_text(f"storage: {{url: '{url}'}}\nlogging: {{to_database: false}}\n", encoding="utf-8")
     return path
