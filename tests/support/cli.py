@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tradewind.adapters.store.sqlalchemy.database import Database, StoreSettings
+
 QUIET = {"TRADEWIND_LOGGING__LEVEL": "critical"}  # only what the command itself prints, no log lines
 
 
@@ -38,3 +40,14 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def migrated_sqlite(path: Path) -> str:
+    """The URL of a SQLite database at ``path`` brought to the schema head (so a verb itself does not migrate)."""
+    url = f"sqlite:///{path}"
+    database = Database.from_settings(StoreSettings(url=url))
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    return url

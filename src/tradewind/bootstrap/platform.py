@@ -11,7 +11,8 @@ from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.application.lifecycle import Component
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
-from tradewind.settings import ConfigError, Settings
+from tradewind.bootstrap.startup import configured_database
+from tradewind.settings import Settings
 
 if TYPE_CHECKING:  # annotations only: a process without a simulated market does not load it
     from tradewind.adapters.metrics import ServiceMetrics
@@ -55,10 +56,7 @@ class Platform:
     def database(self) -> Database:
         """The configured database, opened on first use (PostgreSQL only in distributed mode)."""
         if self._database is None:
-            database = Database.from_settings(self.settings.storage)
-            if self.distributed and database.backend != "postgresql":
-                raise ConfigError(f"distributed mode stores to PostgreSQL; storage.url is {database.safe_url!r}")
-            self._database = database
+            self._database = configured_database(self.settings.storage, distributed=self.distributed)
         return self._database
 
     @property

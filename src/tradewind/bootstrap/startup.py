@@ -8,21 +8,29 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from tradewind.adapters.exchanges.settings import CredentialsError
 from tradewind.adapters.logging.redaction import mask_url
-from tradewind.adapters.store.lake.settings import LakeLocationError
-from tradewind.adapters.store.sqlalchemy.database import DatabaseDown, DatabaseUnavailable, StorageError
+from tradewind.adapters.store.sqlalchemy.database import (
+    Database,
+    DatabaseDown,
+    DatabaseUnavailable,
+    StorageError,
+    StoreSettings,
+)
 from tradewind.application.lifecycle import StartupError
 from tradewind.application.ports.bus import BusError
-from tradewind.application.ports.exchange import ExchangeError
-from tradewind.settings import ConfigError, Settings
+from tradewind.config import ConfigError
+
+if TYPE_CHECKING:
+    from tradewind.config import ReadingSettings
+    from tradewind.settings import Settings
 
 
 @contextlib.contextmanager
-def start_failures(settings: Settings) -> Iterator[None]:
+def start_failures(settings: Settings | ReadingSettings) -> Iterator[None]:
     """Around building and starting a system: re-raises each known start-up failure as ConfigError or StartupError."""
     try:
         yield
@@ -37,12 +45,58 @@ def start_failures(settings: Settings) -> Iterator[None]:
     except SQLAlchemyError as exc:
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's statement and link
         raise StartupError(f"database {mask_url(settings.storage.url)}: {_first_line(cause)}") from exc
-    except (CredentialsError, LakeLocationError) as exc:  # the keys are configuration too
-        raise ConfigError(str(exc)) from exc
-    except (BusError, ExchangeError) as exc:
+    except BusError as exc:
         raise StartupError(_first_line(exc)) from exc
     except OSError as exc:  # a file or socket the process needs (a spill file, the doorbell)
         raise StartupError(_first_line(exc)) from exc
+    except (RuntimeError, ValueError) as exc:
+        known = _exchange_or_keys(exc)
+        if known is None:
+            raise
+        raise known from exc
+
+
+def _exchange_or_keys(exc: Exception) -> ConfigError | StartupError | None:
+    """An exchange that does not answer (exit 1) or its missing keys and the lake's location (configuration).
+
+    Imported here: their modules (the exchange port's order types, the settings models) are slow to load, and the
+    reading ``twap`` verbs, which reach no exchange, never raise them.
+    """
+    from tradewind.adapters.exchanges.settings import CredentialsError
+    from tradewind.adapters.store.lake.settings import LakeLocationError
+    from tradewind.application.ports.exchange import ExchangeError
+
+    if isinstance(exc, CredentialsError | LakeLocationError):
+        return ConfigError(str(exc))
+    if isinstance(exc, ExchangeError):
+        return StartupError(_first_line(exc))
+    return None
+
+
+def configured_database(storage: StoreSettings, *, distributed: bool) -> Database:
+    """The database of ``storage`` (not connected yet); distributed mode refuses any but PostgreSQL."""
+    database = Database.from_settings(storage)
+    if distributed and database.backend != "postgresql":
+        raise ConfigError(f"distributed mode stores to PostgreSQL; storage.url is {database.safe_url!r}")
+    return database
+
+
+def require_head(database: Database) -> None:
+    """Refuses a schema the storage service has not migrated yet (no concurrent DDL elsewhere)."""
+    if database.at_head():
+        return
+    current, head = database.current_revision(), database.head_revision()
+    if current != head:
+        raise StartupError(
+            f"database at revision {current!r}, not {head!r}: start the storage service (it migrates) "
+            "or run `tradewind db upgrade` first"
+        )
+
+
+def upgrade_if_behind(database: Database, *, migrate: bool) -> None:
+    """With ``migrate`` (``storage.migrate_on_start``), brings a schema that is behind to the latest revision."""
+    if migrate and not database.at_head():
+        database.upgrade()
 
 
 def _first_line(exc: BaseException) -> str:

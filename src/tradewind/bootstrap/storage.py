@@ -13,9 +13,10 @@ from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
-from tradewind.application.lifecycle import Component, StartupError, sleep_unless_stopped
+from tradewind.application.lifecycle import Component, sleep_unless_stopped
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.bootstrap.platform import Platform, ServiceParts
+from tradewind.bootstrap.startup import require_head, upgrade_if_behind
 from tradewind.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,8 +30,7 @@ def migrations(platform: Platform) -> Component:
     database = platform.database
 
     async def upgrade() -> None:
-        if platform.settings.storage.migrate_on_start and not await asyncio.to_thread(database.at_head):
-            await asyncio.to_thread(database.upgrade)
+        await asyncio.to_thread(upgrade_if_behind, database, migrate=platform.settings.storage.migrate_on_start)
 
     return Component("migrations", upgrade)
 
@@ -43,17 +43,6 @@ def schema_at_head(platform: Platform) -> Component:
         await asyncio.to_thread(require_head, database)
 
     return Component("schema", check)
-
-
-def require_head(database: Database) -> None:
-    if database.at_head():
-        return
-    current, head = database.current_revision(), database.head_revision()
-    if current != head:
-        raise StartupError(
-            f"database at revision {current!r}, not {head!r}: start the storage service (it migrates) "
-            "or run `tradewind db upgrade` first"
-        )
 
 
 def upgrade(settings: Settings) -> str:

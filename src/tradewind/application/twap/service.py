@@ -1,24 +1,25 @@
-"""TWAP control: create, list, show, pause, resume, cancel and report; front ends reach it through CommandService."""
+"""TWAP control: create, pause, resume, cancel (and the reader's list, show, report); front ends reach it through
+CommandService."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from tradewind.application.messages.twap import JOB_COMMAND, JobCommand
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.exchange import ExchangeGateway, InstrumentsNotLoaded, UnknownInstrument
-from tradewind.application.ports.repositories import LogRecord, MarketDataRepository
+from tradewind.application.ports.repositories import MarketDataRepository
 from tradewind.application.ports.twap import Doorbell, TwapRepository
 from tradewind.application.twap.journal import JobJournal
+from tradewind.application.twap.reader import JobNotFound, JobView, TwapReader
 from tradewind.domain.ids import JobId
 from tradewind.domain.instruments import Instrument
-from tradewind.domain.market import InstrumentRef
-from tradewind.domain.twap.job import JobTransitionError, SliceRecord, SliceStatus, TwapJob
-from tradewind.domain.twap.report import ExecutionReport, FillRow, PricePoint, SliceRow, build_report
+from tradewind.domain.twap.job import JobTransitionError, TwapJob
+from tradewind.domain.twap.report import ExecutionReport
 from tradewind.domain.twap.slicer import (
     ORDER_TAG_ALPHABET,
     ORDER_TAG_LEN,
@@ -34,23 +35,6 @@ __all__ = ["JobNotFound", "JobTransitionError", "JobView", "TwapService", "TwapS
 
 
 _KNOWN_FOR_NS = 7 * 86_400 * 1_000_000_000  # how far back fills are searched for a job id (Bybit lists 7 days)
-
-
-class JobNotFound(KeyError):
-    """No TWAP job has that id."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-@dataclass(frozen=True, slots=True)
-class JobView:
-    """A job with its slices, fills and decision log, as ``show`` renders it."""
-
-    job: TwapJob
-    slices: tuple[SliceRecord, ...]
-    fills: tuple[FillRow, ...]
-    log: tuple[LogRecord, ...]
 
 
 class TwapService:
@@ -71,8 +55,8 @@ class TwapService:
         self._bus = bus
         self._clock = clock
         self._journal = journal
-        self._market = market_data
         self._doorbell = doorbell
+        self._reader = TwapReader(repo, clock, journal, market_data)
 
     async def create(self, spec: TwapSpec, job_id: str | None = None) -> TwapJob:
         """Check the spec against the exchange's instrument and price, store the job, and start it."""
@@ -162,14 +146,11 @@ class TwapService:
             )
 
     async def get(self, job_id: str) -> TwapJob:
-        job = await self._repo.get_job(JobId(job_id))
-        if job is None:
-            raise JobNotFound(f"no TWAP job {job_id!r}: `tradewind twap list` shows the jobs")
-        return job
+        return await self._reader.get(job_id)
 
     async def list(self, *, archived: bool = False) -> list[TwapJob]:
         """Every job; the archived ones only when ``archived``."""
-        return await self._repo.list_jobs(archived=archived)
+        return await self._reader.list(archived=archived)
 
     async def archive(self, job_id: str) -> TwapJob:
         """Hide an ended job from lists; its slices, fills and log stay in the database."""
@@ -182,10 +163,7 @@ class TwapService:
         return job
 
     async def show(self, job_id: str) -> JobView:
-        job = await self.get(job_id)
-        slices = await self._repo.slices(job.job_id)
-        fills = await self._repo.fills(job.job_id)
-        return JobView(job, tuple(slices), tuple(fills), tuple(await self._journal.read(job.job_id)))
+        return await self._reader.show(job_id)
 
     async def pause(self, job_id: str) -> TwapJob:
         current = await self.get(job_id)
@@ -214,32 +192,4 @@ class TwapService:
 
     async def report(self, job_id: str) -> ExecutionReport:
         """Fills against the market's TWAP over the job's window (stored mids, else the prices seen per slice)."""
-        view = await self.show(job_id)
-        job = view.job
-        end = job.end_ns or self._clock.now_ns()
-        market: list[PricePoint] = []
-        if self._market is not None:
-            ref = InstrumentRef(job.spec.exchange, job.spec.category, job.spec.symbol)
-            market = [PricePoint(m.ts_ns, m.mid) for m in await self._market.mids(ref, None, end)]
-        if not market:
-            market = [PricePoint(s.ts_ns, s.market_price) for s in view.slices if s.market_price is not None]
-        window_end = max(end, job.start_ns + 1)
-        return build_report(
-            job.spec.side, view.fills, _slice_rows(view.slices), market,
-            window=(job.start_ns, window_end), arrival_price=job.arrival_price,
-        )  # fmt: skip
-
-
-def _slice_rows(records: tuple[SliceRecord, ...]) -> list[SliceRow]:
-    rows: dict[int, SliceRow] = {}
-    for r in records:
-        prev = rows.get(r.index)
-        filled = r.filled_qty + (prev.filled_qty if prev else 0)
-        fee = r.fee + (prev.fee if prev else 0)
-        notional = r.filled_qty * (r.avg_price or 0) + (prev.filled_qty * (prev.avg_price or 0) if prev else 0)
-        status = r.status.value if prev is None or r.status is not SliceStatus.SKIPPED else prev.status
-        rows[r.index] = SliceRow(
-            r.index, status, prev.target_qty if prev else r.target_qty, filled, notional / filled if filled else None,
-            fee,
-        )  # fmt: skip
-    return [rows[i] for i in sorted(rows)]
+        return await self._reader.report(job_id)

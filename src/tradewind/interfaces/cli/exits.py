@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 if TYPE_CHECKING:  # the verbs that only call the HTTP API never load the configuration (pydantic, SQLAlchemy)
+    from tradewind.config import ReadingSettings
     from tradewind.settings import Settings
 
 BAD_CONFIGURATION = 2
@@ -47,11 +48,11 @@ def refuse_undriven_clock(settings: Settings) -> None:
 
 
 @contextlib.contextmanager
-def starting(settings: Settings) -> Iterator[None]:
+def starting(settings: Settings | ReadingSettings) -> Iterator[None]:
     """Around building and starting a system: a bad configuration exits 2, a dependency that is not there exits 1."""
     from tradewind.application.lifecycle import StartupError
     from tradewind.bootstrap.startup import start_failures
-    from tradewind.settings import ConfigError
+    from tradewind.config import ConfigError
 
     try:
         with start_failures(settings):

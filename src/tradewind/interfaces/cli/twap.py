@@ -15,18 +15,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradewind.domain.commands import (
-    ArchiveTwap,
-    CancelTwap,
-    ControlTwap,
-    CreateTwap,
-    InputLimits,
-    ListTwaps,
-    PauseTwap,
-    ResumeTwap,
-    ShowTwap,
-    TwapReport,
-)
 from tradewind.domain.numbers import NumberError, parse_decimal, parse_int
 from tradewind.domain.twap.spec import CatchUpPolicy, LimitPolicy, OrderStyle, TwapSpecError
 from tradewind.domain.values import Category, Side
@@ -49,6 +37,8 @@ from tradewind.interfaces.render.twap import (
 
 if TYPE_CHECKING:  # loaded by the verbs that run, not by `tradewind` for every other verb
     from tradewind.application.commands import CommandService
+    from tradewind.application.twap.reader import TwapReader
+    from tradewind.domain.commands import ControlTwap, InputLimits
     from tradewind.settings import Settings
 
 twap_app = typer.Typer(help="TWAP execution: slice an order over time.", no_args_is_help=True)
@@ -101,6 +91,38 @@ def _with_commands(
         _refuse(str(exc))
 
 
+def _reading(config: Path | None, work: Callable[[TwapReader], Awaitable[T]]) -> T:
+    """Run ``work`` on TWAP's reader over the configured database: the reading verbs (list, show, report, watch).
+
+    Only their settings (storage, logging) are read and checked, and nothing but the database is built: no bus,
+    gateway or command service. Answers, messages and exit codes are those of the full system's command service.
+    """
+    from tradewind.application.ports.repositories import StoreUnavailable
+    from tradewind.application.twap.reader import JobNotFound
+    from tradewind.bootstrap.twap_reading import twap_reading
+    from tradewind.config import ConfigError, load_reading_settings
+
+    try:
+        settings = load_reading_settings(config)
+    except ConfigError as exc:
+        _refuse(str(exc))
+
+    async def main() -> T:
+        with starting(settings):  # a database the storage service has not migrated, say: exit 1
+            reading = twap_reading(settings)
+        try:
+            return await work(reading.reader)
+        finally:
+            reading.close()
+
+    try:
+        return asyncio.run(main())
+    except JobNotFound as exc:
+        _refuse(str(exc))
+    except StoreUnavailable as exc:  # as the command service words it
+        _refuse(f"database unavailable: {exc}")
+
+
 def _decimal(raw: str | None, flag: str, limits: InputLimits) -> Decimal | None:
     return None if raw is None else parse_decimal(raw, flag, limits.numbers)
 
@@ -135,6 +157,8 @@ def create(  # noqa: PLR0917 - one parameter per command-line option
     config: ConfigOption = None,
 ) -> None:
     """Create a TWAP job; `tradewind twap run` executes it."""
+    from tradewind.domain.commands import CreateTwap  # the command language: not for the reading verbs
+
     settings = _settings(config)
     limits = settings.input.limits()
     # Every number through the one parser: 1e30, NaN, Infinity, 2.7 slices and 1_0 are refused, never truncated.
@@ -177,7 +201,7 @@ def list_jobs(
     config: ConfigOption = None,
 ) -> None:
     """Every TWAP job with its progress (archived ones with --archived)."""
-    jobs = _with_commands(config, lambda c: c.list_twaps(ListTwaps(archived=archived)))
+    jobs = _reading(config, lambda reader: reader.list(archived=archived))
     if not jobs:  # an empty table reads like a rendering fault
         hidden = "" if archived else " (archived jobs are shown with --archived)"
         Console().print(f"no TWAP jobs{hidden}; start one with `tradewind twap create`")
@@ -188,7 +212,7 @@ def list_jobs(
 @twap_app.command()
 def show(job_id: str, config: ConfigOption = None) -> None:
     """A job, its slices and its decision log."""
-    view = _with_commands(config, lambda c: c.show_twap(ShowTwap(job_id)))
+    view = _reading(config, lambda reader: reader.show(job_id))
     console = Console()
     console.print_json(json.dumps(job_json(view.job)))
     console.print(_table(SLICE_COLUMNS, slice_rows(view)))
@@ -202,24 +226,32 @@ def _control(command: ControlTwap, config: Path | None) -> None:
 @twap_app.command()
 def pause(job_id: str, config: ConfigOption = None) -> None:
     """Pause a running job (its schedule shifts by the pause)."""
+    from tradewind.domain.commands import PauseTwap
+
     _control(PauseTwap(job_id), config)
 
 
 @twap_app.command()
 def resume(job_id: str, config: ConfigOption = None) -> None:
     """Resume a paused job."""
+    from tradewind.domain.commands import ResumeTwap
+
     _control(ResumeTwap(job_id), config)
 
 
 @twap_app.command()
 def cancel(job_id: str, config: ConfigOption = None) -> None:
     """Cancel a job: no further slice is sent."""
+    from tradewind.domain.commands import CancelTwap
+
     _control(CancelTwap(job_id), config)
 
 
 @twap_app.command()
 def archive(job_id: str, config: ConfigOption = None) -> None:
     """Archive an ended job: hidden from `list`, kept in the database."""
+    from tradewind.domain.commands import ArchiveTwap
+
     job = _with_commands(config, lambda c: c.control_twap(ArchiveTwap(job_id)))
     typer.echo(f"job {job.job_id} is archived")
 
@@ -232,15 +264,15 @@ def report(
 ) -> None:
     """The execution report as JSON; with --chart, the price / fills / cumulative chart as a PNG."""
 
-    async def work(commands: CommandService) -> None:
-        result = await commands.twap_report(TwapReport(job_id))
-        view = await commands.show_twap(ShowTwap(job_id))
+    async def work(reader: TwapReader) -> None:
+        result = await reader.report(job_id)
+        view = await reader.show(job_id)
         typer.echo(json.dumps(report_json(result, view.job), indent=2))
         if chart is not None:
             write_chart(view, result, chart)
             typer.echo(f"chart written to {chart}", err=True)  # stdout stays one JSON document
 
-    _with_commands(config, work)
+    _reading(config, work)
 
 
 @twap_app.command()
@@ -253,13 +285,13 @@ def watch(
 
     from rich.progress import BarColumn, Progress, TextColumn  # only this verb draws a bar
 
-    async def work(commands: CommandService) -> None:
+    async def work(reader: TwapReader) -> None:
         clock_ns = __import__("time").time_ns
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}")) as bar:
             task = bar.add_task(job_id, total=1.0, info="")
             while True:
-                job = (await commands.show_twap(ShowTwap(job_id))).job
-                result = await commands.twap_report(TwapReport(job_id))
+                job = (await reader.show(job_id)).job
+                result = await reader.report(job_id)
                 left = max(0, (job.start_ns + job.spec.runtime_s * 10**9 - clock_ns()) // 10**9)
                 info = progress_line(job, result, left)
                 bar.update(task, completed=float(job.filled_qty / job.total_qty), info=info)
@@ -267,7 +299,7 @@ def watch(
                     return
                 await asyncio.sleep(every)
 
-    _with_commands(config, work)
+    _reading(config, work)
 
 
 @twap_app.command()

@@ -1,0 +1,70 @@
+"""The reading ``twap`` verbs on their narrow path: only their sections are checked, refusals are as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import QUIET, closed_port, environment, failure_line, migrated_sqlite, tradewind
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    """A SQLite database at the schema head, with no job."""
+    return migrated_sqlite(tmp_path / "tw.db")
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tw.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_section_the_verb_does_not_read_is_not_checked_but_config_still_refuses_it(tmp_path: Path, url: str) -> None:
+    path = _config(tmp_path, f"storage: {{url: '{url}'}}\nsimulator: {{no_such_key: 1}}\n")
+
+    listed = tradewind("twap", "list", "-c", str(path), env=environment(**QUIET), cwd=tmp_path)
+    checked = tradewind("config", "-c", str(path), env=environment(**QUIET), cwd=tmp_path)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "no TWAP jobs" in listed.stdout
+    assert failure_line(checked, 2).endswith("simulator.no_such_key: unknown key")
+
+
+def test_an_environment_override_reaches_the_reading_verbs(tmp_path: Path, url: str) -> None:
+    path = _config(tmp_path, "storage: {url: 'sqlite:////nonexistent/dir/tw.db'}\n")
+
+    result = tradewind(
+        "twap", "show", "nojob", "-c", str(path), env=environment(**QUIET, TRADEWIND_STORAGE__URL=url), cwd=tmp_path
+    )
+
+    assert failure_line(result, 2) == "no TWAP job 'nojob': `tradewind twap list` shows the jobs"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "start"),
+    [
+        ("storage: {url: 'sqlite:///x.db', bogus: 1}\n", 2, "invalid configuration in "),
+        ("mode: distributed\nstorage: {url: 'sqlite:///x.db'}\n", 2, "distributed mode stores to PostgreSQL"),
+        ("storage: [1, 2\n", 2, "config file "),
+    ],
+)
+def test_a_bad_configuration_of_a_reading_section_exits_as_before(
+    tmp_path: Path, text: str, code: int, start: str
+) -> None:
+    path = _config(tmp_path, text)
+
+    result = tradewind("twap", "report", "nojob", "-c", str(path), env=environment(**QUIET), cwd=tmp_path)
+
+    assert failure_line(result, code).startswith(start)
+    assert not (tmp_path / "x.db").exists()  # refused before any database is opened
+
+
+def test_an_unreachable_database_is_exit_code_1(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/tradewind"
+    path = _config(tmp_path, f"mode: distributed\nstorage: {{url: '{url}'}}\n")
+
+    result = tradewind("twap", "list", "-c", str(path), env=environment(**QUIET), cwd=tmp_path)
+
+    assert failure_line(result, 1).startswith("cannot start: database postgresql+psycopg://postgres@127.0.0.1:")
