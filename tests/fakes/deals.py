@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from tradewind.application.ports.deals import DealConflict, DealRepository
 from tradewind.domain.signals.signal import Action
@@ -40,8 +41,8 @@ class FakeDeals:
         before = dict(self.rows)
         if any(self._finished(u) for u in updating):
             raise DealConflict(f"deal {deal.client_order_id} refused")
-        for other in updating:  # updated first, as the database's transaction does
-            self.rows[other.id or 0] = other
+        for other in updating:  # updated first, as the database's transaction does (never its best price)
+            self.rows[other.id or 0] = replace(other, best_price=self.rows[other.id or 0].best_price)
         if self._conflict(deal):
             self.rows = before  # all or nothing
             raise DealConflict(f"deal {deal.client_order_id} refused")
@@ -53,8 +54,13 @@ class FakeDeals:
         for deal in deals:
             if deal.id is None or self._finished(deal) or self._conflict(deal, ignore=deal.id):
                 raise DealConflict(f"deal {deal.id} refused")
-        for deal in deals:
-            self.rows[deal.id or 0] = deal
+        for deal in deals:  # the best price is raise_best_price's alone, as in the database
+            self.rows[deal.id or 0] = replace(deal, best_price=self.rows[deal.id or 0].best_price)
+
+    async def raise_best_price(self, deal_id: int, price: Decimal) -> None:
+        stored = self.rows.get(deal_id)
+        if stored is not None and stored.status in HOLDING and (stored.best_price is None or stored.best_price < price):
+            self.rows[deal_id] = replace(stored, best_price=price)
 
     async def delete(self, deal_id: int) -> None:
         self.rows.pop(deal_id, None)

@@ -4,15 +4,20 @@ holds them."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tests.support.bybit_server import seeded_venue
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import SimClock
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
+from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeRepository
 from tradewind.application.trading.service import TraderService
+from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.venue import OrderRequest, SimVenue
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.domain.venue_accounts import StopKind
@@ -31,8 +36,12 @@ class VenueRig:
     def gateway(self) -> SimGateway:
         return SimGateway(self.venue, "trader-1", "sim")
 
-    def trader(self) -> TraderService:
-        return TraderService(SqlDealRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock)
+    def trader(self, settings: TraderSettings | None = None) -> TraderService:
+        """A trader that, as the bootstrap's, counts the trade desk's trades of the account at its reconciliation."""
+        return TraderService(
+            SqlDealRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock, settings,
+            trades=SqlTradeRepository(self.database),
+        )  # fmt: skip
 
     def trade_at(self, price: str, side: Side = Side.SELL) -> None:
         """Another account trades 0.01 BTC at ``price`` on an otherwise empty book, with depth left there."""
@@ -46,3 +55,15 @@ class VenueRig:
         account = self.venue.account("trader-1")
         assert account is not None
         return {o.order_id: (o.stop_kind, o.qty, o.trigger_price) for o in account.conditional_orders("BTCUSDT")}
+
+
+@contextlib.asynccontextmanager
+async def venue_rig(database: Database) -> AsyncIterator[VenueRig]:
+    """A rig on the seeded venue at the simulated clock's start, its in-memory bus started and closed after."""
+    clock = SimClock()
+    bus = InMemoryBus()
+    await bus.start()
+    try:
+        yield VenueRig(clock, seeded_venue(clock), database, bus)
+    finally:
+        await bus.close()

@@ -48,7 +48,10 @@ def trader(platform: Platform, gateways: Mapping[str, PublishingGateway]) -> Tra
                 f"trader.exchanges.{word}: no exchanges entry {name!r} in this process (entries: {sorted(gateways)})"
             )
         ports[word] = ports[name]
-    service = TraderService(SqlDealRepository(platform.database), ports, platform.bus, platform.clock, settings)
+    service = TraderService(
+        SqlDealRepository(platform.database), ports, platform.bus, platform.clock, settings,
+        trades=SqlTradeRepository(platform.database),  # the desk's trades share the account's positions
+    )  # fmt: skip
     return TraderParts(service, [Component("trader", service.start, service.run, service.stop)])
 
 

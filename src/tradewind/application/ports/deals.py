@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Protocol
 
 from tradewind.domain.trading.deals import Deal
@@ -24,6 +25,11 @@ class DealRepository(Protocol):
     async def save(self, *deals: Deal) -> None:
         """Update the stored deals (by id) in one transaction: all or none; DealConflict if one is finished (closed
         or filled: a finished deal is never rewritten, so a close recorded twice is refused)."""
+        ...
+
+    async def raise_best_price(self, deal_id: int, price: Decimal) -> None:
+        """Store ``price`` as the deal's best price if it is higher and the deal unfinished (``save`` never writes
+        it, so a copy read before the ratchet moved cannot lower it)."""
         ...
 
     async def delete(self, deal_id: int) -> None:

@@ -37,6 +37,7 @@ from tradewind.application.ports.exchange import (
     OrderRejected,
     UnknownInstrument,
 )
+from tradewind.application.ports.trades import TradeRepository
 from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.trading.watched import Market, WatchedPosition, WatchedPositions, market_of
@@ -60,10 +61,12 @@ from tradewind.domain.trading.deals import (
     deal_client_order_id,
     fee_in_quote,
     protection_levels,
+    trailing_level,
 )
 from tradewind.domain.trading.events import deal_event
 from tradewind.domain.trading.pnl import PnlReport, pnl_report
 from tradewind.domain.trading.status import PositionStatus, position_status
+from tradewind.domain.trading.trades import TradeStatus
 from tradewind.domain.values import Category, OrderType, Side
 
 log = structlog.get_logger(__name__)
@@ -71,6 +74,7 @@ log = structlog.get_logger(__name__)
 Key = tuple[str, Category, str, str]  # exchange, category, symbol, source
 _POLL_S = 0.2  # between look-ups of a market order that has not reported its fill yet
 _HUNDRED = Decimal(100)
+_DeskKey = tuple[ExchangeGateway, Category, str]  # the account (its gateway) and symbol a desk trade holds
 _OURS = "sg"  # the prefix of every client order id the trader sends (deal_client_order_id)
 
 
@@ -106,8 +110,11 @@ class TraderService:
         bus: Bus,
         clock: Clock,
         settings: TraderSettings | None = None,
+        *,
+        trades: TradeRepository | None = None,
     ) -> None:
         self._deals = deals
+        self._trades = trades  # the trade desk's trades: they share the account's one-way position (reconcile)
         self._gateways = dict(gateways)
         self._bus = bus
         self._clock = clock
@@ -119,6 +126,8 @@ class TraderService:
         self._differences: dict[str, str] = {}  # by deal client id: what the exchange says otherwise
         self.handled: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         self._stopping = asyncio.Event()
+        self._best_due: dict[int, Decimal] = {}  # by deal id: a best price moved and not yet written
+        self._best_writers: dict[int, asyncio.Task[None]] = {}
 
     @property
     def settings(self) -> TraderSettings:
@@ -160,6 +169,7 @@ class TraderService:
         for watch in list(self._watch_subscriptions.values()):
             await watch.cancel()
         self._watch_subscriptions.clear()
+        await asyncio.gather(*self._best_writers.values())  # a best price moved before the stop is kept
 
     # --- signals ----------------------------------------------------------------------------------
 
@@ -280,13 +290,16 @@ class TraderService:
         if signal is None:
             opened = replace(opened, note="levels from the defaults (the signal was not redelivered)")
         opened = await self._protect(opened, gateway, inst)
+        if self._settings.trailing_stop_pct is not None:
+            note = f"trailing stop {self._settings.trailing_stop_pct} % watched by the trader"
+            opened = replace(opened, note=_joined(opened.note, note))
         await self._deals.save(opened)
         log.info(
             "trader.opened", source=opened.source, symbol=opened.symbol, qty=str(opened.qty), price=format(entry, "f"),
             take_profit=str(levels[0]), stop_loss=str(levels[1]), protection=opened.protection.value,
         )  # fmt: skip
         await announce(self._bus, deal_event(opened, inst, self._clock.now_ns()))
-        if opened.protection is Protection.WATCHED:
+        if self._watches(opened):
             await self._watch(opened)
         return Handled(Outcome.OPENED, "", opened)
 
@@ -311,14 +324,11 @@ class TraderService:
         """
         if self._settings.protection == "exchange" and deal.category is Category.LINEAR:
             protection = PositionProtection(deal.take_profit, deal.stop_loss, size=deal.qty)
-            note = ""
-            if self._settings.trailing_stop_pct is not None:
-                note = "no trailing stop on the exchange: it keeps one per symbol, not per deal"
             try:
                 orders = await gateway.set_protection(deal.category, deal.symbol, protection)
                 return replace(
                     deal, protection=Protection.EXCHANGE, tp_order_id=orders.take_profit_id,
-                    sl_order_id=orders.stop_loss_id, note=_joined(deal.note, note),
+                    sl_order_id=orders.stop_loss_id,
                 )  # fmt: skip
             except ExchangeError as exc:
                 note = f"the exchange refused position protection ({exc}): watched by the trader"
@@ -468,7 +478,7 @@ class TraderService:
                 reopened = await self._protect(reopened, gateway, gateway.instrument(buy.category, buy.symbol))
             await self._deals.save(reopened)
             self._watched.committed(reopened)
-            if reopened.protection is Protection.WATCHED and self._watched.get(reopened) is None:
+            if self._watches(reopened) and self._watched.get(reopened) is None:
                 await self._watch(reopened)  # the exchange refused a new pair: watched here from now on
         log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
 
@@ -533,6 +543,7 @@ class TraderService:
     async def reconcile(self) -> None:
         """At start: every open deal against its exchange's orders and positions; differences logged and shown."""
         deals = await self._deals.open_deals()
+        desk = await self._desk_positions()
         for deal in deals:
             gateway = self._gateways.get(deal.exchange)
             if gateway is None:
@@ -541,11 +552,13 @@ class TraderService:
             key = (deal.exchange, deal.category, deal.symbol, deal.source)
             async with self._lock(key):
                 try:
-                    await self._reconcile_one(deal, gateway, deals)
+                    await self._reconcile_one(deal, gateway, deals, desk)
                 except ExchangeError as exc:
                     self._differ(deal, f"not reconciled: {exc}")
 
-    async def _reconcile_one(self, deal: Deal, gateway: ExchangeGateway, deals: list[Deal]) -> None:
+    async def _reconcile_one(
+        self, deal: Deal, gateway: ExchangeGateway, deals: list[Deal], desk: dict[_DeskKey, Decimal]
+    ) -> None:
         inst = gateway.instrument(deal.category, deal.symbol)
         if deal.status is DealStatus.PENDING:
             order = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
@@ -572,14 +585,28 @@ class TraderService:
         if deal.category is Category.LINEAR:
             positions = await gateway.fetch_positions(deal.category)
             size = sum((p.size for p in positions if p.symbol == deal.symbol), ZERO)
-            # Every source's open deal of the symbol shares the one-way position: more than all of them differs.
+            # Every source's open deal of the symbol shares the one-way position, and so do the trade desk's trades on
+            # the same account (the same gateway): more than all of them differs.
             held = sum(
                 (d.qty for d in deals if market_of(d) == market_of(deal) and d.status is not DealStatus.PENDING), ZERO
-            )
+            ) + desk.get((gateway, deal.category, deal.symbol), ZERO)
             if size > held:
                 self._differ(deal, f"the exchange holds {size} {deal.symbol}, more than the open deals' {held}")
-        if deal.protection is Protection.WATCHED:
+        if self._watches(deal):
             await self._watch(deal)
+
+    async def _desk_positions(self) -> dict[_DeskKey, Decimal]:
+        """The trade desk's open trades' signed quantity per gateway (the account) and symbol; empty without them."""
+        held: dict[_DeskKey, Decimal] = {}
+        if self._trades is None:
+            return held
+        for trade in await self._trades.live():
+            gateway = self._gateways.get(trade.exchange)
+            if gateway is None or trade.status is TradeStatus.PENDING:  # pending: as the deals, not counted yet
+                continue
+            key = (gateway, trade.category, trade.symbol)
+            held[key] = held.get(key, ZERO) + (trade.qty if trade.side is Side.BUY else -trade.qty)
+        return held
 
     async def sync_protected(self) -> None:
         """Find positions the exchange's stops closed since the last look, and record the hits."""
@@ -596,6 +623,11 @@ class TraderService:
 
     # --- positions watched here -------------------------------------------------------------------
 
+    def _watches(self, deal: Deal) -> bool:
+        """Whether the trader follows ``deal``'s trades itself: its levels are not on the exchange, or it has a
+        trailing stop (never on the exchange: Bybit keeps one per symbol, not per deal)."""
+        return deal.protection is Protection.WATCHED or self._settings.trailing_stop_pct is not None
+
     async def _watch(self, deal: Deal) -> None:
         self._watched.watch(deal)
         market = market_of(deal)
@@ -610,9 +642,44 @@ class TraderService:
         trade = TRADE.decode(message.payload)
         market = (trade.ref.exchange, trade.ref.category, trade.ref.symbol)
         for position in self._watched.in_market(market):
-            reason = _crossed(position.deal, trade.price)
+            deal = position.deal
+            # Levels kept on the exchange stay there; only a watched deal's are decided here.
+            reason = _crossed(deal, trade.price) if deal.protection is Protection.WATCHED else None
+            if reason is None:
+                reason = self._trailed(deal, trade.price)
             if reason is not None:
-                await self.close_watched(position.deal, reason)
+                await self.close_watched(deal, reason)
+
+    def _trailed(self, deal: Deal, price: Decimal) -> CloseReason | None:
+        """The trailing stop at ``price``: TRAILING_STOP on a retreat to its level, else the best price raised (and
+        written behind the tick, never before an order)."""
+        pct = self._settings.trailing_stop_pct
+        best = self._watched.best(deal)
+        if pct is None or best is None:
+            return None
+        if self._watched.raise_best(deal, price):
+            self._write_best(deal, price)
+            return None
+        inst = self._gateways[deal.exchange].instrument(deal.category, deal.symbol)
+        return CloseReason.TRAILING_STOP if price <= trailing_level(best, pct, inst) else None
+
+    def _write_best(self, deal: Deal, price: Decimal) -> None:
+        """Store a deal's new best price in the background: one write at a time per deal, each of the latest price,
+        so a fast rise costs a commit per write's round trip, not per tick."""
+        assert deal.id is not None
+        self._best_due[deal.id] = price
+        if deal.id not in self._best_writers:
+            self._best_writers[deal.id] = asyncio.create_task(self._best_writer(deal.id))
+
+    async def _best_writer(self, deal_id: int) -> None:
+        try:
+            while (price := self._best_due.pop(deal_id, None)) is not None:
+                try:
+                    await self._deals.raise_best_price(deal_id, price)
+                except Exception as exc:
+                    log.warning("trader.best_price_not_saved", deal=deal_id, price=format(price, "f"), error=str(exc))
+        finally:
+            self._best_writers.pop(deal_id, None)
 
     async def close_watched(self, deal: Deal, reason: CloseReason) -> Deal | None:
         """Close a watched position whose level the price crossed; the deal records which one.

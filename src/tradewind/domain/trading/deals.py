@@ -49,6 +49,7 @@ class CloseReason(StrEnum):
     TAKE_PROFIT = "take_profit"
     STOP_LOSS = "stop_loss"
     MANUAL = "manual"
+    TRAILING_STOP = "trailing_stop"  # the trader's own trailing stop (``trader.trailing_stop_pct``)
 
 
 def deal_client_order_id(signal_id: str, role: str) -> str:
@@ -70,6 +71,11 @@ def protection_levels(
     take_profit = instrument.round_price(entry * (1 + take_profit_pct / _HUNDRED))
     stop_loss = instrument.round_price(entry * (1 - stop_loss_pct / _HUNDRED))
     return take_profit, stop_loss
+
+
+def trailing_level(best: Decimal, pct: Decimal, instrument: Instrument) -> Decimal:
+    """A long's trailing stop: ``pct`` below the best price since entry, on the tick grid."""
+    return instrument.round_price(best * (1 - pct / _HUNDRED))
 
 
 def fee_in_quote(fee: Decimal, fee_currency: str, price: Decimal, instrument: Instrument) -> Decimal:
@@ -132,6 +138,9 @@ class Deal:
     # them is this deal's close by the exchange, whoever else holds the symbol; "" where there are none.
     tp_order_id: str = ""
     sl_order_id: str = ""
+    # The highest price since entry the trader's trailing stop has seen (None: the entry price); only ever raised.
+    best_price: Decimal | None = None
+    trailing_stop_hit: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -149,7 +158,8 @@ class Deal:
         return replace(
             self, status=DealStatus.CLOSED, closed_ns=at_ns, close_price=price, close_fee=fee,
             take_profit_hit=reason is CloseReason.TAKE_PROFIT, stop_loss_hit=reason is CloseReason.STOP_LOSS,
-            manually_closed=reason is CloseReason.MANUAL, note=_joined(self.note, note),
+            manually_closed=reason is CloseReason.MANUAL, trailing_stop_hit=reason is CloseReason.TRAILING_STOP,
+            note=_joined(self.note, note),
         )  # fmt: skip
 
     def realised_pnl(self) -> Decimal:

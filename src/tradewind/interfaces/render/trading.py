@@ -28,7 +28,7 @@ def deal_json(d: Deal) -> dict[str, Any]:
         "stop_loss_hit": d.stop_loss_hit, "manually_closed": d.manually_closed, "protection": d.protection.value,
         "closed_ns": d.closed_ns, "close_price": _num(d.close_price), "close_fee": _num(d.close_fee),
         "realised_pnl": _num(d.realised_pnl()), "note": d.note, "tp_order_id": d.tp_order_id,
-        "sl_order_id": d.sl_order_id,
+        "sl_order_id": d.sl_order_id, "best_price": _num(d.best_price), "trailing_stop_hit": d.trailing_stop_hit,
     }  # fmt: skip
 
 
@@ -134,7 +134,9 @@ def deals_lines(data: list[dict[str, Any]]) -> list[str]:
     lines = [f"{'id':>5} {'action':<5} {'status':<8} {'source':<16} {'symbol':<10} {'qty':>10} {'price':>12} "
              f"{'close':>12} {'pnl':>10}  flags"]  # fmt: skip
     for d in data:
-        flags = ",".join(name for name in ("take_profit_hit", "stop_loss_hit", "manually_closed") if d[name])
+        flags = ",".join(
+            name for name in ("take_profit_hit", "stop_loss_hit", "trailing_stop_hit", "manually_closed") if d.get(name)
+        )
         lines.append(
             f"{d['id']:>5} {d['action']:<5} {d['status']:<8} {d['source']:<16} {d['symbol']:<10} {d['qty']:>10} "
             f"{d['price'] or '-':>12} {d['close_price'] or '-':>12} {d['realised_pnl']:>10}  {flags}"

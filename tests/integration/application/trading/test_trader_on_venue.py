@@ -9,11 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.bybit_server import seeded_venue
 from tests.support.signals import signal
 from tests.support.venue_rig import VenueRig as Rig
-from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.clock import SimClock
+from tests.support.venue_rig import venue_rig
 from tradewind.adapters.exchanges.sim import SimGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
@@ -30,11 +28,8 @@ LINEAR = Category.LINEAR
 
 @pytest.fixture
 async def rig(database: Database) -> AsyncIterator[Rig]:
-    clock = SimClock()
-    bus = InMemoryBus()
-    await bus.start()
-    yield Rig(clock, seeded_venue(clock), database, bus)
-    await bus.close()
+    async with venue_rig(database) as the_rig:
+        yield the_rig
 
 
 def buy(sid: str = "b1") -> object:

@@ -401,12 +401,13 @@ async def test_a_sell_whose_stop_fired_meanwhile_records_that_stop_and_sends_no_
     assert deal.sl_order_id == opened.sl_order_id
 
 
-async def test_a_position_opened_with_a_trailing_stop_setting_says_the_exchange_keeps_none_per_deal() -> None:
+async def test_a_trailing_stop_setting_is_watched_by_the_trader_beside_the_pair_the_exchange_keeps() -> None:
     rig = Rig(trailing_stop_pct="1")
     await rig.trader.handle(signal(sid="open"))
     (deal,) = rig.rows()
-    assert deal.protection is Protection.EXCHANGE and "no trailing stop" in deal.note
-    assert rig.exchange.protections[0][2].trailing_stop is None
+    assert deal.protection is Protection.EXCHANGE and "trailing stop 1 % watched by the trader" in deal.note
+    assert rig.exchange.protections[0][2].trailing_stop is None  # Bybit keeps one per symbol, not per deal
+    assert [p.deal.id for p in rig.trader.watched] == [deal.id]
 
 
 async def test_a_refused_sell_whose_new_pair_is_refused_too_leaves_the_position_watched_by_the_trader() -> None:

@@ -184,3 +184,32 @@ async def test_a_close_the_table_refuses_to_record_is_unwatched_and_shown_as_a_d
     assert watched(rig.trader) == []
     (difference,) = rig.trader.differences
     assert "refused to record" in difference and f"deal {deal.id}" in difference
+
+
+async def test_a_trailing_stop_ratchets_up_behind_the_ticks_and_its_close_reads_nothing_before_the_order() -> None:
+    rig = Rig()
+    rig.trader = TraderService(
+        rig.deals, {"fake": rig.exchange}, rig.bus, rig.clock, TraderSettings(trailing_stop_pct=D("1"))
+    )
+    await rig.bus.start()
+    await rig.trader.handle(signal(category=SPOT))
+    (deal,) = rig.rows()
+    assert deal.price == D("100010") and deal.best_price is None  # the entry is where the ratchet starts
+    await rig.tick(D("101000"))  # a new high: the level is 101000 x 0.99 = 99990
+    await wait_for(lambda: rig.rows()[0].best_price == D("101000"))
+    await rig.tick(D("100000"))  # above the level: no close
+    await rig.tick(D("100500"))  # not a new high: nothing written
+    await rig.tick(D("101200"))  # handled after the two before it (one consumer): level 100188
+    await wait_for(lambda: rig.rows()[0].best_price == D("101200"))
+    assert rig.sells() == []
+    rig.deals.reads.clear()
+    rig.exchange.bid, rig.exchange.ask = D("100180"), D("100190")
+    await rig.tick(D("100188"))
+    await wait_for(lambda: watched(rig.trader) == [])
+    assert rig.deals.reads == []
+    assert rig.sells() == [deal_client_order_id(deal.signal_id, "x")]
+    buy, sell = rig.rows()
+    assert (buy.status, buy.trailing_stop_hit, buy.stop_loss_hit, buy.best_price, sell.price) == (
+        DealStatus.CLOSED, True, False, D("101200"), D("100180"),
+    )  # fmt: skip
+    await rig.trader.stop()

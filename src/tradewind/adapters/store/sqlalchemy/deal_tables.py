@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, String, Table, Text, false, text
 
 from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Id
 from tradewind.adapters.store.sqlalchemy.tables import metadata
@@ -41,6 +41,8 @@ deals = Table(
     Column("note", Text, nullable=False),
     Column("tp_order_id", String(64), nullable=False, server_default=""),  # 0017: the deal's partial TP / SL orders
     Column("sl_order_id", String(64), nullable=False, server_default=""),
+    Column("best_price", ExactDecimal, nullable=True),  # 0019: the trader's trailing stop, only ever raised
+    Column("trailing_stop_hit", Boolean, nullable=False, server_default=false()),
     Index("ux_deals_client_order_id", "exchange", "client_order_id", unique=True),
     Index("ix_deals_source_symbol", "source", "symbol", "created_ns"),
     # One open position per symbol and source, kept by the database even if a code check is bypassed: see 0011.
