@@ -60,8 +60,8 @@ from tradewind.domain.trading.deals import (
     closing_fills,
     deal_client_order_id,
     fee_in_quote,
+    level_away,
     protection_levels,
-    trailing_level,
 )
 from tradewind.domain.trading.events import deal_event
 from tradewind.domain.trading.pnl import PnlReport, pnl_report
@@ -661,7 +661,8 @@ class TraderService:
             self._write_best(deal, price)
             return None
         inst = self._gateways[deal.exchange].instrument(deal.category, deal.symbol)
-        return CloseReason.TRAILING_STOP if price <= trailing_level(best, pct, inst) else None
+        level = level_away(best, pct, Side.BUY, against=True, instrument=inst)  # the trader's deals are longs
+        return CloseReason.TRAILING_STOP if price <= level else None
 
     def _write_best(self, deal: Deal, price: Decimal) -> None:
         """Store a deal's new best price in the background: one write at a time per deal, each of the latest price,

@@ -16,7 +16,7 @@ from enum import StrEnum
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import ExecutionFill
 from tradewind.domain.signals.signal import Action
-from tradewind.domain.values import Category
+from tradewind.domain.values import Category, Side
 
 _HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -68,14 +68,16 @@ def protection_levels(
         raise ValueError(
             f"take-profit must be positive and stop-loss in (0, 100), got {take_profit_pct}, {stop_loss_pct}"
         )
-    take_profit = instrument.round_price(entry * (1 + take_profit_pct / _HUNDRED))
-    stop_loss = instrument.round_price(entry * (1 - stop_loss_pct / _HUNDRED))
+    take_profit = level_away(entry, take_profit_pct, Side.BUY, against=False, instrument=instrument)
+    stop_loss = level_away(entry, stop_loss_pct, Side.BUY, against=True, instrument=instrument)
     return take_profit, stop_loss
 
 
-def trailing_level(best: Decimal, pct: Decimal, instrument: Instrument) -> Decimal:
-    """A long's trailing stop: ``pct`` below the best price since entry, on the tick grid."""
-    return instrument.round_price(best * (1 - pct / _HUNDRED))
+def level_away(base: Decimal, pct: Decimal, side: Side, *, against: bool, instrument: Instrument) -> Decimal:
+    """``base`` moved by ``pct`` against a position of ``side`` (a stop) or with it (a target), on the tick grid."""
+    down = (side is Side.BUY) == against
+    factor = 1 - pct / _HUNDRED if down else 1 + pct / _HUNDRED
+    return instrument.round_price(base * factor)
 
 
 def fee_in_quote(fee: Decimal, fee_currency: str, price: Decimal, instrument: Instrument) -> Decimal:

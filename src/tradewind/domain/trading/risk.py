@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from tradewind.domain.instruments import Instrument
+from tradewind.domain.trading.deals import level_away
 from tradewind.domain.trading.trades import Trade
 from tradewind.domain.values import Side
 
@@ -36,13 +37,6 @@ class RiskStrategy(Protocol):
 
 RiskFactory = Callable[[Decimal], RiskStrategy]
 """What the registry holds per name (and a ``tradewind.risk`` entry point names): parameter -> strategy."""
-
-
-def _away(base: Decimal, pct: Decimal, side: Side, *, against: bool, instrument: Instrument) -> Decimal:
-    """``base`` moved by ``pct`` against the trade (a stop) or with it (a target), on the tick grid."""
-    down = (side is Side.BUY) == against
-    factor = 1 - pct / _HUNDRED if down else 1 + pct / _HUNDRED
-    return instrument.round_price(base * factor)
 
 
 def _crossed(trade: Trade, price: Decimal, level: Decimal, *, against: bool) -> bool:
@@ -76,7 +70,7 @@ class TrailingStop:
 
     def level(self, trade: Trade, instrument: Instrument) -> Decimal | None:
         best = trade.best_price or trade.entry_price
-        return None if best is None else _away(best, self.pct, trade.side, against=True, instrument=instrument)
+        return None if best is None else level_away(best, self.pct, trade.side, against=True, instrument=instrument)
 
     def exit(self, trade: Trade, price: Decimal, instrument: Instrument) -> str | None:
         return _exit(self, trade, price, instrument, against=True)
@@ -94,7 +88,7 @@ class StopLoss:
 
     def level(self, trade: Trade, instrument: Instrument) -> Decimal | None:
         entry = trade.entry_price
-        return None if entry is None else _away(entry, self.pct, trade.side, against=True, instrument=instrument)
+        return None if entry is None else level_away(entry, self.pct, trade.side, against=True, instrument=instrument)
 
     def exit(self, trade: Trade, price: Decimal, instrument: Instrument) -> str | None:
         return _exit(self, trade, price, instrument, against=True)
@@ -112,7 +106,7 @@ class TakeProfit:
 
     def level(self, trade: Trade, instrument: Instrument) -> Decimal | None:
         entry = trade.entry_price
-        return None if entry is None else _away(entry, self.pct, trade.side, against=False, instrument=instrument)
+        return None if entry is None else level_away(entry, self.pct, trade.side, against=False, instrument=instrument)
 
     def exit(self, trade: Trade, price: Decimal, instrument: Instrument) -> str | None:
         return _exit(self, trade, price, instrument, against=False)
