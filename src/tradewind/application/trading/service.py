@@ -48,7 +48,6 @@ from tradewind.domain.orders import (
     OrderIntent,
     OrderResult,
     PositionProtection,
-    ProtectionOrders,
 )
 from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.trading.deals import (
@@ -421,7 +420,7 @@ class TraderService:
                 self._watched.committed(buy, sell)
         unprotected = False
         if result is None:
-            orders = _orders_of(buy)
+            orders = buy.protection_orders
             if orders.ids:
                 # Its own TP / SL go first: a close shrinking the position under them would make the exchange cut
                 # the oldest partial orders, perhaps another source's. One that fired already is the close instead.
@@ -493,7 +492,7 @@ class TraderService:
         # The position before the fills: a stop firing in between shows as its fill, never as an unexplained gap.
         positions = await gateway.fetch_positions(buy.category)
         size = sum((p.size for p in positions if p.symbol == buy.symbol), ZERO)
-        orders = _orders_of(buy)
+        orders = buy.protection_orders
         if orders.ids:
             fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
             closing = [f for f in fills if f.order_id in orders.ids and f.side is Side.SELL]
@@ -576,7 +575,7 @@ class TraderService:
             await self._deals.save(deal)
         if await self._closed_by_exchange(deal, gateway, inst):
             return
-        orders = _orders_of(deal)
+        orders = deal.protection_orders
         if orders.ids:  # neither fired: both must still be there, or the position is not protected as the deal says
             open_ids = {o.exchange_order_id for o in await gateway.fetch_open_orders(deal.category, deal.symbol)}
             gone = [i for i in orders.ids if i not in open_ids]
@@ -744,10 +743,6 @@ class TraderService:
 def _reason_of(sell: Deal) -> CloseReason | None:
     """A SELL signal's close is manual; the trader's own protection close is told by its exit price (None)."""
     return CloseReason.MANUAL if sell.client_order_id.startswith(deal_client_order_id("", "s")[:3]) else None
-
-
-def _orders_of(deal: Deal) -> ProtectionOrders:
-    return ProtectionOrders(deal.tp_order_id, deal.sl_order_id)
 
 
 def _crossed(deal: Deal, price: Decimal) -> CloseReason | None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tradewind.domain.instruments import Instrument
-from tradewind.domain.orders import ExecutionFill
+from tradewind.domain.orders import ExecutionFill, ProtectionOrders
 from tradewind.domain.signals.signal import Action
 from tradewind.domain.values import Category, Side
 
@@ -143,6 +143,10 @@ class Deal:
     # The highest price since entry the trader's trailing stop has seen (None: the entry price); only ever raised.
     best_price: Decimal | None = None
     trailing_stop_hit: bool = False
+
+    @property
+    def protection_orders(self) -> ProtectionOrders:
+        return ProtectionOrders(self.tp_order_id, self.sl_order_id)
 
     @property
     def is_open(self) -> bool:
