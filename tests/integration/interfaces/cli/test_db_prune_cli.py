@@ -33,7 +33,7 @@ async def config(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("size", ["two gigs", "0", "-5MB", "12XB"])
+@pytest.mark.parametrize("size", ["two gigs", "0", "-5MB", "12XB", "1e30", "NaN", "Infinity", "1_0GB", "2.7e40B"])
 def test_a_size_it_cannot_read_exits_2_naming_the_option(config: Path, size: str) -> None:
     result = CliRunner().invoke(app, ["db", "prune", "-c", str(config), "--max-bytes", size])
     assert result.exit_code == 2
