@@ -48,6 +48,7 @@ from tradewind.domain.orders import (
     OrderIntent,
     OrderResult,
     PositionProtection,
+    PositionSnapshot,
 )
 from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.trading.deals import (
@@ -481,16 +482,24 @@ class TraderService:
                 await self._watch(reopened)  # the exchange refused a new pair: watched here from now on
         log.warning("trader.close_rejected", source=buy.source, symbol=buy.symbol, reason=reason)
 
-    async def _closed_by_exchange(self, buy: Deal, gateway: ExchangeGateway, inst: Instrument) -> bool:
+    async def _closed_by_exchange(
+        self,
+        buy: Deal,
+        gateway: ExchangeGateway,
+        inst: Instrument,
+        positions: list[PositionSnapshot] | None = None,
+    ) -> bool:
         """Whether the exchange's own stop closed ``buy`` (recorded here as its hit); a linear position only.
 
         A deal with its own TP / SL orders is closed by their fills, whatever the account's position (other sources
         hold the same symbol); one protected the whole-position way (before those orders) by the position shrinking.
+        ``positions``: the account's positions, read before this call (a sync reads them once for all its deals).
         """
         if buy.category is not Category.LINEAR:
             return False
         # The position before the fills: a stop firing in between shows as its fill, never as an unexplained gap.
-        positions = await gateway.fetch_positions(buy.category)
+        if positions is None:
+            positions = await gateway.fetch_positions(buy.category)
         size = sum((p.size for p in positions if p.symbol == buy.symbol), ZERO)
         orders = buy.protection_orders
         if orders.ids:
@@ -608,17 +617,24 @@ class TraderService:
         return held
 
     async def sync_protected(self) -> None:
-        """Find positions the exchange's stops closed since the last look, and record the hits."""
+        """Find positions the exchange's stops closed since the last look, and record the hits.
+
+        Each account's positions are read once per look, before any deal's fills, not once per deal."""
+        positions: dict[tuple[str, Category], list[PositionSnapshot]] = {}
         for deal in await self._deals.open_deals():
             if deal.protection is not Protection.EXCHANGE or deal.status is not DealStatus.OPEN:
                 continue
             gateway = self._gateways.get(deal.exchange)
             if gateway is None:
                 continue
+            account = (deal.exchange, deal.category)
+            if account not in positions and deal.category is Category.LINEAR:
+                positions[account] = await gateway.fetch_positions(deal.category)
             async with self._lock((deal.exchange, deal.category, deal.symbol, deal.source)):
                 current = await self._deals.by_client_order_id(deal.exchange, deal.client_order_id)
                 if current is not None and current.status is DealStatus.OPEN:
-                    await self._closed_by_exchange(current, gateway, gateway.instrument(deal.category, deal.symbol))
+                    inst = gateway.instrument(deal.category, deal.symbol)
+                    await self._closed_by_exchange(current, gateway, inst, positions.get(account))
 
     # --- positions watched here -------------------------------------------------------------------
 
