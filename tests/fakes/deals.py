@@ -42,7 +42,7 @@ class FakeDeals:
         if any(self._finished(u) for u in updating):
             raise DealConflict(f"deal {deal.client_order_id} refused")
         for other in updating:  # updated first, as the database's transaction does (never its best price)
-            self.rows[other.id or 0] = replace(other, best_price=self.rows[other.id or 0].best_price)
+            self.rows[other.id or 0] = self._ratchet_kept(other)
         if self._conflict(deal):
             self.rows = before  # all or nothing
             raise DealConflict(f"deal {deal.client_order_id} refused")
@@ -55,12 +55,16 @@ class FakeDeals:
             if deal.id is None or self._finished(deal) or self._conflict(deal, ignore=deal.id):
                 raise DealConflict(f"deal {deal.id} refused")
         for deal in deals:  # the best price is raise_best_price's alone, as in the database
-            self.rows[deal.id or 0] = replace(deal, best_price=self.rows[deal.id or 0].best_price)
+            self.rows[deal.id or 0] = self._ratchet_kept(deal)
 
-    async def raise_best_price(self, deal_id: int, price: Decimal) -> None:
+    def _ratchet_kept(self, deal: Deal) -> Deal:
+        stored = self.rows[deal.id or 0]
+        return replace(deal, best_price=stored.best_price, best_ns=stored.best_ns)
+
+    async def raise_best_price(self, deal_id: int, price: Decimal, seen_ns: int) -> None:
         stored = self.rows.get(deal_id)
         if stored is not None and stored.status in HOLDING and (stored.best_price is None or stored.best_price < price):
-            self.rows[deal_id] = replace(stored, best_price=price)
+            self.rows[deal_id] = replace(stored, best_price=price, best_ns=seen_ns)
 
     async def delete(self, deal_id: int) -> None:
         self.rows.pop(deal_id, None)

@@ -27,9 +27,9 @@ class DealRepository(Protocol):
         or filled: a finished deal is never rewritten, so a close recorded twice is refused)."""
         ...
 
-    async def raise_best_price(self, deal_id: int, price: Decimal) -> None:
-        """Store ``price`` as the deal's best price if it is higher and the deal unfinished (``save`` never writes
-        it, so a copy read before the ratchet moved cannot lower it)."""
+    async def raise_best_price(self, deal_id: int, price: Decimal, seen_ns: int) -> None:
+        """Store ``price`` as the deal's best price, seen at ``seen_ns``, if it is higher and the deal unfinished
+        (``save`` never writes either, so a copy read before the ratchet moved cannot lower it)."""
         ...
 
     async def delete(self, deal_id: int) -> None:

@@ -41,6 +41,7 @@ from tradewind.application.ports.trades import TradeRepository
 from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.trading.watched import Market, WatchedPosition, WatchedPositions, market_of
+from tradewind.domain.candles import MINUTE_MS, candle_start
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import (
     Balance,
@@ -60,8 +61,9 @@ from tradewind.domain.trading.deals import (
     closing_fills,
     deal_client_order_id,
     fee_in_quote,
-    level_away,
     protection_levels,
+    trail_through,
+    trailing_level,
 )
 from tradewind.domain.trading.events import deal_event
 from tradewind.domain.trading.pnl import PnlReport, pnl_report
@@ -76,6 +78,8 @@ _POLL_S = 0.2  # between look-ups of a market order that has not reported its fi
 _HUNDRED = Decimal(100)
 _DeskKey = tuple[ExchangeGateway, Category, str]  # the account (its gateway) and symbol a desk trade holds
 _OURS = "sg"  # the prefix of every client order id the trader sends (deal_client_order_id)
+_NS_PER_MS = 1_000_000
+_FINEST = 1  # minutes: the finest candle interval of the ExchangeGateway port (domain.candles.INTERVALS)
 
 
 class Outcome(StrEnum):
@@ -126,8 +130,9 @@ class TraderService:
         self._differences: dict[str, str] = {}  # by deal client id: what the exchange says otherwise
         self.handled: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
         self._stopping = asyncio.Event()
-        self._best_due: dict[int, Decimal] = {}  # by deal id: a best price moved and not yet written
+        self._best_due: dict[int, tuple[Decimal, int]] = {}  # by deal id: a best price (and when seen) not yet written
         self._best_writers: dict[int, asyncio.Task[None]] = {}
+        self._not_caught_up: set[int] = set()  # deals whose catch-up the exchange refused (warned once each)
 
     @property
     def settings(self) -> TraderSettings:
@@ -146,10 +151,11 @@ class TraderService:
     # --- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Reconcile the open deals with the exchanges (loading the watched positions afresh), then consume the
-        signal queue."""
+        """Reconcile the open deals with the exchanges (loading the watched positions afresh), catch their trailing
+        stops up on what the market printed meanwhile, then consume the signal queue."""
         self._watched.clear()
         await self.reconcile()
+        await self.catch_up()
         self._subscription = await self._bus.subscribe(
             self._settings.pattern, self._on_message, queue=self._settings.queue
         )
@@ -661,37 +667,82 @@ class TraderService:
             # Levels kept on the exchange stay there; only a watched deal's are decided here.
             reason = _crossed(deal, trade.price) if deal.protection is Protection.WATCHED else None
             if reason is None:
-                reason = self._trailed(deal, trade.price)
+                reason = self._trailed(deal, trade.price, trade.ts_ns)
             if reason is not None:
                 await self.close_watched(deal, reason)
 
-    def _trailed(self, deal: Deal, price: Decimal) -> CloseReason | None:
-        """The trailing stop at ``price``: TRAILING_STOP on a retreat to its level, else the best price raised (and
-        written behind the tick, never before an order)."""
+    def _trailed(self, deal: Deal, price: Decimal, seen_ns: int) -> CloseReason | None:
+        """The trailing stop at ``price`` (a trade at ``seen_ns``): TRAILING_STOP on a retreat to its level, else the
+        best price raised (and written behind the tick, never before an order)."""
         pct = self._settings.trailing_stop_pct
         best = self._watched.best(deal)
         if pct is None or best is None:
             return None
         if self._watched.raise_best(deal, price):
-            self._write_best(deal, price)
+            self._write_best(deal, price, seen_ns)
             return None
         inst = self._gateways[deal.exchange].instrument(deal.category, deal.symbol)
-        level = level_away(best, pct, Side.BUY, against=True, instrument=inst)  # the trader's deals are longs
-        return CloseReason.TRAILING_STOP if price <= level else None
+        return CloseReason.TRAILING_STOP if price <= trailing_level(best, pct, inst) else None
 
-    def _write_best(self, deal: Deal, price: Decimal) -> None:
-        """Store a deal's new best price in the background: one write at a time per deal, each of the latest price,
-        so a fast rise costs a commit per write's round trip, not per tick."""
+    async def catch_up(self) -> None:
+        """Walk each watched deal's trailing stop through the market's candles since its best price was seen (what
+        printed while the trader was down): the best raised to their high, the deal closed at market if the price has
+        been back to the stop's level since (``trail_through`` says what candles prove)."""
+        pct = self._settings.trailing_stop_pct
+        if pct is None:
+            return
+        for position in self._watched.all():
+            if position.unfinished is None:  # a close begun is finished by the next tick, not decided again
+                await self._catch_up(position.deal, pct)
+
+    async def _catch_up(self, deal: Deal, pct: Decimal) -> None:
+        best = self._watched.best(deal)
+        if best is None or deal.id is None:
+            return
+        gateway = self._gateways[deal.exchange]
+        since_ms = (deal.best_ns or deal.created_ns) // _NS_PER_MS
+        now_ms = self._clock.now_ms()
+        first = candle_start(since_ms, _FINEST)
+        try:  # every candle of the window: the gateway reads as many of the venue's pages as that takes
+            candles = await gateway.fetch_candles(
+                deal.category, deal.symbol, _FINEST, start_ms=first, end_ms=now_ms,
+                limit=(now_ms - first) // MINUTE_MS + 1,
+            )  # fmt: skip
+        except Exception as exc:  # never a failed start: the live ratchet goes on from the stored best
+            if deal.id not in self._not_caught_up:
+                self._not_caught_up.add(deal.id)
+                log.warning(
+                    "trader.trailing_not_caught_up", deal=deal.id, source=deal.source, symbol=deal.symbol,
+                    since_ms=since_ms, error=str(exc) or type(exc).__name__,
+                )  # fmt: skip
+            return
+        inst = gateway.instrument(deal.category, deal.symbol)
+        entry_ms = deal.created_ns // _NS_PER_MS
+        seen = trail_through(candles, best, entry_ms=entry_ms, since_ms=since_ms, pct=pct, instrument=inst)
+        if seen.best_ms is not None and self._watched.raise_best(deal, seen.best):
+            # Written before any close (a closed deal's best is never rewritten): it records the high it closed from.
+            await self._deals.raise_best_price(deal.id, seen.best, seen.best_ms * _NS_PER_MS)
+        log.info(
+            "trader.trailing_caught_up", deal=deal.id, source=deal.source, symbol=deal.symbol, candles=len(candles),
+            best=format(seen.best, "f"), fired=seen.fired,
+        )  # fmt: skip
+        if seen.fired:
+            await self.close_watched(deal, CloseReason.TRAILING_STOP)
+
+    def _write_best(self, deal: Deal, price: Decimal, seen_ns: int) -> None:
+        """Store a deal's new best price (seen at ``seen_ns``) in the background: one write at a time per deal, each
+        of the latest price, so a fast rise costs a commit per write's round trip, not per tick."""
         assert deal.id is not None
-        self._best_due[deal.id] = price
+        self._best_due[deal.id] = (price, seen_ns)
         if deal.id not in self._best_writers:
             self._best_writers[deal.id] = asyncio.create_task(self._best_writer(deal.id))
 
     async def _best_writer(self, deal_id: int) -> None:
         try:
-            while (price := self._best_due.pop(deal_id, None)) is not None:
+            while (due := self._best_due.pop(deal_id, None)) is not None:
+                price, seen_ns = due
                 try:
-                    await self._deals.raise_best_price(deal_id, price)
+                    await self._deals.raise_best_price(deal_id, price, seen_ns)
                 except Exception as exc:
                     log.warning("trader.best_price_not_saved", deal=deal_id, price=format(price, "f"), error=str(exc))
         finally:

@@ -6,9 +6,12 @@ from tradewind.domain.trading.deals import (
     Deal,
     DealStatus,
     Protection,
+    TrailCatchUp,
     deal_client_order_id,
     fee_in_quote,
     protection_levels,
+    trail_through,
+    trailing_level,
 )
 from tradewind.domain.trading.pnl import OpenPosition, PnlReport, SourcePnl, pnl_report
 from tradewind.domain.trading.status import PositionStatus, position_status
@@ -23,9 +26,12 @@ __all__ = [
     "PositionStatus",
     "Protection",
     "SourcePnl",
+    "TrailCatchUp",
     "deal_client_order_id",
     "fee_in_quote",
     "pnl_report",
     "position_status",
     "protection_levels",
+    "trail_through",
+    "trailing_level",
 ]

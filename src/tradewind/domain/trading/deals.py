@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import ExecutionFill, ProtectionOrders
 from tradewind.domain.signals.signal import Action
@@ -80,6 +81,46 @@ def level_away(base: Decimal, pct: Decimal, side: Side, *, against: bool, instru
     return instrument.round_price(base * factor)
 
 
+@dataclass(frozen=True, slots=True)
+class TrailCatchUp:
+    """What the candles printed while the trader was down did to a long's trailing stop."""
+
+    best: Decimal  # the best price after them: never below the one before
+    best_ms: int | None  # the start of the candle whose high raised it (its time within unknown); None if none did
+    fired: bool  # the price reached the stop's level after its best: a later candle's low, or the last price
+
+
+def trail_through(
+    candles: Sequence[Candle], best: Decimal, *, entry_ms: int, since_ms: int, pct: Decimal, instrument: Instrument
+) -> TrailCatchUp:
+    """A long's trailing stop of ``pct`` from ``best`` (seen at ``since_ms``) walked through ``candles``.
+
+    Only what candles prove counts: a candle begun before the entry is skipped (it holds older prices); one begun at
+    or before ``since_ms`` may raise the best but its low is not tested (it may come before the best); any other
+    candle's low is tested against the level of the best from the candles before it (its own high may come after its
+    low), and the newest close, the last price, against the final best's level.
+    """
+    raised_ms: int | None = None
+    fired = False
+    last: Decimal | None = None
+    for candle in sorted(candles, key=lambda c: c.start_ms):
+        if candle.start_ms < entry_ms:
+            continue
+        if candle.start_ms > since_ms and candle.low <= trailing_level(best, pct, instrument):
+            fired = True
+        if candle.high > best:
+            best, raised_ms = candle.high, candle.start_ms
+        last = candle.close
+    if last is not None and last <= trailing_level(best, pct, instrument):
+        fired = True
+    return TrailCatchUp(best, raised_ms, fired)
+
+
+def trailing_level(best: Decimal, pct: Decimal, instrument: Instrument) -> Decimal:
+    """Where a long's trailing stop of ``pct`` closes it, ``best`` its best price."""
+    return level_away(best, pct, Side.BUY, against=True, instrument=instrument)  # the trader's deals are longs
+
+
 def fee_in_quote(fee: Decimal, fee_currency: str, price: Decimal, instrument: Instrument) -> Decimal:
     """A fee as quote currency: a base-coin fee (spot buys) is valued at the fill price."""
     if fee_currency == instrument.base:
@@ -143,6 +184,8 @@ class Deal:
     # The highest price since entry the trader's trailing stop has seen (None: the entry price); only ever raised.
     best_price: Decimal | None = None
     trailing_stop_hit: bool = False
+    # When the trader saw ``best_price`` (None: not since entry); a restart reads the market's candles from there.
+    best_ns: int | None = None
 
     @property
     def protection_orders(self) -> ProtectionOrders:

@@ -93,13 +93,15 @@ async def test_the_best_price_is_only_raised_and_a_save_of_an_older_copy_never_l
     repo = SqlDealRepository(database)
     stored = await repo.insert(buy())
     assert stored.id is not None
-    await repo.raise_best_price(stored.id, D("61000"))
-    await repo.raise_best_price(stored.id, D("9999.5"))  # lower (and shorter as text: SQLite's column is a string)
+    await repo.raise_best_price(stored.id, D("61000"), NS + 5)
+    await repo.raise_best_price(stored.id, D("9999.5"), NS + 9)  # lower (and shorter as text: SQLite's is a string)
     await repo.save(replace(stored, note="a copy read before the ratchet moved"))
     again = await repo.by_client_order_id("sim", "sgb1")
-    assert again is not None and (again.best_price, again.note) == (D("61000"), "a copy read before the ratchet moved")
+    assert again is not None and (again.best_price, again.best_ns, again.note) == (
+        D("61000"), NS + 5, "a copy read before the ratchet moved",
+    )  # fmt: skip
     closed = again.closed(CloseReason.TRAILING_STOP, D("60390"), D("0.5"), NS + 10**12)
     await repo.save(closed)
-    await repo.raise_best_price(stored.id, D("62000"))  # a finished deal keeps the best it closed with
+    await repo.raise_best_price(stored.id, D("62000"), NS + 11)  # a finished deal keeps the best it closed with
     final = await repo.by_client_order_id("sim", "sgb1")
     assert final == closed and final.trailing_stop_hit and final.best_price == D("61000")

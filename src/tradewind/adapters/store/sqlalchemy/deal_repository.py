@@ -21,6 +21,7 @@ from tradewind.domain.trading.deals import HOLDING, Deal, DealStatus, Protection
 from tradewind.domain.values import Category
 
 _HOLDING = [s.value for s in HOLDING]
+_RATCHET = ("best_price", "best_ns")
 
 
 def _row(d: Deal) -> dict[str, Any]:
@@ -55,6 +56,7 @@ def _row(d: Deal) -> dict[str, Any]:
         "sl_order_id": d.sl_order_id[:64],
         "best_price": exact_or_none(d.best_price, f"{what} best_price"),
         "trailing_stop_hit": d.trailing_stop_hit,
+        "best_ns": d.best_ns,
     }
 
 
@@ -64,15 +66,16 @@ def _deal(r: Row[Any]) -> Deal:
         r.client_order_id, DealStatus(r.status), r.amount_quote, r.exchange_order_id, r.qty, r.price, r.fee,
         r.take_profit, r.stop_loss, bool(r.take_profit_hit), bool(r.stop_loss_hit), bool(r.manually_closed),
         Protection(r.protection), r.closed_ns, r.close_price, r.close_fee, r.note, r.tp_order_id, r.sl_order_id,
-        r.best_price, bool(r.trailing_stop_hit),
+        r.best_price, bool(r.trailing_stop_hit), r.best_ns,
     )  # fmt: skip
 
 
 def _updates(deals: Sequence[Deal]) -> list[tuple[int, dict[str, Any]]]:
     if any(d.id is None for d in deals):
         raise ValueError("save: every deal needs its id (insert it first)")
-    # best_price is written by raise_best_price only: a save of a copy read before the ratchet moved never lowers it.
-    return [(d.id or 0, {k: v for k, v in _row(d).items() if k != "best_price"}) for d in deals]
+    # best_price (and when it was seen) is written by raise_best_price only: a save of a copy read before the ratchet
+    # moved never lowers it.
+    return [(d.id or 0, {k: v for k, v in _row(d).items() if k not in _RATCHET}) for d in deals]
 
 
 def _update_unfinished(conn: Connection, updates: list[tuple[int, dict[str, Any]]]) -> None:
@@ -121,7 +124,7 @@ class SqlDealRepository:
 
         await asyncio.to_thread(write)
 
-    async def raise_best_price(self, deal_id: int, price: Decimal) -> None:
+    async def raise_best_price(self, deal_id: int, price: Decimal, seen_ns: int) -> None:
         value = exact(price, f"deal {deal_id} best_price")
         # Compared in Python, not SQL: SQLite stores the column as text (a string comparison would be wrong).
         query = select(table.c.best_price).where(table.c.id == deal_id, table.c.status.in_(_HOLDING))
@@ -130,7 +133,8 @@ class SqlDealRepository:
             with self._db.engine.begin() as conn:
                 stored = conn.execute(query.with_for_update()).first()
                 if stored is not None and (stored.best_price is None or stored.best_price < price):
-                    conn.execute(update(table).where(table.c.id == deal_id).values(best_price=value))
+                    values = {"best_price": value, "best_ns": seen_ns}
+                    conn.execute(update(table).where(table.c.id == deal_id).values(**values))
 
         await asyncio.to_thread(write)
 

@@ -43,6 +43,7 @@ deals = Table(
     Column("sl_order_id", String(64), nullable=False, server_default=""),
     Column("best_price", ExactDecimal, nullable=True),  # 0019: the trader's trailing stop, only ever raised
     Column("trailing_stop_hit", Boolean, nullable=False, server_default=false()),
+    Column("best_ns", BigInteger, nullable=True),  # 0020: when the best price was seen (a restart reads on from it)
     Index("ux_deals_client_order_id", "exchange", "client_order_id", unique=True),
     Index("ix_deals_source_symbol", "source", "symbol", "created_ns"),
     # One open position per symbol and source, kept by the database even if a code check is bypassed: see 0011.
