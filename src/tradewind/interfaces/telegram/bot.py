@@ -16,8 +16,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from tradewind.application.commands.gate import CommandGate, Submission
+from tradewind.application.messages.notices import NOTICE_PATTERNS, declare_notice_queue
 from tradewind.application.messages.registry import codec_for
-from tradewind.application.messages.trade_events import PATTERNS as TRADE_EVENTS
 from tradewind.application.messages.twap import SLICE_DONE, SliceDone
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.command_journal import ReceiptStatus
@@ -77,13 +77,11 @@ class TelegramBot:
         assert self.app.updater is not None
         await self.app.updater.start_polling(timeout=self._settings.poll_timeout_s, drop_pending_updates=False)
         if self._bus is not None and self._notify:
-            # One durable queue bound to every notice, consumed one at a time: what is published while the bot is
-            # down waits there, and notices reach the chats in the order they were published.
+            # One durable queue bound to every notice (the publishers declare it too), consumed one at a time: what
+            # is published while the bot is down waits there, and notices reach the chats in publication order.
             queue = self._settings.notify_queue
-            first, *others = (SLICE_DONE.kind, *TRADE_EVENTS)
-            for pattern in others:
-                await self._bus.declare_queue(pattern, queue)
-            self._subscriptions.append(await self._bus.subscribe(first, self._on_notice, queue=queue))
+            await declare_notice_queue(self._bus, queue)
+            self._subscriptions.append(await self._bus.subscribe(NOTICE_PATTERNS[0], self._on_notice, queue=queue))
         log.info("telegram.polling", bot=self.app.bot.username, notify_chats=len(self._notify))
 
     async def stop(self) -> None:
