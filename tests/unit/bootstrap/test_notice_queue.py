@@ -1,5 +1,6 @@
 """Which processes declare the Telegram notices' queue at start: every service publishing notices when a bot would
-read them (a notified chat, ``telegram.notify`` on), the embedded system only when it runs the bot."""
+read them (a notified chat, ``telegram.notify`` on), the embedded system only when it runs the bot; and the
+trading engine's start retires the spread workflow's obsolete queue."""
 
 from __future__ import annotations
 
@@ -57,3 +58,8 @@ async def test_the_queue_is_declared_exactly_when_a_bot_would_read_it(
     await platform.bus.publish("trade.event.opened", {"n": 1})
     assert platform.bus.backlog().get("telegram.notices", 0) == int(declared)
     assert NOTICE_PATTERNS == ("twap.event", "trade.event.#", "trader.deal.#")
+
+
+def test_the_trading_engine_retires_the_old_funding_queue_before_it_starts() -> None:
+    names = [c.name for c in registry.builder("trading-engine")(_platform(distributed=True)).components]
+    assert names.index("retired-queues") < names.index("trading-engine")
