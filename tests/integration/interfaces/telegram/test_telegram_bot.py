@@ -291,6 +291,26 @@ async def test_a_queue_the_publisher_declared_before_the_bot_ever_ran_is_the_bot
             await publisher.close()
 
 
+async def test_a_notice_delivered_again_after_a_restart_is_not_sent_again(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        first = _notifier(r, api, r.bus, (ADMIN, TRADER))
+        await first.start()
+        await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+        await wait_for(lambda: r.bus.delivered == 1)  # both chats done with it
+        await first.stop()
+        # As if it had died before the acknowledgement: the broker hands the same notice over again.
+        await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+        await _announce(r.bus, _event(EventKind.OPENED, Origin.TRADER))  # a marker after it
+        second = _notifier(r, api, r.bus, (ADMIN, TRADER))  # the restarted bot, over the same database
+        await second.start()
+        try:
+            await api.reply_count(TRADER, 2)
+        finally:
+            await second.stop()
+        marker = trade_event_text(_event(EventKind.OPENED, Origin.TRADER))
+        assert api.replies(ADMIN) == api.replies(TRADER) == [OPENED_TEXT, marker]
+
+
 async def test_passing_telegram_failures_are_retried_and_each_chat_gets_the_notice_once(tmp_path: Path) -> None:
     async with rig(tmp_path) as r, bot_api() as api:
         bot = _notifier(r, api, r.bus, (ADMIN, TRADER), send_attempts=2, send_backoff_s=0.01)
