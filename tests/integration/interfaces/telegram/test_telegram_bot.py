@@ -7,6 +7,7 @@ no text makes the bot fail to answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -235,13 +236,22 @@ async def _announce(bus: Bus, event: TradeEvent) -> None:
     await bus.publish(event.topic, codec_for(event.topic).encode(event))
 
 
+@contextlib.asynccontextmanager
+async def _rabbit(settings: RabbitMqSettings) -> AsyncIterator[RabbitMqBus]:
+    """A started RabbitMqBus on the test's vhost: what a publishing service holds."""
+    bus = RabbitMqBus(settings)
+    await bus.start()
+    try:
+        yield bus
+    finally:
+        await bus.close()
+
+
 async def test_trades_published_while_the_bot_is_down_reach_the_chats_once_it_starts(
     tmp_path: Path, rabbit_settings: RabbitMqSettings
 ) -> None:
     queue = "telegram.notices.downtime"
-    async with rig(tmp_path) as r, bot_api() as api:
-        publisher = RabbitMqBus(rabbit_settings)
-        await publisher.start()
+    async with rig(tmp_path) as r, bot_api() as api, _rabbit(rabbit_settings) as publisher:
         first_bus = RabbitMqBus(rabbit_settings)
         first = _notifier(r, api, first_bus, (ADMIN, TRADER), notify_queue=queue)
         await first.start()  # its first start declares the queue: from now on it holds what the bot has not sent
@@ -261,7 +271,6 @@ async def test_trades_published_while_the_bot_is_down_reach_the_chats_once_it_st
         finally:
             await second.stop()
             await second_bus.close()
-            await publisher.close()
         texts = [trade_event_text(e) for e in (*events, _event(EventKind.OPENED, Origin.TRADER))]
         assert api.replies(ADMIN) == api.replies(TRADER) == texts
         assert texts[0] == OPENED_TEXT
@@ -271,9 +280,7 @@ async def test_a_queue_the_publisher_declared_before_the_bot_ever_ran_is_the_bot
     tmp_path: Path, rabbit_settings: RabbitMqSettings
 ) -> None:
     queue = "telegram.notices.first"
-    async with rig(tmp_path) as r, bot_api() as api:
-        publisher = RabbitMqBus(rabbit_settings)
-        await publisher.start()
+    async with rig(tmp_path) as r, bot_api() as api, _rabbit(rabbit_settings) as publisher:
         await declare_notice_queue(publisher, queue)  # what a publishing service does at start
         await declare_notice_queue(publisher, queue)  # and again at its next start: nothing changes
         await _announce(publisher, _event(EventKind.OPENED, Origin.DESK))
@@ -288,7 +295,6 @@ async def test_a_queue_the_publisher_declared_before_the_bot_ever_ran_is_the_bot
         finally:
             await bot.stop()
             await bot_bus.close()
-            await publisher.close()
 
 
 async def test_a_notice_delivered_again_after_a_restart_is_not_sent_again(tmp_path: Path) -> None:
