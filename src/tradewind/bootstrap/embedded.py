@@ -161,7 +161,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         migrations(platform),
         *([] if logs is None else [logs.component()]),
         platform.bus_component(),
-        *notice_queue(platform),  # before any publisher: the bot starts late, its notices wait in the queue
+        *notice_queue(platform, bot_here=bot is not None),  # before any publisher: the bot starts late
         _stop_report(simulator, the_recorder),
         recording,
         *retention(platform),

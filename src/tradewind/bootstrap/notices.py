@@ -16,15 +16,15 @@ def notices_wanted(settings: Settings) -> bool:
     return settings.telegram.notify and bool(settings.commands.notified_chats())
 
 
-def notice_queue(platform: Platform) -> list[Component]:
+def notice_queue(platform: Platform, *, bot_here: bool = False) -> list[Component]:
     """A component declaring the notices' queue at start, or none when no bot would read it.
 
     Distributed, the publishers cannot tell whether the ``telegram`` service is deployed: the chats configured with
-    ``notify`` say a bot is wanted (``telegram.notify: false`` turns it off). Embedded, only when this process runs
-    the bot (``telegram.enabled``): an in-memory queue nobody consumes would only grow.
+    ``notify`` say a bot is wanted (``telegram.notify: false`` turns it off). Over the in-memory bus, only when
+    this process runs the bot (``bot_here``): an in-memory queue nobody consumes would only grow.
     """
     settings = platform.settings
-    if not notices_wanted(settings) or not (platform.distributed or settings.telegram.enabled):
+    if not notices_wanted(settings) or not (platform.distributed or bot_here):
         return []
     declare = functools.partial(declare_notice_queue, platform.bus, settings.telegram.notify_queue)
     return [Component("notice-queue", declare)]

@@ -192,7 +192,7 @@ def build_twap(settings: Settings, *, execute: bool, exchanges: bool = True) -> 
     platform = Platform(settings, build_clock(settings), bus, distributed)
     parts = twap(platform, execute=execute, exchanges=exchanges)
     schema = schema_at_head(platform) if distributed else migrations(platform)
-    notices = notice_queue(platform) if execute else []  # `twap run` publishes fills (twap.event)
+    notices = notice_queue(platform) if execute else []  # distributed `twap run` publishes fills (twap.event)
     components = [platform.database_component(), schema, platform.bus_component(), *notices, *parts.components]
     commands = commands_over(settings, parts.service)
     return TwapApp(parts.service, commands, parts.gateways, Runner("twap", components))

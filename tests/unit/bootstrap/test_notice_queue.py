@@ -34,21 +34,22 @@ def test_each_service_publishing_notices_declares_their_queue_before_its_publish
 
 
 @pytest.mark.parametrize(
-    ("distributed", "sections", "declared"),
+    ("distributed", "bot_here", "sections", "declared"),
     [
-        (True, {"commands": NOTIFIED}, True),
-        (True, {"commands": NOTIFIED, "telegram": {"notify": False}}, False),
-        (True, {"commands": {"users": [{**NOTIFIED["users"][0], "notify": False}]}}, False),
-        (True, {}, False),
-        (False, {"commands": NOTIFIED, "telegram": {"enabled": True}}, True),
-        (False, {"commands": NOTIFIED}, False),  # embedded without the bot: an in-memory queue would only grow
+        (True, False, {"commands": NOTIFIED}, True),
+        (True, False, {"commands": NOTIFIED, "telegram": {"notify": False}}, False),
+        (True, False, {"commands": {"users": [{**NOTIFIED["users"][0], "notify": False}]}}, False),
+        (True, False, {}, False),
+        (False, True, {"commands": NOTIFIED, "telegram": {"enabled": True}}, True),
+        (False, False, {"commands": NOTIFIED, "telegram": {"enabled": True}}, False),  # `twap run` beside `run`
+        (False, True, {"commands": NOTIFIED, "telegram": {"notify": False}}, False),
     ],
 )
 async def test_the_queue_is_declared_exactly_when_a_bot_would_read_it(
-    distributed: bool, sections: dict[str, Any], declared: bool
+    distributed: bool, bot_here: bool, sections: dict[str, Any], declared: bool
 ) -> None:
     platform = _platform(distributed=distributed, **sections)
-    components = notice_queue(platform)
+    components = notice_queue(platform, bot_here=bot_here)
     assert len(components) == int(declared)
     for component in components:
         assert component.start is not None
