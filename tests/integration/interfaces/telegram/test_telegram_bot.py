@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fakes.command_journal import InMemoryCommandJournal
+from tests.support.logs import captured_logs
 from tests.support.telegram_api import BOT_TOKEN, BotApi, bot_api
 from tests.support.twap import Rig, rig
 from tests.support.waiting import wait_for
@@ -30,7 +33,8 @@ from tradewind.application.messages.notices import declare_notice_queue
 from tradewind.application.messages.registry import codec_for
 from tradewind.application.messages.twap import SLICE_DONE, SliceDone
 from tradewind.application.ports.bus import Bus, Handler, Subscription
-from tradewind.application.ports.command_journal import ReceiptStatus
+from tradewind.application.ports.command_journal import CommandJournal, Receipt, ReceiptStatus
+from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.domain.command_access import Role, User, UserDirectory
 from tradewind.domain.command_language import DEFAULT_ALIASES, CommandSyntaxError, LanguageContext, parse_command
 from tradewind.domain.ids import JobId
@@ -218,10 +222,13 @@ async def test_telegram_notify_off_listens_to_no_event_at_all(tmp_path: Path, no
             await bot.stop()
 
 
-def _notifier(r: Rig, api: BotApi, bus: Bus, chats: tuple[int, ...], **changes: object) -> TelegramBot:
+def _notifier(
+    r: Rig, api: BotApi, bus: Bus, chats: tuple[int, ...], journal: CommandJournal | None = None, **changes: object
+) -> TelegramBot:
     """A bot pushing notices from ``bus`` to ``chats``; ``changes`` to its Telegram settings."""
     commands = CommandService(twap=r.service, default_exchange="sim")
-    gate = CommandGate(commands, SqlCommandJournal(r.database), r.clock, JsonRenderer(commands))
+    journal = SqlCommandJournal(r.database) if journal is None else journal
+    gate = CommandGate(commands, journal, r.clock, JsonRenderer(commands))
     users = UserDirectory(
         {ADMIN: User("ada", Role.ADMIN), TRADER: User("tina", Role.TRADE)}, {}, User("operator", Role.ADMIN)
     )
@@ -315,6 +322,32 @@ async def test_a_notice_delivered_again_after_a_restart_is_not_sent_again(tmp_pa
             await second.stop()
         marker = trade_event_text(_event(EventKind.OPENED, Origin.TRADER))
         assert api.replies(ADMIN) == api.replies(TRADER) == [OPENED_TEXT, marker]
+
+
+class JournalAway(InMemoryCommandJournal):
+    """A command journal whose database does not answer."""
+
+    async def claim(self, source: str, key: str, at: datetime) -> Receipt | None:
+        raise StoreUnavailable("database: connection refused")
+
+    async def settle(self, source: str, key: str, receipt: Receipt) -> None:
+        raise StoreUnavailable("database: connection refused")
+
+
+async def test_with_the_journal_away_notices_are_still_sent(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        bot = _notifier(r, api, r.bus, (ADMIN, TRADER), JournalAway())
+        await bot.start()
+        try:
+            with captured_logs() as logs:
+                await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+                await api.reply_count(TRADER, 1)
+                await wait_for(lambda: r.bus.delivered == 1)
+        finally:
+            await bot.stop()
+        assert api.replies(ADMIN) == api.replies(TRADER) == [OPENED_TEXT]
+        failed = [e for e in logs if e["event"] == "telegram.notice_journal_failed"]
+        assert len(failed) == 4  # each chat's claim and record: logged, the notice sent all the same
 
 
 async def test_passing_telegram_failures_are_retried_and_each_chat_gets_the_notice_once(tmp_path: Path) -> None:
