@@ -23,6 +23,7 @@ from tradewind.bootstrap.gateway import ApiToken, http_api
 from tradewind.bootstrap.lake import lake_components
 from tradewind.bootstrap.logs import console_logs, database_logs
 from tradewind.bootstrap.marketdata import collector
+from tradewind.bootstrap.notices import notice_queue
 from tradewind.bootstrap.platform import Platform
 from tradewind.bootstrap.plugins import plugin_front_ends
 from tradewind.bootstrap.signals import ProducerParts, chart_candles, producer
@@ -160,6 +161,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
         migrations(platform),
         *([] if logs is None else [logs.component()]),
         platform.bus_component(),
+        *notice_queue(platform, bot_here=bot is not None),  # before any publisher: the bot starts late
         _stop_report(simulator, the_recorder),
         recording,
         *retention(platform),

@@ -31,6 +31,8 @@ from tradewind.domain.spread.orders import SpreadBook, SpreadOrder, SpreadQuery,
 log = structlog.get_logger(__name__)
 ORDERS_QUEUE = f"rpc:{ORDERS_CALL.topic}"  # the trading engine's request queue (its lag)
 _START_ATTEMPTS = 5  # asks of the trading engine for its open spreads before the signal engine starts without
+# Durable queues of earlier releases nothing reads now: the simulated engine's funding payments (before settlements).
+RETIRED_QUEUES = (("spread.funding", "funding.payment.#"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,19 @@ def trading_engine_service(platform: Platform) -> ServiceParts:
         gateways = publishing_gateways(platform)
         components.append(ExchangeConnections(platform, gateways, follow_orders=False, in_background=False).component())
     _engine, component = trading_engine(platform, as_ports(gateways))
-    return ServiceParts([*components, component], (ORDERS_QUEUE,))
+    return ServiceParts([*components, _retired_queues(platform), component], (ORDERS_QUEUE,))
+
+
+def _retired_queues(platform: Platform) -> Component:
+    """Deletes the spread workflow's obsolete queues from the broker at start when they are empty (else warns)."""
+
+    async def start() -> None:
+        from tradewind.adapters.bus.rabbitmq_retired import RetiredQueue, retire_queues  # aio_pika: only here
+
+        retired = tuple(RetiredQueue(name, pattern) for name, pattern in RETIRED_QUEUES)
+        await retire_queues(platform.settings.distributed.bus, retired)
+
+    return Component("retired-queues", start)
 
 
 def signal_service(platform: Platform) -> ServiceParts:

@@ -19,6 +19,7 @@ from tradewind.application.trading.service import TraderService
 from tradewind.application.trading.trade_settings import TradesSettings
 from tradewind.application.trading.trades import TradeDesk
 from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
+from tradewind.bootstrap.notices import notice_queue
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.plugins import load_plugin
 from tradewind.bootstrap.storage import schema_at_head
@@ -92,7 +93,5 @@ def trader_service(platform: Platform) -> ServiceParts:
     connections = ExchangeConnections(platform, gateways, follow_orders=False, in_background=False)
     parts = trader(platform, gateways)
     desk = trade_desk(platform, gateways).components if platform.settings.trades.enabled else []
-    return ServiceParts(
-        [schema_at_head(platform), connections.component("trader-exchanges"), *parts.components, *desk],
-        (platform.settings.trader.queue,),
-    )
+    first = [schema_at_head(platform), connections.component("trader-exchanges"), *notice_queue(platform)]
+    return ServiceParts([*first, *parts.components, *desk], (platform.settings.trader.queue,))

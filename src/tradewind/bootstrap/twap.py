@@ -22,6 +22,7 @@ from tradewind.application.twap.service import TwapService
 from tradewind.bootstrap.commands import commands_over
 from tradewind.bootstrap.common import SUPERVISED, build_clock
 from tradewind.bootstrap.exchanges import ExchangeConnections, as_ports, publishing_gateways
+from tradewind.bootstrap.notices import notice_queue
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.storage import migrations, schema_at_head
 from tradewind.settings import Settings
@@ -150,7 +151,9 @@ def twap_ordering_service(platform: Platform) -> ServiceParts:
     """
     gateways = publishing_gateways(platform)
     connections = ExchangeConnections(platform, gateways, follow_orders=False, in_background=False)
-    components = [schema_at_head(platform), connections.component(), ordering(platform, gateways)]
+    components = [
+        schema_at_head(platform), connections.component(), *notice_queue(platform), ordering(platform, gateways)
+    ]  # fmt: skip
     return ServiceParts(components, (platform.settings.twap.slice_queue,))
 
 
@@ -189,6 +192,7 @@ def build_twap(settings: Settings, *, execute: bool, exchanges: bool = True) -> 
     platform = Platform(settings, build_clock(settings), bus, distributed)
     parts = twap(platform, execute=execute, exchanges=exchanges)
     schema = schema_at_head(platform) if distributed else migrations(platform)
-    components = [platform.database_component(), schema, platform.bus_component(), *parts.components]
+    notices = notice_queue(platform) if execute else []  # distributed `twap run` publishes fills (twap.event)
+    components = [platform.database_component(), schema, platform.bus_component(), *notices, *parts.components]
     commands = commands_over(settings, parts.service)
     return TwapApp(parts.service, commands, parts.gateways, Runner("twap", components))

@@ -104,6 +104,17 @@ class CommandGate:
         await self._audit(submission, receipt)
         return receipt
 
+    async def not_done_yet(self, source: str, key: str) -> bool:
+        """Claim ``key`` of ``source`` for a side effect of a front end (a notice sent to a chat): False when an
+        earlier delivery, in this process or one before it, finished it (``done``); True the first time, and again
+        when one claimed it but never finished (its process died): at least once, never lost."""
+        stored = await self._journal.claim(source, key, self._now())
+        return stored is None or stored.status is ReceiptStatus.RUNNING
+
+    async def done(self, source: str, key: str, message: str) -> None:
+        """The side effect claimed by ``not_done_yet`` is done: a later delivery of ``key`` skips it."""
+        await self._journal.settle(source, key, Receipt(ReceiptStatus.DONE, message))
+
     async def cancel_pending(self, code: str) -> None:
         """Drop a pending confirmation (the terminal's "N")."""
         self._pending.pop(code, None)

@@ -1,12 +1,14 @@
 """The Telegram bot: each text message and button press goes through the command gate (keyed by the update id, so
 a redelivered update runs nothing again); answers are rendered with ``interfaces/render``; TWAP fills and trades and
 deals opened or closed are pushed to the notified chats from a durable work queue (``telegram.notify_queue``), each
-notice acknowledged once every notified chat was sent it or refused it for good."""
+notice acknowledged once every notified chat was sent it or refused it for good, and each chat done with a notice
+recorded through the gate's journal, so a redelivery (after a crash too) does not send it to that chat again."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,8 +18,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from tradewind.application.commands.gate import CommandGate, Submission
+from tradewind.application.messages.notices import NOTICE_PATTERNS, declare_notice_queue
 from tradewind.application.messages.registry import codec_for
-from tradewind.application.messages.trade_events import PATTERNS as TRADE_EVENTS
 from tradewind.application.messages.twap import SLICE_DONE, SliceDone
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.command_journal import ReceiptStatus
@@ -28,7 +30,7 @@ from tradewind.interfaces.telegram.settings import TelegramSettings
 
 log = structlog.get_logger(__name__)
 SOURCE = "telegram"
-_SENT_KEPT = 1000  # notices whose chats are remembered while a redelivery may still come
+NOTICE_SOURCE = "telegram.notice"  # the command journal's source of the notices sent, keyed <notice>:<chat>
 _RETRY_AFTER_CAP_S = 60.0  # the longest flood-control pause honoured within one delivery
 
 
@@ -63,7 +65,6 @@ class TelegramBot:
         self._bus = bus
         self._notify = tuple(notify_chats) if settings.notify else ()
         self._subscriptions: list[Subscription] = []
-        self._sent: OrderedDict[str, set[int]] = OrderedDict()  # notice message id: the chats done with it
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder().token(token).base_url(settings.base_url).build()
         )
@@ -77,13 +78,11 @@ class TelegramBot:
         assert self.app.updater is not None
         await self.app.updater.start_polling(timeout=self._settings.poll_timeout_s, drop_pending_updates=False)
         if self._bus is not None and self._notify:
-            # One durable queue bound to every notice, consumed one at a time: what is published while the bot is
-            # down waits there, and notices reach the chats in the order they were published.
+            # One durable queue bound to every notice (the publishers declare it too), consumed one at a time: what
+            # is published while the bot is down waits there, and notices reach the chats in publication order.
             queue = self._settings.notify_queue
-            first, *others = (SLICE_DONE.kind, *TRADE_EVENTS)
-            for pattern in others:
-                await self._bus.declare_queue(pattern, queue)
-            self._subscriptions.append(await self._bus.subscribe(first, self._on_notice, queue=queue))
+            await declare_notice_queue(self._bus, queue)
+            self._subscriptions.append(await self._bus.subscribe(NOTICE_PATTERNS[0], self._on_notice, queue=queue))
         log.info("telegram.polling", bot=self.app.bot.username, notify_chats=len(self._notify))
 
     async def stop(self) -> None:
@@ -126,25 +125,37 @@ class TelegramBot:
         """Send the notice to each notified chat not done with it yet; return (ack) once every one is done.
 
         A payload no codec decodes raises MalformedPayload: dead-lettered. A chat that refuses for good is logged
-        and done; a passing failure is retried with backoff, then NoticeNotSent has the bus redeliver the notice,
-        and the chats already sent it (remembered by message id) are not sent it again.
+        and done; a passing failure is retried with backoff, then NoticeNotSent has the bus redeliver the notice.
+        Each chat done with it is recorded in the command journal (by the notice's content), so no later delivery,
+        in this process or after a restart, sends it to that chat again.
         """
         if message.topic == SLICE_DONE.kind:
             text = notification_text(SLICE_DONE.decode(message.payload))
         else:
             text = trade_event_text(codec_for(message.topic).decode(message.payload))
-        key = message.message_id or text
-        done = self._sent.setdefault(key, set())
-        self._sent.move_to_end(key)
-        while len(self._sent) > _SENT_KEPT:
-            self._sent.popitem(last=False)
-        failed = [chat for chat in self._notify if chat not in done and not await self._send(chat, text, done)]
+        key = notice_key(message)
+        failed = [chat for chat in self._notify if not await self._notify_chat(chat, f"{key}:{chat}", text)]
         if failed:
             raise NoticeNotSent(f"chats {failed}: not reachable after {self._settings.send_attempts} attempts")
-        self._sent.pop(key, None)
 
-    async def _send(self, chat: int, text: str, done: set[int]) -> bool:
-        """Send with backoff on passing failures; True once ``chat`` is done with the notice (sent, or refused)."""
+    async def _notify_chat(self, chat: int, key: str, text: str) -> bool:
+        """True once ``chat`` is done with the notice: sent now or by an earlier delivery, or refused for good."""
+        try:
+            if not await self._gate.not_done_yet(NOTICE_SOURCE, key):
+                return True
+        except Exception as exc:  # the database is away: send anyway (a repeat at worst, never a lost notice)
+            log.warning("telegram.notice_journal_failed", chat=chat, error=repr(exc))
+        outcome = await self._send(chat, text)
+        if outcome is None:
+            return False
+        try:
+            await self._gate.done(NOTICE_SOURCE, key, outcome)
+        except Exception as exc:
+            log.warning("telegram.notice_journal_failed", chat=chat, error=repr(exc))
+        return True
+
+    async def _send(self, chat: int, text: str) -> str | None:
+        """Send with backoff on passing failures: ``sent``, ``refused: ...`` for good, or None (not reachable)."""
         pause = self._settings.send_backoff_s
         for attempt in range(1, self._settings.send_attempts + 1):
             try:
@@ -152,29 +163,34 @@ class TelegramBot:
             except RetryAfter as exc:  # flood control: Telegram says how long to wait
                 wait = min(_seconds(exc.retry_after), _RETRY_AFTER_CAP_S)
             except BadRequest as exc:  # a NetworkError subclass, yet final: chat not found, text refused
-                return _refused(chat, exc, done)
+                return _refused(chat, exc)
             except NetworkError as exc:  # timed out, connection refused, Telegram's 5xx: may pass
                 log.warning("telegram.notify_retry", chat=chat, attempt=attempt, error=str(exc))
                 wait = pause
                 pause *= 2
             except Exception as exc:  # Forbidden (bot blocked), invalid token, migrated chat: sending again won't do
-                return _refused(chat, exc, done)
+                return _refused(chat, exc)
             else:
-                done.add(chat)
-                return True
+                return "sent"
             if attempt < self._settings.send_attempts:
                 await asyncio.sleep(wait)
-        return False
+        return None
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram.handler_failed", error=repr(context.error), update=getattr(update, "update_id", None))
 
 
-def _refused(chat: int, exc: Exception, done: set[int]) -> bool:
+def notice_key(message: Message) -> str:
+    """A notice's identity: a digest of its topic and payload, the same on every delivery and after a restart (the
+    events carry no id common to all their kinds; a trade event's carries its id and time, a TWAP one its slice)."""
+    content = json.dumps([message.topic, message.payload], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(content.encode()).hexdigest()[:40]
+
+
+def _refused(chat: int, exc: Exception) -> str:
     """A chat that refuses a notice for good: logged, and done with it (the other chats still get theirs)."""
     log.warning("telegram.notify_failed", chat=chat, error=str(exc))
-    done.add(chat)
-    return True
+    return f"refused: {exc}"
 
 
 def _seconds(retry_after: object) -> float:

@@ -7,8 +7,10 @@ no text makes the bot fail to answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fakes.command_journal import InMemoryCommandJournal
+from tests.support.logs import captured_logs
 from tests.support.telegram_api import BOT_TOKEN, BotApi, bot_api
 from tests.support.twap import Rig, rig
 from tests.support.waiting import wait_for
@@ -25,12 +29,17 @@ from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.adapters.store.sqlalchemy.command_repository import SqlCommandJournal
 from tradewind.application.commands import CommandService
 from tradewind.application.commands.gate import CommandGate
+from tradewind.application.messages.notices import declare_notice_queue
 from tradewind.application.messages.registry import codec_for
+from tradewind.application.messages.twap import SLICE_DONE, SliceDone
 from tradewind.application.ports.bus import Bus, Handler, Subscription
-from tradewind.application.ports.command_journal import ReceiptStatus
+from tradewind.application.ports.command_journal import CommandJournal, Receipt, ReceiptStatus
+from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.domain.command_access import Role, User, UserDirectory
 from tradewind.domain.command_language import DEFAULT_ALIASES, CommandSyntaxError, LanguageContext, parse_command
+from tradewind.domain.ids import JobId
 from tradewind.domain.trading.events import EventKind, Origin, TradeEvent
+from tradewind.domain.twap.job import JobStatus
 from tradewind.domain.values import Category, Side
 from tradewind.interfaces.render.commands import JsonRenderer
 from tradewind.interfaces.render.trading import trade_event_text
@@ -208,16 +217,18 @@ async def test_telegram_notify_off_listens_to_no_event_at_all(tmp_path: Path, no
         bot = TelegramBot(gate, users, BOT_TOKEN, settings, bus=bus, notify_chats=(ADMIN,))
         await bot.start()
         try:
-            expected = ["trade.event.#", "trader.deal.#", "twap.event"] if notify else []
-            assert bus.patterns == expected
+            assert set(bus.patterns) == ({"trade.event.#", "trader.deal.#", "twap.event"} if notify else set())
         finally:
             await bot.stop()
 
 
-def _notifier(r: Rig, api: BotApi, bus: Bus, chats: tuple[int, ...], **changes: object) -> TelegramBot:
+def _notifier(
+    r: Rig, api: BotApi, bus: Bus, chats: tuple[int, ...], journal: CommandJournal | None = None, **changes: object
+) -> TelegramBot:
     """A bot pushing notices from ``bus`` to ``chats``; ``changes`` to its Telegram settings."""
     commands = CommandService(twap=r.service, default_exchange="sim")
-    gate = CommandGate(commands, SqlCommandJournal(r.database), r.clock, JsonRenderer(commands))
+    journal = SqlCommandJournal(r.database) if journal is None else journal
+    gate = CommandGate(commands, journal, r.clock, JsonRenderer(commands))
     users = UserDirectory(
         {ADMIN: User("ada", Role.ADMIN), TRADER: User("tina", Role.TRADE)}, {}, User("operator", Role.ADMIN)
     )
@@ -232,13 +243,22 @@ async def _announce(bus: Bus, event: TradeEvent) -> None:
     await bus.publish(event.topic, codec_for(event.topic).encode(event))
 
 
+@contextlib.asynccontextmanager
+async def _rabbit(settings: RabbitMqSettings) -> AsyncIterator[RabbitMqBus]:
+    """A started RabbitMqBus on the test's vhost: what a publishing service holds."""
+    bus = RabbitMqBus(settings)
+    await bus.start()
+    try:
+        yield bus
+    finally:
+        await bus.close()
+
+
 async def test_trades_published_while_the_bot_is_down_reach_the_chats_once_it_starts(
     tmp_path: Path, rabbit_settings: RabbitMqSettings
 ) -> None:
     queue = "telegram.notices.downtime"
-    async with rig(tmp_path) as r, bot_api() as api:
-        publisher = RabbitMqBus(rabbit_settings)
-        await publisher.start()
+    async with rig(tmp_path) as r, bot_api() as api, _rabbit(rabbit_settings) as publisher:
         first_bus = RabbitMqBus(rabbit_settings)
         first = _notifier(r, api, first_bus, (ADMIN, TRADER), notify_queue=queue)
         await first.start()  # its first start declares the queue: from now on it holds what the bot has not sent
@@ -258,10 +278,76 @@ async def test_trades_published_while_the_bot_is_down_reach_the_chats_once_it_st
         finally:
             await second.stop()
             await second_bus.close()
-            await publisher.close()
         texts = [trade_event_text(e) for e in (*events, _event(EventKind.OPENED, Origin.TRADER))]
         assert api.replies(ADMIN) == api.replies(TRADER) == texts
         assert texts[0] == OPENED_TEXT
+
+
+async def test_a_queue_the_publisher_declared_before_the_bot_ever_ran_is_the_bots_queue(
+    tmp_path: Path, rabbit_settings: RabbitMqSettings
+) -> None:
+    queue = "telegram.notices.first"
+    async with rig(tmp_path) as r, bot_api() as api, _rabbit(rabbit_settings) as publisher:
+        await declare_notice_queue(publisher, queue)  # what a publishing service does at start
+        await declare_notice_queue(publisher, queue)  # and again at its next start: nothing changes
+        await _announce(publisher, _event(EventKind.OPENED, Origin.DESK))
+        done = SliceDone(JobId("n1"), 0, JobStatus.RUNNING, D("0.01"), D("0.02"))
+        await publisher.publish(SLICE_DONE.kind, SLICE_DONE.encode(done))
+        bot_bus = RabbitMqBus(rabbit_settings)
+        bot = _notifier(r, api, bot_bus, (ADMIN,), notify_queue=queue)
+        await bot.start()  # same arguments (durable, dead-letter queue): no PRECONDITION_FAILED
+        try:
+            assert await api.reply_count(ADMIN, 2) == [OPENED_TEXT, "TWAP n1 slice 1 done: filled 0.01/0.02 (running)"]
+            await wait_for(lambda: bot_bus.delivered == 2)
+        finally:
+            await bot.stop()
+            await bot_bus.close()
+
+
+async def test_a_notice_delivered_again_after_a_restart_is_not_sent_again(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        first = _notifier(r, api, r.bus, (ADMIN, TRADER))
+        await first.start()
+        await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+        await wait_for(lambda: r.bus.delivered == 1)  # both chats done with it
+        await first.stop()
+        # As if it had died before the acknowledgement: the broker hands the same notice over again.
+        await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+        await _announce(r.bus, _event(EventKind.OPENED, Origin.TRADER))  # a marker after it
+        second = _notifier(r, api, r.bus, (ADMIN, TRADER))  # the restarted bot, over the same database
+        await second.start()
+        try:
+            await api.reply_count(TRADER, 2)
+        finally:
+            await second.stop()
+        marker = trade_event_text(_event(EventKind.OPENED, Origin.TRADER))
+        assert api.replies(ADMIN) == api.replies(TRADER) == [OPENED_TEXT, marker]
+
+
+class JournalAway(InMemoryCommandJournal):
+    """A command journal whose database does not answer."""
+
+    async def claim(self, source: str, key: str, at: datetime) -> Receipt | None:
+        raise StoreUnavailable("database: connection refused")
+
+    async def settle(self, source: str, key: str, receipt: Receipt) -> None:
+        raise StoreUnavailable("database: connection refused")
+
+
+async def test_with_the_journal_away_notices_are_still_sent(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r, bot_api() as api:
+        bot = _notifier(r, api, r.bus, (ADMIN, TRADER), JournalAway())
+        await bot.start()
+        try:
+            with captured_logs() as logs:
+                await _announce(r.bus, _event(EventKind.OPENED, Origin.DESK))
+                await api.reply_count(TRADER, 1)
+                await wait_for(lambda: r.bus.delivered == 1)
+        finally:
+            await bot.stop()
+        assert api.replies(ADMIN) == api.replies(TRADER) == [OPENED_TEXT]
+        failed = [e for e in logs if e["event"] == "telegram.notice_journal_failed"]
+        assert len(failed) == 4  # each chat's claim and record: logged, the notice sent all the same
 
 
 async def test_passing_telegram_failures_are_retried_and_each_chat_gets_the_notice_once(tmp_path: Path) -> None:

@@ -104,3 +104,15 @@ async def test_any_text_gets_a_receipt_never_an_exception(world: Gate, text: str
     receipt = await world.gate.submit(Submission("telegram", "c", VIC, text))
     assert receipt.status in (ReceiptStatus.DONE, ReceiptStatus.INVALID, ReceiptStatus.REFUSED, ReceiptStatus.PENDING)
     assert receipt.message
+
+
+async def test_a_side_effect_is_done_once_per_key_and_again_only_when_its_claim_was_never_finished(
+    world: Gate,
+) -> None:
+    assert await world.gate.not_done_yet("telegram.notice", "n1:5")
+    assert await world.gate.not_done_yet("telegram.notice", "n1:5")  # claimed, never finished (a crash): again
+    await world.gate.done("telegram.notice", "n1:5", "sent")
+    assert not await world.gate.not_done_yet("telegram.notice", "n1:5")
+    assert await world.gate.not_done_yet("telegram.notice", "n1:6")  # another chat
+    assert await world.gate.not_done_yet("telegram", "n1:5")  # another source
+    assert world.journal.entries == []  # no command: nothing audited
