@@ -255,7 +255,7 @@ async def test_include_open_adds_the_candle_under_way_from_this_minutes_recorded
     earlier = sum(1 for i in range(3) if minute - (3 - i) * MINUTE_MS >= period)
     assert (five[-1]["start_ms"], five[-1]["trades"], five[-1]["provisional"]) == (period, 3 + 3 * earlier, True)
     closed = json.loads((await _get(site.url + query + "&interval=1&limit=3"))[2])
-    assert [r["close"] for r in closed] == ["100.0", "100.1", "100.2"]  # without include_open: stored ones only
+    assert [Decimal(r["close"]) for r in closed] == [Decimal("100.0"), Decimal("100.1"), Decimal("100.2")]  # stored
 
 
 @pytest.mark.parametrize(
