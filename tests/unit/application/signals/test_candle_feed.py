@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
@@ -25,17 +24,16 @@ SIMULATED = InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT")
 SUBSCRIBED = InstrumentRef("bybit", Category.SPOT, "ETHUSDT", "ETHUSDT")  # a real exchange's, no strategy on it
 
 
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
-
-
 async def _trade(bus: InMemoryBus, clock: SimClock, ref: InstrumentRef, price: str, n: int) -> None:
     tick = TradeTick(ref, f"{ref.exchange}-{n}", D(price), D("0.5"), Side.BUY, clock.now_ns())
     await bus.publish(ref.topic("trade"), TRADE.encode(tick))
+
+
+async def _published(bus: InMemoryBus) -> list[Message]:
+    """What is published on ``md.candle.#`` from now on."""
+    candles, on_candle = collector()
+    await bus.subscribe("md.candle.#", on_candle)
+    return candles
 
 
 def _by_topic(messages: list[Message]) -> dict[str, list[Candle]]:
@@ -48,9 +46,7 @@ def _by_topic(messages: list[Message]) -> dict[str, list[Candle]]:
 async def test_every_market_that_trades_gets_one_candle_a_minute_and_a_tracked_one_counts_each_trade_once(
     bus: InMemoryBus,
 ) -> None:
-    clock = SimClock()
-    candles, on_candle = collector()
-    await bus.subscribe("md.candle.#", on_candle)
+    clock, candles = SimClock(), await _published(bus)  # the shared fixture's started in-memory bus
     feed = CandleFeed(bus, clock, close_delay_s=1)
     feed.track(SIMULATED, 1)  # a strategy's market on the same feed: its trades must not arrive twice
     feed.track_every(1)
@@ -76,9 +72,7 @@ async def test_every_market_that_trades_gets_one_candle_a_minute_and_a_tracked_o
 async def test_a_market_first_trading_later_joins_and_an_interval_published_elsewhere_is_not_sent(
     bus: InMemoryBus,
 ) -> None:
-    clock = SimClock()
-    candles, on_candle = collector()
-    await bus.subscribe("md.candle.#", on_candle)
+    clock, candles = SimClock(), await _published(bus)
     listened: list[Candle] = []
 
     async def listener(candle: Candle) -> None:
