@@ -4,7 +4,8 @@ A candle closes ``close_delay_s`` after its end (trades still on their way join 
 counted, see ``domain/candles.py``). Closed candles are published as ``md.candle.<exchange>.<category>.<symbol>.
 <interval>`` (when ``publish``, unless another process's feed publishes that interval of every market) and handed
 to each listener of their market and interval, oldest first. ``track_every`` follows every market whose trades reach
-the bus, from its first trade on (the dashboard's chart candles of whatever the system streams).
+the bus, from its first trade on (the dashboard's chart candles of whatever the system streams), until it has not
+traded for ``IDLE_MINUTES``.
 """
 
 from __future__ import annotations
@@ -42,10 +43,17 @@ class FeedStats:
     listener_errors: int = 0
 
 
+# A market followed for the chart alone (``track_every``) leaves the feed after this long without a trade, instead of
+# a flat candle a minute for ever once unsubscribed; its next trade brings it back.
+IDLE_MINUTES = 60
+
+
 @dataclass(slots=True)
 class _Tracked:
     builder: CandleBuilder
     listeners: list[CandleListener] = field(default_factory=list)
+    followed: bool = False  # added by ``track_every``, not asked for by anyone
+    idle: int = 0  # candles in a row without a trade
 
 
 class CandleFeed:
@@ -126,6 +134,7 @@ class CandleFeed:
         self.stats.trades += 1
         if self._every is not None and self._every not in self._tracked.get(_key(trade.ref), {}):
             self.track(trade.ref, self._every)
+            self._tracked[_key(trade.ref)][self._every].followed = True
         for tracked in self._tracked.get(_key(trade.ref), {}).values():
             if trade.ref.matching_key and not tracked.builder.ref.matching_key:
                 tracked.builder.ref = trade.ref  # candles carry the market's matching_key, as every md event does
@@ -135,11 +144,20 @@ class CandleFeed:
         """Close every candle whose end is at least ``close_delay_s`` past; returns how many closed."""
         cutoff = self._clock.now_ms() - self._delay_ms
         closed = 0
-        for by_interval in self._tracked.values():
-            for tracked in by_interval.values():
+        quiet: list[tuple[Key, int]] = []
+        # Over copies: a market's first trade may add it while a listener is awaited.
+        for key, by_interval in list(self._tracked.items()):
+            for interval, tracked in list(by_interval.items()):
                 for candle in tracked.builder.close_until(cutoff):
                     closed += 1
+                    tracked.idle = 0 if candle.trades else tracked.idle + 1
                     await self._emit(candle, tracked.listeners)
+                if tracked.followed and not tracked.listeners and tracked.idle * interval >= IDLE_MINUTES:
+                    quiet.append((key, interval))
+        for key, interval in quiet:
+            del self._tracked[key][interval]
+            if not self._tracked[key]:
+                del self._tracked[key]
         return closed
 
     async def _emit(self, candle: Candle, listeners: list[CandleListener]) -> None:

@@ -13,7 +13,7 @@ from tradewind.adapters.clock import SimClock
 from tradewind.application.messages.market import TRADE
 from tradewind.application.messages.signals import CANDLE
 from tradewind.application.ports.bus import Message
-from tradewind.application.signals.candles import CandleFeed
+from tradewind.application.signals.candles import IDLE_MINUTES, CandleFeed
 from tradewind.domain.candles import Candle
 from tradewind.domain.market import InstrumentRef, TradeTick
 from tradewind.domain.values import Category, Side
@@ -101,3 +101,30 @@ async def test_a_market_first_trading_later_joins_and_an_interval_published_else
     assert [c.ref.symbol for c in _by_topic(candles)["md.candle.bybit.spot.ETHUSDT.1"]] == ["ETHUSDT"]
     with pytest.raises(ValueError, match="interval"):
         follower.track_every(7)
+
+
+async def test_a_followed_market_leaves_after_an_idle_hour_and_comes_back_with_its_next_trade(bus: InMemoryBus) -> None:
+    clock, candles = SimClock(), await _published(bus)
+    listened: list[Candle] = []
+
+    async def listener(candle: Candle) -> None:
+        listened.append(candle)
+
+    feed = CandleFeed(bus, clock, close_delay_s=1)
+    feed.track(SIMULATED, 1, listener)  # a strategy's market: never left, however quiet
+    feed.track_every(1)
+    await feed.start()
+    for ref in (SIMULATED, SUBSCRIBED):
+        await _trade(bus, clock, ref, "100", 0)
+    await wait_for(lambda: feed.stats.trades == 2)
+    await clock.advance(120 * 60 + 1)  # two hours without a trade
+    followed = [c.trades for c in _by_topic(candles)["md.candle.bybit.spot.ETHUSDT.1"]]
+    assert followed == [1] + [0] * IDLE_MINUTES  # then left: no flat candle a minute for ever
+    assert len(listened) == 120
+
+    await _trade(bus, clock, SUBSCRIBED, "101", 1)  # trading again (subscribed anew): followed again
+    await wait_for(lambda: feed.stats.trades == 3)
+    await clock.advance(60)
+    await feed.stop()
+    back = _by_topic(candles)["md.candle.bybit.spot.ETHUSDT.1"][-1]
+    assert (back.start_ms, back.close, back.trades) == (START_MS + 120 * 60_000, D(101), 1)
