@@ -154,7 +154,7 @@ def build_embedded(settings: Settings, *, console_logging: bool = True, serve_ex
     running_strategies = any(s.enabled for s in settings.strategies)
     signals = producer(platform) if settings.producer.enabled and running_strategies else None
     simulator = simulated_market(platform).simulator
-    candles = chart_candles(platform, simulator.refs, signals) if settings.http.enabled else []
+    candles = chart_candles(platform, signals) if settings.http.enabled else []
     components = [
         *_clock_driver(platform),  # first: it keeps time moving while the others stop
         platform.database_component(),

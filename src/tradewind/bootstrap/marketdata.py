@@ -9,7 +9,7 @@ from tradewind.application.marketdata.remote import BusMarketData
 from tradewind.application.marketdata.rpc import MarketDataResponder
 from tradewind.application.marketdata.service import MarketDataService
 from tradewind.bootstrap.platform import Platform, ServiceParts
-from tradewind.bootstrap.signals import chart_candles, chart_markets
+from tradewind.bootstrap.signals import chart_candles
 from tradewind.bootstrap.storage import schema_at_head
 
 
@@ -38,7 +38,8 @@ def mirror(platform: Platform) -> tuple[BusMarketData, Component]:
 
 def market_data_service(platform: Platform) -> ServiceParts:
     """``market-data``: the collector (subscriptions saved in the database), its request/reply face, and the
-    dashboard chart's one-minute candles of the simulated markets (this one replica alone publishes them)."""
+    dashboard chart's one-minute candles of every market on the bus (this one replica alone publishes them)."""
     service, components = collector(platform)
-    candles = chart_candles(platform, chart_markets(platform.settings), None)
-    return ServiceParts([schema_at_head(platform), *components, responder(platform, service), *candles])
+    candles = chart_candles(platform, None)
+    # The candles' feed listens before the collector streams, so the first minute's candle misses none of its trades.
+    return ServiceParts([schema_at_head(platform), *candles, *components, responder(platform, service)])

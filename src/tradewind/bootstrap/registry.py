@@ -52,7 +52,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry(
         "market-data", 9102,
         "the collector: a local book per subscription, `md.*` on the bus, `rpc.md.*` answers, saved subscriptions; "
-        "the chart's one-minute candles of the simulated markets (`md.candle`)",
+        "the chart's one-minute candles of every market on the bus (`md.candle`)",
         market_data_service,
     ),
     ServiceEntry(

@@ -2,13 +2,13 @@
 
 Embedded: ``producer(platform)`` when ``producer.enabled``. Distributed: ``tradewind service producer --strategy
 NAME`` (``producer.strategy``) runs the instances whose id or strategy name is NAME, publishing over RabbitMQ.
-The dashboard's chart candles (``chart_candles``): embedded on the producer's feed when one runs, else on a feed of
-their own; distributed in the ``market-data`` service alone, the producer leaving those candles unpublished.
+The dashboard's chart candles (``chart_candles``), one-minute candles of every market whose trades reach the bus:
+embedded on the producer's feed when one runs, else on a feed of their own; distributed in the ``market-data``
+service alone, the producer leaving every one-minute candle unpublished.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import structlog
@@ -20,7 +20,6 @@ from tradewind.application.signals.producer import SignalProducer
 from tradewind.application.signals.registry import StrategyError, StrategyRegistry
 from tradewind.application.signals.settings import StrategySettings
 from tradewind.bootstrap.platform import Platform, ServiceParts
-from tradewind.domain.market import InstrumentRef
 from tradewind.settings import ConfigError, Settings
 
 log = structlog.get_logger(__name__)
@@ -64,9 +63,9 @@ def history_gateways(platform: Platform, names: set[str]) -> dict[str, ExchangeG
     return gateways
 
 
-def producer(platform: Platform, *, charted: Iterable[InstrumentRef] = ()) -> ProducerParts:
+def producer(platform: Platform, *, charted_elsewhere: bool = False) -> ProducerParts:
     """The enabled strategy instances of config (those ``producer.strategy`` names, if set) over one candle feed;
-    the one-minute candles of the ``charted`` markets are another service's to publish."""
+    with ``charted_elsewhere`` every market's one-minute candles are another service's to publish."""
     settings = platform.settings
     chosen = selected(settings, settings.producer.strategy)
     registry = StrategyRegistry()
@@ -76,10 +75,9 @@ def producer(platform: Platform, *, charted: Iterable[InstrumentRef] = ()) -> Pr
         raise ConfigError(str(exc)) from None
     gateways = history_gateways(platform, {name for _, _, name in built})
     knobs = settings.producer
-    elsewhere = [(ref, CHART_INTERVAL) for ref in charted]
     feed = CandleFeed(
         platform.bus, platform.clock, close_delay_s=knobs.close_delay_s, publish=knobs.publish_candles,
-        published_elsewhere=elsewhere,
+        published_elsewhere=[CHART_INTERVAL] if charted_elsewhere else [],
     )  # fmt: skip
     trader = settings.trader
     the_producer = SignalProducer(
@@ -98,27 +96,19 @@ def producer(platform: Platform, *, charted: Iterable[InstrumentRef] = ()) -> Pr
     return ProducerParts(the_producer, feed, components)
 
 
-def chart_markets(settings: Settings) -> list[InstrumentRef]:
-    """The simulated markets as the sim-exchange names them on the bus: those with chart candles in distributed mode."""
-    simulator = settings.simulator
-    return [InstrumentRef(simulator.exchange, m.category, m.symbol, m.group) for m in simulator.markets]
-
-
-def chart_candles(platform: Platform, refs: Iterable[InstrumentRef], producer: ProducerParts | None) -> list[Component]:
-    """One-minute candles of ``refs`` on the bus (``md.candle``, so the recorder stores them for the dashboard's price
-    chart): on the producer's feed when one runs (no second feed, no candle published twice), else on a feed of
-    their own."""
+def chart_candles(platform: Platform, producer: ProducerParts | None) -> list[Component]:
+    """One-minute candles of every market whose trades reach the bus (simulated, subscribed on any exchange, with a
+    strategy or not) on the bus as ``md.candle``, so the recorder stores them for the dashboard's price chart: on the
+    producer's feed when one runs (no second feed, no candle published twice), else on a feed of their own."""
     if producer is not None:
-        for ref in refs:
-            producer.feed.track(ref, CHART_INTERVAL)
+        producer.feed.track_every(CHART_INTERVAL)
         return []
     feed = CandleFeed(platform.bus, platform.clock, close_delay_s=platform.settings.producer.close_delay_s)
-    for ref in refs:
-        feed.track(ref, CHART_INTERVAL)
+    feed.track_every(CHART_INTERVAL)
     return [Component("chart-candles", feed.start, None, feed.stop)]
 
 
 def producer_service(platform: Platform) -> ServiceParts:
     """``producer``: strategy instances on candles of the bus's trades; publishes ``signal.trade`` and ``md.candle``
-    (not the chart's one-minute candles of the simulated markets: ``market-data`` publishes those)."""
-    return ServiceParts(producer(platform, charted=chart_markets(platform.settings)).components)
+    (not the one-minute candles: ``market-data`` publishes those of every market)."""
+    return ServiceParts(producer(platform, charted_elsewhere=True).components)

@@ -235,6 +235,23 @@ def _merge(group: Sequence[Candle], minutes: int, width: int) -> Candle:
     )  # fmt: skip
 
 
+def open_candle(
+    ref: InstrumentRef, minutes: int, now_ms: int, minutes_closed: Iterable[Candle], trades: Iterable[TradeTick]
+) -> Candle | None:
+    """The ``minutes`` candle still open at ``now_ms`` as it stands: the closed one-minute candles of its period so
+    far and the ``trades`` of the minute under way (either may be empty); None when its period has no trade yet."""
+    period = candle_start(now_ms, minutes)
+    minute = candle_start(now_ms, 1)
+    builder = CandleBuilder(ref, 1)
+    for trade in trades:
+        if trade.ts_ns // 1_000_000 >= minute:
+            builder.add(trade)
+    parts = [c for c in minutes_closed if period <= c.start_ms < minute and c.interval == 1]
+    parts += builder.close_until(minute + MINUTE_MS)
+    merged = aggregate(parts, minutes)
+    return merged[-1] if merged and merged[-1].start_ms == period and merged[-1].trades else None
+
+
 def fill_gaps(candles: Sequence[Candle]) -> list[Candle]:
     """Candles of one market and interval (oldest first) made contiguous: a missing period repeats the close before.
 
@@ -297,4 +314,5 @@ __all__ = [
     "empty_candle",
     "fill_gaps",
     "interval_ms",
+    "open_candle",
 ]

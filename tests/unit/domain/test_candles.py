@@ -21,6 +21,7 @@ from tradewind.domain.candles import (
     ccxt_timeframe,
     check_interval,
     fill_gaps,
+    open_candle,
 )
 from tradewind.domain.market import InstrumentRef, PayloadError, TradeTick
 from tradewind.domain.values import Category, Side
@@ -237,3 +238,21 @@ def test_aggregated_one_minute_candles_equal_candles_built_directly(
     merged = [c for c in aggregate(_build(ticks), minutes) if c.end_ms <= T0 + 30 * MINUTE_MS]
 
     assert merged == direct
+
+
+@given(trades_st, st.integers(0, 30 * MINUTE_MS - 1), st.sampled_from([1, 3, 5, 15, 30]))
+def test_the_open_candle_from_closed_minutes_and_this_minutes_trades_is_the_candle_built_so_far(
+    raw: list[tuple[int, Decimal, Decimal]], now: int, minutes: int
+) -> None:
+    ticks = [t for t in _ticks(raw) if t.ts_ns // 1_000_000 <= T0 + now]  # what has traded by now
+    now_ms = T0 + now
+    period, minute = now_ms - now_ms % (minutes * MINUTE_MS), now_ms - now_ms % MINUTE_MS
+    builder = CandleBuilder(REF, minutes)
+    for t in ticks:
+        builder.add(t)
+    so_far = [c for c in builder.close_until(period + minutes * MINUTE_MS) if c.start_ms == period and c.trades]
+
+    closed_minutes = _build([t for t in ticks if t.ts_ns // 1_000_000 < minute])  # what the recorder has stored
+    found = open_candle(REF, minutes, now_ms, closed_minutes, ticks)  # trades before this minute are not counted
+
+    assert [found] == so_far if so_far else found is None

@@ -26,7 +26,7 @@ from tradewind.application.messages.codec import topic_kind
 from tradewind.application.ports.bus import Bus, Message, Subscription
 from tradewind.application.ports.repositories import LogRepository, MarketDataRepository
 from tradewind.application.ports.system import SystemStatus
-from tradewind.domain.candles import MINUTE_MS, candle_to_payload, check_interval
+from tradewind.domain.candles import MINUTE_MS, Candle, candle_start, candle_to_payload, check_interval, open_candle
 from tradewind.domain.market import InstrumentRef
 from tradewind.domain.numbers import parse_int
 from tradewind.domain.values import Category
@@ -185,6 +185,15 @@ def _limit(raw: object) -> int:
     return parse_int(raw, "limit", low=1, high=MAX_CANDLES)
 
 
+async def _open_candle(market: MarketDataRepository, ref: InstrumentRef, minutes: int, now_ms: int) -> Candle | None:
+    """The candle of ``minutes`` under way at ``now_ms`` from what is recorded: this minute's trades, and the closed
+    one-minute candles of its period before this minute (at most a day of them, never a day of trades)."""
+    minute_ns = candle_start(now_ms, 1) * 1_000_000
+    trades = await market.trades(ref, minute_ns)
+    closed = [] if minutes == 1 else await market.candles(ref, 1, candle_start(now_ms, minutes) * 1_000_000)
+    return open_candle(ref, minutes, now_ms, closed, trades)
+
+
 def install_dashboard(
     app: FastAPI,
     bus: Bus | None,
@@ -265,14 +274,21 @@ def dashboard_router(
             symbol: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Z0-9]+$")],
             interval: Annotated[int, Query(), BeforeValidator(_interval)] = 1,
             limit: Annotated[int, Query(ge=1, le=MAX_CANDLES), BeforeValidator(_limit)] = 300,
+            *,
+            include_open: bool = False,
         ) -> list[dict[str, Any]]:
             """The newest ``limit`` stored candles of ``interval`` minutes of one market, oldest first; prices,
-            volume and turnover as decimal strings."""
-            since_ms = time.time_ns() // 1_000_000 - (limit + 1) * interval * MINUTE_MS
-            stored = await market.candles(
-                InstrumentRef(exchange, category, symbol), interval, since_ms * 1_000_000, limit=limit + 1
-            )
-            return [candle_to_payload(c) for c in stored[-limit:]]
+            volume and turnover as decimal strings. ``include_open``: the candle under way last, as it stands
+            (``"provisional": true``), from the recorded trades of this minute and one-minute candles before it."""
+            ref = InstrumentRef(exchange, category, symbol)
+            now_ms = time.time_ns() // 1_000_000
+            since_ms = now_ms - (limit + 1) * interval * MINUTE_MS
+            stored = await market.candles(ref, interval, since_ms * 1_000_000, limit=limit + 1)
+            rows = [candle_to_payload(c) for c in stored]
+            current = await _open_candle(market, ref, interval, now_ms) if include_open else None
+            if current is not None and (not rows or rows[-1]["start_ms"] < current.start_ms):  # a closed one wins
+                rows.append({**candle_to_payload(current), "provisional": True})
+            return rows[-limit:]
 
     if logs is not None:
 

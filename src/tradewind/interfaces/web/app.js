@@ -7,7 +7,8 @@ const POLL_MS = 2000;
 const CANDLES_AFTER_MIN = 5;  // a price chart window longer than this shows one-minute candles, shorter ones trades
 const TOKEN_KEY = "tradewind.token";
 const $ = (sel) => document.querySelector(sel);
-const state = { seen: new Set(), lastEvent: 0, live: false, instrument: null, prices: [[], [], []], selectedJob: null };
+const state = { seen: new Set(), lastEvent: 0, live: false, instrument: null, prices: [[], [], []], selectedJob: null,
+  candles: { key: null, rows: [], drawn: [] } };
 
 // ---- connection state --------------------------------------------------------------------------------------
 function setLive(live) {
@@ -118,20 +119,69 @@ $("#instrument").addEventListener("change", () => { state.instrument = $("#instr
 $("#window").addEventListener("change", () => { if (!zoomedOut()) drawPrices(); refreshMarket(); });
 
 // ---- price chart: trades as points when zoomed in, one-minute OHLC candles (GET /candles) when zoomed out ----
+// The last candle is the open one: GET /candles?include_open=true gives it as recorded, each streamed trade of the
+// instrument moves it (close, high, low) and the closed candle (md.candle) replaces it when its minute ends.
+const MINUTE_MS = 60000;
 function zoomedOut() { return Number($("#window").value) > CANDLES_AFTER_MIN; }
+function candleRows() {
+  if (state.candles.key !== state.instrument) state.candles = { key: state.instrument, rows: [], drawn: [] };
+  return state.candles.rows;
+}
+function toCandle(c, provisional) {
+  return { start_ms: c.start_ms, open: Number(c.open), high: Number(c.high), low: Number(c.low), close: Number(c.close), provisional };
+}
 async function refreshCandles() {
   if (!zoomedOut() || !state.instrument) return;
-  const minutes = Number($("#window").value);
-  const [exchange, category, symbol] = state.instrument.split("/");
-  const rows = await getJson(`/candles?exchange=${exchange}&category=${category}&symbol=${symbol}&interval=1&limit=${minutes}`);
-  if (rows === null || !zoomedOut()) return;
-  const data = [rows.map((c) => c.start_ms / 1000), ...["open", "high", "low", "close"].map((k) => rows.map((c) => Number(c[k])))];
+  const minutes = Number($("#window").value), key = state.instrument;
+  const [exchange, category, symbol] = key.split("/");
+  const fetched = await getJson(`/candles?exchange=${exchange}&category=${category}&symbol=${symbol}&interval=1&limit=${minutes + 1}&include_open=true`);
+  if (fetched === null || !zoomedOut() || key !== state.instrument) return;
+  // What the stream brought since is newer than the store: a closed candle not recorded yet stays, and the open
+  // candle keeps the stream's close and widest high and low.
+  const byStart = new Map(fetched.map((c) => [c.start_ms, toCandle(c, Boolean(c.provisional))]));
+  for (const mine of candleRows()) {
+    const stored = byStart.get(mine.start_ms);
+    if (!stored || (stored.provisional && !mine.provisional)) byStart.set(mine.start_ms, mine);
+    else if (stored.provisional && mine.provisional) {
+      Object.assign(stored, { high: Math.max(stored.high, mine.high), low: Math.min(stored.low, mine.low), close: mine.close });
+    }
+  }
+  state.candles.rows = [...byStart.values()].sort((a, b) => a.start_ms - b.start_ms);
+  drawCandleRows();
+}
+function liveTrade(p) {
+  const rows = candleRows(), price = Number(p.price), start = Math.floor(p.ts_ns / 1e6 / MINUTE_MS) * MINUTE_MS;
+  const last = rows[rows.length - 1];
+  if (last && start < last.start_ms) return;  // a late trade: its minute is drawn already
+  if (last && start === last.start_ms) {
+    if (!last.provisional) return;  // its minute has closed: the closed candle is the truth
+    Object.assign(last, { high: Math.max(last.high, price), low: Math.min(last.low, price), close: price });
+  } else {
+    rows.push({ start_ms: start, open: price, high: price, low: price, close: price, provisional: true });
+  }
+  drawCandleRows();
+}
+function closedCandle(p) {
+  const rows = candleRows(), candle = toCandle(p, false);
+  const at = rows.findIndex((c) => c.start_ms >= candle.start_ms);
+  if (at < 0) rows.push(candle);
+  else rows.splice(at, rows[at].start_ms === candle.start_ms ? 1 : 0, candle);
+  drawCandleRows();
+}
+function drawCandleRows() {
+  if (!zoomedOut() || state.candles.key !== state.instrument) return;
+  const minutes = Number($("#window").value), now = Date.now();
+  const rows = state.candles.rows = state.candles.rows.filter((c) => c.start_ms >= now - (minutes + 1) * MINUTE_MS);
+  state.candles.drawn = rows;
+  const data = [rows.map((c) => c.start_ms / 1000), ...["open", "high", "low", "close"].map((k) => rows.map((c) => c[k]))];
   const hidden = { paths: () => null, points: { show: false } };
   // the x axis spans the chosen window, up to now, however few candles are stored yet
-  const span = () => { const now = Date.now() / 1000; return [now - Number($("#window").value) * 60, now + 60]; };
+  const span = () => { const t = Date.now() / 1000; return [t - Number($("#window").value) * 60, t + 60]; };
   const scales = { x: { time: true, range: span } };
   chart("price", "#price-chart", data, ["open", "high", "low", "close"].map((label) => ({ label, ...hidden })), scales, { draw: [drawCandles] });
-  $("#price-chart").dataset.candles = rows.length;
+  const el = $("#price-chart");
+  el.dataset.candles = rows.length;
+  el.dataset.lastCandle = rows.length ? JSON.stringify(rows[rows.length - 1]) : "";
 }
 // Bodies open->close and wicks low->high on the plot's canvas, as uPlot's own candlestick demo draws them.
 function drawCandles(u) {
@@ -144,6 +194,7 @@ function drawCandles(u) {
   for (let i = 0; i < xs.length; i++) {
     const x = Math.round(u.valToPos(xs[i], "x", true));
     ctx.fillStyle = close[i] >= open[i] ? "#35c27a" : "#ef5b5b";
+    ctx.globalAlpha = (state.candles.drawn[i] || {}).provisional ? 0.6 : 1;  // the open candle: lighter until it closes
     ctx.fillRect(x - devicePixelRatio / 2, px(high[i]), devicePixelRatio, Math.max(1, px(low[i]) - px(high[i])));
     const top = px(Math.max(open[i], close[i])), bottom = px(Math.min(open[i], close[i]));
     ctx.fillRect(Math.round(x - body / 2), top, body, Math.max(devicePixelRatio, bottom - top));
@@ -280,6 +331,7 @@ function pushPrice(ts, trade, mid) {
 }
 function drawPrices() {
   delete $("#price-chart").dataset.candles;
+  delete $("#price-chart").dataset.lastCandle;
   chart("price", "#price-chart", state.prices, [{ label: "trade", stroke: "#f0a030", points: { show: true }, paths: () => null }, { label: "mid", stroke: "#4aa3ff", spanGaps: true }]);
 }
 
@@ -296,7 +348,8 @@ function onBusEvent(ev) {
   }
   if (kind === "md.mid" && p.matching_key) noteMid(p, ev.at);
   if (kind === "md.book" && matchesInstrument(p)) showBook(p);
-  else if (kind === "md.trade" && matchesInstrument(p)) pushPrice(p.ts_ns / 1e9, Number(p.price), null);
+  else if (kind === "md.trade" && matchesInstrument(p)) { pushPrice(p.ts_ns / 1e9, Number(p.price), null); liveTrade(p); }
+  else if (kind === "md.candle" && matchesInstrument(p) && p.interval === 1) closedCandle(p);
   else if (kind === "md.mid" && matchesInstrument(p)) pushPrice(p.ts_ns / 1e9, null, Number(p.mid));
   else if (ev.topic.startsWith("twap.")) refreshTwap();
   else if (ev.topic.startsWith("signal.") || ev.topic.startsWith("trader.")) {

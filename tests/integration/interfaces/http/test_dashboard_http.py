@@ -29,9 +29,9 @@ from tradewind.application.messages.signals import SIGNAL
 from tradewind.application.ports.repositories import LogRecord
 from tradewind.application.system import RunnerStatus
 from tradewind.domain.candles import MINUTE_MS, Candle
-from tradewind.domain.market import InstrumentRef
+from tradewind.domain.market import InstrumentRef, TradeTick
 from tradewind.domain.signals.signal import Action
-from tradewind.domain.values import Category
+from tradewind.domain.values import Category, Side
 from tradewind.interfaces.http import HttpServer, create_http_app
 from tradewind.interfaces.http.dashboard import CONTENT_TYPES
 
@@ -207,8 +207,8 @@ async def test_every_signal_reaches_the_page_in_order_even_two_on_one_topic_in_o
     assert got[0]["payload"]["amount_quote"] == "1000"  # decimals stay strings
 
 
-def _candle(start_ms: int, close: str) -> Candle:
-    ref = InstrumentRef("sim", Category.SPOT, "BTCUSDT")
+def _candle(start_ms: int, close: str, symbol: str = "BTCUSDT") -> Candle:
+    ref = InstrumentRef("sim", Category.SPOT, symbol)
     price = Decimal(close)
     return Candle(ref, 1, start_ms, price - 1, price + 2, price - 3, price, Decimal("0.5"), price / 2, 3)
 
@@ -230,9 +230,38 @@ async def test_candles_come_newest_limit_oldest_first_with_decimal_strings(site:
     assert json.loads((await _get(site.url + query.replace("=1", "=5", 1) + "&limit=3"))[2]) == []  # none of 5 min
 
 
+async def test_include_open_adds_the_candle_under_way_from_this_minutes_recorded_trades(site: Site) -> None:
+    for symbol in ("BTCUSDT", "ETHUSDT", "SOLUSDT"):  # the minute may turn between writing and reading: again, anew
+        ref, query = InstrumentRef("sim", Category.SPOT, symbol), f"/candles?exchange=sim&category=spot&symbol={symbol}"
+        minute = time.time_ns() // 1_000_000 // MINUTE_MS * MINUTE_MS
+        await site.market.add_candles([_candle(minute - (3 - i) * MINUTE_MS, f"100.{i}", symbol) for i in range(3)])
+        prices = ("101", "103", "100.5")
+        ticks = [TradeTick(ref, f"o{minute}-{i}", Decimal(p), Decimal("0.25"), Side.BUY, (minute + i) * 10**6)
+                 for i, p in enumerate(prices)]  # fmt: skip
+        await site.market.add_trades(ticks)
+        rows = json.loads((await _get(site.url + query + "&interval=1&limit=3&include_open=true"))[2])
+        five = json.loads((await _get(site.url + query + "&interval=5&include_open=true"))[2])
+        if time.time_ns() // 1_000_000 // MINUTE_MS * MINUTE_MS == minute:
+            break
+    assert [r["close"] for r in rows] == ["100.1", "100.2", "100.5"]  # the open one counts in the limit
+    assert "provisional" not in rows[0]
+    shown = ("start_ms", "open", "high", "low", "close", "volume", "trades", "provisional")
+    assert {k: rows[-1][k] for k in shown} == {
+        "start_ms": minute, "open": "101", "high": "103", "low": "100.5", "close": "100.5", "volume": "0.75",
+        "trades": 3, "provisional": True,
+    }  # fmt: skip
+    # Five minutes: this minute's trades and the stored one-minute candles of the period before it (3 trades each).
+    period = minute - minute % (5 * MINUTE_MS)
+    earlier = sum(1 for i in range(3) if minute - (3 - i) * MINUTE_MS >= period)
+    assert (five[-1]["start_ms"], five[-1]["trades"], five[-1]["provisional"]) == (period, 3 + 3 * earlier, True)
+    closed = json.loads((await _get(site.url + query + "&interval=1&limit=3"))[2])
+    assert [Decimal(r["close"]) for r in closed] == [Decimal("100.0"), Decimal("100.1"), Decimal("100.2")]  # stored
+
+
 @pytest.mark.parametrize(
     ("query", "named"),
     [
+        ("exchange=sim&category=spot&symbol=BTCUSDT&include_open=maybe", "include_open"),
         ("exchange=sim&category=spot&symbol=BTCUSDT&interval=7", "interval"),
         ("exchange=sim&category=spot&symbol=BTCUSDT&interval=1.5", "interval"),
         ("exchange=sim&category=spot&symbol=BTCUSDT&limit=0", "limit"),

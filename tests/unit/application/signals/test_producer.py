@@ -58,7 +58,7 @@ class Rig:
         strategy: Strategy | None = None,
         *,
         history_exchange: str | None = "sim",
-        published_elsewhere: Sequence[tuple[InstrumentRef, int]] = (),
+        published_elsewhere: Sequence[int] = (),
     ) -> SignalProducer:
         feed = CandleFeed(self.bus, self.clock, close_delay_s=0.5, published_elsewhere=published_elsewhere)
         return SignalProducer(
@@ -124,8 +124,8 @@ async def test_warm_up_then_a_live_cross_publishes_one_buy_on_the_closed_candle(
 async def test_candles_another_service_publishes_still_reach_the_strategy_but_are_not_published_again(
     rig: Rig,
 ) -> None:
-    # Distributed: market-data publishes the chart's one-minute candles of the simulated markets (matching_key aside).
-    producer = rig.producer(published_elsewhere=[(InstrumentRef("sim", Category.LINEAR, "BTCUSDT", "BTCUSDT"), 1)])
+    # Distributed: market-data publishes the chart's one-minute candles of every market on the bus.
+    producer = rig.producer(published_elsewhere=[1])
     await producer.start()
     await run_the_rising_minute(rig)
     await producer.stop()
