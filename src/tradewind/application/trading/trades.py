@@ -552,7 +552,16 @@ class TradeDesk:
     async def _still_held(self, trade: Trade, gateway: ExchangeGateway, rest: Decimal) -> Decimal:
         """How much of ``rest`` the account's position still holds for this trade: the position beyond every other
         open trade's and deal's share of it (on the same account), at most ``rest``. A position shrunk under the
-        partial TP / SL orders has them cut, oldest first, so a pair may fire for less than its trade holds."""
+        partial TP / SL orders has them cut, oldest first, so a pair may fire for less than its trade holds.
+
+        A share is less the fills of its own pair not recorded yet (fired at the same time). The fills are read before
+        the position: a close in between makes the rest look smaller (missing), never larger than the exchange holds.
+        """
+        fills = await gateway.fetch_fills(trade.category, trade.symbol, since_ns=trade.created_ns)
+
+        def share(qty: Decimal, pair: tuple[str, ...]) -> Decimal:
+            return qty - sum((f.qty for f in fills if f.order_id and f.order_id in pair), Decimal(0))
+
         positions = await gateway.fetch_positions(trade.category)
         size = sum((p.size for p in positions if p.symbol == trade.symbol), Decimal(0))
         others = Decimal(0)
@@ -561,13 +570,14 @@ class TradeDesk:
                 other.id != trade.id and other.status is not TradeStatus.PENDING and other.symbol == trade.symbol
                 and other.category is trade.category and self._gateways.get(other.exchange) is gateway
             ):  # fmt: skip
-                others += other.open_qty if other.side is Side.BUY else -other.open_qty
+                held = share(other.open_qty, other.protection_orders.ids)
+                others += held if other.side is Side.BUY else -held
         for deal in await self._deals.open_deals() if self._deals is not None else []:
             if (
                 deal.status is not DealStatus.PENDING and deal.symbol == trade.symbol
                 and deal.category is trade.category and self._gateways.get(deal.exchange) is gateway
             ):  # fmt: skip
-                others += deal.qty  # a deal is a long position
+                others += share(deal.qty, deal.protection_orders.ids)  # a deal is a long position
         mine = size - others if trade.side is Side.BUY else others - size
         return max(Decimal(0), min(rest, mine))
 

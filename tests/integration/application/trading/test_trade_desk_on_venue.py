@@ -44,7 +44,11 @@ class Rig(VenueRig):
     events: list[Message] = field(default_factory=list)  # trade.event.# as published
 
     def desk(self) -> TradeDesk:
-        return TradeDesk(SqlTradeRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock)
+        """A desk that, as the bootstrap's, counts the position manager's deals of the account."""
+        return TradeDesk(
+            SqlTradeRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock,
+            deals=SqlDealRepository(self.database),
+        )  # fmt: skip
 
     def position(self) -> Decimal:
         return self.venue.position_view("trader-1", "BTCUSDT").size
@@ -289,3 +293,48 @@ async def test_a_stop_short_of_depth_closes_a_part_the_rest_stays_the_trades_unt
     assert closed.pnl() == flow - a.fee - fees and rig.position() == 0
     assert await SqlTradeRepository(rig.database).by_key("a") == closed
     assert [TRADE_EVENT.decode(m.payload).kind.value for m in await rig.closed_events()] == ["partly_closed", "closed"]
+
+
+async def test_a_pair_cut_beside_a_deal_leaves_the_deals_share_to_the_deal_not_to_the_trade(rig: Rig) -> None:
+    desk, trader = rig.desk(), rig.trader()
+    a = await long_trade(desk, "a", sl="1")  # A's pair first: the oldest, the one the venue cuts
+    handled = await trader.handle(
+        signal(exchange="sim", sid="d1", source="trend", price="60000", amount="1000", stop_loss_pct="3")
+    )
+    assert handled.deal is not None and handled.deal.qty == D("0.016") and rig.position() == D("0.032")
+    sold = OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("0.006"), reduce_only=True)
+    rig.venue.place_order("trader-1", sold)  # by hand: A's pair cut to 0.010
+    await rig.clock.advance(60)
+    rig.trade_at("59000")  # through A's stop, above the deal's
+    (closed,) = await desk.sync_protected()
+    # The account still holds 0.016: the deal's, not A's rest (a desk blind to the deals would keep 0.006 open).
+    assert rig.position() == D("0.016")
+    assert (closed.status, closed.closed_qty, closed.missing_qty) == (TradeStatus.CLOSED, D("0.010"), D("0.006"))
+    flow, fees = rig.cash_flow(a, a.sl_order_id)
+    assert closed.pnl() == flow - a.fee - fees
+    await trader.sync_protected()
+    deal_now = await SqlDealRepository(rig.database).by_client_order_id("sim", handled.deal.client_order_id)
+    assert deal_now is not None and deal_now.status is DealStatus.OPEN
+
+
+async def test_a_deals_stop_firing_first_is_not_counted_as_its_share_when_the_trades_stop_fills_short(rig: Rig) -> None:
+    desk, trader = rig.desk(), rig.trader()
+    handled = await trader.handle(
+        signal(exchange="sim", sid="d1", source="trend", price="60000", amount="1000", stop_loss_pct="1")
+    )
+    deal = handled.deal
+    assert deal is not None and deal.qty == D("0.016")
+    a = await long_trade(desk, "a", sl="1")
+    await rig.clock.advance(60)
+    # One print at 59000 and 0.026 bid left: the deal's older stop takes 0.016, A's meets the last 0.010.
+    rig.venue.cancel_all("maker", LINEAR, "BTCUSDT")
+    rig.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", Side.BUY, OrderType.LIMIT, D("0.036"), D(59000)))
+    rig.venue.place_order("trader-3", OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("0.01")))
+    assert [q for q, *_ in rig.fills_of(deal.sl_order_id)] == [D("0.016")] and rig.position() == D("0.006")
+    # The trader has not seen its deal's close yet: its fills, not its row, say the deal holds nothing now.
+    (part,) = await desk.sync_protected()
+    assert (part.status, part.closed_qty, part.open_qty, part.missing_qty) == (
+        TradeStatus.OPEN, D("0.010"), D("0.006"), 0,
+    )  # fmt: skip
+    flow, fees = rig.cash_flow(a, a.sl_order_id)
+    assert part.pnl() == flow - a.fee - fees
