@@ -82,6 +82,7 @@ def trade_desk(platform: Platform, gateways: Mapping[str, PublishingGateway]) ->
     desk = TradeDesk(
         SqlTradeRepository(platform.database), as_ports(gateways), platform.bus, platform.clock,
         platform.settings.trades, registry=risk_registry(platform.settings.trades),
+        deals=SqlDealRepository(platform.database),  # the deals share the account's positions
     )  # fmt: skip
     return TradeDeskParts(desk, [Component("trades", desk.start, desk.run, desk.stop)])
 

@@ -36,7 +36,8 @@ def trade_to_payload(t: Trade) -> dict[str, Any]:
         "best_price": _text(t.best_price), "fee": str(t.fee), "protected_on_exchange": t.protected_on_exchange,
         "closed_ns": t.closed_ns, "close_price": _text(t.close_price), "close_fee": str(t.close_fee),
         "close_reason": t.close_reason, "note": t.note, "tp_order_id": t.tp_order_id, "sl_order_id": t.sl_order_id,
-        "closed_by_exchange": t.closed_by_exchange,
+        "closed_by_exchange": t.closed_by_exchange, "closed_qty": str(t.closed_qty), "close_value": str(t.close_value),
+        "missing_qty": str(t.missing_qty),
     }  # fmt: skip
 
 
@@ -48,7 +49,18 @@ def trade_from_payload(p: Mapping[str, Any]) -> Trade:
         p["closed_ns"], _decimal(p["close_price"]), Decimal(p["close_fee"]), p["close_reason"], p["note"],
         # Absent from a desk that predates partial protection: none then.
         str(p.get("tp_order_id", "")), str(p.get("sl_order_id", "")), bool(p.get("closed_by_exchange", False)),
+        # Absent from a desk that predates closes in parts: its close_price x qty once closed.
+        *_closed_part(p),
     )  # fmt: skip
+
+
+def _closed_part(p: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
+    if "closed_qty" in p:
+        return Decimal(p["closed_qty"]), Decimal(p["close_value"]), Decimal(p["missing_qty"])
+    if p["status"] == TradeStatus.CLOSED.value and p["close_price"] is not None:
+        qty = Decimal(p["qty"])
+        return qty, Decimal(p["close_price"]) * qty, Decimal(0)
+    return Decimal(0), Decimal(0), Decimal(0)
 
 
 def _text(value: Decimal | None) -> str | None:

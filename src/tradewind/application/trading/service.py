@@ -619,7 +619,7 @@ class TraderService:
             if gateway is None or trade.status is TradeStatus.PENDING:  # pending: as the deals, not counted yet
                 continue
             key = (gateway, trade.category, trade.symbol)
-            held[key] = held.get(key, ZERO) + (trade.qty if trade.side is Side.BUY else -trade.qty)
+            held[key] = held.get(key, ZERO) + (trade.open_qty if trade.side is Side.BUY else -trade.open_qty)
         return held
 
     async def sync_protected(self) -> None:

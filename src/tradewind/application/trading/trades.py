@@ -9,7 +9,9 @@ marked ``closing``. Prices come from ``md.trade`` of the market, or the ticker e
 trade came since the last look. Each open and close is announced on ``trade.event.<kind>`` once it is stored.
 On a linear market each trade's stop-loss / take-profit is also a partial TP / SL pair of its own quantity on the
 exchange; that pair's fills (told by their order ids) are the trade's close by the exchange, and the pair is cancelled
-before the desk's own exit.
+before the desk's own exit. Fills of the pair short of the trade's quantity close that part (exactly their value and
+fees); the rest is still the trade's where the account's position holds it beyond every other trade's and deal's
+share (open again, its pair placed for the rest), else it is missing: closed by something else, no PnL made up.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tradewind.application.messages.trades import (
 )
 from tradewind.application.ports.bus import Bus, JsonObject, Message, Subscription
 from tradewind.application.ports.clock import Clock
+from tradewind.application.ports.deals import DealRepository
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, OrderRejected, UnknownInstrument
 from tradewind.application.ports.trades import TradeConflict, TradeRepository
 from tradewind.application.trading.risk_registry import RiskRegistry
@@ -43,7 +46,7 @@ from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import ExecutionFill, OrderIntent, OrderResult, PositionProtection
-from tradewind.domain.trading.deals import closing_fills, fee_in_quote
+from tradewind.domain.trading.deals import DealStatus, closing_fills, fee_in_quote
 from tradewind.domain.trading.events import trade_event
 from tradewind.domain.trading.risk import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, RiskStrategy, first_exit
 from tradewind.domain.trading.trades import CLOSED_BY_EXCHANGE, Trade, TradeStatus
@@ -73,8 +76,10 @@ class TradeDesk:
         settings: TradesSettings | None = None,
         *,
         registry: RiskRegistry | None = None,
+        deals: DealRepository | None = None,
     ) -> None:
         self._trades = trades
+        self._deals = deals  # the position manager's deals: their share of an account's position, when one is cut
         self._gateways = dict(gateways)
         self._bus = bus
         self._clock = clock
@@ -241,7 +246,7 @@ class TradeDesk:
     async def _settled(self, gateway: ExchangeGateway, trade: Trade, cid: str, result: OrderResult) -> OrderResult:
         """The order once it reported its fill (or ended), or as it stands after ``fill_wait_s``."""
         waited = 0.0
-        while not result.is_final and result.filled_qty < trade.qty and waited < self._settings.fill_wait_s:
+        while not result.is_final and result.filled_qty < trade.open_qty and waited < self._settings.fill_wait_s:
             await self._clock.sleep(_POLL_S)
             waited += _POLL_S
             result = await gateway.fetch_order(trade.category, trade.symbol, cid) or result
@@ -263,7 +268,9 @@ class TradeDesk:
             trailing = "trailing stop watched here: the exchange keeps one per symbol"
         if not levels.get(TAKE_PROFIT) and not levels.get(STOP_LOSS):
             return replace(trade, note=trailing)
-        protection = PositionProtection(levels.get(TAKE_PROFIT), levels.get(STOP_LOSS), size=inst.floor_qty(trade.qty))
+        protection = PositionProtection(
+            levels.get(TAKE_PROFIT), levels.get(STOP_LOSS), size=inst.floor_qty(trade.open_qty)
+        )
         try:
             orders = await gateway.set_protection(trade.category, trade.symbol, protection)
         except ExchangeError as exc:  # ProtectionUnsupported (ccxt's unified API, levels refused): watched here
@@ -317,7 +324,7 @@ class TradeDesk:
 
     async def sync_protected(self) -> list[Trade]:
         """Record the trades whose own TP / SL pair the exchange fired since the last look (one fills query per
-        market); the trades it closed."""
+        market); the trades it closed (in whole, or in part: those still open with the rest)."""
         closed = []
         for market in [m for m, live in self._live.items() if any(t.protection_orders.ids for t in live.values())]:
             gateway = self._gateways[market[0]]
@@ -333,7 +340,8 @@ class TradeDesk:
                 for trade in live:
                     own = _fills_of(trade, fills)
                     if own:
-                        closed.append(await self._record_fills(trade, gateway.instrument(market[1], market[2]), own))
+                        done = await self._pair_fired(trade, gateway, gateway.instrument(market[1], market[2]), own)
+                        closed += [done] if done is not None else []
         return closed
 
     async def on_price(self, market: Market, price: Decimal) -> list[Trade]:
@@ -401,7 +409,16 @@ class TradeDesk:
                 ):  # one of the pair fired (or ended) meanwhile: its fills say which
                     fired = await self._fired_within(trade, gateway)
                 if fired:
-                    return await self._record_fills(trade, inst, fired)
+                    part = await self._part_filled(trade, gateway, inst, fired)
+                    if part is None:  # the fired order still fills: its fills close the trade at a later look
+                        await self._reopen(trade, gateway, inst, False)
+                        return None
+                    if part.status is TradeStatus.CLOSED:
+                        return await self._announce_closed(part, inst)
+                    trade = replace(
+                        part, status=TradeStatus.CLOSING, protected_on_exchange=False, tp_order_id="", sl_order_id=""
+                    )
+                    await self._trades.save(trade)  # its pair closed a part: the exit below closes the rest
                 unprotected = True
             elif result is None and trade.protected_on_exchange and await self._flat(trade, gateway):
                 # Whole-position protection of a trade opened before the pairs (migration 0018): no fills name it.
@@ -410,7 +427,7 @@ class TradeDesk:
             if result is None:
                 intent = OrderIntent(
                     trade.exit_order_id, trade.exchange, trade.category, trade.symbol, trade.exit_side,
-                    OrderType.MARKET, inst.floor_qty(trade.qty), reduce_only=trade.category is Category.LINEAR,
+                    OrderType.MARKET, inst.floor_qty(trade.open_qty), reduce_only=trade.category is Category.LINEAR,
                 )  # fmt: skip
                 result = await gateway.place_order(intent)
             result = await self._settled(gateway, trade, trade.exit_order_id, result)
@@ -423,7 +440,26 @@ class TradeDesk:
             await self._reopen(trade, gateway, inst, unprotected)
             return None
         fee = fee_in_quote(result.fee, result.fee_currency, result.avg_price, inst)
-        return await self._record(trade, inst, reason, result.avg_price, fee)
+        value = await self._exit_value(trade, gateway, result)
+        if result.filled_qty < inst.floor_qty(trade.open_qty):  # the exit filled short: the rest is still held
+            part = trade.realised(result.filled_qty, value, fee)
+            note = f"its exit closed {result.filled_qty} of {trade.open_qty}"
+            log.warning("trades.difference", trade=trade.id, difference=note)
+            await self._reopen(replace(part, note=note), gateway, inst, unprotected)
+            return None
+        # What is left below one lot (a spot buy's base-coin fee) no order can sell: no PnL is counted for it.
+        dust = trade.open_qty - result.filled_qty
+        done = trade.realised(result.filled_qty, value, fee, missing=max(dust, Decimal(0)))
+        return await self._announce_closed(done.ended(reason, self._clock.now_ns()), inst)
+
+    async def _exit_value(self, trade: Trade, gateway: ExchangeGateway, result: OrderResult) -> Decimal:
+        """The exit's exact value (sum of price x qty of its fills), or its average price x quantity where its fills
+        do not (yet) add up to what it filled."""
+        assert result.avg_price is not None
+        fills = await gateway.fetch_fills(trade.category, trade.symbol, client_order_id=trade.exit_order_id)
+        if sum((f.qty for f in fills), Decimal(0)) == result.filled_qty:
+            return sum((f.price * f.qty for f in fills), Decimal(0))
+        return result.avg_price * result.filled_qty
 
     async def _reopen(self, trade: Trade, gateway: ExchangeGateway, inst: Instrument, unprotected: bool) -> Trade:
         """The exchange refused the close: the trade is open again (``unprotected``: with a new TP / SL pair, its own
@@ -458,15 +494,92 @@ class TradeDesk:
             log.warning("trades.difference", trade=trade.id, difference="its TP / SL pair ended without a fill")
         return fired
 
-    async def _record_fills(self, trade: Trade, inst: Instrument, fills: list[ExecutionFill]) -> Trade:
-        """The trade closed by its own TP / SL pair: the fills' quantity, price and fees, the stop that fired."""
-        done = closing_fills(fills, inst)
-        reason = TAKE_PROFIT if fills[0].order_id == trade.tp_order_id else STOP_LOSS
-        note = "" if done.qty == trade.qty else f"the exchange closed {done.qty} of {trade.qty}"
-        return await self._record(
-            replace(trade, note=note or trade.note), inst, reason, done.price, done.fee, at_ns=done.ts_ns,
-            by_exchange=True,
+    async def _pair_fired(
+        self, trade: Trade, gateway: ExchangeGateway, inst: Instrument, fills: list[ExecutionFill]
+    ) -> Trade | None:
+        """The trade's own TP / SL pair fired: closed by its fills, or in part (then open with the rest, its pair
+        placed again for it, or watched here if the exchange refuses the levels now); None while the fired order
+        still fills."""
+        part = await self._part_filled(trade, gateway, inst, fills)
+        if part is None:
+            return None
+        if part.status is TradeStatus.CLOSED:
+            return await self._announce_closed(part, inst)
+        bare = replace(part, protected_on_exchange=False, tp_order_id="", sl_order_id="")
+        again = await self._protect(bare, gateway, inst)
+        again = replace(again, note="; ".join(n for n in (part.note, again.note) if n))
+        await self._trades.save(again)
+        assert again.id is not None
+        live = self._live.get((trade.exchange, trade.category, trade.symbol), {})
+        if again.id in live:
+            live[again.id] = again
+        else:
+            await self._follow(again)
+        log.info(
+            "trades.partly_closed", trade=again.id, symbol=again.symbol, closed=str(again.closed_qty),
+            open=str(again.open_qty), missing=str(again.missing_qty), pnl=str(again.pnl()),
         )  # fmt: skip
+        await announce(self._bus, trade_event(again, inst, self._clock.now_ns()))
+        return again
+
+    async def _part_filled(
+        self, trade: Trade, gateway: ExchangeGateway, inst: Instrument, fills: list[ExecutionFill]
+    ) -> Trade | None:
+        """The trade with its pair's fills realised (exactly their value and fees), not stored: closed when they
+        cover what it holds; else the rest it still holds on the exchange stays open and what the position no longer
+        holds is missing (see ``_still_held``). None while the fired order still works (its fills come in pieces)."""
+        done = closing_fills(fills, inst)
+        value = sum((f.price * f.qty for f in fills), Decimal(0))
+        reason = TAKE_PROFIT if fills[0].order_id == trade.tp_order_id else STOP_LOSS
+        rest = trade.open_qty - done.qty  # below zero: realised() refuses, the pair is sized at what the trade holds
+        if rest <= 0:
+            return trade.realised(done.qty, value, done.fee).ended(reason, done.ts_ns, by_exchange=True)
+        open_ids = {o.exchange_order_id for o in await gateway.fetch_open_orders(trade.category, trade.symbol)}
+        if open_ids.intersection(trade.protection_orders.ids):
+            log.info("trades.pair_filling", trade=trade.id, filled=str(done.qty), of=str(trade.open_qty))
+            return None
+        kept = await self._still_held(trade, gateway, rest)
+        part = trade.realised(done.qty, value, done.fee, missing=rest - kept)
+        text = f"its {reason.replace('_', ' ')} on the exchange closed {done.qty} of {trade.open_qty}"
+        if kept:
+            text += f"; {kept} still open"
+        if rest - kept:
+            text += f"; {rest - kept} no longer held on the exchange, closed by something else: no PnL counted for it"
+        log.warning("trades.difference", trade=trade.id, difference=text)
+        part = replace(part, note=text, close_reason=reason, closed_ns=done.ts_ns, closed_by_exchange=True)
+        return part.ended(reason, done.ts_ns, by_exchange=True) if not kept else replace(part, status=TradeStatus.OPEN)
+
+    async def _still_held(self, trade: Trade, gateway: ExchangeGateway, rest: Decimal) -> Decimal:
+        """How much of ``rest`` the account's position still holds for this trade: the position beyond every other
+        open trade's and deal's share of it (on the same account), at most ``rest``. A position shrunk under the
+        partial TP / SL orders has them cut, oldest first, so a pair may fire for less than its trade holds.
+
+        A share is less the fills of its own pair not recorded yet (fired at the same time). The fills are read before
+        the position: a close in between makes the rest look smaller (missing), never larger than the exchange holds.
+        """
+        fills = await gateway.fetch_fills(trade.category, trade.symbol, since_ns=trade.created_ns)
+
+        def share(qty: Decimal, pair: tuple[str, ...]) -> Decimal:
+            return qty - sum((f.qty for f in fills if f.order_id and f.order_id in pair), Decimal(0))
+
+        positions = await gateway.fetch_positions(trade.category)
+        size = sum((p.size for p in positions if p.symbol == trade.symbol), Decimal(0))
+        others = Decimal(0)
+        for other in await self._trades.live():
+            if (
+                other.id != trade.id and other.status is not TradeStatus.PENDING and other.symbol == trade.symbol
+                and other.category is trade.category and self._gateways.get(other.exchange) is gateway
+            ):  # fmt: skip
+                held = share(other.open_qty, other.protection_orders.ids)
+                others += held if other.side is Side.BUY else -held
+        for deal in await self._deals.open_deals() if self._deals is not None else []:
+            if (
+                deal.status is not DealStatus.PENDING and deal.symbol == trade.symbol
+                and deal.category is trade.category and self._gateways.get(deal.exchange) is gateway
+            ):  # fmt: skip
+                others += share(deal.qty, deal.protection_orders.ids)  # a deal is a long position
+        mine = size - others if trade.side is Side.BUY else others - size
+        return max(Decimal(0), min(rest, mine))
 
     async def _record(
         self,
@@ -480,12 +593,15 @@ class TradeDesk:
         by_exchange: bool = False,
     ) -> Trade:
         at = self._clock.now_ns() if at_ns is None else at_ns
-        closed = trade.closed(reason, price, fee, at, by_exchange=by_exchange)
+        return await self._announce_closed(trade.closed(reason, price, fee, at, by_exchange=by_exchange), inst)
+
+    async def _announce_closed(self, closed: Trade, inst: Instrument) -> Trade:
         await self._trades.save(closed)
         self._forget(closed)
         log.info(
-            "trades.closed", trade=closed.id, symbol=closed.symbol, reason=reason, price=str(price),
-            pnl=str(closed.pnl()), by_exchange=by_exchange,
+            "trades.closed", trade=closed.id, symbol=closed.symbol, reason=closed.close_reason,
+            price=str(closed.close_price), qty=str(closed.closed_qty), missing=str(closed.missing_qty),
+            pnl=str(closed.pnl()), by_exchange=closed.closed_by_exchange,
         )  # fmt: skip
         await announce(self._bus, trade_event(closed, inst, self._clock.now_ns()))
         return closed
@@ -519,7 +635,9 @@ class TradeDesk:
                     elif trade.protection_orders.ids:
                         fired = await self._fired(trade, gateway)
                         if fired:
-                            await self._record_fills(trade, inst, fired)
+                            done = await self._pair_fired(trade, gateway, inst, fired)
+                            if done is None:  # still filling: the next look records it
+                                await self._follow(trade)
                         else:
                             await self._follow(await self._check_pair(trade, gateway))
                     else:

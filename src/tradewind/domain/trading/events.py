@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from tradewind.domain.instruments import Instrument
 from tradewind.domain.market import PayloadError, _dec, _get, _int
 from tradewind.domain.trading.deals import Deal
-from tradewind.domain.trading.trades import CLOSED_BY_EXCHANGE, Trade
+from tradewind.domain.trading.trades import CLOSED_BY_EXCHANGE, Trade, TradeStatus
 from tradewind.domain.values import Category, Side
 
 E = TypeVar("E", bound=StrEnum)
@@ -28,6 +28,7 @@ DEAL_EVENT_KIND = "trader.deal"
 class EventKind(StrEnum):
     OPENED = "opened"  # the entry filled
     CLOSED = "closed"  # the exit filled, or the exchange's own protection closed it
+    PARTLY_CLOSED = "partly_closed"  # a trade's own TP / SL filled part of it: the rest is still open
 
 
 class Origin(StrEnum):
@@ -63,15 +64,30 @@ class TradeEvent:
     tick_size: Decimal
     qty_step: Decimal
     ts_ns: int
+    # A trade closed in parts: the quantity its own fills closed so far (None: all of ``qty``), and the quantity gone
+    # from the exchange's position without a fill of its own (no PnL counted for it); the rest of ``qty`` is open.
+    closed_qty: Decimal | None = None
+    missing_qty: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
-        closed = self.kind is EventKind.CLOSED
+        closed = self.kind is not EventKind.OPENED
         if closed != (self.exit_price is not None) or closed != (self.pnl is not None):
             raise ValueError(f"a {self.kind.value} event has exit_price and pnl exactly when closed")
         if self.tick_size <= 0 or self.qty_step <= 0:
             raise ValueError("tick_size and qty_step must be positive")
         if self.id < 0 or self.ts_ns < 0:
             raise ValueError("id and ts_ns must not be negative")
+        if self.missing_qty < 0 or (self.closed_qty is not None and not 0 <= self.closed_qty <= self.qty):
+            raise ValueError("closed_qty must be between 0 and qty, missing_qty not negative")
+
+    @property
+    def open_qty(self) -> Decimal:
+        """What is still open after this event: all of ``qty`` once opened, nothing once closed."""
+        if self.kind is EventKind.OPENED:
+            return self.qty
+        if self.kind is EventKind.CLOSED or self.closed_qty is None:
+            return Decimal(0)
+        return self.qty - self.closed_qty - self.missing_qty
 
     @property
     def topic(self) -> str:
@@ -80,16 +96,22 @@ class TradeEvent:
 
 
 def trade_event(trade: Trade, instrument: Instrument, at_ns: int) -> TradeEvent:
-    """A stored trade object's event: opened (at ``at_ns``) while open, closed (when it closed) once closed."""
+    """A stored trade object's event: opened (at ``at_ns``) while nothing of it closed, closed (when it closed) once
+    closed, partly closed (when its last part closed) while open with a part closed."""
     if trade.id is None or trade.entry_price is None:
         raise ValueError("only a stored trade with an entry has events")
-    closed = trade.close_price is not None
+    if trade.status is TradeStatus.CLOSED:
+        kind = EventKind.CLOSED
+    else:
+        kind = EventKind.PARTLY_CLOSED if trade.closed_qty or trade.missing_qty else EventKind.OPENED
+    closed = kind is not EventKind.OPENED
     return TradeEvent(
-        EventKind.CLOSED if closed else EventKind.OPENED, Origin.DESK, trade.id, "", trade.exchange, trade.category,
-        trade.symbol, trade.side, trade.qty, trade.entry_price, trade.close_price, trade.pnl() if closed else None,
-        trade.fee + trade.close_fee, trade.close_reason,
+        kind, Origin.DESK, trade.id, "", trade.exchange, trade.category, trade.symbol, trade.side, trade.qty,
+        trade.entry_price, trade.close_price if closed else None, trade.pnl() if closed else None,
+        trade.fee + trade.close_fee, trade.close_reason if closed else "",
         trade.closed_by_exchange or trade.close_reason == CLOSED_BY_EXCHANGE, instrument.quote,
-        instrument.tick_size, instrument.qty_step, trade.closed_ns if trade.closed_ns is not None else at_ns,
+        instrument.tick_size, instrument.qty_step, trade.closed_ns if trade.closed_ns is not None and closed else at_ns,
+        trade.closed_qty if closed else None, trade.missing_qty,
     )  # fmt: skip
 
 
@@ -134,7 +156,8 @@ def trade_event_to_payload(e: TradeEvent) -> dict[str, Any]:
         "entry_price": str(e.entry_price), "exit_price": None if e.exit_price is None else str(e.exit_price),
         "pnl": None if e.pnl is None else str(e.pnl), "fees": str(e.fees), "reason": e.reason,
         "by_exchange": e.by_exchange, "quote": e.quote, "tick_size": str(e.tick_size), "qty_step": str(e.qty_step),
-        "ts_ns": e.ts_ns,
+        "ts_ns": e.ts_ns, "closed_qty": None if e.closed_qty is None else str(e.closed_qty),
+        "missing_qty": str(e.missing_qty),
     }  # fmt: skip
 
 
@@ -150,5 +173,6 @@ def trade_event_from_payload(p: Mapping[str, Any]) -> TradeEvent:
         _text(p, "exchange"), _choice(p, "category", Category), _text(p, "symbol"), _choice(p, "side", Side),
         _dec(p, "qty"), _dec(p, "entry_price"), _opt_dec(p, "exit_price"), _opt_dec(p, "pnl"), _dec(p, "fees"),
         _text(p, "reason"), by_exchange, _text(p, "quote"), _dec(p, "tick_size"), _dec(p, "qty_step"),
-        _int(p, "ts_ns"),
+        _int(p, "ts_ns"), _opt_dec(p, "closed_qty") if "closed_qty" in p else None,  # absent: from before parts
+        _dec(p, "missing_qty") if "missing_qty" in p else Decimal(0),
     )  # fmt: skip

@@ -1,8 +1,11 @@
 """Trade objects: a position opened by a ``buy``/``sell`` command that follows its market's price and closes itself.
 
 A trade remembers the best price since entry (the highest for a long, the lowest for a short), which its trailing stop
-follows, and once closed why and at what price. Its client order ids are derived from its key (the command's
-idempotency key), so a redelivered command or a restart finds its order instead of sending another.
+follows, and once closed why and at what price. It may close in parts (its own TP / SL pair on the exchange may fill
+less than its quantity): each part adds the fills' quantity, value and fees, so its PnL counts exactly what closed; a
+part that neither its fills closed nor the exchange still holds is ``missing_qty``, with no PnL made up for it. Its
+client order ids are derived from its key (the command's idempotency key), so a redelivered command or a restart finds
+its order instead of sending another.
 """
 
 from __future__ import annotations
@@ -66,6 +69,11 @@ class Trade:
     tp_order_id: str = ""
     sl_order_id: str = ""
     closed_by_exchange: bool = False  # closed by the fills of its own TP / SL pair, not by an order of the desk
+    # Closed so far by fills of its own orders (its pair, the desk's exit): the quantity and its exact value (the sum
+    # of price x qty of those fills, quote currency); ``close_price`` is their volume-weighted price, for display.
+    closed_qty: Decimal = ZERO
+    close_value: Decimal = ZERO
+    missing_qty: Decimal = ZERO  # gone from the exchange's position without a fill of this trade's: no PnL for it
 
     @property
     def entry_order_id(self) -> str:
@@ -73,7 +81,11 @@ class Trade:
 
     @property
     def exit_order_id(self) -> str:
-        return trade_client_order_id(self.key, "x")
+        """The desk's exit of what is open now: after a part closed, another id, so an exit that filled short is never
+        read again as the exit of the rest (the part is stored before that exit is sent)."""
+        if not self.closed_qty:
+            return trade_client_order_id(self.key, "x")
+        return trade_client_order_id(f"{self.key}#{self.closed_qty.normalize():f}", "x")
 
     @property
     def protection_orders(self) -> ProtectionOrders:
@@ -100,16 +112,58 @@ class Trade:
     def opened(self, qty: Decimal, price: Decimal, fee: Decimal) -> Trade:
         return replace(self, status=TradeStatus.OPEN, qty=qty, entry_price=price, best_price=price, fee=fee)
 
-    def closed(self, reason: str, price: Decimal, fee: Decimal, at_ns: int, *, by_exchange: bool = False) -> Trade:
+    @property
+    def open_qty(self) -> Decimal:
+        """What the trade still holds: neither closed by its fills nor missing."""
+        return self.qty - self.closed_qty - self.missing_qty
+
+    def realised(self, qty: Decimal, value: Decimal, fee: Decimal, *, missing: Decimal = ZERO) -> Trade:
+        """Part of the trade closed by fills of ``qty`` worth ``value`` (sum of price x qty) with ``fee`` (quote), and
+        ``missing`` found gone without a fill of its own; ValueError if that is more than it holds."""
+        if qty < 0 or missing < 0 or value < 0:
+            raise ValueError(f"a close needs qty, value and missing >= 0, got {qty}, {value}, {missing}")
+        if qty + missing > self.open_qty:
+            raise ValueError(f"trade {self.key!r} holds {self.open_qty}, cannot close {qty} and miss {missing}")
+        closed_qty, close_value = self.closed_qty + qty, self.close_value + value
         return replace(
-            self, status=TradeStatus.CLOSED, close_reason=reason, close_price=price, close_fee=fee, closed_ns=at_ns,
-            closed_by_exchange=by_exchange,
+            self, closed_qty=closed_qty, close_value=close_value, close_fee=self.close_fee + fee,
+            missing_qty=self.missing_qty + missing,
+            close_price=_vwap(close_value, closed_qty) if closed_qty else self.close_price,
         )  # fmt: skip
 
+    def closed(self, reason: str, price: Decimal, fee: Decimal, at_ns: int, *, by_exchange: bool = False) -> Trade:
+        """The rest of the trade (its open quantity) closed at ``price`` with ``fee``: the trade closed."""
+        rest = self.realised(self.open_qty, price * self.open_qty, fee)
+        return rest.ended(reason, at_ns, by_exchange=by_exchange)
+
+    def ended(self, reason: str, at_ns: int, *, by_exchange: bool = False) -> Trade:
+        """The trade closed with what its parts realised (nothing of it open any more)."""
+        if self.open_qty:
+            raise ValueError(f"trade {self.key!r} still holds {self.open_qty}: close it at a price")
+        return replace(
+            self, status=TradeStatus.CLOSED, close_reason=reason, closed_ns=at_ns, closed_by_exchange=by_exchange
+        )
+
     def pnl(self, mark: Decimal | None = None) -> Decimal:
-        """Realised (closed) or unrealised at ``mark`` result in quote currency, fees included."""
-        exit_price = self.close_price if self.status is TradeStatus.CLOSED else mark
-        if self.entry_price is None or exit_price is None:
+        """The result in quote currency, fees included: what closed (exactly its fills' value), plus the open rest at
+        ``mark`` while open; zero before anything closed with no mark."""
+        if self.entry_price is None:
             return ZERO
-        move = exit_price - self.entry_price if self.side is Side.BUY else self.entry_price - exit_price
-        return move * self.qty - self.fee - self.close_fee
+        sign = 1 if self.side is Side.BUY else -1
+        result = sign * (self.close_value - self.entry_price * self.closed_qty)
+        if self.status is not TradeStatus.CLOSED and mark is not None:
+            result += sign * (mark - self.entry_price) * self.open_qty
+        elif not self.closed_qty and self.status is not TradeStatus.CLOSED:
+            return ZERO
+        return result - self.fee - self.close_fee
+
+
+_VWAP_PLACES = Decimal("1e-12")
+
+
+def _vwap(value: Decimal, qty: Decimal) -> Decimal:
+    """The volume-weighted close price, for display: exact where it ends within 12 places, else rounded there (the
+    PnL is computed from ``close_value``, never from this)."""
+    price = value / qty
+    exponent = price.as_tuple().exponent
+    return price.quantize(_VWAP_PLACES) if isinstance(exponent, int) and exponent < -12 else price

@@ -42,6 +42,7 @@ def trade_json(t: Trade) -> dict[str, Any]:
         "closed_ns": t.closed_ns, "close_price": _num(t.close_price), "close_fee": _num(t.close_fee),
         "close_reason": t.close_reason, "pnl": _num(t.pnl()) if t.close_price is not None else None, "note": t.note,
         "tp_order_id": t.tp_order_id, "sl_order_id": t.sl_order_id, "closed_by_exchange": t.closed_by_exchange,
+        "closed_qty": _num(t.closed_qty), "open_qty": _num(t.open_qty), "missing_qty": _num(t.missing_qty),
     }  # fmt: skip
 
 
@@ -159,7 +160,16 @@ def trade_event_text(e: TradeEvent) -> str:
     else:
         why = (e.reason.replace("_", " ") or "closed") + (" on the exchange" if e.by_exchange else "")
     pnl = at_step(e.pnl, money)
+    rest = ""
+    closed = at_step(e.qty if e.closed_qty is None else e.closed_qty, e.qty_step)
+    if closed != at_step(e.qty, e.qty_step):  # closed in parts (dust below one lot aside): what its own fills closed
+        size = f"{e.side.value} {closed} of {at_step(e.qty, e.qty_step)} {e.symbol}"
+        if at_step(e.missing_qty, e.qty_step) != at_step(Decimal(0), e.qty_step):
+            rest += f", {at_step(e.missing_qty, e.qty_step)} closed elsewhere (no PnL counted for it)"
+        if e.open_qty:
+            rest += f", {at_step(e.open_qty, e.qty_step)} still open"
+    verb = "partly closed" if e.kind is EventKind.PARTLY_CLOSED else "closed"
     return (
-        f"{what} closed ({why}) on {where}: {size} at {at_step(e.entry_price, e.tick_size)} -> "
-        f"{at_step(e.exit_price, e.tick_size)}, PnL {'' if pnl.startswith('-') else '+'}{pnl} {e.quote}, {fees}"
+        f"{what} {verb} ({why}) on {where}: {size} at {at_step(e.entry_price, e.tick_size)} -> "
+        f"{at_step(e.exit_price, e.tick_size)}, PnL {'' if pnl.startswith('-') else '+'}{pnl} {e.quote}, {fees}{rest}"
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Numeric, String, inspect, text
+from sqlalchemy import Boolean, Numeric, String, column, insert, inspect, text
+from sqlalchemy import table as light_table
 
+from tradewind.adapters.store.sqlalchemy.columns import ExactDecimal, Json
 from tradewind.adapters.store.sqlalchemy.database import HEAD_REVISION, Database, StorageError
 from tradewind.adapters.store.sqlalchemy.tables import MARKET_DATA_TABLES, metadata
+from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeRepository
 
 TABLES = {"market_trades", "market_mids", "book_snapshots", "logs"}
 
@@ -111,3 +116,26 @@ def test_postgres_schema_holds_the_tables_and_the_version(postgres_url: str, pg_
 def test_bad_database_settings_are_refused_with_the_reason(url: str, schema: str | None, message: str) -> None:
     with pytest.raises(StorageError, match=message):
         Database(url, schema=schema)
+
+
+async def test_0021_fills_in_a_trade_closed_before_as_closed_whole_at_its_close_price(database: Database) -> None:
+    database.downgrade("0020_deal_best_seen")
+    money = ("qty", "fee", "close_fee", "close_price", "entry_price")
+    old = light_table(
+        "trades", *(column(c) for c in ("key", "created_ns", "created_at", "exchange", "category", "symbol", "side",
+                                         "status", "close_reason", "note", "closed_ns")),
+        *(column(c, ExactDecimal()) for c in money), column("risk", Json), column("protected_on_exchange", Boolean()),
+    )  # fmt: skip
+    row = {
+        "key": "old", "created_ns": 1, "created_at": datetime(2026, 12, 1, tzinfo=UTC), "exchange": "sim",
+        "category": "linear", "symbol": "BTCUSDT", "side": "Buy", "status": "closed", "close_reason": "manual",
+        "note": "", "closed_ns": 2, "qty": Decimal("0.016"), "fee": Decimal("0.5"), "close_fee": Decimal("0.4"),
+        "close_price": Decimal("59000.5"), "entry_price": Decimal(60000), "risk": {}, "protected_on_exchange": False,
+    }  # fmt: skip
+    with database.engine.begin() as conn:
+        conn.execute(insert(old), row)
+    database.upgrade()
+    trade = await SqlTradeRepository(database).by_key("old")
+    assert trade is not None
+    assert (trade.closed_qty, trade.close_value, trade.missing_qty) == (Decimal("0.016"), Decimal("944.008"), 0)
+    assert trade.pnl() == (Decimal("59000.5") - 60000) * Decimal("0.016") - Decimal("0.9")

@@ -1,9 +1,11 @@
 """Trade objects on the simulated venue's linear market and a real database: each trade protected by a partial TP / SL
 pair of its own, closed by that pair's fills only (at run time and after a restart), its pair cancelled before its own
-close, and beside a position manager's deal on the same symbol each closes only its own quantity."""
+close, and beside a position manager's deal on the same symbol each closes only its own quantity; a pair that fills
+less than its trade (cut by a close by hand, or short of depth) closes that part only, at exactly its fills."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +32,7 @@ from tradewind.domain.trading.deals import DealStatus
 from tradewind.domain.trading.trades import Trade, TradeStatus
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.domain.venue_accounts import StopKind
+from tradewind.interfaces.render.trading import trade_event_text
 
 D = Decimal
 LINEAR = Category.LINEAR
@@ -41,16 +44,33 @@ class Rig(VenueRig):
     events: list[Message] = field(default_factory=list)  # trade.event.# as published
 
     def desk(self) -> TradeDesk:
-        return TradeDesk(SqlTradeRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock)
+        """A desk that, as the bootstrap's, counts the position manager's deals of the account."""
+        return TradeDesk(
+            SqlTradeRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock,
+            deals=SqlDealRepository(self.database),
+        )  # fmt: skip
 
     def position(self) -> Decimal:
         return self.venue.position_view("trader-1", "BTCUSDT").size
 
     def fills_of(self, order_id: str) -> list[tuple[Decimal, Decimal, Decimal]]:
-        """The account's executions of one order: qty, price, fee."""
+        """The account's executions of one order (its exchange id, or its client id): qty, price, fee."""
         account = self.venue.account("trader-1")
         assert account is not None
-        return [(e.exec_qty, e.exec_price, e.fee) for e in account.executions if e.order_id == order_id]
+        ours = [e for e in account.executions if order_id in (e.order_id, e.order_link_id)]
+        return [(e.exec_qty, e.exec_price, e.fee) for e in ours]
+
+    def cash_flow(self, trade: Trade, *order_ids: str) -> tuple[Decimal, Decimal]:
+        """What the fills of ``order_ids`` closed of a long ``trade`` came to, fees apart, and their fees."""
+        fills = [f for order_id in order_ids for f in self.fills_of(order_id)]
+        assert trade.entry_price is not None
+        return sum((q * (p - trade.entry_price) for q, p, _ in fills), D(0)), sum((f for *_, f in fills), D(0))
+
+    async def closed_events(self) -> list[Message]:
+        """The closes and parts published so far, once the bus's consumers had their turn."""
+        for _ in range(3):  # the in-memory bus hands a message to its consumer's task: let it run
+            await asyncio.sleep(0)
+        return [m for m in self.events if m.topic in ("trade.event.closed", "trade.event.partly_closed")]
 
 
 @pytest.fixture
@@ -197,3 +217,124 @@ async def test_a_desk_trade_beside_a_position_manager_deal_each_closes_only_its_
 
     sold = await trader.handle(signal(Action.SELL, exchange="sim", sid="d2", source="trend", price="60000"))
     assert sold.outcome is Outcome.CLOSED and rig.position() == 0 and rig.stops() == {}
+
+
+async def test_a_close_by_hand_cuts_the_oldest_pair_and_its_trade_closes_only_what_its_pair_filled(rig: Rig) -> None:
+    desk = rig.desk()
+    a, b = await two_longs(desk)  # A's pair is the oldest on the venue
+    # Someone sells 0.006 of the account's 0.032 by hand (the exchange's website): the venue cuts the oldest pair.
+    sold = OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("0.006"), reduce_only=True)
+    rig.venue.place_order("trader-1", sold)
+    assert rig.stops() == {
+        a.sl_order_id: (StopKind.PARTIAL_STOP_LOSS, D("0.010"), _stop_level(a)), **pair_of(b),
+    }  # fmt: skip
+    await rig.clock.advance(60)
+    rig.trade_at("59000")  # through A's stop-loss: its pair closes the 0.010 it still had
+    (closed,) = await desk.sync_protected()
+    flow, fees = rig.cash_flow(a, a.sl_order_id)
+    assert (flow, fees > 0) == (D("-10.100"), True)  # (59000 - 60010) x 0.010
+    assert (closed.key, closed.status, closed.close_reason, closed.closed_by_exchange) == (
+        "a", TradeStatus.CLOSED, "stop_loss", True,
+    )  # fmt: skip
+    assert (closed.qty, closed.closed_qty, closed.missing_qty, closed.open_qty, closed.close_price) == (
+        D("0.016"), D("0.010"), D("0.006"), 0, D(59000),
+    )  # fmt: skip
+    # PnL on what its own fills closed, every fee of the trade in; none made up for the 0.006 sold by hand.
+    assert closed.pnl() == flow - a.fee - fees == D("-10.100") - a.fee - fees
+    assert "closed 0.010 of 0.016" in closed.note and "0.006 no longer held" in closed.note
+    stored = await SqlTradeRepository(rig.database).by_key("a")
+    assert stored == closed
+    (event,) = [TRADE_EVENT.decode(m.payload) for m in await rig.closed_events()]
+    assert (event.kind.value, event.qty, event.closed_qty, event.missing_qty, event.pnl, event.fees) == (
+        "closed", D("0.016"), D("0.010"), D("0.006"), closed.pnl(), a.fee + fees,
+    )  # fmt: skip
+    text = trade_event_text(event)
+    assert "Buy 0.010 of 0.016 BTCUSDT" in text and "0.006 closed elsewhere (no PnL counted for it)" in text
+    # B is whole: its pair, its quantity, the position.
+    assert rig.stops() == pair_of(b) and rig.position() == D("0.016")
+    (b_now,) = await desk.trades()
+    assert (b_now.key, b_now.open_qty, b_now.sl_order_id) == ("b", D("0.016"), b.sl_order_id)
+
+
+async def test_a_stop_short_of_depth_closes_a_part_the_rest_stays_the_trades_until_its_own_exit(rig: Rig) -> None:
+    desk = rig.desk()
+    a = await long_trade(desk, "a", sl="1")
+    await rig.clock.advance(60)
+    # A print at 59000 that leaves only 0.010 bid anywhere: the stop's market order closes 0.010, the rest is cancelled.
+    rig.venue.cancel_all("maker", LINEAR, "BTCUSDT")
+    rig.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", Side.BUY, OrderType.LIMIT, D("0.02"), D(59000)))
+    rig.venue.place_order("trader-3", OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("0.01")))
+    assert rig.position() == D("0.006")
+    (part,) = await desk.sync_protected()
+    flow, fees = rig.cash_flow(a, a.sl_order_id)
+    assert flow == D("-10.100")
+    assert (part.status, part.closed_qty, part.missing_qty, part.open_qty, part.close_price) == (
+        TradeStatus.OPEN, D("0.010"), 0, D("0.006"), D(59000),
+    )  # fmt: skip
+    assert part.pnl() == flow - a.fee - fees
+    # Its pair again for the rest: the venue refuses a stop above the last price, so the desk watches it.
+    assert (part.protected_on_exchange, part.sl_order_id, rig.stops()) == (False, "", {})
+    assert "0.006 still open" in part.note and "watched here only" in part.note
+    (event,) = [TRADE_EVENT.decode(m.payload) for m in await rig.closed_events()]
+    assert (event.kind.value, event.closed_qty, event.open_qty, event.pnl) == (
+        "partly_closed", D("0.010"), D("0.006"), part.pnl(),
+    )  # fmt: skip
+    assert trade_event_text(event).startswith(f"Trade {a.id} partly closed (stop loss on the exchange)")
+    assert trade_event_text(event).endswith("0.006 still open")
+
+    rig.trade_at("58900")  # depth again: the desk's own stop-loss sells the 0.006 it still holds
+    (closed,) = await desk.on_price(MARKET, D(58900))
+    assert part.exit_order_id != a.exit_order_id  # the exit of the rest
+    flow, fees = rig.cash_flow(a, a.sl_order_id, part.exit_order_id)
+    assert flow == D("-10.100") + D("-6.660")  # (58900 - 60010) x 0.006
+    assert (closed.status, closed.closed_qty, closed.missing_qty, closed.close_reason) == (
+        TradeStatus.CLOSED, D("0.016"), 0, "stop_loss",
+    )  # fmt: skip
+    assert closed.pnl() == flow - a.fee - fees and rig.position() == 0
+    assert await SqlTradeRepository(rig.database).by_key("a") == closed
+    assert [TRADE_EVENT.decode(m.payload).kind.value for m in await rig.closed_events()] == ["partly_closed", "closed"]
+
+
+async def test_a_pair_cut_beside_a_deal_leaves_the_deals_share_to_the_deal_not_to_the_trade(rig: Rig) -> None:
+    desk, trader = rig.desk(), rig.trader()
+    a = await long_trade(desk, "a", sl="1")  # A's pair first: the oldest, the one the venue cuts
+    handled = await trader.handle(
+        signal(exchange="sim", sid="d1", source="trend", price="60000", amount="1000", stop_loss_pct="3")
+    )
+    assert handled.deal is not None and handled.deal.qty == D("0.016") and rig.position() == D("0.032")
+    sold = OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("0.006"), reduce_only=True)
+    rig.venue.place_order("trader-1", sold)  # by hand: A's pair cut to 0.010
+    await rig.clock.advance(60)
+    rig.trade_at("59000")  # through A's stop, above the deal's
+    (closed,) = await desk.sync_protected()
+    # The account still holds 0.016: the deal's, not A's rest (a desk blind to the deals would keep 0.006 open).
+    assert rig.position() == D("0.016")
+    assert (closed.status, closed.closed_qty, closed.missing_qty) == (TradeStatus.CLOSED, D("0.010"), D("0.006"))
+    flow, fees = rig.cash_flow(a, a.sl_order_id)
+    assert closed.pnl() == flow - a.fee - fees
+    await trader.sync_protected()
+    deal_now = await SqlDealRepository(rig.database).by_client_order_id("sim", handled.deal.client_order_id)
+    assert deal_now is not None and deal_now.status is DealStatus.OPEN
+
+
+async def test_a_deals_stop_firing_first_is_not_counted_as_its_share_when_the_trades_stop_fills_short(rig: Rig) -> None:
+    desk, trader = rig.desk(), rig.trader()
+    handled = await trader.handle(
+        signal(exchange="sim", sid="d1", source="trend", price="60000", amount="1000", stop_loss_pct="1")
+    )
+    deal = handled.deal
+    assert deal is not None and deal.qty == D("0.016")
+    a = await long_trade(desk, "a", sl="1")
+    await rig.clock.advance(60)
+    # One print at 59000 and 0.026 bid left: the deal's older stop takes 0.016, A's meets the last 0.010.
+    rig.venue.cancel_all("maker", LINEAR, "BTCUSDT")
+    rig.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", Side.BUY, OrderType.LIMIT, D("0.036"), D(59000)))
+    rig.venue.place_order("trader-3", OrderRequest(LINEAR, "BTCUSDT", Side.SELL, OrderType.MARKET, D("0.01")))
+    assert [q for q, *_ in rig.fills_of(deal.sl_order_id)] == [D("0.016")] and rig.position() == D("0.006")
+    # The trader has not seen its deal's close yet: its fills, not its row, say the deal holds nothing now.
+    (part,) = await desk.sync_protected()
+    assert (part.status, part.closed_qty, part.open_qty, part.missing_qty) == (
+        TradeStatus.OPEN, D("0.010"), D("0.006"), 0,
+    )  # fmt: skip
+    flow, fees = rig.cash_flow(a, a.sl_order_id)
+    assert part.pnl() == flow - a.fee - fees

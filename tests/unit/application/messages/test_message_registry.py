@@ -92,13 +92,15 @@ trade_commands = st.one_of(
 def trade_events(draw: st.DrawFn, origin: Origin) -> TradeEvent:
     """Consistent events only (exit price and PnL exactly when closed): the codec refuses the others."""
     kind = draw(st.sampled_from(EventKind))
-    closed = kind is EventKind.CLOSED
+    closed = kind is not EventKind.OPENED
+    qty = draw(decimals)
+    part = draw(st.none() | st.decimals(0, 1, places=3).map(lambda f: qty * f)) if closed and qty >= 0 else None
     return TradeEvent(
         kind, origin, draw(st.integers(0, 2**31)), draw(st.text(max_size=12)), draw(words),
-        draw(st.sampled_from(Category)), draw(words), draw(st.sampled_from(Side)), draw(decimals), draw(decimals),
+        draw(st.sampled_from(Category)), draw(words), draw(st.sampled_from(Side)), qty, draw(decimals),
         draw(decimals) if closed else None, draw(decimals) if closed else None, draw(decimals),
         draw(st.text(max_size=20)) if closed else "", draw(st.booleans()), draw(words), draw(prices), draw(prices),
-        draw(ints),
+        draw(ints), part, qty - part if part is not None else Decimal(0),
     )  # fmt: skip
 
 

@@ -29,3 +29,21 @@ def test_an_answer_without_the_pair_fields_reads_as_a_trade_without_a_pair() -> 
         del wire["trades"][0][name]
     (old,) = TRADE_ANSWER.decode(wire).trades
     assert (old.sl_order_id, old.closed_by_exchange, old.protection_orders.ids) == ("", False, ())
+
+
+def test_a_trade_closed_in_parts_round_trips_and_one_from_before_parts_reads_as_closed_whole() -> None:
+    part = OPENED.realised(D("0.010"), D("590.00"), D("0.3245"), missing=D("0.006"))
+    closed = part.ended("stop_loss", 9_000, by_exchange=True)
+    assert TRADE_ANSWER.decode(json.loads(json.dumps(TRADE_ANSWER.encode(TradeAnswer((part, closed)))))) == (
+        TradeAnswer((part, closed))
+    )
+    whole = OPENED.closed("manual", D("59000.5"), D("0.5"), 9_000)
+    wire = TRADE_ANSWER.encode(TradeAnswer((OPENED, whole)))
+    for trade in wire["trades"]:
+        for name in ("closed_qty", "close_value", "missing_qty"):
+            del trade[name]
+    (opened, old) = TRADE_ANSWER.decode(wire).trades
+    assert (opened.closed_qty, opened.close_value) == (0, 0)
+    assert (old.closed_qty, old.close_value, old.missing_qty, old.pnl()) == (
+        D("0.016"), D("944.008"), 0, whole.pnl(),
+    )  # fmt: skip

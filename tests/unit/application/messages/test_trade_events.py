@@ -4,6 +4,7 @@ malformed payload refused with the codec's own error, naming the field."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -32,8 +33,9 @@ PAYLOAD = {
     "kind": "closed", "origin": "desk", "id": 3, "source": "", "exchange": "sim", "category": "spot",
     "symbol": "BTCUSDT", "side": "Buy", "qty": "0.000799", "entry_price": "100000.0", "exit_price": "100116.0",
     "pnl": "-0.0672076", "fees": "0.1598916", "reason": "trailing_stop", "by_exchange": False, "quote": "USDT",
-    "tick_size": "0.1", "qty_step": "0.000001", "ts_ns": 9_000,
+    "tick_size": "0.1", "qty_step": "0.000001", "ts_ns": 9_000, "closed_qty": "0.000799", "missing_qty": "0",
 }  # fmt: skip
+PARTS = ("closed_qty", "missing_qty")  # absent from a publisher before closes in parts: the whole qty closed
 
 
 def test_a_closed_trade_is_its_exact_decimal_strings_on_the_wire() -> None:
@@ -42,6 +44,24 @@ def test_a_closed_trade_is_its_exact_decimal_strings_on_the_wire() -> None:
     assert TRADE_EVENT.encode(event) == PAYLOAD  # the close's own time, not the publisher's
     assert event.pnl == CLOSED.pnl() == D("0.092684") - D("0.1598916")
     assert TRADE_EVENT.decode(json.loads(json.dumps(PAYLOAD))) == event
+
+
+def test_a_trade_closed_in_parts_says_what_closed_what_is_open_and_what_went_missing() -> None:
+    part = OPENED.realised(D("0.0005"), D("50.058"), D("0.05"), missing=D("0.0001"))
+    event = trade_event(replace(part, close_reason="stop_loss", closed_ns=4_000), BTC, 12_345)
+    assert (event.topic, event.closed_qty, event.missing_qty, event.open_qty, event.exit_price, event.ts_ns) == (
+        "trade.event.partly_closed", D("0.0005"), D("0.0001"), D("0.000199"), D("100116"), 4_000,
+    )  # fmt: skip
+    assert event.pnl == D("0.058") - D("0.0799") - D("0.05") and TRADE_EVENT.decode(TRADE_EVENT.encode(event)) == event
+    closed = trade_event(part.closed("manual", D(100000), D(0), 5_000), BTC, 12_345)
+    assert (closed.topic, closed.closed_qty, closed.missing_qty, closed.open_qty) == (
+        "trade.event.closed", D("0.000699"), D("0.0001"), 0,
+    )  # fmt: skip
+
+
+def test_an_event_from_before_closes_in_parts_is_a_whole_close() -> None:
+    event = TRADE_EVENT.decode({k: v for k, v in PAYLOAD.items() if k not in PARTS})
+    assert (event.closed_qty, event.missing_qty, event.open_qty) == (None, 0, 0)
 
 
 def test_an_open_trade_has_no_exit_and_takes_the_time_it_is_given() -> None:
@@ -83,11 +103,11 @@ json_values = st.recursive(
     max_leaves=6,
 )
 # What each field accepts; anything else in its place is malformed.
-DECIMALS = ("qty", "entry_price", "fees", "tick_size", "qty_step")
-OPTIONAL_DECIMALS = ("exit_price", "pnl")
+DECIMALS = ("qty", "entry_price", "fees", "tick_size", "qty_step", "missing_qty")
+OPTIONAL_DECIMALS = ("exit_price", "pnl", "closed_qty")
 TEXTS = ("source", "exchange", "symbol", "reason", "quote")
-CHOICES = {"kind": ["opened", "closed"], "origin": ["desk", "trader"], "category": ["spot", "linear", "inverse"],
-           "side": ["Buy", "Sell"]}  # fmt: skip
+CHOICES = {"kind": ["opened", "closed", "partly_closed"], "origin": ["desk", "trader"],
+           "category": ["spot", "linear", "inverse"], "side": ["Buy", "Sell"]}  # fmt: skip
 INTEGERS = ("id", "ts_ns")
 
 
@@ -122,7 +142,7 @@ def test_a_wrong_value_in_any_field_is_the_codecs_own_error_naming_it(data: st.D
     assert field in str(raised.value)
 
 
-@given(field=st.sampled_from(sorted(PAYLOAD)))
+@given(field=st.sampled_from(sorted(set(PAYLOAD) - set(PARTS))))
 def test_a_missing_field_is_named(field: str) -> None:
     payload = {k: v for k, v in PAYLOAD.items() if k != field}
     with pytest.raises(MalformedPayload, match=f"missing field '{field}'"):

@@ -267,6 +267,31 @@ async def test_a_stop_fill_of_the_trades_pair_is_its_close_with_the_fills_price_
     assert closed.pnl() == (D("97990.5") - trade.entry_price) * D("0.01") - trade.fee - fee  # type: ignore[operator]
 
 
+async def test_a_stop_still_filling_in_pieces_is_recorded_once_it_ended_at_exactly_all_its_fills() -> None:
+    rig = Rig()
+    rig.exchange.fee_rate = D("0.00055")
+    trade = await open_linear(rig, "f", stop_loss_pct=D(2), take_profit_pct=D(5))
+    (_, pair, _) = rig.exchange.stops[trade.tp_order_id]
+    at = rig.clock.now_ns() + 7
+    # The stop fired and 0.004 filled so far; its order is still working (open on the exchange).
+    rig.exchange._stop_fill("BTCUSDT", D("97990.5"), D("0.004"), at, trade.sl_order_id)
+    assert await rig.desk.sync_protected() == []
+    (still,) = await rig.trades.live()
+    assert (still.status, still.closed_qty, still.sl_order_id) == (TradeStatus.OPEN, D(0), trade.sl_order_id)
+    # The rest fills lower and the order ends: one close, over both pieces, PnL their exact cash flow minus fees.
+    del rig.exchange.stops[trade.tp_order_id]
+    rig.exchange.positions.pop("BTCUSDT")
+    rig.exchange._stop_fill("BTCUSDT", D("97980.1"), D("0.006"), at + 1, trade.sl_order_id)
+    (closed,) = await rig.desk.sync_protected()
+    assert trade.entry_price is not None and pair.ids == trade.protection_orders.ids
+    flow = (D("97990.5") - trade.entry_price) * D("0.004") + (D("97980.1") - trade.entry_price) * D("0.006")
+    fees = (D("97990.5") * D("0.004") + D("97980.1") * D("0.006")) * D("0.00055")
+    assert (closed.status, closed.closed_qty, closed.missing_qty, closed.close_fee) == (
+        TradeStatus.CLOSED, D("0.01"), D(0), fees,
+    )  # fmt: skip
+    assert closed.pnl() == flow - trade.fee - fees and closed.close_price == D("97984.26")
+
+
 async def test_commands_and_the_list_travel_over_the_bus() -> None:
     rig = Rig()
     await rig.bus.start()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "sqlite:///data/tradewind.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0020_deal_best_seen"  # the newest migration's id: bump with each one (a test checks it)
+HEAD_REVISION = "0021_trade_partial_close"  # the newest migration's id: bump with each one (a test checks it)
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

@@ -34,7 +34,9 @@ def _row(t: Trade) -> dict[str, Any]:
         "closed_ns": t.closed_ns, "close_price": exact_or_none(t.close_price, f"{what} close_price"),
         "close_fee": exact(t.close_fee, f"{what} close_fee"), "close_reason": t.close_reason[:64], "note": t.note,
         "tp_order_id": t.tp_order_id[:64], "sl_order_id": t.sl_order_id[:64],
-        "closed_by_exchange": t.closed_by_exchange,
+        "closed_by_exchange": t.closed_by_exchange, "closed_qty": exact(t.closed_qty, f"{what} closed_qty"),
+        "close_value": exact(t.close_value, f"{what} close_value"),
+        "missing_qty": exact(t.missing_qty, f"{what} missing_qty"),
     }  # fmt: skip
 
 
@@ -43,7 +45,7 @@ def _trade(r: Row[Any]) -> Trade:
         r.id, r.key, r.created_ns, r.exchange, Category(r.category), r.symbol, Side(r.side), r.qty,
         TradeStatus(r.status), {k: Decimal(v) for k, v in r.risk.items()}, r.entry_price, r.best_price, r.fee,
         bool(r.protected_on_exchange), r.closed_ns, r.close_price, r.close_fee, r.close_reason, r.note,
-        r.tp_order_id, r.sl_order_id, bool(r.closed_by_exchange),
+        r.tp_order_id, r.sl_order_id, bool(r.closed_by_exchange), r.closed_qty, r.close_value, r.missing_qty,
     )  # fmt: skip
 
 

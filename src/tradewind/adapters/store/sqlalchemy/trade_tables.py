@@ -33,6 +33,11 @@ trades = Table(
     Column("tp_order_id", String(64), nullable=False, server_default=""),  # 0018: the trade's partial TP / SL orders
     Column("sl_order_id", String(64), nullable=False, server_default=""),
     Column("closed_by_exchange", Boolean, nullable=False, server_default=false()),
+    # 0020: a trade closed in parts (its pair filled less than its qty): what its own fills closed, their exact value,
+    # and what went without a fill of its own.
+    Column("closed_qty", ExactDecimal, nullable=False, server_default="0"),
+    Column("close_value", ExactDecimal, nullable=False, server_default="0"),
+    Column("missing_qty", ExactDecimal, nullable=False, server_default="0"),
     Index("ux_trades_key", "key", unique=True),
     Index("ix_trades_status", "status"),
 )
