@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,7 +44,7 @@ SECOND = 10**9
 # Decimals as users and exchanges write them: up to 18 places, trailing zeros and all (the store keeps them exact).
 amounts = st.builds(lambda n, places: Decimal(n).scaleb(-places), st.integers(1, 10**15), st.integers(0, 18))
 signed = st.builds(lambda n, places: Decimal(n).scaleb(-places), st.integers(-(10**12), 10**12), st.integers(0, 18))
-words = st.text(st.characters(codec="utf-8", exclude_characters="\x00", exclude_categories=("Cs",)), max_size=12)
+words = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=12)
 times = st.integers(0, 4_000_000_000 * SECOND)
 json_values = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.floats(allow_nan=False, allow_infinity=False), words
@@ -179,7 +180,8 @@ def test_the_dbapi_readers_return_what_the_sqlalchemy_repositories_return(
             assert await fast_twap.slices(job.job_id, 1) == await sql_twap.slices(job.job_id, 1)
             assert await fast_twap.fills(job.job_id) == await sql_twap.fills(job.job_id)
             for logger in ("tradewind.twap", None):
-                asked = {"job_id": job.job_id, "logger": logger, "start_ns": start, "end_ns": end, "limit": limit}
+                asked: dict[str, Any] = {"job_id": job.job_id, "logger": logger, "limit": limit}
+                asked |= {"start_ns": start, "end_ns": end}
                 assert await fast_logs.query(**asked) == await sql_logs.query(**asked)
         assert await fast_logs.query() == await sql_logs.query()
         for market in MARKETS:

@@ -25,19 +25,21 @@ class DbapiDatabase:
 
     def __init__(self, backend: str, connection: sqlite3.Connection | psycopg.Connection[Any]) -> None:
         self.backend = backend
-        self._conn = connection
+        self._conn: Any = connection  # either driver: execute(sql, params).fetchall() and close()
         self._lock = threading.Lock()  # the readers run in worker threads; a sqlite3 connection takes one at a time
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of ``sql``, written with ``?`` placeholders (turned into the driver's own)."""
         if self.backend == "sqlite":
             with self._lock:
-                return self._conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+                rows: list[tuple[Any, ...]] = self._conn.execute(sql, params).fetchall()
+                return rows
         import psycopg
 
         try:
             with self._lock:
-                return self._conn.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
+                rows = self._conn.execute(sql.replace("?", "%s"), params).fetchall()
+                return rows
         except psycopg.OperationalError as exc:  # the server went away: as SQLAlchemy's Database words it
             raise DatabaseDown(first_line(exc)) from exc
 
@@ -97,9 +99,9 @@ def _connect(storage: StoreSettings, *, distributed: bool) -> DbapiDatabase | No
 
     options = "-cdefault_transaction_read_only=on" + ("" if schema is None else f" -csearch_path={schema}")
     try:
-        connection = psycopg.connect("postgresql://" + storage.url[len(_POSTGRES) :], autocommit=True, options=options)
+        server = psycopg.connect("postgresql://" + storage.url[len(_POSTGRES) :], autocommit=True, options=options)
     except psycopg.OperationalError as exc:  # refused, unknown database, bad password: the driver's words
         raise DatabaseDown(first_line(exc)) from exc
     except psycopg.Error:
         return None
-    return DbapiDatabase("postgresql", connection)
+    return DbapiDatabase("postgresql", server)

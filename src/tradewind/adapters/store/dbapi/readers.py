@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from tradewind.adapters.store.dbapi.connection import DbapiDatabase
@@ -55,7 +55,8 @@ class _Table:
 
     def __init__(self, name: str, columns: tuple[str, ...]) -> None:
         self.columns = ", ".join(columns)
-        self._row = namedtuple(name, columns)  # type: ignore[misc]
+        row_type: Any = namedtuple(name, columns)  # type: ignore[misc]  # named from the column tuples
+        self._make: Callable[[Iterable[Any]], Any] = row_type._make
         json_by_backend: dict[str, Callable[[Any], Any] | None] = {"sqlite": _json_text, "postgresql": None}
         self._decoders = {
             backend: [
@@ -67,7 +68,7 @@ class _Table:
 
     def rows(self, backend: str, raw: Sequence[tuple[Any, ...]]) -> list[Any]:
         decoders = self._decoders[backend]
-        make = self._row._make
+        make = self._make
         return [make([v if f is None else f(v) for f, v in zip(decoders, r, strict=True)]) for r in raw]
 
 
@@ -116,7 +117,8 @@ class DbapiTwapReads(_Reads):
         return job_from_row(rows[0]) if rows else None
 
     async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if status is not None:
             where.append("status = ?")
             params.append(status.value)
