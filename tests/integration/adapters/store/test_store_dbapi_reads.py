@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -23,7 +24,7 @@ from typer.testing import CliRunner
 
 from tradewind.adapters.store.dbapi import DbapiLogReads, DbapiMidHistory, DbapiTwapReads, open_at_head
 from tradewind.adapters.store.dbapi.connection import DbapiDatabase
-from tradewind.adapters.store.settings import StoreSettings
+from tradewind.adapters.store.settings import HEAD_REVISION, StoreSettings
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, SqlMarketDataRepository
 from tradewind.adapters.store.sqlalchemy.twap_repository import SqlTwapRepository
@@ -235,7 +236,9 @@ def test_the_reading_verbs_print_the_same_bytes_on_either_path(
 def test_a_database_a_revision_behind_is_migrated_by_the_sqlalchemy_path_and_answers(
     empty_database: Database, tmp_path: Path
 ) -> None:
-    empty_database.upgrade("0018_trade_protection_orders")
+    behind = ScriptDirectory.from_config(empty_database.alembic_config()).get_revision(HEAD_REVISION)
+    assert behind is not None and isinstance(behind.down_revision, str)
+    empty_database.upgrade(behind.down_revision)
     store = _store_settings(empty_database)
     assert open_at_head(store, distributed=False) is None  # not at head: left to SQLAlchemy
     config = tmp_path / "tw.yaml"
