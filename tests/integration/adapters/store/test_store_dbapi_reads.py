@@ -260,3 +260,25 @@ def test_an_sqlite_file_that_is_not_there_is_not_created_by_the_fast_path(tmp_pa
 
     assert open_at_head(StoreSettings(url=f"sqlite:///{path}"), distributed=False) is None
     assert not path.exists()
+
+
+async def test_one_connection_sees_what_is_written_after_it_opened(database: Database, direct: DbapiDatabase) -> None:
+    """``twap watch`` reads the same job again and again over one connection: each read sees the latest commit."""
+    job = TwapJob(
+        JobId("w1"), TwapSpec("sim", Category.SPOT, "BTCUSDT", Side.BUY, 60, 2, quantity=Decimal("0.02")),
+        Decimal("0.02"), Decimal("0.000001"), (10_000, 10_000), (0, 30 * SECOND), 1, 1,
+    )  # fmt: skip
+    repo, reads = SqlTwapRepository(database), DbapiTwapReads(direct)
+    await repo.add_job(job)
+    assert await reads.get_job(job.job_id) == job
+
+    moved = replace(job, next_index=1, dispatched=1, filled_qty=Decimal("0.01"))
+    await repo.save_job(moved)
+
+    assert await reads.get_job(job.job_id) == moved
+
+
+def test_an_echoing_database_is_left_to_sqlalchemy(database: Database) -> None:
+    settings = _store_settings(database).model_copy(update={"echo": True})
+
+    assert open_at_head(settings, distributed=False) is None
