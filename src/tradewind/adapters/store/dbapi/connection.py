@@ -62,8 +62,8 @@ def open_at_head(storage: StoreSettings, *, distributed: bool) -> DbapiDatabase 
 
     None leaves the database to SQLAlchemy's path, which migrates an embedded one that is behind or refuses with its
     own messages: ``echo``, a URL this does not read, an SQLite file that is not there (never created here),
-    distributed mode on SQLite, a schema behind or ahead. A PostgreSQL server that refuses the connection is ``DatabaseDown``, as
-    SQLAlchemy's path says it, without trying twice.
+    distributed mode on SQLite, a schema behind or ahead. A PostgreSQL server that refuses the connection is
+    ``DatabaseDown``, as SQLAlchemy's path says it, without trying twice.
     """
     if storage.echo:  # SQLAlchemy's statement log was asked for: its path keeps it
         return None
