@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSett
 
 from tradewind.adapters.logging.config import LoggingSettings
 from tradewind.adapters.logging.redaction import is_secret_key, mask_url
-from tradewind.adapters.store.sqlalchemy.database import StoreSettings
+from tradewind.adapters.store.settings import StoreSettings
 
 DEFAULT_CONFIG = Path("tradewind.yaml")
 ENV_PREFIX = "TRADEWIND_"

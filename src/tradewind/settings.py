@@ -18,7 +18,7 @@ from tradewind.adapters.exchanges.settings import ExchangesSettings
 from tradewind.adapters.logging.config import LoggingSettings
 from tradewind.adapters.logging.redaction import mask_secrets
 from tradewind.adapters.store.lake.settings import LakeSettings
-from tradewind.adapters.store.sqlalchemy.database import StoreSettings
+from tradewind.adapters.store.settings import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
 from tradewind.application.marketdata.settings import MarketDataSettings, RecorderSettings
 from tradewind.application.plugin_settings import PluginsSettings

@@ -7,24 +7,18 @@ unreachable (database, broker, exchange credentials, a port), so the same config
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from tradewind.adapters.logging.redaction import mask_url
-from tradewind.adapters.store.sqlalchemy.database import (
-    Database,
-    DatabaseDown,
-    DatabaseUnavailable,
-    StorageError,
-    StoreSettings,
-)
+from tradewind.adapters.store.settings import DatabaseDown, DatabaseUnavailable, StorageError, StoreSettings
 from tradewind.application.lifecycle import StartupError
 from tradewind.application.ports.bus import BusError
 from tradewind.config import ConfigError
 
 if TYPE_CHECKING:
+    from tradewind.adapters.store.sqlalchemy.database import Database
     from tradewind.config import ReadingSettings
     from tradewind.settings import Settings
 
@@ -42,7 +36,7 @@ def start_failures(settings: Settings | ReadingSettings) -> Iterator[None]:
         raise StartupError(f"storage.url: {exc}") from exc
     except StorageError as exc:  # the URL, the backend or the schema name
         raise ConfigError(f"storage: {exc}") from exc
-    except SQLAlchemyError as exc:
+    except _sqlalchemy_errors() as exc:
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's statement and link
         raise StartupError(f"database {mask_url(settings.storage.url)}: {_first_line(cause)}") from exc
     except BusError as exc:
@@ -54,6 +48,15 @@ def start_failures(settings: Settings | ReadingSettings) -> Iterator[None]:
         if known is None:
             raise
         raise known from exc
+
+
+def _sqlalchemy_errors() -> tuple[type[Exception], ...]:
+    """SQLAlchemy's base error, if SQLAlchemy is loaded: a process that never imported it cannot have raised it.
+
+    The reading ``twap`` verbs read an at-head database through the driver alone, without importing SQLAlchemy.
+    """
+    module = sys.modules.get("sqlalchemy.exc")
+    return () if module is None else (module.SQLAlchemyError,)
 
 
 def _exchange_or_keys(exc: Exception) -> ConfigError | StartupError | None:
@@ -75,6 +78,8 @@ def _exchange_or_keys(exc: Exception) -> ConfigError | StartupError | None:
 
 def configured_database(storage: StoreSettings, *, distributed: bool) -> Database:
     """The database of ``storage`` (not connected yet); distributed mode refuses any but PostgreSQL."""
+    from tradewind.adapters.store.sqlalchemy.database import Database  # SQLAlchemy: only where it is used
+
     database = Database.from_settings(storage)
     if distributed and database.backend != "postgresql":
         raise ConfigError(f"distributed mode stores to PostgreSQL; storage.url is {database.safe_url!r}")

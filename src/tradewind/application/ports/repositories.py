@@ -33,7 +33,15 @@ class LogRecord:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
-class MarketDataRepository(Protocol):
+class MidHistory(Protocol):
+    """Stored mid prices of one market, oldest first: what a TWAP report compares its fills with."""
+
+    async def mids(
+        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
+    ) -> list[MidPrice]: ...
+
+
+class MarketDataRepository(MidHistory, Protocol):
     """Trades, mid prices, book snapshots and candles; adding a row already stored is a no-op.
 
     A candle's time is its start; ``candles`` reads one interval (minutes) of one market.
@@ -60,10 +68,6 @@ class MarketDataRepository(Protocol):
         *,
         limit: int | None = None,
     ) -> list[Candle]: ...
-
-    async def mids(
-        self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
-    ) -> list[MidPrice]: ...
 
     async def books(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None

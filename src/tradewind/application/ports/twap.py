@@ -23,16 +23,26 @@ class WakeOutOfRange(ValueError):
         self.job_id = job_id
 
 
-class TwapRepository(Protocol):
-    """Jobs with their slice records and fills; ``finish_slice`` stores a slice's outcome and the job atomically."""
-
-    async def add_job(self, job: TwapJob) -> None: ...
+class TwapJobReads(Protocol):
+    """What the reading ``twap`` verbs read: jobs, their slice records and fills."""
 
     async def get_job(self, job_id: JobId) -> TwapJob | None: ...
 
     async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
         """Jobs by creation time, of ``status`` when given; without the archived ones when ``archived`` is False."""
         ...
+
+    async def slices(self, job_id: JobId, index: int | None = None) -> list[SliceRecord]:
+        """Slice attempts by slice then attempt; only slice ``index``'s when given."""
+        ...
+
+    async def fills(self, job_id: JobId) -> list[FillRow]: ...
+
+
+class TwapRepository(TwapJobReads, Protocol):
+    """Jobs with their slice records and fills; ``finish_slice`` stores a slice's outcome and the job atomically."""
+
+    async def add_job(self, job: TwapJob) -> None: ...
 
     async def archive(self, job_id: JobId) -> bool:
         """Mark an ended job archived (its rows stay); False when it is not ended or is archived already."""
@@ -59,12 +69,6 @@ class TwapRepository(Protocol):
         """The slice's final record, its fills (already stored ones are skipped), the job and the journal lines of the
         slice, in one transaction: a crash never leaves the job's log disagreeing with its state."""
         ...
-
-    async def slices(self, job_id: JobId, index: int | None = None) -> list[SliceRecord]:
-        """Slice attempts by slice then attempt; only slice ``index``'s when given."""
-        ...
-
-    async def fills(self, job_id: JobId) -> list[FillRow]: ...
 
 
 class Doorbell(Protocol):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradewind.application.ports.clock import Clock
-from tradewind.application.ports.repositories import LogRecord, MarketDataRepository
-from tradewind.application.ports.twap import TwapRepository
+from tradewind.application.ports.repositories import LogRecord, MidHistory
+from tradewind.application.ports.twap import TwapJobReads
 from tradewind.application.twap.journal import JobJournal
 from tradewind.domain.ids import JobId
 from tradewind.domain.market import InstrumentRef
@@ -35,7 +35,7 @@ class TwapReader:
     """Reads jobs for ``TwapService`` and, bare, for the reading ``twap`` verbs of the command line."""
 
     def __init__(
-        self, repo: TwapRepository, clock: Clock, journal: JobJournal, market_data: MarketDataRepository | None = None
+        self, repo: TwapJobReads, clock: Clock, journal: JobJournal, market_data: MidHistory | None = None
     ) -> None:
         self._repo = repo
         self._clock = clock

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import QUIET, closed_port, environment, migrated_sqlite
+from tradewind.adapters.store.sqlalchemy.database import Database
 
 # Runs the CLI as `tradewind` does and writes the loaded module names on exit (after typer's SystemExit).
 _PROBE = """
@@ -54,6 +55,9 @@ NOT_READING = (
 )  # fmt: skip
 
 
+SQLALCHEMY = ("sqlalchemy", "alembic", "tradewind.adapters.store.sqlalchemy")
+
+
 def _is_heavy(module: str, names: tuple[str, ...] = HEAVY) -> bool:
     return any(module == name or module.startswith(name + ".") for name in names)
 
@@ -75,6 +79,16 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def at_head(database: Database, tmp_path: Path) -> Path:
+    """A config naming a database at the schema head, on SQLite and on PostgreSQL (a schema of its own)."""
+    url = database.url.render_as_string(hide_password=False)
+    schema = "" if database.schema is None else f", pg_schema: {database.schema}"
+    path = tmp_path / "head.yaml"
+    path.write_text(f"storage: {{url: '{url}'{schema}}}\nlogging: {{to_database: false}}\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize(
     ("verb", "answer"),
     [
@@ -83,16 +97,21 @@ def config(tmp_path: Path) -> Path:
         (("twap", "report", "nojob"), "nojob"),
     ],
 )
-def test_a_reading_twap_verb_loads_no_other_workflow(
-    tmp_path: Path, config: Path, verb: tuple[str, ...], answer: str
+def test_a_reading_twap_verb_loads_no_other_workflow_and_no_sqlalchemy_at_head(
+    tmp_path: Path, at_head: Path, verb: tuple[str, ...], answer: str
 ) -> None:
-    result, modules = _loaded(tmp_path, *verb, "-c", str(config))
+    result, modules = _loaded(tmp_path, *verb, "-c", str(at_head))
 
     assert "Traceback" not in result.stderr, result.stderr
     assert answer in result.stdout + result.stderr
-    assert {"tradewind.application.twap.reader", "tradewind.adapters.store.sqlalchemy.twap_repository"} <= modules
+    assert {"tradewind.application.twap.reader", "tradewind.adapters.store.dbapi.readers"} <= modules
     assert sorted(m for m in modules if _is_heavy(m)) == []
     assert sorted(m for m in modules if _is_heavy(m, NOT_READING)) == []
+    # The schema is at head: the driver reads it (sqlite3 or psycopg), SQLAlchemy and Alembic stay unloaded.
+    assert (
+        sorted(m for m in modules if _is_heavy(m, ("sqlalchemy", "alembic", "tradewind.adapters.store.sqlalchemy")))
+        == []
+    )
 
 
 def test_the_config_verb_still_loads_every_section(tmp_path: Path, config: Path) -> None:

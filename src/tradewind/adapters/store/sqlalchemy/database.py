@@ -7,50 +7,33 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from tradewind.adapters.logging.redaction import mask_url
-from tradewind.application.ports.repositories import StoreUnavailable
+from tradewind.adapters.store.settings import (
+    DEFAULT_URL,
+    HEAD_REVISION,
+    DatabaseDown,
+    DatabaseUnavailable,
+    StorageError,
+    StoreSettings,
+    first_line,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-DEFAULT_URL = "sqlite:///data/tradewind.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0021_trade_partial_close"  # the newest migration's id: bump with each one (a test checks it)
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class StorageError(RuntimeError):
-    """The database cannot be opened, migrated or used as configured."""
-
-
-class DatabaseUnavailable(StorageError):
-    """The configuration is right but the database cannot be reached or created now (an SQLite folder not writable)."""
-
-
-class DatabaseDown(DatabaseUnavailable, StoreUnavailable):
-    """PostgreSQL refused a connection or dropped one: the server is down or restarting; the message is the driver's."""
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return mask_url(lines[0] if lines else type(exc).__name__)
-
-
-class StoreSettings(BaseModel):
-    """Where the data lives: ``url`` is a SQLAlchemy URL, ``pg_schema`` an optional PostgreSQL schema."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    url: str = DEFAULT_URL
-    pg_schema: str | None = None
-    migrate_on_start: bool = True
-    echo: bool = False
+__all__ = [  # settings, revision and errors live in store/settings.py (no SQLAlchemy); re-exported from here
+    "DEFAULT_URL", "HEAD_REVISION", "MIGRATIONS", "Database", "DatabaseDown", "DatabaseUnavailable", "StorageError",
+    "StoreSettings",
+]  # fmt: skip
 
 
 def _database_down(context: ExceptionContext) -> None:
@@ -61,7 +44,7 @@ def _database_down(context: ExceptionContext) -> None:
     if context.is_pre_ping:
         return
     if context.is_disconnect or isinstance(context.sqlalchemy_exception, OperationalError):
-        raise DatabaseDown(_first_line(context.original_exception)) from context.original_exception
+        raise DatabaseDown(first_line(context.original_exception)) from context.original_exception
 
 
 class Database:

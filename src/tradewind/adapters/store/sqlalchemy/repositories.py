@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from tradewind.adapters.store.rows import Refs, log_from_row, mids_from_rows
 from tradewind.adapters.store.sqlalchemy.columns import (
     PRECISION,
     SCALE,
@@ -77,20 +78,6 @@ def _ref_row(ref: InstrumentRef, what: str) -> dict[str, Any]:
         "symbol": _text(ref.symbol, 64, f"{what} symbol"),
         "matching_key": ref.matching_key,
     }
-
-
-class _Refs:
-    """One InstrumentRef per distinct instrument of a result, instead of one per row."""
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple[str, str, str, str], InstrumentRef] = {}
-
-    def __call__(self, row: Row[Any]) -> InstrumentRef:
-        key = (row.exchange, row.category, row.symbol, row.matching_key)
-        ref = self._seen.get(key)
-        if ref is None:
-            ref = self._seen[key] = InstrumentRef(key[0], Category(key[1]), key[2], key[3])
-        return ref
 
 
 _SIDES = {side.value: side for side in Side}
@@ -389,7 +376,7 @@ class SqlMarketDataRepository(_SqlRepository):
     ) -> list[Candle]:
         query = _window(market_candles, ref, start_ns, end_ns, limit).where(market_candles.c.interval == interval)
         rows = await asyncio.to_thread(self._fetch, query)
-        ref_of = _Refs()
+        ref_of = Refs()
         return [
             Candle(ref_of(r), r.interval, r.ts_ns // 1_000_000, r.open, r.high, r.low, r.close, r.volume,
                    r.turnover, r.trades)
@@ -400,21 +387,20 @@ class SqlMarketDataRepository(_SqlRepository):
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
     ) -> list[TradeTick]:
         rows = await asyncio.to_thread(self._fetch, _window(market_trades, ref, start_ns, end_ns, limit))
-        ref_of = _Refs()
+        ref_of = Refs()
         return [TradeTick(ref_of(r), r.trade_id, r.price, r.qty, _SIDES[r.taker_side], r.ts_ns) for r in rows]
 
     async def mids(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
     ) -> list[MidPrice]:
         rows = await asyncio.to_thread(self._fetch, _window(market_mids, ref, start_ns, end_ns, limit))
-        ref_of = _Refs()
-        return [MidPrice(ref_of(r), r.mid, r.best_bid, r.best_ask, r.ts_ns) for r in rows]
+        return mids_from_rows(rows)
 
     async def books(
         self, ref: InstrumentRef, start_ns: int | None = None, end_ns: int | None = None, *, limit: int | None = None
     ) -> list[BookSnapshot]:
         rows = await asyncio.to_thread(self._fetch, _window(book_snapshots, ref, start_ns, end_ns, limit))
-        ref_of = _Refs()
+        ref_of = Refs()
         return [BookSnapshot(ref_of(r), r.seq, _levels(r.bids), _levels(r.asks), r.ts_ns) for r in rows]
 
 
@@ -464,4 +450,4 @@ class SqlLogRepository(_SqlRepository):
         wanted = [c for c in logs.c if c.name not in ("id", "ts")]
         query = select(*wanted).where(*conditions).order_by(logs.c.ts, logs.c.ts_ns, logs.c.id)
         rows = await asyncio.to_thread(self._fetch, query if limit is None else query.limit(limit))
-        return [LogRecord(r.ts_ns, r.level, r.event, r.logger, r.job_id, r.fields) for r in rows]
+        return [log_from_row(r) for r in rows]

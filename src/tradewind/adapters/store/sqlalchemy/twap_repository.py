@@ -9,15 +9,16 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tradewind.adapters.store.rows import fill_from_row, job_from_row, slice_from_row
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.repositories import DEFAULT_BATCH, SqlLogRepository
 from tradewind.adapters.store.sqlalchemy.tables import logs as logs_table
 from tradewind.adapters.store.sqlalchemy.twap_tables import twap_fills, twap_jobs, twap_slices
 from tradewind.application.ports.repositories import LogRecord
 from tradewind.application.ports.twap import JobExists
-from tradewind.domain.ids import ClientOrderId, JobId
-from tradewind.domain.twap.codec import spec_from_payload, spec_to_payload
-from tradewind.domain.twap.job import JobStatus, SliceRecord, SliceStatus, TwapJob
+from tradewind.domain.ids import JobId
+from tradewind.domain.twap.codec import spec_to_payload
+from tradewind.domain.twap.job import JobStatus, SliceRecord, TwapJob
 from tradewind.domain.twap.report import FillRow
 
 _PROGRESS = ("plan", "next_index", "dispatched", "filled_qty", "arrival_price")
@@ -71,30 +72,6 @@ def _job_row(job: TwapJob) -> dict[str, Any]:
     }
 
 
-def _job(row: Row[Any]) -> TwapJob:
-    return TwapJob(
-        job_id=JobId(row.job_id),
-        spec=spec_from_payload(dict(row.spec)),
-        total_qty=row.total_qty,
-        qty_step=row.qty_step,
-        plan=tuple(int(x) for x in row.plan),
-        offsets_ns=tuple(int(x) for x in row.offsets_ns),
-        start_ns=row.start_ns,
-        created_ns=row.created_ns,
-        status=JobStatus(row.status),
-        next_index=row.next_index,
-        dispatched=row.dispatched,
-        filled_qty=row.filled_qty,
-        arrival_price=row.arrival_price,
-        reason=row.reason,
-        paused_ns=row.paused_ns,
-        end_ns=row.end_ns,
-        order_tag=row.order_tag,
-        archived=bool(row.archived),
-        tick_size=row.tick_size,
-    )
-
-
 def _slice_row(record: SliceRecord) -> dict[str, Any]:
     return {
         "job_id": record.job_id,
@@ -115,26 +92,6 @@ def _slice_row(record: SliceRecord) -> dict[str, Any]:
     }
 
 
-def _slice(row: Row[Any]) -> SliceRecord:
-    return SliceRecord(
-        job_id=JobId(row.job_id),
-        index=row.slice_index,
-        attempt=row.attempt,
-        client_order_id=None if row.client_order_id is None else ClientOrderId(row.client_order_id),
-        status=SliceStatus(row.status),
-        target_qty=row.target_qty,
-        order_type=row.order_type,
-        price=row.price,
-        tif=row.tif,
-        ts_ns=row.ts_ns,
-        filled_qty=row.filled_qty,
-        avg_price=row.avg_price,
-        fee=row.fee,
-        market_price=row.market_price,
-        note=row.note,
-    )
-
-
 class SqlTwapRepository:
     """TWAP jobs, slices and fills in the ``twap_*`` tables."""
 
@@ -153,16 +110,16 @@ class SqlTwapRepository:
 
     async def get_job(self, job_id: JobId) -> TwapJob | None:
         rows = await asyncio.to_thread(self._fetch, _JOB_BY_ID, {"key_job_id": job_id})
-        return _job(rows[0]) if rows else None
+        return job_from_row(rows[0]) if rows else None
 
     async def list_jobs(self, status: JobStatus | None = None, *, archived: bool = True) -> list[TwapJob]:
         if status is not None:
             rows = await asyncio.to_thread(self._fetch, _JOBS_BY_STATUS, {"key_status": status.value})
-            return [job for job in map(_job, rows) if archived or not job.archived]
+            return [job for job in map(job_from_row, rows) if archived or not job.archived]
         query = select(twap_jobs).order_by(twap_jobs.c.created_ns, twap_jobs.c.job_id)
         if not archived:
             query = query.where(twap_jobs.c.archived == false())
-        return [_job(r) for r in await asyncio.to_thread(self._fetch, query)]
+        return [job_from_row(r) for r in await asyncio.to_thread(self._fetch, query)]
 
     async def archive(self, job_id: JobId) -> bool:
         def write() -> bool:
@@ -222,7 +179,7 @@ class SqlTwapRepository:
         )
         if index is not None:
             query = query.where(twap_slices.c.slice_index == index)
-        return [_slice(r) for r in await asyncio.to_thread(self._fetch, query)]
+        return [slice_from_row(r) for r in await asyncio.to_thread(self._fetch, query)]
 
     async def fills(self, job_id: JobId) -> list[FillRow]:
         query = (
@@ -231,7 +188,7 @@ class SqlTwapRepository:
             .order_by(twap_fills.c.ts_ns, twap_fills.c.slice_index, twap_fills.c.trade_id)
         )
         rows = await asyncio.to_thread(self._fetch, query)
-        return [FillRow(r.slice_index, r.ts_ns, r.qty, r.price, r.fee, r.trade_id) for r in rows]
+        return [fill_from_row(r) for r in rows]
 
     def _fetch(self, query: Any, params: dict[str, Any] | None = None) -> list[Row[Any]]:
         with self._db.engine.connect() as conn:
