@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,21 @@ def test_an_unreachable_database_is_exit_code_1(tmp_path: Path) -> None:
     result = tradewind("twap", "list", "-c", str(path), env=environment(**QUIET), cwd=tmp_path)
 
     assert failure_line(result, 1).startswith("cannot start: database postgresql+psycopg://postgres@127.0.0.1:")
+
+
+@pytest.mark.parametrize("verb", [("twap", "list"), ("db", "upgrade")])
+def test_a_database_written_by_a_newer_release_is_refused_by_name_not_a_traceback(
+    tmp_path: Path, url: str, verb: tuple[str, ...]
+) -> None:
+    with sqlite3.connect(tmp_path / "tw.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0999_from_the_future'")
+    path = _config(tmp_path, f"storage: {{url: '{url}'}}\n")
+
+    result = tradewind(*verb, "-c", str(path), env=environment(**QUIET), cwd=tmp_path)
+
+    assert "Traceback" not in result.stderr
+    line = failure_line(result, 2)
+    assert "schema revision '0999_from_the_future'" in line
+    assert "does not know" in line
+    with sqlite3.connect(tmp_path / "tw.db") as conn:  # nothing was migrated or stamped
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0999_from_the_future",)]

@@ -154,7 +154,24 @@ class Database:
         from alembic import command
 
         self.create_schema()
+        self._refuse_unknown_revision()
         self._migrate(lambda config: command.upgrade(config, revision))
+
+    def _refuse_unknown_revision(self) -> None:
+        """A schema written by a newer release: Alembic would stop with a traceback, this says what to do."""
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
+
+        current = self.current_revision()
+        if current is None:
+            return
+        try:
+            ScriptDirectory.from_config(self.alembic_config()).get_revision(current)
+        except CommandError:
+            raise StorageError(
+                f"the database is at schema revision {current!r}, which this release of Tradewind does not know "
+                f"(its newest is {HEAD_REVISION!r}): run the release that wrote it, or point storage.url elsewhere"
+            ) from None
 
     def downgrade(self, revision: str) -> None:
         """Migrate down to ``revision`` (``"base"`` removes every table)."""
