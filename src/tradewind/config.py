@@ -18,7 +18,6 @@ from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
@@ -243,6 +242,8 @@ def _deep_update(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, A
 
 def read_file(path: Path) -> dict[str, Any]:
     """The mapping of the YAML file at ``path``; an empty file, another top level or bad YAML is refused."""
+    import yaml  # here: without a file (every setting has a default, or comes from the environment) it never loads
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
