@@ -10,7 +10,9 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import structlog
 
+from tests.support.logs import captured_logs
 from tradewind.adapters.logging.config import configure_logging, reset_logging
 from tradewind.adapters.logging.deferred import defer_logging
 
@@ -120,3 +122,13 @@ print("structlog" in sys.modules)
 
     assert result.stdout.split() == ["False", "True"]
     assert [json.loads(line)["event"] for line in result.stderr.splitlines()] == ["first record"]
+
+
+def test_a_log_capture_is_not_replaced_by_a_deferred_configuration() -> None:
+    defer_logging("info", json=True)  # as a reading verb run in process by an earlier test leaves it
+
+    with captured_logs() as logs:
+        logging.getLogger("sqlalchemy.pool").warning("a stdlib record")
+        structlog.get_logger("tradewind.test").info("captured")
+
+    assert [event["event"] for event in logs] == ["captured"]
