@@ -1,7 +1,8 @@
 """Root configuration: one YAML file plus ``TRADEWIND_...`` environment overrides, validated at start.
 
 Each component owns its settings model beside its code; this module only assembles them. Unknown
-keys are refused everywhere, so a typo in the YAML stops start-up with the key's name.
+keys are refused everywhere, so a typo in the YAML stops start-up with the key's name. pydantic-settings reads the
+sources (``ProcessSettings``); ``tradewind.config`` holds the file machinery and the reading verbs' lighter loader.
 """
 
 from __future__ import annotations
