@@ -1,22 +1,24 @@
 """Root configuration: one YAML file plus ``TRADEWIND_...`` environment overrides, validated at start.
 
 Each component owns its settings model beside its code; this module only assembles them. Unknown
-keys are refused everywhere, so a typo in the YAML stops start-up with the key's name.
+keys are refused everywhere, so a typo in the YAML stops start-up with the key's name. pydantic-settings reads the
+sources (``ProcessSettings``); ``tradewind.config`` holds the file machinery and the reading verbs' lighter loader.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tradewind.adapters.exchanges.settings import ExchangesSettings
-from tradewind.adapters.logging.config import LoggingSettings
-from tradewind.adapters.logging.redaction import mask_secrets
+from tradewind.adapters.logging.redaction import mask_secrets, mask_url
+from tradewind.adapters.logging.settings import LoggingSettings
 from tradewind.adapters.store.lake.settings import LakeSettings
 from tradewind.adapters.store.settings import StoreSettings
 from tradewind.application.commands.settings import CommandsSettings
@@ -29,7 +31,17 @@ from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.trading.trade_settings import TradesSettings
 from tradewind.application.twap.settings import TwapSettings
 from tradewind.application.venue.settings import VenueSettings
-from tradewind.config import DEFAULT_CONFIG, ENV_PREFIX, ConfigError, ProcessSettings, validated
+from tradewind.config import (
+    DEFAULT_CONFIG,
+    ENV_PREFIX,
+    NESTED,
+    ConfigError,
+    ProcessFields,
+    default_path,
+    describe,
+    read_file,
+    refuse_unknown_sections,
+)
 from tradewind.domain.commands import InputLimits
 from tradewind.domain.numbers import NumberLimits
 from tradewind.interfaces.health.settings import DistributedSettings
@@ -37,7 +49,30 @@ from tradewind.interfaces.http.settings import HttpSettings
 from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
 from tradewind.interfaces.telegram.settings import TelegramSettings
 
-__all__ = ["DEFAULT_CONFIG", "ENV_PREFIX", "ConfigError", "Settings", "load_settings"]
+__all__ = ["DEFAULT_CONFIG", "ENV_PREFIX", "ConfigError", "ProcessSettings", "Settings", "load_settings"]
+
+S = TypeVar("S", bound="ProcessSettings")
+
+
+class ProcessSettings(BaseSettings, ProcessFields):
+    """A process's settings from its sources: arguments, then the environment, then the file."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter=NESTED, frozen=True)
+    file_values: ClassVar[dict[str, Any] | None] = None  # the YAML file's mapping, read by `validated`
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.file_values is not None:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=cls.file_values))
+        return tuple(sources)
 
 
 class ConsoleSettings(BaseModel):
@@ -124,3 +159,21 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
     and never repeats a secret.
     """
     return validated(Settings, path, overrides)
+
+
+def validated(model: type[S], path: Path | None, overrides: dict[str, Any]) -> S:
+    """``model`` from ``overrides``, the environment and ``path`` (default ``./tradewind.yaml`` when present).
+
+    Raises ConfigError with a one-line message that names each bad key (or the file, or the environment variable)
+    and never repeats a secret.
+    """
+    path = default_path(path)
+    refuse_unknown_sections(os.environ)
+    values = None if path is None else read_file(path)
+    bound = type(f"Bound{model.__name__}", (model,), {"file_values": values})
+    try:
+        return bound(**overrides)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, path)) from None
+    except ValueError as exc:  # pydantic-settings: an environment variable's JSON does not parse
+        raise ConfigError(f"invalid configuration: {mask_url(str(exc))}") from None

@@ -15,11 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from tradewind.application.ports.clock import Clock
-
-log = structlog.get_logger(__name__)
 
 HealthCheck = Callable[[], str | None]  # a problem, or None when fine
 
@@ -162,7 +158,7 @@ class Runner:
             state.last_error = "ended on its own" if error is None else f"{type(error).__name__}: {error}"
             delay = policy.delay(state.failures, self._rng)
             state.restarts.append(delay)
-            log.error(
+            _log().error(
                 "component.crashed", system=self.name, component=component.name, error=state.last_error,
                 crashes=state.crashes, restart_in_s=round(delay, 3), exc_info=error,
             )  # fmt: skip
@@ -171,7 +167,7 @@ class Runner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             if not self._stopping.is_set():
-                log.info("component.restarting", system=self.name, component=component.name, attempt=state.failures)
+                _log().info("component.restarting", system=self.name, component=component.name, attempt=state.failures)
 
     def problems(self) -> dict[str, str]:
         """What is wrong now, by component: its own health check, its task having ended, or a recent crash."""
@@ -245,13 +241,13 @@ class Runner:
                         await asyncio.wait_for(task, self._stop_timeout_s)
             except Exception as exc:  # keep stopping the rest: their buffers matter too
                 self.stop_failures += 1
-                log.error(
+                _log().error(
                     "component.stop_failed", system=self.name, component=component.name, error=repr(exc), exc_info=exc
                 )
             except BaseException as exc:
                 self.stop_failures += 1
                 interrupted = interrupted or exc
-                log.error("component.stop_interrupted", system=self.name, component=component.name, error=repr(exc))
+                _log().error("component.stop_interrupted", system=self.name, component=component.name, error=repr(exc))
         self._started.clear()
         if interrupted is not None:
             raise interrupted
@@ -271,3 +267,10 @@ async def sleep_unless_stopped(clock: Clock, seconds: float, stopped: asyncio.Ev
             if not task.done():
                 task.cancel()
     return not stopped.is_set()
+
+
+def _log() -> Any:
+    """structlog's logger, imported when a runner first logs: the reading ``twap`` verbs import only StartupError."""
+    import structlog
+
+    return structlog.get_logger(__name__)

@@ -10,42 +10,23 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any, Literal, TextIO, cast
+from typing import Any, TextIO, cast
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field
 from structlog.typing import Processor
 
 from tradewind.adapters.logging.files import FileTee, LogFileSettings, RotatingLogFile
 from tradewind.adapters.logging.redaction import redact_secrets
+from tradewind.adapters.logging.settings import (
+    CONSOLE_HANDLER,
+    LoggingSettings,
+    numeric_level,
+    remove_console_handler,
+    set_levels,
+)
 from tradewind.adapters.logging.sink import DbLogSink
 
-_HANDLER_NAME = "tradewind-console"
-_LEVELS = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-    "critical": logging.CRITICAL,
-}
-
-
-class LoggingSettings(BaseModel):
-    """Log level, console format (``auto``: pretty on a TTY, JSON otherwise) and the DB sink's batching."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    level: Literal["debug", "info", "warning", "error", "critical"] = "info"
-    format: Literal["auto", "console", "json"] = "auto"
-    to_database: bool = True
-    batch_size: int = Field(500, ge=1)
-    flush_interval_s: float = Field(1.0, gt=0)
-    file: LogFileSettings | None = None  # also to a file, as JSON lines, rotated by size and age
-
-    @property
-    def json_output(self) -> bool | None:
-        """The ``json`` argument of :func:`configure_logging` for this format."""
-        return {"auto": None, "console": False, "json": True}[self.format]
+__all__ = ["LoggingSettings", "configure_logging", "reset_logging"]
 
 
 class _CurrentStderr:
@@ -74,9 +55,6 @@ def _add_name(logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -
     return event_dict
 
 
-_CHATTY = ("apscheduler", "alembic.runtime.plugins")  # the latter: one line per Alembic plugin, every start
-
-
 def configure_logging(
     level: str | int = "info",
     *,
@@ -84,15 +62,13 @@ def configure_logging(
     sink: DbLogSink | None = None,
     stream: TextIO | None = None,
     file: LogFileSettings | None = None,
-) -> None:
-    """Send structlog and stdlib logging to ``stream`` (stderr) and, if given, to ``sink``.
+) -> logging.Handler:
+    """Send structlog and stdlib logging to ``stream`` (stderr) and, if given, to ``sink``; returns the root's handler.
 
     ``json=None`` picks JSON lines unless ``stream`` is a terminal. Calling it again replaces the
     previous configuration.
     """
-    numeric = _LEVELS.get(level.lower()) if isinstance(level, str) else level
-    if numeric is None:
-        raise ValueError(f"unknown log level {level!r}: use one of {list(_LEVELS)}")
+    numeric = numeric_level(level)
     out = stream if stream is not None else cast(TextIO, _CurrentStderr())  # write, flush and isatty suffice
     use_json = (not _isatty(out)) if json is None else json
 
@@ -135,19 +111,17 @@ def configure_logging(
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail, renderer],
     )
     handler = logging.StreamHandler(out)
-    handler.set_name(_HANDLER_NAME)
+    handler.set_name(CONSOLE_HANDLER)
     handler.setFormatter(formatter)
-    root = logging.getLogger()
-    _remove_handler(root)
-    root.addHandler(handler)
-    root.setLevel(numeric)
-    for name in _CHATTY:  # their INFO lines narrate every wake-up; warnings still come through
-        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
+    remove_console_handler()
+    logging.getLogger().addHandler(handler)
+    set_levels(numeric)
+    return handler
 
 
 def reset_logging() -> None:
     """Undo :func:`configure_logging` (tests, or an embedding application with its own setup)."""
-    _remove_handler(logging.getLogger())
+    remove_console_handler()
     _close_file()
     structlog.reset_defaults()
 
@@ -159,12 +133,6 @@ _FILE: list[RotatingLogFile] = []
 def _close_file() -> None:
     while _FILE:
         _FILE.pop().close()
-
-
-def _remove_handler(root: logging.Logger) -> None:
-    for existing in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
-        root.removeHandler(existing)
-        existing.close()
 
 
 def _isatty(stream: Any) -> bool:

@@ -16,8 +16,6 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-import structlog
-
 MASK = "***"
 SECRET_KEY = re.compile(
     r"secret|password|passwd|passphrase|api[_-]?key|access[_-]?key|private[_-]?key|token|authorization|"
@@ -73,8 +71,11 @@ def redact_secrets(_logger: Any, _method: str, event_dict: MutableMapping[str, A
     """structlog processor: masks secret-named keys and URL passwords (tracebacks too) before anything renders or
     stores the event."""
     if event_dict.get("exc_info"):
+        # Imported here: the masks serve processes that never load structlog (the reading `twap` verbs' settings).
+        from structlog.processors import format_exc_info
+
         # Rendered here, so that an exception's message (a driver's URL, say) is masked like any other field.
-        event_dict = structlog.processors.format_exc_info(_logger, _method, event_dict)
+        event_dict = format_exc_info(_logger, _method, event_dict)
     for key, value in event_dict.items():
         if is_secret_key(key):
             event_dict[key] = _masked(value)

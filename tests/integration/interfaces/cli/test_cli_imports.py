@@ -52,6 +52,7 @@ NOT_READING = (
     "tradewind.application.spread", "tradewind.application.trading", "tradewind.interfaces.sim_exchange",
     "tradewind.interfaces.health", "tradewind.interfaces.http", "tradewind.interfaces.telegram",
     "tradewind.application.plugin_settings",
+    "structlog", "pydantic_settings",  # logging is configured by a first record, their settings loaded without it
 )  # fmt: skip
 
 

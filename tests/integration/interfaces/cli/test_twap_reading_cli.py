@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -31,6 +32,30 @@ def test_a_section_the_verb_does_not_read_is_not_checked_but_config_still_refuse
     assert listed.returncode == 0, listed.stderr
     assert "no TWAP jobs" in listed.stdout
     assert failure_line(checked, 2).endswith("simulator.no_such_key: unknown key")
+
+
+@pytest.mark.parametrize(("log_format", "level"), [("json", "info"), ("console", "info"), ("json", "warning")])
+def test_a_reading_verb_that_logs_prints_in_the_configured_format_and_level(
+    tmp_path: Path, log_format: str, level: str
+) -> None:
+    """A database that is not migrated yet: the verb migrates it, and Alembic's lines are the first records."""
+    path = _config(
+        tmp_path, f"storage: {{url: 'sqlite:///{tmp_path / 'new.db'}'}}\nlogging: {{format: {log_format}}}\n"
+    )
+
+    result = tradewind("twap", "list", "-c", str(path), env=environment(TRADEWIND_LOGGING__LEVEL=level), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "no TWAP jobs" in result.stdout
+    lines = result.stderr.splitlines()
+    if level == "warning":
+        assert lines == []
+    elif log_format == "json":
+        records = [json.loads(line) for line in lines]
+        assert {(r["level"], r["logger"]) for r in records} == {("info", "alembic.runtime.migration")}
+        assert any(r["event"].startswith("Running upgrade") for r in records)
+    else:
+        assert lines and all("[info     ] " in line and "alembic.runtime.migration" in line for line in lines), lines
 
 
 def test_an_environment_override_reaches_the_reading_verbs(tmp_path: Path, url: str) -> None:
