@@ -1,5 +1,7 @@
-"""A trade object closed in parts: the quantity its own fills closed, their exact value, and the quantity missing
-(gone from the exchange's position without a fill of the trade's). Closed trades before this are filled in whole.
+"""Trade objects closed in parts.
+
+The quantity its own fills closed, their exact value, and the quantity missing (gone from the exchange's position
+without a fill of the trade's). Closed trades before this are filled in whole.
 
 Revision ID: 0021_trade_partial_close
 Revises: 0020_deal_best_seen
