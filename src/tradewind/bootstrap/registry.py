@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tradewind.bootstrap.gateway import gateway_service
 from tradewind.bootstrap.lake import lake_service
 from tradewind.bootstrap.marketdata import market_data_service
+from tradewind.bootstrap.notices import notices_wanted
 from tradewind.bootstrap.platform import Platform, ServiceParts
 from tradewind.bootstrap.signals import producer_service
 from tradewind.bootstrap.simulator import sim_exchange_service
@@ -110,9 +111,12 @@ _BY_NAME = {entry.name: entry for entry in SERVICES}
 
 
 def consumed_queues(settings: Settings) -> tuple[str, ...]:
-    """Every durable bus queue a service consumes (the lag its ``/metrics`` reports), as ``settings`` name them."""
+    """Every durable bus queue a service consumes (the lag its ``/metrics`` reports), as ``settings`` name them; the
+    Telegram notices' queue when notices are wanted (as its publishers decide to declare it)."""
+    notices = (settings.telegram.notify_queue,) if notices_wanted(settings) else ()
     return (
         storage_queue(settings), settings.twap.slice_queue, settings.trader.queue, settings.lake.queue, ORDERS_QUEUE,
+        *notices,
     )  # fmt: skip
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import structlog
 
@@ -13,6 +14,7 @@ from tradewind.adapters.store.spill_file import JsonLinesSpill
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.order_repository import SqlOrderRepository
 from tradewind.adapters.store.sqlalchemy.repositories import SqlMarketDataRepository
+from tradewind.application.commands.settings import JournalSettings
 from tradewind.application.lifecycle import Component, sleep_unless_stopped
 from tradewind.application.marketdata.recorder import MarketDataRecorder
 from tradewind.bootstrap.platform import Platform, ServiceParts
@@ -20,9 +22,10 @@ from tradewind.bootstrap.startup import require_head, upgrade_if_behind
 from tradewind.settings import Settings
 
 if TYPE_CHECKING:
-    from tradewind.adapters.store.sqlalchemy.retention import PruneReport
+    from tradewind.adapters.store.sqlalchemy.retention import JournalCutoffs, PruneReport
 
 log = structlog.get_logger(__name__)
+_R = TypeVar("_R")
 
 
 def migrations(platform: Platform) -> Component:
@@ -73,18 +76,39 @@ def export(settings: Settings, dest: str | Path) -> Mapping[str, int]:
         database.dispose()
 
 
-def prune(settings: Settings, *, hours: float | None, max_bytes: int | None) -> PruneReport:
-    """``tradewind db prune``: book snapshots and mids older than ``hours`` (wall time), then beyond ``max_bytes``."""
+def prune(
+    settings: Settings, *, hours: float | None, max_bytes: int | None, journal: JournalSettings
+) -> tuple[PruneReport | None, dict[str, int]]:
+    """``tradewind db prune``: book snapshots and mids older than ``hours`` (wall time), then beyond ``max_bytes``
+    (None when neither is set), and the rows of the command journal older than ``journal``'s limits."""
     import time
 
     from tradewind.adapters.store.sqlalchemy.retention import prune as prune_tables
+    from tradewind.adapters.store.sqlalchemy.retention import prune_journal
 
-    before_ns = None if hours is None else time.time_ns() - round(hours * 3600 * 1e9)
+    now_ns = time.time_ns()
+    before_ns = None if hours is None else now_ns - round(hours * 3600 * 1e9)
     database = Database.from_settings(settings.storage)
     try:
-        return prune_tables(database, before_ns=before_ns, max_bytes=max_bytes)
+        report = None
+        if before_ns is not None or max_bytes is not None:
+            report = prune_tables(database, before_ns=before_ns, max_bytes=max_bytes)
+        cutoffs = journal_cutoffs(journal, now_ns)
+        return report, prune_journal(database, cutoffs) if cutoffs.any else {}
     finally:
         database.dispose()
+
+
+def journal_cutoffs(journal: JournalSettings, now_ns: int) -> JournalCutoffs:
+    """Each limit of ``journal`` as the time that many days before ``now_ns`` (None: no limit)."""
+    from tradewind.adapters.store.sqlalchemy.retention import JournalCutoffs
+
+    now = datetime.fromtimestamp(now_ns / 1e9, tz=UTC)
+
+    def ago(days: float | None) -> datetime | None:
+        return None if days is None else now - timedelta(days=days)
+
+    return JournalCutoffs(ago(journal.receipts_days), ago(journal.notice_receipts_days), ago(journal.audit_days))
 
 
 def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDataRecorder, Component]:
@@ -101,32 +125,48 @@ def recorder(platform: Platform, *, queue: str | None = None) -> tuple[MarketDat
 
 
 def retention(platform: Platform) -> list[Component]:
-    """With ``recorder.retention_hours`` or ``retention_max_bytes``: prune book snapshots and mids every
-    ``retention_check_s`` of the clock (the age counts in clock time)."""
+    """Every ``recorder.retention_check_s`` of the clock (ages count in clock time): book snapshots and mids beyond
+    ``recorder.retention_hours`` or ``retention_max_bytes``, and the command journal's rows older than
+    ``commands.journal``'s limits; no component when nothing is limited."""
     settings = platform.settings.recorder
+    journal = platform.settings.commands.journal
     hours, max_bytes = settings.retention_hours, settings.retention_max_bytes
-    if hours is None and max_bytes is None:
+    market = hours is not None or max_bytes is not None
+    if not market and not journal_cutoffs(journal, 0).any:
         return []
     stopped = asyncio.Event()
 
     async def run() -> None:
         from tradewind.adapters.store.sqlalchemy.retention import prune as prune_tables
+        from tradewind.adapters.store.sqlalchemy.retention import prune_journal
 
         while await sleep_unless_stopped(platform.clock, settings.retention_check_s, stopped):
-            before = None if hours is None else platform.clock.now_ns() - round(hours * 3600 * 1e9)
-            try:
-                report = await asyncio.to_thread(prune_tables, platform.database, before_ns=before, max_bytes=max_bytes)
-            except Exception as exc:  # the database may be down: the next round tries again
-                log.warning("retention.failed", error=str(exc))
-                continue
-            log.info(
-                "retention.pruned", **report.deleted, bytes_before=report.total_before, bytes_after=report.total_after
-            )
+            now_ns = platform.clock.now_ns()
+            if market:
+                before = None if hours is None else now_ns - round(hours * 3600 * 1e9)
+                report = await _attempt(prune_tables, platform.database, before_ns=before, max_bytes=max_bytes)
+                if report is not None:
+                    log.info(
+                        "retention.pruned", **report.deleted, bytes_before=report.total_before,
+                        bytes_after=report.total_after,
+                    )  # fmt: skip
+            cutoffs = journal_cutoffs(journal, now_ns)
+            if cutoffs.any and (deleted := await _attempt(prune_journal, platform.database, cutoffs)) is not None:
+                log.info("retention.journal_pruned", **deleted)
 
     async def stop() -> None:
         stopped.set()
 
     return [Component("retention", None, run, stop)]
+
+
+async def _attempt(prune: Callable[..., _R], *args: object, **kwargs: object) -> _R | None:
+    """``prune`` in a thread; None when it failed (the database may be down: the next round tries again)."""
+    try:
+        return await asyncio.to_thread(prune, *args, **kwargs)
+    except Exception as exc:
+        log.warning("retention.failed", error=str(exc))
+        return None
 
 
 def storage_queue(settings: Settings) -> str:

@@ -20,6 +20,7 @@ from tests.support.waiting import in_background
 from tradewind.adapters.bus.rabbitmq import RabbitMqBus
 from tradewind.adapters.bus.rabbitmq_settings import RabbitMqSettings
 from tradewind.application.messages.market import TRADE
+from tradewind.application.messages.notices import declare_notice_queue
 from tradewind.bootstrap.registry import available_services
 from tradewind.domain.market import InstrumentRef, TradeTick
 from tradewind.domain.values import Category, Side
@@ -38,6 +39,8 @@ async def config(tmp_path: Path, service_env: dict[str, str]) -> AsyncIterator[P
     async with sim_exchange(tmp_path) as port:
         path = tmp_path / "tw.yaml"
         simsrv_config(path, port)
+        with path.open("a") as f:  # a notified chat: the notices' queue is wanted, so /system lists it
+            f.write("commands:\n  users:\n    - {name: ada, role: view, telegram_chats: [42]}\n")
         yield path
 
 
@@ -55,6 +58,18 @@ async def publishing(url: str) -> AsyncIterator[None]:
     try:
         async with in_background(repeat()):
             yield
+    finally:
+        await bus.close()
+
+
+async def _notices_waiting(url: str, count: int) -> None:
+    """The notices' queue declared as a publishing service declares it, and ``count`` notices in it."""
+    bus = RabbitMqBus(RabbitMqSettings(url=url))
+    await bus.start()
+    try:
+        await declare_notice_queue(bus, "telegram.notices")
+        for n in range(count):
+            await bus.publish("trade.event.opened", {"n": n})
     finally:
         await bus.close()
 
@@ -78,6 +93,7 @@ async def test_the_gateway_serves_the_dashboard_live_from_rabbitmq_and_lists_the
     storage_health = (await storage.wait_event("service.ready"))["health_url"]
     service_env["TRADEWIND_DISTRIBUTED__PORTS__STORAGE"] = storage_health.rsplit(":", 1)[1]
     service_env["TRADEWIND_DISTRIBUTED__PORTS__TRADER"] = str(free_port())  # nothing listens there
+    await _notices_waiting(service_env["TRADEWIND_DISTRIBUTED__BUS__URL"], 2)  # no bot runs: they wait
     gateway = await start_service("gateway", "-c", str(config))
     api = (await gateway.wait_event("gateway.http_listening"))["url"]
 
@@ -107,6 +123,7 @@ async def test_the_gateway_serves_the_dashboard_live_from_rabbitmq_and_lists_the
     queues = {q["queue"]: q for q in report["queues"]}
     assert isinstance(queues["storage.md"]["depth"], int)  # read from the broker
     assert queues["trader.signals"]["depth"] is None  # the trader never ran: no queue yet
+    assert queues["telegram.notices"] == {"queue": "telegram.notices", "depth": 2, "detail": ""}
 
     status, body = await get(api + "/candles?exchange=simsrv&category=spot&symbol=BTCUSDT&interval=1")
     assert (status, json.loads(body)) == (200, [])  # the candles table, empty: no producer runs here

@@ -56,6 +56,18 @@ def test_the_consumed_queues_follow_the_settings() -> None:
     assert registry.consumed_queues(settings) == ("rec.md", "twap.slice", "sig.q", "lake.md", "rpc:rpc.orders")
 
 
+def test_the_notices_queue_is_listed_when_a_chat_is_notified() -> None:
+    ada = {"name": "ada", "telegram_chats": [42]}
+    notified = load_settings(None, commands={"users": [ada]}, telegram={"notify_queue": "tg.notices"})
+    assert registry.consumed_queues(notified)[-1] == "tg.notices"
+    for quiet in (
+        load_settings(None, commands={"users": [{**ada, "notify": False}]}),  # no chat to notify
+        load_settings(None, commands={"users": [ada]}, telegram={"notify": False}),  # notices off
+        load_settings(None),  # no user at all
+    ):
+        assert "telegram.notices" not in registry.consumed_queues(quiet)
+
+
 def test_a_port_out_of_range_is_refused_at_load() -> None:
     with pytest.raises(ConfigError, match="ports"):
         load_settings(None, distributed={"ports": {"storage": 70000}})

@@ -12,7 +12,7 @@ from tradewind.adapters.logging.redaction import mask_url
 from tradewind.application.ports.repositories import StoreUnavailable
 
 DEFAULT_URL = "sqlite:///data/tradewind.db"
-HEAD_REVISION = "0021_trade_partial_close"  # the newest migration's id: bump with each one (a test checks it)
+HEAD_REVISION = "0022_command_receipts_created"  # the newest migration's id: bump with each one (a test checks it)
 
 
 class StoreSettings(BaseModel):

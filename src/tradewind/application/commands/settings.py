@@ -56,6 +56,27 @@ class UserSettings(BaseModel):
         return value
 
 
+# The longest a journal limit may be (100 years): beyond it, a cutoff is not a date any more.
+MAX_JOURNAL_DAYS = 36_500
+# Telegram hands an update whose offset was not confirmed to the bot again for up to 24 hours, under the same
+# update id (its idempotency key): a command receipt kept for less could let such an update run twice.
+MIN_RECEIPT_DAYS = 1
+
+
+class JournalSettings(BaseModel):
+    """How long the command journal keeps its rows, in days (None: for ever); the running system prunes them with
+    the market data's retention, every ``recorder.retention_check_s``, and ``tradewind db prune`` on demand."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    # A command's receipt: the same idempotency key within this window answers the recorded outcome, runs nothing.
+    receipts_days: float | None = Field(30.0, ge=MIN_RECEIPT_DAYS, le=MAX_JOURNAL_DAYS)
+    # A notice sent to a chat (one row per notice and chat): what keeps a redelivered notice from being sent again.
+    notice_receipts_days: float | None = Field(7.0, gt=0, le=MAX_JOURNAL_DAYS)
+    # The audit log (who sent what, from where, and what came of it): kept unless an operator bounds it.
+    audit_days: float | None = Field(None, gt=0, le=MAX_JOURNAL_DAYS)
+
+
 class CommandsSettings(BaseModel):
     """Aliases (lowercase word -> market); an unlisted word ending in one of ``quotes`` is a symbol as it is,
     any other word gets ``default_quote`` appended (``doge`` -> ``DOGEUSDT``)."""
@@ -68,6 +89,7 @@ class CommandsSettings(BaseModel):
     users: tuple[UserSettings, ...] = ()
     terminal_role: Role = Role.ADMIN  # the local operator's role when no user is marked terminal
     confirm_ttl_s: float = Field(120.0, gt=0, le=3600)  # how long `confirm CODE` is accepted
+    journal: JournalSettings = Field(default_factory=JournalSettings)
 
     @field_validator("aliases")
     @classmethod

@@ -15,7 +15,7 @@ Kind = Literal["trade", "mid", "book", "candle"]
 class RecorderSettings(BaseModel):
     """Which ``md.<kind>.#`` topics to record and how to batch them; ``queue`` makes the subscription durable."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kinds: tuple[Kind, ...] = ("trade", "mid", "book", "candle")
     batch_size: int = Field(500, ge=1)
@@ -34,7 +34,7 @@ class RecorderSettings(BaseModel):
     book_interval_s: float = Field(0.0, ge=0, le=86_400)
     # What `tradewind db prune` keeps of book snapshots and mids (None: no limit): by age, and by their estimated
     # bytes together ("2GB", "500MiB" or a number of bytes).
-    retention_hours: float | None = Field(None, gt=0)
+    retention_hours: float | None = Field(None, gt=0, le=876_000)  # 100 years: beyond, not a date any more
     retention_max_bytes: ByteSize | None = Field(None, gt=0)
     retention_check_s: float = Field(600.0, gt=0)  # with either limit set, the running system prunes this often
     dump_orders_to_db: bool = False  # True: ``order.event`` (our orders' states and fills) goes to the orders table

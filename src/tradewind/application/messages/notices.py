@@ -12,6 +12,9 @@ from tradewind.application.messages.trade_events import PATTERNS as TRADE_EVENT_
 from tradewind.application.messages.twap import SLICE_DONE
 from tradewind.application.ports.bus import Bus
 
+# The command journal's source of the notices sent, keyed <notice>:<chat>: the bot records each chat done with a
+# notice under it, and the journal's retention keeps these rows for ``commands.journal.notice_receipts_days``.
+NOTICE_SOURCE = "telegram.notice"
 NOTICE_PATTERNS: tuple[str, ...] = (SLICE_DONE.kind, *TRADE_EVENT_PATTERNS)  # twap.event, trade.event.#, trader.deal.#
 
 

@@ -204,13 +204,11 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 @db_app.command("prune")
-def db_prune(
+def db_prune(  # noqa: PLR0917 - one parameter per command-line option
     config: ConfigOption = None,
     older_than_hours: Annotated[
-        float | None,
-        typer.Option(
-            help="Delete book snapshots and mids older than this (default recorder.retention_hours)", min=0.001
-        ),
+        str | None,
+        typer.Option(help="Delete book snapshots and mids older than this (default recorder.retention_hours)"),
     ] = None,
     max_bytes: Annotated[
         str | None,
@@ -219,21 +217,79 @@ def db_prune(
             "(default recorder.retention_max_bytes)"
         ),
     ] = None,
+    receipts_days: Annotated[
+        str | None,
+        typer.Option(
+            help="Delete command receipts older than this many days, at least 1 (default "
+            "commands.journal.receipts_days: 30)"
+        ),
+    ] = None,
+    notice_receipts_days: Annotated[
+        str | None,
+        typer.Option(
+            help="Delete the receipts of Telegram notices sent older than this many days (default "
+            "commands.journal.notice_receipts_days: 7)"
+        ),
+    ] = None,
+    audit_days: Annotated[
+        str | None,
+        typer.Option(help="Delete audit entries older than this many days (default commands.journal.audit_days: kept)"),
+    ] = None,
 ) -> None:
-    """Delete old book snapshots and mids (trades and candles are kept); report their bytes before and after."""
+    """Delete old book snapshots and mids (trades and candles are kept) and old rows of the command journal; report
+    the market data's bytes before and after and the journal's rows deleted."""
+    from tradewind.application.commands.settings import MAX_JOURNAL_DAYS, MIN_RECEIPT_DAYS
     from tradewind.bootstrap.storage import prune
 
     settings = load(config)
-    hours = older_than_hours if older_than_hours is not None else settings.recorder.retention_hours
+    hours = settings.recorder.retention_hours
+    if older_than_hours is not None:
+        hours = _positive("--older-than-hours", older_than_hours, "hours", high=MAX_JOURNAL_DAYS * 24)
     budget = settings.recorder.retention_max_bytes if max_bytes is None else _byte_size("--max-bytes", max_bytes)
-    if hours is None and budget is None:
-        fail("nothing to prune by: give --older-than-hours or --max-bytes (or recorder.retention_*)", 2)
+    limits = settings.commands.journal
+    days = {
+        name: _positive(f"--{name.replace('_', '-')}", raw, "days", high=MAX_JOURNAL_DAYS, low=low)
+        for name, raw, low in (
+            ("receipts_days", receipts_days, MIN_RECEIPT_DAYS), ("notice_receipts_days", notice_receipts_days, 0),
+            ("audit_days", audit_days, 0),
+        )
+        if raw is not None
+    }  # fmt: skip
+    journal = limits.model_copy(update=days)
+    kept = {"command_receipts": journal.receipts_days, "notice_receipts": journal.notice_receipts_days,
+            "command_audit": journal.audit_days}  # fmt: skip
+    if hours is None and budget is None and all(limit is None for limit in kept.values()):
+        fail("nothing to prune by: give --older-than-hours, --max-bytes or a --*-days option "
+             "(or recorder.retention_*, commands.journal.*)", 2)  # fmt: skip
     with starting(settings):
-        report = prune(settings, hours=hours, max_bytes=budget)
-    for table, count in report.deleted.items():
-        before, after = report.bytes_before[table], report.bytes_after[table]
-        typer.echo(f"{table}: {count} rows deleted, {_human(before)} -> {_human(after)}")
-    typer.echo(f"total: {_human(report.total_before)} -> {_human(report.total_after)}")
+        report, deleted = prune(settings, hours=hours, max_bytes=budget, journal=journal)
+    if report is not None:
+        for table, count in report.deleted.items():
+            before, after = report.bytes_before[table], report.bytes_after[table]
+            typer.echo(f"{table}: {count} rows deleted, {_human(before)} -> {_human(after)}")
+        typer.echo(f"total: {_human(report.total_before)} -> {_human(report.total_after)}")
+    for table, limit in kept.items():
+        if table in deleted:
+            typer.echo(f"{table}: {deleted[table]} rows older than {limit:g} days deleted")
+        else:
+            typer.echo(f"{table}: kept (no limit)")
+
+
+def _positive(option: str, value: str, unit: str, *, high: float, low: float = 0) -> float:
+    """A finite number of ``unit`` above ``low`` (at least it, when ``low`` is not 0) and at most ``high``, or exit 2
+    naming the option; 1e30, NaN and Infinity are refused, not turned into a date no database holds."""
+    from decimal import Decimal
+
+    from tradewind.domain.numbers import NumberError, NumberLimits, parse_decimal
+
+    try:
+        number = parse_decimal(value, option, NumberLimits(max_magnitude=Decimal(high), max_digits=12, max_places=6))
+    except NumberError:
+        number = Decimal(-1)
+    if number <= 0 or number < low:
+        least = f"at least {low:g}" if low else "more than 0"
+        fail(f"{option}: {value!r} is not a number of {unit} {least} and at most {high:g}", 2)
+    return float(number)
 
 
 def _byte_size(option: str, value: str) -> int:

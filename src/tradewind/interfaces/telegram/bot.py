@@ -18,7 +18,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from tradewind.application.commands.gate import CommandGate, Submission
-from tradewind.application.messages.notices import NOTICE_PATTERNS, declare_notice_queue
+from tradewind.application.messages.notices import NOTICE_PATTERNS, NOTICE_SOURCE, declare_notice_queue
 from tradewind.application.messages.registry import codec_for
 from tradewind.application.messages.twap import SLICE_DONE, SliceDone
 from tradewind.application.ports.bus import Bus, Message, Subscription
@@ -30,7 +30,6 @@ from tradewind.interfaces.telegram.settings import TelegramSettings
 
 log = structlog.get_logger(__name__)
 SOURCE = "telegram"
-NOTICE_SOURCE = "telegram.notice"  # the command journal's source of the notices sent, keyed <notice>:<chat>
 _RETRY_AFTER_CAP_S = 60.0  # the longest flood-control pause honoured within one delivery
 
 

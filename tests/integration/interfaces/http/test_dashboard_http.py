@@ -25,6 +25,7 @@ from tradewind.adapters.store.sqlalchemy.repositories import SqlLogRepository, S
 from tradewind.application.commands import CommandService
 from tradewind.application.lifecycle import Component, Runner
 from tradewind.application.marketdata.service import MarketDataService
+from tradewind.application.messages.notices import declare_notice_queue
 from tradewind.application.messages.signals import SIGNAL
 from tradewind.application.ports.repositories import LogRecord
 from tradewind.application.system import RunnerStatus
@@ -301,6 +302,16 @@ async def test_system_lists_components_with_health_queues_and_message_rates(site
     assert {"queue": "trader.signals", "depth": 1, "detail": ""} in system["queues"]
     assert set(system["rates"]) == {"md.book"}  # what the hub received while a page was connected
     assert system["rates"]["md.book"] >= 0
+
+
+async def test_system_lists_the_telegram_notices_piling_up_while_no_bot_reads_them(site: Site) -> None:
+    status, _, text = await _get(site.url + "/system")
+    assert status == 200 and "telegram.notices" not in {q["queue"] for q in json.loads(text)["queues"]}
+    await declare_notice_queue(site.bus, "telegram.notices")  # what the embedded system does when it runs the bot
+    for n in range(3):
+        await site.bus.publish("trade.event.opened", {"n": n})
+    status, _, text = await _get(site.url + "/system")
+    assert {"queue": "telegram.notices", "depth": 3, "detail": ""} in json.loads(text)["queues"]
 
 
 async def _refused(url: str) -> bool:

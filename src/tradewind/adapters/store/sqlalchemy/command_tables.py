@@ -16,6 +16,7 @@ command_receipts = Table(
     Column("receipt", Json, nullable=True),  # None while the first delivery runs
     Column("created", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("source", "key", name="pk_command_receipts"),
+    Index("ix_command_receipts_created", "created"),  # what the journal's retention deletes by
 )
 
 command_audit = Table(

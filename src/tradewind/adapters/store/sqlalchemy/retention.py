@@ -1,14 +1,18 @@
-"""Retention of the bulky market data: book snapshots and mids older than a cutoff, or beyond a byte budget."""
+"""Retention: the bulky market data (book snapshots and mids older than a cutoff, or beyond a byte budget) and the
+command journal (receipts and audit entries older than their cutoffs)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, delete, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from tradewind.adapters.store.sqlalchemy.command_tables import command_audit, command_receipts
 from tradewind.adapters.store.sqlalchemy.database import Database
 from tradewind.adapters.store.sqlalchemy.tables import book_snapshots, market_mids
+from tradewind.application.messages.notices import NOTICE_SOURCE
 
 PRUNED_TABLES: tuple[Table, ...] = (book_snapshots, market_mids)
 SAMPLE_ROWS = 1_000  # the newest rows whose average size stands for a table's rows where no page count is kept
@@ -59,6 +63,48 @@ def prune(database: Database, *, before_ns: int | None, max_bytes: int | None) -
                     deleted[table.name] += conn.execute(delete(table).where(table.c.id <= edge)).rowcount or 0
             sizes = {t.name: measure(t) for t in PRUNED_TABLES}
     return PruneReport(deleted, before, sizes)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalCutoffs:
+    """The command journal's rows stamped before these go (None: kept for ever): the receipts of commands, the
+    receipts of notices sent to chats (``NOTICE_SOURCE``) and the audit log's entries."""
+
+    receipts: datetime | None = None
+    notices: datetime | None = None
+    audit: datetime | None = None
+
+    @property
+    def any(self) -> bool:
+        return (self.receipts, self.notices, self.audit) != (None, None, None)
+
+
+def prune_journal(database: Database, cutoffs: JournalCutoffs) -> dict[str, int]:
+    """Delete the journal's rows older than ``cutoffs``; the rows deleted of each of ``command_receipts``,
+    ``notice_receipts`` and ``command_audit`` that has a cutoff."""
+    receipt = command_receipts.c
+    statements = {
+        "command_receipts": None if cutoffs.receipts is None else delete(command_receipts).where(
+            receipt.source != NOTICE_SOURCE, receipt.created < _utc(cutoffs.receipts)
+        ),
+        "notice_receipts": None if cutoffs.notices is None else delete(command_receipts).where(
+            receipt.source == NOTICE_SOURCE, receipt.created < _utc(cutoffs.notices)
+        ),
+        "command_audit": None if cutoffs.audit is None else delete(command_audit).where(
+            command_audit.c.at < _utc(cutoffs.audit)
+        ),
+    }  # fmt: skip
+    with database.engine.begin() as conn:
+        return {
+            name: conn.execute(statement).rowcount or 0
+            for name, statement in statements.items()
+            if statement is not None
+        }
+
+
+def _utc(at: datetime) -> datetime:
+    """SQLite keeps the journal's times as UTC text without an offset: a cutoff compares in UTC too."""
+    return at.astimezone(UTC)
 
 
 def table_bytes(database: Database) -> dict[str, int]:
