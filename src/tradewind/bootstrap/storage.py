@@ -93,8 +93,7 @@ def prune(
         report = None
         if before_ns is not None or max_bytes is not None:
             report = prune_tables(database, before_ns=before_ns, max_bytes=max_bytes)
-        cutoffs = journal_cutoffs(journal, now_ns)
-        return report, prune_journal(database, cutoffs) if cutoffs.any else {}
+        return report, prune_journal(database, journal_cutoffs(journal, now_ns)) if journal.limited else {}
     finally:
         database.dispose()
 
@@ -132,7 +131,7 @@ def retention(platform: Platform) -> list[Component]:
     journal = platform.settings.commands.journal
     hours, max_bytes = settings.retention_hours, settings.retention_max_bytes
     market = hours is not None or max_bytes is not None
-    if not market and not journal_cutoffs(journal, 0).any:
+    if not market and not journal.limited:
         return []
     stopped = asyncio.Event()
 
@@ -150,9 +149,10 @@ def retention(platform: Platform) -> list[Component]:
                         "retention.pruned", **report.deleted, bytes_before=report.total_before,
                         bytes_after=report.total_after,
                     )  # fmt: skip
-            cutoffs = journal_cutoffs(journal, now_ns)
-            if cutoffs.any and (deleted := await _attempt(prune_journal, platform.database, cutoffs)) is not None:
-                log.info("retention.journal_pruned", **deleted)
+            if journal.limited:
+                deleted = await _attempt(prune_journal, platform.database, journal_cutoffs(journal, now_ns))
+                if deleted is not None:
+                    log.info("retention.journal_pruned", **deleted)
 
     async def stop() -> None:
         stopped.set()

@@ -76,6 +76,11 @@ class JournalSettings(BaseModel):
     # The audit log (who sent what, from where, and what came of it): kept unless an operator bounds it.
     audit_days: float | None = Field(None, gt=0, le=MAX_JOURNAL_DAYS)
 
+    @property
+    def limited(self) -> bool:
+        """Whether any row of the journal is ever pruned."""
+        return any(days is not None for days in (self.receipts_days, self.notice_receipts_days, self.audit_days))
+
 
 class CommandsSettings(BaseModel):
     """Aliases (lowercase word -> market); an unlisted word ending in one of ``quotes`` is a symbol as it is,

@@ -246,7 +246,6 @@ def db_prune(  # noqa: PLR0917 - one parameter per command-line option
     if older_than_hours is not None:
         hours = _positive("--older-than-hours", older_than_hours, "hours", high=MAX_JOURNAL_DAYS * 24)
     budget = settings.recorder.retention_max_bytes if max_bytes is None else _byte_size("--max-bytes", max_bytes)
-    limits = settings.commands.journal
     days = {
         name: _positive(f"--{name.replace('_', '-')}", raw, "days", high=MAX_JOURNAL_DAYS, low=low)
         for name, raw, low in (
@@ -255,10 +254,10 @@ def db_prune(  # noqa: PLR0917 - one parameter per command-line option
         )
         if raw is not None
     }  # fmt: skip
-    journal = limits.model_copy(update=days)
-    kept = {"command_receipts": journal.receipts_days, "notice_receipts": journal.notice_receipts_days,
+    journal = settings.commands.journal.model_copy(update=days)  # each validated by _positive as the model would
+    limits = {"command_receipts": journal.receipts_days, "notice_receipts": journal.notice_receipts_days,
             "command_audit": journal.audit_days}  # fmt: skip
-    if hours is None and budget is None and all(limit is None for limit in kept.values()):
+    if hours is None and budget is None and not journal.limited:
         fail("nothing to prune by: give --older-than-hours, --max-bytes or a --*-days option "
              "(or recorder.retention_*, commands.journal.*)", 2)  # fmt: skip
     with starting(settings):
@@ -268,7 +267,7 @@ def db_prune(  # noqa: PLR0917 - one parameter per command-line option
             before, after = report.bytes_before[table], report.bytes_after[table]
             typer.echo(f"{table}: {count} rows deleted, {_human(before)} -> {_human(after)}")
         typer.echo(f"total: {_human(report.total_before)} -> {_human(report.total_after)}")
-    for table, limit in kept.items():
+    for table, limit in limits.items():
         if table in deleted:
             typer.echo(f"{table}: {deleted[table]} rows older than {limit:g} days deleted")
         else:

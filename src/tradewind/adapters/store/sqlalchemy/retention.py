@@ -74,10 +74,6 @@ class JournalCutoffs:
     notices: datetime | None = None
     audit: datetime | None = None
 
-    @property
-    def any(self) -> bool:
-        return (self.receipts, self.notices, self.audit) != (None, None, None)
-
 
 def prune_journal(database: Database, cutoffs: JournalCutoffs) -> dict[str, int]:
     """Delete the journal's rows older than ``cutoffs``; the rows deleted of each of ``command_receipts``,
