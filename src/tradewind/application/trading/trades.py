@@ -37,7 +37,13 @@ from tradewind.application.messages.trades import (
 from tradewind.application.ports.bus import Bus, JsonObject, Message, Subscription
 from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.deals import DealRepository
-from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, OrderRejected, UnknownInstrument
+from tradewind.application.ports.exchange import (
+    ExchangeError,
+    ExchangeGateway,
+    OrderRejected,
+    UnknownInstrument,
+    fills_since,
+)
 from tradewind.application.ports.trades import TradeConflict, TradeRepository
 from tradewind.application.trading.risk_registry import RiskRegistry
 from tradewind.application.trading.rounds import every
@@ -338,7 +344,7 @@ class TradeDesk:
                     log.warning("trades.fills_failed", exchange=market[0], symbol=market[2], error=str(exc))
                     continue
                 for trade in live:
-                    own = _fills_of(trade, fills)
+                    own = _fills_of(trade, fills_since(fills, trade.created_ns))  # what its own read would answer
                     if own:
                         done = await self._pair_fired(trade, gateway, gateway.instrument(market[1], market[2]), own)
                         closed += [done] if done is not None else []
