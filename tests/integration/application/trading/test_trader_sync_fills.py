@@ -102,3 +102,24 @@ async def test_a_look_with_the_deals_on_one_symbol_only_reads_that_symbols_fills
     gateway.calls.clear()
     await trader.sync_protected()
     assert gateway.calls == {"fetch_fills": 1, "fetch_positions": 1}
+
+
+async def test_a_deal_older_than_a_week_is_read_alone_the_newer_ones_of_its_symbol_share_a_read(rig: Rig) -> None:
+    """Bybit answers at most 7 days from a ``startTime``: a read since the old deal would miss the newer ones' fills."""
+    gateway = CountingGateway(rig.venue, "trader-1", "sim")
+    trader = rig.trader(gateway=gateway)
+    old = (await trader.handle(signal(exchange="sim", sid="o1", source="old", price="60000"))).deal
+    await rig.clock.advance(8 * 24 * 3_600)
+    deals = await _open_all(trader)
+    gateway.calls.clear()
+    await trader.sync_protected()
+    assert gateway.calls == {"fetch_fills": 3, "fetch_positions": 1}  # the old deal's own, BTCUSDT's, ETHUSDT's
+
+    rig.trade_at("58500")  # a's and b's stops, and the old deal's (its stop-loss at the default 2 %: 58809.8)
+    await trader.sync_protected()
+    repo = SqlDealRepository(rig.database)
+    assert old is not None and old.stop_loss == D("58809.8")
+    for deal in (old, deals["a"], deals["b"]):
+        now = await repo.by_client_order_id("sim", deal.client_order_id)
+        assert now is not None and (now.status, now.stop_loss_hit) == (DealStatus.CLOSED, True), deal.source
+    assert trader.differences == []
