@@ -22,6 +22,7 @@ from tradewind.application.ports.exchange import (
     OrderRejected,
     ProtectionUnsupported,
     UnknownInstrument,
+    fills_since,
 )
 from tradewind.domain.candles import Candle
 from tradewind.domain.instruments import Instrument, default_instruments
@@ -144,13 +145,8 @@ class FakeExchange:
     async def fetch_fills(
         self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
     ) -> list[ExecutionFill]:
-        return [
-            f
-            for f in self.executions
-            if f.symbol == symbol
-            and client_order_id in (None, f.client_order_id)
-            and (since_ns is None or f.ts_ns >= since_ns)
-        ]
+        fills = [f for f in self.executions if f.symbol == symbol and client_order_id in (None, f.client_order_id)]
+        return fills if since_ns is None else fills_since(fills, since_ns)  # the venues' millisecond grain
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         self.instrument(category, symbol)

@@ -5,6 +5,7 @@ holds them."""
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeReposit
 from tradewind.application.trading.service import TraderService
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.venue import OrderRequest, SimVenue
+from tradewind.domain.orders import ExecutionFill, PositionSnapshot
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.domain.venue_accounts import StopKind
 
@@ -36,25 +38,43 @@ class VenueRig:
     def gateway(self) -> SimGateway:
         return SimGateway(self.venue, "trader-1", "sim")
 
-    def trader(self, settings: TraderSettings | None = None) -> TraderService:
+    def trader(self, settings: TraderSettings | None = None, gateway: SimGateway | None = None) -> TraderService:
         """A trader that, as the bootstrap's, counts the trade desk's trades of the account at its reconciliation."""
         return TraderService(
-            SqlDealRepository(self.database), {"sim": self.gateway()}, self.bus, self.clock, settings,
+            SqlDealRepository(self.database), {"sim": gateway or self.gateway()}, self.bus, self.clock, settings,
             trades=SqlTradeRepository(self.database),
         )  # fmt: skip
 
-    def trade_at(self, price: str, side: Side = Side.SELL) -> None:
-        """Another account trades 0.01 BTC at ``price`` on an otherwise empty book, with depth left there."""
-        self.venue.cancel_all("maker", LINEAR, "BTCUSDT")
+    def trade_at(self, price: str, side: Side = Side.SELL, symbol: str = "BTCUSDT") -> None:
+        """Another account trades 0.01 of ``symbol`` at ``price`` on an otherwise empty book, with depth left there."""
+        self.venue.cancel_all("maker", LINEAR, symbol)
         resting = side.opposite
-        self.venue.place_order("trader-2", OrderRequest(LINEAR, "BTCUSDT", resting, OrderType.LIMIT, D("1"), D(price)))
-        self.venue.place_order("trader-3", OrderRequest(LINEAR, "BTCUSDT", side, OrderType.MARKET, D("0.01")))
+        self.venue.place_order("trader-2", OrderRequest(LINEAR, symbol, resting, OrderType.LIMIT, D("1"), D(price)))
+        self.venue.place_order("trader-3", OrderRequest(LINEAR, symbol, side, OrderType.MARKET, D("0.01")))
 
     def stops(self) -> dict[str, tuple[StopKind | None, Decimal, Decimal | None]]:
         """trader-1's open partial TP / SL orders on the venue: id -> kind, size, trigger price."""
         account = self.venue.account("trader-1")
         assert account is not None
         return {o.order_id: (o.stop_kind, o.qty, o.trigger_price) for o in account.conditional_orders("BTCUSDT")}
+
+
+class CountingGateway(SimGateway):
+    """A real SimGateway that counts its ``fetch_fills`` and ``fetch_positions`` calls (what a rate limit counts)."""
+
+    def __init__(self, venue: SimVenue, api_key: str, name: str = "sim") -> None:
+        super().__init__(venue, api_key, name)
+        self.calls: Counter[str] = Counter()
+
+    async def fetch_fills(
+        self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
+    ) -> list[ExecutionFill]:
+        self.calls["fetch_fills"] += 1
+        return await super().fetch_fills(category, symbol, client_order_id=client_order_id, since_ns=since_ns)
+
+    async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
+        self.calls["fetch_positions"] += 1
+        return await super().fetch_positions(category)
 
 
 @contextlib.asynccontextmanager

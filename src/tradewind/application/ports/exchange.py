@@ -6,7 +6,7 @@ can push our order updates also implement ``OrderUpdateStream``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -45,6 +45,7 @@ __all__ = [
     "RateLimited",
     "RealOrdersRefused",
     "UnknownInstrument",
+    "fills_since",
 ]
 
 
@@ -136,7 +137,10 @@ class ExchangeGateway(Protocol):
 
     async def fetch_fills(
         self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
-    ) -> list[ExecutionFill]: ...
+    ) -> list[ExecutionFill]:
+        """Our fills of ``symbol``; ``since_ns`` is sent in whole milliseconds (``since_ns // 1_000_000``, as the
+        venues take it), so the fills from that millisecond on are answered: ``fills_since`` says which."""
+        ...
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker: ...
 
@@ -220,3 +224,15 @@ class FundingHistory(Protocol):
         """Every linear funding payment settled at or after ``since_ns`` (of ``symbol``, or all), oldest first, each
         with the exchange's own id, every page read; FundingUnsupported where the exchange cannot tell."""
         ...
+
+
+_NS_PER_MS = 1_000_000
+
+
+def fills_since(fills: Iterable[ExecutionFill], since_ns: int) -> list[ExecutionFill]:
+    """Of ``fills`` (one read since earlier), those ``fetch_fills(..., since_ns=since_ns)`` answers, in their order.
+
+    Every gateway sends ``since`` in whole milliseconds (Bybit's ``startTime``, ccxt's ``since``, the simulated venue's
+    execution time), so a fill counts from the millisecond ``since_ns`` falls in, not from the nanosecond."""
+    since_ms = since_ns // _NS_PER_MS
+    return [fill for fill in fills if fill.ts_ns // _NS_PER_MS >= since_ms]

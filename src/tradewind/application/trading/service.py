@@ -38,6 +38,7 @@ from tradewind.application.ports.exchange import (
     UnknownInstrument,
 )
 from tradewind.application.ports.trades import TradeRepository
+from tradewind.application.trading.fills import FillsLook
 from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.trading.watched import Market, WatchedPosition, WatchedPositions, market_of
@@ -494,12 +495,14 @@ class TraderService:
         gateway: ExchangeGateway,
         inst: Instrument,
         positions: list[PositionSnapshot] | None = None,
+        look: FillsLook | None = None,
     ) -> bool:
         """Whether the exchange's own stop closed ``buy`` (recorded here as its hit); a linear position only.
 
         A deal with its own TP / SL orders is closed by their fills, whatever the account's position (other sources
         hold the same symbol); one protected the whole-position way (before those orders) by the position shrinking.
-        ``positions``: the account's positions, read before this call (a sync reads them once for all its deals).
+        ``positions``: the account's positions, read before this call (a sync reads them once for all its deals);
+        ``look``: the sync's fills, each symbol's read once for all its deals (else the deal's own are read here).
         """
         if buy.category is not Category.LINEAR:
             return False
@@ -509,7 +512,7 @@ class TraderService:
         size = sum((p.size for p in positions if p.symbol == buy.symbol), ZERO)
         orders = buy.protection_orders
         if orders.ids:
-            fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
+            fills = await self._fills_since_open(buy, gateway, look)
             closing = [f for f in fills if f.order_id in orders.ids and f.side is Side.SELL]
             if closing:
                 hit = CloseReason.TAKE_PROFIT if closing[0].order_id == orders.take_profit_id else None
@@ -519,7 +522,7 @@ class TraderService:
             return False
         closing = []
         if not orders.ids:
-            fills = await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
+            fills = await self._fills_since_open(buy, gateway, look)
             closing = [f for f in fills if f.side is Side.SELL and not f.client_order_id.startswith(_OURS)]
         if not closing:
             self._differ(
@@ -528,6 +531,13 @@ class TraderService:
             return size <= 0  # nothing to close: never a close of nothing
         await self._record_exchange_close(buy, closing, inst)
         return True
+
+    @staticmethod
+    async def _fills_since_open(buy: Deal, gateway: ExchangeGateway, look: FillsLook | None) -> list[ExecutionFill]:
+        """The fills of ``buy``'s symbol since it was opened: from the sync's shared read, else read for it alone."""
+        if look is not None:
+            return await look.fills(gateway, buy)
+        return await gateway.fetch_fills(buy.category, buy.symbol, since_ns=buy.created_ns)
 
     async def _record_exchange_close(
         self, buy: Deal, fills: list[ExecutionFill], inst: Instrument, reason: CloseReason | None = None
@@ -625,14 +635,16 @@ class TraderService:
     async def sync_protected(self) -> None:
         """Find positions the exchange's stops closed since the last look, and record the hits.
 
-        Each account's positions are read once per look, before any deal's fills, not once per deal."""
+        Each account's positions are read once per look, before any deal's fills, not once per deal; each symbol's
+        fills once per look too, since its oldest deal's creation (within a week), each deal given those since its own
+        (FillsLook)."""
         positions: dict[tuple[str, Category], list[PositionSnapshot]] = {}
-        for deal in await self._deals.open_deals():
-            if deal.protection is not Protection.EXCHANGE or deal.status is not DealStatus.OPEN:
-                continue
-            gateway = self._gateways.get(deal.exchange)
-            if gateway is None:
-                continue
+        open_deals = await self._deals.open_deals()
+        synced = [d for d in open_deals if d.protection is Protection.EXCHANGE and d.status is DealStatus.OPEN]
+        synced = [d for d in synced if d.exchange in self._gateways]
+        look = FillsLook(synced, self._clock.now_ns())
+        for deal in synced:
+            gateway = self._gateways[deal.exchange]
             account = (deal.exchange, deal.category)
             if account not in positions and deal.category is Category.LINEAR:
                 positions[account] = await gateway.fetch_positions(deal.category)
@@ -640,7 +652,7 @@ class TraderService:
                 current = await self._deals.by_client_order_id(deal.exchange, deal.client_order_id)
                 if current is not None and current.status is DealStatus.OPEN:
                     inst = gateway.instrument(deal.category, deal.symbol)
-                    await self._closed_by_exchange(current, gateway, inst, positions.get(account))
+                    await self._closed_by_exchange(current, gateway, inst, positions.get(account), look)
 
     # --- positions watched here -------------------------------------------------------------------
 

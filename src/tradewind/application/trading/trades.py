@@ -39,6 +39,7 @@ from tradewind.application.ports.clock import Clock
 from tradewind.application.ports.deals import DealRepository
 from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway, OrderRejected, UnknownInstrument
 from tradewind.application.ports.trades import TradeConflict, TradeRepository
+from tradewind.application.trading.fills import FillsLook
 from tradewind.application.trading.risk_registry import RiskRegistry
 from tradewind.application.trading.rounds import every
 from tradewind.application.trading.trade_settings import TRADE_COMMANDS, TradesSettings
@@ -324,24 +325,21 @@ class TradeDesk:
 
     async def sync_protected(self) -> list[Trade]:
         """Record the trades whose own TP / SL pair the exchange fired since the last look (one fills query per
-        market); the trades it closed (in whole, or in part: those still open with the rest)."""
+        market, FillsLook); the trades it closed (in whole, or in part: those still open with the rest)."""
         closed = []
         for market in [m for m, live in self._live.items() if any(t.protection_orders.ids for t in live.values())]:
             gateway = self._gateways[market[0]]
             async with self._lock(market):
                 live = [t for t in self._live.get(market, {}).values() if t.protection_orders.ids]
-                if not live:
-                    continue
-                try:
-                    fills = await gateway.fetch_fills(market[1], market[2], since_ns=min(t.created_ns for t in live))
+                look = FillsLook(live, self._clock.now_ns())
+                try:  # every read first: a failed one records nothing of the market this look
+                    fired = [(t, own) for t in live if (own := _fills_of(t, await look.fills(gateway, t)))]
                 except ExchangeError as exc:
                     log.warning("trades.fills_failed", exchange=market[0], symbol=market[2], error=str(exc))
                     continue
-                for trade in live:
-                    own = _fills_of(trade, fills)
-                    if own:
-                        done = await self._pair_fired(trade, gateway, gateway.instrument(market[1], market[2]), own)
-                        closed += [done] if done is not None else []
+                for trade, own in fired:
+                    done = await self._pair_fired(trade, gateway, gateway.instrument(market[1], market[2]), own)
+                    closed += [done] if done is not None else []
         return closed
 
     async def on_price(self, market: Market, price: Decimal) -> list[Trade]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -28,6 +30,17 @@ def ccxt_gateway(url: str, key: str = "trader-1", **overrides: object) -> CcxtGa
     return open_gateway(
         str(overrides.get("type", "bybit")), sim_server_settings(url, **overrides), credentials, WallClock()
     )
+
+
+@contextlib.asynccontextmanager
+async def loaded_wire_gateway(kind: str, url: str) -> AsyncIterator[CcxtGateway]:
+    """trader-1's gateway over loopback, instruments loaded, closed after: ``bybit-v5``, ``unified`` or ``binance``."""
+    gateway = ccxt_gateway(url, type="binance") if kind == "binance" else ccxt_gateway(url, api=kind)
+    await gateway.load_instruments()
+    try:
+        yield gateway
+    finally:
+        await gateway.close()
 
 
 @dataclass

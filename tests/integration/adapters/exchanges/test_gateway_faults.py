@@ -22,7 +22,7 @@ from tradewind.application.ports.exchange import ExchangeError, ExchangeGateway,
 from tradewind.domain.orders import OrderIntent, OrderResult, OrderState
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 
-from .gateway_support import ccxt_gateway
+from .gateway_support import loaded_wire_gateway
 
 D = Decimal
 T = TypeVar("T")
@@ -59,13 +59,8 @@ def _rules(profile: str, face: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(params=["bybit-v5", "unified", "binance"])
 async def wire_gateway(request: pytest.FixtureRequest, sim_server: Served) -> AsyncIterator[ExchangeGateway]:
-    kind = request.param
-    gw = ccxt_gateway(sim_server.url, type="binance") if kind == "binance" else ccxt_gateway(sim_server.url, api=kind)
-    await gw.load_instruments()
-    try:
+    async with loaded_wire_gateway(request.param, sim_server.url) as gw:
         yield gw
-    finally:
-        await gw.close()
 
 
 def intent(cid: str, *, qty: str = "0.01", price: str | None = "59000") -> OrderIntent:
