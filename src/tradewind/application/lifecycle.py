@@ -269,6 +269,15 @@ async def sleep_unless_stopped(clock: Clock, seconds: float, stopped: asyncio.Ev
     return not stopped.is_set()
 
 
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel ``task`` (None: nothing) and wait until it has ended; its cancellation is not raised here."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def _log() -> Any:
     """structlog's logger, imported when a runner first logs: the reading ``twap`` verbs import only StartupError."""
     import structlog

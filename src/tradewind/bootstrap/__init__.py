@@ -8,45 +8,32 @@ first use, so a ``twap`` verb does not import the HTTP server, the simulator or 
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from tradewind.lazy import LazyNames
+
 if TYPE_CHECKING:
-    from tradewind.bootstrap.common import build_clock
-    from tradewind.bootstrap.distributed import build_distributed
-    from tradewind.bootstrap.embedded import EmbeddedSystem, SimExchangeSystem, build_embedded, build_sim_exchange
-    from tradewind.bootstrap.registry import SERVICES, ServiceUnavailable, available_services
-    from tradewind.bootstrap.twap import TwapApp, build_twap
+    from tradewind.bootstrap.common import build_clock as build_clock
+    from tradewind.bootstrap.distributed import build_distributed as build_distributed
+    from tradewind.bootstrap.embedded import EmbeddedSystem as EmbeddedSystem
+    from tradewind.bootstrap.embedded import SimExchangeSystem as SimExchangeSystem
+    from tradewind.bootstrap.embedded import build_embedded as build_embedded
+    from tradewind.bootstrap.embedded import build_sim_exchange as build_sim_exchange
+    from tradewind.bootstrap.registry import SERVICES as SERVICES
+    from tradewind.bootstrap.registry import ServiceUnavailable as ServiceUnavailable
+    from tradewind.bootstrap.registry import available_services as available_services
+    from tradewind.bootstrap.twap import TwapApp as TwapApp
+    from tradewind.bootstrap.twap import build_twap as build_twap
 
-__all__ = [
-    "SERVICES",
-    "EmbeddedSystem",
-    "ServiceUnavailable",
-    "SimExchangeSystem",
-    "TwapApp",
-    "available_services",
-    "build_clock",
-    "build_distributed",
-    "build_embedded",
-    "build_sim_exchange",
-    "build_twap",
-]
-_MODULES = {
-    "build_clock": "common",
-    "build_distributed": "distributed",
-    "EmbeddedSystem": "embedded",
-    "SimExchangeSystem": "embedded",
-    "build_embedded": "embedded",
-    "build_sim_exchange": "embedded",
-    "SERVICES": "registry",
-    "ServiceUnavailable": "registry",
-    "available_services": "registry",
-    "TwapApp": "twap",
-    "build_twap": "twap",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name in _MODULES:
-        return getattr(import_module(f"{__name__}.{_MODULES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__,
+    {
+        "common": ("build_clock",),
+        "distributed": ("build_distributed",),
+        "embedded": ("EmbeddedSystem", "SimExchangeSystem", "build_embedded", "build_sim_exchange"),
+        "registry": ("SERVICES", "ServiceUnavailable", "available_services"),
+        "twap": ("TwapApp", "build_twap"),
+    },
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

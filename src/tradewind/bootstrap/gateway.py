@@ -22,7 +22,8 @@ from tradewind.bootstrap.trading import trader
 from tradewind.bootstrap.twap import twap
 from tradewind.interfaces.health.status import RegistryStatus
 from tradewind.interfaces.http import ApiAccess, HttpServer, create_http_app
-from tradewind.interfaces.http.settings import HttpSettings, TokenError
+from tradewind.interfaces.http.settings import HttpSettings
+from tradewind.interfaces.token_file import TokenError
 from tradewind.settings import ConfigError
 
 log = structlog.get_logger(__name__)

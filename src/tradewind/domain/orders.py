@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -140,6 +141,17 @@ class PositionSnapshot:
     avg_price: Decimal | None
     unrealised_pnl: Decimal = Decimal(0)
     mark_price: Decimal | None = None
+
+
+def net_size(positions: Iterable[PositionSnapshot], symbol: str) -> Decimal:
+    """The signed size ``positions`` hold of ``symbol`` (positive long, negative short; 0 when flat)."""
+    return sum((p.size for p in positions if p.symbol == symbol), Decimal(0))
+
+
+def held_on(positions: Iterable[PositionSnapshot], symbol: str, side: Side) -> Decimal:
+    """What ``positions`` hold of ``symbol`` on ``side`` (BUY: the long side, SELL: the short side), never below 0."""
+    net = net_size(positions, symbol)
+    return max(Decimal(0), net if side is Side.BUY else -net)
 
 
 @dataclass(frozen=True, slots=True)

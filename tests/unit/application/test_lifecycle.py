@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tradewind.adapters.clock import SimClock
-from tradewind.application.lifecycle import Component, ComponentCrashed, Runner, sleep_unless_stopped
+from tradewind.application.lifecycle import Component, ComponentCrashed, Runner, cancel_and_wait, sleep_unless_stopped
 
 
 def recording(name: str, log: list[str], *, fail_start: bool = False, fail_stop: bool = False) -> Component:
@@ -119,3 +119,17 @@ async def test_states_name_every_component_not_started_then_well_or_what_is_wron
     await runner.start()
     assert runner.states() == {"well": None, "sick": "disk full"}
     await runner.stop()
+
+
+async def test_cancel_and_wait_ends_a_running_task_without_raising_and_takes_none() -> None:
+    started = asyncio.Event()
+
+    async def forever() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.create_task(forever())
+    await started.wait()
+    await cancel_and_wait(task)
+    assert task.done() and task.cancelled()
+    await cancel_and_wait(None)  # nothing to stop

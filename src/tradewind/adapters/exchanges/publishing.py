@@ -7,7 +7,6 @@ push stream (``OrderUpdateStream``) when it has one; both go through one de-dupl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Sequence
@@ -16,6 +15,7 @@ from typing import TypeVar
 
 import structlog
 
+from tradewind.application.lifecycle import cancel_and_wait
 from tradewind.application.messages.market import ORDER_EVENT
 from tradewind.application.ports.bus import Bus
 from tradewind.application.ports.clock import Clock
@@ -186,10 +186,7 @@ class PublishingGateway:
 
     async def close(self) -> None:
         task, self._stream_task = self._stream_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self._inner.close()
 
     async def _follow(self, stream: OrderUpdateStream) -> None:

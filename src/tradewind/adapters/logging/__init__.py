@@ -6,25 +6,19 @@ are imported by processes that never configure structlog, and importing them run
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tradewind.lazy import LazyNames
 
 if TYPE_CHECKING:
-    from tradewind.adapters.logging.config import configure_logging, reset_logging
-    from tradewind.adapters.logging.settings import LoggingSettings
-    from tradewind.adapters.logging.sink import DbLogSink
+    from tradewind.adapters.logging.config import configure_logging as configure_logging
+    from tradewind.adapters.logging.config import reset_logging as reset_logging
+    from tradewind.adapters.logging.settings import LoggingSettings as LoggingSettings
+    from tradewind.adapters.logging.sink import DbLogSink as DbLogSink
 
-__all__ = ["DbLogSink", "LoggingSettings", "configure_logging", "reset_logging"]
-_HOMES = {
-    "DbLogSink": "sink",
-    "LoggingSettings": "settings",
-    "configure_logging": "config",
-    "reset_logging": "config",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+_LAZY = LazyNames(
+    __name__,
+    {"config": ("configure_logging", "reset_logging"), "settings": ("LoggingSettings",), "sink": ("DbLogSink",)},
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

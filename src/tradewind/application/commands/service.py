@@ -450,6 +450,10 @@ def _check_numbers(command: CreateTwap, limits: InputLimits) -> None:
             parse_decimal(number, name, limits.numbers)
 
 
+def _database_down(exc: StoreUnavailable) -> CommandError:
+    return CommandError(Refusal.UNAVAILABLE, exc.detail, dependency="database")
+
+
 @contextlib.contextmanager
 def _twap_refusals() -> Iterator[None]:
     try:
@@ -465,7 +469,7 @@ def _twap_refusals() -> Iterator[None]:
     except BusError as exc:
         raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}", dependency="broker") from None
     except StoreUnavailable as exc:
-        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}", dependency="database") from None
+        raise _database_down(exc) from None
 
 
 @contextlib.contextmanager
@@ -474,7 +478,7 @@ def _market_data_refusals() -> Iterator[None]:
     try:
         yield
     except StoreUnavailable as exc:  # the collector's saved subscriptions
-        raise CommandError(Refusal.UNAVAILABLE, f"database unavailable: {exc}", dependency="database") from None
+        raise _database_down(exc) from None
     except BusError as exc:  # distributed mode: the market-data service failed or did not answer
         raise CommandError(Refusal.UNAVAILABLE, f"service unavailable: {exc}", dependency="market-data") from None
     except KeyError as exc:

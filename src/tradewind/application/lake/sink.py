@@ -9,7 +9,6 @@ the lake cannot store exactly, is dead-lettered (``PoisonMessage``) and never wr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import structlog
 
 from tradewind.application.held_acks import HeldAcks
+from tradewind.application.lifecycle import cancel_and_wait
 from tradewind.application.messages.codec import Codec, MalformedPayload
 from tradewind.application.messages.registry import codec_for
 from tradewind.application.ports.bus import Bus, Message, PoisonMessage, Subscription
@@ -83,11 +83,8 @@ class LakeSink:
             for sub in self._subscriptions:
                 await sub.cancel()
             self._subscriptions.clear()
-            if self._timer is not None:
-                self._timer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._timer
-                self._timer = None
+            await cancel_and_wait(self._timer)
+            self._timer = None
         await self.flush()
         log.info("lake.stopped", written=self.stats.written, duplicates=self.stats.duplicates,
                  dead_lettered=self.stats.dead_lettered, write_errors=self.stats.write_errors)  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 import structlog
 
 from tradewind.application.held_acks import HeldAcks
+from tradewind.application.lifecycle import cancel_and_wait
 from tradewind.application.marketdata.settings import RecorderSettings
 from tradewind.application.messages.codec import Codec, MalformedPayload
 from tradewind.application.messages.market import BOOK, MID, ORDER_EVENT, TRADE
@@ -113,11 +113,8 @@ class MarketDataRecorder:
             for sub in self._subscriptions:
                 await sub.cancel()
             self._subscriptions.clear()
-            if self._timer is not None:
-                self._timer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._timer
-                self._timer = None
+            await cancel_and_wait(self._timer)
+            self._timer = None
         await self.flush()
 
     async def _on_message(self, message: Message) -> None:

@@ -9,13 +9,13 @@ Given a ``SubscriptionRepository``, subscriptions made at run time are saved and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import structlog
 
+from tradewind.application.lifecycle import cancel_and_wait
 from tradewind.application.marketdata.book import LocalBook, SequenceGap
 from tradewind.application.marketdata.settings import MarketDataSettings
 from tradewind.application.messages.market import BOOK, MID, TRADE
@@ -110,7 +110,7 @@ class MarketDataService:
         if self._store is not None:
             await self._store.delete_subscription(ref)
         sub = self._subs.pop(ref)
-        await _cancel(sub.task)
+        await cancel_and_wait(sub.task)
         log.info("marketdata.unsubscribed", topic=ref.topic("book"), matching_key=ref.matching_key)
 
     def subscriptions(self) -> list[SubscriptionStatus]:
@@ -131,7 +131,7 @@ class MarketDataService:
     async def close(self) -> None:
         subs, self._subs = list(self._subs.values()), {}
         for sub in subs:
-            await _cancel(sub.task)
+            await cancel_and_wait(sub.task)
 
     def _status(self, sub: _Subscription) -> SubscriptionStatus:
         silent_s = (self._clock.now_ns() - sub.last_ns) / 1e9
@@ -171,11 +171,3 @@ class MarketDataService:
             bid, ask = snap.bids[0][0], snap.asks[0][0]
             mid = MidPrice(sub.ref, (bid + ask) / 2, bid, ask, snap.ts_ns)
             await self._bus.publish(sub.ref.topic("mid"), MID.encode(mid))
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

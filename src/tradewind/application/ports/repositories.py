@@ -20,6 +20,11 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 class StoreUnavailable(RuntimeError):
     """The database does not answer now (down, restarting, unreachable): the same call may succeed later."""
 
+    @property
+    def detail(self) -> str:
+        """How every front end words it (HTTP's 503, the command service, the CLI)."""
+        return f"database unavailable: {self}"
+
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:

@@ -11,12 +11,12 @@ traded for ``IDLE_MINUTES``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 import structlog
 
+from tradewind.application.lifecycle import cancel_and_wait
 from tradewind.application.messages.codec import MalformedPayload
 from tradewind.application.messages.market import TRADE
 from tradewind.application.messages.signals import CANDLE
@@ -118,11 +118,8 @@ class CandleFeed:
         for subscription in self._subscriptions:
             await subscription.cancel()
         self._subscriptions.clear()
-        if self._timer is not None:
-            self._timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._timer
-            self._timer = None
+        await cancel_and_wait(self._timer)
+        self._timer = None
 
     async def _on_trade(self, message: Message) -> None:
         try:

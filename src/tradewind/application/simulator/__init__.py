@@ -1,22 +1,21 @@
 """The exchange simulator's market: a swarm of simulated traders publishing market data.
 
-The service loads on first use, so reading ``SimulatorSettings`` with the configuration stays quick.
+Each name loads its module on first use, so reading ``SimulatorSettings`` with the configuration stays quick.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradewind.application.simulator.settings import MarketSettings, SimulatorSettings
+from tradewind.lazy import LazyNames
 
 if TYPE_CHECKING:
-    from tradewind.application.simulator.service import MarketSimulatorService
+    from tradewind.application.simulator.service import MarketSimulatorService as MarketSimulatorService
+    from tradewind.application.simulator.settings import MarketSettings as MarketSettings
+    from tradewind.application.simulator.settings import SimulatorSettings as SimulatorSettings
 
-__all__ = ["MarketSettings", "MarketSimulatorService", "SimulatorSettings"]
-
-
-def __getattr__(name: str) -> object:
-    if name == "MarketSimulatorService":
-        return getattr(import_module(f"{__name__}.service"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__, {"service": ("MarketSimulatorService",), "settings": ("MarketSettings", "SimulatorSettings")}
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

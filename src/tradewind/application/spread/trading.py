@@ -26,7 +26,7 @@ from tradewind.application.spread.settings import SpreadSettings
 from tradewind.domain.ids import client_order_id
 from tradewind.domain.instruments import FilterError
 from tradewind.domain.market import InstrumentRef
-from tradewind.domain.orders import OrderIntent, OrderResult
+from tradewind.domain.orders import OrderIntent, OrderResult, net_size
 from tradewind.domain.spread.exposure import Exposure, LegChange, LegKey
 from tradewind.domain.spread.groups import Pair
 from tradewind.domain.spread.opportunity import BPS
@@ -163,7 +163,7 @@ class TradingEngine:
             except ExchangeError as exc:
                 self.mismatches.append(f"{exchange} {category.value} {symbol}: cannot ask the venue ({exc})")
                 continue
-            held = sum((p.size for p in positions if p.symbol == symbol), Decimal(0))
+            held = net_size(positions, symbol)
             if held * qty < 0 or abs(held) < abs(qty):
                 problem = f"{exchange} {category.value} {symbol}: open spreads hold {qty}, the venue {held}"
                 self.mismatches.append(problem)

@@ -51,6 +51,7 @@ from tradewind.domain.orders import (
     OrderResult,
     PositionProtection,
     PositionSnapshot,
+    net_size,
 )
 from tradewind.domain.signals.signal import Action, Signal
 from tradewind.domain.trading.deals import (
@@ -509,7 +510,7 @@ class TraderService:
         # The position before the fills: a stop firing in between shows as its fill, never as an unexplained gap.
         if positions is None:
             positions = await gateway.fetch_positions(buy.category)
-        size = sum((p.size for p in positions if p.symbol == buy.symbol), ZERO)
+        size = net_size(positions, buy.symbol)
         orders = buy.protection_orders
         if orders.ids:
             fills = await self._fills_since_open(buy, gateway, look)
@@ -608,7 +609,7 @@ class TraderService:
                 self._differ(deal, f"its TP / SL orders {', '.join(gone)} are no longer open on the exchange")
         if deal.category is Category.LINEAR:
             positions = await gateway.fetch_positions(deal.category)
-            size = sum((p.size for p in positions if p.symbol == deal.symbol), ZERO)
+            size = net_size(positions, deal.symbol)
             # Every source's open deal of the symbol shares the one-way position, and so do the trade desk's trades on
             # the same account (the same gateway): more than all of them differs.
             held = sum(

@@ -46,7 +46,7 @@ from tradewind.application.trading.trade_settings import TRADE_COMMANDS, TradesS
 from tradewind.domain.command_events import TradeCommandEvent
 from tradewind.domain.commands import AmountUnit, CloseAll, CloseTrade, OpenTrade
 from tradewind.domain.instruments import FilterError, Instrument
-from tradewind.domain.orders import ExecutionFill, OrderIntent, OrderResult, PositionProtection
+from tradewind.domain.orders import ExecutionFill, OrderIntent, OrderResult, PositionProtection, held_on, net_size
 from tradewind.domain.trading.deals import DealStatus, closing_fills, fee_in_quote
 from tradewind.domain.trading.events import trade_event
 from tradewind.domain.trading.risk import STOP_LOSS, TAKE_PROFIT, TRAILING_STOP, RiskStrategy, first_exit
@@ -421,7 +421,7 @@ class TradeDesk:
             elif result is None and trade.protected_on_exchange and await self._flat(trade, gateway):
                 # Whole-position protection of a trade opened before the pairs (migration 0018): no fills name it.
                 price = trigger or trade.best_price or Decimal(0)
-                return await self._record(trade, inst, CLOSED_BY_EXCHANGE, price, Decimal(0))
+                return await self._record(trade, inst, CLOSED_BY_EXCHANGE, price, Decimal(0), by_exchange=True)
             if result is None:
                 intent = OrderIntent(
                     trade.exit_order_id, trade.exchange, trade.category, trade.symbol, trade.exit_side,
@@ -561,7 +561,7 @@ class TradeDesk:
             return qty - sum((f.qty for f in fills if f.order_id and f.order_id in pair), Decimal(0))
 
         positions = await gateway.fetch_positions(trade.category)
-        size = sum((p.size for p in positions if p.symbol == trade.symbol), Decimal(0))
+        size = net_size(positions, trade.symbol)
         others = Decimal(0)
         for other in await self._trades.live():
             if (
@@ -605,9 +605,10 @@ class TradeDesk:
         return closed
 
     async def _flat(self, trade: Trade, gateway: ExchangeGateway) -> bool:
-        """Whether the exchange's own protection already closed a linear position (whole-position protection)."""
+        """Whether the exchange's own protection already closed a linear position (whole-position protection): none
+        is held on the trade's side any more (a short trade's position is negative)."""
         positions = await gateway.fetch_positions(trade.category)
-        return sum((p.size for p in positions if p.symbol == trade.symbol), Decimal(0)) <= 0
+        return held_on(positions, trade.symbol, trade.side) <= 0
 
     # --- reconciliation ---------------------------------------------------------------------------
 

@@ -5,82 +5,51 @@ Every name loads its module on first use, so reading ``VenueSettings`` with the 
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from tradewind.lazy import LazyNames
+
 if TYPE_CHECKING:
-    from tradewind.application.venue.events import (
-        ExecutionEvent,
-        FillSplitter,
-        OrderEvent,
-        PositionEvent,
-        ReportListener,
-        VenueEvent,
-        VenueListener,
-        WalletEvent,
-    )
-    from tradewind.application.venue.model import (
-        CancelCause,
-        CoinView,
-        Execution,
-        MarketUnit,
-        NoFillReason,
-        Order,
-        OrderRef,
-        OrderRequest,
-        PositionView,
-        RejectCode,
-        Transaction,
-        TransactionType,
-        VenueError,
-        VenueOrderStatus,
-        WalletView,
-    )
-    from tradewind.application.venue.service import SimVenue, UnknownAccount
-    from tradewind.application.venue.settings import AccountSettings, FeeSettings, VenueSettings
+    from tradewind.application.venue.events import ExecutionEvent as ExecutionEvent
+    from tradewind.application.venue.events import FillSplitter as FillSplitter
+    from tradewind.application.venue.events import OrderEvent as OrderEvent
+    from tradewind.application.venue.events import PositionEvent as PositionEvent
+    from tradewind.application.venue.events import ReportListener as ReportListener
+    from tradewind.application.venue.events import VenueEvent as VenueEvent
+    from tradewind.application.venue.events import VenueListener as VenueListener
+    from tradewind.application.venue.events import WalletEvent as WalletEvent
+    from tradewind.application.venue.model import CancelCause as CancelCause
+    from tradewind.application.venue.model import CoinView as CoinView
+    from tradewind.application.venue.model import Execution as Execution
+    from tradewind.application.venue.model import MarketUnit as MarketUnit
+    from tradewind.application.venue.model import NoFillReason as NoFillReason
+    from tradewind.application.venue.model import Order as Order
+    from tradewind.application.venue.model import OrderRef as OrderRef
+    from tradewind.application.venue.model import OrderRequest as OrderRequest
+    from tradewind.application.venue.model import PositionView as PositionView
+    from tradewind.application.venue.model import RejectCode as RejectCode
+    from tradewind.application.venue.model import Transaction as Transaction
+    from tradewind.application.venue.model import TransactionType as TransactionType
+    from tradewind.application.venue.model import VenueError as VenueError
+    from tradewind.application.venue.model import VenueOrderStatus as VenueOrderStatus
+    from tradewind.application.venue.model import WalletView as WalletView
+    from tradewind.application.venue.service import SimVenue as SimVenue
+    from tradewind.application.venue.service import UnknownAccount as UnknownAccount
+    from tradewind.application.venue.settings import AccountSettings as AccountSettings
+    from tradewind.application.venue.settings import FeeSettings as FeeSettings
+    from tradewind.application.venue.settings import VenueSettings as VenueSettings
 
-__all__ = [
-    "AccountSettings",
-    "CancelCause",
-    "CoinView",
-    "Execution",
-    "ExecutionEvent",
-    "FeeSettings",
-    "FillSplitter",
-    "MarketUnit",
-    "NoFillReason",
-    "Order",
-    "OrderEvent",
-    "OrderRef",
-    "OrderRequest",
-    "PositionEvent",
-    "PositionView",
-    "RejectCode",
-    "ReportListener",
-    "SimVenue",
-    "Transaction",
-    "TransactionType",
-    "UnknownAccount",
-    "VenueError",
-    "VenueEvent",
-    "VenueListener",
-    "VenueOrderStatus",
-    "VenueSettings",
-    "WalletEvent",
-    "WalletView",
-]
-
-
-_EVENTS = ("ExecutionEvent", "FillSplitter", "OrderEvent", "PositionEvent", "ReportListener", "VenueEvent",
-           "VenueListener", "WalletEvent")  # fmt: skip
-_SETTINGS = ("AccountSettings", "FeeSettings", "VenueSettings")
-_MODULES = {
-    **dict.fromkeys(_EVENTS, "events"), **dict.fromkeys(_SETTINGS, "settings"),
-    **dict.fromkeys(("SimVenue", "UnknownAccount"), "service"),
-}  # fmt: skip
-
-
-def __getattr__(name: str) -> object:
-    if name in __all__:
-        return getattr(import_module(f"{__name__}.{_MODULES.get(name, 'model')}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__,
+    {
+        "events": ("ExecutionEvent", "FillSplitter", "OrderEvent", "PositionEvent", "ReportListener", "VenueEvent",
+                   "VenueListener", "WalletEvent"),
+        "model": ("CancelCause", "CoinView", "Execution", "MarketUnit", "NoFillReason", "Order", "OrderRef",
+                  "OrderRequest", "PositionView", "RejectCode", "Transaction", "TransactionType", "VenueError",
+                  "VenueOrderStatus", "WalletView"),
+        "service": ("SimVenue", "UnknownAccount"),
+        "settings": ("AccountSettings", "FeeSettings", "VenueSettings"),
+    },
+)  # fmt: skip
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

@@ -119,8 +119,8 @@ def _reading(config: Path | None, work: Callable[[TwapReader], Awaitable[T]]) ->
         return asyncio.run(main())
     except JobNotFound as exc:
         _refuse(str(exc))
-    except StoreUnavailable as exc:  # as the command service words it
-        _refuse(f"database unavailable: {exc}")
+    except StoreUnavailable as exc:
+        _refuse(exc.detail)
 
 
 def _decimal(raw: str | None, flag: str, limits: InputLimits) -> Decimal | None:

@@ -6,21 +6,19 @@ FastAPI (a ``twap`` verb answers without it).
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradewind.interfaces.http.settings import HttpSettings
+from tradewind.lazy import LazyNames
 
 if TYPE_CHECKING:
-    from tradewind.interfaces.http.app import create_http_app
-    from tradewind.interfaces.http.security import ApiAccess
-    from tradewind.interfaces.http.server import HttpServer
+    from tradewind.interfaces.http.app import create_http_app as create_http_app
+    from tradewind.interfaces.http.security import ApiAccess as ApiAccess
+    from tradewind.interfaces.http.server import HttpServer as HttpServer
+    from tradewind.interfaces.http.settings import HttpSettings as HttpSettings
 
-__all__ = ["ApiAccess", "HttpServer", "HttpSettings", "create_http_app"]
-_LAZY = {"create_http_app": "app", "HttpServer": "server", "ApiAccess": "security"}
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__,
+    {"app": ("create_http_app",), "security": ("ApiAccess",), "server": ("HttpServer",), "settings": ("HttpSettings",)},
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

@@ -50,7 +50,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreUnavailable)
     async def database_down(_request: Request, exc: StoreUnavailable) -> JSONResponse:
-        return unavailable("database", f"database unavailable: {exc}")
+        return unavailable("database", exc.detail)
 
     @app.exception_handler(BusError)
     async def broker_down(_request: Request, exc: BusError) -> JSONResponse:

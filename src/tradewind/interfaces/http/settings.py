@@ -7,12 +7,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from tradewind.interfaces.token_file import TokenError, read_token_file
+
 MIN_TOKEN = 16  # characters: a guessable token protects nothing
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-class TokenError(ValueError):
-    """``http.token_file`` cannot be read or holds no usable token; the message names the file, never its content."""
 
 
 def _token_problem(token: str) -> str | None:
@@ -88,13 +86,7 @@ class HttpSettings(BaseModel):
             return self.token.get_secret_value()
         if self.token_file is None:
             return None
-        try:
-            token = self.token_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise TokenError(f"http.token_file: cannot read {self.token_file}: {reason}") from None
-        if not token:
-            raise TokenError(f"http.token_file: {self.token_file} is empty")
+        token = read_token_file(self.token_file, "http.token_file")
         problem = _token_problem(token)
         if problem:
             raise TokenError(f"http.token_file: the token in {self.token_file} {problem}")

@@ -7,19 +7,19 @@ the feed pumps (``feeds``), the tape cursor and the book diffs. The application 
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings
+from tradewind.lazy import LazyNames
 
 if TYPE_CHECKING:
-    from tradewind.interfaces.sim_exchange.app import create_sim_exchange_app, serve_until_cancelled, start_server
+    from tradewind.interfaces.sim_exchange.app import create_sim_exchange_app as create_sim_exchange_app
+    from tradewind.interfaces.sim_exchange.app import serve_until_cancelled as serve_until_cancelled
+    from tradewind.interfaces.sim_exchange.app import start_server as start_server
+    from tradewind.interfaces.sim_exchange.settings import SimExchangeSettings as SimExchangeSettings
 
-__all__ = ["SimExchangeSettings", "create_sim_exchange_app", "serve_until_cancelled", "start_server"]
-_LAZY = frozenset({"create_sim_exchange_app", "serve_until_cancelled", "start_server"})
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(import_module(f"{__name__}.app"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__,
+    {"app": ("create_sim_exchange_app", "serve_until_cancelled", "start_server"), "settings": ("SimExchangeSettings",)},
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

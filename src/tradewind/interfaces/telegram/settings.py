@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from tradewind.interfaces.token_file import read_token_file
+
 
 class TelegramSettings(BaseModel):
     """Who may command is ``commands.users`` (their ``telegram_chats``); this section is the bot itself."""
@@ -35,11 +37,4 @@ class TelegramSettings(BaseModel):
             return self.token.get_secret_value().strip() or None
         if self.token_file is None:
             return None
-        try:
-            token = self.token_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise ValueError(f"telegram.token_file: cannot read {self.token_file}: {reason}") from None
-        if not token:
-            raise ValueError(f"telegram.token_file: {self.token_file} is empty")
-        return token
+        return read_token_file(self.token_file, "telegram.token_file")

@@ -1,13 +1,15 @@
 """Trade objects on the simulated venue's linear market and a real database: each trade protected by a partial TP / SL
 pair of its own, closed by that pair's fills only (at run time and after a restart), its pair cancelled before its own
 close, and beside a position manager's deal on the same symbol each closes only its own quantity; a pair that fills
-less than its trade (cut by a close by hand, or short of depth) closes that part only, at exactly its fills."""
+less than its trade (cut by a close by hand, or short of depth) closes that part only, at exactly its fills. A trade
+protected the whole-position way (before the pairs), long or short, counts as closed by the exchange only once no
+position is held on its side."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pytest
@@ -24,6 +26,7 @@ from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeReposit
 from tradewind.application.messages.trade_events import TRADE_EVENT
 from tradewind.application.ports.bus import Message
 from tradewind.application.trading.service import Outcome
+from tradewind.application.trading.trade_settings import TradesSettings
 from tradewind.application.trading.trades import TradeDesk
 from tradewind.application.venue import OrderRequest, VenueOrderStatus
 from tradewind.domain.commands import AmountUnit, CloseTrade, OpenTrade
@@ -338,3 +341,44 @@ async def test_a_deals_stop_firing_first_is_not_counted_as_its_share_when_the_tr
     )  # fmt: skip
     flow, fees = rig.cash_flow(a, a.sl_order_id)
     assert part.pnl() == flow - a.fee - fees
+
+
+async def whole_position_trade(rig: Rig, side: Side) -> Trade:
+    """A trade of before the pairs (migration 0018): protected the whole-position way, with no order ids of its own;
+    the desk that meets it is a restarted one."""
+    watching = TradeDesk(
+        SqlTradeRepository(rig.database), {"sim": rig.gateway()}, rig.bus, rig.clock, TradesSettings(protection="watch")
+    )
+    opened = await watching.open(OpenTrade(side, "BTCUSDT", D("0.016"), AmountUnit.BASE, "sim", LINEAR), "old")
+    assert opened.protection_orders.ids == () and rig.position() == D("0.016")
+    assert rig.venue.position_view("trader-1", "BTCUSDT").side is side
+    old = replace(opened, protected_on_exchange=True)
+    await SqlTradeRepository(rig.database).save(old)
+    return old
+
+
+@pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
+async def test_a_whole_position_trade_still_held_on_its_side_is_closed_by_its_own_exit(rig: Rig, side: Side) -> None:
+    old = await whole_position_trade(rig, side)
+    desk = rig.desk()
+    await desk.reconcile()
+    (closed,) = await desk.close_market(CloseTrade("BTCUSDT", "sim", LINEAR))
+    # A short position (negative) is not flat: the exit is sent and the position closed by it, never assumed closed.
+    assert (closed.key, closed.close_reason, closed.closed_by_exchange, closed.closed_qty) == (
+        "old", "manual", False, D("0.016"),
+    )  # fmt: skip
+    assert rig.position() == 0 and [q for q, *_ in rig.fills_of(old.exit_order_id)] == [D("0.016")]
+
+
+@pytest.mark.parametrize("side", [Side.BUY, Side.SELL])
+async def test_a_whole_position_trade_whose_side_is_gone_counts_as_closed_by_the_exchange(rig: Rig, side: Side) -> None:
+    old = await whole_position_trade(rig, side)
+    # The exchange's own stop (here: an order by hand) closes the position while the desk is down.
+    gone = OrderRequest(LINEAR, "BTCUSDT", side.opposite, OrderType.MARKET, D("0.016"), reduce_only=True)
+    rig.venue.place_order("trader-1", gone)
+    assert rig.position() == 0
+    desk = rig.desk()
+    await desk.reconcile()
+    (closed,) = await desk.close_market(CloseTrade("BTCUSDT", "sim", LINEAR))
+    assert (closed.key, closed.close_reason, closed.closed_by_exchange) == ("old", "closed_by_exchange", True)
+    assert rig.position() == 0 and rig.fills_of(old.exit_order_id) == []  # no exit sent: nothing opened the other way

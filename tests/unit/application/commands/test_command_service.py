@@ -29,6 +29,7 @@ from tradewind.application.commands import (
 from tradewind.application.messages.twap import COMMAND_TOPIC
 from tradewind.application.ports.bus import Message, RequestTimeout
 from tradewind.application.ports.market_data import SubscriptionStatus
+from tradewind.application.ports.repositories import StoreUnavailable
 from tradewind.application.twap.journal import JobJournal
 from tradewind.application.twap.service import TwapService
 from tradewind.application.venue import AccountSettings, SimVenue, VenueSettings
@@ -76,12 +77,15 @@ class FakeMarketData:
     def __init__(self, *, exchanges: tuple[str, ...] = ("sim",), down: bool = False) -> None:
         self.exchanges = exchanges
         self.down = down
+        self.store_down = False  # the collector's saved subscriptions cannot be written
         self.subs: dict[InstrumentRef, SubscriptionStatus] = {}
         self.books: dict[InstrumentRef, BookSnapshot] = {}
 
     async def subscribe(self, ref: InstrumentRef, depth: int = 50) -> SubscriptionStatus:
         if self.down:
             raise RequestTimeout("rpc.md.subscribe: no answer within 5 s")
+        if self.store_down:
+            raise StoreUnavailable("connection refused")
         if ref.exchange not in self.exchanges:
             raise ValueError(f"no market-data stream for exchange {ref.exchange!r}")
         self.subs[ref] = SubscriptionStatus(ref, depth, False, False, 0, 0, 0)
@@ -249,6 +253,11 @@ async def test_market_data_refusals_are_classified(world: World) -> None:
     world.market.down = True
     refusal = await _refused(world, Subscribe(REF))
     assert refusal.refusal is Refusal.UNAVAILABLE and "service unavailable" in str(refusal)
+    world.market.down, world.market.store_down = False, True
+    refusal = await _refused(world, Subscribe(REF))
+    assert (refusal.refusal, refusal.dependency, str(refusal)) == (
+        Refusal.UNAVAILABLE, "database", "database unavailable: connection refused",
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("command", [BUY, ListTwaps(), ListSubscriptions(), Subscribe(REF)])

@@ -8,7 +8,7 @@ import pytest
 
 from tradewind.interfaces.http import ApiAccess, HttpSettings
 from tradewind.interfaces.http.security import host_name
-from tradewind.interfaces.http.settings import TokenError
+from tradewind.interfaces.token_file import TokenError
 from tradewind.settings import ConfigError, load_settings
 
 TOKEN = "unit-token-0123456789abcdef"

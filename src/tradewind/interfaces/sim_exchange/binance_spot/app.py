@@ -6,7 +6,6 @@ already serves Bybit's ``/v5/...``: one process, one port, one venue. ``app[BINA
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,14 +28,9 @@ from tradewind.interfaces.sim_exchange.binance_spot.settings import BinanceSpotS
 from tradewind.interfaces.sim_exchange.binance_spot.weight import WeightMeter
 from tradewind.interfaces.sim_exchange.binance_spot.ws_app import stream_routes
 from tradewind.interfaces.sim_exchange.binance_spot.ws_hub import StreamHub
-from tradewind.interfaces.sim_exchange.faults import FaultKind, FaultPlan
-from tradewind.interfaces.sim_exchange.faults.rest import drop_connection, server_error
-from tradewind.interfaces.sim_exchange.faults.settings import (
-    REST_KINDS,
-    ClockSkewParams,
-    RateLimitParams,
-    TimeoutParams,
-)
+from tradewind.interfaces.sim_exchange.faults import FaultPlan
+from tradewind.interfaces.sim_exchange.faults.rest import answer_with_faults
+from tradewind.interfaces.sim_exchange.faults.settings import REST_KINDS, RateLimitParams
 from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
@@ -229,30 +223,17 @@ def _endpoint(server: BinanceSpot, route: Route) -> Callable[[web.Request], Awai
     async def serve_with_faults(request: web.Request) -> web.Response:
         now_ms = venue.clock.now_ms()
         hits = faults.draw(REST_KINDS, account=request.headers.get("X-MBX-APIKEY"), route=route.path, now_ms=now_ms)
-        delay_ms = sum(h.delay_ms for h in hits)
-        if delay_ms:
-            await asyncio.sleep(delay_ms / 1000)
-        outcome = next((h for h in hits if h.kind is not FaultKind.LATENCY), None)
-        if outcome is None:
-            return await serve(request)
-        p = outcome.params
-        if outcome.kind is FaultKind.MAINTENANCE:  # Binance's SERVER_BUSY
-            return reply({"code": -1008, "msg": SERVER_BUSY}, 503)
-        if outcome.kind is FaultKind.SERVER_ERROR:
-            return server_error(p)
-        if isinstance(p, RateLimitParams):
-            error = BinanceError(
-                Code.TOO_MANY_REQUESTS,
-                f"fault injected on {route.path}",
-                headers={"Retry-After": str(max(1, -(-p.reset_ms // 1000)))},
-            )
-            return reply(error.body(), error.http_status, error.headers)
-        if isinstance(p, ClockSkewParams):
-            return await serve(request, skew_ms=p.skew_ms)
-        assert isinstance(p, TimeoutParams)
-        if outcome.kind is FaultKind.TIMEOUT_AFTER:
-            await serve(request)  # done on the venue; the answer is lost
-        return await drop_connection(request, p.hold_ms)
+        return await answer_with_faults(request, hits, serve, busy=busy, rate_limited=rate_limited)
+
+    def busy() -> web.Response:  # Binance's SERVER_BUSY
+        return reply({"code": -1008, "msg": SERVER_BUSY}, 503)
+
+    def rate_limited(p: RateLimitParams) -> web.Response:
+        retry_after = str(max(1, -(-p.reset_ms // 1000)))
+        error = BinanceError(
+            Code.TOO_MANY_REQUESTS, f"fault injected on {route.path}", headers={"Retry-After": retry_after}
+        )
+        return reply(error.body(), error.http_status, error.headers)
 
     async def serve(request: web.Request, skew_ms: int = 0) -> web.Response:
         now_ms = venue.clock.now_ms() + skew_ms

@@ -5,29 +5,27 @@ The routes and the WebSocket server load on first use; the settings do not need 
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
-from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
+from tradewind.lazy import LazyNames
 
 if TYPE_CHECKING:
-    from tradewind.interfaces.sim_exchange.bybit_v5.app import ROUTES, Route, install_bybit
-    from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import WEBSOCKET, WebSocketServer
+    from tradewind.interfaces.sim_exchange.bybit_v5.app import ROUTES as ROUTES
+    from tradewind.interfaces.sim_exchange.bybit_v5.app import Route as Route
+    from tradewind.interfaces.sim_exchange.bybit_v5.app import install_bybit as install_bybit
+    from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings as RateLimitSettings
+    from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import WEBSOCKET as WEBSOCKET
+    from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import WebSocketServer as WebSocketServer
+    from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings as WebSocketSettings
 
-__all__ = [
-    "ROUTES",
-    "WEBSOCKET",
-    "RateLimitSettings",
-    "Route",
-    "WebSocketServer",
-    "WebSocketSettings",
-    "install_bybit",
-]
-_LAZY = {"ROUTES": "app", "Route": "app", "install_bybit": "app", "WEBSOCKET": "ws_app", "WebSocketServer": "ws_app"}
-
-
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__,
+    {
+        "app": ("ROUTES", "Route", "install_bybit"),
+        "settings": ("RateLimitSettings",),
+        "ws_app": ("WEBSOCKET", "WebSocketServer"),
+        "ws_settings": ("WebSocketSettings",),
+    },
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

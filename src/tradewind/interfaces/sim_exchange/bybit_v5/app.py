@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -25,14 +24,9 @@ from tradewind.interfaces.sim_exchange.bybit_v5.ratelimit import RateDecision, R
 from tradewind.interfaces.sim_exchange.bybit_v5.settings import RateLimitSettings
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_app import install_websocket
 from tradewind.interfaces.sim_exchange.bybit_v5.ws_settings import WebSocketSettings
-from tradewind.interfaces.sim_exchange.faults import FaultKind, FaultPlan
-from tradewind.interfaces.sim_exchange.faults.rest import drop_connection, server_error
-from tradewind.interfaces.sim_exchange.faults.settings import (
-    REST_KINDS,
-    ClockSkewParams,
-    RateLimitParams,
-    TimeoutParams,
-)
+from tradewind.interfaces.sim_exchange.faults import FaultPlan
+from tradewind.interfaces.sim_exchange.faults.rest import answer_with_faults
+from tradewind.interfaces.sim_exchange.faults.settings import REST_KINDS, RateLimitParams
 from tradewind.interfaces.sim_exchange.replay import ReplayGuard
 
 log = structlog.get_logger(__name__)
@@ -130,29 +124,17 @@ def _endpoint(
     async def serve_with_faults(request: web.Request) -> web.Response:
         now_ms = venue.clock.now_ms()
         hits = faults.draw(REST_KINDS, account=request.headers.get("X-BAPI-API-KEY"), route=route.path, now_ms=now_ms)
-        delay_ms = sum(h.delay_ms for h in hits)
-        if delay_ms:
-            await asyncio.sleep(delay_ms / 1000)
-        outcome = next((h for h in hits if h.kind is not FaultKind.LATENCY), None)
-        if outcome is None:
-            return await serve(request)
-        p = outcome.params
-        if outcome.kind is FaultKind.MAINTENANCE:
-            busy = BybitError(RetCode.SERVER_ERROR, "maintenance window", message=SERVER_BUSY)
-            return reply(error_body(busy, now_ms))
-        if outcome.kind is FaultKind.SERVER_ERROR:
-            return server_error(p)
-        if isinstance(p, RateLimitParams):
-            reset = now_ms + p.reset_ms
-            headers = RateDecision(False, p.limit, 0, reset).headers()
+
+        def busy() -> web.Response:
+            error = BybitError(RetCode.SERVER_ERROR, "maintenance window", message=SERVER_BUSY)
+            return reply(error_body(error, now_ms))
+
+        def rate_limited(p: RateLimitParams) -> web.Response:
+            headers = RateDecision(False, p.limit, 0, now_ms + p.reset_ms).headers()
             error = BybitError(RetCode.TOO_MANY_VISITS, f"{p.limit} requests per window on {route.path}")
             return reply(error_body(error, now_ms), headers=headers)
-        if isinstance(p, ClockSkewParams):
-            return await serve(request, skew_ms=p.skew_ms)
-        assert isinstance(p, TimeoutParams)
-        if outcome.kind is FaultKind.TIMEOUT_AFTER:
-            await serve(request)  # done on the venue; the answer is lost
-        return await drop_connection(request, p.hold_ms)
+
+        return await answer_with_faults(request, hits, serve, busy=busy, rate_limited=rate_limited)
 
     async def serve(request: web.Request, skew_ms: int = 0) -> web.Response:
         now_ns = venue.clock.now_ns() + skew_ms * 1_000_000

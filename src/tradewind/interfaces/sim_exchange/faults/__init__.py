@@ -1,23 +1,27 @@
 """Faults the simulated exchange injects on purpose: rules as data (``settings``), seeded decisions (``plan``),
 the admin route that swaps them at run time (``admin``). The faces and the venue ask the one ``FaultPlan``.
 
-The plan loads on first use, so reading ``FaultSettings`` with the configuration does not import it.
+Each name loads its module on first use, so reading ``FaultSettings`` with the configuration does not import the
+plan.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradewind.interfaces.sim_exchange.faults.settings import FaultKind, FaultRuleSettings, FaultSettings
+from tradewind.lazy import LazyNames
 
 if TYPE_CHECKING:
-    from tradewind.interfaces.sim_exchange.faults.plan import FaultPlan, FaultRule, Hit
+    from tradewind.interfaces.sim_exchange.faults.plan import FaultPlan as FaultPlan
+    from tradewind.interfaces.sim_exchange.faults.plan import FaultRule as FaultRule
+    from tradewind.interfaces.sim_exchange.faults.plan import Hit as Hit
+    from tradewind.interfaces.sim_exchange.faults.settings import FaultKind as FaultKind
+    from tradewind.interfaces.sim_exchange.faults.settings import FaultRuleSettings as FaultRuleSettings
+    from tradewind.interfaces.sim_exchange.faults.settings import FaultSettings as FaultSettings
 
-__all__ = ["FaultKind", "FaultPlan", "FaultRule", "FaultRuleSettings", "FaultSettings", "Hit"]
-
-
-def __getattr__(name: str) -> object:
-    if name in ("FaultPlan", "FaultRule", "Hit"):
-        return getattr(import_module(f"{__name__}.plan"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_LAZY = LazyNames(
+    __name__,
+    {"plan": ("FaultPlan", "FaultRule", "Hit"), "settings": ("FaultKind", "FaultRuleSettings", "FaultSettings")},
+)
+__all__ = _LAZY.names  # noqa: PLE0605 # built from the map: each name listed once
+__getattr__ = _LAZY.load

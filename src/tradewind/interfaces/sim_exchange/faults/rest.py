@@ -1,13 +1,57 @@
-"""What a REST fault does on the wire, for either face: a dropped connection, a gateway's 5xx page."""
+"""What a REST fault does on the wire, for either face: the latency, a dropped connection, a gateway's 5xx page, a
+skewed clock; the face words a maintenance window and a rate limit its own way."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
 from aiohttp import web
 
-from tradewind.interfaces.sim_exchange.faults.settings import FaultParams, ServerErrorParams
+from tradewind.interfaces.sim_exchange.faults.plan import Hit
+from tradewind.interfaces.sim_exchange.faults.settings import (
+    ClockSkewParams,
+    FaultKind,
+    FaultParams,
+    RateLimitParams,
+    ServerErrorParams,
+    TimeoutParams,
+)
+
+# A face's own handling of a request, its clock skewed by the milliseconds given.
+Serve = Callable[[web.Request, int], Awaitable[web.Response]]
+
+
+async def answer_with_faults(
+    request: web.Request,
+    hits: list[Hit],
+    serve: Serve,
+    *,
+    busy: Callable[[], web.Response],
+    rate_limited: Callable[[RateLimitParams], web.Response],
+) -> web.Response:
+    """A REST request under the faults drawn for it: their latency first, then the one fault that decides the answer
+    (``busy`` and ``rate_limited`` in the face's words), or the request served as usual."""
+    delay_ms = sum(h.delay_ms for h in hits)
+    if delay_ms:
+        await asyncio.sleep(delay_ms / 1000)
+    outcome = next((h for h in hits if h.kind is not FaultKind.LATENCY), None)
+    if outcome is None:
+        return await serve(request, 0)
+    p = outcome.params
+    if outcome.kind is FaultKind.MAINTENANCE:
+        return busy()
+    if outcome.kind is FaultKind.SERVER_ERROR:
+        return server_error(p)
+    if isinstance(p, RateLimitParams):
+        return rate_limited(p)
+    if isinstance(p, ClockSkewParams):
+        return await serve(request, p.skew_ms)
+    assert isinstance(p, TimeoutParams)
+    if outcome.kind is FaultKind.TIMEOUT_AFTER:
+        await serve(request, 0)  # done on the venue; the answer is lost
+    return await drop_connection(request, p.hold_ms)
 
 
 async def drop_connection(request: web.Request, hold_ms: int) -> web.Response:
