@@ -128,8 +128,10 @@ async def rig(
     doorbell: Doorbell | None = None,
 ) -> AsyncIterator[Rig]:
     """The services on a SimClock; by default over an in-process venue with a resting book (``gateways`` and its
-    ``venue`` replace them, e.g. ccxt gateways on a sim-exchange server)."""
-    clock = SimClock()
+    ``venue`` replace them, e.g. ccxt gateways on a sim-exchange server). Over a given venue the clock starts at the
+    venue's time, as a real deployment's clock agrees with its exchange's within seconds: a job looking back a week
+    from January on a venue in December would ask the exchange for eleven months of fills."""
+    clock = SimClock() if venue is None else SimClock(venue.clock.now_ns())
     if venue is None:
         venue = make_venue(clock)
         quote(venue)

@@ -1,11 +1,7 @@
 """One look's fills: each market's fills read once, since the earliest of the positions looked at there, and given to
 each position as its own read since its own creation would have answered them (``fills_since``, at the exchanges'
 millisecond grain). A sync of many positions on few symbols costs one ``fetch_fills`` per symbol, not per position.
-
-Only positions opened within ``SHARED_SPAN_NS`` share a read: Bybit's ``/v5/execution/list`` answers at most the 7
-days from its ``startTime``, so a read since an older position would stop short of now and miss a newer one's fills;
-within the span every read reaches now (an hour kept for the clocks' skew). An older position is read alone, as
-before."""
+A read from any ``since`` reaches now: the gateways read a venue answering a week at a time window by window."""
 
 from __future__ import annotations
 
@@ -34,29 +30,22 @@ class Held(Protocol):
     def symbol(self) -> str: ...
 
 
-SHARED_SPAN_NS = (7 * 24 - 1) * 3_600 * 1_000_000_000
-
-
 def _market(held: Held) -> Market:
     return held.exchange, held.category, held.symbol
 
 
 class FillsLook:
-    """The fills of one look at ``now_ns`` over ``held``: a market's are read when a position there first needs them."""
+    """The fills of one look over ``held``: a market's are read when a position there first needs them."""
 
-    def __init__(self, held: Iterable[Held], now_ns: int) -> None:
-        self._oldest = now_ns - SHARED_SPAN_NS
+    def __init__(self, held: Iterable[Held]) -> None:
         self._since: dict[Market, int] = {}
         for position in held:
-            if position.created_ns >= self._oldest:
-                market = _market(position)
-                self._since[market] = min(self._since.get(market, position.created_ns), position.created_ns)
+            market = _market(position)
+            self._since[market] = min(self._since.get(market, position.created_ns), position.created_ns)
         self._read: dict[Market, list[ExecutionFill]] = {}
 
     async def fills(self, gateway: ExchangeGateway, position: Held) -> list[ExecutionFill]:
         """What ``fetch_fills(category, symbol, since_ns=position.created_ns)`` answers, from the market's one read."""
-        if position.created_ns < self._oldest:  # older than a read is sure to reach now from: its own read
-            return await gateway.fetch_fills(position.category, position.symbol, since_ns=position.created_ns)
         market = _market(position)
         since = self._since.get(market)
         if since is None or position.created_ns < since:  # not announced, and older than the read: read again

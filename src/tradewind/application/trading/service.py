@@ -637,13 +637,12 @@ class TraderService:
         """Find positions the exchange's stops closed since the last look, and record the hits.
 
         Each account's positions are read once per look, before any deal's fills, not once per deal; each symbol's
-        fills once per look too, since its oldest deal's creation (within a week), each deal given those since its own
-        (FillsLook)."""
+        fills once per look too, since its oldest deal's creation, each deal given those since its own (FillsLook)."""
         positions: dict[tuple[str, Category], list[PositionSnapshot]] = {}
         open_deals = await self._deals.open_deals()
         synced = [d for d in open_deals if d.protection is Protection.EXCHANGE and d.status is DealStatus.OPEN]
         synced = [d for d in synced if d.exchange in self._gateways]
-        look = FillsLook(synced, self._clock.now_ns())
+        look = FillsLook(synced)
         for deal in synced:
             gateway = self._gateways[deal.exchange]
             account = (deal.exchange, deal.category)

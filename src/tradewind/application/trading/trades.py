@@ -331,7 +331,7 @@ class TradeDesk:
             gateway = self._gateways[market[0]]
             async with self._lock(market):
                 live = [t for t in self._live.get(market, {}).values() if t.protection_orders.ids]
-                look = FillsLook(live, self._clock.now_ns())
+                look = FillsLook(live)
                 try:  # every read first: a failed one records nothing of the market this look
                     fired = [(t, own) for t in live if (own := _fills_of(t, await look.fills(gateway, t)))]
                 except ExchangeError as exc:

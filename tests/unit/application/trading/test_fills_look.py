@@ -1,5 +1,5 @@
 """FillsLook: one read per market for the positions of a look, each given exactly what its own read would answer; a
-position not announced and older than the read, or older than the shared span, read alone."""
+position not announced and older than the read read again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fakes.exchange import FakeExchange
-from tradewind.application.trading.fills import SHARED_SPAN_NS, FillsLook
+from tradewind.application.trading.fills import FillsLook
 from tradewind.domain.orders import ExecutionFill
 from tradewind.domain.values import Category
 
@@ -53,7 +53,7 @@ def _exchange(fill_ns: list[int], symbol: str = "BTCUSDT") -> Counting:
 async def _one_read_case(fills: list[int], created: list[int]) -> None:
     exchange = _exchange([NOW + f // MS * MS for f in fills])  # venues stamp fills in whole milliseconds
     positions = [Position(NOW + c) for c in created]
-    look = FillsLook(positions, NOW + 5 * MS)
+    look = FillsLook(positions)
     for position in positions:
         own = await exchange.fetch_fills(LINEAR, "BTCUSDT", since_ns=position.created_ns)
         assert await look.fills(exchange, position) == own
@@ -71,16 +71,8 @@ def test_each_position_gets_its_own_reads_answer_from_one_read(fills: list[int],
 
 async def test_a_position_not_announced_and_older_than_the_read_is_read_again_from_its_creation() -> None:
     exchange = _exchange([NOW, NOW + 3 * MS])
-    look = FillsLook([Position(NOW + 2 * MS)], NOW + 10 * MS)
+    look = FillsLook([Position(NOW + 2 * MS)])
     assert len(await look.fills(exchange, Position(NOW + 2 * MS))) == 1
     assert len(await look.fills(exchange, Position(NOW))) == 2  # not announced, older: the market read again
     assert len(await look.fills(exchange, Position(NOW + 2 * MS))) == 1  # from the new read, no third
     assert exchange.since == {NOW + 2 * MS: 1, NOW: 1}
-
-
-async def test_a_position_older_than_the_shared_span_is_read_alone_the_others_share() -> None:
-    exchange = _exchange([NOW - SHARED_SPAN_NS - 5 * MS, NOW - MS, NOW])
-    old, new, newer = Position(NOW - SHARED_SPAN_NS - 10 * MS), Position(NOW - 2 * MS), Position(NOW - MS)
-    look = FillsLook([old, new, newer], NOW)
-    assert [len(await look.fills(exchange, p)) for p in (old, new, newer, old)] == [3, 2, 2, 3]
-    assert exchange.since == {old.created_ns: 2, new.created_ns: 1}  # the old one alone each time, one shared read

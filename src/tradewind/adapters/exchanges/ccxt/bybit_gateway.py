@@ -11,7 +11,8 @@ import structlog
 
 from tradewind.adapters.exchanges.ccxt import bybit
 from tradewind.adapters.exchanges.ccxt.bybit_private_ws import BybitPrivateStream, private_ws_url
-from tradewind.adapters.exchanges.ccxt.gateway import CcxtGateway
+from tradewind.adapters.exchanges.ccxt.capabilities import WEEK_MS
+from tradewind.adapters.exchanges.ccxt.gateway import CLOCK_SKEW_MS, CcxtGateway, time_windows
 from tradewind.application.ports.exchange import (
     ExchangeError,
     OrderNotFound,
@@ -39,15 +40,16 @@ from tradewind.domain.values import Category
 log = structlog.get_logger(__name__)
 KLINE_PAGE = 1000  # the most rows /v5/market/kline returns at once
 TRANSACTION_PAGE = 50  # the most rows /v5/account/transaction-log returns at once
-# The widest window /v5/account/transaction-log takes (endTime - startTime <= 7 days); without both it answers a day.
-TRANSACTION_WINDOW_MS = 7 * 24 * 3_600_000
-TRANSACTION_HISTORY_MS = 730 * 24 * 3_600_000  # the log goes back two years: an older ``since`` starts there
+# WEEK_MS: the widest window /v5/account/transaction-log and /v5/execution/list take (endTime - startTime <= 7 days);
+# the execution list answers the 7 days from a lone startTime, the 7 days before now without either.
+HISTORY_MS = 730 * 24 * 3_600_000  # both lists go back two years: an older ``since`` starts there
 ORDER_PAGE = 50  # the most rows /v5/order/realtime returns at once
 POSITION_PAGE = 200  # the most rows /v5/position/list returns at once
 INSTRUMENT_PAGE = 1000  # the most rows /v5/market/instruments-info returns at once (linear pages; spot is one answer)
 FILL_PAGE = 100  # the most rows /v5/execution/list returns at once
 PARTIAL_LOOKS = 5  # how often the new partial TP / SL orders are looked for after trading-stop answered
 PARTIAL_LOOK_S = 0.2
+Bounds = tuple[int | None, int | None]  # a list read's startTime and endTime (ms), each sent where not None
 _PARTIAL_KINDS = {"PartialTakeProfit": "take_profit", "PartialStopLoss": "stop_loss"}
 
 
@@ -113,38 +115,55 @@ class BybitV5Gateway(CcxtGateway):
     async def fetch_fills(
         self, category: Category, symbol: str, *, client_order_id: str | None = None, since_ns: int | None = None
     ) -> list[ExecutionFill]:
+        """``/v5/execution/list`` from ``since_ns`` to now, window by window of under 7 days (the last one sent with
+        ``startTime`` alone, so the exchange's clock ends it), each paged to its end; without ``since_ns``, the last
+        7 days (Bybit's default), with ``client_order_id`` too."""
         params: dict[str, Any] = {"category": category.value, "symbol": symbol, "limit": FILL_PAGE}
         if client_order_id:
             params["orderLinkId"] = client_order_id
+        windows: Sequence[Bounds] = [(None, None)]  # neither time: Bybit's last 7 days
         if since_ns is not None:
-            params["startTime"] = since_ns // 1_000_000
+            now = self._clock.now_ms()
+            since = max(since_ns // 1_000_000, now - HISTORY_MS)
+            windows = time_windows(since, now, WEEK_MS, open_skew_ms=CLOCK_SKEW_MS)
         fills: dict[str, ExecutionFill] = {}  # by execution id: a page shifted by a new fill repeats a row
-        async for response in self._v5_pages("fills", self._client.private_get_v5_execution_list, params):
-            for row in bybit.result_list(response):
-                fill = bybit.fill(row)
-                fills[fill.trade_id] = fill
+        method = self._client.private_get_v5_execution_list
+        async for row in self._window_rows("fills", method, params, windows):
+            fill = bybit.fill(row)
+            fills[fill.trade_id] = fill
         return sorted(fills.values(), key=lambda f: (f.ts_ns, f.trade_id))
 
     async def fetch_funding(self, since_ns: int, symbol: str | None = None) -> list[FundingPayment]:
-        """SETTLEMENT rows of ``/v5/account/transaction-log``, window by window of at most 7 days up to now, each
+        """SETTLEMENT rows of ``/v5/account/transaction-log``, window by window of under 7 days up to now, each
         window paged through ``nextPageCursor`` to its end."""
         found: dict[str, FundingPayment] = {}  # by id: a page shifted by a new settlement repeats a row
         now = self._clock.now_ms()
-        start = max(since_ns // 1_000_000, now - TRANSACTION_HISTORY_MS)
-        while start <= now:
-            end = min(start + TRANSACTION_WINDOW_MS, now)
-            params: dict[str, Any] = {
-                "accountType": "UNIFIED", "category": Category.LINEAR.value, "type": "SETTLEMENT",
-                "startTime": start, "endTime": end, "limit": TRANSACTION_PAGE,
-            }  # fmt: skip
-            method = self._client.private_get_v5_account_transaction_log
-            async for response in self._v5_pages("funding", method, params):
-                for row in bybit.result_list(response):
-                    if symbol is None or row.get("symbol") == symbol:
-                        payment = bybit.funding(self._name, row)
-                        found[payment.funding_id] = payment
-            start = end + 1
+        windows = time_windows(max(since_ns // 1_000_000, now - HISTORY_MS), now, WEEK_MS)
+        params: dict[str, Any] = {
+            "accountType": "UNIFIED", "category": Category.LINEAR.value, "type": "SETTLEMENT",
+            "limit": TRANSACTION_PAGE,
+        }  # fmt: skip
+        method = self._client.private_get_v5_account_transaction_log
+        async for row in self._window_rows("funding", method, params, windows):
+            if symbol is None or row.get("symbol") == symbol:
+                payment = bybit.funding(self._name, row)
+                found[payment.funding_id] = payment
         return sorted(found.values(), key=lambda p: (p.ts_ns, p.funding_id))
+
+    async def _window_rows(
+        self,
+        what: str,
+        method: Callable[[dict[str, Any]], Awaitable[Any]],
+        params: dict[str, Any],
+        windows: Sequence[Bounds],
+    ) -> AsyncIterator[bybit.Row]:
+        """Every row of a V5 list read window by window (``startTime`` / ``endTime``, each sent where not None), each
+        window paged through ``nextPageCursor`` to its end."""
+        for start, end in windows:
+            bounds = {k: v for k, v in (("startTime", start), ("endTime", end)) if v is not None}
+            async for response in self._v5_pages(what, method, {**params, **bounds}):
+                for row in bybit.result_list(response):
+                    yield row
 
     async def fetch_ticker(self, category: Category, symbol: str) -> Ticker:
         self.instrument(category, symbol)

@@ -27,6 +27,9 @@ class ExchangeCapabilities:
     # How the unified gateway reads open orders, order history and positions: page by page through the venue's cursor
     # (Bybit), or as the one answer the venue gives (Binance's openOrders and positions are whole lists).
     list_paging: Literal["cursor", "whole"] = "whole"
+    # The widest time window one trades call answers (Bybit: 7 days from ``since``): a read from an older ``since`` is
+    # cut into windows up to now. None: the venue answers any span.
+    trade_window_ms: int | None = None
 
 
 BYBIT = ExchangeCapabilities(
@@ -38,9 +41,10 @@ BYBIT_SIM_SERVER = replace(BYBIT, book_u_contiguous=False)
 # Exchanges whose ccxt ``fetch_order(None, symbol, {"clientOrderId": ...})`` asks the venue by client id (read in
 # ccxt's source; binance is also run against our sim-exchange). Binance accepts a client id again once its order
 # is closed, so for these the gateway looks an id up before the first send too.
+WEEK_MS = 7 * 24 * 3_600_000  # Bybit's /v5/execution/list: endTime - startTime <= 7 days
 _CLIENT_ID_FETCH = frozenset({"binance", "okx", "kraken"})
 _TRADE_PAGING: dict[str, dict[str, Any]] = {
-    "bybit": {"trade_paging": "cursor", "trades_per_page": 100, "list_paging": "cursor"},
+    "bybit": {"trade_paging": "cursor", "trades_per_page": 100, "list_paging": "cursor", "trade_window_ms": WEEK_MS},
     "binance": {"trade_paging": "from_id", "trades_per_page": 1000},
 }
 

@@ -53,6 +53,32 @@ MAX_PAGES = 1000
 # "Busy, try again" answers ccxt reads as plain errors: Bybit's retCode 10016 (server busy, maintenance, internal
 # error) and Binance's -1008 (SERVER_BUSY). Nothing says whether the request was served, as after a timeout.
 _BUSY = re.compile(r'"retCode"\s*:\s*10016\b|"code"\s*:\s*-1008\b')
+# How far a venue's clock may run ahead of ours, at most (Bybit refuses a request stamped 5 s off, its recv_window):
+# a windowed list's last window, sent with a start alone, begins at least this much under its width before our now.
+CLOCK_SKEW_MS = 3_600_000
+Window = tuple[int, int | None]  # a list read's [startTime, endTime] in ms, inclusive; endTime None: the venue's own
+
+
+def time_windows(since_ms: int, now_ms: int, width_ms: int, *, open_skew_ms: int | None = None) -> list[Window]:
+    """Consecutive windows from ``since_ms`` to ``now_ms``, each spanning less than ``width_ms`` (a venue refusing
+    ``endTime - startTime`` beyond it takes them all). With ``open_skew_ms`` the last one has no end: the venue answers
+    ``width_ms`` from its start by its own clock, which it begins late enough to reach ``open_skew_ms`` past our now,
+    so nothing the venue stamped after our clock's now is missed."""
+    windows: list[Window] = []
+    start = since_ms
+    if open_skew_ms is None:
+        while start <= now_ms:
+            end = min(start + width_ms - 1, now_ms)
+            windows.append((start, end))
+            start = end + 1
+        return windows
+    assert width_ms > 2 * open_skew_ms, "the open window must reach past now by the skew"
+    while now_ms - start > width_ms - open_skew_ms:  # from here alone the venue's answer might stop short of now
+        end = min(start + width_ms - 1, now_ms - open_skew_ms)
+        windows.append((start, end))
+        start = end + 1
+    windows.append((start, None))
+    return windows
 
 
 def translate(exc: Exception, what: str) -> ExchangeError:
@@ -294,4 +320,4 @@ class CcxtGateway(ABC):
         await self._clock.sleep(delay * (0.5 + self._rng.random()))  # jitter spreads retries of many clients
 
 
-__all__ = ["MAX_PAGES", "CcxtGateway", "translate"]
+__all__ = ["CLOCK_SKEW_MS", "MAX_PAGES", "CcxtGateway", "Window", "time_windows", "translate"]

@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 
 from tradewind.adapters.exchanges.ccxt import unified
-from tradewind.adapters.exchanges.ccxt.gateway import MAX_PAGES, CcxtGateway
+from tradewind.adapters.exchanges.ccxt.gateway import CLOCK_SKEW_MS, MAX_PAGES, CcxtGateway, time_windows
 from tradewind.adapters.exchanges.ccxt.pro_orders import CcxtProOrderStream
 from tradewind.application.ports.exchange import (
     ExchangeError,
@@ -384,7 +384,22 @@ class UnifiedCcxtGateway(CcxtGateway):
     async def _paged_trades(
         self, method: Any, leading: tuple[Any, ...], since_ms: int | None, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Every trade the call answers, page after page (an order can have far more executions than one page)."""
+        """Every trade the call answers from ``since_ms`` to now, page after page (an order can have far more executions
+        than one page), window by window where the venue answers a limited span from ``since`` (Bybit: 7 days; the
+        last window sent without ``until``, so the venue's clock ends it)."""
+        width = self.capabilities.trade_window_ms
+        if width is None or since_ms is None:  # no since: the venue's default span (Bybit: the last 7 days)
+            return list((await self._trade_pages(method, leading, since_ms, params)).values())
+        by_id: dict[str, dict[str, Any]] = {}
+        for start, end in time_windows(since_ms, self._clock.now_ms(), width, open_skew_ms=CLOCK_SKEW_MS):
+            until = {} if end is None else {"until": end}
+            by_id.update(await self._trade_pages(method, leading, start, {**params, **until}))
+        return list(by_id.values())
+
+    async def _trade_pages(
+        self, method: Any, leading: tuple[Any, ...], since_ms: int | None, params: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """The trades of one call's pages, by id."""
         caps = self.capabilities
         limit = caps.trades_per_page
         by_id: dict[str, dict[str, Any]] = {}
@@ -409,7 +424,7 @@ class UnifiedCcxtGateway(CcxtGateway):
                 since = max(int(r.get("timestamp") or 0) for r in rows)
         else:
             raise self._pages_exhausted("fills", params.get("cursor") or params.get("fromId") or since)
-        return list(by_id.values())
+        return by_id
 
     def _listing_pages(
         self, what: str, method: Any, ccxt_symbol: str | None, limit: int, params: dict[str, Any]

@@ -11,7 +11,7 @@ from tradewind.application.venue import Order, OrderRef, OrderRequest
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
-from tradewind.interfaces.sim_exchange.bybit_v5.params import Params
+from tradewind.interfaces.sim_exchange.bybit_v5.params import MAX_MILLIS, Params
 from tradewind.interfaces.sim_exchange.bybit_v5.render import (
     MARKET_UNIT,
     ORDER_STATUS,
@@ -23,6 +23,7 @@ from tradewind.interfaces.sim_exchange.bybit_v5.render import (
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,36}$")
 _ORDER_TYPES = {"Limit": OrderType.LIMIT, "Market": OrderType.MARKET}
+WEEK_MS = 7 * 24 * 3_600_000  # the widest time range /v5/execution/list answers
 _RECENT_CLOSED = 500  # openOnly=1 shows at most this many closed orders, as Bybit
 
 
@@ -151,7 +152,7 @@ def executions(call: Call) -> dict[str, Any]:
         return {"category": category.value, "list": [], "nextPageCursor": ""}
     symbol, base = p.text("symbol"), p.text("baseCoin")
     order_id, link_id = p.text("orderId"), p.text("orderLinkId")
-    start, end = p.millis("startTime"), p.millis("endTime")
+    start, end = _week(p, call.now_ms)
     rows = [
         e
         for e in reversed(call.account.executions)
@@ -160,11 +161,28 @@ def executions(call: Call) -> dict[str, Any]:
         and (not base or e.symbol.startswith(base))
         and (not order_id or e.order_id == order_id)
         and (not link_id or e.order_link_id == link_id)
-        and (start is None or e.exec_time_ms >= start)
-        and (end is None or e.exec_time_ms <= end)
+        and start <= e.exec_time_ms <= end
     ]
     chunk, cursor = page(rows, p, default_limit=50, max_limit=100)
     return {"category": category.value, "list": [execution_row(e) for e in chunk], "nextPageCursor": cursor}
+
+
+def _week(p: Params, now_ms: int) -> tuple[int, int]:
+    """``/v5/execution/list``'s time range, as Bybit reads it: the last 7 days without ``startTime`` and ``endTime``,
+    the 7 days from a lone ``startTime`` or before a lone ``endTime``; both at most 7 days apart, else refused."""
+    start, end = p.millis("startTime"), p.millis("endTime")
+    if start is None and end is None:
+        return now_ms - WEEK_MS, MAX_MILLIS  # everything up to now
+    if start is None:
+        assert end is not None
+        return end - WEEK_MS, end
+    if end is None:
+        return start, start + WEEK_MS
+    if end < start:
+        raise params_error(f"endTime {end} is before startTime {start}")
+    if end - start > WEEK_MS:
+        raise params_error(f"endTime - startTime is {end - start} ms: the time range must be at most 7 days")
+    return start, end
 
 
 def _side(p: Params) -> Side:
