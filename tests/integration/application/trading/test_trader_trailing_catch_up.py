@@ -148,10 +148,10 @@ async def test_a_venue_refusing_its_candles_is_one_warning_per_deal_and_the_live
     second = TraderService(deals, {"simsrv": gateway}, bus, WallClock(), TRAILING)
     with captured_logs() as logs:
         await second.start()  # the candles refused: started all the same
-        (warning,) = [e for e in logs if e["event"] == "trader.trailing_not_caught_up"]
+        (warning,) = [e for e in logs if e["event"] == "trader.not_caught_up"]
         assert (warning["log_level"], warning["deal"]) == ("warning", deal.id)
         await second.catch_up()  # asked again: still refused, not warned again
-    assert [e for e in logs if e["event"] == "trader.trailing_not_caught_up"] == [warning]
+    assert [e for e in logs if e["event"] == "trader.not_caught_up"] == [warning]
     assert [p.deal.id for p in second.watched] == [deal.id]
 
     await live(bus, "61000")
