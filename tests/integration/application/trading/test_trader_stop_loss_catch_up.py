@@ -5,57 +5,35 @@ printed meanwhile is not caught up; a venue refusing its candles costs a warning
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
 
-import aiohttp
-import pytest
-
-from tests.integration.adapters.exchanges.gateway_support import ccxt_gateway
-from tests.integration.application.trading.test_trader_trailing_catch_up import stored
+from tests.integration.application.trading.test_trader_trailing_catch_up import (
+    candles_refused,
+    simsrv_trader,
+    stored,
+)
+from tests.integration.application.trading.test_trader_trailing_catch_up import printed as printed_at
 from tests.support.bybit_server import Served
-from tests.support.faults import put_faults
 from tests.support.logs import captured_logs
 from tests.support.signals import signal
-from tests.support.venue_rig import CountingGateway, venue_rig
+from tests.support.venue_rig import CountingGateway
 from tests.support.venue_rig import VenueRig as Rig
 from tests.support.waiting import wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
-from tradewind.adapters.clock import WallClock
 from tradewind.adapters.exchanges.ccxt import CcxtGateway
 from tradewind.adapters.store.sqlalchemy.database import Database
-from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepository
-from tradewind.application.messages.market import TRADE
 from tradewind.application.trading.service import Outcome, TraderService
 from tradewind.application.trading.settings import TraderSettings
-from tradewind.domain.market import InstrumentRef, TradeTick
 from tradewind.domain.trading.deals import Deal, DealStatus, Protection
 from tradewind.domain.values import Category, Side
 
 D = Decimal
 SPOT = Category.SPOT
-_trade_ids = itertools.count(1)
-
-
-@pytest.fixture
-async def rig(database: Database) -> AsyncIterator[Rig]:
-    async with venue_rig(database) as the_rig:
-        yield the_rig
 
 
 async def printed(rig: Rig, price: str, side: Side = Side.SELL, *, published: bool = False) -> str:
-    """A minute later another account trades spot BTCUSDT at ``price`` (its resting order left there for a close);
-    ``published``: on ``md.trade`` too, as while the trader runs. The print's minute, as a late close's note says it."""
-    await rig.clock.advance(60)
-    rig.venue.cancel_all("trader-2", SPOT, "BTCUSDT")  # the earlier prints' depth: each print stands alone
-    rig.trade_at(price, side, category=SPOT)
-    if published:
-        ref = InstrumentRef("sim", SPOT, "BTCUSDT", "BTCUSDT")
-        tick = TradeTick(ref, f"s{next(_trade_ids)}", D(price), D("0.01"), side, rig.clock.now_ns())
-        await rig.bus.publish("md.trade.sim.spot.BTCUSDT", TRADE.encode(tick))
-    return datetime.fromtimestamp(rig.clock.now_ms() // 60_000 * 60, UTC).strftime("%Y-%m-%d %H:%M")
+    """A print of spot BTCUSDT a minute later (``printed`` of the trailing stop's tests); its minute."""
+    return await printed_at(rig, price, side, published=published, category=SPOT)
 
 
 async def opened(trader: TraderService, exchange: str = "sim", source: str = "trend-btc") -> Deal:
@@ -71,11 +49,18 @@ async def opened(trader: TraderService, exchange: str = "sim", source: str = "tr
     return deal
 
 
-async def test_a_fall_through_the_stop_loss_that_recovered_while_down_closes_the_deal_at_the_restart(rig: Rig) -> None:
-    first = rig.trader()
+async def down_after_opening(
+    first: TraderService, exchange: str = "sim", sources: tuple[str, ...] = ("trend-btc",)
+) -> list[Deal]:
+    """Start ``first``, open a deal of each source with it, then stop it: the trader is down from here."""
     await first.start()
-    deal = await opened(first)
+    deals = [await opened(first, exchange, source) for source in sources]
     await first.stop()
+    return deals
+
+
+async def test_a_fall_through_the_stop_loss_that_recovered_while_down_closes_the_deal_at_the_restart(rig: Rig) -> None:
+    (deal,) = await down_after_opening(rig.trader())
     minute = await printed(rig, "58700")  # through 58809.8 while the trader is down
     await printed(rig, "59500")  # recovered above it; its bid is left for the close
 
@@ -95,10 +80,7 @@ async def test_a_fall_through_the_stop_loss_that_recovered_while_down_closes_the
 
 
 async def test_a_market_that_stayed_above_the_stop_loss_leaves_the_deal_to_the_live_rule(rig: Rig) -> None:
-    first = rig.trader()
-    await first.start()
-    deal = await opened(first)
-    await first.stop()
+    (deal,) = await down_after_opening(rig.trader())
     await printed(rig, "58810")  # a tick above the stop-loss at its lowest
     await printed(rig, "59500")
 
@@ -117,10 +99,7 @@ async def test_a_market_that_stayed_above_the_stop_loss_leaves_the_deal_to_the_l
 
 
 async def test_a_take_profit_printed_while_down_is_not_caught_up(rig: Rig) -> None:
-    first = rig.trader()
-    await first.start()
-    deal = await opened(first)
-    await first.stop()
+    (deal,) = await down_after_opening(rig.trader())
     await printed(rig, "62000", Side.BUY)  # through the take-profit 61810.3
     await printed(rig, "61000")  # back below it: a close now would be at a worse price than the level
 
@@ -135,10 +114,7 @@ async def test_one_candle_read_per_market_and_the_stop_reached_first_is_the_reas
     """Two sources' deals on spot BTCUSDT with a 1 % trailing stop too (level 59409.9 from the entry): the trailing
     stop's level printed a minute before the stop-loss's, so both close as trailing stops, from one candle read."""
     settings = TraderSettings(trailing_stop_pct=D("1"))
-    first = rig.trader(settings)
-    await first.start()
-    deals = [await opened(first, source=source) for source in ("a", "b")]
-    await first.stop()
+    deals = await down_after_opening(rig.trader(settings), sources=("a", "b"))
     minute = await printed(rig, "59400")  # through the trailing stop's 59409.9, above the stop-loss
     await printed(rig, "58700")  # then through the stop-loss too
     await printed(rig, "59500")
@@ -157,27 +133,15 @@ async def test_one_candle_read_per_market_and_the_stop_reached_first_is_the_reas
     await second.stop()
 
 
-@pytest.fixture
-async def gateway(sim_server: Served) -> AsyncIterator[CcxtGateway]:
-    gw = ccxt_gateway(sim_server.url, max_retries=0)
-    await gw.load_instruments()
-    yield gw
-    await gw.close()
-
-
 async def test_a_venue_refusing_its_candles_is_one_warning_and_the_stop_loss_stays_watched(
     gateway: CcxtGateway, sim_server: Served, database: Database
 ) -> None:
     bus = InMemoryBus()
     await bus.start()
-    deals = SqlDealRepository(database)
-    first = TraderService(deals, {"simsrv": gateway}, bus, WallClock())
-    deal = await opened(first, "simsrv")
-    await first.stop()
-    async with aiohttp.ClientSession() as http:
-        await put_faults(http, sim_server, [{"kind": "maintenance", "route": "/v5/market/kline"}])
+    (deal,) = await down_after_opening(simsrv_trader(database, gateway, bus), "simsrv")
+    await candles_refused(sim_server)
 
-    second = TraderService(deals, {"simsrv": gateway}, bus, WallClock())
+    second = simsrv_trader(database, gateway, bus)
     with captured_logs() as logs:
         await second.start()  # the candles refused: started all the same
         await second.catch_up()  # asked again: still refused, not warned again
