@@ -140,9 +140,10 @@ def trail_through(
     reached: StopReached | None = None
     walked = _since_entry(candles, entry_ms)
     for candle in walked:
-        level = trailing_level(best, pct, instrument)
-        if reached is None and candle.start_ms > since_ms and candle.low <= level:
-            reached = StopReached(candle.low, level, candle.start_ms)
+        if reached is None and candle.start_ms > since_ms:
+            level = trailing_level(best, pct, instrument)
+            if candle.low <= level:
+                reached = StopReached(candle.low, level, candle.start_ms)
         if candle.high > best:
             best, raised_ms = candle.high, candle.start_ms
     return TrailCatchUp(best, raised_ms, reached or _last_price(walked, trailing_level(best, pct, instrument)))
