@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from tests.support.bybit_server import seeded_venue
 from tradewind.adapters.bus.memory import InMemoryBus
@@ -19,7 +20,8 @@ from tradewind.adapters.store.sqlalchemy.deal_repository import SqlDealRepositor
 from tradewind.adapters.store.sqlalchemy.trade_repository import SqlTradeRepository
 from tradewind.application.trading.service import TraderService
 from tradewind.application.trading.settings import TraderSettings
-from tradewind.application.venue import OrderRequest, SimVenue
+from tradewind.application.venue import MarketUnit, OrderRequest, SimVenue
+from tradewind.domain.candles import Candle
 from tradewind.domain.orders import ExecutionFill, PositionSnapshot
 from tradewind.domain.values import Category, OrderType, Side
 from tradewind.domain.venue_accounts import StopKind
@@ -45,12 +47,17 @@ class VenueRig:
             trades=SqlTradeRepository(self.database),
         )  # fmt: skip
 
-    def trade_at(self, price: str, side: Side = Side.SELL, symbol: str = "BTCUSDT") -> None:
+    def trade_at(
+        self, price: str, side: Side = Side.SELL, symbol: str = "BTCUSDT", category: Category = LINEAR
+    ) -> None:
         """Another account trades 0.01 of ``symbol`` at ``price`` on an otherwise empty book, with depth left there."""
-        self.venue.cancel_all("maker", LINEAR, symbol)
+        self.venue.cancel_all("maker", category, symbol)
         resting = side.opposite
-        self.venue.place_order("trader-2", OrderRequest(LINEAR, symbol, resting, OrderType.LIMIT, D("1"), D(price)))
-        self.venue.place_order("trader-3", OrderRequest(LINEAR, symbol, side, OrderType.MARKET, D("0.01")))
+        self.venue.place_order("trader-2", OrderRequest(category, symbol, resting, OrderType.LIMIT, D("1"), D(price)))
+        unit = MarketUnit.BASE if category is Category.SPOT else None  # 0.01 of the coin, not of USDT
+        self.venue.place_order(
+            "trader-3", OrderRequest(category, symbol, side, OrderType.MARKET, D("0.01"), market_unit=unit)
+        )
 
     def stops(self) -> dict[str, tuple[StopKind | None, Decimal, Decimal | None]]:
         """trader-1's open partial TP / SL orders on the venue: id -> kind, size, trigger price."""
@@ -60,7 +67,8 @@ class VenueRig:
 
 
 class CountingGateway(SimGateway):
-    """A real SimGateway that counts its ``fetch_fills`` and ``fetch_positions`` calls (what a rate limit counts)."""
+    """A real SimGateway that counts its ``fetch_fills``, ``fetch_positions`` and ``fetch_candles`` calls (what a rate
+    limit counts)."""
 
     def __init__(self, venue: SimVenue, api_key: str, name: str = "sim") -> None:
         super().__init__(venue, api_key, name)
@@ -75,6 +83,10 @@ class CountingGateway(SimGateway):
     async def fetch_positions(self, category: Category) -> list[PositionSnapshot]:
         self.calls["fetch_positions"] += 1
         return await super().fetch_positions(category)
+
+    async def fetch_candles(self, *args: Any, **kwargs: Any) -> list[Candle]:  # the port's signature, passed on
+        self.calls["fetch_candles"] += 1
+        return await super().fetch_candles(*args, **kwargs)
 
 
 @contextlib.asynccontextmanager

@@ -42,7 +42,7 @@ from tradewind.application.trading.fills import FillsLook
 from tradewind.application.trading.rounds import every
 from tradewind.application.trading.settings import TraderSettings
 from tradewind.application.trading.watched import Market, WatchedPosition, WatchedPositions, market_of
-from tradewind.domain.candles import MINUTE_MS, candle_start
+from tradewind.domain.candles import MINUTE_MS, Candle, candle_start
 from tradewind.domain.instruments import FilterError, Instrument
 from tradewind.domain.orders import (
     Balance,
@@ -60,10 +60,13 @@ from tradewind.domain.trading.deals import (
     Deal,
     DealStatus,
     Protection,
+    StopReached,
     closing_fills,
     deal_client_order_id,
     fee_in_quote,
+    first_stop,
     protection_levels,
+    stop_through,
     trail_through,
     trailing_level,
 )
@@ -134,7 +137,7 @@ class TraderService:
         self._stopping = asyncio.Event()
         self._best_due: dict[int, tuple[Decimal, int]] = {}  # by deal id: a best price (and when seen) not yet written
         self._best_writers: dict[int, asyncio.Task[None]] = {}
-        self._not_caught_up: set[int] = set()  # deals whose catch-up the exchange refused (warned once each)
+        self._not_caught_up: set[str] = set()  # deals (client ids) whose catch-up the exchange refused: warned once
 
     @property
     def settings(self) -> TraderSettings:
@@ -153,8 +156,8 @@ class TraderService:
     # --- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Reconcile the open deals with the exchanges (loading the watched positions afresh), catch their trailing
-        stops up on what the market printed meanwhile, then consume the signal queue."""
+        """Reconcile the open deals with the exchanges (loading the watched positions afresh), catch the stops the
+        trader decides up on what the market printed meanwhile, then consume the signal queue."""
         self._watched.clear()
         await self.reconcile()
         await self.catch_up()
@@ -394,6 +397,7 @@ class TraderService:
         *,
         record_first: bool = True,
         begun: Deal | None = None,
+        note: str = "",
     ) -> Deal | None:
         """Close ``buy`` at market with the order ``cid``; None when the exchange had closed it already.
 
@@ -403,7 +407,7 @@ class TraderService:
         signal finishes this close instead of sending its own. Without it (the trader's own protection close, whose
         client id is fixed by the BUY: a second attempt finds the first order by it) the order goes out first and
         both deals are written once, after the fill: no commit between the tick and the order. ``begun``: the
-        pending SELL deal of ``cid`` when the caller holds it already (not read again).
+        pending SELL deal of ``cid`` when the caller holds it already (not read again). ``note``: the closed deal's.
         """
         gateway = self._gateways[buy.exchange]
         inst = gateway.instrument(buy.category, buy.symbol)
@@ -455,9 +459,9 @@ class TraderService:
             return None
         price = result.avg_price
         fee = fee_in_quote(result.fee, result.fee_currency, price, inst)
-        note = "" if result.filled_qty >= sell.qty else f"closed {result.filled_qty} of {sell.qty}"
+        partly = "" if result.filled_qty >= sell.qty else f"closed {result.filled_qty} of {sell.qty}"
         reason = reason or buy.exit_reason(price)
-        closed = buy.closed(reason, price, fee, self._clock.now_ns(), note)
+        closed = buy.closed(reason, price, fee, self._clock.now_ns(), _joined(note, partly))
         filled = replace(
             sell, status=DealStatus.FILLED, exchange_order_id=result.exchange_order_id, qty=result.filled_qty,
             price=price, fee=fee,
@@ -697,49 +701,84 @@ class TraderService:
         return CloseReason.TRAILING_STOP if price <= trailing_level(best, pct, inst) else None
 
     async def catch_up(self) -> None:
-        """Walk each watched deal's trailing stop through the market's candles since its best price was seen (what
-        printed while the trader was down): the best raised to their high, the deal closed at market if the price has
-        been back to the stop's level since (``trail_through`` says what candles prove)."""
-        pct = self._settings.trailing_stop_pct
-        if pct is None:
-            return
+        """Catch the watched deals' stops up on what the market printed while the trader was down (at start, deals
+        with no close begun): the trailing stop's best raised to the candles' high, and the deal closed at market if
+        they prove a stop was reached since the trader last saw the deal: its trailing stop, or its stop-loss where the
+        trader watches its levels (``trail_through``, ``stop_through``). Never its take-profit. One candle read per
+        market, from the earliest of its deals' last-seen moments."""
+        by_market: dict[Market, list[Deal]] = {}
         for position in self._watched.all():
-            if position.unfinished is None:  # a close begun is finished by the next tick, not decided again
-                await self._catch_up(position.deal, pct)
+            if position.unfinished is None and self._catches_up(position.deal):
+                by_market.setdefault(market_of(position.deal), []).append(position.deal)
+        for deals in by_market.values():
+            candles = await self._candles_since(deals)
+            if candles is None:
+                continue
+            for deal in deals:
+                await self._catch_up(deal, candles)
 
-    async def _catch_up(self, deal: Deal, pct: Decimal) -> None:
-        best = self._watched.best(deal)
-        if best is None or deal.id is None:
-            return
-        gateway = self._gateways[deal.exchange]
-        since_ms = (deal.best_ns or deal.created_ns) // _NS_PER_MS
+    def _catches_up(self, deal: Deal) -> bool:
+        """Whether a watched deal has a stop the trader decides: a trailing stop, or its own watched stop-loss."""
+        watched_sl = deal.protection is Protection.WATCHED and deal.stop_loss is not None
+        return deal.id is not None and (self._settings.trailing_stop_pct is not None or watched_sl)
+
+    async def _candles_since(self, deals: list[Deal]) -> list[Candle] | None:
+        """Every one-minute candle of the deals' market since the earliest moment one of them was last seen; None
+        (each deal warned once) when the exchange refuses them."""
+        deal = deals[0]
+        since_ms = min(_seen_ms(d) for d in deals)
         now_ms = self._clock.now_ms()
         first = candle_start(since_ms, _FINEST)
         try:  # every candle of the window: the gateway reads as many of the venue's pages as that takes
-            candles = await gateway.fetch_candles(
+            return await self._gateways[deal.exchange].fetch_candles(
                 deal.category, deal.symbol, _FINEST, start_ms=first, end_ms=now_ms,
                 limit=(now_ms - first) // MINUTE_MS + 1,
             )  # fmt: skip
-        except Exception as exc:  # never a failed start: the live ratchet goes on from the stored best
-            if deal.id not in self._not_caught_up:
-                self._not_caught_up.add(deal.id)
-                log.warning(
-                    "trader.trailing_not_caught_up", deal=deal.id, source=deal.source, symbol=deal.symbol,
-                    since_ms=since_ms, error=str(exc) or type(exc).__name__,
-                )  # fmt: skip
+        except Exception as exc:  # never a failed start: the live rules go on from the stored levels and best
+            for refused in deals:
+                if refused.client_order_id not in self._not_caught_up:
+                    self._not_caught_up.add(refused.client_order_id)
+                    log.warning(
+                        "trader.not_caught_up", deal=refused.id, source=refused.source, symbol=refused.symbol,
+                        since_ms=_seen_ms(refused), error=str(exc) or type(exc).__name__,
+                    )  # fmt: skip
+            return None
+
+    async def _catch_up(self, deal: Deal, candles: list[Candle]) -> None:
+        position = self._watched.get(deal)
+        if position is None or position.unfinished is not None:  # a live trade closed it (or began to) meanwhile
             return
-        inst = gateway.instrument(deal.category, deal.symbol)
+        deal = position.deal
+        inst = self._gateways[deal.exchange].instrument(deal.category, deal.symbol)
+        since_ms, entry_ms = _seen_ms(deal), deal.created_ns // _NS_PER_MS
+        trailing = await self._trail_caught_up(deal, candles, since_ms, inst)
+        stop_loss = None
+        if deal.protection is Protection.WATCHED and deal.stop_loss is not None:
+            stop_loss = stop_through(candles, deal.stop_loss, entry_ms=entry_ms, since_ms=since_ms)
+        fired = first_stop(stop_loss, trailing)
+        best = self._watched.best(deal)
+        log.info(
+            "trader.caught_up", deal=deal.id, source=deal.source, symbol=deal.symbol, candles=len(candles),
+            best=None if best is None else format(best, "f"), fired=None if fired is None else fired[0].value,
+        )  # fmt: skip
+        if fired is not None:
+            reason, proof = fired
+            await self.close_watched(deal, reason, note=proof.note(reason))
+
+    async def _trail_caught_up(
+        self, deal: Deal, candles: list[Candle], since_ms: int, inst: Instrument
+    ) -> StopReached | None:
+        """The trailing stop walked through ``candles``: its best raised (and stored), and the proof it fired."""
+        pct = self._settings.trailing_stop_pct
+        stored = deal.best_price or deal.price  # the best as of ``since_ms`` (the one in memory may be a later tick's)
+        if pct is None or stored is None or deal.id is None:
+            return None
         entry_ms = deal.created_ns // _NS_PER_MS
-        seen = trail_through(candles, best, entry_ms=entry_ms, since_ms=since_ms, pct=pct, instrument=inst)
+        seen = trail_through(candles, stored, entry_ms=entry_ms, since_ms=since_ms, pct=pct, instrument=inst)
         if seen.best_ms is not None and self._watched.raise_best(deal, seen.best):
             # Written before any close (a closed deal's best is never rewritten): it records the high it closed from.
             await self._deals.raise_best_price(deal.id, seen.best, seen.best_ms * _NS_PER_MS)
-        log.info(
-            "trader.trailing_caught_up", deal=deal.id, source=deal.source, symbol=deal.symbol, candles=len(candles),
-            best=format(seen.best, "f"), fired=seen.fired,
-        )  # fmt: skip
-        if seen.fired:
-            await self.close_watched(deal, CloseReason.TRAILING_STOP)
+        return seen.reached
 
     def _write_best(self, deal: Deal, price: Decimal, seen_ns: int) -> None:
         """Store a deal's new best price (seen at ``seen_ns``) in the background: one write at a time per deal, each
@@ -760,8 +799,8 @@ class TraderService:
         finally:
             self._best_writers.pop(deal_id, None)
 
-    async def close_watched(self, deal: Deal, reason: CloseReason) -> Deal | None:
-        """Close a watched position whose level the price crossed; the deal records which one.
+    async def close_watched(self, deal: Deal, reason: CloseReason, *, note: str = "") -> Deal | None:
+        """Close a watched position whose level the price crossed; the deal records which one (and ``note``).
 
         Decided from the watched positions in memory (under the position's lock, as committed): no database read
         before the order. The close's client id is fixed by its BUY, so a second attempt finds the first order, and
@@ -775,7 +814,7 @@ class TraderService:
             cid = deal_client_order_id(deal.signal_id, "x") if unfinished is None else unfinished.client_order_id
             try:
                 if unfinished is None:
-                    return await self._close(current, reason, cid, deal.signal_id, record_first=False)
+                    return await self._close(current, reason, cid, deal.signal_id, record_first=False, note=note)
                 return await self._finish_close(current, unfinished)
             except ExchangeError as exc:  # the next trade tries again, reconciling first
                 log.warning("trader.protection_close_failed", symbol=deal.symbol, source=deal.source, error=str(exc))
@@ -817,6 +856,13 @@ class TraderService:
 
     async def deals(self, *, source: str | None = None, symbol: str | None = None, limit: int = 500) -> list[Deal]:
         return await self._deals.deals(source=source, symbol=symbol, limit=limit)
+
+
+def _seen_ms(deal: Deal) -> int:
+    """When the trader last saw a watched deal's market, as far as the table knows: the later of its entry and the
+    moment its best price was seen (no per-deal last-seen time is stored; a deal without a trailing stop has no
+    ``best_ns``, so its catch-up reads from the entry: more candles, the same proof)."""
+    return max(deal.created_ns, deal.best_ns or 0) // _NS_PER_MS
 
 
 def _reason_of(sell: Deal) -> CloseReason | None:

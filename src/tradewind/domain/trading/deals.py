@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -18,6 +19,7 @@ from tradewind.domain.instruments import Instrument
 from tradewind.domain.orders import ExecutionFill, ProtectionOrders
 from tradewind.domain.signals.signal import Action
 from tradewind.domain.values import Category, Side
+from tradewind.domain.venue_accounts.money import fmt
 
 _HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -82,12 +84,46 @@ def level_away(base: Decimal, pct: Decimal, side: Side, *, against: bool, instru
 
 
 @dataclass(frozen=True, slots=True)
+class StopReached:
+    """A one-minute candle proving a long's stop was reached while the trader was down: the price it printed at or
+    below ``level`` (its low, or the newest close, the last price) and the start of its minute."""
+
+    price: Decimal
+    level: Decimal
+    minute_ms: int
+
+    def note(self, reason: CloseReason) -> str:
+        """The deal's note of a late close: what the candles proved, and when."""
+        minute = datetime.fromtimestamp(self.minute_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
+        return (
+            f"late close ({reason.value}): the exchange's 1-minute candle of {minute} UTC printed "
+            f"{fmt(self.price)}, at or below the level {fmt(self.level)}, while the trader was down"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class TrailCatchUp:
     """What the candles printed while the trader was down did to a long's trailing stop."""
 
     best: Decimal  # the best price after them: never below the one before
     best_ms: int | None  # the start of the candle whose high raised it (its time within unknown); None if none did
-    fired: bool  # the price reached the stop's level after its best: a later candle's low, or the last price
+    reached: StopReached | None  # the first proof the price reached the stop's level after its best; None if none
+
+    @property
+    def fired(self) -> bool:
+        return self.reached is not None
+
+
+def _since_entry(candles: Sequence[Candle], entry_ms: int) -> list[Candle]:
+    """``candles`` oldest first, without those begun before the entry (they hold prices from before the position)."""
+    return sorted((c for c in candles if c.start_ms >= entry_ms), key=lambda c: c.start_ms)
+
+
+def _last_price(candles: Sequence[Candle], level: Decimal) -> StopReached | None:
+    """The newest close (the last price) as proof, where it is at or below ``level``; ``candles`` oldest first."""
+    if candles and candles[-1].close <= level:
+        return StopReached(candles[-1].close, level, candles[-1].start_ms)
+    return None
 
 
 def trail_through(
@@ -101,19 +137,37 @@ def trail_through(
     low), and the newest close, the last price, against the final best's level.
     """
     raised_ms: int | None = None
-    fired = False
-    last: Decimal | None = None
-    for candle in sorted(candles, key=lambda c: c.start_ms):
-        if candle.start_ms < entry_ms:
-            continue
-        if candle.start_ms > since_ms and candle.low <= trailing_level(best, pct, instrument):
-            fired = True
+    reached: StopReached | None = None
+    walked = _since_entry(candles, entry_ms)
+    for candle in walked:
+        if reached is None and candle.start_ms > since_ms:
+            level = trailing_level(best, pct, instrument)
+            if candle.low <= level:
+                reached = StopReached(candle.low, level, candle.start_ms)
         if candle.high > best:
             best, raised_ms = candle.high, candle.start_ms
-        last = candle.close
-    if last is not None and last <= trailing_level(best, pct, instrument):
-        fired = True
-    return TrailCatchUp(best, raised_ms, fired)
+    return TrailCatchUp(best, raised_ms, reached or _last_price(walked, trailing_level(best, pct, instrument)))
+
+
+def stop_through(candles: Sequence[Candle], stop_loss: Decimal, *, entry_ms: int, since_ms: int) -> StopReached | None:
+    """The first proof in ``candles`` that a long's fixed stop-loss was reached after ``since_ms`` (the trader last
+    saw the deal's market then), by the rules of ``trail_through``: the low of a candle begun after ``since_ms`` (and
+    not before the entry), else the newest close."""
+    walked = _since_entry(candles, entry_ms)
+    proof = next((c for c in walked if c.start_ms > since_ms and c.low <= stop_loss), None)
+    if proof is not None:
+        return StopReached(proof.low, stop_loss, proof.start_ms)
+    return _last_price(walked, stop_loss)
+
+
+def first_stop(stop_loss: StopReached | None, trailing: StopReached | None) -> tuple[CloseReason, StopReached] | None:
+    """Which of a long's stops the candles prove reached first; within one minute the stop-loss (their order inside
+    it is unknown, and a live trade is tested against the stop-loss first)."""
+    if stop_loss is not None and (trailing is None or stop_loss.minute_ms <= trailing.minute_ms):
+        return CloseReason.STOP_LOSS, stop_loss
+    if trailing is not None:
+        return CloseReason.TRAILING_STOP, trailing
+    return None
 
 
 def trailing_level(best: Decimal, pct: Decimal, instrument: Instrument) -> Decimal:

@@ -5,19 +5,16 @@ closes the deal at market; a venue refusing its candles costs a warning, not the
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import aiohttp
-import pytest
 
-from tests.integration.adapters.exchanges.gateway_support import ccxt_gateway
 from tests.support.bybit_server import Served
 from tests.support.faults import put_faults
 from tests.support.logs import captured_logs
 from tests.support.signals import signal
 from tests.support.venue_rig import VenueRig as Rig
-from tests.support.venue_rig import venue_rig
 from tests.support.waiting import eventually, wait_for
 from tradewind.adapters.bus.memory import InMemoryBus
 from tradewind.adapters.clock import WallClock
@@ -38,22 +35,20 @@ TRAILING = TraderSettings(trailing_stop_pct=D("1"))
 _trade_ids = itertools.count(1)
 
 
-@pytest.fixture
-async def rig(database: Database) -> AsyncIterator[Rig]:
-    async with venue_rig(database) as the_rig:
-        yield the_rig
-
-
-async def printed(rig: Rig, price: str, side: Side = Side.SELL, *, published: bool = False) -> None:
-    """A minute later another account trades at ``price`` on the venue (its resting order left there for a close);
-    ``published``: the trade goes out on ``md.trade`` too, as while the trader runs."""
+async def printed(
+    rig: Rig, price: str, side: Side = Side.SELL, *, published: bool = False, category: Category = LINEAR
+) -> str:
+    """A minute later another account trades BTCUSDT at ``price`` on the venue (its resting order left there for a
+    close); ``published``: the trade goes out on ``md.trade`` too, as while the trader runs. The print's minute, as a
+    late close's note names it."""
     await rig.clock.advance(60)
-    rig.venue.cancel_all("trader-2", LINEAR, "BTCUSDT")  # the earlier prints' depth: each print stands alone
-    rig.trade_at(price, side)
+    rig.venue.cancel_all("trader-2", category, "BTCUSDT")  # the earlier prints' depth: each print stands alone
+    rig.trade_at(price, side, category=category)
     if published:
-        ref = InstrumentRef("sim", LINEAR, "BTCUSDT", "BTCUSDT")
+        ref = InstrumentRef("sim", category, "BTCUSDT", "BTCUSDT")
         tick = TradeTick(ref, f"c{next(_trade_ids)}", D(price), D("0.01"), side, rig.clock.now_ns())
-        await rig.bus.publish("md.trade.sim.linear.BTCUSDT", TRADE.encode(tick))
+        await rig.bus.publish(f"md.trade.sim.{category.value}.BTCUSDT", TRADE.encode(tick))
+    return datetime.fromtimestamp(rig.clock.now_ms() // 60_000 * 60, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 async def stored(database: Database, exchange: str, deal: Deal) -> Deal:
@@ -118,12 +113,17 @@ async def test_a_rise_and_a_retreat_to_the_level_while_down_close_the_deal_at_th
     await second.stop()
 
 
-@pytest.fixture
-async def gateway(sim_server: Served) -> AsyncIterator[CcxtGateway]:
-    gw = ccxt_gateway(sim_server.url, max_retries=0)
-    await gw.load_instruments()
-    yield gw
-    await gw.close()
+def simsrv_trader(
+    database: Database, gateway: CcxtGateway, bus: InMemoryBus, settings: TraderSettings | None = None
+) -> TraderService:
+    """A trader of the Bybit face's account through ccxt (exchange ``simsrv``), on wall time."""
+    return TraderService(SqlDealRepository(database), {"simsrv": gateway}, bus, WallClock(), settings)
+
+
+async def candles_refused(sim_server: Served) -> None:
+    """The Bybit face answers its kline route with maintenance from now on."""
+    async with aiohttp.ClientSession() as http:
+        await put_faults(http, sim_server, [{"kind": "maintenance", "route": "/v5/market/kline"}])
 
 
 async def live(bus: InMemoryBus, price: str) -> None:
@@ -138,20 +138,18 @@ async def test_a_venue_refusing_its_candles_is_one_warning_per_deal_and_the_live
 ) -> None:
     bus = InMemoryBus()
     await bus.start()
-    deals = SqlDealRepository(database)
-    first = TraderService(deals, {"simsrv": gateway}, bus, WallClock(), TRAILING)
+    first = simsrv_trader(database, gateway, bus, TRAILING)
     deal = await opened(first, "simsrv")
     await first.stop()  # it follows the deal's trades since it opened it
-    async with aiohttp.ClientSession() as http:
-        await put_faults(http, sim_server, [{"kind": "maintenance", "route": "/v5/market/kline"}])
+    await candles_refused(sim_server)
 
-    second = TraderService(deals, {"simsrv": gateway}, bus, WallClock(), TRAILING)
+    second = simsrv_trader(database, gateway, bus, TRAILING)
     with captured_logs() as logs:
         await second.start()  # the candles refused: started all the same
-        (warning,) = [e for e in logs if e["event"] == "trader.trailing_not_caught_up"]
+        (warning,) = [e for e in logs if e["event"] == "trader.not_caught_up"]
         assert (warning["log_level"], warning["deal"]) == ("warning", deal.id)
         await second.catch_up()  # asked again: still refused, not warned again
-    assert [e for e in logs if e["event"] == "trader.trailing_not_caught_up"] == [warning]
+    assert [e for e in logs if e["event"] == "trader.not_caught_up"] == [warning]
     assert [p.deal.id for p in second.watched] == [deal.id]
 
     await live(bus, "61000")

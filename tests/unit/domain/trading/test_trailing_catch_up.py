@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tradewind.domain.candles import MINUTE_MS, Candle
 from tradewind.domain.instruments import default_instruments
 from tradewind.domain.market import InstrumentRef
-from tradewind.domain.trading import TrailCatchUp, trail_through, trailing_level
+from tradewind.domain.trading import StopReached, TrailCatchUp, trail_through, trailing_level
 from tradewind.domain.values import Category
 
 D = Decimal
@@ -32,17 +32,17 @@ def walk(candles: list[Candle], best: str = "100", *, entry: int = 0, since: int
 
 def test_the_brief_case_a_run_to_110_and_a_fall_to_104_fires_from_110() -> None:
     seen = walk([bar(1, "100", "110"), bar(2, "104", "108", close="104")])
-    assert seen == TrailCatchUp(D("110"), T0 + MINUTE_MS, True)  # level 104.5
+    assert seen == TrailCatchUp(D("110"), T0 + MINUTE_MS, StopReached(D("104"), D("104.5"), T0 + 2 * MINUTE_MS))
     assert trailing_level(D("110"), PCT, BTC) == D("104.5")
 
 
 def test_a_rise_that_stays_above_the_level_raises_the_best_only() -> None:
-    assert walk([bar(1, "100", "110"), bar(2, "105", "109")]) == TrailCatchUp(D("110"), T0 + MINUTE_MS, False)
+    assert walk([bar(1, "100", "110"), bar(2, "105", "109")]) == TrailCatchUp(D("110"), T0 + MINUTE_MS, None)
 
 
 def test_nothing_higher_leaves_the_best_unraised() -> None:
-    assert walk([bar(1, "99", "100"), bar(2, "98", "99.5")]) == TrailCatchUp(D("100"), None, False)
-    assert walk([]) == TrailCatchUp(D("100"), None, False)
+    assert walk([bar(1, "99", "100"), bar(2, "98", "99.5")]) == TrailCatchUp(D("100"), None, None)
+    assert walk([]) == TrailCatchUp(D("100"), None, None)
 
 
 def test_a_low_after_the_high_fires_even_if_the_price_recovered_since() -> None:
@@ -57,7 +57,7 @@ def test_a_low_in_the_candle_of_the_high_is_not_taken_as_after_it() -> None:
 
 def test_the_minute_of_the_entry_and_the_minute_the_best_was_seen_in_prove_no_retreat() -> None:
     older = bar(0, "90", "120", close="101")  # began before the entry (T0 + 30 s): older prices, skipped
-    assert walk([older], entry=30_000, since=30_000) == TrailCatchUp(D("100"), None, False)
+    assert walk([older], entry=30_000, since=30_000) == TrailCatchUp(D("100"), None, None)
     # Began before the best was seen (T0 + 90 s, after the entry): its high counts, its low may come before it.
     seen = walk([bar(1, "90", "105", close="101")], entry=0, since=90_000)
     assert (seen.best, seen.fired) == (D("105"), False)
