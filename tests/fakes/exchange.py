@@ -59,6 +59,7 @@ class FakeExchange:
         self.bid, self.ask = bid, ask
         self.placed: list[OrderIntent] = []
         self.orders: dict[str, OrderResult] = {}
+        self.lookups: list[tuple[str, int | None]] = []  # each fetch_order's client id and since_ns
         self.executions: list[ExecutionFill] = []
         self.loads = 0  # load_instruments calls
         self.candles: list[Candle] = []  # the kline history fetch_candles serves; settable
@@ -129,7 +130,10 @@ class FakeExchange:
             order = self.orders[client_order_id] = replace(order, state=OrderState.CANCELLED)
         return order
 
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None:
+        self.lookups.append((client_order_id, since_ns))
         return self.orders.get(client_order_id)
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:

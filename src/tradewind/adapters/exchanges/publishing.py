@@ -117,8 +117,10 @@ class PublishingGateway:
         await self._state(category, result)
         return result
 
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
-        result = await self._inner.fetch_order(category, symbol, client_order_id)
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None:
+        result = await self._inner.fetch_order(category, symbol, client_order_id, since_ns=since_ns)
         if result is not None:
             await self._state(category, result)
         return result

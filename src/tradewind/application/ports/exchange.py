@@ -131,7 +131,14 @@ class ExchangeGateway(Protocol):
 
     async def cancel_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult: ...
 
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None: ...
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None:
+        """The order of our client id, or None. ``since_ns``: no later than the order was placed; where the venue's
+        order history answers a limited span (Bybit: 7 days) it is read from there to now, window by window until
+        the order is found. Without it, the venue's default span (Bybit: the last 7 days): an older order whose
+        creation time is known must be looked up with it."""
+        ...
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]: ...
 

@@ -276,7 +276,10 @@ class TraderService:
             deal.client_order_id, deal.exchange, deal.category, deal.symbol, Side.BUY, OrderType.MARKET, deal.qty
         )
         try:
-            result = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
+            # Since the deal's creation: Bybit's order history answers 7 days unless told from when.
+            result = await gateway.fetch_order(
+                deal.category, deal.symbol, deal.client_order_id, since_ns=deal.created_ns
+            )
             if result is None:  # reconcile first: a redelivery must never send a second order
                 result = await gateway.place_order(intent)
             result = await self._settled(gateway, deal, result)
@@ -322,7 +325,9 @@ class TraderService:
                 raise ExchangeError(f"order {deal.client_order_id} reported no fill within {waited:.1f} s")
             await self._clock.sleep(_POLL_S)
             waited += _POLL_S
-            found = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
+            found = await gateway.fetch_order(
+                deal.category, deal.symbol, deal.client_order_id, since_ns=deal.created_ns
+            )
             result = found or result
         return result
 
@@ -416,7 +421,8 @@ class TraderService:
         if sell is None and record_first:
             sell = await self._deals.by_client_order_id(buy.exchange, cid)
         asked = sell is not None or not record_first
-        result = await gateway.fetch_order(buy.category, buy.symbol, cid) if asked else None
+        since_ns = (sell or buy).created_ns  # the SELL order is sent after its deal (or the BUY) was written
+        result = await gateway.fetch_order(buy.category, buy.symbol, cid, since_ns=since_ns) if asked else None
         if result is None and await self._closed_by_exchange(buy, gateway, inst):
             if sell is not None and sell.id is not None:
                 await self._deals.delete(sell.id)
@@ -590,7 +596,9 @@ class TraderService:
     ) -> None:
         inst = gateway.instrument(deal.category, deal.symbol)
         if deal.status is DealStatus.PENDING:
-            order = await gateway.fetch_order(deal.category, deal.symbol, deal.client_order_id)
+            order = await gateway.fetch_order(
+                deal.category, deal.symbol, deal.client_order_id, since_ns=deal.created_ns
+            )
             if order is None:
                 self._differ(deal, "a pending BUY the exchange has no order of (its signal's redelivery places it)")
             elif order.filled_qty > 0:

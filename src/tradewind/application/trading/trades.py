@@ -216,7 +216,10 @@ class TradeDesk:
     ) -> Trade:
         assert trade.id is not None
         try:
-            result = await gateway.fetch_order(trade.category, trade.symbol, trade.entry_order_id)
+            # Since the trade's creation: Bybit's order history answers 7 days unless told from when.
+            result = await gateway.fetch_order(
+                trade.category, trade.symbol, trade.entry_order_id, since_ns=trade.created_ns
+            )
             if result is None and intent is not None:  # reconcile first: never a second entry order
                 result = await gateway.place_order(intent)
             if result is not None:
@@ -250,7 +253,7 @@ class TradeDesk:
         while not result.is_final and result.filled_qty < trade.open_qty and waited < self._settings.fill_wait_s:
             await self._clock.sleep(_POLL_S)
             waited += _POLL_S
-            result = await gateway.fetch_order(trade.category, trade.symbol, cid) or result
+            result = await gateway.fetch_order(trade.category, trade.symbol, cid, since_ns=trade.created_ns) or result
         return result
 
     async def _protect(self, trade: Trade, gateway: ExchangeGateway, inst: Instrument) -> Trade:
@@ -399,7 +402,9 @@ class TradeDesk:
             await self._trades.save(trade)
         unprotected = False
         try:
-            result = await gateway.fetch_order(trade.category, trade.symbol, trade.exit_order_id)
+            result = await gateway.fetch_order(
+                trade.category, trade.symbol, trade.exit_order_id, since_ns=trade.created_ns
+            )
             if result is None and trade.protection_orders.ids:
                 fired = await self._fired(trade, gateway)
                 if not fired and not await gateway.cancel_protection(

@@ -39,6 +39,9 @@ from tradewind.domain.twap.spec import LimitPolicy
 from tradewind.domain.values import OrderType, TimeInForce
 
 _NS = 1_000_000_000
+# How far the venue's clock may run behind ours when it stamps a slice's fills: they are read from this much before the
+# attempt was recorded, so a venue listing a limited span (Bybit: 7 days) is read from the slice's time, not its own.
+_VENUE_LAG_NS = 3_600 * _NS
 _AVG = Decimal("1e-12")  # stored averages: exact enough, and within the database's 18 decimal places
 
 
@@ -194,7 +197,10 @@ class TwapOrdering:
         assert record.client_order_id is not None
         result: OrderResult | None = None
         if resend:
-            result = await gateway.fetch_order(spec.category, spec.symbol, record.client_order_id)
+            # Since the attempt was recorded: a job resumed after days finds its slice in Bybit's 7-day order history.
+            result = await gateway.fetch_order(
+                spec.category, spec.symbol, record.client_order_id, since_ns=record.ts_ns
+            )
             await self._journal.write(
                 job.job_id, "twap.reconciled", index=record.index, found=result is not None,
                 filled=None if result is None else result.filled_qty,
@@ -217,7 +223,10 @@ class TwapOrdering:
             )  # fmt: skip
         if not result.is_final:
             result = await self._wait_final(job, record, result, gateway)
-        fills = await gateway.fetch_fills(spec.category, spec.symbol, client_order_id=record.client_order_id)
+        since_ns = max(record.ts_ns - _VENUE_LAG_NS, 0)
+        fills = await gateway.fetch_fills(
+            spec.category, spec.symbol, client_order_id=record.client_order_id, since_ns=since_ns
+        )
         rows = [FillRow(record.index, f.ts_ns, f.qty, f.price, f.fee, f.trade_id) for f in fills]
         filled = sum((f.qty for f in rows), Decimal(0))
         if not rows and result.filled_qty > 0:  # an exchange without a fills endpoint: one aggregate row
@@ -250,7 +259,7 @@ class TwapOrdering:
         while not result.is_final and self._clock.now_ns() < deadline:
             wake = min(deadline, self._clock.now_ns() + round(self._settings.order_poll_s * _NS))
             await self._sleep((wake - self._clock.now_ns()) / _NS)
-            found = await gateway.fetch_order(spec.category, spec.symbol, record.client_order_id)
+            found = await gateway.fetch_order(spec.category, spec.symbol, record.client_order_id, since_ns=record.ts_ns)
             result = found or result
         if not result.is_final:
             result = await gateway.cancel_order(spec.category, spec.symbol, record.client_order_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -86,3 +87,18 @@ class StallingProxy:
             self.stall -= 1
             await self.release.wait()  # the order is on the exchange; its answer never comes in time
         return web.Response(body=payload, status=status, content_type=content_type)
+
+
+def recorded_calls(gateway: CcxtGateway, name: str, *aliases: str) -> list[dict[str, Any]]:
+    """The params of each call the gateway makes from now on to the ccxt client's method ``name`` (also reached by
+    ``aliases``: ccxt's unified methods call the camelCase names)."""
+    calls: list[dict[str, Any]] = []
+    inner: Callable[[dict[str, Any]], Awaitable[Any]] = getattr(gateway.client, name)
+
+    async def recorded(params: dict[str, Any]) -> Any:
+        calls.append(params)
+        return await inner(params)
+
+    for attribute in (name, *aliases):
+        setattr(gateway.client, attribute, recorded)
+    return calls

@@ -5,9 +5,8 @@ days ago (its clock started in the past, then moved to now before the gateway as
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -17,7 +16,7 @@ from tradewind.adapters.exchanges.ccxt.capabilities import WEEK_MS
 from tradewind.application.venue import OrderRequest
 from tradewind.domain.values import Category, OrderType, Side
 
-from .gateway_support import loaded_wire_gateway
+from .gateway_support import loaded_wire_gateway, recorded_calls
 
 pytestmark = pytest.mark.integration
 D = Decimal
@@ -45,19 +44,6 @@ def _exec_ids(served: Served) -> list[str]:
     return [e.exec_id for e in account.executions if e.category is LINEAR]
 
 
-def _recording(gateway: Any) -> list[dict[str, Any]]:
-    """The params of each ``/v5/execution/list`` call the Bybit V5 gateway makes."""
-    calls: list[dict[str, Any]] = []
-    inner: Callable[[dict[str, Any]], Awaitable[Any]] = gateway.client.private_get_v5_execution_list
-
-    async def recorded(params: dict[str, Any]) -> Any:
-        calls.append(params)
-        return await inner(params)
-
-    gateway.client.private_get_v5_execution_list = recorded
-    return calls
-
-
 @pytest.mark.parametrize("kind", KINDS)
 async def test_fills_over_20_days_come_back_whole_once_each_window_paged(
     kind: str, past: tuple[Served, SimClock]
@@ -72,7 +58,7 @@ async def test_fills_over_20_days_come_back_whole_once_each_window_paged(
     made = _exec_ids(served)
     assert len(made) == 19 * 2 + 150
     async with loaded_wire_gateway(kind, served.url) as gateway:
-        calls = _recording(gateway) if kind == "bybit-v5" else []
+        calls = recorded_calls(gateway, "private_get_v5_execution_list") if kind == "bybit-v5" else []
         fills = await gateway.fetch_fills(LINEAR, "BTCUSDT", since_ns=start_ns)
         recent = await gateway.fetch_fills(LINEAR, "BTCUSDT")  # no since: Bybit's last 7 days
     ids = [f.trade_id for f in fills]

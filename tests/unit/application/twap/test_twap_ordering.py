@@ -40,6 +40,7 @@ async def test_a_slice_whose_order_reached_the_exchange_is_reconciled_not_sent_a
     )  # fmt: skip
     await twap.exchange.place_order(intent)  # the order left before the crash
     twap.exchange.placed.clear()
+    twap.exchange.lookups.clear()
 
     await twap.ordering.execute(J1, 0)
 
@@ -51,6 +52,8 @@ async def test_a_slice_whose_order_reached_the_exchange_is_reconciled_not_sent_a
     ]
     reconciled = [dict(r.fields) for r in twap.logs.records if r.event == "twap.reconciled"]
     assert reconciled == [{"index": 0, "found": True, "filled": "0.0025"}]
+    # Looked up from the attempt's own time: a venue listing 7 days of orders (Bybit) is read from there, however late.
+    assert twap.exchange.lookups[0] == (record.client_order_id, record.ts_ns)
 
 
 async def test_a_slice_whose_order_never_left_is_sent_once_under_the_same_client_order_id(twap: Twap) -> None:

@@ -40,9 +40,10 @@ from tradewind.domain.values import Category
 log = structlog.get_logger(__name__)
 KLINE_PAGE = 1000  # the most rows /v5/market/kline returns at once
 TRANSACTION_PAGE = 50  # the most rows /v5/account/transaction-log returns at once
-# WEEK_MS: the widest window /v5/account/transaction-log and /v5/execution/list take (endTime - startTime <= 7 days);
-# the execution list answers the 7 days from a lone startTime, the 7 days before now without either.
-HISTORY_MS = 730 * 24 * 3_600_000  # both lists go back two years: an older ``since`` starts there
+# WEEK_MS: the widest window /v5/account/transaction-log, /v5/execution/list and /v5/order/history take (endTime -
+# startTime <= 7 days); the execution list and the order history answer the 7 days from a lone startTime, the 7 days
+# before now without either; the transaction log only 24 hours so (it is always sent both times).
+HISTORY_MS = 730 * 24 * 3_600_000  # the lists go back two years: an older ``since`` starts there
 ORDER_PAGE = 50  # the most rows /v5/order/realtime returns at once
 POSITION_PAGE = 200  # the most rows /v5/position/list returns at once
 INSTRUMENT_PAGE = 1000  # the most rows /v5/market/instruments-info returns at once (linear pages; spot is one answer)
@@ -89,13 +90,32 @@ class BybitV5Gateway(CcxtGateway):
         params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
         await self._call("cancel order", self._client.private_post_v5_order_cancel, params)
 
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None:
+        """``/v5/order/realtime`` by ``orderLinkId`` (every open order, and the recent closed ones), then
+        ``/v5/order/history``, which answers 7 days even by ``orderLinkId``: from ``since_ns`` (less the clock skew:
+        the venue stamps the order by its own clock) window by window up to now, stopping at the window that has it;
+        without ``since_ns``, Bybit's last 7 days."""
         params = {"category": category.value, "symbol": symbol, "orderLinkId": client_order_id}
-        for endpoint in (self._client.private_get_v5_order_realtime, self._client.private_get_v5_order_history):
-            rows = bybit.result_list(await self._call("fetch order", endpoint, params))
-            if rows:
-                return bybit.order_result(rows[0])
+        rows = bybit.result_list(await self._call("fetch order", self._client.private_get_v5_order_realtime, params))
+        if rows:
+            return bybit.order_result(rows[0])
+        windows: Sequence[Bounds] = [(None, None)]  # neither time: Bybit's last 7 days
+        if since_ns is not None:
+            windows = self._windows(since_ns - CLOCK_SKEW_MS * 1_000_000)
+        method = self._client.private_get_v5_order_history
+        for window in windows:  # oldest first: an order is most often found in the window of its own creation time
+            found = bybit.result_list(await self._call("fetch order", method, {**params, **_bounds(window)}))
+            if found:
+                return bybit.order_result(found[0])
         return None
+
+    def _windows(self, since_ns: int) -> Sequence[Bounds]:
+        """The windows of a 7-day list from ``since_ns`` (no older than its two years) to now, the last one open."""
+        now = self._clock.now_ms()
+        since = max(since_ns // 1_000_000, now - HISTORY_MS)
+        return time_windows(since, now, WEEK_MS, open_skew_ms=CLOCK_SKEW_MS)
 
     async def fetch_open_orders(self, category: Category, symbol: str | None = None) -> list[OrderResult]:
         """Every page of ``/v5/order/realtime``: resting orders and untriggered conditional ones (partial TP / SL)."""
@@ -123,9 +143,7 @@ class BybitV5Gateway(CcxtGateway):
             params["orderLinkId"] = client_order_id
         windows: Sequence[Bounds] = [(None, None)]  # neither time: Bybit's last 7 days
         if since_ns is not None:
-            now = self._clock.now_ms()
-            since = max(since_ns // 1_000_000, now - HISTORY_MS)
-            windows = time_windows(since, now, WEEK_MS, open_skew_ms=CLOCK_SKEW_MS)
+            windows = self._windows(since_ns)
         fills: dict[str, ExecutionFill] = {}  # by execution id: a page shifted by a new fill repeats a row
         method = self._client.private_get_v5_execution_list
         async for row in self._window_rows("fills", method, params, windows):
@@ -159,9 +177,8 @@ class BybitV5Gateway(CcxtGateway):
     ) -> AsyncIterator[bybit.Row]:
         """Every row of a V5 list read window by window (``startTime`` / ``endTime``, each sent where not None), each
         window paged through ``nextPageCursor`` to its end."""
-        for start, end in windows:
-            bounds = {k: v for k, v in (("startTime", start), ("endTime", end)) if v is not None}
-            async for response in self._v5_pages(what, method, {**params, **bounds}):
+        for window in windows:
+            async for response in self._v5_pages(what, method, {**params, **_bounds(window)}):
                 for row in bybit.result_list(response):
                     yield row
 
@@ -333,6 +350,12 @@ class BybitV5Gateway(CcxtGateway):
         except ExchangeError as exc:
             if "110043" not in str(exc) and "not modified" not in str(exc).lower():
                 raise
+
+
+def _bounds(window: Bounds) -> dict[str, int]:
+    """A window's ``startTime`` and ``endTime``, each where it is set."""
+    start, end = window
+    return {k: v for k, v in (("startTime", start), ("endTime", end)) if v is not None}
 
 
 def _next_cursor(response: dict[str, Any]) -> str:

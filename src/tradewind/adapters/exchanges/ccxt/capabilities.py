@@ -30,6 +30,9 @@ class ExchangeCapabilities:
     # The widest time window one trades call answers (Bybit: 7 days from ``since``): a read from an older ``since`` is
     # cut into windows up to now. None: the venue answers any span.
     trade_window_ms: int | None = None
+    # The same for the closed orders one call lists (Bybit's /v5/order/history: 7 days from ``since``, the last 7 days
+    # without it): a look-up from an older ``since`` reads them window by window up to now.
+    order_window_ms: int | None = None
 
 
 BYBIT = ExchangeCapabilities(
@@ -41,10 +44,16 @@ BYBIT_SIM_SERVER = replace(BYBIT, book_u_contiguous=False)
 # Exchanges whose ccxt ``fetch_order(None, symbol, {"clientOrderId": ...})`` asks the venue by client id (read in
 # ccxt's source; binance is also run against our sim-exchange). Binance accepts a client id again once its order
 # is closed, so for these the gateway looks an id up before the first send too.
-WEEK_MS = 7 * 24 * 3_600_000  # Bybit's /v5/execution/list: endTime - startTime <= 7 days
+WEEK_MS = 7 * 24 * 3_600_000  # Bybit's /v5/execution/list and /v5/order/history: endTime - startTime <= 7 days
 _CLIENT_ID_FETCH = frozenset({"binance", "okx", "kraken"})
 _TRADE_PAGING: dict[str, dict[str, Any]] = {
-    "bybit": {"trade_paging": "cursor", "trades_per_page": 100, "list_paging": "cursor", "trade_window_ms": WEEK_MS},
+    "bybit": {
+        "trade_paging": "cursor",
+        "trades_per_page": 100,
+        "list_paging": "cursor",
+        "trade_window_ms": WEEK_MS,
+        "order_window_ms": WEEK_MS,
+    },
     "binance": {"trade_paging": "from_id", "trades_per_page": 1000},
 }
 

@@ -209,7 +209,9 @@ class CcxtGateway(ABC):
         """Send one rounded, checked intent; raises the port's errors (translated by ``_call``)."""
 
     @abstractmethod
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None: ...
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None: ...
 
     @abstractmethod
     async def _send_cancel(self, category: Category, symbol: str, client_order_id: str) -> None:

@@ -51,6 +51,7 @@ ORDER_ID_PAGE = 1000  # orders asked per page where the venue pages them by ``or
 # ``income`` (received positive), Bybit its ``execFee`` (paid positive). Elsewhere the sign is not known.
 _FUNDING_RECEIVED_SIGN = {"binance": 1, "binanceusdm": 1, "bybit": -1}
 _REMEMBERED_ORDERS = 10_000  # exchange order id -> client id, so fills fetched without a client id can name theirs
+Span = tuple[int | None, int | None]  # a listing's since and until (ms), each sent where not None
 
 
 class UnifiedCcxtGateway(CcxtGateway):
@@ -125,9 +126,13 @@ class UnifiedCcxtGateway(CcxtGateway):
         market = self._market(category, symbol)
         await self._call("cancel order", self._client.cancel_order, found.exchange_order_id, market.ccxt_symbol)
 
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None:
         market = self._market(category, symbol)
-        row = await self._find(market, client_order_id)
+        # The venue stamps the order by its own clock, which may run behind ours: look from a skew earlier.
+        since_ms = None if since_ns is None else since_ns // 1_000_000 - CLOCK_SKEW_MS
+        row = await self._find(market, client_order_id, since_ms)
         if row is None:
             return None
         self._remember(str(row.get("id") or ""), client_order_id)
@@ -154,7 +159,7 @@ class UnifiedCcxtGateway(CcxtGateway):
         market = self._market(category, symbol)
         since_ms = None if since_ns is None else since_ns // 1_000_000
         if client_order_id:
-            order = await self.fetch_order(category, symbol, client_order_id)
+            order = await self.fetch_order(category, symbol, client_order_id, since_ns=since_ns)
             if order is None:
                 return []
             rows = await self._order_trades(market, order.exchange_order_id, since_ms)
@@ -162,7 +167,7 @@ class UnifiedCcxtGateway(CcxtGateway):
             rows = await self._paged_trades(self._client.fetch_my_trades, (market.ccxt_symbol,), since_ms, {})
             unknown = {str(row.get("order")) for row in rows} - self._client_ids.keys()
             if unknown:
-                await self._learn_client_ids(market, unknown)  # a trade names only its exchange order id
+                await self._learn_client_ids(market, unknown, since_ms)  # a trade names only its exchange order id
         fills = [
             unified.fill(row, market, client_order_id or self._client_ids.get(str(row.get("order")), ""))
             for row in rows
@@ -306,8 +311,9 @@ class UnifiedCcxtGateway(CcxtGateway):
         self.instrument(category, symbol)  # raises UnknownInstrument naming the symbol
         return self._markets[(category, symbol)]
 
-    async def _find(self, market: unified.Market, client_order_id: str) -> dict[str, Any] | None:
-        """The venue's order with this client id, asked by id where ccxt can, else scanned for."""
+    async def _find(self, market: unified.Market, client_order_id: str, since_ms: int | None) -> dict[str, Any] | None:
+        """The venue's order with this client id, asked by id where ccxt can, else scanned for: the open orders, then
+        the closed ones window by window from ``since_ms`` (where the venue lists a limited span) until found."""
         if self.capabilities.lookup_by_client_id:
             try:
                 row: dict[str, Any] = await self._call(
@@ -320,21 +326,24 @@ class UnifiedCcxtGateway(CcxtGateway):
             except OrderNotFound:
                 return None
             return row
-        for listing in self._listings():
-            async for page in self._listing_pages("fetch order", listing, market.ccxt_symbol, ORDER_PAGE, {}):
+        for listing, span in self._listing_spans(since_ms):
+            async for page in self._listing_pages(
+                "fetch order", listing, market.ccxt_symbol, ORDER_PAGE, {}, span=span
+            ):
                 for candidate in page:
                     if candidate.get("clientOrderId") == client_order_id:
                         return dict(candidate)
         return None
 
-    async def _learn_client_ids(self, market: unified.Market, wanted: set[str]) -> None:
-        """Remember the client ids of the market's orders the venue lists, page by page until each ``wanted`` order
-        id is named or the lists end (Binance: ``allOrders`` by ``orderId``, on from the least wanted one)."""
+    async def _learn_client_ids(self, market: unified.Market, wanted: set[str], since_ms: int | None) -> None:
+        """Remember the client ids of the market's orders the venue lists (the closed ones from ``since_ms``, window
+        by window where the venue lists a limited span), page by page until each ``wanted`` order id is named or the
+        lists end (Binance: ``allOrders`` by ``orderId``, on from the least wanted one)."""
         if self.capabilities.trade_paging == "from_id" and all(w.isdigit() for w in wanted):
             await self._learn_from_order_id(market, wanted)
             return
-        for listing in self._listings():
-            async for page in self._listing_pages("orders", listing, market.ccxt_symbol, ORDER_PAGE, {}):
+        for listing, span in self._listing_spans(since_ms):
+            async for page in self._listing_pages("orders", listing, market.ccxt_symbol, ORDER_PAGE, {}, span=span):
                 self._remember_rows(page)
                 if wanted <= self._client_ids.keys():
                     return
@@ -373,13 +382,34 @@ class UnifiedCcxtGateway(CcxtGateway):
         ]
         return [client.fetch_open_orders, *closed]
 
+    def _listing_spans(self, since_ms: int | None) -> list[tuple[Any, Span]]:
+        """Each listing of ``_listings`` with the time spans to ask it for, oldest first: the open orders (and any
+        listing of a venue answering any span, or without ``since_ms``) at once, the closed ones of a venue listing a
+        limited span (Bybit's 7 days) in windows from ``since_ms`` to now, the last one ended by the venue's clock."""
+        width = self.capabilities.order_window_ms
+        spans: list[tuple[Any, Span]] = []
+        for listing in self._listings():
+            if width is None or since_ms is None or listing == self._client.fetch_open_orders:
+                spans.append((listing, (None, None)))
+                continue
+            windows = time_windows(since_ms, self._clock.now_ms(), width, open_skew_ms=CLOCK_SKEW_MS)
+            spans.extend((listing, window) for window in windows)
+        return spans
+
     async def _order_trades(self, market: unified.Market, order_id: str, since_ms: int | None) -> list[dict[str, Any]]:
         leading: tuple[str, ...] = (market.ccxt_symbol,)
         method = self._client.fetch_my_trades
         if self._client.has.get("fetchOrderTrades"):
             method, leading = self._client.fetch_order_trades, (order_id, market.ccxt_symbol)
-        rows = await self._paged_trades(method, leading, since_ms, {})
-        return [r for r in rows if str(r.get("order")) == order_id]
+        # Binance refuses an order's trades asked with a time (-1128: orderId with startTime): they are all asked for
+        # and ``since_ms`` kept here instead.
+        by_id = self.capabilities.trade_paging == "from_id"
+        rows = await self._paged_trades(method, leading, None if by_id else since_ms, {})
+        return [
+            r
+            for r in rows
+            if str(r.get("order")) == order_id and (since_ms is None or int(r.get("timestamp") or 0) >= since_ms)
+        ]
 
     async def _paged_trades(
         self, method: Any, leading: tuple[Any, ...], since_ms: int | None, params: dict[str, Any]
@@ -427,17 +457,27 @@ class UnifiedCcxtGateway(CcxtGateway):
         return by_id
 
     def _listing_pages(
-        self, what: str, method: Any, ccxt_symbol: str | None, limit: int, params: dict[str, Any]
+        self,
+        what: str,
+        method: Any,
+        ccxt_symbol: str | None,
+        limit: int,
+        params: dict[str, Any],
+        *,
+        span: Span = (None, None),
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Each page of a ccxt order listing: followed by Bybit's cursor (ccxt leaves it in one row's ``info``) where
-        the venue pages so, else the venue's one answer."""
+        """Each page of a ccxt order listing over ``span`` (``since`` and ``until``, each sent where set): followed by
+        Bybit's cursor (ccxt leaves it in one row's ``info``) where the venue pages so, else the venue's one answer."""
         paged = self.capabilities.list_paging == "cursor"
+        since, until = span
+        if until is not None:
+            params = {**params, "until": until}
 
         async def fetch(cursor: str) -> list[dict[str, Any]]:
             if not paged:
-                rows: list[dict[str, Any]] = await self._call(what, method, ccxt_symbol, None, None, params)
+                rows: list[dict[str, Any]] = await self._call(what, method, ccxt_symbol, since, None, params)
                 return rows
-            return await self._call(what, method, ccxt_symbol, None, limit, {**params, **_cursor_param(cursor)})
+            return await self._call(what, method, ccxt_symbol, since, limit, {**params, **_cursor_param(cursor)})
 
         return self._pages(what, fetch, _row_cursor if paged else _no_cursor)
 

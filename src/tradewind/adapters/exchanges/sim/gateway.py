@@ -144,7 +144,10 @@ class SimGateway:
             raise OrderNotFound(f"{self._name}: cannot cancel {client_order_id}: {exc.message}") from exc
         return order_result(order)
 
-    async def fetch_order(self, category: Category, symbol: str, client_order_id: str) -> OrderResult | None:
+    async def fetch_order(
+        self, category: Category, symbol: str, client_order_id: str, *, since_ns: int | None = None
+    ) -> OrderResult | None:
+        """The venue keeps every order in process: ``since_ns`` narrows nothing."""
         self.instrument(category, symbol)
         order = self._find(category, symbol, client_order_id)
         return None if order is None else order_result(order)

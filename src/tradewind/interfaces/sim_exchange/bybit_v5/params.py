@@ -16,6 +16,8 @@ from tradewind.interfaces.sim_exchange.json_input import JsonInputError, loads
 E = TypeVar("E", bound=Enum)
 NUMBER_LIMITS = NumberLimits()  # prices and sizes: at most 10^12, 18 places; beyond is a params error, not a crash
 MAX_MILLIS = 10**14  # epoch milliseconds up to the year 5138
+DAY_MS = 24 * 3_600_000
+WEEK_MS = 7 * DAY_MS  # the widest startTime..endTime range Bybit's history lists answer
 
 
 class Params:
@@ -117,6 +119,26 @@ class Params:
             return parse_int(value, name, low=0, high=MAX_MILLIS)
         except NumberError as exc:
             raise params_error(f"{exc} (epoch milliseconds)") from None
+
+
+def time_range(p: Params, now_ms: int, *, lone_ms: int = WEEK_MS, widest_ms: int = WEEK_MS) -> tuple[int, int]:
+    """A history list's ``startTime`` / ``endTime`` as Bybit reads them: without either the last ``lone_ms`` up to
+    now, ``lone_ms`` from a lone ``startTime`` or before a lone ``endTime``; both at most ``widest_ms`` apart, in
+    order, else refused (10001). The range is inclusive at both ends."""
+    start, end = p.millis("startTime"), p.millis("endTime")
+    if start is None and end is None:
+        return now_ms - lone_ms, MAX_MILLIS  # everything up to now, stamped by this clock
+    if start is None:
+        assert end is not None
+        return end - lone_ms, end
+    if end is None:
+        return start, start + lone_ms
+    if end < start:
+        raise params_error(f"endTime {end} is before startTime {start}")
+    if end - start > widest_ms:
+        days = widest_ms // DAY_MS
+        raise params_error(f"endTime - startTime is {end - start} ms: the time range must be at most {days} days")
+    return start, end
 
 
 def _shown(value: object, limit: int = 40) -> str:

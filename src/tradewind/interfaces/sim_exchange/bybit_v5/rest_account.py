@@ -10,6 +10,7 @@ from tradewind.domain.values import Category
 from tradewind.domain.venue_accounts import fmt
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import BybitError, RetCode, params_error
+from tradewind.interfaces.sim_exchange.bybit_v5.params import DAY_MS, time_range
 from tradewind.interfaces.sim_exchange.bybit_v5.render import position_row, transaction_row, wallet_row
 
 _ACCOUNT_CREATED = "2026-01-01T00:00:00Z"
@@ -209,11 +210,12 @@ def fee_rate(call: Call) -> dict[str, Any]:
 
 
 def transaction_log(call: Call) -> dict[str, Any]:
-    """The account's SETTLEMENT (funding) and LIQUIDATION rows, newest first (``/v5/account/transaction-log``)."""
+    """The account's SETTLEMENT (funding) and LIQUIDATION rows, newest first (``/v5/account/transaction-log``), of
+    Bybit's range: 24 hours without both times or from a lone one, at most 7 days between both."""
     p = call.params
     category, kind, coin = p.text("category"), p.text("type"), p.text("currency")
     base = p.text("baseCoin")
-    start, end = p.millis("startTime"), p.millis("endTime")
+    start, end = time_range(p, call.now_ms, lone_ms=DAY_MS)
     rows = [
         t
         for t in reversed(call.account.transactions)
@@ -221,8 +223,7 @@ def transaction_log(call: Call) -> dict[str, Any]:
         and (not kind or t.type.value == kind)
         and (not coin or t.coin == coin)
         and (not base or t.symbol.startswith(base))
-        and (start is None or t.ts_ms >= start)
-        and (end is None or t.ts_ms <= end)
+        and start <= t.ts_ms <= end
     ]
     chunk, cursor = page(rows, p, default_limit=20, max_limit=50)
     return {"list": [transaction_row(t) for t in chunk], "nextPageCursor": cursor}

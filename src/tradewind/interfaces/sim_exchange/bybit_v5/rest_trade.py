@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from tradewind.application.venue import Order, OrderRef, OrderRequest
+from tradewind.application.venue.account import VenueAccount
 from tradewind.domain.values import Category, OrderType, Side, TimeInForce
 from tradewind.interfaces.sim_exchange.bybit_v5.call import Call, page
 from tradewind.interfaces.sim_exchange.bybit_v5.errors import params_error
-from tradewind.interfaces.sim_exchange.bybit_v5.params import MAX_MILLIS, Params
+from tradewind.interfaces.sim_exchange.bybit_v5.params import Params, time_range
 from tradewind.interfaces.sim_exchange.bybit_v5.render import (
     MARKET_UNIT,
     ORDER_STATUS,
@@ -23,7 +25,6 @@ from tradewind.interfaces.sim_exchange.bybit_v5.render import (
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9_\-]{1,36}$")
 _ORDER_TYPES = {"Limit": OrderType.LIMIT, "Market": OrderType.MARKET}
-WEEK_MS = 7 * 24 * 3_600_000  # the widest time range /v5/execution/list answers
 _RECENT_CLOSED = 500  # openOnly=1 shows at most this many closed orders, as Bybit
 
 
@@ -113,23 +114,34 @@ def realtime_orders(call: Call) -> dict[str, Any]:
     account = call.account
     order_id, link_id = p.text("orderId"), p.text("orderLinkId")
     if order_id or link_id:
+        # By id Bybit ignores openOnly: an open order, or one of the recent closed ones; an older one is in history.
         found = account.find_order(order_id, link_id)
-        orders = [found] if found is not None and _matches(found, p, category) else []
+        kept = found is not None and (
+            found.status.is_open or any(o.order_id == found.order_id for o in _recent_closed(account, category))
+        )
+        orders = [found] if found is not None and kept and _matches(found, p, category) else []
     elif p.integer("openOnly", default=0, lo=0, hi=2):
-        closed = (o for o in account.orders_newest_first(open_only=False) if not o.status.is_open)
-        orders = [o for o in closed if _matches(o, p, category)][:_RECENT_CLOSED]
+        orders = [o for o in _recent_closed(account, category) if _matches(o, p, category)]
     else:
         orders = [o for o in account.orders_newest_first(open_only=True) if _matches(o, p, category)]
     chunk, cursor = page(orders, p, default_limit=20, max_limit=50)
     return {"category": category.value, "list": [order_row(o) for o in chunk], "nextPageCursor": cursor}
 
 
+def _recent_closed(account: VenueAccount, category: Category) -> list[Order]:
+    """The category's last ``_RECENT_CLOSED`` closed orders, newest first: what ``/v5/order/realtime`` still shows."""
+    closed = (o for o in account.orders_newest_first(open_only=False) if not o.status.is_open)
+    return list(itertools.islice((o for o in closed if o.category is category), _RECENT_CLOSED))
+
+
 def order_history(call: Call) -> dict[str, Any]:
+    """Orders created in Bybit's 7-day range (``time_range``), newest first; ``orderId`` / ``orderLinkId`` narrow it
+    but do not lift it (Bybit's docs name no such exception: a client treats it as windowed)."""
     p = call.params
     category = p.category(Category.SPOT, Category.LINEAR)
     status = p.choice("orderStatus", ORDER_STATUS)
     order_id, link_id = p.text("orderId"), p.text("orderLinkId")
-    start, end = p.millis("startTime"), p.millis("endTime")
+    start, end = time_range(p, call.now_ms)
     orders = [
         o
         for o in call.account.orders_newest_first(open_only=False)
@@ -137,14 +149,14 @@ def order_history(call: Call) -> dict[str, Any]:
         and (status is None or o.status is status)
         and (not order_id or o.order_id == order_id)
         and (not link_id or o.order_link_id == link_id)
-        and (start is None or o.created_ms >= start)
-        and (end is None or o.created_ms <= end)
+        and start <= o.created_ms <= end
     ]
     chunk, cursor = page(orders, p, default_limit=20, max_limit=50)
     return {"category": category.value, "list": [order_row(o) for o in chunk], "nextPageCursor": cursor}
 
 
 def executions(call: Call) -> dict[str, Any]:
+    """Executions in Bybit's 7-day range (``time_range``), newest first."""
     p = call.params
     category = p.category(Category.SPOT, Category.LINEAR)
     exec_type = p.text("execType")
@@ -152,7 +164,7 @@ def executions(call: Call) -> dict[str, Any]:
         return {"category": category.value, "list": [], "nextPageCursor": ""}
     symbol, base = p.text("symbol"), p.text("baseCoin")
     order_id, link_id = p.text("orderId"), p.text("orderLinkId")
-    start, end = _week(p, call.now_ms)
+    start, end = time_range(p, call.now_ms)
     rows = [
         e
         for e in reversed(call.account.executions)
@@ -165,24 +177,6 @@ def executions(call: Call) -> dict[str, Any]:
     ]
     chunk, cursor = page(rows, p, default_limit=50, max_limit=100)
     return {"category": category.value, "list": [execution_row(e) for e in chunk], "nextPageCursor": cursor}
-
-
-def _week(p: Params, now_ms: int) -> tuple[int, int]:
-    """``/v5/execution/list``'s time range, as Bybit reads it: the last 7 days without ``startTime`` and ``endTime``,
-    the 7 days from a lone ``startTime`` or before a lone ``endTime``; both at most 7 days apart, else refused."""
-    start, end = p.millis("startTime"), p.millis("endTime")
-    if start is None and end is None:
-        return now_ms - WEEK_MS, MAX_MILLIS  # everything up to now
-    if start is None:
-        assert end is not None
-        return end - WEEK_MS, end
-    if end is None:
-        return start, start + WEEK_MS
-    if end < start:
-        raise params_error(f"endTime {end} is before startTime {start}")
-    if end - start > WEEK_MS:
-        raise params_error(f"endTime - startTime is {end - start} ms: the time range must be at most 7 days")
-    return start, end
 
 
 def _side(p: Params) -> Side:
