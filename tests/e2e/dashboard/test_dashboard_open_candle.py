@@ -5,6 +5,7 @@ its minute ends, and the closed candle (``md.candle``) then replaces it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -99,7 +100,14 @@ async def test_the_open_candle_moves_with_each_trade_and_the_closed_candle_repla
             await expect(page.locator("#conn")).to_have_text("live")
             await page.select_option("#window", "60")  # zoomed out: one-minute candles
 
-            # Every trade inside one minute (the feed's clock, not the wall's, decides when it closes).
+            # Every trade inside one minute (the feed's clock, not the wall's, decides when it closes). The server
+            # builds the open candle of the wall clock's minute from the recorded trades, and the page may take the
+            # first trade only from there (it picks the instrument on that trade): the feed's clock is brought to the
+            # wall's, in a minute with room left for the four trades.
+            into_minute_s = time.time() % 60
+            if into_minute_s > 30:
+                await asyncio.sleep(60.2 - into_minute_s)
+            await site.clock.advance_to(max(site.clock.now_ns(), time.time_ns()))
             start_ms = site.clock.now_ms() // MINUTE_MS * MINUTE_MS
             at = [(start_ms + 1000 * (i + 1)) * 1_000_000 for i in range(4)]
             first = await _last_candle_after(page, site, "100", at[0], 0)
