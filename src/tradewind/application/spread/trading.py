@@ -359,7 +359,9 @@ class TradingEngine:
                            LegStatus.FAILED, coid)  # fmt: skip
         try:
             gateway = self._gateway(ref)
-            result = await gateway.fetch_order(ref.category, ref.symbol, coid)  # a retry: the order may exist
+            # A retry (a redelivered request) may find the order placed the first time: looked up from the request's
+            # time, as an exchange keeps its order history in windows (Bybit: 7 days per request).
+            result = await gateway.fetch_order(ref.category, ref.symbol, coid, since_ns=order.ts_ns)
             if result is None:
                 kind = OrderType.MARKET if price is None else OrderType.LIMIT
                 tif = TimeInForce.IOC

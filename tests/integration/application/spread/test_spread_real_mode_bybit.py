@@ -4,6 +4,7 @@ market, the answer is NACK with both outcomes, and the exposure ends at zero, at
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import aiohttp
@@ -59,7 +60,7 @@ async def test_a_refused_second_leg_is_unwound_and_nothing_is_left_open(sim_serv
     await trading.start()
     try:
         order = SpreadOrder("rq1", "s1", SpreadAction.OPEN, LONG_SPOT, Decimal("0.01"), Decimal(60_010),
-                            Decimal(59_990), 0)  # fmt: skip
+                            Decimal(59_990), time.time_ns())  # fmt: skip
         reply = await trading.handle(order)
     finally:
         await gateway.close()

@@ -289,13 +289,17 @@ async def test_real_mode_acks_with_the_exchange_fills() -> None:
     venue = FakeExchange("sim", bid=Decimal(100_000), ask=Decimal(100_000))
     trading = TradingEngine(FakeSpreadRepository(), SimClock(), settings(mode="real"), {"sim": venue})
     await trading.start()
-    reply = await trading.handle(order())
+    sent = replace(order(), ts_ns=1_765_000_000_000_000_000)
+    reply = await trading.handle(sent)
     assert reply.verdict is Verdict.ACK and [leg.status for leg in reply.legs] == [LegStatus.FILLED] * 2
     assert trading.spreads["s1"].long_entry == Decimal(100_000)  # the venue's price, not the quote
     again = TradingEngine(FakeSpreadRepository(), SimClock(), settings(mode="real"), {"sim": venue})
     await again.start()
-    retried = await again.handle(order())  # a restarted engine retried: finds the orders, sends nothing new
+    retried = await again.handle(sent)  # a restarted engine retried: finds the orders, sends nothing new
     assert retried.verdict is Verdict.ACK and len(venue.placed) == 2
+    # Each leg is looked up from the request's time: an exchange answers its order history in windows (Bybit: 7 days
+    # per request), so a retry a week later still finds what the first attempt placed.
+    assert {since for _, since in venue.lookups[:2]} == {sent.ts_ns}
 
 
 async def test_a_real_mode_restart_reports_a_perp_leg_the_venue_does_not_hold() -> None:
