@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tradewind.adapters.logging.redaction import mask_url
-from tradewind.adapters.store.settings import DatabaseDown, DatabaseUnavailable, StorageError, StoreSettings
+from tradewind.adapters.store.settings import (
+    DatabaseDown,
+    DatabaseUnavailable,
+    StorageError,
+    StoreSettings,
+    first_line,
+)
 from tradewind.application.lifecycle import StartupError
 from tradewind.application.ports.bus import BusError
 from tradewind.config import ConfigError
@@ -38,11 +44,11 @@ def start_failures(settings: Settings | ReadingSettings) -> Iterator[None]:
         raise ConfigError(f"storage: {exc}") from exc
     except _sqlalchemy_errors() as exc:
         cause = getattr(exc, "orig", None) or exc  # the driver's words, without SQLAlchemy's statement and link
-        raise StartupError(f"database {mask_url(settings.storage.url)}: {_first_line(cause)}") from exc
+        raise StartupError(f"database {mask_url(settings.storage.url)}: {first_line(cause)}") from exc
     except BusError as exc:
-        raise StartupError(_first_line(exc)) from exc
+        raise StartupError(first_line(exc)) from exc
     except OSError as exc:  # a file or socket the process needs (a spill file, the doorbell)
-        raise StartupError(_first_line(exc)) from exc
+        raise StartupError(first_line(exc)) from exc
     except (RuntimeError, ValueError) as exc:
         known = _exchange_or_keys(exc)
         if known is None:
@@ -72,7 +78,7 @@ def _exchange_or_keys(exc: Exception) -> ConfigError | StartupError | None:
     if isinstance(exc, CredentialsError | LakeLocationError):
         return ConfigError(str(exc))
     if isinstance(exc, ExchangeError):
-        return StartupError(_first_line(exc))
+        return StartupError(first_line(exc))
     return None
 
 
@@ -102,8 +108,3 @@ def upgrade_if_behind(database: Database, *, migrate: bool) -> None:
     """With ``migrate`` (``storage.migrate_on_start``), brings a schema that is behind to the latest revision."""
     if migrate and not database.at_head():
         database.upgrade()
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return mask_url(lines[0] if lines else type(exc).__name__)
